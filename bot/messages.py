@@ -1,0 +1,202 @@
+"""The neutral outgoing-message model that every adapter renders.
+
+Text is a sequence of spans rather than a markup string, so a member's words
+can never turn into formatting, links or mass mentions on any platform: each
+adapter escapes :class:`Plain` spans and renders the others with its own syntax.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.domain import Subject
+
+
+@dataclass(frozen=True)
+class Plain:
+    """Literal text, escaped by every adapter."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Strong:
+    text: str
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A member, by platform user id; rendered as a real mention."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class ChannelLink:
+    channel_id: str
+
+
+Span = Plain | Strong | Mention | ChannelLink
+Text = tuple[Span, ...]
+
+
+def text(*parts: str | Span) -> Text:
+    """Build text from strings (plain) and spans: ``text("Thanks ", Mention(uid), "!")``."""
+    return tuple(Plain(p) if isinstance(p, str) else p for p in parts if p != "")
+
+
+def plain(rendered: Text) -> str:
+    """The text without formatting, mentions as ``@id``: for logs, fallbacks and tests."""
+    out: list[str] = []
+    for span in rendered:
+        match span:
+            case Plain(s) | Strong(s):
+                out.append(s)
+            case Mention(uid):
+                out.append(f"@{uid}")
+            case ChannelLink(cid):
+                out.append(f"#{cid}")
+    return "".join(out)
+
+
+class ButtonStyle(enum.StrEnum):
+    DEFAULT = "default"
+    PRIMARY = "primary"
+    DANGER = "danger"
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button; pressing it sends ``action`` with ``value`` back to the core."""
+
+    label: str
+    action: str
+    value: str
+    style: ButtonStyle = ButtonStyle.DEFAULT
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: Text
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: Text
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A member's own words, set apart from the bot's."""
+
+    text: Text
+
+
+@dataclass(frozen=True)
+class Small:
+    """Secondary information: tags, dates, hints."""
+
+    text: Text
+
+
+@dataclass(frozen=True)
+class Buttons:
+    buttons: tuple[Button, ...]
+
+
+@dataclass(frozen=True)
+class Divider:
+    pass
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file for the member to keep, such as their data export."""
+
+    filename: str
+    content: str
+
+
+Block = Heading | Paragraph | Quote | Small | Buttons | Divider | Attachment
+
+
+@dataclass(frozen=True)
+class Ephemeral:
+    """Visible only to this member, in reply to what they just did."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class DirectMessage:
+    """A private conversation with one member, or one shared by several."""
+
+    user_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChannelPost:
+    """A post in a channel; ``None`` means the community's configured channel."""
+
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdatePosts:
+    """Replace every earlier post about ``subject`` with this message."""
+
+    subject: Subject
+
+
+@dataclass(frozen=True)
+class DeletePosts:
+    """Remove every earlier post about ``subject`` (the member withdrew it or left)."""
+
+    subject: Subject
+
+
+Audience = Ephemeral | DirectMessage | ChannelPost | UpdatePosts | DeletePosts
+
+
+@dataclass(frozen=True)
+class Message:
+    """Something the bot says, to whom, and (for posts) what it is about."""
+
+    to: Audience
+    blocks: tuple[Block, ...]
+    summary: str = ""
+    subject: Subject | None = None
+
+    @property
+    def buttons(self) -> tuple[Button, ...]:
+        return tuple(b for block in self.blocks if isinstance(block, Buttons) for b in block.buttons)
+
+    def as_plain_text(self) -> str:
+        """All the message's text, one block per line: for terminals, logs and tests."""
+        lines: list[str] = []
+        for block in self.blocks:
+            match block:
+                case Heading(t) | Paragraph(t) | Small(t):
+                    lines.append(plain(t))
+                case Quote(t):
+                    lines.extend(f"> {line}" for line in plain(t).splitlines() or [""])
+                case Buttons(buttons):
+                    lines.append("  ".join(f"[{b.label}]" for b in buttons))
+                case Divider():
+                    lines.append("---")
+                case Attachment(filename, content):
+                    lines.append(f"[{filename}, {len(content.encode()):,} bytes]")
+        return "\n".join(lines)
+
+
+def message(to: Audience, *blocks: Block | None, subject: Subject | None = None) -> Message:
+    """Build a message, skipping ``None`` blocks so optional sections read naturally."""
+    kept = tuple(b for b in blocks if b is not None)
+    summary = next((plain(b.text) for b in kept if isinstance(b, Heading | Paragraph)), "")
+    return Message(to=to, blocks=kept, summary=summary[:150], subject=subject)
+
+
+def paragraphs(lines: Iterable[Text]) -> tuple[Paragraph, ...]:
+    return tuple(Paragraph(line) for line in lines)

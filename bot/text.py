@@ -1,0 +1,63 @@
+"""Checking and cleaning what members type, before anything is stored.
+
+Every rule here is deliberate: control characters and invisible direction
+overrides are removed (they can disguise text), right-to-left scripts and
+emoji are kept as typed, and attempts to ping a whole channel are refused
+with a message saying why.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot.errors import InvalidInput
+
+MAX_POST_LENGTH = 1000
+MAX_NOTE_LENGTH = 500
+
+# Bidi embeddings, overrides and isolates: invisible, and able to make text read
+# differently from how it is stored. ZWJ/ZWNJ stay: emoji and Persian need them.
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+_MASS_MENTION = re.compile(
+    r"(?<![\w@])@(everyone|here|channel)\b|<!(everyone|here|channel)(\|[^>]*)?>|<!subteam\^",
+    re.IGNORECASE,
+)
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def clean(raw: str) -> str:
+    """Normalise text: NFC, no control or bidi-override characters, tidy whitespace."""
+    text = unicodedata.normalize("NFC", raw).translate(_BIDI_CONTROLS)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def has_mass_mention(text: str) -> bool:
+    return _MASS_MENTION.search(text) is not None
+
+
+def checked(raw: str, *, what: str, example: str, limit: int = MAX_POST_LENGTH) -> str:
+    """Return cleaned text for an offer, ask or note, or raise with a friendly reason."""
+    text = clean(raw)
+    if not text:
+        raise InvalidInput(f"Your {what} is empty. Try for example: `{example}`")
+    if len(text) > limit:
+        raise InvalidInput(
+            f"Your {what} is {len(text):,} characters long; the limit is {limit:,}. "
+            "A short summary works best — the details can go in the conversation."
+        )
+    if has_mass_mention(text):
+        raise InvalidInput(
+            f"Please leave out @everyone, @here and @channel: I share your {what} "
+            "with the community myself, without pinging anyone."
+        )
+    return text
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """One line of at most ``limit`` characters, for lists and explanations."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
