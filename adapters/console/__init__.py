@@ -1,0 +1,235 @@
+"""The console adapter: the same core and storage, a terminal instead of a platform.
+
+Members are plain handles (``dana``); mentions are typed ``@dana`` and channels
+``#offers``. Every outgoing message is printed with where it would go, buttons
+get numbers to press, and channel posts get numbers to react to.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TextIO
+
+from bot.app import GiveFirst, Handled
+from bot.commands import Actor
+from bot.domain import Community
+from bot.messages import (
+    Attachment,
+    Button,
+    Buttons,
+    ChannelLink,
+    ChannelPost,
+    DirectMessage,
+    Divider,
+    Ephemeral,
+    Heading,
+    Mention,
+    Message,
+    Paragraph,
+    Plain,
+    Quote,
+    Small,
+    Strong,
+    Text,
+)
+from bot.ports import PostRef
+
+DEFAULT_CHANNEL = "community"
+_MENTION = re.compile(r"(?<![\w<])@([A-Za-z0-9_.-]+)")
+_CHANNEL = re.compile(r"(?<![\w<])#([A-Za-z0-9_.-]+)")
+_REACTIONS = {"🙋": "raising_hand", "✅": "white_check_mark", "🙏": "pray"}
+
+
+def render_text(spans: Text) -> str:
+    out: list[str] = []
+    for span in spans:
+        match span:
+            case Plain(s):
+                out.append(s)
+            case Strong(s):
+                out.append(s.upper() if s.isascii() else s)
+            case Mention(uid):
+                out.append(f"@{uid}")
+            case ChannelLink(cid):
+                out.append(f"#{cid}")
+    return "".join(out)
+
+
+def to_neutral(command: str, line: str) -> str:
+    """Console mentions (``@dana``) into the neutral ``<@dana>``, and ``#offers`` into
+    ``<#offers>`` where a channel is expected (elsewhere ``#word`` is a skill tag)."""
+    line = _MENTION.sub(lambda m: m.group(0) if m.group(1).lower() in (
+        "everyone", "here", "channel") else f"<@{m.group(1)}>", line)
+    if command == "/givefirst" and line.split()[:2] == ["config", "channel"]:
+        return _CHANNEL.sub(lambda m: f"<#{m.group(1)}>", line)
+    return line
+
+
+@dataclass
+class ConsoleChat:
+    """Prints messages; remembers numbered buttons and posts for the shell."""
+
+    out: TextIO
+    buttons: dict[int, Button] = field(default_factory=dict)
+    posts: dict[int, PostRef] = field(default_factory=dict)
+    _next_post: int = 1
+
+    async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
+        ref = None
+        match message.to:
+            case ChannelPost(channel):
+                ref = PostRef(channel or default_channel or DEFAULT_CHANNEL, str(self._next_post))
+                self.posts[self._next_post] = ref
+                self._next_post += 1
+                label = f"#{ref.channel_id} · post {ref.message_id}"
+            case Ephemeral(user):
+                label = f"only @{user} sees"
+            case DirectMessage(users):
+                label = "DM to " + " + ".join(f"@{u}" for u in users)
+            case _:
+                label = "?"
+        self._print(label, message)
+        return ref
+
+    async def update(self, ref: PostRef, message: Message) -> None:
+        self._print(f"#{ref.channel_id} · post {ref.message_id} updated", message)
+
+    async def delete(self, ref: PostRef) -> None:
+        self.out.write(f"── #{ref.channel_id} · post {ref.message_id} deleted\n")
+
+    def _print(self, label: str, message: Message) -> None:
+        self.out.write(f"── {label}\n")
+        for block in message.blocks:
+            match block:
+                case Heading(t):
+                    self.out.write(f"  ** {render_text(t)} **\n")
+                case Paragraph(t):
+                    self.out.write(f"  {render_text(t)}\n")
+                case Quote(t):
+                    for line in render_text(t).splitlines() or [""]:
+                        self.out.write(f"  │ {line}\n")
+                case Small(t):
+                    self.out.write(f"  ({render_text(t)})\n")
+                case Buttons(buttons):
+                    self.out.write("  " + "  ".join(self._number(b) for b in buttons) + "\n")
+                case Divider():
+                    self.out.write("  ────\n")
+                case Attachment(filename, content):
+                    self.out.write(f"  📎 {filename}\n")
+                    for line in content.splitlines():
+                        self.out.write(f"  ┆ {line}\n")
+        self.out.flush()
+
+    def _number(self, button: Button) -> str:
+        number = len(self.buttons) + 1
+        self.buttons[number] = button
+        return f"[{number}: {button.label}]"
+
+
+class ConsoleSession:
+    """Type commands as different members, press buttons and react — like a tiny chat."""
+
+    def __init__(self, bot: GiveFirst, community_key: str, out: TextIO,
+                 advance: Callable[[timedelta], None] | None = None,
+                 admins: tuple[str, ...] = ()) -> None:
+        self.bot = bot
+        self.community_key = community_key
+        self.chat = ConsoleChat(out)
+        self.out = out
+        self.user = "guest"
+        self._advance = advance
+        self._admins = admins
+
+    def actor(self, user: str | None = None) -> Actor:
+        handle = user or self.user
+        return Actor(community_key=self.community_key, user_id=handle, display_name=handle,
+                     is_platform_admin=handle in self._admins, channel_id=DEFAULT_CHANNEL,
+                     community_name="console")
+
+    async def run(self, line: str, *, as_: str | None = None) -> Handled | None:
+        """Run one line of input; ``as_`` acts as that member without switching."""
+        line = line.strip()
+        if not line or line.startswith("//"):
+            return None
+        if as_ is not None:
+            self.user = as_
+        self.out.write(f"\n@{self.user}> {line}\n")
+        if line.isdigit():
+            return await self.press(int(line))
+        word, _, rest = line.partition(" ")
+        match word.lower():
+            case "/as":
+                self.user = rest.strip().lstrip("@") or self.user
+                self.out.write(f"(you are now @{self.user})\n")
+                return None
+            case "/press":
+                return await self.press(int(rest) if rest.strip().isdigit() else 0)
+            case "/react":
+                return await self._react(rest)
+            case "/wait":
+                await self.wait(rest.strip())
+                return None
+            case "/help" | "/?":
+                self.out.write(SHELL_HELP)
+                return None
+        return await self.bot.slash_command(self.actor(), word, to_neutral(word.lower(), rest),
+                                            self.chat)
+
+    async def press(self, number: int) -> Handled | None:
+        button = self.chat.buttons.get(number)
+        if button is None:
+            self.out.write(f"(there is no button {number})\n")
+            return None
+        self.out.write(f"(@{self.user} presses “{button.label}”)\n")
+        return await self.bot.button(self.actor(), button.action, button.value, self.chat)
+
+    async def press_labelled(self, label: str) -> Handled | None:
+        """Press the most recent button whose label starts with ``label``."""
+        for number in sorted(self.chat.buttons, reverse=True):
+            if self.chat.buttons[number].label.startswith(label):
+                return await self.press(number)
+        self.out.write(f"(no button labelled “{label}”)\n")
+        return None
+
+    async def _react(self, rest: str) -> Handled | None:
+        try:
+            post_number, emoji = shlex.split(rest)
+        except ValueError:
+            self.out.write("(usage: /react POST_NUMBER 🙋|✅|🙏)\n")
+            return None
+        ref = self.chat.posts.get(int(post_number)) if post_number.isdigit() else None
+        if ref is None:
+            self.out.write(f"(there is no post {post_number})\n")
+            return None
+        reaction = _REACTIONS.get(emoji, emoji.strip(":"))
+        return await self.bot.reaction(self.actor(), ref.channel_id, ref.message_id, reaction,
+                                       self.chat)
+
+    async def wait(self, duration: str) -> None:
+        """Let time pass (``7d``, ``12h``) and run whatever became due."""
+        match = re.fullmatch(r"(\d+)\s*([dh])", duration)
+        if match is None or self._advance is None:
+            self.out.write("(usage: /wait 7d or /wait 12h)\n")
+            return
+        amount = int(match.group(1))
+        self._advance(timedelta(days=amount) if match.group(2) == "d" else timedelta(hours=amount))
+        self.out.write(f"\n(… {duration} later …)\n")
+        await self.bot.run_due_work(self._chat_for)
+
+    def _chat_for(self, community: Community) -> ConsoleChat:
+        return self.chat
+
+
+SHELL_HELP = """\
+  /as NAME                 act as another member (e.g. /as dana)
+  /offer … /ask … /skills … /thanks @name … /givefirst …   the bot's commands
+  N  or  /press N          press button number N
+  /react POST 🙋|✅|🙏      react to channel post number POST
+  /wait 7d                 let time pass and run due follow-ups and expiries
+  /quit                    leave
+"""
+

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from functools import cache
 
 _HASHTAG = re.compile(r"#([\w-]+)")
-_WORD = re.compile(r"[a-z][a-z0-9+#.-]{2,}")
+_WORD = re.compile(r"[a-z][a-z0-9+#.-]+")
 _KNOWN = {
     "resume": ("resume", "resumes", "cv", "cvs"),
     "kubernetes": ("kubernetes", "k8s", "pods"),

@@ -1,0 +1,257 @@
+"""The entry point adapters talk to: commands, buttons and reactions in, messages out.
+
+``GiveFirst`` runs one use case per event inside one unit of work, commits, and
+only then delivers the resulting messages through the adapter's :class:`Chat`,
+remembering where channel posts landed so later reactions find their subject.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import commands as c
+from bot import render, services
+from bot.domain import Community, Member, Post, Subject
+from bot.errors import GiveFirstError
+from bot.messages import (
+    ChannelPost,
+    DeletePosts,
+    DirectMessage,
+    Ephemeral,
+    Message,
+    Paragraph,
+    UpdatePosts,
+    message,
+    text,
+)
+from bot.ports import Chat, Clock, DeliveryFailed, DeliveryProblem, PostRef, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What one event produced, for adapters and tests that want to look."""
+
+    messages: tuple[Message, ...]
+    error: str | None = None
+
+
+class GiveFirst:
+    """The platform-neutral bot."""
+
+    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = unit_of_work
+        self._clock = clock
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    async def slash_command(self, actor: c.Actor, name: str, text_: str, chat: Chat) -> Handled:
+        """``/offer``, ``/ask``, … with their text (mentions as ``<@id>``)."""
+        try:
+            command = c.parse(name, text_)
+        except GiveFirstError as error:
+            return await self._refuse(actor, error, chat)
+        return await self.handle(actor, command, chat)
+
+    async def button(self, actor: c.Actor, action: str, value: str, chat: Chat) -> Handled:
+        try:
+            command = c.parse_action(action, value)
+        except GiveFirstError as error:
+            return await self._refuse(actor, error, chat)
+        return await self.handle(actor, command, chat)
+
+    async def reaction(
+        self, actor: c.Actor, channel_id: str, message_id: str, reaction: str, chat: Chat
+    ) -> Handled:
+        """A reaction on a post; ignored unless it is one of ours and means something."""
+        async with self._uow() as uow:
+            community = await uow.communities.get_by_key(actor.community_key)
+            post = (
+                await uow.posts.find(community.id, channel_id, message_id)
+                if community is not None and community.id is not None
+                else None
+            )
+        if post is None:
+            return Handled(())
+        command = c.reaction_command(reaction, post.subject)
+        if command is None:
+            return Handled(())
+        return await self.handle(actor, command, chat)
+
+    async def handle(self, actor: c.Actor, command: c.Command, chat: Chat) -> Handled:
+        handler = services.HANDLERS[type(command)]
+        now = self._clock.now()
+        try:
+            async with self._uow() as uow:
+                community, member = await self._enter(uow, actor, now)
+                ctx = services.Context(uow, now, actor, community, member)
+                messages = await handler(ctx, command)
+                await uow.commit()
+        except GiveFirstError as error:
+            return await self._refuse(actor, error, chat)
+        except Exception:
+            log.exception("%s failed for %s", type(command).__name__, actor.community_key)
+            sorry = render.reply(actor.user_id, "😬 Something went wrong on my side and nothing "
+                                 "was changed. Please try again in a moment.")
+            await self._deliver(community=None, messages=[sorry], chat=chat, actor=actor)
+            return Handled((sorry,), error="internal error")
+        await self._deliver(community=community, messages=messages, chat=chat, actor=actor)
+        return Handled(tuple(messages))
+
+    async def first_time(self, event_key: str) -> bool:
+        """True the first time a platform event id is seen, across all workers."""
+        async with self._uow() as uow:
+            fresh = await uow.events.first_time(event_key, self._clock.now())
+            await uow.commit()
+        return fresh
+
+    async def run_due_work(self, chat_for: Callable[[Community], Chat]) -> int:
+        """Expire unanswered requests and send due follow-ups; returns messages sent."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            expired = await services.expire_introductions(uow, now)
+            follow_ups = await services.send_follow_ups(uow, now)
+            communities = {
+                cid: community
+                for cid in {*expired, *follow_ups}
+                if (community := await uow.communities.get(cid)) is not None
+            }
+            await uow.commit()
+        sent = 0
+        for cid, community in communities.items():
+            batch = [*expired.get(cid, []), *follow_ups.get(cid, [])]
+            await self._deliver(community=community, messages=batch, chat=chat_for(community),
+                                actor=None)
+            sent += len(batch)
+        return sent
+
+    async def community(self, key: str) -> Community | None:
+        async with self._uow() as uow:
+            return await uow.communities.get_by_key(key)
+
+    async def _enter(self, uow: UnitOfWork, actor: c.Actor, now: datetime) -> tuple[Community, Member]:
+        community = await uow.communities.get_by_key(actor.community_key)
+        if community is None:
+            community = Community(key=actor.community_key, name=actor.community_name,
+                                  created_at=now)
+            await uow.communities.add(community)
+        assert community.id is not None
+        member = await uow.members.get_by_platform_id(community.id, actor.user_id)
+        if member is None:
+            member = Member(community_id=community.id, platform_user_id=actor.user_id,
+                            display_name=actor.display_name, joined_at=now,
+                            timezone=actor.timezone)
+            await uow.members.add(member)
+        else:
+            if actor.display_name and member.display_name != actor.display_name:
+                member.display_name = actor.display_name
+            if actor.timezone and member.timezone != actor.timezone:
+                member.timezone = actor.timezone
+        return community, member
+
+    async def _refuse(self, actor: c.Actor, error: GiveFirstError, chat: Chat) -> Handled:
+        reply = render.reply(actor.user_id, error.message)
+        await self._deliver(community=None, messages=[reply], chat=chat, actor=actor)
+        return Handled((reply,), error=error.message)
+
+    async def _deliver(self, *, community: Community | None, messages: Sequence[Message],
+                       chat: Chat, actor: c.Actor | None) -> None:
+        default_channel = (community.channel_id if community else None) or (
+            actor.channel_id if actor else None)
+        posted: list[Post] = []
+        for msg in messages:
+            try:
+                match msg.to:
+                    case UpdatePosts(subject) | DeletePosts(subject):
+                        await self._revise(community, subject, msg, chat)
+                    case _:
+                        ref = await chat.send(msg, default_channel=default_channel)
+                        if ref is not None and msg.subject is not None and community is not None:
+                            posted.append(Post(
+                                community_id=community.id or 0, kind=msg.subject.kind,
+                                subject_id=msg.subject.id, channel_id=ref.channel_id,
+                                message_id=ref.message_id, created_at=self._clock.now()))
+            except DeliveryFailed as failure:
+                await self._undeliverable(community, msg, failure, chat, actor)
+        if posted:
+            async with self._uow() as uow:
+                for post in posted:
+                    await uow.posts.add(post)
+                await uow.commit()
+
+    async def _revise(self, community: Community | None, subject: Subject, msg: Message,
+                      chat: Chat) -> None:
+        if community is None or community.id is None:
+            return
+        async with self._uow() as uow:
+            posts = await uow.posts.for_subject(community.id, subject)
+            for post in posts:
+                ref = _ref(post)
+                if isinstance(msg.to, DeletePosts):
+                    await chat.delete(ref)
+                    await uow.posts.delete(post)
+                else:
+                    await chat.update(ref, msg)
+            await uow.commit()
+
+    async def _undeliverable(self, community: Community | None, msg: Message,
+                             failure: DeliveryFailed, chat: Chat, actor: c.Actor | None) -> None:
+        log.warning("could not deliver to %s: %s", msg.to, failure)
+        if failure.problem is DeliveryProblem.DM_CLOSED and isinstance(msg.to, DirectMessage):
+            await self._mark_dm_closed(community, msg.to.user_ids)
+        if actor is None or isinstance(msg.to, Ephemeral):
+            return
+        note = _explain(failure, msg, actor)
+        try:
+            await chat.send(note, default_channel=None)
+        except DeliveryFailed:
+            log.warning("could not tell %s about an undeliverable message", actor.user_id)
+
+    async def _mark_dm_closed(self, community: Community | None, user_ids: Sequence[str]) -> None:
+        if community is None or community.id is None:
+            return
+        async with self._uow() as uow:
+            for user_id in user_ids:
+                member = await uow.members.get_by_platform_id(community.id, user_id)
+                if member is not None:
+                    member.dm_closed = True
+            await uow.commit()
+
+
+def _ref(post: Post) -> PostRef:
+    return PostRef(post.channel_id, post.message_id)
+
+
+def _explain(failure: DeliveryFailed, msg: Message, actor: c.Actor) -> Message:
+    """An ephemeral note to the member who acted, saying what didn't arrive and what to do."""
+    to = Ephemeral(actor.user_id)
+    match failure.problem:
+        case DeliveryProblem.DM_CLOSED if isinstance(msg.to, DirectMessage):
+            if msg.to.user_ids == (actor.user_id,):
+                return message(to, Paragraph(text(
+                    "I couldn't send you a direct message (your DMs are closed), so here it is:")),
+                    *msg.blocks)
+            return message(to, Paragraph(text(
+                "I couldn't send a direct message to everyone involved — their DMs are closed. "
+                "You could mention them in a channel instead.")))
+        case DeliveryProblem.NOT_IN_CHANNEL | DeliveryProblem.CHANNEL_NOT_FOUND if isinstance(
+            msg.to, ChannelPost
+        ):
+            return message(to, Paragraph(text(
+                "I couldn't post in the community channel — I'm not a member of it. Invite me "
+                "with `/invite @givefirst`, or ask an admin to set another channel with "
+                "`/givefirst config channel #channel`.")))
+        case DeliveryProblem.MISSING_PERMISSION:
+            return message(to, Paragraph(text(
+                "I'm missing a permission to do that. An admin can reinstall or re-invite me "
+                "with the permissions listed in the README.")))
+    return message(to, Paragraph(text(
+        "I couldn't deliver one of my messages. Your action was saved all the same.")))

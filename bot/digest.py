@@ -1,0 +1,137 @@
+"""The weekly give-first digest: composed by a pure function from the week's facts.
+
+It celebrates what people gave — offers, introductions, thank-yous — without
+a leaderboard, and never mentions private asks or thanks to members who asked
+to keep them private.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot import commands as c
+from bot.domain import Ask, Introduction, IntroStatus, Member, Offer, Outcome, Thanks
+from bot.messages import (
+    Block,
+    Button,
+    Buttons,
+    ChannelPost,
+    Divider,
+    Heading,
+    Mention,
+    Message,
+    Paragraph,
+    Small,
+    Strong,
+    message,
+    text,
+)
+from bot.text import shorten
+
+LIST_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class DigestFacts:
+    """Everything the digest may mention, already loaded from storage."""
+
+    since: datetime
+    until: datetime
+    members: dict[int, Member]
+    offers: Sequence[Offer]
+    open_asks: Sequence[Ask]
+    introductions: Sequence[Introduction]
+    thanks: Sequence[Thanks]
+
+
+@dataclass(frozen=True)
+class Digest:
+    message: Message
+    is_quiet: bool
+
+
+def compose(facts: DigestFacts, *, limit: int = LIST_LIMIT) -> Digest:
+    """Build the week's digest post from its facts."""
+    members = facts.members
+
+    def shown(member_id: int) -> bool:
+        member = members.get(member_id)
+        return member is not None and member.platform_user_id is not None
+
+    def who(member_id: int) -> Mention:
+        return Mention(members[member_id].mention_id)
+
+    def this_week(when: datetime | None) -> bool:
+        return when is not None and facts.since <= when < facts.until
+
+    new_offers = [o for o in facts.offers if this_week(o.created_at) and shown(o.member_id)]
+    waiting = sorted(
+        (a for a in facts.open_asks if a.is_open and not a.private and shown(a.member_id)),
+        key=lambda a: a.created_at,
+    )
+    made = [i for i in facts.introductions
+            if i.status is IntroStatus.ACCEPTED and this_week(i.decided_at)]
+    helped = [i for i in facts.introductions
+              if i.outcome is Outcome.HELPED and this_week(i.outcome_at)]
+    thanks = [t for t in facts.thanks
+              if this_week(t.created_at) and shown(t.giver_id) and shown(t.receiver_id)
+              and members[t.receiver_id].public_thanks]
+    newcomers = [m for m in members.values() if this_week(m.joined_at) and shown(m.id or 0)]
+
+    blocks: list[Block | None] = [
+        Heading(text(f"🌱 This week in give-first ({facts.since:%d %b} – "
+                     f"{facts.until - timedelta(seconds=1):%d %b})")),
+    ]
+    if new_offers:
+        blocks.append(Paragraph(text(Strong("🎁 New offers"))))
+        blocks += [Paragraph(text("• ", who(o.member_id), ": ", shorten(o.text, 120)))
+                   for o in new_offers[:limit]]
+        blocks.append(_more(len(new_offers), limit))
+    if waiting:
+        blocks.append(Paragraph(text(Strong("🙋 Still looking for help"), " (oldest first)")))
+        for ask in waiting[:limit]:
+            blocks.append(Paragraph(text("• ", who(ask.member_id), ": ", shorten(ask.text, 120))))
+        blocks.append(Buttons(tuple(
+            Button(f"Help with #{i + 1}", c.ACTION_VOLUNTEER, str(a.id))
+            for i, a in enumerate(waiting[:limit])
+        )))
+        blocks.append(_more(len(waiting), limit))
+    if made or helped:
+        blocks.append(Paragraph(text(Strong("🤝 Introductions"), f": {len(made)} made this "
+                                     f"week; {len(helped)} reported that it helped.")))
+    if thanks:
+        blocks.append(Paragraph(text(Strong("🙏 Thank-yous"))))
+        blocks += [
+            Paragraph(text("• ", who(t.giver_id), " → ", who(t.receiver_id),
+                           *((": ", shorten(t.note, 120)) if t.note else ())))
+            for t in thanks[:limit]
+        ]
+        blocks.append(_more(len(thanks), limit))
+    if newcomers:
+        blocks.append(Paragraph(text(Strong("👋 Welcome"), ": ",
+                                     *_mentions([who(_key(m)) for m in newcomers[:limit]]))))
+        blocks.append(_more(len(newcomers), limit))
+    quiet = not (new_offers or made or helped or thanks or newcomers)
+    if quiet:
+        blocks.append(Paragraph(text("A quiet week. What could you offer? Try `/offer`.")))
+    blocks += [Divider(), Small(text("Give first: share what you can help with using `/offer`, "
+                                     "ask with `/ask`, and say thanks with `/thanks`."))]
+    return Digest(message(ChannelPost(), *blocks), quiet)
+
+
+def _key(member: Member) -> int:
+    return member.id or 0
+
+
+def _mentions(mentions: list[Mention]) -> list[str | Mention]:
+    out: list[str | Mention] = []
+    for i, m in enumerate(mentions):
+        out.extend([", "] if i else [])
+        out.append(m)
+    return out
+
+
+def _more(total: int, limit: int) -> Small | None:
+    return Small(text(f"…and {total - limit} more")) if total > limit else None

@@ -1,0 +1,923 @@
+"""Use cases: what happens when a member offers, asks, accepts, thanks …
+
+Each handler runs inside one unit of work, changes the domain and returns the
+messages to send; :class:`bot.app.GiveFirst` commits and then delivers them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot import commands as c
+from bot import render
+from bot.digest import Digest, DigestFacts
+from bot.digest import compose as compose_digest
+from bot.domain import (
+    Ask,
+    AskStatus,
+    Community,
+    Introduction,
+    IntroStatus,
+    Member,
+    Offer,
+    OfferStatus,
+    Outcome,
+    Party,
+    Subject,
+    SubjectKind,
+    Thanks,
+)
+from bot.errors import InvalidInput, NotAllowed, NotFound, NotPossible
+from bot.matching import Candidate, HelperProfile, MatchContext, MatchIndex, OfferText
+from bot.matching import asks_for_helper as _asks_for_helper
+from bot.messages import (
+    Attachment,
+    Button,
+    Buttons,
+    ButtonStyle,
+    DeletePosts,
+    DirectMessage,
+    Ephemeral,
+    Heading,
+    Mention,
+    Message,
+    Paragraph,
+    Quote,
+    Small,
+    message,
+    text,
+)
+from bot.ports import UnitOfWork
+from bot.skills import Vocabulary
+from bot.text import MAX_NOTE_LENGTH, checked, shorten
+
+SUGGESTIONS = 3
+WEEK = timedelta(days=7)
+
+
+@dataclass
+class Context:
+    """Everything a handler needs about who is acting, where and when."""
+
+    uow: UnitOfWork
+    now: datetime
+    actor: c.Actor
+    community: Community
+    member: Member
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return vocabulary_for(self.community)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.community.is_admin(
+            self.actor.user_id, platform_admin=self.actor.is_platform_admin
+        )
+
+
+def vocabulary_for(community: Community) -> Vocabulary:
+    vocabulary = Vocabulary.default()
+    return vocabulary.with_aliases(community.aliases) if community.aliases else vocabulary
+
+
+Messages = list[Message]
+
+
+# --- offers and asks ---------------------------------------------------------------------------
+
+
+async def make_offer(ctx: Context, cmd: c.MakeOffer) -> Messages:
+    body = checked(cmd.text, what="offer", example="/offer happy to review resumes #resume")
+    offer = Offer(
+        community_id=_id(ctx.community),
+        member_id=_id(ctx.member),
+        text=body,
+        skills=list(ctx.vocabulary.extract(body)),
+        created_at=ctx.now,
+    )
+    await ctx.uow.offers.add(offer)
+    out = [
+        render.offer_post(offer, ctx.member),
+        message(
+            Ephemeral(ctx.actor.user_id),
+            Paragraph(text("🎁 Thank you for giving first! Your offer is shared with the community.")),
+            Small(render.skills_line(offer.skills)),
+            Small(text("Tags not right? Add #tags to your text, or shape your profile with "
+                       "`/skills add …`.")),
+        ),
+    ]
+    out += await _tell_waiting_askers(ctx, offer)
+    return out
+
+
+async def _tell_waiting_askers(ctx: Context, offer: Offer) -> Messages:
+    """Asks that had nobody hear, once, that someone new could help."""
+    out: Messages = []
+    for ask in await ctx.uow.asks.open_in(_id(ctx.community)):
+        if not ask.looking_for_helper or ask.member_id == ctx.member.id:
+            continue
+        ranked = await rank_helpers(ctx.uow, ctx.community, ask, ctx.now, only={_id(ctx.member)})
+        if not ranked:
+            continue
+        asker = await _member(ctx.uow, ask.member_id)
+        ask.looking_for_helper = False
+        out.append(render.suggestions(
+            ask, [(ctx.member, ranked[0].reasons)], DirectMessage((asker.mention_id,)),
+            lead=text("✨ Someone new could help with your ask “", shorten(ask.text, 60), "”:"),
+        ))
+    return out
+
+
+async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
+    body = checked(cmd.text, what="ask", example="/ask could someone look over my CV?")
+    ask = Ask(
+        community_id=_id(ctx.community),
+        member_id=_id(ctx.member),
+        text=body,
+        skills=list(ctx.vocabulary.extract(body)),
+        private=cmd.private,
+        created_at=ctx.now,
+    )
+    await ctx.uow.asks.add(ask)
+    ranked = await rank_helpers(ctx.uow, ctx.community, ask, ctx.now)
+    ask.looking_for_helper = not ranked
+    out: Messages = [] if ask.private else [render.ask_post(ask, ctx.member)]
+    heading = (
+        "🔒 Your private ask is saved — only you and the people you choose will see it."
+        if ask.private
+        else "🙋 Your ask is shared with the community."
+    )
+    members = await _members_by_id(ctx.uow, [r.member_id for r in ranked])
+    suggestion = render.suggestions(
+        ask, [(members[r.member_id], r.reasons) for r in ranked], Ephemeral(ctx.actor.user_id)
+    )
+    nudge = None
+    if not await ctx.uow.offers.by_member(_id(ctx.member)):
+        nudge = Small(text(
+            "💡 givefirst works best when everyone gives: what could you help others with? "
+            "Share it with `/offer` — even something small."
+        ))
+    out.append(message(
+        suggestion.to, Paragraph(text(heading)), *suggestion.blocks, nudge
+    ))
+    return out
+
+
+async def solve_ask(ctx: Context, cmd: c.SolveAsk) -> Messages:
+    ask = await _ask(ctx.uow, cmd.ask_id)
+    ask.solve(ctx.member, ctx.now)
+    out: Messages = [] if ask.private else [render.ask_post(ask, ctx.member)]
+    out.append(render.reply(ctx.member, "✅ Marked as solved — wonderful!"))
+    out += await _after_solved(ctx, ask)
+    return out
+
+
+async def close_ask(ctx: Context, cmd: c.CloseAsk) -> Messages:
+    ask = await _ask(ctx.uow, cmd.ask_id)
+    if ask.member_id != ctx.member.id:
+        raise NotAllowed("Only the person who asked can close this ask.")
+    ask.ensure_open()
+    ask.status = AskStatus.CLOSED
+    out: Messages = [] if ask.private else [render.ask_post(ask, ctx.member)]
+    return [*out, render.reply(ctx.member, "Closed your ask. Ask again any time with `/ask`.")]
+
+
+async def withdraw_offer(ctx: Context, cmd: c.WithdrawOffer) -> Messages:
+    offer = await _offer(ctx.uow, cmd.offer_id)
+    offer.withdraw(ctx.member)
+    return [
+        render.offer_post(offer, ctx.member),
+        render.reply(ctx.member, "Withdrawn. Thank you for offering!"),
+    ]
+
+
+async def _after_solved(ctx: Context, ask: Ask) -> Messages:
+    """Thank the helpers, then invite the asker to pay it forward."""
+    out: Messages = []
+    for intro in await ctx.uow.introductions.for_ask(_id(ask)):
+        if intro.status is IntroStatus.ACCEPTED:
+            helper = await _member(ctx.uow, intro.helper_id)
+            out.append(message(
+                Ephemeral(ctx.actor.user_id),
+                Paragraph(text("Would you like to thank ", Mention(helper.mention_id), "?")),
+                Buttons((Button("Say thanks 🙏", c.ACTION_THANK, str(intro.id),
+                                ButtonStyle.PRIMARY),)),
+            ))
+    forward = await open_asks_for(ctx.uow, ctx.community, ctx.member)
+    if (note := render.pay_it_forward(forward, ctx.member)) is not None:
+        out.append(note)
+    return out
+
+
+# --- matching ------------------------------------------------------------------------------------
+
+
+async def rank_helpers(
+    uow: UnitOfWork,
+    community: Community,
+    ask: Ask,
+    now: datetime,
+    *,
+    top: int = SUGGESTIONS,
+    only: set[int] | None = None,
+) -> list[Candidate]:
+    """The best available helpers for an ask, after every fairness rule."""
+    members = [m for m in await uow.members.list(_id(community)) if m.id is not None]
+    offers_by_member: dict[int, list[OfferText]] = {}
+    for offer in await uow.offers.open_in(_id(community)):
+        offers_by_member.setdefault(offer.member_id, []).append(OfferText(_id(offer), offer.text))
+    intros = await uow.introductions.in_community(_id(community))
+    asker = ask.member_id
+    unavailable = {_id(m) for m in members if not m.is_available(now) or m.platform_user_id is None}
+    unavailable |= {i.partner_of(asker) for i in intros if i.involves(asker)
+                    and i.status is IntroStatus.DECLINED}
+    unavailable |= {i.helper_id for i in intros if i.ask_id == ask.id}
+    if only is not None:
+        unavailable |= {_id(m) for m in members} - only
+    recent: dict[int, int] = {}
+    for i in intros:
+        if i.requested_at >= now - WEEK and i.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED):
+            recent[i.helper_id] = recent.get(i.helper_id, 0) + 1
+    partners = {i.partner_of(asker) for i in intros
+                if i.involves(asker) and i.status is IntroStatus.ACCEPTED}
+    asker_member = next((m for m in members if m.id == asker), None)
+    index = MatchIndex(vocabulary_for(community))
+    for m in members:
+        if _id(m) in unavailable:
+            continue
+        index.upsert(HelperProfile(
+            member_id=_id(m),
+            name=m.name,
+            skills=tuple(m.skills),
+            bio=m.bio or "",
+            offers=tuple(offers_by_member.get(_id(m), ())),
+            timezone=m.timezone,
+        ))
+    context = MatchContext(
+        asker_id=asker,
+        now=now,
+        unavailable=frozenset(unavailable),
+        recent_introductions=recent,
+        capacity=community.capacity,
+        previous_partners=frozenset(partners),
+        asker_timezone=asker_member.timezone if asker_member else None,
+    )
+    return index.search(ask.text, context, top=top)
+
+
+async def open_asks_for(
+    uow: UnitOfWork, community: Community, member: Member, top: int = 3
+) -> list[tuple[Ask, Member]]:
+    """Public open asks by others that this member's skills fit (pay it forward)."""
+    asks = [a for a in await uow.asks.open_in(_id(community))
+            if not a.private and a.member_id != member.id]
+    skills = tuple(member.skills) + tuple(
+        s for o in await uow.offers.by_member(_id(member)) for s in o.skills
+    )
+    chosen = _asks_for_helper(
+        skills, [(_id(a), a.text) for a in asks], vocabulary_for(community), top=top
+    )
+    by_id = {_id(a): a for a in asks}
+    authors = await _members_by_id(uow, [by_id[i].member_id for i in chosen])
+    return [(by_id[i], authors[by_id[i].member_id]) for i in chosen]
+
+
+# --- introductions: double opt-in ------------------------------------------------------------
+
+
+async def request_intro(ctx: Context, cmd: c.RequestIntro) -> Messages:
+    ask = await _ask(ctx.uow, cmd.ask_id)
+    if ask.member_id != ctx.member.id:
+        raise NotAllowed("Only the person who asked can request introductions for this ask.")
+    ask.ensure_open()
+    helper = await _member(ctx.uow, cmd.helper_member_id)
+    ranked = await rank_helpers(ctx.uow, ctx.community, ask, ctx.now, only={_id(helper)}, top=1)
+    await _ensure_can_pair(ctx, ask.member_id, helper, ask=ask)
+    if not helper.is_available(ctx.now):
+        raise NotPossible(f"{helper.name} is taking a break right now — try someone else.")
+    if await _at_capacity(ctx, helper):
+        raise NotPossible(f"{helper.name} has had a busy week already — try someone else.")
+    reason = "; ".join(ranked[0].reasons) if ranked else "you picked them"
+    intro = await _propose(ctx, ask=ask, asker=ctx.member, helper=helper,
+                           awaiting=Party.HELPER, reason=reason)
+    return [
+        render.consent_request(intro, ctx.member, helper, ask.text, volunteered=False),
+        render.reply(ctx.member, "✉️ I've asked ", Mention(helper.mention_id),
+                     " — I'll introduce you as soon as they say yes."),
+    ]
+
+
+async def volunteer(ctx: Context, cmd: c.Volunteer) -> Messages:
+    ask = await _ask(ctx.uow, cmd.ask_id)
+    if ask.member_id == ctx.member.id:
+        raise NotPossible("That's your own ask — I'll find helpers for you.")
+    if ask.private:
+        raise NotFound("That ask doesn't exist any more.")
+    ask.ensure_open()
+    asker = await _member(ctx.uow, ask.member_id)
+    await _ensure_can_pair(ctx, asker.id, ctx.member, ask=ask)
+    intro = await _propose(ctx, ask=ask, asker=asker, helper=ctx.member,
+                           awaiting=Party.ASKER, reason="volunteered")
+    return [
+        render.consent_request(intro, ctx.member, asker, ask.text, volunteered=True),
+        render.reply(ctx.member, "💛 Thank you for offering! I've asked ", Mention(asker.mention_id),
+                     " — you'll be introduced if they say yes."),
+    ]
+
+
+async def request_offer(ctx: Context, cmd: c.RequestOffer) -> Messages:
+    offer = await _offer(ctx.uow, cmd.offer_id)
+    if offer.member_id == ctx.member.id:
+        raise NotPossible("That's your own offer — thank you for giving!")
+    if not offer.is_open:
+        raise NotPossible("That offer is no longer available.")
+    helper = await _member(ctx.uow, offer.member_id)
+    if not helper.is_available(ctx.now):
+        raise NotPossible(f"{helper.name} is taking a break right now — try again later.")
+    await _ensure_can_pair(ctx, ctx.member.id, helper, offer=offer)
+    intro = await _propose(ctx, offer=offer, asker=ctx.member, helper=helper,
+                           awaiting=Party.HELPER, reason=f"you offered: “{shorten(offer.text)}”")
+    return [
+        render.consent_request(intro, ctx.member, helper, offer.text, volunteered=False),
+        render.reply(ctx.member, "✉️ I've asked ", Mention(helper.mention_id),
+                     " — I'll introduce you as soon as they say yes."),
+    ]
+
+
+async def _ensure_can_pair(ctx: Context, asker_id: int | None, helper: Member,
+                           *, ask: Ask | None = None, offer: Offer | None = None) -> None:
+    if asker_id == helper.id:
+        raise NotPossible("You can't be introduced to yourself.")
+    for intro in await ctx.uow.introductions.involving(_id(helper)):
+        if not intro.involves(asker_id):
+            continue
+        if intro.status is IntroStatus.DECLINED:
+            raise NotPossible("That pairing isn't possible — try someone else.")
+        same = (ask is not None and intro.ask_id == ask.id) or (
+            offer is not None and intro.offer_id == offer.id and intro.ask_id is None)
+        if same and intro.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED):
+            raise NotPossible("There's already an introduction between you two for this.")
+        if same:
+            raise NotPossible("That request already ran its course — try someone else.")
+
+
+async def _at_capacity(ctx: Context, helper: Member) -> bool:
+    recent = [i for i in await ctx.uow.introductions.involving(_id(helper))
+              if i.helper_id == helper.id and i.requested_at >= ctx.now - WEEK
+              and i.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED)]
+    return len(recent) >= ctx.community.capacity
+
+
+async def _propose(ctx: Context, *, asker: Member, helper: Member, awaiting: Party, reason: str,
+                   ask: Ask | None = None, offer: Offer | None = None) -> Introduction:
+    intro = Introduction(
+        community_id=_id(ctx.community),
+        asker_id=_id(asker),
+        helper_id=_id(helper),
+        awaiting=awaiting,
+        reason=reason,
+        requested_at=ctx.now,
+        expires_at=ctx.now + timedelta(days=ctx.community.intro_expiry_days),
+        ask_id=ask.id if ask else None,
+        offer_id=offer.id if offer else None,
+    )
+    await ctx.uow.introductions.add(intro)
+    return intro
+
+
+async def accept_intro(ctx: Context, cmd: c.AcceptIntro) -> Messages:
+    intro = await _intro(ctx.uow, cmd.intro_id)
+    intro.accept(ctx.member, ctx.now, ctx.community.follow_up_days)
+    asker = await _member(ctx.uow, intro.asker_id)
+    helper = await _member(ctx.uow, intro.helper_id)
+    ask = await ctx.uow.asks.get(intro.ask_id) if intro.ask_id else None
+    offer = await ctx.uow.offers.get(intro.offer_id) if intro.offer_id else None
+    if offer is None and ask is not None:
+        offer = next((o for o in await ctx.uow.offers.by_member(_id(helper)) if o.is_open), None)
+    other = asker if ctx.member.id == helper.id else helper
+    return [
+        render.introduction(intro, asker, helper, ask, offer, ctx.community.follow_up_days),
+        render.reply(ctx.member, "🤝 Done — I've introduced you to ", Mention(other.mention_id), "."),
+    ]
+
+
+async def decline_intro(ctx: Context, cmd: c.DeclineIntro) -> Messages:
+    intro = await _intro(ctx.uow, cmd.intro_id)
+    intro.decline(ctx.member, ctx.now)
+    out: Messages = [render.reply(ctx.member, "No problem — thanks for letting me know. "
+                                  "I won't suggest this pairing again.")]
+    if intro.awaiting is Party.HELPER:
+        out += await _tell_asker_and_suggest_next(ctx.uow, ctx.community, intro, ctx.now,
+                                                  why="can't help this time — no worries.")
+    else:
+        helper = await _member(ctx.uow, intro.helper_id)
+        out.append(message(DirectMessage((helper.mention_id,)), Paragraph(text(
+            "Thank you for offering to help! This time it isn't needed — ",
+            "your kindness is noted all the same 💛"))))
+    return out
+
+
+async def _tell_asker_and_suggest_next(uow: UnitOfWork, community: Community, intro: Introduction,
+                                       now: datetime, *, why: str) -> Messages:
+    asker = await _member(uow, intro.asker_id)
+    helper = await _member(uow, intro.helper_id)
+    lead = text(Mention(helper.mention_id), f" {why}")
+    ask = await uow.asks.get(intro.ask_id) if intro.ask_id else None
+    if ask is None or not ask.is_open:
+        return [message(DirectMessage((asker.mention_id,)), Paragraph(lead))]
+    ranked = await rank_helpers(uow, community, ask, now)
+    ask.looking_for_helper = not ranked
+    members = await _members_by_id(uow, [r.member_id for r in ranked])
+    suggestion = render.suggestions(
+        ask, [(members[r.member_id], r.reasons) for r in ranked], DirectMessage((asker.mention_id,))
+    )
+    return [message(suggestion.to, Paragraph(lead), *suggestion.blocks)]
+
+
+async def report_outcome(ctx: Context, cmd: c.ReportOutcome) -> Messages:
+    intro = await _intro(ctx.uow, cmd.intro_id)
+    intro.record_outcome(ctx.member, cmd.outcome, ctx.now)
+    helper = await _member(ctx.uow, intro.helper_id)
+    ask = await ctx.uow.asks.get(intro.ask_id) if intro.ask_id else None
+    match cmd.outcome:
+        case Outcome.HELPED:
+            out: Messages = [render.reply(ctx.member, "🎉 So glad it helped!")]
+            if ask is not None and ask.is_open:
+                ask.solve(ctx.member, ctx.now)
+                out += [] if ask.private else [render.ask_post(ask, ctx.member)]
+                return out + await _after_solved(ctx, ask)
+            out.append(message(Ephemeral(ctx.actor.user_id),
+                               Paragraph(text("Would you like to thank ",
+                                              Mention(helper.mention_id), "?")),
+                               Buttons((Button("Say thanks 🙏", c.ACTION_THANK, str(intro.id),
+                                               ButtonStyle.PRIMARY),))))
+            return out
+        case Outcome.NOT_YET:
+            intro.follow_up_due_at = ctx.now + timedelta(days=ctx.community.follow_up_days)
+            intro.follow_up_sent_at = None
+            return [render.reply(ctx.member, "OK — I'll check in again in "
+                                 f"{ctx.community.follow_up_days} days.")]
+        case Outcome.DIDNT_WORK:
+            if ask is None or not ask.is_open:
+                return [render.reply(ctx.member, "Sorry it didn't work out. Thanks for telling me.")]
+            ranked = await rank_helpers(ctx.uow, ctx.community, ask, ctx.now)
+            members = await _members_by_id(ctx.uow, [r.member_id for r in ranked])
+            return [render.suggestions(
+                ask, [(members[r.member_id], r.reasons) for r in ranked],
+                Ephemeral(ctx.actor.user_id),
+                lead=text("Sorry it didn't work out. Your ask stays open; these members could help:")
+                if ranked else text("Sorry it didn't work out. Your ask stays open and I'll tell "
+                                    "you when someone new can help."),
+            )]
+
+
+# --- thanks --------------------------------------------------------------------------------------
+
+
+async def give_thanks(ctx: Context, cmd: c.GiveThanks) -> Messages:
+    note = ""
+    if cmd.note.strip():
+        note = checked(cmd.note, what="thank-you note", example="/thanks @ana for the CV review",
+                       limit=MAX_NOTE_LENGTH)
+    if cmd.receiver_user_id == ctx.actor.user_id:
+        raise NotPossible("Thanks are for others — but well done you 🙂")
+    receiver = await ctx.uow.members.get_by_platform_id(_id(ctx.community), cmd.receiver_user_id)
+    if receiver is None:
+        receiver = Member(community_id=_id(ctx.community), platform_user_id=cmd.receiver_user_id,
+                          display_name=cmd.receiver_user_id, joined_at=ctx.now)
+        await ctx.uow.members.add(receiver)
+    return await _thank(ctx, receiver, note, cmd.introduction_id)
+
+
+async def _thank(ctx: Context, receiver: Member, note: str, intro_id: int | None) -> Messages:
+    await ctx.uow.thanks.add(Thanks(
+        community_id=_id(ctx.community), giver_id=_id(ctx.member), receiver_id=_id(receiver),
+        note=note, created_at=ctx.now, introduction_id=intro_id,
+    ))
+    out = [render.thanks_post(ctx.member, receiver, note, public=receiver.public_thanks)]
+    out.append(render.reply(ctx.member, "🙏 Thank you for saying thanks — it means a lot."))
+    return out
+
+
+async def prompt_thanks(ctx: Context, cmd: c.PromptThanks) -> Messages:
+    intro = await _intro(ctx.uow, cmd.intro_id)
+    if intro.asker_id != ctx.member.id:
+        raise NotAllowed("Only the person who was helped can thank for this introduction.")
+    if any(t.introduction_id == intro.id for t in await ctx.uow.thanks.involving(_id(ctx.member))):
+        raise NotPossible("You've already said thanks for this one 💛")
+    helper = await _member(ctx.uow, intro.helper_id)
+    ask = await ctx.uow.asks.get(intro.ask_id) if intro.ask_id else None
+    note = f"for helping with “{shorten(ask.text, 80)}”" if ask and not ask.private else ""
+    return await _thank(ctx, helper, note, intro.id)
+
+
+async def thank_for_post(ctx: Context, cmd: c.ThankForPost) -> Messages:
+    if cmd.subject.kind is SubjectKind.OFFER:
+        offer = await _offer(ctx.uow, cmd.subject.id)
+        author = await _member(ctx.uow, offer.member_id)
+        if author.id == ctx.member.id:
+            return []
+        return await _thank(ctx, author, f"for offering “{shorten(offer.text, 80)}”", None)
+    ask = await _ask(ctx.uow, cmd.subject.id)
+    if ask.member_id != ctx.member.id:
+        return []
+    out: Messages = []
+    for intro in await ctx.uow.introductions.for_ask(_id(ask)):
+        if intro.status is IntroStatus.ACCEPTED:
+            out += await prompt_thanks(ctx, c.PromptThanks(_id(intro)))
+    return out
+
+
+# --- the member's own data -----------------------------------------------------------------------
+
+
+async def list_skills(ctx: Context, cmd: c.ListSkills) -> Messages:
+    if not ctx.member.skills:
+        return [render.reply(ctx.member, "Your profile has no skills yet. Add some with "
+                             "`/skills add resumes, public speaking`.")]
+    return [render.reply(ctx.member, "Your skills: ", ", ".join(ctx.member.skills))]
+
+
+async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
+    skills = [ctx.vocabulary.normalise(checked(s, what="skill", example="/skills add resumes",
+                                                limit=60)) for s in cmd.skills]
+    added = ctx.member.add_skills([s for s in skills if s])
+    if not added:
+        return [render.reply(ctx.member, "You already have those skills.")]
+    return [render.reply(ctx.member, "Added: ", ", ".join(added),
+                         ". I'll suggest you when someone needs them.")]
+
+
+async def remove_skills(ctx: Context, cmd: c.RemoveSkills) -> Messages:
+    removed = ctx.member.remove_skills([ctx.vocabulary.normalise(s) for s in cmd.skills])
+    if not removed:
+        return [render.reply(ctx.member, "None of those were in your profile. "
+                             "See yours with `/skills list`.")]
+    return [render.reply(ctx.member, "Removed: ", ", ".join(removed), ".")]
+
+
+async def show_help(ctx: Context, cmd: c.ShowHelp) -> Messages:
+    return [render.help_message(ctx.actor.user_id)]
+
+
+async def show_me(ctx: Context, cmd: c.ShowMe) -> Messages:
+    me = _id(ctx.member)
+    offers = await ctx.uow.offers.by_member(me)
+    asks = await ctx.uow.asks.by_member(me)
+    intros = await ctx.uow.introductions.involving(me)
+    thanks = await ctx.uow.thanks.involving(me)
+    made = [i for i in intros if i.status is IntroStatus.ACCEPTED]
+    gave = sum(1 for i in made if i.helper_id == me)
+    blocks: list[Any] = [
+        Heading(text("Your give-first balance (only you see this)")),
+        Paragraph(text(
+            f"Given: {len(offers)} offers, {gave} introductions as a helper, "
+            f"{sum(1 for t in thanks if t.giver_id == me)} thank-yous sent. "
+            f"Received: {len(asks)} asks, {len(made) - gave} introductions, "
+            f"{sum(1 for t in thanks if t.receiver_id == me)} thank-yous."
+        )),
+    ]
+    for offer in (o for o in offers if o.is_open):
+        blocks += [Paragraph(text("🎁 Open offer:")), Quote(text(shorten(offer.text, 200))),
+                   Buttons((Button("Withdraw", c.ACTION_WITHDRAW, str(offer.id)),))]
+    for ask in (a for a in asks if a.is_open):
+        label = "🔒 Private ask:" if ask.private else "🙋 Open ask:"
+        blocks += [Paragraph(text(label)), Quote(text(shorten(ask.text, 200))),
+                   Buttons((Button("Solved ✅", c.ACTION_SOLVE, str(ask.id), ButtonStyle.PRIMARY),
+                            Button("Close", c.ACTION_CLOSE, str(ask.id))))]
+    for intro in (i for i in intros if i.is_pending and i.awaited_member_id() == me):
+        other = await _member(ctx.uow, intro.partner_of(me))
+        blocks += [Paragraph(text("⏳ Waiting for your answer: an introduction with ",
+                                  Mention(other.mention_id))),
+                   Buttons((Button("Accept", c.ACTION_ACCEPT, str(intro.id), ButtonStyle.PRIMARY),
+                            Button("Decline", c.ACTION_DECLINE, str(intro.id))))]
+    if ctx.member.is_paused(ctx.now) and ctx.member.paused_until is not None:
+        blocks += [Small(text(f"⏸ Paused until {ctx.member.paused_until:%a %d %b} — "
+                              "you won't be suggested as a helper.")),
+                   Buttons((Button("Resume", c.ACTION_RESUME, ""),))]
+    else:
+        blocks += [Buttons((Button("Pause for 2 weeks", c.ACTION_PAUSE, "14"),))]
+    return [message(Ephemeral(ctx.actor.user_id), *blocks)]
+
+
+async def pause(ctx: Context, cmd: c.Pause) -> Messages:
+    ctx.member.pause(ctx.now, cmd.days)
+    until = ctx.member.paused_until
+    return [render.reply(ctx.member, f"⏸ Paused until {until:%a %d %b}. Enjoy the break — "
+                         "`/givefirst resume` brings you back any time.")]
+
+
+async def resume(ctx: Context, cmd: c.Resume) -> Messages:
+    ctx.member.resume()
+    return [render.reply(ctx.member, "▶️ Welcome back! I'll suggest you to people who need help.")]
+
+
+async def set_thanks_visibility(ctx: Context, cmd: c.SetThanksVisibility) -> Messages:
+    ctx.member.public_thanks = cmd.public
+    if cmd.public:
+        return [render.reply(ctx.member, "Thanks to you will be shared with the community.")]
+    return [render.reply(ctx.member, "Thanks to you will reach only you, never the channel or "
+                         "the digest.")]
+
+
+async def export(ctx: Context, cmd: c.Export) -> Messages:
+    data = await export_member(ctx.uow, ctx.member)
+    return [
+        message(DirectMessage((ctx.actor.user_id,)),
+                Paragraph(text("📦 Here is everything givefirst stores about you.")),
+                Attachment("givefirst-export.json", json.dumps(data, indent=2, ensure_ascii=False))),
+        render.reply(ctx.member, "📦 I've sent your data to you in a direct message."),
+    ]
+
+
+async def export_member(uow: UnitOfWork, member: Member) -> dict[str, Any]:
+    """All data about one member, as plain JSON-ready values."""
+    me = _id(member)
+
+    def when(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    names: dict[int, str] = {}
+
+    async def name(member_id: int) -> str:
+        if member_id not in names:
+            names[member_id] = (await _member(uow, member_id)).name
+        return names[member_id]
+
+    return {
+        "member": {
+            "platform_user_id": member.platform_user_id, "display_name": member.display_name,
+            "timezone": member.timezone, "bio": member.bio, "skills": member.skills,
+            "joined_at": when(member.joined_at), "paused_until": when(member.paused_until),
+            "public_thanks": member.public_thanks,
+        },
+        "offers": [{"id": o.id, "text": o.text, "skills": o.skills, "status": o.status.value,
+                    "created_at": when(o.created_at)} for o in await uow.offers.by_member(me)],
+        "asks": [{"id": a.id, "text": a.text, "skills": a.skills, "private": a.private,
+                  "status": a.status.value, "created_at": when(a.created_at),
+                  "solved_at": when(a.solved_at)} for a in await uow.asks.by_member(me)],
+        "introductions": [
+            {"id": i.id, "role": "asker" if i.asker_id == me else "helper",
+             "with": await name(i.partner_of(me)), "status": i.status.value,
+             "ask_id": i.ask_id, "offer_id": i.offer_id, "reason": i.reason,
+             "requested_at": when(i.requested_at), "decided_at": when(i.decided_at),
+             "outcome": i.outcome.value if i.outcome else None}
+            for i in await uow.introductions.involving(me)
+        ],
+        "thanks": [
+            {"direction": "given" if t.giver_id == me else "received",
+             "with": await name(t.receiver_id if t.giver_id == me else t.giver_id),
+             "note": t.note, "created_at": when(t.created_at)}
+            for t in await uow.thanks.involving(me)
+        ],
+    }
+
+
+async def forget_me(ctx: Context, cmd: c.ForgetMe) -> Messages:
+    if not cmd.confirmed:
+        return [message(
+            Ephemeral(ctx.actor.user_id),
+            Paragraph(text("⚠️ This erases your profile, offers, asks, introductions' details and "
+                           "thank-you notes, and removes my posts about you. It can't be undone. "
+                           "Want a copy first? Use `/givefirst export`.")),
+            Buttons((Button("Erase my data", c.ACTION_FORGET, "", ButtonStyle.DANGER),)),
+        )]
+    out = await erase_member(ctx.uow, ctx.community, ctx.member, ctx.now)
+    out.append(render.reply(ctx.actor.user_id, "Done — I've erased your data. "
+                            "You're always welcome back."))
+    return out
+
+
+async def erase_member(uow: UnitOfWork, community: Community, member: Member,
+                       now: datetime) -> Messages:
+    """Erase a member's personal data, keeping only anonymous counts; returns post removals."""
+    me = _id(member)
+    out: Messages = []
+    for offer in await uow.offers.by_member(me):
+        offer.text, offer.skills, offer.status = "", [], OfferStatus.WITHDRAWN
+        out.append(_remove_posts(Subject(SubjectKind.OFFER, _id(offer))))
+    for ask in await uow.asks.by_member(me):
+        ask.text, ask.skills = "", []
+        ask.status = ask.status if ask.status is AskStatus.SOLVED else AskStatus.CLOSED
+        out.append(_remove_posts(Subject(SubjectKind.ASK, _id(ask))))
+    for intro in await uow.introductions.involving(me):
+        intro.reason = ""
+        if intro.is_pending:
+            intro.status = IntroStatus.CANCELLED
+    for thanks in await uow.thanks.involving(me):
+        thanks.note = ""
+    if member.platform_user_id in community.admin_ids:
+        community.admin_ids = [a for a in community.admin_ids if a != member.platform_user_id]
+    member.forget(now)
+    return out
+
+
+def _remove_posts(subject: Subject) -> Message:
+    return Message(to=DeletePosts(subject), blocks=(), subject=subject)
+
+
+# --- admin ---------------------------------------------------------------------------------------
+
+
+async def show_config(ctx: Context, cmd: c.ShowConfig) -> Messages:
+    return [render.config_message(ctx.actor.user_id, ctx.community)]
+
+
+async def configure(ctx: Context, cmd: c.Configure) -> Messages:
+    if not ctx.is_admin:
+        raise NotAllowed("Only community admins can change settings. Ask an admin, or see the "
+                         "current settings with `/givefirst config`.")
+    c.validate_setting(cmd.setting, cmd.values)
+    community, values = ctx.community, cmd.values
+    match cmd.setting:
+        case "channel":
+            community.channel_id = c.channel_id_of(values[0])
+        case "digest":
+            community.digest_weekday = c.WEEKDAYS.index(values[0].lower())
+            hour = c.parse_hour(values[1])
+            if hour.minute:
+                raise InvalidInput("The digest goes out on the hour; use e.g. `09:00`.")
+            community.digest_hour = hour.hour
+            if len(values) == 3:
+                community.timezone = c.ensure_timezone(values[2])
+        case "timezone":
+            community.timezone = c.ensure_timezone(values[0])
+        case "capacity":
+            community.capacity = int(values[0])
+        case "expiry":
+            community.intro_expiry_days = int(values[0])
+        case "follow-up":
+            community.follow_up_days = int(values[0])
+        case "quiet-weeks":
+            community.skip_quiet_weeks = values[0].lower() == "skip"
+        case "admins":
+            user = c.user_id_of(values[1]) or ""
+            others = [a for a in community.admin_ids if a != user]
+            community.admin_ids = [*others, user] if values[0].lower() == "add" else others
+        case "alias":
+            alias, skill = (v.strip().lower() for v in values[0].split("="))
+            community.aliases = {**community.aliases, alias: skill}
+    return [render.reply(ctx.member, "✅ Saved."), render.config_message(ctx.actor.user_id,
+                                                                       community)]
+
+
+# --- scheduled work ------------------------------------------------------------------------------
+
+
+async def expire_introductions(uow: UnitOfWork, now: datetime) -> dict[int, Messages]:
+    """Expire unanswered requests and move each ask on to its next candidate."""
+    out: dict[int, Messages] = {}
+    for intro in await uow.introductions.pending_expired(now):
+        intro.expire(now)
+        community = await uow.communities.get(intro.community_id)
+        if community is None:
+            continue
+        days = community.intro_expiry_days
+        messages = out.setdefault(_id(community), [])
+        if intro.awaiting is Party.ASKER:
+            helper = await _member(uow, intro.helper_id)
+            messages.append(message(DirectMessage((helper.mention_id,)), Paragraph(text(
+                "Thank you for offering to help! The asker didn't answer in time, so I've closed "
+                "the request — your kindness is noted 💛"))))
+            continue
+        ask = await uow.asks.get(intro.ask_id) if intro.ask_id else None
+        if ask is not None and ask.is_open:
+            messages += await _move_on(uow, community, ask, intro, now)
+            continue
+        messages += await _tell_asker_and_suggest_next(
+            uow, community, intro, now, why=f"didn't answer within {days} days, so nobody was "
+            "introduced. Maybe another time!")
+    return out
+
+
+async def _move_on(uow: UnitOfWork, community: Community, ask: Ask, expired: Introduction,
+                   now: datetime) -> Messages:
+    """The asker already said yes to being introduced for this ask: ask the next candidate."""
+    asker = await _member(uow, ask.member_id)
+    late = await _member(uow, expired.helper_id)
+    ranked = await rank_helpers(uow, community, ask, now, top=1)
+    days = community.intro_expiry_days
+    if not ranked:
+        ask.looking_for_helper = True
+        return [message(DirectMessage((asker.mention_id,)), Paragraph(text(
+            Mention(late.mention_id), f" didn't answer within {days} days and nobody else fits "
+            "yet — I'll tell you when someone can help.")))]
+    helper = await _member(uow, ranked[0].member_id)
+    intro = Introduction(
+        community_id=_id(community), asker_id=_id(asker), helper_id=_id(helper),
+        awaiting=Party.HELPER, reason="; ".join(ranked[0].reasons), requested_at=now,
+        expires_at=now + timedelta(days=days), ask_id=ask.id,
+    )
+    await uow.introductions.add(intro)
+    return [
+        render.consent_request(intro, asker, helper, ask.text, volunteered=False),
+        message(DirectMessage((asker.mention_id,)), Paragraph(text(
+            Mention(late.mention_id), f" didn't answer within {days} days, so I've asked ",
+            Mention(helper.mention_id), " instead. I'll introduce you if they say yes."))),
+    ]
+
+
+async def send_follow_ups(uow: UnitOfWork, now: datetime) -> dict[int, Messages]:
+    """Ask 'did it help?' once per introduction whose follow-up is due."""
+    out: dict[int, Messages] = {}
+    for intro in await uow.introductions.follow_ups_due(now):
+        intro.follow_up_sent_at = now
+        asker = await _member(uow, intro.asker_id)
+        helper = await _member(uow, intro.helper_id)
+        if asker.platform_user_id is None or helper.platform_user_id is None:
+            continue
+        out.setdefault(intro.community_id, []).append(render.follow_up(intro, asker, helper))
+    return out
+
+
+async def digest_for(uow: UnitOfWork, community: Community, since: datetime,
+                     until: datetime) -> Digest:
+    """Load one community's facts for a digest period and compose it."""
+    cid = _id(community)
+    return compose_digest(DigestFacts(
+        since=since,
+        until=until,
+        members={_id(m): m for m in await uow.members.list(cid)},
+        offers=await uow.offers.open_in(cid),
+        open_asks=await uow.asks.open_in(cid),
+        introductions=await uow.introductions.in_community(cid),
+        thanks=await uow.thanks.in_community(cid),
+    ))
+
+
+# --- lookups -------------------------------------------------------------------------------------
+
+
+def _id(entity: Community | Member | Offer | Ask | Introduction) -> int:
+    if entity.id is None:
+        raise RuntimeError(f"{type(entity).__name__} has not been stored yet")
+    return entity.id
+
+
+async def _member(uow: UnitOfWork, member_id: int) -> Member:
+    member = await uow.members.get(member_id)
+    if member is None:
+        raise NotFound("That member isn't here any more.")
+    return member
+
+
+async def _members_by_id(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, Member]:
+    return {i: await _member(uow, i) for i in dict.fromkeys(ids)}
+
+
+async def _ask(uow: UnitOfWork, ask_id: int) -> Ask:
+    ask = await uow.asks.get(ask_id)
+    if ask is None or (not ask.text and ask.status is not AskStatus.OPEN):
+        raise NotFound("That ask doesn't exist any more.")
+    return ask
+
+
+async def _offer(uow: UnitOfWork, offer_id: int) -> Offer:
+    offer = await uow.offers.get(offer_id)
+    if offer is None or not offer.text:
+        raise NotFound("That offer doesn't exist any more.")
+    return offer
+
+
+async def _intro(uow: UnitOfWork, intro_id: int) -> Introduction:
+    intro = await uow.introductions.get(intro_id)
+    if intro is None:
+        raise NotFound("That introduction doesn't exist any more.")
+    return intro
+
+
+Handler = Callable[[Context, Any], Awaitable[Messages]]
+
+HANDLERS: dict[type, Handler] = {
+    c.MakeOffer: make_offer,
+    c.MakeAsk: make_ask,
+    c.ListSkills: list_skills,
+    c.AddSkills: add_skills,
+    c.RemoveSkills: remove_skills,
+    c.GiveThanks: give_thanks,
+    c.ShowHelp: show_help,
+    c.ShowMe: show_me,
+    c.Pause: pause,
+    c.Resume: resume,
+    c.Export: export,
+    c.ForgetMe: forget_me,
+    c.SetThanksVisibility: set_thanks_visibility,
+    c.ShowConfig: show_config,
+    c.Configure: configure,
+    c.RequestIntro: request_intro,
+    c.Volunteer: volunteer,
+    c.RequestOffer: request_offer,
+    c.AcceptIntro: accept_intro,
+    c.DeclineIntro: decline_intro,
+    c.ReportOutcome: report_outcome,
+    c.PromptThanks: prompt_thanks,
+    c.SolveAsk: solve_ask,
+    c.CloseAsk: close_ask,
+    c.WithdrawOffer: withdraw_offer,
+    c.ThankForPost: thank_for_post,
+}

@@ -1,0 +1,229 @@
+"""In-memory fakes of the core's ports: a reference for storage, and fast core tests."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from bot.domain import (
+    Ask,
+    AskStatus,
+    Community,
+    Introduction,
+    IntroStatus,
+    Member,
+    Offer,
+    OfferStatus,
+    Post,
+    Subject,
+    Thanks,
+)
+from bot.messages import Message
+from bot.ports import DeliveryFailed, DeliveryProblem, PostRef
+
+
+@dataclass
+class FakeStore:
+    rows: dict[str, dict[int, Any]] = field(default_factory=dict)
+    events: set[str] = field(default_factory=set)
+    next_id: int = 1
+
+    def table(self, name: str) -> dict[int, Any]:
+        return self.rows.setdefault(name, {})
+
+    def add(self, name: str, entity: Any) -> None:
+        entity.id = self.next_id
+        self.next_id += 1
+        self.table(name)[entity.id] = entity
+
+
+class _Repo:
+    name = ""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    @property
+    def _rows(self) -> list[Any]:
+        return list(self._store.table(self.name).values())
+
+    async def get(self, entity_id: int) -> Any:
+        return self._store.table(self.name).get(entity_id)
+
+    async def add(self, entity: Any) -> None:
+        self._store.add(self.name, entity)
+
+
+class FakeCommunities(_Repo):
+    name = "communities"
+
+    async def get_by_key(self, key: str) -> Community | None:
+        return next((c for c in self._rows if c.key == key), None)
+
+    async def list(self) -> Sequence[Community]:
+        return self._rows
+
+
+class FakeMembers(_Repo):
+    name = "members"
+
+    async def get_by_platform_id(self, community_id: int, user_id: str) -> Member | None:
+        return next((m for m in self._rows if m.community_id == community_id
+                     and m.platform_user_id == user_id), None)
+
+    async def list(self, community_id: int) -> Sequence[Member]:
+        return [m for m in self._rows if m.community_id == community_id]
+
+
+class FakeOffers(_Repo):
+    name = "offers"
+
+    async def open_in(self, community_id: int) -> Sequence[Offer]:
+        return [o for o in self._rows if o.community_id == community_id
+                and o.status is OfferStatus.OPEN]
+
+    async def by_member(self, member_id: int) -> Sequence[Offer]:
+        return [o for o in self._rows if o.member_id == member_id]
+
+
+class FakeAsks(_Repo):
+    name = "asks"
+
+    async def open_in(self, community_id: int) -> Sequence[Ask]:
+        return [a for a in self._rows if a.community_id == community_id
+                and a.status is AskStatus.OPEN]
+
+    async def by_member(self, member_id: int) -> Sequence[Ask]:
+        return [a for a in self._rows if a.member_id == member_id]
+
+
+class FakeIntroductions(_Repo):
+    name = "introductions"
+
+    async def for_ask(self, ask_id: int) -> Sequence[Introduction]:
+        return [i for i in self._rows if i.ask_id == ask_id]
+
+    async def involving(self, member_id: int) -> Sequence[Introduction]:
+        return [i for i in self._rows if i.involves(member_id)]
+
+    async def in_community(self, community_id: int) -> Sequence[Introduction]:
+        return [i for i in self._rows if i.community_id == community_id]
+
+    async def pending_expired(self, now: datetime) -> Sequence[Introduction]:
+        return [i for i in self._rows if i.status is IntroStatus.PENDING and i.expires_at <= now]
+
+    async def follow_ups_due(self, now: datetime) -> Sequence[Introduction]:
+        return [i for i in self._rows if i.status is IntroStatus.ACCEPTED
+                and i.follow_up_due_at is not None and i.follow_up_due_at <= now
+                and i.follow_up_sent_at is None]
+
+
+class FakeThanks(_Repo):
+    name = "thanks"
+
+    async def involving(self, member_id: int) -> Sequence[Thanks]:
+        return [t for t in self._rows if member_id in (t.giver_id, t.receiver_id)]
+
+    async def in_community(self, community_id: int) -> Sequence[Thanks]:
+        return [t for t in self._rows if t.community_id == community_id]
+
+
+class FakePosts(_Repo):
+    name = "posts"
+
+    async def for_subject(self, community_id: int, subject: Subject) -> Sequence[Post]:
+        return [p for p in self._rows if p.community_id == community_id
+                and p.subject == subject]
+
+    async def find(self, community_id: int, channel_id: str, message_id: str) -> Post | None:
+        return next((p for p in self._rows if p.community_id == community_id
+                     and p.channel_id == channel_id and p.message_id == message_id), None)
+
+    async def delete(self, post: Post) -> None:
+        self._store.table(self.name).pop(post.id or 0, None)
+
+
+class FakeEvents:
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    async def first_time(self, key: str, now: datetime) -> bool:
+        if key in self._store.events:
+            return False
+        self._store.events.add(key)
+        return True
+
+
+class FakeUnitOfWork:
+    """Commits by keeping changes; rolls back by restoring a snapshot taken on entry."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+        self.communities = FakeCommunities(store)
+        self.members = FakeMembers(store)
+        self.offers = FakeOffers(store)
+        self.asks = FakeAsks(store)
+        self.introductions = FakeIntroductions(store)
+        self.thanks = FakeThanks(store)
+        self.posts = FakePosts(store)
+        self.events = FakeEvents(store)
+        self._snapshot: FakeStore | None = None
+
+    async def __aenter__(self) -> Self:
+        self._snapshot = copy.deepcopy(self._store)
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        if self._snapshot is not None:
+            await self.rollback()
+
+    async def commit(self) -> None:
+        self._snapshot = None
+
+    async def rollback(self) -> None:
+        if self._snapshot is not None:
+            self._store.rows = self._snapshot.rows
+            self._store.events = self._snapshot.events
+            self._store.next_id = self._snapshot.next_id
+            self._snapshot = None
+
+
+@dataclass
+class Sent:
+    message: Message
+    ref: PostRef | None
+
+
+class FakeChat:
+    """Records what the bot said; can be told to refuse DMs to some members."""
+
+    def __init__(self) -> None:
+        self.sent: list[Sent] = []
+        self.updated: list[tuple[PostRef, Message]] = []
+        self.deleted: list[PostRef] = []
+        self.dm_closed: set[str] = set()
+        self._counter = 0
+
+    async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
+        from bot.messages import ChannelPost, DirectMessage
+
+        if isinstance(message.to, DirectMessage) and self.dm_closed & set(message.to.user_ids):
+            raise DeliveryFailed(DeliveryProblem.DM_CLOSED)
+        ref = None
+        if isinstance(message.to, ChannelPost):
+            self._counter += 1
+            ref = PostRef(message.to.channel_id or default_channel or "C-default",
+                          f"m{self._counter}")
+        self.sent.append(Sent(message, ref))
+        return ref
+
+    async def update(self, ref: PostRef, message: Message) -> None:
+        self.updated.append((ref, message))
+
+    async def delete(self, ref: PostRef) -> None:
+        self.deleted.append(ref)
