@@ -1,0 +1,29 @@
+"""Configuration from environment variables and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting an operator can give; all optional except each platform's token."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: a SQLite file givefirst.db here"
+    )
+    log_level: str = "INFO"
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    discord_token: str | None = None
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str | None = None
+    discord_guild_id: int | None = None

@@ -1,0 +1,222 @@
+"""The ``givefirst`` command: the composition root that wires settings, storage,
+the core and one adapter together."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from adapters.console import ConsoleChat, ConsoleSession
+from adapters.console.demo import DEMO_ADMINS, DEMO_COMMUNITY, STORY
+from bot import services
+from bot.app import GiveFirst
+from bot.clock import FakeClock, SystemClock
+from bot.settings import Settings
+from storage import Storage
+
+T = TypeVar("T")
+
+
+def _run(coro_fn: Callable[[], Awaitable[T]]) -> T:
+    async def main() -> T:
+        return await coro_fn()
+
+    return asyncio.run(main())
+
+
+async def _open(database_url: str | None) -> Storage:
+    storage = await Storage.connect(database_url)
+    await storage.upgrade()
+    return storage
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--database-url", envvar="DATABASE_URL", default=None,
+              help="Where to keep data (default: sqlite givefirst.db in this folder).")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """givefirst — a community bot that helps members give before they ask."""
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"settings": settings, "database_url": database_url or settings.database_url}
+
+
+@main.command()
+@click.option("--database-url", "demo_url", default=None,
+              help="Play the demo into this database instead of a temporary SQLite file.")
+def demo(demo_url: str | None) -> None:
+    """Play a short scripted story of a small community on a local database."""
+    with tempfile.TemporaryDirectory() as folder:
+        url = demo_url or f"sqlite:///{Path(folder) / 'demo.db'}"
+        _run(lambda: _demo(url))
+
+
+async def _demo(url: str) -> None:
+    storage = await _open(url)
+    try:
+        clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+        bot = GiveFirst(storage.unit_of_work, clock)
+        out = sys.stdout
+        session = ConsoleSession(bot, DEMO_COMMUNITY, out, advance=clock.advance,
+                                 admins=DEMO_ADMINS)
+        out.write("givefirst demo — a small community gives first.\n"
+                  "Every message below is what a platform would show, and to whom.\n")
+        for user, line in STORY:
+            if line.startswith("press:"):
+                session.user = user
+                await session.press_labelled(line.removeprefix("press:"))
+            else:
+                await session.run(line, as_=user)
+        out.write("\n@ana> givefirst digest --dry-run   (the weekly digest, as it would be posted)\n")
+        await _print_digest(storage, DEMO_COMMUNITY, clock.now(), ConsoleChat(out))
+        out.write("\nThat's givefirst: offers first, double opt-in introductions, follow-ups, "
+                  "thanks and paying it forward.\n")
+    finally:
+        await storage.dispose()
+
+
+async def _print_digest(storage: Storage, key: str, now: datetime, chat: ConsoleChat) -> bool:
+    async with storage.unit_of_work() as uow:
+        community = await uow.communities.get_by_key(key)
+        if community is None:
+            return False
+        digest = await services.digest_for(uow, community, now - timedelta(days=7), now)
+    await chat.send(digest.message, default_channel=community.channel_id)
+    return True
+
+
+@main.command()
+@click.option("--community", "community_key", default="console:shell", show_default=True,
+              help="Community key to act in.")
+@click.option("--admin", "admins", multiple=True, default=("admin",), show_default=True,
+              help="Handles treated as admins.")
+@click.pass_context
+def shell(ctx: click.Context, community_key: str, admins: tuple[str, ...]) -> None:
+    """Type commands as different members: `/as dana`, `/ask …`, press buttons by number."""
+    _run(lambda: _shell(ctx.obj["database_url"], community_key, admins))
+
+
+async def _shell(url: str | None, community_key: str, admins: tuple[str, ...]) -> None:
+    storage = await _open(url)
+    clock = _ShiftedClock()
+    bot = GiveFirst(storage.unit_of_work, clock)
+    session = ConsoleSession(bot, community_key, sys.stdout, advance=clock.shift, admins=admins)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        sys.stdout.write("givefirst shell — /help for help, /quit to leave.\n")
+    try:
+        while True:
+            if interactive:
+                sys.stdout.write(f"@{session.user}> ")
+                sys.stdout.flush()
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line or line.strip() in ("/quit", "/exit"):
+                break
+            await session.run(line)
+    finally:
+        await storage.dispose()
+
+
+class _ShiftedClock(SystemClock):
+    """Real time plus however long the shell user has waited with ``/wait``."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta()
+
+    def now(self) -> datetime:
+        return super().now() + self._offset
+
+    def shift(self, delta: timedelta) -> None:
+        self._offset += delta
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Create or migrate the database schema to the latest version."""
+
+    async def upgrade() -> None:
+        storage = await _open(ctx.obj["database_url"])
+        await storage.dispose()
+
+    _run(upgrade)
+    click.echo("Database is up to date.")
+
+
+@main.command()
+@click.option("--community", "community_key", required=True, help="e.g. slack:T0123")
+@click.option("--dry-run", is_flag=True, help="Print the digest instead of posting it.")
+@click.pass_context
+def digest(ctx: click.Context, community_key: str, dry_run: bool) -> None:
+    """Show the weekly digest for a community."""
+    if not dry_run:
+        raise click.UsageError("Posting from the command line needs a platform; use --dry-run.")
+
+    async def show() -> bool:
+        storage = await _open(ctx.obj["database_url"])
+        try:
+            return await _print_digest(storage, community_key, SystemClock().now(),
+                                       ConsoleChat(sys.stdout))
+        finally:
+            await storage.dispose()
+
+    if not _run(show):
+        raise click.ClickException(f"No community {community_key!r} in this database.")
+
+
+@main.command()
+@click.option("--community", "community_key", default=None, help="Only this community.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def stats(ctx: click.Context, community_key: str | None, as_json: bool) -> None:
+    """Anonymous counts per community: members, offers, asks, introductions, thanks."""
+
+    async def collect() -> list[dict[str, Any]]:
+        storage = await _open(ctx.obj["database_url"])
+        try:
+            async with storage.unit_of_work() as uow:
+                rows = []
+                for community in await uow.communities.list():
+                    if community_key and community.key != community_key or community.id is None:
+                        continue
+                    intros = await uow.introductions.in_community(community.id)
+                    rows.append({
+                        "community": community.key,
+                        "members": len(await uow.members.list(community.id)),
+                        "open_offers": len(await uow.offers.open_in(community.id)),
+                        "open_asks": len(await uow.asks.open_in(community.id)),
+                        "introductions": sum(1 for i in intros if i.status == "accepted"),
+                        "helped": sum(1 for i in intros if i.outcome == "helped"),
+                        "thanks": len(await uow.thanks.in_community(community.id)),
+                    })
+                return rows
+        finally:
+            await storage.dispose()
+
+    rows = _run(collect)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No communities yet.")
+    for row in rows:
+        click.echo("  ".join(f"{k}={v}" for k, v in row.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""Double opt-in introductions: every path, and every way they refuse."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.domain import IntroStatus
+from tests.core.conftest import Town
+
+
+async def offers(town: Town) -> None:
+    await town.say("ana", "/offer Happy to review resumes for people moving into product #resume")
+    await town.say("ben", "/offer I can debug Kubernetes deployments #kubernetes")
+
+
+async def intro_statuses(town: Town) -> list[IntroStatus]:
+    async with town.unit_of_work() as uow:
+        return [i.status for i in await uow.introductions.in_community(1)]
+
+
+async def test_asker_requests_a_suggested_helper_who_accepts(town: Town) -> None:
+    await offers(town)
+    await town.say("dana", "/ask could someone look over my CV? #resume")
+    assert "@ana" in town.last_to("dana")
+    assert "@ben" not in town.last_to("dana")
+
+    await town.press("dana", "Ask Ana")
+    request = town.last_to("ana")
+    assert "@dana is looking for help" in request
+    assert "could someone look over my CV?" in request
+    assert town.dms_between("dana", "ana") == [], "nobody is introduced before both say yes"
+
+    await town.press("ana", "Happy to help")
+    [intro] = town.dms_between("dana", "ana")
+    body = intro.as_plain_text()
+    assert "@dana, meet @ana" in body
+    assert "could someone look over my CV?" in body
+    assert "Happy to review resumes" in body
+    assert "Why I matched you" in body
+    assert await intro_statuses(town) == [IntroStatus.ACCEPTED]
+
+
+async def test_a_volunteer_is_introduced_only_after_the_asker_confirms(town: Town) -> None:
+    await town.say("dana", "/ask anyone know about buying a used car?")
+    await town.press("ben", "I can help")
+    assert "@ben would like to help with your ask" in town.last_to("dana")
+    assert town.dms_between("dana", "ben") == []
+
+    await town.press("dana", "Yes, introduce us")
+    assert len(town.dms_between("dana", "ben")) == 1
+
+
+async def test_requesting_an_offer_needs_the_offerers_yes(town: Town) -> None:
+    await offers(town)
+    await town.press("dana", "I'd like this")  # Ben's offer is the newest
+    assert "would like to take you up on your offer" in town.last_to("ben")
+    assert town.dms_between("dana", "ben") == []
+    await town.press("ben", "Happy to help")
+    [intro] = town.dms_between("dana", "ben")
+    assert "I can debug Kubernetes deployments" in intro.as_plain_text()
+
+
+async def test_nobody_can_answer_an_introduction_meant_for_someone_else(town: Town) -> None:
+    await offers(town)
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    accept = next(b for b in town.seen_by("ana")[-1].buttons if b.label == "Happy to help")
+
+    refused = await town.press_button("ben", accept)
+    assert refused.error is not None and "waiting for someone else" in refused.error
+    refused = await town.press_button("dana", accept)
+    assert refused.error is not None
+    assert town.dms_between("dana", "ana") == []
+    assert await intro_statuses(town) == [IntroStatus.PENDING]
+
+
+async def test_a_declined_pair_is_never_proposed_again(town: Town) -> None:
+    await offers(town)
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    await town.press("ana", "Not this time")
+    assert "can't help this time" in town.last_to("dana")
+    assert "Ask Ana" not in town.last_to("dana")
+
+    await town.say("dana", "/ask another look at my resume? #resume")
+    assert "@ana" not in town.last_to("dana")
+    assert "Nobody yet" in town.last_to("dana")
+    # Not even by volunteering on a later ask.
+    refused = await town.press("ana", "I can help")
+    assert refused.error is not None and "isn't possible" in refused.error
+
+
+async def test_an_unanswered_request_expires_and_moves_on_to_the_next_candidate(
+    town: Town,
+) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("carl", "/offer I read resumes for a living #resume")
+    await town.say("dana", "/ask CV help please #resume")
+    first = town.seen_by("dana")[-1].buttons[0].label.removeprefix("Ask ").lower()
+    second = "carl" if first == "ana" else "ana"
+    await town.press("dana", f"Ask {first.title()}")
+
+    town.clock.advance(timedelta(days=3, minutes=1))
+    await town.run_due_work()
+
+    assert f"@{first} didn't answer within 3 days, so I've asked @{second}" in town.last_to("dana")
+    assert "is looking for help" in town.last_to(second)
+    late = await town.press(first, "Happy to help")
+    assert late.error is not None and "expired" in late.error
+    await town.press(second, "Happy to help")
+    assert len(town.dms_between("dana", second)) == 1
+    assert town.dms_between("dana", first) == []
+
+
+async def test_expiry_with_nobody_left_keeps_the_ask_open_and_says_so(town: Town) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    town.clock.advance(timedelta(days=4))
+    await town.run_due_work()
+    assert "nobody else fits yet" in town.last_to("dana")
+    # A new offer that fits tells Dana once, not on every later offer.
+    await town.say("carl", "/offer resumes, cover letters #resume")
+    assert "Someone new could help" in town.last_to("dana")
+    told = len(town.seen_by("dana"))
+    await town.say("erin", "/offer more resume help #resume")
+    assert len(town.seen_by("dana")) == told
+
+
+async def test_capacity_holds_helpers_back_after_two_introductions_a_week(town: Town) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    for asker in ("dana", "erin"):
+        await town.say(asker, "/ask CV help please #resume")
+        await town.press(asker, "Ask Ana")
+    await town.say("finn", "/ask CV help please #resume")
+    assert "@ana" not in town.last_to("finn")
+    town.clock.advance(timedelta(days=8))
+    await town.say("gus", "/ask CV help please #resume")
+    assert "@ana" in town.last_to("gus")
+
+
+async def test_paused_members_are_not_suggested(town: Town) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("ana", "/givefirst pause 7")
+    await town.say("dana", "/ask CV help please #resume")
+    assert "@ana" not in town.last_to("dana")
+    await town.say("ana", "/givefirst resume")
+    await town.say("erin", "/ask CV help please #resume")
+    assert "@ana" in town.last_to("erin")
+
+
+async def test_follow_up_resolves_the_ask_prompts_thanks_and_pays_it_forward(town: Town) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("farid", "/ask tips for my first fundraising round? #fundraising")
+    await town.say("dana", "/skills add fundraising")
+    await town.say("dana", "/ask CV help please #resume")
+    [ask_post] = [m for m in town.channel() if "CV help please" in m.as_plain_text()]
+    await town.press("dana", "Ask Ana")
+    await town.press("ana", "Happy to help")
+
+    town.clock.advance(timedelta(days=6))
+    assert await town.run_due_work() == 0
+    town.clock.advance(timedelta(days=1, minutes=1))
+    assert await town.run_due_work() == 1
+    assert "Did you connect with @ana? Did it help?" in town.last_to("dana")
+    assert await town.run_due_work() == 0, "a follow-up is sent once"
+
+    await town.press("dana", "It helped")
+    assert any("solved" in m.as_plain_text() for _, m in town.chat.updated)
+    texts = [m.as_plain_text() for m in town.seen_by("dana")]
+    assert any("Would you like to thank @ana?" in t for t in texts)
+    assert any("Pay it forward" in t and "first fundraising round" in t for t in texts)
+
+    await town.press("dana", "Say thanks")
+    thanks = town.channel()[-1].as_plain_text()
+    assert "@dana thanked @ana" in thanks and "CV help please" in thanks
+    again = await town.press("dana", "Say thanks")
+    assert again.error is not None and "already" in again.error
+    assert ask_post in town.channel()
+
+
+async def test_reactions_on_posts_are_shortcuts(town: Town) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/ask CV help please #resume")
+    ask_post = town.channel()[-1]
+    offer_post = town.channel()[0]
+
+    await town.react("ben", ask_post, "raising_hand")
+    assert "@ben would like to help with your ask" in town.last_to("dana")
+    refused = await town.react("ben", ask_post, "white_check_mark")
+    assert refused.error is not None and "Only the person who asked" in refused.error
+    await town.react("dana", offer_post, "pray")
+    assert "@dana thanked @ana" in town.channel()[-1].as_plain_text()
+    await town.react("dana", ask_post, "white_check_mark")
+    assert any("solved" in m.as_plain_text() for _, m in town.chat.updated)
+    ignored = await town.react("dana", ask_post, "tada")
+    assert ignored.messages == ()

@@ -1,0 +1,165 @@
+"""Members' own data, privacy, admin settings and what happens with bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.messages import Attachment
+from tests.core.conftest import Town
+
+
+async def stored_texts(town: Town) -> list[str]:
+    async with town.unit_of_work() as uow:
+        community = await uow.communities.get_by_key("console:test")
+        if community is None or community.id is None:
+            return []
+        offers = await uow.offers.open_in(community.id)
+        asks = await uow.asks.open_in(community.id)
+        return [o.text for o in offers] + [a.text for a in asks]
+
+
+async def test_only_admins_change_settings(town: Town) -> None:
+    refused = await town.say("dana", "/givefirst config capacity 5")
+    assert refused.error is not None and "Only community admins" in refused.error
+    await town.say("dana", "/givefirst config")
+    assert "Capacity: 2 new introductions" in town.last_to("dana")
+
+    await town.say("admin", "/givefirst config capacity 5")
+    await town.say("admin", "/givefirst config admins add @dana")
+    await town.say("dana", "/givefirst config digest wednesday 08:00 Pacific/Auckland")
+    shown = town.last_to("dana")
+    assert "Capacity: 5" in shown
+    assert "Wednesdays at 08:00 Pacific/Auckland" in shown
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/givefirst config capacity lots", "not a whole number"),
+        ("/givefirst config digest funday 09:00", "Usage"),
+        ("/givefirst config digest monday 25:00", "not a time of day"),
+        ("/givefirst config timezone Mars/Olympus", "not a time zone"),
+        ("/givefirst config colour blue", "no setting called"),
+        ("/givefirst dance", "isn't something I know"),
+        ("/skills juggle", "isn't something I know"),
+        ("/skills add", "at least one skill"),
+        ("/thanks nobody in particular", "Who would you like to thank"),
+        ("/givefirst pause 0", "between 1 and 365"),
+    ],
+)
+async def test_bad_commands_get_a_message_they_can_act_on(
+    town: Town, line: str, expected: str
+) -> None:
+    result = await town.say("admin", line)
+    assert result.error is not None and expected in result.error
+    assert expected in town.last_to("admin")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "is empty"),
+        ("   \n\t  ", "is empty"),
+        ("\u202e\u0000\u0007", "is empty"),
+        ("x" * 10_000, "10,000 characters long; the limit is 1,000"),
+        ("resume help for @everyone", "leave out @everyone"),
+        ("ping <!channel> for resumes", "leave out @everyone"),
+        ("hey @here resumes", "leave out @everyone"),
+    ],
+)
+async def test_bad_offer_text_is_refused_and_nothing_is_stored(
+    town: Town, text: str, expected: str
+) -> None:
+    result = await town.say("ana", f"/offer {text}")
+    assert result.error is not None and expected in result.error
+    assert town.channel() == []
+    assert await stored_texts(town) == []
+
+
+async def test_emoji_right_to_left_and_markup_are_kept_as_typed(town: Town) -> None:
+    await town.say("ana", "/offer مراجعة السيرة الذاتية 📄 *bold* <b>html</b> \u202eevil")
+    [post] = town.channel()
+    assert "مراجعة السيرة الذاتية 📄 *bold* <b>html</b> evil" in post.as_plain_text()
+    assert "\u202e" not in post.as_plain_text()
+
+
+async def test_a_private_ask_never_appears_in_a_channel(town: Town) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/ask private: help me leave my job quietly #resume")
+    assert "private ask is saved" in town.last_to("dana")
+    assert "@ana" in town.last_to("dana")
+    assert all("leave my job" not in m.as_plain_text() for m in town.channel())
+    refused = await town.bot.button(town.actor("ben"), "ask.volunteer", "2", town.chat)
+    assert refused.error is not None
+    await town.press("dana", "Ask Ana")
+    await town.press("ana", "Happy to help")
+    await town.say("dana", "/givefirst me")
+    await town.press("dana", "Solved")
+    await town.say("ana", "/offer more resume reviews #resume")
+    assert "no longer open" not in town.last_to("dana")
+    assert town.chat.updated == [], "a private ask has no post to update"
+    assert all("leave my job" not in m.as_plain_text() for m in town.channel())
+
+
+async def test_giving_thanks_respects_the_receivers_choice(town: Town) -> None:
+    await town.say("ana", "/givefirst thanks private")
+    await town.say("dana", "/thanks @ana for the CV review!")
+    assert all("CV review" not in m.as_plain_text() for m in town.channel())
+    assert "@dana thanked you" in town.last_to("ana")
+    await town.say("dana", "/thanks @ben for the pod debugging")
+    assert "@dana thanked @ben" in town.channel()[-1].as_plain_text()
+    refused = await town.say("dana", "/thanks @dana me")
+    assert refused.error is not None and "Thanks are for others" in refused.error
+
+
+async def test_me_shows_a_private_balance_with_actions(town: Town) -> None:
+    await town.say("dana", "/offer pairing on Python #python")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.say("dana", "/givefirst me")
+    me = town.seen_by("dana")[-1]
+    assert me.to.__class__.__name__ == "Ephemeral"
+    text = me.as_plain_text()
+    assert "Given: 1 offers" in text and "Received: 1 asks" in text
+    assert "[Withdraw]" in text and "[Solved ✅]" in text
+    await town.press("dana", "Withdraw")
+    assert any("no longer available" in m.as_plain_text() for _, m in town.chat.updated)
+
+
+async def test_export_sends_all_of_a_members_data_to_them(town: Town) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/skills add python")
+    await town.say("dana", "/ask private: CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    await town.say("dana", "/thanks @ana thank you!")
+    await town.say("dana", "/givefirst export")
+    dm = next(m for m in reversed(town.dms_between("dana")) if m.buttons == ())
+    [attachment] = [b for b in dm.blocks if isinstance(b, Attachment)]
+    data = json.loads(attachment.content)
+    assert data["member"]["platform_user_id"] == "dana"
+    assert data["member"]["skills"] == ["python"]
+    assert data["asks"][0]["text"] == "CV help please #resume" and data["asks"][0]["private"]
+    assert data["introductions"][0]["with"] == "Ana"
+    assert data["thanks"][0]["note"] == "thank you!"
+
+
+async def test_forget_me_asks_first_then_erases_and_removes_posts(town: Town) -> None:
+    await town.say("ana", "/offer resume reviews by Ana Lima #resume")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    await town.say("ana", "/givefirst forget-me")
+    assert "can't be undone" in town.last_to("ana")
+    async with town.unit_of_work() as uow:
+        assert await uow.members.get_by_platform_id(1, "ana") is not None
+
+    await town.press("ana", "Erase my data")
+    assert "erased your data" in town.last_to("ana")
+    assert len(town.chat.deleted) == 1, "the offer post is removed from the channel"
+    async with town.unit_of_work() as uow:
+        assert await uow.members.get_by_platform_id(1, "ana") is None
+    await town.say("erin", "/ask CV help please #resume")
+    assert "@ana" not in town.last_to("erin")
+    # Dana's pending request to Ana is cancelled, not left dangling.
+    late = await town.press("ana", "Happy to help")
+    assert late.error is not None
