@@ -99,8 +99,11 @@ class GiveFirst:
             return await self._refuse(actor, error, chat)
         except Exception:
             log.exception("%s failed for %s", type(command).__name__, actor.community_key)
-            sorry = render.reply(actor.user_id, "😬 Something went wrong on my side and nothing "
-                                 "was changed. Please try again in a moment.")
+            sorry = render.reply(
+                actor.user_id,
+                "😬 Something went wrong on my side and nothing "
+                "was changed. Please try again in a moment.",
+            )
             await self._deliver(community=None, messages=[sorry], chat=chat, actor=actor)
             return Handled((sorry,), error="internal error")
         await self._deliver(community=community, messages=messages, chat=chat, actor=actor)
@@ -128,8 +131,9 @@ class GiveFirst:
         sent = 0
         for cid, community in communities.items():
             batch = [*expired.get(cid, []), *follow_ups.get(cid, [])]
-            await self._deliver(community=community, messages=batch, chat=chat_for(community),
-                                actor=None)
+            await self._deliver(
+                community=community, messages=batch, chat=chat_for(community), actor=None
+            )
             sent += len(batch)
         return sent
 
@@ -137,18 +141,25 @@ class GiveFirst:
         async with self._uow() as uow:
             return await uow.communities.get_by_key(key)
 
-    async def _enter(self, uow: UnitOfWork, actor: c.Actor, now: datetime) -> tuple[Community, Member]:
+    async def _enter(
+        self, uow: UnitOfWork, actor: c.Actor, now: datetime
+    ) -> tuple[Community, Member]:
         community = await uow.communities.get_by_key(actor.community_key)
         if community is None:
-            community = Community(key=actor.community_key, name=actor.community_name,
-                                  created_at=now)
+            community = Community(
+                key=actor.community_key, name=actor.community_name, created_at=now
+            )
             await uow.communities.add(community)
         assert community.id is not None
         member = await uow.members.get_by_platform_id(community.id, actor.user_id)
         if member is None:
-            member = Member(community_id=community.id, platform_user_id=actor.user_id,
-                            display_name=actor.display_name, joined_at=now,
-                            timezone=actor.timezone)
+            member = Member(
+                community_id=community.id,
+                platform_user_id=actor.user_id,
+                display_name=actor.display_name,
+                joined_at=now,
+                timezone=actor.timezone,
+            )
             await uow.members.add(member)
         else:
             if actor.display_name and member.display_name != actor.display_name:
@@ -162,10 +173,17 @@ class GiveFirst:
         await self._deliver(community=None, messages=[reply], chat=chat, actor=actor)
         return Handled((reply,), error=error.message)
 
-    async def _deliver(self, *, community: Community | None, messages: Sequence[Message],
-                       chat: Chat, actor: c.Actor | None) -> None:
+    async def _deliver(
+        self,
+        *,
+        community: Community | None,
+        messages: Sequence[Message],
+        chat: Chat,
+        actor: c.Actor | None,
+    ) -> None:
         default_channel = (community.channel_id if community else None) or (
-            actor.channel_id if actor else None)
+            actor.channel_id if actor else None
+        )
         posted: list[Post] = []
         for msg in messages:
             try:
@@ -175,10 +193,16 @@ class GiveFirst:
                     case _:
                         ref = await chat.send(msg, default_channel=default_channel)
                         if ref is not None and msg.subject is not None and community is not None:
-                            posted.append(Post(
-                                community_id=community.id or 0, kind=msg.subject.kind,
-                                subject_id=msg.subject.id, channel_id=ref.channel_id,
-                                message_id=ref.message_id, created_at=self._clock.now()))
+                            posted.append(
+                                Post(
+                                    community_id=community.id or 0,
+                                    kind=msg.subject.kind,
+                                    subject_id=msg.subject.id,
+                                    channel_id=ref.channel_id,
+                                    message_id=ref.message_id,
+                                    created_at=self._clock.now(),
+                                )
+                            )
             except DeliveryFailed as failure:
                 await self._undeliverable(community, msg, failure, chat, actor)
         if posted:
@@ -187,8 +211,9 @@ class GiveFirst:
                     await uow.posts.add(post)
                 await uow.commit()
 
-    async def _revise(self, community: Community | None, subject: Subject, msg: Message,
-                      chat: Chat) -> None:
+    async def _revise(
+        self, community: Community | None, subject: Subject, msg: Message, chat: Chat
+    ) -> None:
         if community is None or community.id is None:
             return
         async with self._uow() as uow:
@@ -202,8 +227,14 @@ class GiveFirst:
                     await chat.update(ref, msg)
             await uow.commit()
 
-    async def _undeliverable(self, community: Community | None, msg: Message,
-                             failure: DeliveryFailed, chat: Chat, actor: c.Actor | None) -> None:
+    async def _undeliverable(
+        self,
+        community: Community | None,
+        msg: Message,
+        failure: DeliveryFailed,
+        chat: Chat,
+        actor: c.Actor | None,
+    ) -> None:
         log.warning("could not deliver to %s: %s", msg.to, failure)
         if failure.problem is DeliveryProblem.DM_CLOSED and isinstance(msg.to, DirectMessage):
             await self._mark_dm_closed(community, msg.to.user_ids)
@@ -236,22 +267,31 @@ def _explain(failure: DeliveryFailed, msg: Message, actor: c.Actor) -> Message:
     match failure.problem:
         case DeliveryProblem.DM_CLOSED if isinstance(msg.to, DirectMessage):
             if msg.to.user_ids == (actor.user_id,):
-                return message(to, Paragraph(text(
-                    "I couldn't send you a direct message (your DMs are closed), so here it is:")),
-                    *msg.blocks)
-            return message(to, Paragraph(text(
-                "I couldn't send a direct message to everyone involved — their DMs are closed. "
-                "You could mention them in a channel instead.")))
+                intro = "I couldn't send you a direct message (your DMs are closed), so here it is:"
+                return message(to, Paragraph(text(intro)), *msg.blocks)
+            return render.say(
+                to,
+                "I couldn't send a direct message to everyone involved — their DMs are "
+                "closed. You could mention them in a channel instead.",
+            )
         case DeliveryProblem.NOT_IN_CHANNEL | DeliveryProblem.CHANNEL_NOT_FOUND if isinstance(
             msg.to, ChannelPost
         ):
-            return message(to, Paragraph(text(
-                "I couldn't post in the community channel — I'm not a member of it. Invite me "
-                "with `/invite @givefirst`, or ask an admin to set another channel with "
-                "`/givefirst config channel #channel`.")))
+            return render.say(
+                to,
+                "I couldn't post in the community channel — I'm not a member of it. Invite "
+                "me with `/invite @givefirst`, or ask an admin to set another channel with "
+                "`/givefirst config channel #channel`.",
+            )
         case DeliveryProblem.MISSING_PERMISSION:
-            return message(to, Paragraph(text(
-                "I'm missing a permission to do that. An admin can reinstall or re-invite me "
-                "with the permissions listed in the README.")))
-    return message(to, Paragraph(text(
-        "I couldn't deliver one of my messages. Your action was saved all the same.")))
+            return render.say(
+                to,
+                "I'm missing a permission to do that. An admin can reinstall or re-invite "
+                "me with the permissions listed in the README.",
+            )
+    return message(
+        to,
+        Paragraph(
+            text("I couldn't deliver one of my messages. Your action was saved all the same.")
+        ),
+    )

@@ -71,53 +71,99 @@ def compose(facts: DigestFacts, *, limit: int = LIST_LIMIT) -> Digest:
         (a for a in facts.open_asks if a.is_open and not a.private and shown(a.member_id)),
         key=lambda a: a.created_at,
     )
-    made = [i for i in facts.introductions
-            if i.status is IntroStatus.ACCEPTED and this_week(i.decided_at)]
-    helped = [i for i in facts.introductions
-              if i.outcome is Outcome.HELPED and this_week(i.outcome_at)]
-    thanks = [t for t in facts.thanks
-              if this_week(t.created_at) and shown(t.giver_id) and shown(t.receiver_id)
-              and members[t.receiver_id].public_thanks]
+    made = [
+        i
+        for i in facts.introductions
+        if i.status is IntroStatus.ACCEPTED and this_week(i.decided_at)
+    ]
+    helped = [
+        i for i in facts.introductions if i.outcome is Outcome.HELPED and this_week(i.outcome_at)
+    ]
+    thanks = [
+        t
+        for t in facts.thanks
+        if this_week(t.created_at)
+        and shown(t.giver_id)
+        and shown(t.receiver_id)
+        and members[t.receiver_id].public_thanks
+    ]
     newcomers = [m for m in members.values() if this_week(m.joined_at) and shown(m.id or 0)]
 
     blocks: list[Block | None] = [
-        Heading(text(f"🌱 This week in give-first ({facts.since:%d %b} – "
-                     f"{facts.until - timedelta(seconds=1):%d %b})")),
+        Heading(
+            text(
+                f"🌱 This week in give-first ({facts.since:%d %b} – "
+                f"{facts.until - timedelta(seconds=1):%d %b})"
+            )
+        ),
     ]
     if new_offers:
         blocks.append(Paragraph(text(Strong("🎁 New offers"))))
-        blocks += [Paragraph(text("• ", who(o.member_id), ": ", shorten(o.text, 120)))
-                   for o in new_offers[:limit]]
+        blocks += [
+            Paragraph(text("• ", who(o.member_id), ": ", shorten(o.text, 120)))
+            for o in new_offers[:limit]
+        ]
         blocks.append(_more(len(new_offers), limit))
     if waiting:
         blocks.append(Paragraph(text(Strong("🙋 Still looking for help"), " (oldest first)")))
         for ask in waiting[:limit]:
             blocks.append(Paragraph(text("• ", who(ask.member_id), ": ", shorten(ask.text, 120))))
-        blocks.append(Buttons(tuple(
-            Button(f"Help with #{i + 1}", c.ACTION_VOLUNTEER, str(a.id))
-            for i, a in enumerate(waiting[:limit])
-        )))
+        blocks.append(
+            Buttons(
+                tuple(
+                    Button(f"Help with #{i + 1}", c.ACTION_VOLUNTEER, str(a.id))
+                    for i, a in enumerate(waiting[:limit])
+                )
+            )
+        )
         blocks.append(_more(len(waiting), limit))
     if made or helped:
-        blocks.append(Paragraph(text(Strong("🤝 Introductions"), f": {len(made)} made this "
-                                     f"week; {len(helped)} reported that it helped.")))
+        blocks.append(
+            Paragraph(
+                text(
+                    Strong("🤝 Introductions"),
+                    f": {len(made)} made this week; {len(helped)} reported that it helped.",
+                )
+            )
+        )
     if thanks:
         blocks.append(Paragraph(text(Strong("🙏 Thank-yous"))))
         blocks += [
-            Paragraph(text("• ", who(t.giver_id), " → ", who(t.receiver_id),
-                           *((": ", shorten(t.note, 120)) if t.note else ())))
+            Paragraph(
+                text(
+                    "• ",
+                    who(t.giver_id),
+                    " → ",
+                    who(t.receiver_id),
+                    *((": ", shorten(t.note, 120)) if t.note else ()),
+                )
+            )
             for t in thanks[:limit]
         ]
         blocks.append(_more(len(thanks), limit))
     if newcomers:
-        blocks.append(Paragraph(text(Strong("👋 Welcome"), ": ",
-                                     *_mentions([who(_key(m)) for m in newcomers[:limit]]))))
+        blocks.append(
+            Paragraph(
+                text(
+                    Strong("👋 Welcome"),
+                    ": ",
+                    *_mentions([who(_key(m)) for m in newcomers[:limit]]),
+                )
+            )
+        )
         blocks.append(_more(len(newcomers), limit))
     quiet = not (new_offers or made or helped or thanks or newcomers)
     if quiet:
         blocks.append(Paragraph(text("A quiet week. What could you offer? Try `/offer`.")))
-    blocks += [Divider(), Small(text("Give first: share what you can help with using `/offer`, "
-                                     "ask with `/ask`, and say thanks with `/thanks`."))]
+    blocks += [
+        Divider(),
+        Small(
+            text(
+                "Give first: share what you can help with using `/offer`, "
+                "ask with `/ask`, and say thanks with `/thanks`."
+            )
+        ),
+    ]
     return Digest(message(ChannelPost(), *blocks), quiet)
 
 

@@ -171,7 +171,9 @@ class Message:
 
     @property
     def buttons(self) -> tuple[Button, ...]:
-        return tuple(b for block in self.blocks if isinstance(block, Buttons) for b in block.buttons)
+        return tuple(
+            b for block in self.blocks if isinstance(block, Buttons) for b in block.buttons
+        )
 
     def as_plain_text(self) -> str:
         """All the message's text, one block per line: for terminals, logs and tests."""

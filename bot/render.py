@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot import commands as c
-from bot.domain import Ask, Community, Introduction, Member, Offer, Subject, SubjectKind
+from bot.domain import Ask, AskStatus, Community, Introduction, Member, Offer, Subject, SubjectKind
 from bot.messages import (
     Audience,
     Button,
@@ -64,7 +64,9 @@ def offer_post(offer: Offer, author: Member, *, to: Audience | None = None) -> M
     if not offer.is_open:
         return message(
             to or UpdatePosts(subject),
-            Paragraph(text("🎁 ", who(author), f" offered help (no longer available, {offer.status}).")),
+            Paragraph(
+                text("🎁 ", who(author), f" offered help (no longer available, {offer.status}).")
+            ),
             subject=subject,
         )
     return message(
@@ -73,15 +75,17 @@ def offer_post(offer: Offer, author: Member, *, to: Audience | None = None) -> M
         Quote(text(offer.text)),
         Small(skills_line(offer.skills)),
         Small(text("React 🙋 or press the button to ask for an introduction · 🙏 to say thanks")),
-        Buttons((Button("I'd like this", c.ACTION_REQUEST_OFFER, str(offer.id), ButtonStyle.PRIMARY),)),
+        Buttons(
+            (Button("I'd like this", c.ACTION_REQUEST_OFFER, str(offer.id), ButtonStyle.PRIMARY),)
+        ),
         subject=subject,
     )
 
 
 def ask_post(ask: Ask, author: Member, *, to: Audience | None = None) -> Message:
     subject = Subject(SubjectKind.ASK, ask.id or 0)
-    if ask.status is not ask.status.OPEN:
-        state = "✅ solved" if ask.status == "solved" else "closed"
+    if ask.status is not AskStatus.OPEN:
+        state = "✅ solved" if ask.status is AskStatus.SOLVED else "closed"
         return message(
             to or UpdatePosts(subject),
             Paragraph(text("🙋 ", who(author), f" asked for help — {state}. Thank you, everyone!")),
@@ -117,17 +121,29 @@ def consent_request(
         Paragraph(opening),
         Quote(text(about)),
         Small(text(f"Why you: {intro.reason}")) if intro.reason and not volunteered else None,
-        Small(text("Nobody is introduced unless you both say yes. This request expires ",
-                   f"{intro.expires_at:%a %d %b}.")),
-        Buttons((
-            Button(yes, c.ACTION_ACCEPT, str(intro.id), ButtonStyle.PRIMARY),
-            Button(no, c.ACTION_DECLINE, str(intro.id)),
-        )),
+        Small(
+            text(
+                "Nobody is introduced unless you both say yes. This request expires ",
+                f"{intro.expires_at:%a %d %b}.",
+            )
+        ),
+        Buttons(
+            (
+                Button(yes, c.ACTION_ACCEPT, str(intro.id), ButtonStyle.PRIMARY),
+                Button(no, c.ACTION_DECLINE, str(intro.id)),
+            )
+        ),
     )
 
 
-def introduction(intro: Introduction, asker: Member, helper: Member,
-                 ask: Ask | None, offer: Offer | None, follow_up_days: int) -> Message:
+def introduction(
+    intro: Introduction,
+    asker: Member,
+    helper: Member,
+    ask: Ask | None,
+    offer: Offer | None,
+    follow_up_days: int,
+) -> Message:
     """The warm introduction both members receive once both said yes."""
     return message(
         DirectMessage((asker.mention_id, helper.mention_id)),
@@ -137,10 +153,12 @@ def introduction(intro: Introduction, asker: Member, helper: Member,
         Paragraph(text(who(helper), " offered:")) if offer else None,
         Quote(text(offer.text)) if offer else None,
         Small(text(f"Why I matched you: {intro.reason}")) if intro.reason else None,
-        Paragraph(text(
-            "You both said yes, so over to you — a short call or a few messages is plenty. ",
-            f"I'll check in in {follow_up_days} days to hear how it went.",
-        )),
+        Paragraph(
+            text(
+                "You both said yes, so over to you — a short call or a few messages is plenty. ",
+                f"I'll check in in {follow_up_days} days to hear how it went.",
+            )
+        ),
     )
 
 
@@ -149,16 +167,22 @@ def follow_up(intro: Introduction, asker: Member, helper: Member) -> Message:
     return message(
         DirectMessage((asker.mention_id,)),
         Paragraph(text("👋 Did you connect with ", who(helper), "? Did it help?")),
-        Buttons((
-            Button("It helped 🎉", c.ACTION_OUTCOME, f"{value}:helped", ButtonStyle.PRIMARY),
-            Button("Not yet", c.ACTION_OUTCOME, f"{value}:not_yet"),
-            Button("It didn't work out", c.ACTION_OUTCOME, f"{value}:didnt_work"),
-        )),
+        Buttons(
+            (
+                Button("It helped 🎉", c.ACTION_OUTCOME, f"{value}:helped", ButtonStyle.PRIMARY),
+                Button("Not yet", c.ACTION_OUTCOME, f"{value}:not_yet"),
+                Button("It didn't work out", c.ACTION_OUTCOME, f"{value}:didnt_work"),
+            )
+        ),
     )
 
 
-def suggestions(ask: Ask, ranked: Sequence[tuple[Member, tuple[str, ...]]], to: Audience,
-                lead: Text | None = None) -> Message:
+def suggestions(
+    ask: Ask,
+    ranked: Sequence[tuple[Member, tuple[str, ...]]],
+    to: Audience,
+    lead: Text | None = None,
+) -> Message:
     if not ranked:
         return message(
             to,
@@ -169,14 +193,23 @@ def suggestions(ask: Ask, ranked: Sequence[tuple[Member, tuple[str, ...]]], to: 
         for m, reasons in ranked
     ]
     buttons = tuple(
-        Button(f"Ask {shorten(m.name, 30)}", c.ACTION_REQUEST_INTRO, f"{ask.id}:{m.id}",
-               ButtonStyle.PRIMARY if i == 0 else ButtonStyle.DEFAULT)
+        Button(
+            f"Ask {shorten(m.name, 30)}",
+            c.ACTION_REQUEST_INTRO,
+            f"{ask.id}:{m.id}",
+            ButtonStyle.PRIMARY if i == 0 else ButtonStyle.DEFAULT,
+        )
         for i, (m, _) in enumerate(ranked)
     )
     return message(
         to,
-        Paragraph(lead or text("These members could help. Ask for an introduction — "
-                               "they'll only be connected with you if they say yes:")),
+        Paragraph(
+            lead
+            or text(
+                "These members could help. Ask for an introduction — "
+                "they'll only be connected with you if they say yes:"
+            )
+        ),
         *lines,
         Buttons(buttons),
     )
@@ -189,20 +222,33 @@ def pay_it_forward(asks: Sequence[tuple[Ask, Member]], to_member: Member) -> Mes
         DirectMessage((to_member.mention_id,)),
         Paragraph(text("💛 Pay it forward? These open asks match what you know:")),
         *[Quote(text(shorten(a.text, 200))) for a, _ in asks],
-        Buttons(tuple(
-            Button(f"Help {shorten(author.name, 24)}", c.ACTION_VOLUNTEER, str(a.id))
-            for a, author in asks
-        )),
+        Buttons(
+            tuple(
+                Button(f"Help {shorten(author.name, 24)}", c.ACTION_VOLUNTEER, str(a.id))
+                for a, author in asks
+            )
+        ),
     )
 
 
 def thanks_post(giver: Member, receiver: Member, note: str, *, public: bool) -> Message:
     return message(
         ChannelPost() if public else DirectMessage((receiver.mention_id,)),
-        Paragraph(text("🙏 ", who(giver), " thanked ", who(receiver) if public else "you",
-                       ":" if note else "!")),
+        Paragraph(
+            text(
+                "🙏 ",
+                who(giver),
+                " thanked ",
+                who(receiver) if public else "you",
+                ":" if note else "!",
+            )
+        ),
         Quote(text(note)) if note else None,
     )
+
+
+def say(to: Audience, *parts: str | Mention | ChannelLink) -> Message:
+    return message(to, Paragraph(text(*parts)))
 
 
 def reply(to_member: Member | str, *parts: str | Mention | ChannelLink) -> Message:
@@ -222,21 +268,34 @@ def help_message(user_id: str) -> Message:
 def config_message(user_id: str, community: Community) -> Message:
     days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
     channel: list[str | ChannelLink] = (
-        [ChannelLink(community.channel_id)] if community.channel_id
+        [ChannelLink(community.channel_id)]
+        if community.channel_id
         else ["not set (posts go where the command was used)"]
     )
     return message(
         Ephemeral(user_id),
         Heading(text("Settings for this community")),
         Paragraph(text("Channel: ", *channel)),
-        Paragraph(text(f"Digest: {days[community.digest_weekday]}s at "
-                       f"{community.digest_hour:02d}:00 {community.timezone}"
-                       f" ({'quiet weeks skipped' if community.skip_quiet_weeks else 'every week'})")),
+        Paragraph(
+            text(
+                f"Digest: {days[community.digest_weekday]}s at "
+                f"{community.digest_hour:02d}:00 {community.timezone}"
+                f" ({'quiet weeks skipped' if community.skip_quiet_weeks else 'every week'})"
+            )
+        ),
         Paragraph(text(f"Capacity: {community.capacity} new introductions per helper per week")),
-        Paragraph(text(f"Introduction requests expire after {community.intro_expiry_days} days; "
-                       f"follow-up after {community.follow_up_days} days")),
-        Paragraph(text("Extra admins: ", *(
-            _joined_mentions(community.admin_ids) or ["none (platform admins only)"]))),
+        Paragraph(
+            text(
+                f"Introduction requests expire after {community.intro_expiry_days} days; "
+                f"follow-up after {community.follow_up_days} days"
+            )
+        ),
+        Paragraph(
+            text(
+                "Extra admins: ",
+                *(_joined_mentions(community.admin_ids) or ["none (platform admins only)"]),
+            )
+        ),
         Small(text("Change with `/givefirst config SETTING …` (admins only).")),
     )
 

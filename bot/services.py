@@ -105,10 +105,16 @@ async def make_offer(ctx: Context, cmd: c.MakeOffer) -> Messages:
         render.offer_post(offer, ctx.member),
         message(
             Ephemeral(ctx.actor.user_id),
-            Paragraph(text("🎁 Thank you for giving first! Your offer is shared with the community.")),
+            Paragraph(
+                text("🎁 Thank you for giving first! Your offer is shared with the community.")
+            ),
             Small(render.skills_line(offer.skills)),
-            Small(text("Tags not right? Add #tags to your text, or shape your profile with "
-                       "`/skills add …`.")),
+            Small(
+                text(
+                    "Tags not right? Add #tags to your text, or shape your profile with "
+                    "`/skills add …`."
+                )
+            ),
         ),
     ]
     out += await _tell_waiting_askers(ctx, offer)
@@ -126,10 +132,14 @@ async def _tell_waiting_askers(ctx: Context, offer: Offer) -> Messages:
             continue
         asker = await _member(ctx.uow, ask.member_id)
         ask.looking_for_helper = False
-        out.append(render.suggestions(
-            ask, [(ctx.member, ranked[0].reasons)], DirectMessage((asker.mention_id,)),
-            lead=text("✨ Someone new could help with your ask “", shorten(ask.text, 60), "”:"),
-        ))
+        out.append(
+            render.suggestions(
+                ask,
+                [(ctx.member, ranked[0].reasons)],
+                DirectMessage((asker.mention_id,)),
+                lead=text("✨ Someone new could help with your ask “", shorten(ask.text, 60), "”:"),
+            )
+        )
     return out
 
 
@@ -158,13 +168,13 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
     )
     nudge = None
     if not await ctx.uow.offers.by_member(_id(ctx.member)):
-        nudge = Small(text(
-            "💡 givefirst works best when everyone gives: what could you help others with? "
-            "Share it with `/offer` — even something small."
-        ))
-    out.append(message(
-        suggestion.to, Paragraph(text(heading)), *suggestion.blocks, nudge
-    ))
+        nudge = Small(
+            text(
+                "💡 givefirst works best when everyone gives: what could you help others with? "
+                "Share it with `/offer` — even something small."
+            )
+        )
+    out.append(message(suggestion.to, Paragraph(text(heading)), *suggestion.blocks, nudge))
     return out
 
 
@@ -202,12 +212,19 @@ async def _after_solved(ctx: Context, ask: Ask) -> Messages:
     for intro in await ctx.uow.introductions.for_ask(_id(ask)):
         if intro.status is IntroStatus.ACCEPTED:
             helper = await _member(ctx.uow, intro.helper_id)
-            out.append(message(
-                Ephemeral(ctx.actor.user_id),
-                Paragraph(text("Would you like to thank ", Mention(helper.mention_id), "?")),
-                Buttons((Button("Say thanks 🙏", c.ACTION_THANK, str(intro.id),
-                                ButtonStyle.PRIMARY),)),
-            ))
+            out.append(
+                message(
+                    Ephemeral(ctx.actor.user_id),
+                    Paragraph(text("Would you like to thank ", Mention(helper.mention_id), "?")),
+                    Buttons(
+                        (
+                            Button(
+                                "Say thanks 🙏", c.ACTION_THANK, str(intro.id), ButtonStyle.PRIMARY
+                            ),
+                        )
+                    ),
+                )
+            )
     forward = await open_asks_for(ctx.uow, ctx.community, ctx.member)
     if (note := render.pay_it_forward(forward, ctx.member)) is not None:
         out.append(note)
@@ -234,8 +251,11 @@ async def rank_helpers(
     intros = await uow.introductions.in_community(_id(community))
     asker = ask.member_id
     unavailable = {_id(m) for m in members if not m.is_available(now) or m.platform_user_id is None}
-    unavailable |= {i.partner_of(asker) for i in intros if i.involves(asker)
-                    and i.status is IntroStatus.DECLINED}
+    unavailable |= {
+        i.partner_of(asker)
+        for i in intros
+        if i.involves(asker) and i.status is IntroStatus.DECLINED
+    }
     unavailable |= {i.helper_id for i in intros if i.ask_id == ask.id}
     if only is not None:
         unavailable |= {_id(m) for m in members} - only
@@ -243,21 +263,26 @@ async def rank_helpers(
     for i in intros:
         if i.requested_at >= now - WEEK and i.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED):
             recent[i.helper_id] = recent.get(i.helper_id, 0) + 1
-    partners = {i.partner_of(asker) for i in intros
-                if i.involves(asker) and i.status is IntroStatus.ACCEPTED}
+    partners = {
+        i.partner_of(asker)
+        for i in intros
+        if i.involves(asker) and i.status is IntroStatus.ACCEPTED
+    }
     asker_member = next((m for m in members if m.id == asker), None)
     index = MatchIndex(vocabulary_for(community))
     for m in members:
         if _id(m) in unavailable:
             continue
-        index.upsert(HelperProfile(
-            member_id=_id(m),
-            name=m.name,
-            skills=tuple(m.skills),
-            bio=m.bio or "",
-            offers=tuple(offers_by_member.get(_id(m), ())),
-            timezone=m.timezone,
-        ))
+        index.upsert(
+            HelperProfile(
+                member_id=_id(m),
+                name=m.name,
+                skills=tuple(m.skills),
+                bio=m.bio or "",
+                offers=tuple(offers_by_member.get(_id(m), ())),
+                timezone=m.timezone,
+            )
+        )
     context = MatchContext(
         asker_id=asker,
         now=now,
@@ -274,8 +299,11 @@ async def open_asks_for(
     uow: UnitOfWork, community: Community, member: Member, top: int = 3
 ) -> list[tuple[Ask, Member]]:
     """Public open asks by others that this member's skills fit (pay it forward)."""
-    asks = [a for a in await uow.asks.open_in(_id(community))
-            if not a.private and a.member_id != member.id]
+    asks = [
+        a
+        for a in await uow.asks.open_in(_id(community))
+        if not a.private and a.member_id != member.id
+    ]
     skills = tuple(member.skills) + tuple(
         s for o in await uow.offers.by_member(_id(member)) for s in o.skills
     )
@@ -303,12 +331,17 @@ async def request_intro(ctx: Context, cmd: c.RequestIntro) -> Messages:
     if await _at_capacity(ctx, helper):
         raise NotPossible(f"{helper.name} has had a busy week already — try someone else.")
     reason = "; ".join(ranked[0].reasons) if ranked else "you picked them"
-    intro = await _propose(ctx, ask=ask, asker=ctx.member, helper=helper,
-                           awaiting=Party.HELPER, reason=reason)
+    intro = await _propose(
+        ctx, ask=ask, asker=ctx.member, helper=helper, awaiting=Party.HELPER, reason=reason
+    )
     return [
         render.consent_request(intro, ctx.member, helper, ask.text, volunteered=False),
-        render.reply(ctx.member, "✉️ I've asked ", Mention(helper.mention_id),
-                     " — I'll introduce you as soon as they say yes."),
+        render.reply(
+            ctx.member,
+            "✉️ I've asked ",
+            Mention(helper.mention_id),
+            " — I'll introduce you as soon as they say yes.",
+        ),
     ]
 
 
@@ -321,12 +354,17 @@ async def volunteer(ctx: Context, cmd: c.Volunteer) -> Messages:
     ask.ensure_open()
     asker = await _member(ctx.uow, ask.member_id)
     await _ensure_can_pair(ctx, asker.id, ctx.member, ask=ask)
-    intro = await _propose(ctx, ask=ask, asker=asker, helper=ctx.member,
-                           awaiting=Party.ASKER, reason="volunteered")
+    intro = await _propose(
+        ctx, ask=ask, asker=asker, helper=ctx.member, awaiting=Party.ASKER, reason="volunteered"
+    )
     return [
         render.consent_request(intro, ctx.member, asker, ask.text, volunteered=True),
-        render.reply(ctx.member, "💛 Thank you for offering! I've asked ", Mention(asker.mention_id),
-                     " — you'll be introduced if they say yes."),
+        render.reply(
+            ctx.member,
+            "💛 Thank you for offering! I've asked ",
+            Mention(asker.mention_id),
+            " — you'll be introduced if they say yes.",
+        ),
     ]
 
 
@@ -340,17 +378,33 @@ async def request_offer(ctx: Context, cmd: c.RequestOffer) -> Messages:
     if not helper.is_available(ctx.now):
         raise NotPossible(f"{helper.name} is taking a break right now — try again later.")
     await _ensure_can_pair(ctx, ctx.member.id, helper, offer=offer)
-    intro = await _propose(ctx, offer=offer, asker=ctx.member, helper=helper,
-                           awaiting=Party.HELPER, reason=f"you offered: “{shorten(offer.text)}”")
+    intro = await _propose(
+        ctx,
+        offer=offer,
+        asker=ctx.member,
+        helper=helper,
+        awaiting=Party.HELPER,
+        reason=f"you offered: “{shorten(offer.text)}”",
+    )
     return [
         render.consent_request(intro, ctx.member, helper, offer.text, volunteered=False),
-        render.reply(ctx.member, "✉️ I've asked ", Mention(helper.mention_id),
-                     " — I'll introduce you as soon as they say yes."),
+        render.reply(
+            ctx.member,
+            "✉️ I've asked ",
+            Mention(helper.mention_id),
+            " — I'll introduce you as soon as they say yes.",
+        ),
     ]
 
 
-async def _ensure_can_pair(ctx: Context, asker_id: int | None, helper: Member,
-                           *, ask: Ask | None = None, offer: Offer | None = None) -> None:
+async def _ensure_can_pair(
+    ctx: Context,
+    asker_id: int | None,
+    helper: Member,
+    *,
+    ask: Ask | None = None,
+    offer: Offer | None = None,
+) -> None:
     if asker_id == helper.id:
         raise NotPossible("You can't be introduced to yourself.")
     for intro in await ctx.uow.introductions.involving(_id(helper)):
@@ -359,7 +413,8 @@ async def _ensure_can_pair(ctx: Context, asker_id: int | None, helper: Member,
         if intro.status is IntroStatus.DECLINED:
             raise NotPossible("That pairing isn't possible — try someone else.")
         same = (ask is not None and intro.ask_id == ask.id) or (
-            offer is not None and intro.offer_id == offer.id and intro.ask_id is None)
+            offer is not None and intro.offer_id == offer.id and intro.ask_id is None
+        )
         if same and intro.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED):
             raise NotPossible("There's already an introduction between you two for this.")
         if same:
@@ -367,14 +422,26 @@ async def _ensure_can_pair(ctx: Context, asker_id: int | None, helper: Member,
 
 
 async def _at_capacity(ctx: Context, helper: Member) -> bool:
-    recent = [i for i in await ctx.uow.introductions.involving(_id(helper))
-              if i.helper_id == helper.id and i.requested_at >= ctx.now - WEEK
-              and i.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED)]
+    recent = [
+        i
+        for i in await ctx.uow.introductions.involving(_id(helper))
+        if i.helper_id == helper.id
+        and i.requested_at >= ctx.now - WEEK
+        and i.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED)
+    ]
     return len(recent) >= ctx.community.capacity
 
 
-async def _propose(ctx: Context, *, asker: Member, helper: Member, awaiting: Party, reason: str,
-                   ask: Ask | None = None, offer: Offer | None = None) -> Introduction:
+async def _propose(
+    ctx: Context,
+    *,
+    asker: Member,
+    helper: Member,
+    awaiting: Party,
+    reason: str,
+    ask: Ask | None = None,
+    offer: Offer | None = None,
+) -> Introduction:
     intro = Introduction(
         community_id=_id(ctx.community),
         asker_id=_id(asker),
@@ -402,28 +469,44 @@ async def accept_intro(ctx: Context, cmd: c.AcceptIntro) -> Messages:
     other = asker if ctx.member.id == helper.id else helper
     return [
         render.introduction(intro, asker, helper, ask, offer, ctx.community.follow_up_days),
-        render.reply(ctx.member, "🤝 Done — I've introduced you to ", Mention(other.mention_id), "."),
+        render.reply(
+            ctx.member, "🤝 Done — I've introduced you to ", Mention(other.mention_id), "."
+        ),
     ]
 
 
 async def decline_intro(ctx: Context, cmd: c.DeclineIntro) -> Messages:
     intro = await _intro(ctx.uow, cmd.intro_id)
     intro.decline(ctx.member, ctx.now)
-    out: Messages = [render.reply(ctx.member, "No problem — thanks for letting me know. "
-                                  "I won't suggest this pairing again.")]
+    out: Messages = [
+        render.reply(
+            ctx.member,
+            "No problem — thanks for letting me know. I won't suggest this pairing again.",
+        )
+    ]
     if intro.awaiting is Party.HELPER:
-        out += await _tell_asker_and_suggest_next(ctx.uow, ctx.community, intro, ctx.now,
-                                                  why="can't help this time — no worries.")
+        out += await _tell_asker_and_suggest_next(
+            ctx.uow, ctx.community, intro, ctx.now, why="can't help this time — no worries."
+        )
     else:
         helper = await _member(ctx.uow, intro.helper_id)
-        out.append(message(DirectMessage((helper.mention_id,)), Paragraph(text(
-            "Thank you for offering to help! This time it isn't needed — ",
-            "your kindness is noted all the same 💛"))))
+        out.append(
+            message(
+                DirectMessage((helper.mention_id,)),
+                Paragraph(
+                    text(
+                        "Thank you for offering to help! This time it isn't needed — ",
+                        "your kindness is noted all the same 💛",
+                    )
+                ),
+            )
+        )
     return out
 
 
-async def _tell_asker_and_suggest_next(uow: UnitOfWork, community: Community, intro: Introduction,
-                                       now: datetime, *, why: str) -> Messages:
+async def _tell_asker_and_suggest_next(
+    uow: UnitOfWork, community: Community, intro: Introduction, now: datetime, *, why: str
+) -> Messages:
     asker = await _member(uow, intro.asker_id)
     helper = await _member(uow, intro.helper_id)
     lead = text(Mention(helper.mention_id), f" {why}")
@@ -451,29 +534,50 @@ async def report_outcome(ctx: Context, cmd: c.ReportOutcome) -> Messages:
                 ask.solve(ctx.member, ctx.now)
                 out += [] if ask.private else [render.ask_post(ask, ctx.member)]
                 return out + await _after_solved(ctx, ask)
-            out.append(message(Ephemeral(ctx.actor.user_id),
-                               Paragraph(text("Would you like to thank ",
-                                              Mention(helper.mention_id), "?")),
-                               Buttons((Button("Say thanks 🙏", c.ACTION_THANK, str(intro.id),
-                                               ButtonStyle.PRIMARY),))))
+            out.append(
+                message(
+                    Ephemeral(ctx.actor.user_id),
+                    Paragraph(text("Would you like to thank ", Mention(helper.mention_id), "?")),
+                    Buttons(
+                        (
+                            Button(
+                                "Say thanks 🙏", c.ACTION_THANK, str(intro.id), ButtonStyle.PRIMARY
+                            ),
+                        )
+                    ),
+                )
+            )
             return out
         case Outcome.NOT_YET:
             intro.follow_up_due_at = ctx.now + timedelta(days=ctx.community.follow_up_days)
             intro.follow_up_sent_at = None
-            return [render.reply(ctx.member, "OK — I'll check in again in "
-                                 f"{ctx.community.follow_up_days} days.")]
+            return [
+                render.reply(
+                    ctx.member, f"OK — I'll check in again in {ctx.community.follow_up_days} days."
+                )
+            ]
         case Outcome.DIDNT_WORK:
             if ask is None or not ask.is_open:
-                return [render.reply(ctx.member, "Sorry it didn't work out. Thanks for telling me.")]
+                return [
+                    render.reply(ctx.member, "Sorry it didn't work out. Thanks for telling me.")
+                ]
             ranked = await rank_helpers(ctx.uow, ctx.community, ask, ctx.now)
             members = await _members_by_id(ctx.uow, [r.member_id for r in ranked])
-            return [render.suggestions(
-                ask, [(members[r.member_id], r.reasons) for r in ranked],
-                Ephemeral(ctx.actor.user_id),
-                lead=text("Sorry it didn't work out. Your ask stays open; these members could help:")
-                if ranked else text("Sorry it didn't work out. Your ask stays open and I'll tell "
-                                    "you when someone new can help."),
-            )]
+            return [
+                render.suggestions(
+                    ask,
+                    [(members[r.member_id], r.reasons) for r in ranked],
+                    Ephemeral(ctx.actor.user_id),
+                    lead=text(
+                        "Sorry it didn't work out. Your ask stays open; these members could help:"
+                    )
+                    if ranked
+                    else text(
+                        "Sorry it didn't work out. Your ask stays open and I'll tell "
+                        "you when someone new can help."
+                    ),
+                )
+            ]
 
 
 # --- thanks --------------------------------------------------------------------------------------
@@ -482,23 +586,37 @@ async def report_outcome(ctx: Context, cmd: c.ReportOutcome) -> Messages:
 async def give_thanks(ctx: Context, cmd: c.GiveThanks) -> Messages:
     note = ""
     if cmd.note.strip():
-        note = checked(cmd.note, what="thank-you note", example="/thanks @ana for the CV review",
-                       limit=MAX_NOTE_LENGTH)
+        note = checked(
+            cmd.note,
+            what="thank-you note",
+            example="/thanks @ana for the CV review",
+            limit=MAX_NOTE_LENGTH,
+        )
     if cmd.receiver_user_id == ctx.actor.user_id:
         raise NotPossible("Thanks are for others — but well done you 🙂")
     receiver = await ctx.uow.members.get_by_platform_id(_id(ctx.community), cmd.receiver_user_id)
     if receiver is None:
-        receiver = Member(community_id=_id(ctx.community), platform_user_id=cmd.receiver_user_id,
-                          display_name=cmd.receiver_user_id, joined_at=ctx.now)
+        receiver = Member(
+            community_id=_id(ctx.community),
+            platform_user_id=cmd.receiver_user_id,
+            display_name=cmd.receiver_user_id,
+            joined_at=ctx.now,
+        )
         await ctx.uow.members.add(receiver)
     return await _thank(ctx, receiver, note, cmd.introduction_id)
 
 
 async def _thank(ctx: Context, receiver: Member, note: str, intro_id: int | None) -> Messages:
-    await ctx.uow.thanks.add(Thanks(
-        community_id=_id(ctx.community), giver_id=_id(ctx.member), receiver_id=_id(receiver),
-        note=note, created_at=ctx.now, introduction_id=intro_id,
-    ))
+    await ctx.uow.thanks.add(
+        Thanks(
+            community_id=_id(ctx.community),
+            giver_id=_id(ctx.member),
+            receiver_id=_id(receiver),
+            note=note,
+            created_at=ctx.now,
+            introduction_id=intro_id,
+        )
+    )
     out = [render.thanks_post(ctx.member, receiver, note, public=receiver.public_thanks)]
     out.append(render.reply(ctx.member, "🙏 Thank you for saying thanks — it means a lot."))
     return out
@@ -538,26 +656,39 @@ async def thank_for_post(ctx: Context, cmd: c.ThankForPost) -> Messages:
 
 async def list_skills(ctx: Context, cmd: c.ListSkills) -> Messages:
     if not ctx.member.skills:
-        return [render.reply(ctx.member, "Your profile has no skills yet. Add some with "
-                             "`/skills add resumes, public speaking`.")]
+        return [
+            render.reply(
+                ctx.member,
+                "Your profile has no skills yet. Add some with "
+                "`/skills add resumes, public speaking`.",
+            )
+        ]
     return [render.reply(ctx.member, "Your skills: ", ", ".join(ctx.member.skills))]
 
 
 async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
-    skills = [ctx.vocabulary.normalise(checked(s, what="skill", example="/skills add resumes",
-                                                limit=60)) for s in cmd.skills]
+    skills = [
+        ctx.vocabulary.normalise(checked(s, what="skill", example="/skills add resumes", limit=60))
+        for s in cmd.skills
+    ]
     added = ctx.member.add_skills([s for s in skills if s])
     if not added:
         return [render.reply(ctx.member, "You already have those skills.")]
-    return [render.reply(ctx.member, "Added: ", ", ".join(added),
-                         ". I'll suggest you when someone needs them.")]
+    return [
+        render.reply(
+            ctx.member, "Added: ", ", ".join(added), ". I'll suggest you when someone needs them."
+        )
+    ]
 
 
 async def remove_skills(ctx: Context, cmd: c.RemoveSkills) -> Messages:
     removed = ctx.member.remove_skills([ctx.vocabulary.normalise(s) for s in cmd.skills])
     if not removed:
-        return [render.reply(ctx.member, "None of those were in your profile. "
-                             "See yours with `/skills list`.")]
+        return [
+            render.reply(
+                ctx.member, "None of those were in your profile. See yours with `/skills list`."
+            )
+        ]
     return [render.reply(ctx.member, "Removed: ", ", ".join(removed), ".")]
 
 
@@ -575,31 +706,56 @@ async def show_me(ctx: Context, cmd: c.ShowMe) -> Messages:
     gave = sum(1 for i in made if i.helper_id == me)
     blocks: list[Any] = [
         Heading(text("Your give-first balance (only you see this)")),
-        Paragraph(text(
-            f"Given: {len(offers)} offers, {gave} introductions as a helper, "
-            f"{sum(1 for t in thanks if t.giver_id == me)} thank-yous sent. "
-            f"Received: {len(asks)} asks, {len(made) - gave} introductions, "
-            f"{sum(1 for t in thanks if t.receiver_id == me)} thank-yous."
-        )),
+        Paragraph(
+            text(
+                f"Given: {len(offers)} offers, {gave} introductions as a helper, "
+                f"{sum(1 for t in thanks if t.giver_id == me)} thank-yous sent. "
+                f"Received: {len(asks)} asks, {len(made) - gave} introductions, "
+                f"{sum(1 for t in thanks if t.receiver_id == me)} thank-yous."
+            )
+        ),
     ]
     for offer in (o for o in offers if o.is_open):
-        blocks += [Paragraph(text("🎁 Open offer:")), Quote(text(shorten(offer.text, 200))),
-                   Buttons((Button("Withdraw", c.ACTION_WITHDRAW, str(offer.id)),))]
+        blocks += [
+            Paragraph(text("🎁 Open offer:")),
+            Quote(text(shorten(offer.text, 200))),
+            Buttons((Button("Withdraw", c.ACTION_WITHDRAW, str(offer.id)),)),
+        ]
     for ask in (a for a in asks if a.is_open):
         label = "🔒 Private ask:" if ask.private else "🙋 Open ask:"
-        blocks += [Paragraph(text(label)), Quote(text(shorten(ask.text, 200))),
-                   Buttons((Button("Solved ✅", c.ACTION_SOLVE, str(ask.id), ButtonStyle.PRIMARY),
-                            Button("Close", c.ACTION_CLOSE, str(ask.id))))]
+        blocks += [
+            Paragraph(text(label)),
+            Quote(text(shorten(ask.text, 200))),
+            Buttons(
+                (
+                    Button("Solved ✅", c.ACTION_SOLVE, str(ask.id), ButtonStyle.PRIMARY),
+                    Button("Close", c.ACTION_CLOSE, str(ask.id)),
+                )
+            ),
+        ]
     for intro in (i for i in intros if i.is_pending and i.awaited_member_id() == me):
         other = await _member(ctx.uow, intro.partner_of(me))
-        blocks += [Paragraph(text("⏳ Waiting for your answer: an introduction with ",
-                                  Mention(other.mention_id))),
-                   Buttons((Button("Accept", c.ACTION_ACCEPT, str(intro.id), ButtonStyle.PRIMARY),
-                            Button("Decline", c.ACTION_DECLINE, str(intro.id))))]
+        blocks += [
+            Paragraph(
+                text("⏳ Waiting for your answer: an introduction with ", Mention(other.mention_id))
+            ),
+            Buttons(
+                (
+                    Button("Accept", c.ACTION_ACCEPT, str(intro.id), ButtonStyle.PRIMARY),
+                    Button("Decline", c.ACTION_DECLINE, str(intro.id)),
+                )
+            ),
+        ]
     if ctx.member.is_paused(ctx.now) and ctx.member.paused_until is not None:
-        blocks += [Small(text(f"⏸ Paused until {ctx.member.paused_until:%a %d %b} — "
-                              "you won't be suggested as a helper.")),
-                   Buttons((Button("Resume", c.ACTION_RESUME, ""),))]
+        blocks += [
+            Small(
+                text(
+                    f"⏸ Paused until {ctx.member.paused_until:%a %d %b} — "
+                    "you won't be suggested as a helper."
+                )
+            ),
+            Buttons((Button("Resume", c.ACTION_RESUME, ""),)),
+        ]
     else:
         blocks += [Buttons((Button("Pause for 2 weeks", c.ACTION_PAUSE, "14"),))]
     return [message(Ephemeral(ctx.actor.user_id), *blocks)]
@@ -608,8 +764,13 @@ async def show_me(ctx: Context, cmd: c.ShowMe) -> Messages:
 async def pause(ctx: Context, cmd: c.Pause) -> Messages:
     ctx.member.pause(ctx.now, cmd.days)
     until = ctx.member.paused_until
-    return [render.reply(ctx.member, f"⏸ Paused until {until:%a %d %b}. Enjoy the break — "
-                         "`/givefirst resume` brings you back any time.")]
+    return [
+        render.reply(
+            ctx.member,
+            f"⏸ Paused until {until:%a %d %b}. Enjoy the break — "
+            "`/givefirst resume` brings you back any time.",
+        )
+    ]
 
 
 async def resume(ctx: Context, cmd: c.Resume) -> Messages:
@@ -621,16 +782,21 @@ async def set_thanks_visibility(ctx: Context, cmd: c.SetThanksVisibility) -> Mes
     ctx.member.public_thanks = cmd.public
     if cmd.public:
         return [render.reply(ctx.member, "Thanks to you will be shared with the community.")]
-    return [render.reply(ctx.member, "Thanks to you will reach only you, never the channel or "
-                         "the digest.")]
+    return [
+        render.reply(
+            ctx.member, "Thanks to you will reach only you, never the channel or the digest."
+        )
+    ]
 
 
 async def export(ctx: Context, cmd: c.Export) -> Messages:
     data = await export_member(ctx.uow, ctx.member)
     return [
-        message(DirectMessage((ctx.actor.user_id,)),
-                Paragraph(text("📦 Here is everything givefirst stores about you.")),
-                Attachment("givefirst-export.json", json.dumps(data, indent=2, ensure_ascii=False))),
+        message(
+            DirectMessage((ctx.actor.user_id,)),
+            Paragraph(text("📦 Here is everything givefirst stores about you.")),
+            Attachment("givefirst-export.json", json.dumps(data, indent=2, ensure_ascii=False)),
+        ),
         render.reply(ctx.member, "📦 I've sent your data to you in a direct message."),
     ]
 
@@ -651,28 +817,59 @@ async def export_member(uow: UnitOfWork, member: Member) -> dict[str, Any]:
 
     return {
         "member": {
-            "platform_user_id": member.platform_user_id, "display_name": member.display_name,
-            "timezone": member.timezone, "bio": member.bio, "skills": member.skills,
-            "joined_at": when(member.joined_at), "paused_until": when(member.paused_until),
+            "platform_user_id": member.platform_user_id,
+            "display_name": member.display_name,
+            "timezone": member.timezone,
+            "bio": member.bio,
+            "skills": member.skills,
+            "joined_at": when(member.joined_at),
+            "paused_until": when(member.paused_until),
             "public_thanks": member.public_thanks,
         },
-        "offers": [{"id": o.id, "text": o.text, "skills": o.skills, "status": o.status.value,
-                    "created_at": when(o.created_at)} for o in await uow.offers.by_member(me)],
-        "asks": [{"id": a.id, "text": a.text, "skills": a.skills, "private": a.private,
-                  "status": a.status.value, "created_at": when(a.created_at),
-                  "solved_at": when(a.solved_at)} for a in await uow.asks.by_member(me)],
+        "offers": [
+            {
+                "id": o.id,
+                "text": o.text,
+                "skills": o.skills,
+                "status": o.status.value,
+                "created_at": when(o.created_at),
+            }
+            for o in await uow.offers.by_member(me)
+        ],
+        "asks": [
+            {
+                "id": a.id,
+                "text": a.text,
+                "skills": a.skills,
+                "private": a.private,
+                "status": a.status.value,
+                "created_at": when(a.created_at),
+                "solved_at": when(a.solved_at),
+            }
+            for a in await uow.asks.by_member(me)
+        ],
         "introductions": [
-            {"id": i.id, "role": "asker" if i.asker_id == me else "helper",
-             "with": await name(i.partner_of(me)), "status": i.status.value,
-             "ask_id": i.ask_id, "offer_id": i.offer_id, "reason": i.reason,
-             "requested_at": when(i.requested_at), "decided_at": when(i.decided_at),
-             "outcome": i.outcome.value if i.outcome else None}
+            {
+                "id": i.id,
+                "role": "asker" if i.asker_id == me else "helper",
+                "with": await name(i.partner_of(me)),
+                "status": i.status.value,
+                "ask_id": i.ask_id,
+                "offer_id": i.offer_id,
+                "reason": i.reason,
+                "requested_at": when(i.requested_at),
+                "decided_at": when(i.decided_at),
+                "outcome": i.outcome.value if i.outcome else None,
+            }
             for i in await uow.introductions.involving(me)
         ],
         "thanks": [
-            {"direction": "given" if t.giver_id == me else "received",
-             "with": await name(t.receiver_id if t.giver_id == me else t.giver_id),
-             "note": t.note, "created_at": when(t.created_at)}
+            {
+                "direction": "given" if t.giver_id == me else "received",
+                "with": await name(t.receiver_id if t.giver_id == me else t.giver_id),
+                "note": t.note,
+                "created_at": when(t.created_at),
+            }
             for t in await uow.thanks.involving(me)
         ],
     }
@@ -680,21 +877,29 @@ async def export_member(uow: UnitOfWork, member: Member) -> dict[str, Any]:
 
 async def forget_me(ctx: Context, cmd: c.ForgetMe) -> Messages:
     if not cmd.confirmed:
-        return [message(
-            Ephemeral(ctx.actor.user_id),
-            Paragraph(text("⚠️ This erases your profile, offers, asks, introductions' details and "
-                           "thank-you notes, and removes my posts about you. It can't be undone. "
-                           "Want a copy first? Use `/givefirst export`.")),
-            Buttons((Button("Erase my data", c.ACTION_FORGET, "", ButtonStyle.DANGER),)),
-        )]
+        return [
+            message(
+                Ephemeral(ctx.actor.user_id),
+                Paragraph(
+                    text(
+                        "⚠️ This erases your profile, offers, asks, introductions' details and "
+                        "thank-you notes, and removes my posts about you. It can't be undone. "
+                        "Want a copy first? Use `/givefirst export`."
+                    )
+                ),
+                Buttons((Button("Erase my data", c.ACTION_FORGET, "", ButtonStyle.DANGER),)),
+            )
+        ]
     out = await erase_member(ctx.uow, ctx.community, ctx.member, ctx.now)
-    out.append(render.reply(ctx.actor.user_id, "Done — I've erased your data. "
-                            "You're always welcome back."))
+    out.append(
+        render.reply(ctx.actor.user_id, "Done — I've erased your data. You're always welcome back.")
+    )
     return out
 
 
-async def erase_member(uow: UnitOfWork, community: Community, member: Member,
-                       now: datetime) -> Messages:
+async def erase_member(
+    uow: UnitOfWork, community: Community, member: Member, now: datetime
+) -> Messages:
     """Erase a member's personal data, keeping only anonymous counts; returns post removals."""
     me = _id(member)
     out: Messages = []
@@ -730,8 +935,10 @@ async def show_config(ctx: Context, cmd: c.ShowConfig) -> Messages:
 
 async def configure(ctx: Context, cmd: c.Configure) -> Messages:
     if not ctx.is_admin:
-        raise NotAllowed("Only community admins can change settings. Ask an admin, or see the "
-                         "current settings with `/givefirst config`.")
+        raise NotAllowed(
+            "Only community admins can change settings. Ask an admin, or see the "
+            "current settings with `/givefirst config`."
+        )
     c.validate_setting(cmd.setting, cmd.values)
     community, values = ctx.community, cmd.values
     match cmd.setting:
@@ -762,8 +969,10 @@ async def configure(ctx: Context, cmd: c.Configure) -> Messages:
         case "alias":
             alias, skill = (v.strip().lower() for v in values[0].split("="))
             community.aliases = {**community.aliases, alias: skill}
-    return [render.reply(ctx.member, "✅ Saved."), render.config_message(ctx.actor.user_id,
-                                                                       community)]
+    return [
+        render.reply(ctx.member, "✅ Saved."),
+        render.config_message(ctx.actor.user_id, community),
+    ]
 
 
 # --- scheduled work ------------------------------------------------------------------------------
@@ -781,22 +990,31 @@ async def expire_introductions(uow: UnitOfWork, now: datetime) -> dict[int, Mess
         messages = out.setdefault(_id(community), [])
         if intro.awaiting is Party.ASKER:
             helper = await _member(uow, intro.helper_id)
-            messages.append(message(DirectMessage((helper.mention_id,)), Paragraph(text(
-                "Thank you for offering to help! The asker didn't answer in time, so I've closed "
-                "the request — your kindness is noted 💛"))))
+            messages.append(
+                render.say(
+                    DirectMessage((helper.mention_id,)),
+                    "Thank you for offering to help! The asker didn't answer in time, so I've "
+                    "closed the request — your kindness is noted 💛",
+                )
+            )
             continue
         ask = await uow.asks.get(intro.ask_id) if intro.ask_id else None
         if ask is not None and ask.is_open:
             messages += await _move_on(uow, community, ask, intro, now)
             continue
         messages += await _tell_asker_and_suggest_next(
-            uow, community, intro, now, why=f"didn't answer within {days} days, so nobody was "
-            "introduced. Maybe another time!")
+            uow,
+            community,
+            intro,
+            now,
+            why=f"didn't answer within {days} days, so nobody was introduced. Maybe another time!",
+        )
     return out
 
 
-async def _move_on(uow: UnitOfWork, community: Community, ask: Ask, expired: Introduction,
-                   now: datetime) -> Messages:
+async def _move_on(
+    uow: UnitOfWork, community: Community, ask: Ask, expired: Introduction, now: datetime
+) -> Messages:
     """The asker already said yes to being introduced for this ask: ask the next candidate."""
     asker = await _member(uow, ask.member_id)
     late = await _member(uow, expired.helper_id)
@@ -804,21 +1022,43 @@ async def _move_on(uow: UnitOfWork, community: Community, ask: Ask, expired: Int
     days = community.intro_expiry_days
     if not ranked:
         ask.looking_for_helper = True
-        return [message(DirectMessage((asker.mention_id,)), Paragraph(text(
-            Mention(late.mention_id), f" didn't answer within {days} days and nobody else fits "
-            "yet — I'll tell you when someone can help.")))]
+        return [
+            message(
+                DirectMessage((asker.mention_id,)),
+                Paragraph(
+                    text(
+                        Mention(late.mention_id),
+                        f" didn't answer within {days} days and nobody else fits "
+                        "yet — I'll tell you when someone can help.",
+                    )
+                ),
+            )
+        ]
     helper = await _member(uow, ranked[0].member_id)
     intro = Introduction(
-        community_id=_id(community), asker_id=_id(asker), helper_id=_id(helper),
-        awaiting=Party.HELPER, reason="; ".join(ranked[0].reasons), requested_at=now,
-        expires_at=now + timedelta(days=days), ask_id=ask.id,
+        community_id=_id(community),
+        asker_id=_id(asker),
+        helper_id=_id(helper),
+        awaiting=Party.HELPER,
+        reason="; ".join(ranked[0].reasons),
+        requested_at=now,
+        expires_at=now + timedelta(days=days),
+        ask_id=ask.id,
     )
     await uow.introductions.add(intro)
     return [
         render.consent_request(intro, asker, helper, ask.text, volunteered=False),
-        message(DirectMessage((asker.mention_id,)), Paragraph(text(
-            Mention(late.mention_id), f" didn't answer within {days} days, so I've asked ",
-            Mention(helper.mention_id), " instead. I'll introduce you if they say yes."))),
+        message(
+            DirectMessage((asker.mention_id,)),
+            Paragraph(
+                text(
+                    Mention(late.mention_id),
+                    f" didn't answer within {days} days, so I've asked ",
+                    Mention(helper.mention_id),
+                    " instead. I'll introduce you if they say yes.",
+                )
+            ),
+        ),
     ]
 
 
@@ -835,19 +1075,22 @@ async def send_follow_ups(uow: UnitOfWork, now: datetime) -> dict[int, Messages]
     return out
 
 
-async def digest_for(uow: UnitOfWork, community: Community, since: datetime,
-                     until: datetime) -> Digest:
+async def digest_for(
+    uow: UnitOfWork, community: Community, since: datetime, until: datetime
+) -> Digest:
     """Load one community's facts for a digest period and compose it."""
     cid = _id(community)
-    return compose_digest(DigestFacts(
-        since=since,
-        until=until,
-        members={_id(m): m for m in await uow.members.list(cid)},
-        offers=await uow.offers.open_in(cid),
-        open_asks=await uow.asks.open_in(cid),
-        introductions=await uow.introductions.in_community(cid),
-        thanks=await uow.thanks.in_community(cid),
-    ))
+    return compose_digest(
+        DigestFacts(
+            since=since,
+            until=until,
+            members={_id(m): m for m in await uow.members.list(cid)},
+            offers=await uow.offers.open_in(cid),
+            open_asks=await uow.asks.open_in(cid),
+            introductions=await uow.introductions.in_community(cid),
+            thanks=await uow.thanks.in_community(cid),
+        )
+    )
 
 
 # --- lookups -------------------------------------------------------------------------------------

@@ -40,20 +40,29 @@ async def _open(database_url: str | None) -> Storage:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--database-url", envvar="DATABASE_URL", default=None,
-              help="Where to keep data (default: sqlite givefirst.db in this folder).")
+@click.option(
+    "--database-url",
+    envvar="DATABASE_URL",
+    default=None,
+    help="Where to keep data (default: sqlite givefirst.db in this folder).",
+)
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None) -> None:
     """givefirst — a community bot that helps members give before they ask."""
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     ctx.obj = {"settings": settings, "database_url": database_url or settings.database_url}
 
 
 @main.command()
-@click.option("--database-url", "demo_url", default=None,
-              help="Play the demo into this database instead of a temporary SQLite file.")
+@click.option(
+    "--database-url",
+    "demo_url",
+    default=None,
+    help="Play the demo into this database instead of a temporary SQLite file.",
+)
 def demo(demo_url: str | None) -> None:
     """Play a short scripted story of a small community on a local database."""
     with tempfile.TemporaryDirectory() as folder:
@@ -67,20 +76,27 @@ async def _demo(url: str) -> None:
         clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
         bot = GiveFirst(storage.unit_of_work, clock)
         out = sys.stdout
-        session = ConsoleSession(bot, DEMO_COMMUNITY, out, advance=clock.advance,
-                                 admins=DEMO_ADMINS)
-        out.write("givefirst demo — a small community gives first.\n"
-                  "Every message below is what a platform would show, and to whom.\n")
+        session = ConsoleSession(
+            bot, DEMO_COMMUNITY, out, advance=clock.advance, admins=DEMO_ADMINS
+        )
+        out.write(
+            "givefirst demo — a small community gives first.\n"
+            "Every message below is what a platform would show, and to whom.\n"
+        )
         for user, line in STORY:
             if line.startswith("press:"):
                 session.user = user
                 await session.press_labelled(line.removeprefix("press:"))
             else:
                 await session.run(line, as_=user)
-        out.write("\n@ana> givefirst digest --dry-run   (the weekly digest, as it would be posted)\n")
+        out.write(
+            "\n@ana> givefirst digest --dry-run   (the weekly digest, as it would be posted)\n"
+        )
         await _print_digest(storage, DEMO_COMMUNITY, clock.now(), ConsoleChat(out))
-        out.write("\nThat's givefirst: offers first, double opt-in introductions, follow-ups, "
-                  "thanks and paying it forward.\n")
+        out.write(
+            "\nThat's givefirst: offers first, double opt-in introductions, follow-ups, "
+            "thanks and paying it forward.\n"
+        )
     finally:
         await storage.dispose()
 
@@ -96,10 +112,21 @@ async def _print_digest(storage: Storage, key: str, now: datetime, chat: Console
 
 
 @main.command()
-@click.option("--community", "community_key", default="console:shell", show_default=True,
-              help="Community key to act in.")
-@click.option("--admin", "admins", multiple=True, default=("admin",), show_default=True,
-              help="Handles treated as admins.")
+@click.option(
+    "--community",
+    "community_key",
+    default="console:shell",
+    show_default=True,
+    help="Community key to act in.",
+)
+@click.option(
+    "--admin",
+    "admins",
+    multiple=True,
+    default=("admin",),
+    show_default=True,
+    help="Handles treated as admins.",
+)
 @click.pass_context
 def shell(ctx: click.Context, community_key: str, admins: tuple[str, ...]) -> None:
     """Type commands as different members: `/as dana`, `/ask …`, press buttons by number."""
@@ -170,8 +197,9 @@ def digest(ctx: click.Context, community_key: str, dry_run: bool) -> None:
     async def show() -> bool:
         storage = await _open(ctx.obj["database_url"])
         try:
-            return await _print_digest(storage, community_key, SystemClock().now(),
-                                       ConsoleChat(sys.stdout))
+            return await _print_digest(
+                storage, community_key, SystemClock().now(), ConsoleChat(sys.stdout)
+            )
         finally:
             await storage.dispose()
 
@@ -192,18 +220,20 @@ def stats(ctx: click.Context, community_key: str | None, as_json: bool) -> None:
             async with storage.unit_of_work() as uow:
                 rows = []
                 for community in await uow.communities.list():
-                    if community_key and community.key != community_key or community.id is None:
+                    if (community_key and community.key != community_key) or community.id is None:
                         continue
                     intros = await uow.introductions.in_community(community.id)
-                    rows.append({
-                        "community": community.key,
-                        "members": len(await uow.members.list(community.id)),
-                        "open_offers": len(await uow.offers.open_in(community.id)),
-                        "open_asks": len(await uow.asks.open_in(community.id)),
-                        "introductions": sum(1 for i in intros if i.status == "accepted"),
-                        "helped": sum(1 for i in intros if i.outcome == "helped"),
-                        "thanks": len(await uow.thanks.in_community(community.id)),
-                    })
+                    rows.append(
+                        {
+                            "community": community.key,
+                            "members": len(await uow.members.list(community.id)),
+                            "open_offers": len(await uow.offers.open_in(community.id)),
+                            "open_asks": len(await uow.asks.open_in(community.id)),
+                            "introductions": sum(1 for i in intros if i.status == "accepted"),
+                            "helped": sum(1 for i in intros if i.outcome == "helped"),
+                            "thanks": len(await uow.thanks.in_community(community.id)),
+                        }
+                    )
                 return rows
         finally:
             await storage.dispose()

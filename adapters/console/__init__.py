@@ -62,8 +62,14 @@ def render_text(spans: Text) -> str:
 def to_neutral(command: str, line: str) -> str:
     """Console mentions (``@dana``) into the neutral ``<@dana>``, and ``#offers`` into
     ``<#offers>`` where a channel is expected (elsewhere ``#word`` is a skill tag)."""
-    line = _MENTION.sub(lambda m: m.group(0) if m.group(1).lower() in (
-        "everyone", "here", "channel") else f"<@{m.group(1)}>", line)
+    line = _MENTION.sub(
+        lambda m: (
+            m.group(0)
+            if m.group(1).lower() in ("everyone", "here", "channel")
+            else f"<@{m.group(1)}>"
+        ),
+        line,
+    )
     if command == "/givefirst" and line.split()[:2] == ["config", "channel"]:
         return _CHANNEL.sub(lambda m: f"<#{m.group(1)}>", line)
     return line
@@ -133,9 +139,14 @@ class ConsoleChat:
 class ConsoleSession:
     """Type commands as different members, press buttons and react — like a tiny chat."""
 
-    def __init__(self, bot: GiveFirst, community_key: str, out: TextIO,
-                 advance: Callable[[timedelta], None] | None = None,
-                 admins: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        bot: GiveFirst,
+        community_key: str,
+        out: TextIO,
+        advance: Callable[[timedelta], None] | None = None,
+        admins: tuple[str, ...] = (),
+    ) -> None:
         self.bot = bot
         self.community_key = community_key
         self.chat = ConsoleChat(out)
@@ -146,9 +157,14 @@ class ConsoleSession:
 
     def actor(self, user: str | None = None) -> Actor:
         handle = user or self.user
-        return Actor(community_key=self.community_key, user_id=handle, display_name=handle,
-                     is_platform_admin=handle in self._admins, channel_id=DEFAULT_CHANNEL,
-                     community_name="console")
+        return Actor(
+            community_key=self.community_key,
+            user_id=handle,
+            display_name=handle,
+            is_platform_admin=handle in self._admins,
+            channel_id=DEFAULT_CHANNEL,
+            community_name="console",
+        )
 
     async def run(self, line: str, *, as_: str | None = None) -> Handled | None:
         """Run one line of input; ``as_`` acts as that member without switching."""
@@ -176,8 +192,9 @@ class ConsoleSession:
             case "/help" | "/?":
                 self.out.write(SHELL_HELP)
                 return None
-        return await self.bot.slash_command(self.actor(), word, to_neutral(word.lower(), rest),
-                                            self.chat)
+        return await self.bot.slash_command(
+            self.actor(), word, to_neutral(word.lower(), rest), self.chat
+        )
 
     async def press(self, number: int) -> Handled | None:
         button = self.chat.buttons.get(number)
@@ -206,8 +223,9 @@ class ConsoleSession:
             self.out.write(f"(there is no post {post_number})\n")
             return None
         reaction = _REACTIONS.get(emoji, emoji.strip(":"))
-        return await self.bot.reaction(self.actor(), ref.channel_id, ref.message_id, reaction,
-                                       self.chat)
+        return await self.bot.reaction(
+            self.actor(), ref.channel_id, ref.message_id, reaction, self.chat
+        )
 
     async def wait(self, duration: str) -> None:
         """Let time pass (``7d``, ``12h``) and run whatever became due."""
@@ -232,4 +250,3 @@ SHELL_HELP = """\
   /wait 7d                 let time pass and run due follow-ups and expiries
   /quit                    leave
 """
-

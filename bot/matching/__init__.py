@@ -66,7 +66,9 @@ class MatchIndex:
             overlap = wanted & (set(p.skills) | offered)
             if overlap:
                 score = len(overlap) + (0.5 if p.member_id not in context.previous_partners else 0)
-                ranked.append(Candidate(p.member_id, score, (f"skills: {', '.join(sorted(overlap))}",)))
+                ranked.append(
+                    Candidate(p.member_id, score, (f"skills: {', '.join(sorted(overlap))}",))
+                )
         ranked.sort(key=lambda c: -c.score)
         return ranked[:top]
 

@@ -4,7 +4,7 @@ and the tests read what the bot said to whom."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -30,24 +30,34 @@ class Town:
     unit_of_work: Callable[[], UnitOfWork]
 
     def actor(self, who: str) -> Actor:
-        return Actor(COMMUNITY, who, who.title(), is_platform_admin=who in ADMINS,
-                     channel_id="general")
+        return Actor(
+            COMMUNITY, who, who.title(), is_platform_admin=who in ADMINS, channel_id="general"
+        )
 
     async def say(self, who: str, line: str) -> Handled:
         command, _, rest = line.partition(" ")
-        rest = re.sub(r"(?<![\w<])@(\w+)", lambda m: m.group(0) if m.group(1) in (
-            "everyone", "here", "channel") else f"<@{m.group(1)}>", rest)
+        rest = re.sub(
+            r"(?<![\w<])@(\w+)",
+            lambda m: (
+                m.group(0) if m.group(1) in ("everyone", "here", "channel") else f"<@{m.group(1)}>"
+            ),
+            rest,
+        )
         return await self.bot.slash_command(self.actor(who), command, rest, self.chat)
 
     async def press(self, who: str, label: str) -> Handled:
         """Press the newest button starting with ``label`` that ``who`` can see."""
-        visible = [s.message for s in self.chat.sent if isinstance(s.message.to, ChannelPost)
-                   or s.message in self.seen_by(who)]
+        visible = [
+            s.message
+            for s in self.chat.sent
+            if isinstance(s.message.to, ChannelPost) or s.message in self.seen_by(who)
+        ]
         for message in reversed(visible):
             for button in message.buttons:
                 if button.label.startswith(label):
-                    return await self.bot.button(self.actor(who), button.action, button.value,
-                                                 self.chat)
+                    return await self.bot.button(
+                        self.actor(who), button.action, button.value, self.chat
+                    )
         raise AssertionError(f"{who} sees no button {label!r}")
 
     async def press_button(self, who: str, button: Button) -> Handled:
@@ -56,8 +66,9 @@ class Town:
     async def react(self, who: str, post: Message, reaction: str) -> Handled:
         ref = next(s.ref for s in self.chat.sent if s.message is post)
         assert ref is not None
-        return await self.bot.reaction(self.actor(who), ref.channel_id, ref.message_id,
-                                       reaction, self.chat)
+        return await self.bot.reaction(
+            self.actor(who), ref.channel_id, ref.message_id, reaction, self.chat
+        )
 
     def seen_by(self, who: str) -> list[Message]:
         """Everything addressed to one member privately (ephemeral or DM), oldest first."""
@@ -77,19 +88,22 @@ class Town:
         return [s.message for s in self.chat.sent if isinstance(s.message.to, ChannelPost)]
 
     def dms_between(self, *users: str) -> list[Message]:
-        return [s.message for s in self.chat.sent if isinstance(s.message.to, DirectMessage)
-                and set(s.message.to.user_ids) == set(users)]
+        return [
+            s.message
+            for s in self.chat.sent
+            if isinstance(s.message.to, DirectMessage) and set(s.message.to.user_ids) == set(users)
+        ]
 
     async def run_due_work(self) -> int:
         return await self.bot.run_due_work(lambda community: self.chat)
 
 
 @pytest.fixture(params=["memory"])
-async def town(request: pytest.FixtureRequest) -> AsyncIterator[Town]:
+async def town(request: pytest.FixtureRequest) -> Town:
     store = FakeStore()
     clock = FakeClock()
 
     def unit_of_work() -> UnitOfWork:
         return FakeUnitOfWork(store)
 
-    yield Town(GiveFirst(unit_of_work, clock), FakeChat(), clock, unit_of_work)
+    return Town(GiveFirst(unit_of_work, clock), FakeChat(), clock, unit_of_work)

@@ -72,8 +72,14 @@ class FakeMembers(_Repo):
     name = "members"
 
     async def get_by_platform_id(self, community_id: int, user_id: str) -> Member | None:
-        return next((m for m in self._rows if m.community_id == community_id
-                     and m.platform_user_id == user_id), None)
+        return next(
+            (
+                m
+                for m in self._rows
+                if m.community_id == community_id and m.platform_user_id == user_id
+            ),
+            None,
+        )
 
     async def list(self, community_id: int) -> Sequence[Member]:
         return [m for m in self._rows if m.community_id == community_id]
@@ -83,8 +89,9 @@ class FakeOffers(_Repo):
     name = "offers"
 
     async def open_in(self, community_id: int) -> Sequence[Offer]:
-        return [o for o in self._rows if o.community_id == community_id
-                and o.status is OfferStatus.OPEN]
+        return [
+            o for o in self._rows if o.community_id == community_id and o.status is OfferStatus.OPEN
+        ]
 
     async def by_member(self, member_id: int) -> Sequence[Offer]:
         return [o for o in self._rows if o.member_id == member_id]
@@ -94,8 +101,9 @@ class FakeAsks(_Repo):
     name = "asks"
 
     async def open_in(self, community_id: int) -> Sequence[Ask]:
-        return [a for a in self._rows if a.community_id == community_id
-                and a.status is AskStatus.OPEN]
+        return [
+            a for a in self._rows if a.community_id == community_id and a.status is AskStatus.OPEN
+        ]
 
     async def by_member(self, member_id: int) -> Sequence[Ask]:
         return [a for a in self._rows if a.member_id == member_id]
@@ -117,9 +125,14 @@ class FakeIntroductions(_Repo):
         return [i for i in self._rows if i.status is IntroStatus.PENDING and i.expires_at <= now]
 
     async def follow_ups_due(self, now: datetime) -> Sequence[Introduction]:
-        return [i for i in self._rows if i.status is IntroStatus.ACCEPTED
-                and i.follow_up_due_at is not None and i.follow_up_due_at <= now
-                and i.follow_up_sent_at is None]
+        return [
+            i
+            for i in self._rows
+            if i.status is IntroStatus.ACCEPTED
+            and i.follow_up_due_at is not None
+            and i.follow_up_due_at <= now
+            and i.follow_up_sent_at is None
+        ]
 
 
 class FakeThanks(_Repo):
@@ -136,12 +149,19 @@ class FakePosts(_Repo):
     name = "posts"
 
     async def for_subject(self, community_id: int, subject: Subject) -> Sequence[Post]:
-        return [p for p in self._rows if p.community_id == community_id
-                and p.subject == subject]
+        return [p for p in self._rows if p.community_id == community_id and p.subject == subject]
 
     async def find(self, community_id: int, channel_id: str, message_id: str) -> Post | None:
-        return next((p for p in self._rows if p.community_id == community_id
-                     and p.channel_id == channel_id and p.message_id == message_id), None)
+        return next(
+            (
+                p
+                for p in self._rows
+                if p.community_id == community_id
+                and p.channel_id == channel_id
+                and p.message_id == message_id
+            ),
+            None,
+        )
 
     async def delete(self, post: Post) -> None:
         self._store.table(self.name).pop(post.id or 0, None)
@@ -177,8 +197,12 @@ class FakeUnitOfWork:
         self._snapshot = copy.deepcopy(self._store)
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._snapshot is not None:
             await self.rollback()
 
@@ -217,8 +241,9 @@ class FakeChat:
         ref = None
         if isinstance(message.to, ChannelPost):
             self._counter += 1
-            ref = PostRef(message.to.channel_id or default_channel or "C-default",
-                          f"m{self._counter}")
+            ref = PostRef(
+                message.to.channel_id or default_channel or "C-default", f"m{self._counter}"
+            )
         self.sent.append(Sent(message, ref))
         return ref
 
