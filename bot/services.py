@@ -53,7 +53,7 @@ from bot.messages import (
 )
 from bot.ports import UnitOfWork
 from bot.skills import Vocabulary
-from bot.text import MAX_NOTE_LENGTH, checked, shorten
+from bot.text import MAX_NOTE_LENGTH, checked, has_mass_mention, shorten
 
 SUGGESTIONS = 3
 WEEK = timedelta(days=7)
@@ -115,6 +115,7 @@ async def make_offer(ctx: Context, cmd: c.MakeOffer) -> Messages:
                     "`/skills add …`."
                 )
             ),
+            _no_ping_note(body, "offer"),
         ),
     ]
     out += await _tell_waiting_askers(ctx, offer)
@@ -174,8 +175,27 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
                 "Share it with `/offer` — even something small."
             )
         )
-    out.append(message(suggestion.to, Paragraph(text(heading)), *suggestion.blocks, nudge))
+    out.append(
+        message(
+            suggestion.to,
+            Paragraph(text(heading)),
+            *suggestion.blocks,
+            nudge,
+            _no_ping_note(body, "ask"),
+        )
+    )
     return out
+
+
+def _no_ping_note(body: str, what: str) -> Small | None:
+    if not has_mass_mention(body):
+        return None
+    return Small(
+        text(
+            f"Note: I share your {what} without pinging anyone, so @everyone, @here and "
+            "@channel in it are shown as plain words."
+        )
+    )
 
 
 async def solve_ask(ctx: Context, cmd: c.SolveAsk) -> Messages:

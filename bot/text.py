@@ -2,8 +2,9 @@
 
 Every rule here is deliberate: control characters and invisible direction
 overrides are removed (they can disguise text), right-to-left scripts and
-emoji are kept as typed, and attempts to ping a whole channel are refused
-with a message saying why.
+emoji are kept as typed, and mass mentions (``@everyone``, ``<!channel>``) are
+kept as words: adapters show member text literally, so they never ping anyone,
+and the author is told so.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def clean(raw: str) -> str:
 
 
 def has_mass_mention(text: str) -> bool:
+    """Whether the text tries to notify a whole channel (it won't: we show it literally)."""
     return _MASS_MENTION.search(text) is not None
 
 
@@ -48,11 +50,6 @@ def checked(raw: str, *, what: str, example: str, limit: int = MAX_POST_LENGTH) 
         raise InvalidInput(
             f"Your {what} is {len(text):,} characters long; the limit is {limit:,}. "
             "A short summary works best — the details can go in the conversation."
-        )
-    if has_mass_mention(text):
-        raise InvalidInput(
-            f"Please leave out @everyone, @here and @channel: I share your {what} "
-            "with the community myself, without pinging anyone."
         )
     return text
 

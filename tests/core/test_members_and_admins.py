@@ -64,9 +64,6 @@ async def test_bad_commands_get_a_message_they_can_act_on(
         ("   \n\t  ", "is empty"),
         ("\u202e\u0000\u0007", "is empty"),
         ("x" * 10_000, "10,000 characters long; the limit is 1,000"),
-        ("resume help for @everyone", "leave out @everyone"),
-        ("ping <!channel> for resumes", "leave out @everyone"),
-        ("hey @here resumes", "leave out @everyone"),
     ],
 )
 async def test_bad_offer_text_is_refused_and_nothing_is_stored(
@@ -76,6 +73,19 @@ async def test_bad_offer_text_is_refused_and_nothing_is_stored(
     assert result.error is not None and expected in result.error
     assert town.channel() == []
     assert await stored_texts(town) == []
+
+
+@pytest.mark.parametrize(
+    "text", ["resume help for @everyone", "ping <!channel> about resumes", "hey @here resumes"]
+)
+async def test_mass_mentions_are_shared_as_plain_words_and_the_author_is_told(
+    town: Town, text: str
+) -> None:
+    result = await town.say("ana", f"/offer {text}")
+    assert result.error is None
+    [post] = town.channel()
+    assert text in post.as_plain_text(), "kept as typed; adapters render it literally"
+    assert "without pinging anyone" in town.last_to("ana")
 
 
 async def test_emoji_right_to_left_and_markup_are_kept_as_typed(town: Town) -> None:
