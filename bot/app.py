@@ -109,6 +109,17 @@ class GiveFirst:
         await self._deliver(community=community, messages=messages, chat=chat, actor=actor)
         return Handled(tuple(messages))
 
+    async def overview(self, actor: c.Actor) -> Message:
+        """The member's own open offers, asks, pending introductions and pause state,
+        for a home screen; nothing is sent."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            community, member = await self._enter(uow, actor, now)
+            ctx = services.Context(uow, now, actor, community, member)
+            [overview] = await services.show_me(ctx, c.ShowMe())
+            await uow.commit()
+        return overview
+
     async def first_time(self, event_key: str) -> bool:
         """True the first time a platform event id is seen, across all workers."""
         async with self._uow() as uow:

@@ -63,7 +63,9 @@ class Member:
 
     @property
     def name(self) -> str:
-        return self.display_name or "a former member"
+        if self.forgotten_at is not None:
+            return "a former member"
+        return self.display_name or self.platform_user_id or "a member"
 
     def is_paused(self, now: datetime) -> bool:
         return self.paused_until is not None and self.paused_until > now

@@ -1,0 +1,199 @@
+"""givefirst as a Slack app on slack-bolt: slash commands, buttons, reactions, App Home.
+
+Every listener acknowledges at once (Slack allows three seconds), then hands a
+neutral command to the core with a :class:`SlackChat` for the replies.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import render
+from adapters.slack.chat import SlackChat
+from bot.app import GiveFirst
+from bot.commands import SLASH_COMMANDS, Actor
+
+log = logging.getLogger(__name__)
+
+COMMANDS = tuple(f"/{name}" for name in SLASH_COMMANDS)
+EVENTS = ("reaction_added", "app_home_opened")
+ADMIN_CACHE_SECONDS = 600
+
+
+def community_key(team_id: str | None, enterprise_id: str | None = None) -> str:
+    return f"slack:{team_id or enterprise_id or 'unknown'}"
+
+
+@dataclass
+class AdminDirectory:
+    """Whether a member is a workspace admin or owner, asked of ``users.info`` and cached."""
+
+    ttl: float = ADMIN_CACHE_SECONDS
+    _cache: dict[str, tuple[float, bool]] = field(default_factory=dict)
+
+    async def is_admin(self, client: AsyncWebClient, user_id: str) -> bool:
+        cached = self._cache.get(user_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            response = await client.users_info(user=user_id)
+        except SlackApiError as error:
+            log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+            return False
+        user: dict[str, Any] = response.get("user") or {}
+        admin = bool(user.get("is_admin") or user.get("is_owner"))
+        self._cache[user_id] = (time.monotonic() + self.ttl, admin)
+        return admin
+
+
+def build_app(bot: GiveFirst, app: AsyncApp) -> AsyncApp:
+    """Register givefirst's listeners on a Bolt app configured by the caller."""
+    admins = AdminDirectory()
+
+    async def actor_for(
+        client: AsyncWebClient,
+        *,
+        team: str | None,
+        user: str,
+        name: str,
+        channel: str | None,
+        needs_admin: bool,
+    ) -> Actor:
+        return Actor(
+            community_key=community_key(team),
+            user_id=user,
+            display_name=name,
+            is_platform_admin=needs_admin and await admins.is_admin(client, user),
+            channel_id=channel,
+        )
+
+    @app.command(re.compile(r"^/(offer|ask|skills|thanks|givefirst)$"))
+    async def on_command(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        text = render.to_core_text(body.get("text") or "")
+        actor = await actor_for(
+            client,
+            team=body.get("team_id"),
+            user=body["user_id"],
+            name=body.get("user_name") or body["user_id"],
+            channel=body.get("channel_id"),
+            needs_admin=body["command"] == "/givefirst" and text.strip().startswith("config"),
+        )
+        chat = SlackChat(
+            client, user_id=actor.user_id, channel_id=actor.channel_id, respond=respond
+        )
+        await bot.slash_command(actor, body["command"], text, chat)
+
+    @app.action(re.compile(rf"^{render.ACTION_PREFIX}:"))
+    async def on_button(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        pressed = body["actions"][0]
+        action = render.parse_action_id(pressed.get("action_id", ""))
+        if action is None:
+            return
+        user = body["user"]
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        actor = await actor_for(
+            client,
+            team=(body.get("team") or {}).get("id") or user.get("team_id"),
+            user=user["id"],
+            name=user.get("username") or user.get("name") or user["id"],
+            channel=channel,
+            needs_admin=False,
+        )
+        from_home = container.get("type") == "view"
+        chat = SlackChat(
+            client,
+            user_id=actor.user_id,
+            channel_id=None if from_home else channel,
+            respond=None if from_home else respond,
+        )
+        value = "" if pressed.get("value") == "-" else pressed.get("value", "")
+        handled = await bot.button(actor, action, value, chat)
+        if handled.error is None:
+            await _mark_chosen(client, body, pressed)
+        if from_home:
+            await _publish_home(bot, client, actor)
+
+    @app.event("reaction_added")
+    async def on_reaction(
+        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        if not await bot.first_time(f"slack:{body.get('event_id')}"):
+            return
+        item = event.get("item") or {}
+        if item.get("type") != "message":
+            return
+        actor = await actor_for(
+            client,
+            team=body.get("team_id"),
+            user=event["user"],
+            name="",
+            channel=item.get("channel"),
+            needs_admin=False,
+        )
+        reaction = str(event.get("reaction", "")).split("::")[0]
+        chat = SlackChat(client, user_id=actor.user_id, channel_id=item.get("channel"))
+        await bot.reaction(actor, item["channel"], item["ts"], reaction, chat)
+
+    @app.event("app_home_opened")
+    async def on_home(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        if not await bot.first_time(f"slack:{body.get('event_id')}"):
+            return
+        actor = await actor_for(
+            client,
+            team=body.get("team_id"),
+            user=event["user"],
+            name="",
+            channel=None,
+            needs_admin=False,
+        )
+        await _publish_home(bot, client, actor)
+
+    return app
+
+
+async def _publish_home(bot: GiveFirst, client: AsyncWebClient, actor: Actor) -> None:
+    overview = await bot.overview(actor)
+    [blocks, *_] = render.blocks(overview)
+    await client.views_publish(user_id=actor.user_id, view={"type": "home", "blocks": blocks})
+
+
+async def _mark_chosen(
+    client: AsyncWebClient, body: dict[str, Any], pressed: dict[str, Any]
+) -> None:
+    """In a DM, replace the buttons someone answered with what they chose."""
+    message = body.get("message")
+    channel = (body.get("channel") or {}).get("id", "")
+    if not message or not channel.startswith("D"):
+        return
+    label = (pressed.get("text") or {}).get("text", "")
+    blocks = [
+        {"type": "context", "elements": [{"type": "plain_text", "text": f"✓ You chose: {label}"}]}
+        if b.get("block_id") == pressed.get("block_id")
+        else b
+        for b in message.get("blocks", [])
+    ]
+    try:
+        await client.chat_update(
+            channel=channel, ts=message["ts"], blocks=blocks, text=message.get("text", "")
+        )
+    except SlackApiError as error:
+        log.info("could not mark the answered buttons: %s", error.response.get("error"))

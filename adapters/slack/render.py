@@ -1,0 +1,191 @@
+"""Neutral messages as Block Kit, and Slack's text conventions in both directions.
+
+Member text goes into ``rich_text`` elements, which Slack shows literally: no
+mrkdwn, no links, no ``<!channel>`` pings. Where mrkdwn cannot be avoided (the
+notification fallback, context lines with mentions) it is escaped per Slack's
+rules (``&``, ``<``, ``>``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.messages import (
+    Attachment,
+    Block,
+    Buttons,
+    ButtonStyle,
+    ChannelLink,
+    Divider,
+    Heading,
+    Mention,
+    Message,
+    Paragraph,
+    Plain,
+    Quote,
+    Small,
+    Strong,
+    Text,
+)
+
+ACTION_PREFIX = "gf"
+MAX_BLOCKS = 50
+MAX_BUTTON_LABEL = 75
+PREFORMATTED_CHUNK = 2900
+
+JSON = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack treats as control sequences."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_SLACK_TOKEN = re.compile(r"<([@#!])?([^<>|]*)(?:\|([^<>]*))?>")
+_SPECIAL = {"channel": "@channel", "here": "@here", "everyone": "@everyone"}
+
+
+def to_core_text(text: str) -> str:
+    """Slack's encoded command text into the core's neutral form.
+
+    Users become ``<@U123>``, channels ``<#C123>``; ``<!channel>``-style
+    broadcasts become plain words; links become ``label (url)``; entities are
+    unescaped. Anything else stays as typed.
+    """
+
+    def convert(match: re.Match[str]) -> str:
+        sigil, target, label = match.group(1), match.group(2), match.group(3)
+        if sigil == "@":
+            return f"<@{target}>"
+        if sigil == "#":
+            return f"<#{target}>"
+        if sigil == "!":
+            name = target.split("^")[0]
+            return _SPECIAL.get(name, f"@{label or name}")
+        if label and label != target:
+            return f"{label} ({target})"
+        return target
+
+    converted = _SLACK_TOKEN.sub(convert, text)
+    return converted.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _elements(text: Text, *, bold: bool = False) -> list[JSON]:
+    out: list[JSON] = []
+    for span in text:
+        match span:
+            case Plain(s) | Strong(s):
+                element: JSON = {"type": "text", "text": s}
+                if bold or isinstance(span, Strong):
+                    element["style"] = {"bold": True}
+                out.append(element)
+            case Mention(uid):
+                out.append({"type": "user", "user_id": uid})
+            case ChannelLink(cid):
+                out.append({"type": "channel", "channel_id": cid})
+    return out or [{"type": "text", "text": " "}]
+
+
+def mrkdwn(text: Text) -> str:
+    """Escaped mrkdwn for places that only take mrkdwn."""
+    out: list[str] = []
+    for span in text:
+        match span:
+            case Plain(s):
+                out.append(escape(s))
+            case Strong(s):
+                out.append(f"*{escape(s)}*")
+            case Mention(uid):
+                out.append(f"<@{uid}>")
+            case ChannelLink(cid):
+                out.append(f"<#{cid}>")
+    return "".join(out)
+
+
+def _plain_only(text: Text) -> bool:
+    return all(isinstance(s, Plain | Strong) for s in text)
+
+
+def block(item: Block, position: int) -> list[JSON]:
+    """One neutral block as one or more Block Kit blocks."""
+    match item:
+        case Heading(t) if _plain_only(t):
+            words = "".join(s.text for s in t if isinstance(s, Plain | Strong))
+            return [
+                {
+                    "type": "header",
+                    "text": {"type": "plain_text", "text": words[:150], "emoji": True},
+                }
+            ]
+        case Heading(t):
+            return [_rich("rich_text_section", _elements(t, bold=True))]
+        case Paragraph(t):
+            return [_rich("rich_text_section", _elements(t))]
+        case Quote(t):
+            return [_rich("rich_text_quote", _elements(t))]
+        case Small(t) if _plain_only(t):
+            words = "".join(s.text for s in t if isinstance(s, Plain | Strong))
+            return [
+                {
+                    "type": "context",
+                    "elements": [{"type": "plain_text", "text": words, "emoji": True}],
+                }
+            ]
+        case Small(t):
+            return [{"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn(t)}]}]
+        case Buttons(buttons):
+            elements = []
+            for i, b in enumerate(buttons):
+                button: JSON = {
+                    "type": "button",
+                    "text": {
+                        "type": "plain_text",
+                        "text": b.label[:MAX_BUTTON_LABEL],
+                        "emoji": True,
+                    },
+                    "action_id": f"{ACTION_PREFIX}:{b.action}:{i}",
+                    "value": b.value or "-",
+                }
+                if b.style is not ButtonStyle.DEFAULT:
+                    button["style"] = b.style.value
+                elements.append(button)
+            return [{"type": "actions", "block_id": f"gf-actions-{position}", "elements": elements}]
+        case Divider():
+            return [{"type": "divider"}]
+        case Attachment(filename, content):
+            chunks = [
+                content[i : i + PREFORMATTED_CHUNK]
+                for i in range(0, len(content), PREFORMATTED_CHUNK)
+            ] or [""]
+            return [
+                {"type": "context", "elements": [{"type": "plain_text", "text": f"📎 {filename}"}]},
+                *[
+                    _rich("rich_text_preformatted", [{"type": "text", "text": chunk}])
+                    for chunk in chunks
+                ],
+            ]
+    return []
+
+
+def _rich(kind: str, elements: list[JSON]) -> JSON:
+    return {"type": "rich_text", "elements": [{"type": kind, "elements": elements}]}
+
+
+def blocks(message: Message) -> list[list[JSON]]:
+    """The message's blocks, split into as many Slack messages as the 50-block limit needs."""
+    rendered = [b for i, item in enumerate(message.blocks) for b in block(item, i)]
+    return [rendered[i : i + MAX_BLOCKS] for i in range(0, len(rendered), MAX_BLOCKS)] or [[]]
+
+
+def fallback_text(message: Message) -> str:
+    """Notification text shown where blocks are not (escaped, no mentions expanded)."""
+    return escape(message.summary or "givefirst")
+
+
+def parse_action_id(action_id: str) -> str | None:
+    """``gf:intro.accept:0`` → ``intro.accept``; None for actions that aren't ours."""
+    parts = action_id.split(":")
+    if len(parts) != 3 or parts[0] != ACTION_PREFIX:
+        return None
+    return parts[1]

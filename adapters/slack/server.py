@@ -1,0 +1,113 @@
+"""Running the Slack app: HTTP (Events API) or Socket Mode."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.app import build_app
+from bot.app import GiveFirst
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "mpim:write",
+    "reactions:read",
+    "users:read",
+)
+
+
+@dataclass(frozen=True)
+class SlackOptions:
+    signing_secret: str
+    bot_token: str | None = None
+    api_url: str = "https://slack.com/api/"
+    client_id: str | None = None
+    client_secret: str | None = None
+    installation_store: AsyncInstallationStore | None = None
+    state_store: AsyncOAuthStateStore | None = None
+
+
+def web_client(api_url: str, token: str | None = None) -> AsyncWebClient:
+    """A Web API client that waits out 429s (honouring Retry-After) and retries 5xx."""
+    base_url = api_url if api_url.endswith("/") else api_url + "/"
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(bot: GiveFirst, options: SlackOptions) -> AsyncApp:
+    """The Bolt app: one workspace with a bot token, or many through OAuth installs."""
+    client = web_client(options.api_url, options.bot_token)
+    if options.client_id and options.client_secret:
+        oauth = AsyncOAuthSettings(
+            client_id=options.client_id,
+            client_secret=options.client_secret,
+            scopes=list(BOT_SCOPES),
+            installation_store=options.installation_store,
+            state_store=options.state_store,
+        )
+        app = AsyncApp(
+            signing_secret=options.signing_secret,
+            client=client,
+            oauth_settings=oauth,
+            installation_store=options.installation_store,
+        )
+    else:
+        app = AsyncApp(
+            token=options.bot_token, signing_secret=options.signing_secret, client=client
+        )
+    return build_app(bot, app)
+
+
+def web_application(app: AsyncApp) -> web.Application:
+    """``POST /slack/events`` (and the OAuth pages when enabled) plus ``GET /healthz``."""
+    application = app.web_app(path=EVENTS_PATH)
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    application.router.add_get("/healthz", healthz)
+    return application
+
+
+async def serve_http(app: AsyncApp, host: str, port: int) -> None:
+    runner = web.AppRunner(web_application(app))
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    log.info("listening for Slack on http://%s:%s%s", host, port, EVENTS_PATH)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+async def serve_socket_mode(app: AsyncApp, app_token: str) -> None:
+    handler = AsyncSocketModeHandler(app, app_token)
+    log.info("connecting to Slack in Socket Mode")
+    await handler.start_async()
