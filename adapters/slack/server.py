@@ -110,4 +110,4 @@ async def serve_http(app: AsyncApp, host: str, port: int) -> None:
 async def serve_socket_mode(app: AsyncApp, app_token: str) -> None:
     handler = AsyncSocketModeHandler(app, app_token)
     log.info("connecting to Slack in Socket Mode")
-    await handler.start_async()
+    await handler.start_async()  # type: ignore[no-untyped-call]

@@ -1,0 +1,111 @@
+"""Delivering neutral messages through discord.py."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+from adapters.discord.render import render
+from bot.messages import ChannelPost, DirectMessage, Ephemeral, Message
+from bot.ports import DeliveryFailed, DeliveryProblem, PostRef
+
+log = logging.getLogger(__name__)
+
+CANNOT_DM = 50007
+MISSING_ACCESS = 50001
+MISSING_PERMISSIONS = 50013
+UNKNOWN_CHANNEL = 10003
+
+
+def _failure(error: discord.HTTPException) -> DeliveryFailed:
+    problem = {
+        CANNOT_DM: DeliveryProblem.DM_CLOSED,
+        MISSING_ACCESS: DeliveryProblem.NOT_IN_CHANNEL,
+        MISSING_PERMISSIONS: DeliveryProblem.MISSING_PERMISSION,
+        UNKNOWN_CHANNEL: DeliveryProblem.CHANNEL_NOT_FOUND,
+    }.get(error.code, DeliveryProblem.OTHER)
+    return DeliveryFailed(problem, f"{error.status} {error.code} {error.text}")
+
+
+class DiscordChat:
+    """One event's way back to Discord.
+
+    Ephemeral replies answer the interaction (which the adapter deferred); with
+    no interaction (reactions, scheduled work) they go by DM instead. Discord
+    bots cannot open group DMs, so a conversation for two is one DM to each;
+    the introduction names both, so each knows whom to write to.
+    """
+
+    def __init__(
+        self,
+        client: discord.Client,
+        guild_id: int,
+        interaction: discord.Interaction[Any] | None = None,
+    ) -> None:
+        self._client = client
+        self._guild_id = guild_id
+        self._interaction = interaction
+
+    async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
+        rendered = render(message, self._guild_id)
+        try:
+            match message.to:
+                case Ephemeral(user):
+                    interaction = self._interaction
+                    if interaction is not None and str(interaction.user.id) == user:
+                        await interaction.followup.send(ephemeral=True, **rendered.send_kwargs())
+                    else:
+                        await self._dm(user, message)
+                    return None
+                case DirectMessage(users):
+                    for user in users:
+                        await self._dm(user, message)
+                    return None
+                case ChannelPost(channel):
+                    target = channel or default_channel
+                    if target is None:
+                        raise DeliveryFailed(DeliveryProblem.CHANNEL_NOT_FOUND, "no channel set")
+                    sent = await (await self._channel(target)).send(**rendered.send_kwargs())
+                    return PostRef(str(sent.channel.id), str(sent.id))
+        except discord.HTTPException as error:
+            raise _failure(error) from error
+        return None
+
+    async def update(self, ref: PostRef, message: Message) -> None:
+        rendered = render(message, self._guild_id)
+        channel = await self._channel(ref.channel_id)
+        try:
+            await channel.get_partial_message(int(ref.message_id)).edit(
+                content=rendered.content,
+                embed=rendered.embed,
+                view=rendered.view,
+                allowed_mentions=rendered.allowed_mentions,
+            )
+        except discord.HTTPException as error:
+            raise _failure(error) from error
+
+    async def delete(self, ref: PostRef) -> None:
+        channel = await self._channel(ref.channel_id)
+        try:
+            await channel.get_partial_message(int(ref.message_id)).delete()
+        except discord.NotFound:
+            pass
+        except discord.HTTPException as error:
+            raise _failure(error) from error
+
+    async def _dm(self, user_id: str, message: Message) -> None:
+        user = self._client.get_user(int(user_id)) or await self._client.fetch_user(int(user_id))
+        await user.send(**render(message, self._guild_id).send_kwargs())
+
+    async def _channel(self, channel_id: str) -> discord.TextChannel | discord.Thread:
+        channel = self._client.get_channel(int(channel_id))
+        if channel is None:
+            try:
+                channel = await self._client.fetch_channel(int(channel_id))
+            except discord.HTTPException as error:
+                raise _failure(error) from error
+        if not isinstance(channel, discord.TextChannel | discord.Thread):
+            raise DeliveryFailed(DeliveryProblem.CHANNEL_NOT_FOUND, f"{channel_id} is not text")
+        return channel

@@ -1,0 +1,223 @@
+"""givefirst as a Discord bot on discord.py: application commands, buttons, reactions.
+
+Only non-privileged intents are used: guilds (channels and the server list) and
+guild/DM reactions. Buttons carry their meaning in a stable ``custom_id``
+(``gf:<guild>:<action>:<value>``) handled by a registered dynamic item, so
+buttons on old posts keep working after a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Literal
+
+import discord
+import yarl
+from discord import app_commands
+
+from adapters.discord.chat import DiscordChat
+from adapters.discord.render import CUSTOM_ID, reaction_name
+from bot.app import GiveFirst
+from bot.commands import CONFIG_SETTINGS, Actor
+
+log = logging.getLogger(__name__)
+
+SettingName = Literal[
+    "channel",
+    "digest",
+    "timezone",
+    "capacity",
+    "expiry",
+    "follow-up",
+    "quiet-weeks",
+    "admins",
+    "alias",
+]
+assert set(SettingName.__args__) == set(CONFIG_SETTINGS)  # type: ignore[attr-defined]
+
+
+def point_at(api_url: str | None, gateway_url: str | None) -> None:
+    """Use a Discord-compatible server instead of Discord's own (tests, proxies)."""
+    if api_url:
+        discord.http.Route.BASE = api_url.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def intents() -> discord.Intents:
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    chosen.guild_reactions = True
+    chosen.dm_reactions = True
+    return chosen
+
+
+def community_key(guild_id: int | None) -> str:
+    return f"discord:{guild_id}"
+
+
+def _actor(interaction: discord.Interaction[Any], guild_id: int) -> Actor:
+    user = interaction.user
+    permissions = interaction.permissions
+    return Actor(
+        community_key=community_key(guild_id),
+        user_id=str(user.id),
+        display_name=user.display_name,
+        is_platform_admin=bool(permissions.manage_guild or permissions.administrator),
+        channel_id=str(interaction.channel_id) if interaction.channel_id else None,
+        community_name=interaction.guild.name if interaction.guild else "",
+    )
+
+
+class GiveFirstClient(discord.Client):
+    """The Discord client: syncs the command tree and routes everything to the core."""
+
+    def __init__(self, bot: GiveFirst, *, guild_id: int | None = None, **options: Any) -> None:
+        super().__init__(intents=intents(), **options)
+        self.bot = bot
+        self.dev_guild_id = guild_id
+        self.tree = app_commands.CommandTree(self)
+        _register_commands(self)
+        self.add_dynamic_items(_button_class(self))
+
+    async def setup_hook(self) -> None:
+        if self.dev_guild_id is not None:
+            guild = discord.Object(self.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+
+    async def run_command(
+        self, interaction: discord.Interaction[Any], name: str, text: str
+    ) -> None:
+        if interaction.guild_id is None:
+            await interaction.response.send_message(
+                "givefirst commands work inside a server.", ephemeral=True
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        chat = DiscordChat(self, interaction.guild_id, interaction)
+        await self.bot.slash_command(_actor(interaction, interaction.guild_id), name, text, chat)
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        if payload.guild_id is None or self.user is None or payload.user_id == self.user.id:
+            return
+        name = reaction_name(str(payload.emoji))
+        if name is None:
+            return
+        actor = Actor(
+            community_key=community_key(payload.guild_id),
+            user_id=str(payload.user_id),
+            display_name=payload.member.display_name if payload.member else "",
+            channel_id=str(payload.channel_id),
+        )
+        chat = DiscordChat(self, payload.guild_id)
+        await self.bot.reaction(actor, str(payload.channel_id), str(payload.message_id), name, chat)
+
+
+def _button_class(client: GiveFirstClient) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
+    class GiveFirstButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUSTOM_ID):
+        def __init__(self, guild_id: int, action: str, value: str) -> None:
+            super().__init__(discord.ui.Button(custom_id=f"gf:{guild_id}:{action}:{value}"))
+            self.guild_id, self.action, self.value = guild_id, action, value
+
+        @classmethod
+        async def from_custom_id(
+            cls,
+            interaction: discord.Interaction[Any],
+            item: discord.ui.Item[Any],
+            match: re.Match[str],
+            /,
+        ) -> GiveFirstButton:
+            return cls(int(match["guild"]), match["action"], match["value"])
+
+        async def callback(self, interaction: discord.Interaction[Any]) -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            chat = DiscordChat(client, self.guild_id, interaction)
+            actor = _actor(interaction, self.guild_id)
+            if interaction.guild_id is None:
+                # A button in a DM: no server permissions apply there.
+                actor = Actor(actor.community_key, actor.user_id, actor.display_name)
+            await client.bot.button(actor, self.action, self.value, chat)
+
+    return GiveFirstButton
+
+
+def _register_commands(client: GiveFirstClient) -> None:
+    tree = client.tree
+
+    @tree.command(name="offer", description="Share something you can help with")
+    @app_commands.describe(text="What you can help with; #tags become skills")
+    async def offer(interaction: discord.Interaction[Any], text: str) -> None:
+        await client.run_command(interaction, "offer", text)
+
+    @tree.command(name="ask", description="Ask the community for help")
+    @app_commands.describe(text="What you need", private="Keep it out of the channel")
+    async def ask(interaction: discord.Interaction[Any], text: str, private: bool = False) -> None:
+        await client.run_command(interaction, "ask", f"private: {text}" if private else text)
+
+    skills = app_commands.Group(name="skills", description="The skills on your profile")
+
+    @skills.command(name="add", description="Add skills, separated by commas")
+    async def skills_add(interaction: discord.Interaction[Any], skills: str) -> None:
+        await client.run_command(interaction, "skills", f"add {skills}")
+
+    @skills.command(name="remove", description="Remove skills, separated by commas")
+    async def skills_remove(interaction: discord.Interaction[Any], skills: str) -> None:
+        await client.run_command(interaction, "skills", f"remove {skills}")
+
+    @skills.command(name="list", description="Show your skills")
+    async def skills_list(interaction: discord.Interaction[Any]) -> None:
+        await client.run_command(interaction, "skills", "list")
+
+    tree.add_command(skills)
+
+    @tree.command(name="thanks", description="Thank a member in public")
+    async def thanks(
+        interaction: discord.Interaction[Any], member: discord.User, note: str = ""
+    ) -> None:
+        await client.run_command(interaction, "thanks", f"<@{member.id}> {note}")
+
+    givefirst = app_commands.Group(name="givefirst", description="givefirst itself")
+
+    def simple(name: str, description: str, words: str) -> None:
+        async def command(interaction: discord.Interaction[Any]) -> None:
+            await client.run_command(interaction, "givefirst", words)
+
+        givefirst.add_command(
+            app_commands.Command(name=name, description=description, callback=command)
+        )
+
+    simple("help", "What givefirst can do", "help")
+    simple("me", "Your open offers, asks and private balance", "me")
+    simple("resume", "Be suggested as a helper again", "resume")
+    simple("export", "Get all your data by DM", "export")
+    simple("forget-me", "Erase your data (asks for confirmation)", "forget-me")
+
+    @givefirst.command(name="pause", description="Take a break from being suggested")
+    async def pause(
+        interaction: discord.Interaction[Any], days: app_commands.Range[int, 1, 365] = 14
+    ) -> None:
+        await client.run_command(interaction, "givefirst", f"pause {days}")
+
+    @givefirst.command(name="thanks", description="Whether thanks to you are shown publicly")
+    async def thanks_visibility(
+        interaction: discord.Interaction[Any], visibility: Literal["public", "private"]
+    ) -> None:
+        await client.run_command(interaction, "givefirst", f"thanks {visibility}")
+
+    @givefirst.command(name="config", description="Show settings; admins can change them")
+    @app_commands.describe(
+        setting="Leave empty to show all settings",
+        value="e.g. #channel, monday 09:00 Europe/Berlin, 3, add @member",
+    )
+    async def config(
+        interaction: discord.Interaction[Any], setting: SettingName | None = None, value: str = ""
+    ) -> None:
+        await client.run_command(
+            interaction, "givefirst", f"config {setting} {value}" if setting else "config"
+        )
+
+    tree.add_command(givefirst)

@@ -1,0 +1,170 @@
+"""Neutral messages as Discord content, embeds and button rows.
+
+Member text is escaped (markdown and mentions), and every send states exactly
+which users may be pinged: only members the bot itself mentions, never
+``@everyone``, ``@here`` or roles.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+from bot.messages import (
+    Attachment,
+    Block,
+    ButtonStyle,
+    ChannelLink,
+    Divider,
+    Heading,
+    Mention,
+    Message,
+    Paragraph,
+    Plain,
+    Quote,
+    Small,
+    Strong,
+    Text,
+)
+
+CUSTOM_ID = re.compile(r"^gf:(?P<guild>\d+):(?P<action>[a-z_.]+):(?P<value>[\w:.-]*)$")
+EMBED_COLOUR = 0x2F6F4F
+MAX_CONTENT = 2000
+MAX_EMBED = 4096
+_STYLES = {
+    ButtonStyle.DEFAULT: discord.ButtonStyle.secondary,
+    ButtonStyle.PRIMARY: discord.ButtonStyle.primary,
+    ButtonStyle.DANGER: discord.ButtonStyle.danger,
+}
+
+
+def escape(text: str) -> str:
+    """Member text shown literally: no markdown, no mentions, no masked links."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def custom_id(guild_id: int, action: str, value: str) -> str:
+    return f"gf:{guild_id}:{action}:{value}"
+
+
+def markdown(text: Text) -> str:
+    out: list[str] = []
+    for span in text:
+        match span:
+            case Plain(s):
+                out.append(escape(s))
+            case Strong(s):
+                out.append(f"**{escape(s)}**")
+            case Mention(uid):
+                out.append(f"<@{uid}>")
+            case ChannelLink(cid):
+                out.append(f"<#{cid}>")
+    return "".join(out)
+
+
+def _block(item: Block) -> str | None:
+    match item:
+        case Heading(t):
+            return f"**{markdown(t)}**"
+        case Paragraph(t):
+            return markdown(t)
+        case Quote(t):
+            return "\n".join(f"> {line}" for line in markdown(t).split("\n"))
+        case Small(t):
+            return "\n".join(f"-# {line}" for line in markdown(t).split("\n"))
+        case Divider():
+            return "───"
+    return None
+
+
+@dataclass
+class Rendered:
+    """Keyword arguments for ``Messageable.send`` and ``Message.edit``."""
+
+    content: str | None = None
+    embed: discord.Embed | None = None
+    view: discord.ui.View | None = None
+    files: list[discord.File] = field(default_factory=list)
+    allowed_mentions: discord.AllowedMentions = field(default_factory=discord.AllowedMentions.none)
+
+    def send_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"allowed_mentions": self.allowed_mentions}
+        if self.content:
+            kwargs["content"] = self.content
+        if self.embed is not None:
+            kwargs["embed"] = self.embed
+        if self.view is not None:
+            kwargs["view"] = self.view
+        if self.files:
+            kwargs["files"] = self.files
+        return kwargs
+
+
+def render(message: Message, guild_id: int) -> Rendered:
+    """Posts about an offer or ask become an embed; everything else plain content."""
+    mentioned = {
+        span.user_id
+        for block in message.blocks
+        if isinstance(block, Heading | Paragraph | Quote | Small)
+        for span in block.text
+        if isinstance(span, Mention)
+    }
+    allowed = discord.AllowedMentions(
+        everyone=False,
+        roles=False,
+        replied_user=False,
+        users=[discord.Object(int(u)) for u in sorted(mentioned) if u.isdigit()],
+    )
+    parts = [p for p in (_block(b) for b in message.blocks) if p is not None]
+    rendered = Rendered(allowed_mentions=allowed, view=_view(message, guild_id))
+    rendered.files = [
+        discord.File(io.BytesIO(b.content.encode()), filename=b.filename)
+        for b in message.blocks
+        if isinstance(b, Attachment)
+    ]
+    if message.subject is not None and parts:
+        rendered.content = parts[0][:MAX_CONTENT]
+        rendered.embed = discord.Embed(
+            description="\n".join(parts[1:])[:MAX_EMBED], colour=EMBED_COLOUR
+        )
+        return rendered
+    content = "\n".join(parts)
+    if len(content) > MAX_CONTENT:
+        rendered.content = parts[0][:MAX_CONTENT]
+        rendered.embed = discord.Embed(description="\n".join(parts[1:])[:MAX_EMBED])
+    else:
+        rendered.content = content or None
+    return rendered
+
+
+def _view(message: Message, guild_id: int) -> discord.ui.View | None:
+    if not message.buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for button in message.buttons[:25]:
+        view.add_item(
+            discord.ui.Button(
+                label=button.label[:80],
+                style=_STYLES[button.style],
+                custom_id=custom_id(guild_id, button.action, button.value)[:100],
+            )
+        )
+    return view
+
+
+REACTIONS = {
+    "🙋": "raising_hand",
+    "🙋‍♀️": "raising_hand",
+    "🙋‍♂️": "raising_hand",
+    "✅": "white_check_mark",
+    "🙏": "pray",
+}
+
+
+def reaction_name(emoji: str) -> str | None:
+    """Discord sends the emoji itself; the core knows them by name."""
+    return REACTIONS.get(emoji) or REACTIONS.get(re.sub(r"[\U0001F3FB-\U0001F3FF]", "", emoji))
