@@ -167,6 +167,101 @@ class _ShiftedClock(SystemClock):
         self._offset += delta
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=3000, show_default=True, type=int, help="Port to listen on.")
+@click.pass_context
+def slack(ctx: click.Context, host: str, port: int) -> None:
+    """Run on Slack: HTTP (Events API) on --host/--port, or Socket Mode with SLACK_APP_TOKEN."""
+    settings: Settings = ctx.obj["settings"]
+    if not settings.slack_signing_secret:
+        raise click.UsageError("Set SLACK_SIGNING_SECRET (see README: Run on Slack).")
+    oauth = bool(settings.slack_client_id and settings.slack_client_secret)
+    if not settings.slack_bot_token and not oauth:
+        raise click.UsageError(
+            "Set SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET to let many workspaces install givefirst."
+        )
+    _run(lambda: _slack(ctx.obj["database_url"], settings, host, port))
+
+
+async def _slack(url: str | None, settings: Settings, host: str, port: int) -> None:
+    from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+
+    from adapters.slack.server import (
+        SlackOptions,
+        create_app,
+        serve_http,
+        serve_socket_mode,
+    )
+
+    storage = await _open(url)
+    try:
+        bot = GiveFirst(storage.unit_of_work, SystemClock())
+        installation_store = state_store = None
+        if settings.slack_client_id and settings.slack_client_secret:
+            # Tables for these stores are created by our migrations, on the same database.
+            installation_store = AsyncSQLAlchemyInstallationStore(
+                client_id=settings.slack_client_id, engine=storage.engine
+            )
+            state_store = AsyncSQLAlchemyOAuthStateStore(
+                expiration_seconds=600, engine=storage.engine
+            )
+        app = create_app(
+            bot,
+            SlackOptions(
+                signing_secret=settings.slack_signing_secret or "",
+                bot_token=settings.slack_bot_token,
+                api_url=settings.slack_api_url,
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret,
+                installation_store=installation_store,
+                state_store=state_store,
+            ),
+        )
+        if settings.slack_app_token:
+            await serve_socket_mode(app, settings.slack_app_token)
+        else:
+            await serve_http(app, host, port)
+    finally:
+        await storage.dispose()
+
+
+@main.command()
+@click.option(
+    "--shards",
+    type=int,
+    default=None,
+    help="Run this many shards in this process (large bots); default: one connection.",
+)
+@click.pass_context
+def discord(ctx: click.Context, shards: int | None) -> None:
+    """Run on Discord with DISCORD_TOKEN."""
+    settings: Settings = ctx.obj["settings"]
+    if not settings.discord_token:
+        raise click.UsageError("Set DISCORD_TOKEN (see README: Run on Discord).")
+    _run(lambda: _discord(ctx.obj["database_url"], settings, shards))
+
+
+async def _discord(url: str | None, settings: Settings, shards: int | None) -> None:
+    from adapters.discord.client import GiveFirstClient, ShardedGiveFirstClient, point_at
+
+    point_at(settings.discord_api_url, settings.discord_gateway_url)
+    storage = await _open(url)
+    try:
+        bot = GiveFirst(storage.unit_of_work, SystemClock())
+        client = (
+            ShardedGiveFirstClient(bot, guild_id=settings.discord_guild_id, shard_count=shards)
+            if shards
+            else GiveFirstClient(bot, guild_id=settings.discord_guild_id)
+        )
+        async with client:
+            await client.start(settings.discord_token or "")
+    finally:
+        await storage.dispose()
+
+
 @main.group()
 def db() -> None:
     """Database maintenance."""

@@ -221,3 +221,7 @@ def _register_commands(client: GiveFirstClient) -> None:
         )
 
     tree.add_command(givefirst)
+
+
+class ShardedGiveFirstClient(GiveFirstClient, discord.AutoShardedClient):
+    """The same bot over several gateway shards in one process, for large installations."""
