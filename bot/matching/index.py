@@ -180,7 +180,7 @@ class MatchIndex:
         profile = self._profiles[member_id]
         vocabulary = self._vocabulary
         wanted = {skill for skill, weight in ask.skills.items() if weight >= RELATED_WEIGHT}
-        declared = [skill for skill in profile.skills if skill in wanted]
+        declared = [skill for skill in dict.fromkeys(profile.skills) if skill in wanted]
         reasons: list[str] = []
         if declared:
             labels = ", ".join(vocabulary.describe(skill) for skill in declared)
