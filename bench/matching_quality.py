@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
-from rank_bm25 import BM25Okapi
 
 from bot.matching import HelperProfile, MatchContext, MatchIndex, OfferText
 from bot.skills import Vocabulary
@@ -91,6 +90,8 @@ def givefirst_ranker(eval_set: EvalSet, vocabulary: Vocabulary) -> Ranker:
 
 def bm25_ranker(eval_set: EvalSet) -> Ranker:
     """Okapi BM25 over each member's skills, bio and offers, lowercased word tokens."""
+    from rank_bm25 import BM25Okapi  # only the baseline needs it
+
     ids = [member.member_id for member in eval_set.members]
     corpus = [_bm25_tokens(_member_text(member)) for member in eval_set.members]
     bm25 = BM25Okapi(corpus)

@@ -132,11 +132,16 @@ class MatchIndex:
         return self._relevance(self._understand(ask_text))
 
     def _understand(self, ask_text: str) -> _Ask:
-        all_words = set(words(ask_text))
+        all_words = words(ask_text)
+        skills = self._vocabulary.skill_weights(ask_text)
+        # Community tags born from hashtags ("#beekeeping") match the plain word too.
+        for tag in (*all_words, *map("-".join, zip(all_words, all_words[1:], strict=False))):
+            if tag in self._skill_postings and tag not in self._vocabulary:
+                skills[tag] = 1.0
         return _Ask(
-            skills=self._vocabulary.skill_weights(ask_text),
+            skills=skills,
             terms=frozenset(self._vocabulary.terms(ask_text)),
-            urgent=fairness.is_urgent(all_words),
+            urgent=fairness.is_urgent(set(all_words)),
         )
 
     def _relevance(self, ask: _Ask) -> dict[int, float]:
@@ -251,8 +256,12 @@ class MatchIndex:
 
 
 def _idf(holders: int, members: int) -> float:
-    """Inverse document frequency (BM25's form): rare skills weigh more than common ones."""
-    return math.log(1.0 + (members - holders + 0.5) / (holders + 0.5))
+    """Inverse document frequency: rare skills weigh more than common ones.
+
+    Unlike BM25's form it never reaches zero, so in a small community where everyone
+    shares a skill, that skill still counts.
+    """
+    return math.log(1.0 + (members + 1) / (holders + 0.5))
 
 
 def _add_all(scores: dict[int, float], postings: dict[int, int], scaled: list[float]) -> None:
