@@ -205,7 +205,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"(visible to the next query: {visible}/{args.offers})"
     )
     print(
-        f"  peak RSS with index    {rss_index:8.1f} MB   (interpreter and vocabulary: {rss_before:.1f} MB)"
+        f"  peak RSS with index    {rss_index:8.1f} MB   "
+        f"(interpreter and vocabulary: {rss_before:.1f} MB)"
     )
     print(
         f"  naive full scan        p50 {percentile(scan_latencies, 0.5):6.2f} ms   "

@@ -13,7 +13,7 @@ import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, replace
-from itertools import islice
+from itertools import islice, pairwise
 from operator import itemgetter
 
 from bot.matching import fairness
@@ -135,7 +135,7 @@ class MatchIndex:
         all_words = words(ask_text)
         skills = self._vocabulary.skill_weights(ask_text)
         # Community tags born from hashtags ("#beekeeping") match the plain word too.
-        for tag in (*all_words, *map("-".join, zip(all_words, all_words[1:], strict=False))):
+        for tag in (*all_words, *map("-".join, pairwise(all_words))):
             if tag in self._skill_postings and tag not in self._vocabulary:
                 skills[tag] = 1.0
         return _Ask(
