@@ -232,8 +232,8 @@ class MatchIndex:
     def _text_features(self, text: str, strength: int) -> _MemberFeatures:
         if not text:
             return _MemberFeatures({}, Counter())
-        skills = dict.fromkeys(self._vocabulary.extract(text), strength)
-        return _MemberFeatures(skills, Counter(self._vocabulary.terms(text)))
+        tags, terms = self._vocabulary.extract_with_terms(text)
+        return _MemberFeatures(dict.fromkeys(tags, strength), Counter(terms))
 
     def _post(self, member_id: int, features: _MemberFeatures) -> None:
         for skill, strength in features.skills.items():

@@ -129,6 +129,8 @@ def clean_chat_markup(text: str) -> str:
     text = _BARE_LINK.sub(" ", text)
     text = _SHORTCODE_EMOJI.sub(" ", text)
     text = _DOTNET.sub(" dotnet ", text)
+    if text.isprintable():
+        return text
     # Format characters (Cf) include zero-width joiners and right-to-left marks;
     # control characters (Cc) include stray NULs pasted from terminals.
     return "".join(

@@ -171,12 +171,24 @@ class Vocabulary:
         """The normalised words of a message that say something, for word matching."""
         return content_words(text)
 
+    def extract_with_terms(self, text: str) -> tuple[tuple[str, ...], list[str]]:
+        """:meth:`extract` and :meth:`terms` together, reading the text only once."""
+        sequence = list(pieces(text))
+        found: dict[str, None] = {}
+        for hit in self._hits_in(sequence):
+            if hit.is_alias:
+                found.setdefault(hit.skill, None)
+        return tuple(found), _content(sequence)
+
     def linked(self, skill: str) -> frozenset[str]:
         """Skills the vocabulary links to this one (Kubernetes <-> Docker)."""
         return frozenset(self._links.get(skill, ()))
 
     def _hits(self, text: str) -> Iterator[_Hit]:
-        sequence = list(pieces(text))
+        return self._hits_in(list(pieces(text)))
+
+    def _hits_in(self, sequence: list[str | tuple[str, ...]]) -> Iterator[_Hit]:
+        starts, joinable = self._longest, self._compact_starts
         position = 0
         while position < len(sequence):
             piece = sequence[position]
@@ -184,7 +196,10 @@ class Vocabulary:
                 yield from self._hashtag_hits(piece)
                 position += 1
                 continue
-            length, hits = self._longest_phrase(sequence, position)
+            if piece in starts or piece in joinable:
+                length, hits = self._longest_phrase(sequence, position)
+            else:
+                length, hits = 0, ()
             if hits:
                 yield from hits
                 position += length
@@ -282,6 +297,16 @@ class Vocabulary:
     def _link(self, one: str, other: str) -> None:
         self._links.setdefault(one, set()).add(other)
         self._links.setdefault(other, set()).add(one)
+
+
+def _content(sequence: list[str | tuple[str, ...]]) -> list[str]:
+    flat: list[str] = []
+    for piece in sequence:
+        if isinstance(piece, str):
+            flat.append(piece)
+        else:
+            flat.extend(piece)
+    return [word for word in flat if len(word) > 1 and word not in STOPWORDS]
 
 
 def _deletions_of(word: str) -> set[str]:
