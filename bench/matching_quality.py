@@ -16,13 +16,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from bot.matching import HelperProfile, MatchContext, MatchIndex, OfferText
 from bot.skills import Vocabulary
 
-EVAL_FILE = Path(__file__).resolve().parent.parent / "tests" / "data" / "matching_eval.yaml"
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+EVAL_FILE = DATA / "matching_eval.yaml"
+HOLDOUT_FILE = DATA / "matching_holdout.yaml"
 TOP = 3
 
 Ranker = Callable[[str], list[int]]
@@ -68,11 +71,19 @@ def load_eval_set(vocabulary: Vocabulary, path: Path = EVAL_FILE) -> EvalSet:
         )
         for entry in document["members"]
     )
-    asks = tuple(
+    return EvalSet(members, _labelled_asks(document))
+
+
+def load_holdout_asks(path: Path = HOLDOUT_FILE) -> tuple[LabelledAsk, ...]:
+    """Asks never used to tune the vocabulary, for the same members."""
+    return _labelled_asks(yaml.safe_load(path.read_text("utf-8")))
+
+
+def _labelled_asks(document: dict[str, Any]) -> tuple[LabelledAsk, ...]:
+    return tuple(
         LabelledAsk(str(entry["text"]), frozenset(int(i) for i in entry["helpers"]))
         for entry in document["asks"]
     )
-    return EvalSet(members, asks)
 
 
 def givefirst_ranker(eval_set: EvalSet, vocabulary: Vocabulary) -> Ranker:
@@ -151,15 +162,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     vocabulary = Vocabulary.default()
     eval_set = load_eval_set(vocabulary)
-    results = {
-        "givefirst": evaluate(givefirst_ranker(eval_set, vocabulary), eval_set.asks),
-        "BM25 baseline": evaluate(bm25_ranker(eval_set), eval_set.asks),
+    rankers = {
+        "givefirst": givefirst_ranker(eval_set, vocabulary),
+        "BM25 baseline": bm25_ranker(eval_set),
     }
-    answerable = sum(1 for ask in eval_set.asks if ask.helpers)
-    print(
-        f"matching quality: {len(eval_set.members)} members, {answerable} answerable asks, "
-        f"{len(eval_set.asks) - answerable} with no suitable helper"
-    )
+    print(f"matching quality: {len(eval_set.members)} members")
+    for title, asks in (
+        ("labelled asks", eval_set.asks),
+        ("held-out asks (never used for tuning)", load_holdout_asks()),
+    ):
+        results = {name: evaluate(rank, asks) for name, rank in rankers.items()}
+        _print_table(title, asks, results, show_misses=args.misses)
+
+
+def _print_table(
+    title: str,
+    asks: Sequence[LabelledAsk],
+    results: dict[str, Metrics],
+    show_misses: bool,
+) -> None:
+    answerable = sum(1 for ask in asks if ask.helpers)
+    print(f"\n{title}: {answerable} answerable, {len(asks) - answerable} with no suitable helper")
     print(f"{'':16}{'hit@3':>8}{'prec@3':>8}{'MRR':>8}{'nobody yet':>12}{'unanswered':>12}")
     for name, metrics in results.items():
         print(
@@ -169,9 +192,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     gain = results["givefirst"].hit_at_3 - results["BM25 baseline"].hit_at_3
     print(f"hit@3 gain over BM25: {gain * 100:+.1f} points")
-    if args.misses:
+    if show_misses:
         for name, metrics in results.items():
-            print(f"\n{name} misses:")
+            print(f"{name} misses:")
             for miss in metrics.misses:
                 print(f"  {miss}")
 
