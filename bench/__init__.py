@@ -1,0 +1,1 @@
+"""Benchmarks for matching quality, speed and fairness."""

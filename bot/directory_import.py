@@ -1,0 +1,261 @@
+"""Reading a community's member directory from CSV, JSON or JSON Lines.
+
+Admins bring members over from spreadsheets and other tools. Parsing is
+all-or-nothing: either every row is valid and all records come back, or a
+:class:`MemberImportError` names the first bad line and nothing is imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.skills import Vocabulary
+
+FIELDS = ("handle", "name", "timezone", "skills", "bio", "offers")
+REQUIRED_FIELDS = ("handle", "name")
+MAX_NAME = 120
+MAX_SKILL = 60
+MAX_BIO = 2000
+MAX_OFFER = 500
+_HANDLE = re.compile(r"^[\w.\-]{1,80}$")
+_LIST_SEPARATORS = re.compile(r"[;,]")
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRecord:
+    """One validated member from an import file."""
+
+    line: int
+    handle: str
+    name: str
+    timezone: str | None
+    skills: tuple[str, ...]
+    bio: str
+    offers: tuple[str, ...]
+
+
+class MemberImportError(ValueError):
+    """A member file that cannot be imported, naming the line and what is wrong."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(f"line {line}: {problem}")
+        self.line = line
+        self.problem = problem
+
+
+def parse_member_file(path: Path, vocabulary: Vocabulary | None = None) -> list[MemberRecord]:
+    """Parse a ``.csv``, ``.json`` or ``.jsonl`` member file (chosen by its suffix)."""
+    text = path.read_text("utf-8-sig")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return parse_members_csv(text, vocabulary)
+    if suffix in (".json", ".jsonl", ".ndjson"):
+        return parse_members_json(text, vocabulary)
+    raise MemberImportError(1, f"unsupported file type {suffix!r} (use .csv, .json or .jsonl)")
+
+
+def parse_members_csv(text: str, vocabulary: Vocabulary | None = None) -> list[MemberRecord]:
+    """Members from CSV with a header row; skills and offers split on ``;`` (or ``,``)."""
+    reader = csv.DictReader(io.StringIO(text, newline=""), restkey="\0extra")
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as error:
+        raise MemberImportError(1, f"unreadable CSV header ({error})") from error
+    columns = [column.strip().lower() for column in header]
+    _check_columns(columns)
+    reader.fieldnames = columns
+    rows: list[tuple[int, Mapping[str, Any]]] = []
+    line = 2
+    try:
+        for row in reader:
+            if "\0extra" in row:
+                raise MemberImportError(line, "more values than there are columns")
+            if any(value is None for value in row.values()):
+                raise MemberImportError(line, "fewer values than there are columns")
+            if any((value or "").strip() for value in row.values()):
+                rows.append((line, row))
+            line = reader.line_num + 1
+    except csv.Error as error:
+        raise MemberImportError(line, f"unreadable CSV ({error})") from error
+    return _records(rows, vocabulary, offers_split=";")
+
+
+def parse_members_json(text: str, vocabulary: Vocabulary | None = None) -> list[MemberRecord]:
+    """Members from a JSON array of objects, or from JSON Lines (one object a line)."""
+    stripped = text.lstrip()
+    rows = list(_json_array_items(text) if stripped.startswith("[") else _json_lines(text))
+    for line, row in rows:
+        if not isinstance(row, dict):
+            raise MemberImportError(line, "expected an object with member fields")
+        unknown = sorted(set(row) - set(FIELDS))
+        if unknown:
+            raise MemberImportError(line, f"unknown field {unknown[0]!r} (known: {_known()})")
+    return _records(rows, vocabulary, offers_split=";")
+
+
+def _json_lines(text: str) -> Iterator[tuple[int, Any]]:
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield number, json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise MemberImportError(number, f"not valid JSON ({error.msg})") from error
+
+
+def _json_array_items(text: str) -> Iterator[tuple[int, Any]]:
+    decoder = json.JSONDecoder()
+    position = text.index("[") + 1
+    expect_item = True
+    while True:
+        position = _skip_space(text, position)
+        line = text.count("\n", 0, position) + 1
+        if position >= len(text):
+            raise MemberImportError(line, "the JSON array is not closed with ']'")
+        if text[position] == "]":
+            if _skip_space(text, position + 1) != len(text):
+                raise MemberImportError(line, "unexpected text after the JSON array")
+            return
+        if not expect_item:
+            if text[position] != ",":
+                raise MemberImportError(line, "expected ',' between members")
+            position += 1
+            expect_item = True
+            continue
+        try:
+            item, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as error:
+            raise MemberImportError(error.lineno, f"not valid JSON ({error.msg})") from error
+        expect_item = False
+        yield line, item
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position].isspace():
+        position += 1
+    return position
+
+
+def _check_columns(columns: list[str]) -> None:
+    for column in columns:
+        if column not in FIELDS:
+            raise MemberImportError(1, f"unknown column {column!r} (known: {_known()})")
+    for required in REQUIRED_FIELDS:
+        if required not in columns:
+            raise MemberImportError(1, f"the {required!r} column is missing")
+    if len(set(columns)) != len(columns):
+        raise MemberImportError(1, "a column appears twice")
+
+
+def _records(
+    rows: list[tuple[int, Mapping[str, Any]]], vocabulary: Vocabulary | None, offers_split: str
+) -> list[MemberRecord]:
+    records: list[MemberRecord] = []
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        record = _record(line, row, vocabulary, offers_split)
+        key = record.handle.casefold()
+        if key in seen:
+            raise MemberImportError(line, f"handle {record.handle!r} already on line {seen[key]}")
+        seen[key] = line
+        records.append(record)
+    return records
+
+
+def _record(
+    line: int, row: Mapping[str, Any], vocabulary: Vocabulary | None, offers_split: str
+) -> MemberRecord:
+    handle = _text(line, row, "handle").removeprefix("@")
+    if not handle:
+        raise MemberImportError(line, "handle is missing")
+    if not _HANDLE.match(handle):
+        raise MemberImportError(line, f"handle {handle!r} may only use letters, digits, . _ -")
+    name = _text(line, row, "name")
+    if not name:
+        raise MemberImportError(line, "name is missing")
+    if len(name) > MAX_NAME:
+        raise MemberImportError(line, f"name is longer than {MAX_NAME} characters")
+    bio = _text(line, row, "bio")
+    if len(bio) > MAX_BIO:
+        raise MemberImportError(line, f"bio is longer than {MAX_BIO} characters")
+    return MemberRecord(
+        line=line,
+        handle=handle,
+        name=name,
+        timezone=_timezone(line, _text(line, row, "timezone")),
+        skills=_skills(line, row.get("skills"), vocabulary),
+        bio=bio,
+        offers=_offers(line, row.get("offers"), offers_split),
+    )
+
+
+def _text(line: int, row: Mapping[str, Any], field: str) -> str:
+    value = row.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise MemberImportError(line, f"{field} must be text, not {type(value).__name__}")
+    return _clean(value)
+
+
+def _clean(value: str) -> str:
+    # Spreadsheets and exports smuggle in NULs, tabs and direction marks.
+    kept = "".join(
+        " " if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char for char in value
+    )
+    return " ".join(kept.split())
+
+
+def _timezone(line: int, name: str) -> str | None:
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise MemberImportError(
+            line, f"unknown time zone {name!r} (use an IANA name like Europe/Berlin)"
+        ) from None
+    return name
+
+
+def _items(line: int, value: Any, field: str, separators: re.Pattern[str]) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        parts = separators.split(value)
+    elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+        parts = value
+    else:
+        raise MemberImportError(line, f"{field} must be a list of text or ';'-separated text")
+    return [cleaned for part in parts if (cleaned := _clean(part))]
+
+
+def _skills(line: int, value: Any, vocabulary: Vocabulary | None) -> tuple[str, ...]:
+    skills = _items(line, value, "skills", _LIST_SEPARATORS)
+    for skill in skills:
+        if len(skill) > MAX_SKILL:
+            raise MemberImportError(line, f"skill {skill[:20]!r}… is longer than {MAX_SKILL}")
+    if vocabulary is not None:
+        skills = [name for skill in skills if (name := vocabulary.normalise(skill))]
+    return tuple(dict.fromkeys(skills))
+
+
+def _offers(line: int, value: Any, separator: str) -> tuple[str, ...]:
+    offers = _items(line, value, "offers", re.compile(re.escape(separator)))
+    for offer in offers:
+        if len(offer) > MAX_OFFER:
+            raise MemberImportError(line, f"an offer is longer than {MAX_OFFER} characters")
+    return tuple(offers)
+
+
+def _known() -> str:
+    return ", ".join(FIELDS)

@@ -1,0 +1,287 @@
+"""Finding the few members best placed to answer an ask.
+
+Every member is indexed by the skills they declared, the skills their offers and bio
+name, and the words they used. An ask is turned into weighted skills (aliases,
+related terms and linked skills) and words; members are scored on what they share
+with it, rare and specific skills counting for more than common ones. The best
+scores are then re-ordered for fairness (see :mod:`bot.matching.fairness`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter
+from dataclasses import dataclass, replace
+from itertools import islice, pairwise
+from operator import itemgetter
+
+from bot.matching import fairness
+from bot.matching.profiles import Candidate, HelperProfile, MatchContext, OfferText
+from bot.skills import Vocabulary
+from bot.skills.text import words
+from bot.skills.vocabulary import RELATED_WEIGHT
+
+# How a member came to have a skill; stored as small ints so that postings stay cheap.
+DECLARED, OFFERED, IN_BIO = 3, 2, 1
+_SKILL_STRENGTH = (0.0, 0.6, 1.0, 1.0)  # indexed by IN_BIO, OFFERED, DECLARED
+WORD_WEIGHT = 0.35
+"""Words count for a third of a skill: they catch what the vocabulary does not know."""
+_WORD_SATURATION_K = 1.2
+_MAX_TERM_COUNT = 255
+_WORD_SATURATION = tuple(
+    0.0 if count == 0 else count * (1 + _WORD_SATURATION_K) / (count + _WORD_SATURATION_K)
+    for count in range(_MAX_TERM_COUNT + 1)
+)
+RELEVANCE_FLOOR = 0.42
+"""Share of the rarest possible skill match an ask must reach before anyone is suggested.
+
+One named skill a few members have passes easily; a single shared word or a merely
+linked skill does not, so an ask nobody can answer gets "nobody yet".
+"""
+EXACT_POSTINGS_LIMIT = 4000
+"""Skills or words held by more members than this are only scored for members found
+through rarer features, plus this many more: the common ones cannot change who is
+best once rarer evidence exists, and scanning them fully would dominate latency."""
+_CANDIDATE_POOL = 24
+
+
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    skills: dict[str, float]
+    terms: frozenset[str]
+    urgent: bool
+
+
+@dataclass(slots=True)
+class _MemberFeatures:
+    skills: dict[str, int]
+    terms: Counter[str]
+
+
+class MatchIndex:
+    """An in-memory index of helpers, updated member by member and offer by offer."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self._vocabulary = vocabulary
+        self._profiles: dict[int, HelperProfile] = {}
+        self._skill_postings: dict[str, dict[int, int]] = {}
+        self._term_postings: dict[str, dict[int, int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._profiles)
+
+    def __contains__(self, member_id: object) -> bool:
+        return member_id in self._profiles
+
+    def upsert(self, profile: HelperProfile) -> None:
+        """Add a member, or replace everything known about them."""
+        self.remove(profile.member_id)
+        self._profiles[profile.member_id] = profile
+        self._post(profile.member_id, self._features(profile))
+
+    def remove(self, member_id: int) -> None:
+        """Forget a member entirely (unknown members are ignored)."""
+        profile = self._profiles.pop(member_id, None)
+        if profile is not None:
+            self._unpost(member_id, self._features(profile))
+
+    def add_offer(self, member_id: int, offer: OfferText) -> None:
+        """Make a new offer count for its author from the next search on."""
+        profile = self._profiles.get(member_id)
+        if profile is None:
+            raise KeyError(f"member {member_id} is not in the index")
+        self._profiles[member_id] = replace(profile, offers=(*profile.offers, offer))
+        added = self._text_features(offer.text, OFFERED)
+        for skill in added.skills:
+            postings = self._skill_postings.setdefault(skill, {})
+            postings[member_id] = max(postings.get(member_id, 0), OFFERED)
+        for term, count in added.terms.items():
+            postings = self._term_postings.setdefault(term, {})
+            postings[member_id] = min(postings.get(member_id, 0) + count, _MAX_TERM_COUNT)
+
+    def remove_offer(self, member_id: int, offer_id: int) -> None:
+        """Stop counting an offer that was solved, withdrawn or expired."""
+        profile = self._profiles.get(member_id)
+        if profile is None:
+            return
+        remaining = tuple(offer for offer in profile.offers if offer.offer_id != offer_id)
+        if len(remaining) != len(profile.offers):
+            self.upsert(replace(profile, offers=remaining))
+
+    def search(self, ask_text: str, context: MatchContext, top: int = 3) -> list[Candidate]:
+        """The best helpers for an ask, best first; empty when nobody is relevant enough."""
+        if top <= 0 or not self._profiles:
+            return []
+        ask = self._understand(ask_text)
+        relevance = self._relevance(ask)
+        floor = RELEVANCE_FLOOR * _idf(1, len(self._profiles))
+        ranked: list[tuple[float, int]] = []
+        for member_id, score in self._most_relevant(relevance, context, floor, top):
+            profile = self._profiles[member_id]
+            adjusted = fairness.priority(member_id, score, context, profile.timezone, ask.urgent)
+            ranked.append((adjusted, member_id))
+        ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+        return [
+            Candidate(member_id, round(score, 4), self._reasons(member_id, ask, context))
+            for score, member_id in ranked[:top]
+        ]
+
+    def relevance(self, ask_text: str) -> dict[int, float]:
+        """Raw relevance of every member the ask reaches, before fairness (for benchmarks)."""
+        return self._relevance(self._understand(ask_text))
+
+    def _understand(self, ask_text: str) -> _Ask:
+        all_words = words(ask_text)
+        skills = self._vocabulary.skill_weights(ask_text)
+        # Community tags born from hashtags ("#beekeeping") match the plain word too.
+        for tag in (*all_words, *map("-".join, pairwise(all_words))):
+            if tag in self._skill_postings and tag not in self._vocabulary:
+                skills[tag] = 1.0
+        return _Ask(
+            skills=skills,
+            terms=frozenset(self._vocabulary.terms(ask_text)),
+            urgent=fairness.is_urgent(set(all_words)),
+        )
+
+    def _relevance(self, ask: _Ask) -> dict[int, float]:
+        members = len(self._profiles)
+        features: list[tuple[float, dict[int, int], tuple[float, ...]]] = []
+        for skill, weight in ask.skills.items():
+            postings = self._skill_postings.get(skill)
+            if postings:
+                features.append((weight * _idf(len(postings), members), postings, _SKILL_STRENGTH))
+        for term in ask.terms:
+            postings = self._term_postings.get(term)
+            if postings:
+                idf = _idf(len(postings), members)
+                features.append((WORD_WEIGHT * idf, postings, _WORD_SATURATION))
+        # Rare features first, so that common ones only re-score members already found.
+        features.sort(key=lambda feature: len(feature[1]))
+        scores: dict[int, float] = {}
+        for weight, postings, strength in features:
+            scaled = [weight * value for value in strength]
+            if len(postings) <= EXACT_POSTINGS_LIMIT:
+                _add_all(scores, postings, scaled)
+            else:
+                _add_known_and_some(scores, postings, scaled)
+        return scores
+
+    def _most_relevant(
+        self, relevance: dict[int, float], context: MatchContext, floor: float, top: int
+    ) -> list[tuple[int, float]]:
+        pool_size = _CANDIDATE_POOL + top * 4
+        best = heapq.nlargest(pool_size, relevance.items(), key=itemgetter(1))
+        eligible = [(m, s) for m, s in best if s >= floor and fairness.is_eligible(m, context)]
+        if len(eligible) < pool_size and len(best) == pool_size and best[-1][1] >= floor:
+            # Many of the best are busy or off limits: look further down the list.
+            everyone = sorted(relevance.items(), key=itemgetter(1), reverse=True)
+            eligible = [
+                (m, s) for m, s in everyone if s >= floor and fairness.is_eligible(m, context)
+            ][:pool_size]
+        return eligible
+
+    def _reasons(self, member_id: int, ask: _Ask, context: MatchContext) -> tuple[str, ...]:
+        profile = self._profiles[member_id]
+        vocabulary = self._vocabulary
+        wanted = {skill for skill, weight in ask.skills.items() if weight >= RELATED_WEIGHT}
+        declared = [skill for skill in dict.fromkeys(profile.skills) if skill in wanted]
+        reasons: list[str] = []
+        if declared:
+            labels = ", ".join(vocabulary.describe(skill) for skill in declared)
+            reasons.append(f"skills: {labels}")
+        for offer in profile.offers:
+            if self._mentions(offer.text, wanted, ask.terms):
+                reasons.append(f"offered: '{_excerpt(offer.text)}'")
+                break
+        if profile.bio and self._mentions(profile.bio, wanted, ask.terms):
+            reasons.append(f"bio: '{_excerpt(profile.bio)}'")
+        if not reasons:
+            close = sorted(set(profile.skills) & set(ask.skills))
+            if close:
+                labels = ", ".join(vocabulary.describe(skill) for skill in close)
+                reasons.append(f"related skills: {labels}")
+        if ask.urgent:
+            gap = fairness.hours_apart(context.asker_timezone, profile.timezone, context.now)
+            if gap is not None and gap <= fairness.NEAR_TIMEZONE_HOURS:
+                reasons.append(f"awake when you are ({profile.timezone})")
+        return tuple(reasons)
+
+    def _mentions(self, text: str, skills: set[str], terms: frozenset[str]) -> bool:
+        if skills.intersection(self._vocabulary.extract(text)):
+            return True
+        return not terms.isdisjoint(self._vocabulary.terms(text))
+
+    def _features(self, profile: HelperProfile) -> _MemberFeatures:
+        features = self._text_features(profile.bio, IN_BIO)
+        for offer in profile.offers:
+            offered = self._text_features(offer.text, OFFERED)
+            for skill, strength in offered.skills.items():
+                features.skills[skill] = max(features.skills.get(skill, 0), strength)
+            features.terms.update(offered.terms)
+        for skill in profile.skills:
+            canonical = skill if skill in self._vocabulary else self._vocabulary.normalise(skill)
+            if not canonical:
+                continue
+            features.skills[canonical] = DECLARED
+            if canonical not in self._vocabulary:
+                # A community tag the vocabulary does not know still matches its words.
+                features.terms.update(self._vocabulary.terms(canonical.replace("-", " ")))
+        return features
+
+    def _text_features(self, text: str, strength: int) -> _MemberFeatures:
+        if not text:
+            return _MemberFeatures({}, Counter())
+        tags, terms = self._vocabulary.extract_with_terms(text)
+        return _MemberFeatures(dict.fromkeys(tags, strength), Counter(terms))
+
+    def _post(self, member_id: int, features: _MemberFeatures) -> None:
+        for skill, strength in features.skills.items():
+            self._skill_postings.setdefault(skill, {})[member_id] = strength
+        for term, count in features.terms.items():
+            self._term_postings.setdefault(term, {})[member_id] = min(count, _MAX_TERM_COUNT)
+
+    def _unpost(self, member_id: int, features: _MemberFeatures) -> None:
+        for postings_by_key, keys in (
+            (self._skill_postings, features.skills),
+            (self._term_postings, features.terms),
+        ):
+            for key in keys:
+                postings = postings_by_key.get(key)
+                if postings is None:
+                    continue
+                postings.pop(member_id, None)
+                if not postings:
+                    del postings_by_key[key]
+
+
+def _idf(holders: int, members: int) -> float:
+    """Inverse document frequency: rare skills weigh more than common ones.
+
+    Unlike BM25's form it never reaches zero, so in a small community where everyone
+    shares a skill, that skill still counts.
+    """
+    return math.log(1.0 + (members + 1) / (holders + 0.5))
+
+
+def _add_all(scores: dict[int, float], postings: dict[int, int], scaled: list[float]) -> None:
+    get = scores.get
+    for member_id, value in postings.items():
+        scores[member_id] = get(member_id, 0.0) + scaled[value]
+
+
+def _add_known_and_some(
+    scores: dict[int, float], postings: dict[int, int], scaled: list[float]
+) -> None:
+    for member_id, score in scores.items():
+        value = postings.get(member_id)
+        if value:
+            scores[member_id] = score + scaled[value]
+    for member_id, value in islice(postings.items(), EXACT_POSTINGS_LIMIT):
+        if member_id not in scores:
+            scores[member_id] = scaled[value]
+
+
+def _excerpt(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"

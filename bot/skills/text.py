@@ -1,0 +1,222 @@
+"""Turning chat messages into comparable words.
+
+Members write on Slack and Discord, with mentions, links, emphasis, emoji, code and
+the odd British or American spelling. Everything that compares skills goes through
+these functions so that "CVs", "cv" and "*CV*" end up as the same word.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+# Mentions, channels, roles, custom emoji and special Slack words carry no skill.
+_CHAT_REFERENCE = re.compile(r"<(?:@[!&]?|#|!|a?:\w+:)[^>]*>")
+# Slack links keep their label; a bare link says nothing about what someone needs.
+_LABELLED_LINK = re.compile(r"<(?:https?|mailto):[^|>]*\|([^>]*)>")
+_BARE_LINK = re.compile(r"<(?:https?|mailto):[^>]*>|\bhttps?://\S+")
+_SHORTCODE_EMOJI = re.compile(r":[a-z_][a-z0-9_+\-]*:", re.IGNORECASE)
+_DOTNET = re.compile(r"(?<![\w.])\.net\b", re.IGNORECASE)
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_PIECE = re.compile(
+    r"(?P<hashtag>(?<![\w#+&])#[^\W_][\w\-]*)"
+    r"|(?P<word>[^\W_]+(?:[+#]+(?!\w))?)"
+)
+_HASHTAG_SPLIT = re.compile(r"[_\-]+")
+
+_STOPWORD_TEXT = """
+    a about above after again against all am an and any anyone anybody anything are aren
+    as ask asking at be because been before being below between both but by can cannot
+    could couldn d did didn do does doesn doing don down during each else ever every few
+    for from further get gets getting got had hadn has hasn have haven having he her here
+    hers herself him himself his how i if in into is isn it its itself just ll let lets
+    m me might more most much must my myself need needs needed no nor not now of off
+    on once only or other our ours ourselves out over own re really s same she should
+    shouldn so some someone somebody something t than that the their theirs them
+    themselves then there these they this those through to too under until up us ve
+    very was wasn we were weren what when where which while who whom why will with
+    won would wouldn you your yours yourself yourselves hi hey hello hiya thanks thank
+    thx pls please help helping helped anyone's folks everyone guys y'all yall lol
+    ok okay yes yeah also like want wanted wanting looking look know knows knew
+    think thought anyway maybe im i'm ive i've gonna wanna kinda sort bit lot lots
+    quick quickly question questions advice tips tip idea ideas thing things stuff way
+    ways good great best better new one two make making made go going went use using
+    used try trying tried keep keeps kept still even already since via per etc e g ie
+    eg re next last first time times day days week weeks month months year years
+    happy glad love would've could've something's am pm tomorrow yesterday around
+    any1 some1 u ur cuz bc tbh imo idk rn asap urgent urgently today tonight
+    """
+
+# British and American spellings, and a few common shortenings, compared as one word.
+_VARIANTS = {
+    "behaviour": "behavior",
+    "behavioural": "behavioral",
+    "colour": "color",
+    "favourite": "favorite",
+    "favour": "favor",
+    "honour": "honor",
+    "humour": "humor",
+    "labour": "labor",
+    "neighbour": "neighbor",
+    "neighbourhood": "neighborhood",
+    "analyse": "analyze",
+    "analysed": "analyzed",
+    "analysing": "analyzing",
+    "paralyse": "paralyze",
+    "catalyse": "catalyze",
+    "centre": "center",
+    "theatre": "theater",
+    "metre": "meter",
+    "litre": "liter",
+    "licence": "license",
+    "defence": "defense",
+    "offence": "offense",
+    "practise": "practice",
+    "programme": "program",
+    "cheque": "check",
+    "tyre": "tire",
+    "modelling": "modeling",
+    "modelled": "modeled",
+    "travelling": "traveling",
+    "travelled": "traveled",
+    "labelling": "labeling",
+    "labelled": "labeled",
+    "cancelled": "canceled",
+    "counselling": "counseling",
+    "counsellor": "counselor",
+    "jewellery": "jewelry",
+    "catalogue": "catalog",
+    "dialogue": "dialog",
+    "grey": "gray",
+    "aluminium": "aluminum",
+    "mum": "mom",
+    "maths": "math",
+    "enrol": "enroll",
+    "fulfil": "fulfill",
+    "plough": "plow",
+    "ageing": "aging",
+    "judgement": "judgment",
+    "aeroplane": "airplane",
+    "storey": "story",
+    "résumé": "resume",
+    "resumé": "resume",
+    "ok": "okay",
+    "k8": "k8s",
+}
+# -ise/-isation spellings become -ize/-ization; short words like "rise" are left alone.
+_ISE_SUFFIX = re.compile(r"is(e|ed|es|ing|ation|ations|er|ers)$")
+# Words whose final "s" is not a plural.
+_NOT_PLURAL_TEXT = """
+    kubernetes ios macos js css aws news series species sales always perhaps
+    various previous analysis basis thesis diagnosis crisis emphasis hypothesis
+    status bonus campus virus census focus corpus us gas bus plus yes this his
+    its was has does is as less unless chaos canvas atlas windows
+"""
+_NOT_PLURAL = frozenset(_NOT_PLURAL_TEXT.split())
+
+
+def clean_chat_markup(text: str) -> str:
+    """Remove chat markup, keeping the words a member typed.
+
+    Mentions, channel and role references, links (a Slack link keeps its label),
+    emoji shortcodes, emphasis marks, backticks and control or direction characters
+    are removed; what remains is readable text with the original casing.
+    """
+    text = _LABELLED_LINK.sub(r" \1 ", text)
+    text = _CHAT_REFERENCE.sub(" ", text)
+    text = _BARE_LINK.sub(" ", text)
+    text = _SHORTCODE_EMOJI.sub(" ", text)
+    text = _DOTNET.sub(" dotnet ", text)
+    if text.isprintable():
+        return text
+    # Format characters (Cf) include zero-width joiners and right-to-left marks;
+    # control characters (Cc) include stray NULs pasted from terminals.
+    return "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
+    )
+
+
+@lru_cache(maxsize=65536)
+def normalise_word(word: str) -> str:
+    """The comparable form of one word: lowercase, unaccented, singular, one spelling."""
+    word = _strip_accents(word.casefold())
+    word = _VARIANTS.get(word, word)
+    word = _singular(word)
+    word = _VARIANTS.get(word, word)
+    if len(word) >= 7:
+        word = _ISE_SUFFIX.sub(r"iz\1", word)
+    return word
+
+
+def _strip_accents(word: str) -> str:
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _singular(word: str) -> str:
+    if len(word) <= 3 or word in _NOT_PLURAL or not word.endswith("s"):
+        return word
+    if word.endswith(("ss", "us", "is", "ics", "ous")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return word[:-2]
+    return word[:-1]
+
+
+def pieces(text: str) -> Iterator[str | tuple[str, ...]]:
+    """Words and hashtags of a chat message, in order.
+
+    A word is yielded as its normalised string; a ``#hashtag`` as the tuple of its
+    normalised parts (``#SalaryNegotiation`` and ``#salary-negotiation`` both give
+    ``("salary", "negotiation")``).
+    """
+    cleaned = unicodedata.normalize("NFKC", clean_chat_markup(text))
+    for match in _PIECE.finditer(cleaned):
+        hashtag = match.group("hashtag")
+        if hashtag is None:
+            yield normalise_word(match.group("word"))
+            continue
+        parts = _hashtag_parts(hashtag[1:])
+        if parts:
+            yield parts
+
+
+def _hashtag_parts(tag: str) -> tuple[str, ...]:
+    spaced = _CAMEL_BOUNDARY.sub(" ", tag)
+    return tuple(
+        normalise_word(part)
+        for chunk in _HASHTAG_SPLIT.split(spaced)
+        for part in chunk.split()
+        if part
+    )
+
+
+def words(text: str) -> list[str]:
+    """Every normalised word of a message, hashtags split into their parts."""
+    result: list[str] = []
+    for piece in pieces(text):
+        if isinstance(piece, str):
+            result.append(piece)
+        else:
+            result.extend(piece)
+    return result
+
+
+def content_words(text: str) -> list[str]:
+    """The normalised words of a message that say something (no stopwords)."""
+    return [word for word in words(text) if len(word) > 1 and word not in STOPWORDS]
+
+
+STOPWORDS = frozenset(normalise_word(word) for word in _STOPWORD_TEXT.split())
+"""Normalised words too common in chat to say anything about a skill."""
+
+
+def tag_slug(parts: tuple[str, ...] | list[str]) -> str:
+    """The tag name for a skill outside the vocabulary: its words joined by hyphens."""
+    return "-".join(part for part in parts if part)

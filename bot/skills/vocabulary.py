@@ -1,0 +1,353 @@
+"""The skill vocabulary: canonical skills, their aliases and related terms.
+
+The shipped vocabulary lives in ``vocabulary.yaml`` next to this module; a community
+layers its own aliases over it with :meth:`Vocabulary.with_aliases`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from bot.skills.text import STOPWORDS, content_words, pieces, tag_slug, words
+
+ALIAS_WEIGHT = 1.0
+"""How strongly an alias or the skill's own name points at a skill."""
+RELATED_WEIGHT = 0.6
+"""How strongly one related term ("pod" for Kubernetes) points at a skill."""
+LINKED_WEIGHT = 0.3
+"""How much a skill named in an ask also counts for the skills it is linked to."""
+
+_SKILL_NAME = re.compile(r"^[a-z0-9][a-z0-9+#-]*$")
+# Typo tolerance only for words long enough that one slip cannot turn them into
+# another real word, and never for inflected forms like "resumed".
+_FUZZY_MIN_LENGTH = 5
+_INFLECTED = ("ed", "ing", "ly")
+
+
+@dataclass(frozen=True, slots=True)
+class Skill:
+    """A canonical skill with the words members use for it."""
+
+    name: str
+    label: str
+    area: str
+    aliases: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    skill: str
+    is_alias: bool
+
+
+class Vocabulary:
+    """The skills a community recognises; immutable, so build it once and share it."""
+
+    def __init__(self, skills: Iterable[Skill], overrides: Mapping[str, str] | None = None):
+        self._skills: dict[str, Skill] = {skill.name: skill for skill in skills}
+        self._overrides: dict[str, str] = dict(overrides or {})
+        self._phrases: dict[tuple[str, ...], tuple[_Hit, ...]] = {}
+        self._links: dict[str, set[str]] = {}
+        self._build_tables()
+        self._compact: dict[str, tuple[_Hit, ...]] = {
+            "".join(phrase): hits for phrase, hits in self._phrases.items() if len(phrase) > 1
+        }
+        self._compact_starts = {key[:end] for key in self._compact for end in range(1, len(key))}
+        self._longest: dict[str, int] = {}
+        for phrase in self._phrases:
+            self._longest[phrase[0]] = max(self._longest.get(phrase[0], 0), len(phrase))
+        self._single_words = {phrase[0] for phrase in self._phrases if len(phrase) == 1}
+        self._deletions = _deletion_index(
+            word for word in self._single_words if len(word) >= _FUZZY_MIN_LENGTH
+        )
+        self._typo_cache: dict[str, str | None] = {}
+
+    @classmethod
+    def default(cls) -> Vocabulary:
+        """The vocabulary shipped with givefirst (loaded once, then shared)."""
+        return _default_vocabulary()
+
+    @classmethod
+    def from_yaml(cls, document: str) -> Vocabulary:
+        """A vocabulary from YAML text in the shape of the shipped ``vocabulary.yaml``."""
+        return cls(_skills_from_yaml(yaml.safe_load(document)))
+
+    def with_aliases(self, aliases: Mapping[str, str]) -> Vocabulary:
+        """This vocabulary plus a community's own ``{alias: canonical skill}`` mappings.
+
+        A canonical skill outside the vocabulary becomes a community skill of its own.
+        A community alias wins over the shipped meaning of the same words.
+        """
+        skills = dict(self._skills)
+        overrides = dict(self._overrides)
+        for alias, canonical in aliases.items():
+            name = self.normalise(canonical)
+            alias_key = " ".join(words(alias.lstrip("#")))
+            if not name or not alias_key:
+                raise ValueError(f"alias {alias!r} -> {canonical!r} needs words on both sides")
+            if name not in skills:
+                skills[name] = Skill(name=name, label=canonical.strip(), area="community")
+            overrides[alias_key] = name
+        return Vocabulary(skills.values(), overrides)
+
+    def __contains__(self, skill: object) -> bool:
+        return skill in self._skills
+
+    def __len__(self) -> int:
+        return len(self._skills)
+
+    @property
+    def skills(self) -> tuple[Skill, ...]:
+        """Every skill in the vocabulary."""
+        return tuple(self._skills.values())
+
+    def describe(self, skill: str) -> str:
+        """The human label of a skill ("salary-negotiation" -> "salary negotiation")."""
+        known = self._skills.get(skill)
+        return known.label if known else skill.replace("-", " ")
+
+    def normalise(self, term: str) -> str:
+        """The canonical name for a skill a member typed ("CVs" -> "resume").
+
+        A term outside the vocabulary becomes a cleaned tag ("Local-First Apps" ->
+        "local-first-app"); a term with no words at all gives "".
+        """
+        stripped = term.strip().lstrip("#").strip()
+        if stripped.lower() in self._skills:
+            return stripped.lower()
+        parts = tuple(words(stripped))
+        if not parts:
+            return ""
+        hits = self._whole_phrase_hits(parts)
+        aliases = [hit.skill for hit in hits if hit.is_alias]
+        if aliases:
+            return aliases[0]
+        found = self.extract(stripped)
+        if len(found) == 1 and found[0] in self._skills:
+            return found[0]
+        return tag_slug(parts)
+
+    def extract(self, text: str) -> tuple[str, ...]:
+        """Canonical skills named in a message, in order of appearance, without repeats.
+
+        Aliases and skill names count; related terms do not (they only help matching).
+        A ``#hashtag`` outside the vocabulary becomes a tag of its own.
+        """
+        found: dict[str, None] = {}
+        for hit in self._hits(text):
+            if hit.is_alias:
+                found.setdefault(hit.skill, None)
+        return tuple(found)
+
+    def skill_weights(self, text: str) -> dict[str, float]:
+        """How strongly a message points at each skill, from 0 to 1.
+
+        Named skills weigh 1; each related term adds :data:`RELATED_WEIGHT` up to 1;
+        skills linked to those found get :data:`LINKED_WEIGHT` of their weight.
+        """
+        weights: dict[str, float] = {}
+        related_seen: dict[str, int] = {}
+        for hit in self._hits(text):
+            if hit.is_alias:
+                weights[hit.skill] = ALIAS_WEIGHT
+            else:
+                related_seen[hit.skill] = related_seen.get(hit.skill, 0) + 1
+        for skill, count in related_seen.items():
+            weights[skill] = min(ALIAS_WEIGHT, weights.get(skill, 0.0) + RELATED_WEIGHT * count)
+        for skill, weight in list(weights.items()):
+            for linked in self._links.get(skill, ()):
+                weights[linked] = max(weights.get(linked, 0.0), LINKED_WEIGHT * weight)
+        return weights
+
+    def terms(self, text: str) -> list[str]:
+        """The normalised words of a message that say something, for word matching."""
+        return content_words(text)
+
+    def extract_with_terms(self, text: str) -> tuple[tuple[str, ...], list[str]]:
+        """:meth:`extract` and :meth:`terms` together, reading the text only once."""
+        sequence = list(pieces(text))
+        found: dict[str, None] = {}
+        for hit in self._hits_in(sequence):
+            if hit.is_alias:
+                found.setdefault(hit.skill, None)
+        return tuple(found), _content(sequence)
+
+    def linked(self, skill: str) -> frozenset[str]:
+        """Skills the vocabulary links to this one (Kubernetes <-> Docker)."""
+        return frozenset(self._links.get(skill, ()))
+
+    def _hits(self, text: str) -> Iterator[_Hit]:
+        return self._hits_in(list(pieces(text)))
+
+    def _hits_in(self, sequence: list[str | tuple[str, ...]]) -> Iterator[_Hit]:
+        starts, joinable = self._longest, self._compact_starts
+        position = 0
+        while position < len(sequence):
+            piece = sequence[position]
+            if isinstance(piece, tuple):
+                yield from self._hashtag_hits(piece)
+                position += 1
+                continue
+            if piece in starts or piece in joinable:
+                length, hits = self._longest_phrase(sequence, position)
+            else:
+                length, hits = 0, ()
+            if hits:
+                yield from hits
+                position += length
+                continue
+            if piece not in STOPWORDS:
+                corrected = self._correct_typo(piece)
+                if corrected is not None:
+                    yield from self._phrases[(corrected,)]
+            position += 1
+
+    def _longest_phrase(
+        self, sequence: list[str | tuple[str, ...]], start: int
+    ) -> tuple[int, tuple[_Hit, ...]]:
+        first = sequence[start]
+        assert isinstance(first, str)
+        longest = self._longest.get(first, 0)
+        joinable = first in self._compact_starts
+        if not longest and not joinable:
+            return 0, ()
+        window: list[str] = []
+        for piece in sequence[start : start + max(longest, 3)]:
+            if not isinstance(piece, str):
+                break
+            window.append(piece)
+        for length in range(len(window), 0, -1):
+            phrase = tuple(window[:length])
+            hits = self._phrases.get(phrase)
+            if hits is None and joinable and length > 1:
+                # "front end" and "linked in" are the same skill as "frontend".
+                hits = self._compact.get("".join(phrase))
+            if hits:
+                return length, hits
+        return 0, ()
+
+    def _hashtag_hits(self, parts: tuple[str, ...]) -> tuple[_Hit, ...]:
+        hits = self._whole_phrase_hits(parts)
+        if hits:
+            return hits
+        return (_Hit(tag_slug(parts), True),)
+
+    def _whole_phrase_hits(self, parts: tuple[str, ...]) -> tuple[_Hit, ...]:
+        hits = self._phrases.get(parts) or self._compact.get("".join(parts))
+        if hits:
+            return hits
+        if len(parts) == 1:
+            corrected = self._correct_typo(parts[0])
+            if corrected is not None:
+                return self._phrases[(corrected,)]
+        return ()
+
+    def _correct_typo(self, word: str) -> str | None:
+        if len(word) < _FUZZY_MIN_LENGTH or word.endswith(_INFLECTED) or not word.isalpha():
+            return None
+        if word in self._typo_cache:
+            return self._typo_cache[word]
+        candidates: set[str] = set()
+        # Normalisation may have taken a final "s" off a misspelt "kubernets".
+        for typed in (word, word + "s"):
+            candidates.update(self._deletions.get(typed, ()))
+            for variant in _deletions_of(typed):
+                if variant in self._single_words:
+                    candidates.add(variant)
+                candidates.update(self._deletions.get(variant, ()))
+        # Typos rarely hit the first letter, and an ambiguous correction is a guess.
+        candidates = {c for c in candidates if c[0] == word[0] and c != word}
+        corrected = candidates.pop() if len(candidates) == 1 else None
+        self._typo_cache[word] = corrected
+        return corrected
+
+    def _build_tables(self) -> None:
+        for skill in self._skills.values():
+            for phrase in (skill.name.replace("-", " "), *skill.aliases):
+                self._add_phrase(phrase, _Hit(skill.name, True))
+        for alias, name in self._overrides.items():
+            self._phrases[tuple(alias.split())] = (_Hit(name, True),)
+        for skill in self._skills.values():
+            for phrase in skill.related:
+                key = tuple(words(phrase))
+                named = [hit.skill for hit in self._phrases.get(key, ()) if hit.is_alias]
+                if named:
+                    for other in named:
+                        if other != skill.name:
+                            self._link(skill.name, other)
+                elif key:
+                    self._add_phrase(phrase, _Hit(skill.name, False))
+
+    def _add_phrase(self, phrase: str, hit: _Hit) -> None:
+        key = tuple(words(phrase))
+        if not key:
+            return
+        existing = self._phrases.get(key, ())
+        if hit not in existing and _Hit(hit.skill, True) not in existing:
+            self._phrases[key] = (*existing, hit)
+
+    def _link(self, one: str, other: str) -> None:
+        self._links.setdefault(one, set()).add(other)
+        self._links.setdefault(other, set()).add(one)
+
+
+def _content(sequence: list[str | tuple[str, ...]]) -> list[str]:
+    flat: list[str] = []
+    for piece in sequence:
+        if isinstance(piece, str):
+            flat.append(piece)
+        else:
+            flat.extend(piece)
+    return [word for word in flat if len(word) > 1 and word not in STOPWORDS]
+
+
+def _deletions_of(word: str) -> set[str]:
+    return {word[:index] + word[index + 1 :] for index in range(len(word))}
+
+
+def _deletion_index(vocabulary_words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    index: dict[str, set[str]] = {}
+    for word in vocabulary_words:
+        for variant in _deletions_of(word):
+            index.setdefault(variant, set()).add(word)
+    return {variant: tuple(sorted(found)) for variant, found in index.items()}
+
+
+def _skills_from_yaml(document: Any) -> list[Skill]:
+    if not isinstance(document, dict) or not isinstance(document.get("areas"), dict):
+        raise ValueError("a vocabulary needs an 'areas' mapping of area -> skills")
+    skills: list[Skill] = []
+    for area, entries in document["areas"].items():
+        if not isinstance(entries, dict):
+            raise ValueError(f"area {area!r} must map skill names to their details")
+        for name, details in entries.items():
+            skills.append(_skill_from_entry(str(area), str(name), details or {}))
+    return skills
+
+
+def _skill_from_entry(area: str, name: str, details: Any) -> Skill:
+    if not _SKILL_NAME.match(name):
+        raise ValueError(f"skill name {name!r} must be lowercase words joined by hyphens")
+    if not isinstance(details, dict) or set(details) - {"label", "aka", "see"}:
+        raise ValueError(f"skill {name!r} may only have 'label', 'aka' and 'see'")
+    return Skill(
+        name=name,
+        label=str(details.get("label") or name.replace("-", " ")),
+        area=area,
+        aliases=tuple(str(alias) for alias in details.get("aka", ())),
+        related=tuple(str(term) for term in details.get("see", ())),
+    )
+
+
+@cache
+def _default_vocabulary() -> Vocabulary:
+    document = resources.files("bot.skills").joinpath("vocabulary.yaml").read_text("utf-8")
+    return Vocabulary.from_yaml(document)

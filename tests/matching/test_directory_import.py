@@ -1,0 +1,111 @@
+"""Stories about an admin importing an existing member directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.directory_import import (
+    MemberImportError,
+    MemberRecord,
+    parse_member_file,
+    parse_members_csv,
+    parse_members_json,
+)
+from bot.skills import Vocabulary
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+vocabulary = Vocabulary.default()
+HEADER = "handle,name,timezone,skills,bio,offers\n"
+
+
+@pytest.mark.parametrize("sample", ["members_sample.csv", "members_sample.jsonl"])
+def test_the_sample_directory_imports_every_member(sample: str) -> None:
+    members = parse_member_file(DATA / sample, vocabulary)
+    assert [member.handle for member in members] == ["ana", "ben.okafor", "chloe_m", "farid"]
+    ana, ben, chloe, farid = members
+    assert ana.skills == ("resume", "career-change", "linkedin")
+    assert ana.offers == ("Happy to look over CVs", "Can do a mock interview")
+    assert ben.skills == ("kubernetes", "docker", "terraform")
+    assert chloe.timezone == "America/New_York"
+    assert chloe.offers == ()
+    assert farid.timezone is None
+    assert farid.bio == "Moved countries three times. Happy to share what I learned."
+
+
+def test_csv_and_json_lines_give_the_same_members() -> None:
+    from_csv = parse_member_file(DATA / "members_sample.csv", vocabulary)
+    from_json = parse_member_file(DATA / "members_sample.jsonl", vocabulary)
+    assert [_without_line(m) for m in from_csv] == [_without_line(m) for m in from_json]
+
+
+def test_a_json_array_names_lines_too() -> None:
+    text = '[\n  {"handle": "ana", "name": "Ana"},\n  {"handle": "ben", "name": ""}\n]'
+    with pytest.raises(MemberImportError, match=r"^line 3: name is missing$"):
+        parse_members_json(text)
+
+
+def test_a_bad_time_zone_names_the_line_and_nothing_is_imported() -> None:
+    text = HEADER + "ana,Ana,Europe/Madrid,,,\nben,Ben,Mars/Olympus_Mons,,,\ncara,Cara,,,,\n"
+    with pytest.raises(MemberImportError) as raised:
+        parse_members_csv(text)
+    assert raised.value.line == 3
+    assert "unknown time zone 'Mars/Olympus_Mons'" in str(raised.value)
+
+
+def test_a_line_number_counts_multi_line_bios_before_it() -> None:
+    text = HEADER + 'ana,Ana,,,"two\nlines",\nben,,,,,\n'
+    with pytest.raises(MemberImportError, match=r"^line 4: name is missing$"):
+        parse_members_csv(text)
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("ana,Ana,,,,,extra\n", "line 2: more values than there are columns"),
+        ("ana,Ana\n", "line 2: fewer values than there are columns"),
+        ("ana,Ana,,,,\n@ANA,Ana again,,,,\n", "line 3: handle 'ANA' already on line 2"),
+        ("an a,Ana,,,,\n", "line 2: handle 'an a' may only use letters, digits, . _ -"),
+        (",Ana,,,,\n", "line 2: handle is missing"),
+    ],
+)
+def test_malformed_csv_rows_are_rejected_with_their_line(rows: str, message: str) -> None:
+    with pytest.raises(MemberImportError, match=f"^{message}$"):
+        parse_members_csv(HEADER + rows)
+
+
+def test_an_unknown_column_is_reported_on_the_header_line() -> None:
+    with pytest.raises(MemberImportError, match=r"^line 1: unknown column 'email'"):
+        parse_members_csv("handle,name,email\nana,Ana,ana@example.com\n")
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ('{"handle": "ana", "name": "Ana"}\n{"handle": "ben", "name": "Ben"', "line 2: not valid"),
+        ('{"handle": "ana", "name": "Ana", "skills": 3}', "line 1: skills must be a list"),
+        ('{"handle": "ana", "name": "Ana", "age": 3}', "line 1: unknown field 'age'"),
+        ('["ana"]', "line 1: expected an object"),
+    ],
+)
+def test_malformed_json_lines_are_rejected_with_their_line(lines: str, message: str) -> None:
+    with pytest.raises(MemberImportError, match=f"^{message}"):
+        parse_members_json(lines)
+
+
+def test_control_characters_are_stripped_from_imported_text() -> None:
+    (member,) = parse_members_csv(HEADER + "ana,\u200fAna\x00 Ruiz,,python,,\n", vocabulary)
+    assert member.name == "Ana Ruiz"
+    assert member.skills == ("python",)
+
+
+def test_an_unsupported_file_type_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "members.xlsx"
+    path.write_text("")
+    with pytest.raises(MemberImportError, match="unsupported file type"):
+        parse_member_file(path)
+
+
+def _without_line(member: MemberRecord) -> tuple[object, ...]:
+    return (member.handle, member.name, member.timezone, member.skills, member.bio, member.offers)

@@ -1,0 +1,118 @@
+"""Stories about how members' words become skill tags."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.skills import Vocabulary, clean_chat_markup
+
+vocabulary = Vocabulary.default()
+
+
+def test_the_shipped_vocabulary_is_package_data_with_hundreds_of_skills() -> None:
+    assert resources.files("bot.skills").joinpath("vocabulary.yaml").is_file()
+    assert len(vocabulary) >= 300
+    areas = {skill.area for skill in vocabulary.skills}
+    assert {"software", "data", "design", "career", "business", "life"} <= areas
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("CVs", "resume"),
+        ("cv", "resume"),
+        ("Résumé", "resume"),
+        ("Salary Negotiation", "salary-negotiation"),
+        ("negotiating salary", "salary-negotiation"),
+        ("K8s", "kubernetes"),
+        ("Machine Learning", "machine-learning"),
+        ("ML", "machine-learning"),
+        ("behavioural interview", "job-interviews"),
+        ("behavioral interviews", "job-interviews"),
+        ("data visualisation", "data-visualization"),
+        ("#SalaryNegotiation", "salary-negotiation"),
+        ("front end", "frontend-development"),
+        ("kubernets", "kubernetes"),
+    ],
+)
+def test_a_skill_typed_any_common_way_becomes_one_canonical_skill(
+    typed: str, canonical: str
+) -> None:
+    assert vocabulary.normalise(typed) == canonical
+
+
+def test_an_unknown_skill_becomes_a_clean_tag_of_its_own() -> None:
+    assert vocabulary.normalise("Local-First Apps") == "local-first-app"
+    assert vocabulary.normalise("   ") == ""
+
+
+def test_skills_are_described_the_way_people_say_them() -> None:
+    assert vocabulary.describe("salary-negotiation") == "salary negotiation"
+    assert vocabulary.describe("resume") == "resumes and CVs"
+    assert vocabulary.describe("local-first") == "local first"
+
+
+def test_skills_in_an_offer_are_found_in_order_without_repeats() -> None:
+    offer = "Happy to review CVs, do mock interviews and help with salary negotiation (CV again!)"
+    assert vocabulary.extract(offer) == ("resume", "job-interviews", "salary-negotiation")
+
+
+def test_chat_markup_emoji_and_direction_marks_do_not_hide_skills() -> None:
+    slack = (
+        "<@U024BE7LH> *Kubernetes* help? see <https://example.com/post|my Terraform notes> :fire:"
+    )
+    discord = "**React** hooks `useEffect` <@!80351110224678912> <#1234567> 🔥\u200f\u0000"
+    assert vocabulary.extract(slack) == ("kubernetes", "terraform")
+    assert vocabulary.extract(discord) == ("react",)
+
+
+def test_mentions_channels_and_links_leave_no_words_behind() -> None:
+    cleaned = clean_chat_markup("<@U1> in <#C2|general> read <https://x.io/a> <!here>")
+    assert cleaned.split() == ["in", "read"]
+
+
+def test_an_unknown_hashtag_becomes_its_own_tag_and_a_known_one_its_skill() -> None:
+    assert vocabulary.extract("Any #beekeeping folks? Also #MachineLearning") == (
+        "beekeeping",
+        "machine-learning",
+    )
+
+
+def test_related_terms_help_matching_without_becoming_tags() -> None:
+    text = "my pods keep getting OOMKilled"
+    assert vocabulary.extract(text) == ()
+    assert vocabulary.skill_weights(text)["kubernetes"] > 0.5
+
+
+def test_right_to_left_text_does_not_stop_tagging() -> None:
+    assert vocabulary.extract("\u200fأحتاج مساعدة في Python\u200e من فضلك") == ("python",)
+
+
+def test_community_aliases_are_layered_over_the_shipped_vocabulary() -> None:
+    community = vocabulary.with_aliases({"the cluster": "kubernetes", "FOSDEM": "conference talks"})
+    assert community.extract("the cluster is down again") == ("kubernetes",)
+    assert community.normalise("fosdem") == "public-speaking"
+    assert vocabulary.extract("the cluster is down again") == ()
+
+
+def test_a_community_alias_can_name_a_skill_the_vocabulary_lacks() -> None:
+    community = vocabulary.with_aliases({"bees": "beekeeping"})
+    assert community.extract("who keeps bees?") == ("beekeeping",)
+    assert community.describe("beekeeping") == "beekeeping"
+
+
+@given(st.text())
+def test_extraction_never_fails_on_anything_a_member_could_type(text: str) -> None:
+    found = vocabulary.extract(text)
+    assert len(found) == len(set(found))
+    assert all(skill and skill == skill.lower() for skill in found)
+
+
+@given(st.text(min_size=1))
+def test_normalising_twice_changes_nothing(term: str) -> None:
+    once = vocabulary.normalise(term)
+    assert vocabulary.normalise(once) == once
