@@ -15,6 +15,7 @@ from typing import Any
 from bot import commands as c
 from bot import render
 from bot.digest import Digest, DigestFacts
+from bot.directory_import import MemberRecord
 from bot.digest import compose as compose_digest
 from bot.domain import (
     Ask,
@@ -33,7 +34,7 @@ from bot.domain import (
 )
 from bot.errors import InvalidInput, NotAllowed, NotFound, NotPossible
 from bot.matching import Candidate, HelperProfile, MatchContext, MatchIndex, OfferText
-from bot.matching import asks_for_helper as _asks_for_helper
+from bot.matching import asks_member_could_answer
 from bot.messages import (
     Attachment,
     Button,
@@ -276,7 +277,8 @@ async def rank_helpers(
         for i in intros
         if i.involves(asker) and i.status is IntroStatus.DECLINED
     }
-    unavailable |= {i.helper_id for i in intros if i.ask_id == ask.id}
+    if ask.id is not None:
+        unavailable |= {i.helper_id for i in intros if i.ask_id == ask.id}
     if only is not None:
         unavailable |= {_id(m) for m in members} - only
     recent: dict[int, int] = {}
@@ -324,11 +326,17 @@ async def open_asks_for(
         for a in await uow.asks.open_in(_id(community))
         if not a.private and a.member_id != member.id
     ]
-    skills = tuple(member.skills) + tuple(
-        s for o in await uow.offers.by_member(_id(member)) for s in o.skills
+    profile = HelperProfile(
+        member_id=_id(member),
+        name=member.name,
+        skills=tuple(member.skills),
+        bio=member.bio or "",
+        offers=tuple(
+            OfferText(_id(o), o.text) for o in await uow.offers.by_member(_id(member)) if o.text
+        ),
     )
-    chosen = _asks_for_helper(
-        skills, [(_id(a), a.text) for a in asks], vocabulary_for(community), top=top
+    chosen = asks_member_could_answer(
+        profile, [(_id(a), a.text) for a in asks], vocabulary_for(community), top=top
     )
     by_id = {_id(a): a for a in asks}
     authors = await _members_by_id(uow, [by_id[i].member_id for i in chosen])
@@ -1111,6 +1119,83 @@ async def digest_for(
             thanks=await uow.thanks.in_community(cid),
         )
     )
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    updated: int
+    offers: int
+
+
+async def import_directory(
+    uow: UnitOfWork, community_key: str, records: Sequence[MemberRecord], now: datetime
+) -> ImportSummary:
+    """Create or update members (and their offers) from a validated directory file.
+
+    Re-importing the same file changes nothing: members are matched by handle
+    and an offer is added only if the member has no offer with the same text.
+    """
+    community = await uow.communities.get_by_key(community_key)
+    if community is None:
+        community = Community(key=community_key, created_at=now)
+        await uow.communities.add(community)
+    vocabulary = vocabulary_for(community)
+    created = updated = offers = 0
+    for record in records:
+        member = await uow.members.get_by_platform_id(_id(community), record.handle)
+        if member is None:
+            member = Member(
+                community_id=_id(community),
+                platform_user_id=record.handle,
+                display_name=record.name,
+                joined_at=now,
+            )
+            await uow.members.add(member)
+            created += 1
+        else:
+            updated += 1
+        member.display_name = record.name
+        member.timezone = record.timezone or member.timezone
+        member.bio = record.bio or member.bio
+        member.add_skills(
+            [vocabulary.normalise(s) for s in record.skills if vocabulary.normalise(s)]
+        )
+        existing = {o.text for o in await uow.offers.by_member(_id(member))}
+        for text_ in record.offers:
+            if text_ in existing:
+                continue
+            await uow.offers.add(
+                Offer(
+                    community_id=_id(community),
+                    member_id=_id(member),
+                    text=text_,
+                    skills=list(vocabulary.extract(text_)),
+                    created_at=now,
+                )
+            )
+            offers += 1
+    return ImportSummary(created, updated, offers)
+
+
+async def match_text(
+    uow: UnitOfWork, community_key: str, ask_text: str, now: datetime, top: int = SUGGESTIONS
+) -> list[tuple[Member, Candidate]]:
+    """Who would be suggested for this ask right now (for admins checking the directory)."""
+    community = await uow.communities.get_by_key(community_key)
+    if community is None:
+        raise NotFound(f"There is no community {community_key!r} in this database.")
+    probe = Ask(
+        community_id=_id(community),
+        member_id=0,
+        text=ask_text,
+        skills=[],
+        private=True,
+        created_at=now,
+    )
+    ranked = await rank_helpers(uow, community, probe, now, top=top)
+    members = await _members_by_id(uow, [r.member_id for r in ranked])
+    return [(members[r.member_id], r) for r in ranked]
 
 
 # --- lookups -------------------------------------------------------------------------------------

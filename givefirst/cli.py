@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 
@@ -19,6 +19,9 @@ from adapters.console import ConsoleChat, ConsoleSession
 from adapters.console.demo import DEMO_ADMINS, DEMO_COMMUNITY, STORY
 from bot import services
 from bot.app import GiveFirst
+from bot.directory_import import MemberImportError, parse_member_file
+from bot.errors import GiveFirstError
+from bot.skills import Vocabulary
 from bot.clock import FakeClock, SystemClock
 from bot.settings import Settings
 from storage import Storage
@@ -260,6 +263,104 @@ async def _discord(url: str | None, settings: Settings, shards: int | None) -> N
             await client.start(settings.discord_token or "")
     finally:
         await storage.dispose()
+
+
+@main.command("import-members")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--community", "community_key", required=True, help="e.g. slack:T0123")
+@click.pass_context
+def import_members(ctx: click.Context, file: Path, community_key: str) -> None:
+    """Import a member directory (CSV, JSON or JSON Lines): all rows or none."""
+    try:
+        records = parse_member_file(file, Vocabulary.default())
+    except MemberImportError as error:
+        raise click.ClickException(f"{file}: {error} — nothing was imported.") from None
+
+    async def store() -> services.ImportSummary:
+        storage = await _open(ctx.obj["database_url"])
+        try:
+            async with storage.unit_of_work() as uow:
+                summary = await services.import_directory(
+                    uow, community_key, records, SystemClock().now()
+                )
+                await uow.commit()
+            return summary
+        finally:
+            await storage.dispose()
+
+    summary = _run(store)
+    click.echo(
+        f"Imported {len(records)} members into {community_key}: {summary.created} new, "
+        f"{summary.updated} updated, {summary.offers} offers added."
+    )
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--community", "community_key", required=True, help="e.g. slack:T0123")
+@click.option("--top", default=3, show_default=True, type=click.IntRange(1, 50))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--file",
+    "batch",
+    type=click.File("r"),
+    default=None,
+    help="Read one ask per line (- for stdin); prints one JSON line per ask.",
+)
+@click.pass_context
+def match(
+    ctx: click.Context,
+    text: str | None,
+    community_key: str,
+    top: int,
+    as_json: bool,
+    batch: TextIO | None,
+) -> None:
+    """Show who would be suggested for an ask, with scores and reasons."""
+    if (text is None) == (batch is None):
+        raise click.UsageError("Give the ask as TEXT, or --file PATH with one ask per line.")
+    asks = [line.strip() for line in batch if line.strip()] if batch else [text or ""]
+
+    async def rank() -> list[list[dict[str, Any]]]:
+        storage = await _open(ctx.obj["database_url"])
+        try:
+            async with storage.unit_of_work() as uow:
+                results = []
+                for ask in asks:
+                    ranked = await services.match_text(
+                        uow, community_key, ask, SystemClock().now(), top=top
+                    )
+                    results.append(
+                        [
+                            {
+                                "handle": m.platform_user_id,
+                                "name": m.name,
+                                "score": round(c.score, 4),
+                                "reasons": list(c.reasons),
+                            }
+                            for m, c in ranked
+                        ]
+                    )
+                return results
+        finally:
+            await storage.dispose()
+
+    try:
+        results = _run(rank)
+    except GiveFirstError as error:
+        raise click.ClickException(error.message) from None
+    if batch is not None:
+        for ask, ranked in zip(asks, results, strict=True):
+            click.echo(json.dumps({"ask": ask, "helpers": ranked}, ensure_ascii=False))
+    elif as_json:
+        click.echo(json.dumps(results[0], indent=2, ensure_ascii=False))
+    elif not results[0]:
+        click.echo("Nobody yet — no member is a good enough fit.")
+    else:
+        for i, row in enumerate(results[0], 1):
+            click.echo(f"{i}. {row['handle']} ({row['name']})  score {row['score']:.3f}")
+            for reason in row["reasons"]:
+                click.echo(f"     {reason}")
 
 
 @main.group()
