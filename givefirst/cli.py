@@ -19,11 +19,11 @@ from adapters.console import ConsoleChat, ConsoleSession
 from adapters.console.demo import DEMO_ADMINS, DEMO_COMMUNITY, STORY
 from bot import services
 from bot.app import GiveFirst
+from bot.clock import FakeClock, SystemClock
 from bot.directory_import import MemberImportError, parse_member_file
 from bot.errors import GiveFirstError
-from bot.skills import Vocabulary
-from bot.clock import FakeClock, SystemClock
 from bot.settings import Settings
+from bot.skills import Vocabulary
 from storage import Storage
 
 T = TypeVar("T")
