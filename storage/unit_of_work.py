@@ -17,6 +17,7 @@ from bot.ports import (
     ProcessedEventRepository,
     ThanksRepository,
 )
+from storage.mapping import start_mappers
 from storage.repositories import (
     SqlAlchemyAskRepository,
     SqlAlchemyCommunityRepository,
@@ -47,6 +48,7 @@ class SqlAlchemyUnitOfWork:
     events: ProcessedEventRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        start_mappers()
         self.session_factory = session_factory
         self._session: AsyncSession | None = None
 

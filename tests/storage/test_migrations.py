@@ -106,3 +106,16 @@ async def test_sqlite_files_use_wal_and_enforce_foreign_keys(tmp_path: Path) -> 
     finally:
         await storage.dispose()
     assert (journal, foreign_keys) == ("wal", 1)
+
+
+async def test_workers_starting_together_migrate_once(storage: Storage) -> None:
+    url = storage.engine.url.render_as_string(hide_password=False)
+    workers = [Storage.connect(url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(worker.upgrade() for worker in workers))
+    finally:
+        for worker in workers:
+            await worker.dispose()
+    async with storage.engine.connect() as connection:
+        versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
+    assert [v for (v,) in versions] == ["0001"]
