@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, inspect, text
+
+from bot.domain import Community
+from storage import Storage, alembic_config
+from storage.tables import metadata
+
+DOMAIN_TABLES = {
+    "communities",
+    "members",
+    "offers",
+    "asks",
+    "introductions",
+    "thanks",
+    "posts",
+    "processed_events",
+}
+SLACK_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
+
+
+def _table_names(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+def _schema_differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, metadata))
+
+
+async def test_migrations_create_every_table(storage: Storage) -> None:
+    async with storage.engine.connect() as connection:
+        names = await connection.run_sync(_table_names)
+    assert names == DOMAIN_TABLES | SLACK_TABLES | {"alembic_version"}
+
+
+async def test_upgrading_twice_changes_nothing(storage: Storage) -> None:
+    await storage.upgrade()
+    async with storage.engine.connect() as connection:
+        versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
+    assert [v for (v,) in versions] == ["0001"]
+
+
+async def test_migrations_match_the_tables_the_code_uses(storage: Storage) -> None:
+    async with storage.engine.connect() as connection:
+        differences = await connection.run_sync(_schema_differences)
+    assert differences == []
+
+
+async def test_slack_tables_have_slack_sdk_columns(storage: Storage) -> None:
+    def columns(connection: Connection) -> dict[str, set[str]]:
+        inspector = inspect(connection)
+        return {name: {c["name"] for c in inspector.get_columns(name)} for name in SLACK_TABLES}
+
+    async with storage.engine.connect() as connection:
+        found = await connection.run_sync(columns)
+    assert found["slack_oauth_states"] == {"id", "state", "expire_at"}
+    assert {"client_id", "team_id", "bot_token", "installed_at", "user_id"} <= found[
+        "slack_installations"
+    ]
+    assert {"bot_refresh_token", "bot_token_expires_at", "is_enterprise_install"} <= found[
+        "slack_bots"
+    ]
+
+
+async def test_alembic_can_run_on_its_own_connection(tmp_path: Path) -> None:
+    # As when migrations are run from Alembic's API rather than Storage.upgrade().
+    url = f"sqlite:///{tmp_path / 'standalone.db'}"
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
+    storage = Storage.connect(url)
+    try:
+        await storage.upgrade()
+        async with storage.engine.connect() as connection:
+            names = await connection.run_sync(_table_names)
+    finally:
+        await storage.dispose()
+    assert names >= DOMAIN_TABLES
+
+
+async def test_an_in_memory_database_works_for_demos() -> None:
+    storage = Storage.connect("sqlite://")
+    try:
+        await storage.upgrade()
+        async with storage.unit_of_work() as uow:
+            await uow.communities.add(Community(key="console:demo"))
+            await uow.commit()
+        async with storage.unit_of_work() as uow:
+            assert [c.key for c in await uow.communities.list()] == ["console:demo"]
+    finally:
+        await storage.dispose()
+
+
+async def test_sqlite_files_use_wal_and_enforce_foreign_keys(tmp_path: Path) -> None:
+    storage = Storage.connect(f"sqlite:///{tmp_path / 'pragmas.db'}")
+    try:
+        async with storage.engine.connect() as connection:
+            journal = await connection.scalar(text("PRAGMA journal_mode"))
+            foreign_keys = await connection.scalar(text("PRAGMA foreign_keys"))
+    finally:
+        await storage.dispose()
+    assert (journal, foreign_keys) == ("wal", 1)
+
+
+async def test_workers_starting_together_migrate_once(storage: Storage) -> None:
+    url = storage.engine.url.render_as_string(hide_password=False)
+    workers = [Storage.connect(url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(worker.upgrade() for worker in workers))
+    finally:
+        for worker in workers:
+            await worker.dispose()
+    async with storage.engine.connect() as connection:
+        versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
+    assert [v for (v,) in versions] == ["0001"]
