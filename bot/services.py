@@ -15,8 +15,8 @@ from typing import Any
 from bot import commands as c
 from bot import render
 from bot.digest import Digest, DigestFacts
-from bot.directory_import import MemberRecord
 from bot.digest import compose as compose_digest
+from bot.directory_import import MemberRecord
 from bot.domain import (
     Ask,
     AskStatus,
@@ -33,8 +33,14 @@ from bot.domain import (
     Thanks,
 )
 from bot.errors import InvalidInput, NotAllowed, NotFound, NotPossible
-from bot.matching import Candidate, HelperProfile, MatchContext, MatchIndex, OfferText
-from bot.matching import asks_member_could_answer
+from bot.matching import (
+    Candidate,
+    HelperProfile,
+    MatchContext,
+    MatchIndex,
+    OfferText,
+    asks_member_could_answer,
+)
 from bot.messages import (
     Attachment,
     Button,
