@@ -5,22 +5,38 @@ local fake Slack, and fires signed `/offer` commands at several concurrency leve
 is the time to the HTTP response, i.e. to `ack()`. Client, server and fake share one
 process and one event loop, so the figures are an upper bound on the app's own cost.
 
-    python -m bench.slack_ack [--requests N]
+    python -m bench.slack_ack [--requests N] [--postgres URL]
+
+It measures a bare Bolt app (listeners that only ack) and givefirst itself — on
+SQLite and, with --postgres or GIVEFIRST_TEST_POSTGRES_URL, on PostgreSQL — in the
+same run. givefirst's listeners keep working after the ack (storing the offer,
+matching helpers, posting), on the same event loop, so that work is included.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
-from collections.abc import Callable, Iterator, Sequence
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from time import perf_counter
 
 import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
+from adapters.slack.app import build_app
+from bot.app import GiveFirst
+from bot.clock import SystemClock
+from storage import Storage, create_engine, database_url
 from tests.slack.fake_slack import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -65,7 +81,21 @@ def bare_bolt_app(client: AsyncWebClient, signing_secret: str) -> AsyncApp:
     async def offer(ack: AsyncAck) -> None:
         await ack()
 
+    @app.command("/ask")
+    async def ask(ack: AsyncAck) -> None:
+        await ack()
+
     return app
+
+
+def givefirst_app(storage: Storage) -> AppFactory:
+    """givefirst's real listeners on the given storage."""
+
+    def factory(client: AsyncWebClient, signing_secret: str) -> AsyncApp:
+        bot = GiveFirst(storage.unit_of_work, SystemClock())
+        return build_app(bot, AsyncApp(client=client, signing_secret=signing_secret))
+
+    return factory
 
 
 async def measure_acks(
@@ -84,10 +114,20 @@ async def measure_acks(
             slack = SlackRequests(session, url, SIGNING_SECRET)
             # Warm up: Bolt's first request calls auth.test and builds its middleware.
             await _fire(slack, fake, requests=10, concurrency=1)
-            return [
+            figures = [
                 await _fire(slack, fake, requests=requests, concurrency=level)
                 for level in concurrency_levels
             ]
+            await _settle(fake)
+            return figures
+
+
+async def _settle(fake: FakeSlack) -> None:
+    """Let listeners still working after their acks finish before the server stops."""
+    seen = -1
+    while seen != len(fake.calls()):
+        seen = len(fake.calls())
+        await asyncio.sleep(0.5)
 
 
 async def _fire(
@@ -96,8 +136,10 @@ async def _fire(
     commands: Iterator[dict[str, str]] = iter(
         [
             slash_command(
-                "/offer",
-                f"I can help with spreadsheets #excel ({n})",
+                "/offer" if n % 2 else "/ask",
+                f"I can help with spreadsheets #excel ({n})"
+                if n % 2
+                else f"how do I pivot a table in a spreadsheet? ({n})",
                 response_url=fake.response_url(),
                 user_id=f"U{n % 97:07d}",
             )
@@ -133,14 +175,66 @@ async def _fire(
     )
 
 
+@asynccontextmanager
+async def _postgres(server_url: str) -> AsyncIterator[Storage]:
+    schema = f"givefirst_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url)
+    async with admin.begin() as connection:
+        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(database_url(server_url)).update_query_dict(
+        {"options": f"-csearch_path={schema}"}
+    )
+    storage = Storage.connect(url.render_as_string(hide_password=False))
+    try:
+        await storage.upgrade()
+        yield storage
+    finally:
+        await storage.dispose()
+        async with admin.begin() as connection:
+            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+@asynccontextmanager
+async def _sqlite() -> AsyncIterator[Storage]:
+    with tempfile.TemporaryDirectory() as folder:
+        storage = Storage.connect(f"sqlite:///{Path(folder) / 'bench.db'}")
+        try:
+            await storage.upgrade()
+            yield storage
+        finally:
+            await storage.dispose()
+
+
+async def run(requests: int, postgres_url: str | None) -> None:
+    print(f"/offer and /ask alternating, {requests} signed requests per level, loopback")
+    print("bare Bolt app (listeners only ack)")
+    print(HEADER)
+    bare = await measure_acks(bare_bolt_app, requests=requests)
+    for figures in bare:
+        print(figures)
+    backends = [("SQLite", _sqlite())]
+    if postgres_url:
+        backends.append(("PostgreSQL", _postgres(postgres_url)))
+    for name, backend in backends:
+        async with backend as storage:
+            print(f"givefirst on {name}")
+            print(HEADER)
+            mine = await measure_acks(givefirst_app(storage), requests=requests)
+            for figures, floor in zip(mine, bare, strict=True):
+                print(f"{figures}   p99 {figures.p99_ms / floor.p99_ms:.2f}x bare")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=500, help="commands per level")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("GIVEFIRST_TEST_POSTGRES_URL"),
+        help="PostgreSQL URL to measure too (a schema is created and dropped)",
+    )
     args = parser.parse_args()
-    print("bare Bolt app, /offer listener that only acks")
-    print(HEADER)
-    for figures in asyncio.run(measure_acks(bare_bolt_app, requests=args.requests)):
-        print(figures)
+    asyncio.run(run(args.requests, args.postgres))
 
 
 if __name__ == "__main__":

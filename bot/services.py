@@ -261,6 +261,39 @@ async def _after_solved(ctx: Context, ask: Ask) -> Messages:
 # --- matching ------------------------------------------------------------------------------------
 
 
+class HelperDirectory:
+    """One match index per community, kept in memory and brought up to date from
+    storage before every search.
+
+    Only profiles that changed are re-indexed, so a search costs a few queries and
+    a diff rather than re-tagging every offer; because the diff runs against what
+    storage says now, several workers sharing a database each stay correct.
+    """
+
+    def __init__(self) -> None:
+        self._indexes: dict[
+            tuple[str, frozenset[tuple[str, str]]], tuple[MatchIndex, dict[int, HelperProfile]]
+        ] = {}
+
+    def index_for(self, community: Community, profiles: Sequence[HelperProfile]) -> MatchIndex:
+        key = (community.key, frozenset(community.aliases.items()))
+        if key not in self._indexes:
+            self._indexes[key] = (MatchIndex(vocabulary_for(community)), {})
+        index, known = self._indexes[key]
+        current = {p.member_id: p for p in profiles}
+        for gone in known.keys() - current.keys():
+            index.remove(gone)
+            del known[gone]
+        for member_id, profile in current.items():
+            if known.get(member_id) != profile:
+                index.upsert(profile)
+                known[member_id] = profile
+        return index
+
+
+HELPER_DIRECTORY = HelperDirectory()
+
+
 async def rank_helpers(
     uow: UnitOfWork,
     community: Community,
@@ -297,11 +330,9 @@ async def rank_helpers(
         if i.involves(asker) and i.status is IntroStatus.ACCEPTED
     }
     asker_member = next((m for m in members if m.id == asker), None)
-    index = MatchIndex(vocabulary_for(community))
-    for m in members:
-        if _id(m) in unavailable:
-            continue
-        index.upsert(
+    index = HELPER_DIRECTORY.index_for(
+        community,
+        [
             HelperProfile(
                 member_id=_id(m),
                 name=m.name,
@@ -310,7 +341,10 @@ async def rank_helpers(
                 offers=tuple(offers_by_member.get(_id(m), ())),
                 timezone=m.timezone,
             )
-        )
+            for m in members
+            if m.platform_user_id is not None
+        ],
+    )
     context = MatchContext(
         asker_id=asker,
         now=now,
