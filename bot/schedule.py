@@ -76,7 +76,7 @@ def digest_period(community: Community, now: datetime) -> DigestPeriod | None:
     slot = latest_digest_slot(
         community.digest_weekday, community.digest_hour, community.timezone, now
     )
-    if community.created_at is not None and community.created_at > slot:
+    if community.created_at is not None and community.created_at >= slot:
         return None
     since = previous_digest_slot(slot, community.digest_hour, community.timezone)
     return DigestPeriod(community.id, since, slot)
