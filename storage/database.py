@@ -1,0 +1,141 @@
+"""Connecting to the database: URLs, engines, migrations and units of work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from storage.mapping import start_mappers
+from storage.unit_of_work import SqlAlchemyUnitOfWork
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///givefirst.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+_SQLITE_DRIVERS = {"sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"}
+_POSTGRES_DRIVERS = {
+    "postgres",
+    "postgresql",
+    "postgresql+psycopg",
+    "postgresql+psycopg2",
+    "postgresql+asyncpg",
+    "postgresql+pg8000",
+}
+
+
+def database_url(raw: str | None) -> str:
+    """Turn a ``DATABASE_URL`` as people write it into one our async drivers accept.
+
+    Nothing (or an empty string) means a SQLite file ``givefirst.db`` in the working
+    directory; any SQLite URL uses aiosqlite and any PostgreSQL URL (including
+    Heroku-style ``postgres://``) uses psycopg 3.
+    """
+    if raw is None or not raw.strip():
+        return DEFAULT_DATABASE_URL
+    url = make_url(raw.strip())
+    if url.drivername in _SQLITE_DRIVERS:
+        url = url.set(drivername="sqlite+aiosqlite")
+    elif url.drivername in _POSTGRES_DRIVERS:
+        url = url.set(drivername="postgresql+psycopg")
+    else:
+        raise ValueError(
+            f"unsupported database {url.drivername!r}: use a sqlite:/// or postgresql:// URL"
+        )
+    return url.render_as_string(hide_password=False)
+
+
+def _is_sqlite_memory(url: URL) -> bool:
+    return url.database in (None, "", ":memory:") or "mode=memory" in str(url)
+
+
+def create_engine(url: str | None, **options: Any) -> AsyncEngine:
+    """An async engine for ``url`` (normalised with :func:`database_url`).
+
+    SQLite connections enforce foreign keys and, for files, use write-ahead
+    logging so readers do not block the writer. PostgreSQL connections are
+    pooled and checked before use, since workers live long.
+    """
+    parsed = make_url(database_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+        engine = create_async_engine(parsed, **options)
+        _configure_sqlite(engine, wal=not _is_sqlite_memory(parsed))
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    options.setdefault("pool_size", 5)
+    options.setdefault("max_overflow", 10)
+    options.setdefault("pool_recycle", 1800)
+    return create_async_engine(parsed, **options)
+
+
+def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if wal:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """Alembic configuration for our migrations, without an ``alembic.ini``.
+
+    Works from a source checkout and from an installed wheel alike. With ``url``
+    the migration environment opens its own connection (as for ``alembic revision
+    --autogenerate`` run from Python); :meth:`Storage.upgrade` shares its own.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if url is not None:
+        # ConfigParser treats % as interpolation, and URLs may contain escapes.
+        config.set_main_option("sqlalchemy.url", database_url(url).replace("%", "%%"))
+    return config
+
+
+def _upgrade(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+class Storage:
+    """Everything the composition root needs from the database.
+
+    ``storage = Storage.connect(os.environ.get("DATABASE_URL"))``, then
+    ``await storage.upgrade()`` once, ``storage.unit_of_work()`` per use case, and
+    ``await storage.dispose()`` on shutdown.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        start_mappers()
+        self.engine = engine
+        self.session_factory = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def connect(cls, url: str | None = None, **engine_options: Any) -> Storage:
+        return cls(create_engine(url, **engine_options))
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def unit_of_work(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.session_factory)
+
+    async def upgrade(self, revision: str = "head") -> None:
+        """Bring the schema up to date with Alembic; running it again changes nothing."""
+        async with self.engine.begin() as connection:
+            await connection.run_sync(_upgrade, revision)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,27 @@
+"""Imperative mapping of the core's dataclasses onto the tables.
+
+The domain classes stay plain; SQLAlchemy instruments them so objects the core
+loads and changes inside a unit of work are saved when it commits.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import registry
+
+from bot.domain import Ask, Community, Introduction, Member, Offer, Post, Thanks
+from storage import tables
+
+mapper_registry = registry(metadata=tables.metadata)
+
+
+def start_mappers() -> None:
+    """Map the domain classes once per process; later calls do nothing."""
+    if mapper_registry.mappers:
+        return
+    mapper_registry.map_imperatively(Community, tables.communities)
+    mapper_registry.map_imperatively(Member, tables.members)
+    mapper_registry.map_imperatively(Offer, tables.offers)
+    mapper_registry.map_imperatively(Ask, tables.asks)
+    mapper_registry.map_imperatively(Introduction, tables.introductions)
+    mapper_registry.map_imperatively(Thanks, tables.thanks)
+    mapper_registry.map_imperatively(Post, tables.posts)

@@ -1,0 +1,251 @@
+"""SQLAlchemy implementations of the core's repository ports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import (
+    Ask,
+    AskStatus,
+    Community,
+    Introduction,
+    IntroStatus,
+    Member,
+    Offer,
+    OfferStatus,
+    Post,
+    Subject,
+    Thanks,
+)
+from storage import tables
+
+
+class _SqlAlchemyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _add(self, entity: object) -> None:
+        # Flushing now gives the entity its id, which the core uses straight away.
+        self.session.add(entity)
+        await self.session.flush()
+
+
+class SqlAlchemyCommunityRepository(_SqlAlchemyRepository):
+    async def get(self, community_id: int) -> Community | None:
+        return await self.session.get(Community, community_id)
+
+    async def get_by_key(self, key: str) -> Community | None:
+        c = tables.communities.c
+        result = await self.session.scalars(select(Community).where(c.key == key))
+        return result.one_or_none()
+
+    async def add(self, community: Community) -> None:
+        await self._add(community)
+
+    async def list(self) -> Sequence[Community]:
+        result = await self.session.scalars(select(Community).order_by(tables.communities.c.id))
+        return result.all()
+
+
+class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
+    async def get(self, member_id: int) -> Member | None:
+        return await self.session.get(Member, member_id)
+
+    async def get_by_platform_id(self, community_id: int, user_id: str) -> Member | None:
+        c = tables.members.c
+        result = await self.session.scalars(
+            select(Member).where(c.community_id == community_id, c.platform_user_id == user_id)
+        )
+        return result.one_or_none()
+
+    async def add(self, member: Member) -> None:
+        await self._add(member)
+
+    async def list(self, community_id: int) -> Sequence[Member]:
+        c = tables.members.c
+        result = await self.session.scalars(
+            select(Member).where(c.community_id == community_id).order_by(c.id)
+        )
+        return result.all()
+
+
+class SqlAlchemyOfferRepository(_SqlAlchemyRepository):
+    async def get(self, offer_id: int) -> Offer | None:
+        return await self.session.get(Offer, offer_id)
+
+    async def add(self, offer: Offer) -> None:
+        await self._add(offer)
+
+    async def open_in(self, community_id: int) -> Sequence[Offer]:
+        """Open offers in a community, oldest first."""
+        c = tables.offers.c
+        result = await self.session.scalars(
+            select(Offer)
+            .where(c.community_id == community_id, c.status == OfferStatus.OPEN)
+            .order_by(c.created_at, c.id)
+        )
+        return result.all()
+
+    async def by_member(self, member_id: int) -> Sequence[Offer]:
+        c = tables.offers.c
+        result = await self.session.scalars(
+            select(Offer).where(c.member_id == member_id).order_by(c.created_at, c.id)
+        )
+        return result.all()
+
+
+class SqlAlchemyAskRepository(_SqlAlchemyRepository):
+    async def get(self, ask_id: int) -> Ask | None:
+        return await self.session.get(Ask, ask_id)
+
+    async def add(self, ask: Ask) -> None:
+        await self._add(ask)
+
+    async def open_in(self, community_id: int) -> Sequence[Ask]:
+        """Open asks in a community, private ones included, oldest first."""
+        c = tables.asks.c
+        result = await self.session.scalars(
+            select(Ask)
+            .where(c.community_id == community_id, c.status == AskStatus.OPEN)
+            .order_by(c.created_at, c.id)
+        )
+        return result.all()
+
+    async def by_member(self, member_id: int) -> Sequence[Ask]:
+        c = tables.asks.c
+        result = await self.session.scalars(
+            select(Ask).where(c.member_id == member_id).order_by(c.created_at, c.id)
+        )
+        return result.all()
+
+
+class SqlAlchemyIntroductionRepository(_SqlAlchemyRepository):
+    async def get(self, intro_id: int) -> Introduction | None:
+        return await self.session.get(Introduction, intro_id)
+
+    async def add(self, intro: Introduction) -> None:
+        await self._add(intro)
+
+    async def for_ask(self, ask_id: int) -> Sequence[Introduction]:
+        c = tables.introductions.c
+        return await self._all(c.ask_id == ask_id)
+
+    async def involving(self, member_id: int) -> Sequence[Introduction]:
+        c = tables.introductions.c
+        return await self._all(or_(c.asker_id == member_id, c.helper_id == member_id))
+
+    async def in_community(self, community_id: int) -> Sequence[Introduction]:
+        c = tables.introductions.c
+        return await self._all(c.community_id == community_id)
+
+    async def pending_expired(self, now: datetime) -> Sequence[Introduction]:
+        """Requests nobody answered before they expired."""
+        c = tables.introductions.c
+        return await self._all(c.status == IntroStatus.PENDING, c.expires_at <= now)
+
+    async def follow_ups_due(self, now: datetime) -> Sequence[Introduction]:
+        """Accepted introductions whose follow-up is due and not yet sent."""
+        c = tables.introductions.c
+        return await self._all(
+            c.status == IntroStatus.ACCEPTED,
+            c.follow_up_due_at <= now,
+            c.follow_up_sent_at.is_(None),
+        )
+
+    async def _all(self, *where: Any) -> Sequence[Introduction]:
+        c = tables.introductions.c
+        result = await self.session.scalars(
+            select(Introduction).where(*where).order_by(c.requested_at, c.id)
+        )
+        return result.all()
+
+
+class SqlAlchemyThanksRepository(_SqlAlchemyRepository):
+    async def add(self, thanks: Thanks) -> None:
+        await self._add(thanks)
+
+    async def involving(self, member_id: int) -> Sequence[Thanks]:
+        c = tables.thanks.c
+        return await self._all(or_(c.giver_id == member_id, c.receiver_id == member_id))
+
+    async def in_community(self, community_id: int) -> Sequence[Thanks]:
+        c = tables.thanks.c
+        return await self._all(c.community_id == community_id)
+
+    async def _all(self, *where: Any) -> Sequence[Thanks]:
+        c = tables.thanks.c
+        result = await self.session.scalars(
+            select(Thanks).where(*where).order_by(c.created_at, c.id)
+        )
+        return result.all()
+
+
+class SqlAlchemyPostRepository(_SqlAlchemyRepository):
+    async def add(self, post: Post) -> None:
+        await self._add(post)
+
+    async def for_subject(self, community_id: int, subject: Subject) -> Sequence[Post]:
+        c = tables.posts.c
+        result = await self.session.scalars(
+            select(Post)
+            .where(
+                c.community_id == community_id,
+                c.kind == subject.kind,
+                c.subject_id == subject.id,
+            )
+            .order_by(c.created_at, c.id)
+        )
+        return result.all()
+
+    async def find(self, community_id: int, channel_id: str, message_id: str) -> Post | None:
+        c = tables.posts.c
+        result = await self.session.scalars(
+            select(Post).where(
+                c.community_id == community_id,
+                c.channel_id == channel_id,
+                c.message_id == message_id,
+            )
+        )
+        return result.one_or_none()
+
+    async def delete(self, post: Post) -> None:
+        await self.session.delete(post)
+        await self.session.flush()
+
+
+class SqlAlchemyProcessedEventRepository(_SqlAlchemyRepository):
+    async def first_time(self, key: str, now: datetime) -> bool:
+        """Record a platform event id; False if it was recorded before (a retry).
+
+        ``ON CONFLICT DO NOTHING`` makes the check and the insert one atomic
+        statement, so two workers handling the same retry cannot both win: on
+        PostgreSQL the second waits for the first transaction and then skips.
+        """
+        dialect = self.session.get_bind().dialect.name
+        values = {"key": key, "received_at": now}
+        statement: Any
+        if dialect == "postgresql":
+            statement = postgresql.insert(tables.processed_events).values(values)
+            statement = statement.on_conflict_do_nothing(index_elements=["key"])
+        elif dialect == "sqlite":
+            statement = sqlite.insert(tables.processed_events).values(values)
+            statement = statement.on_conflict_do_nothing(index_elements=["key"])
+        else:
+            return await self._first_time_in_savepoint(values)
+        result = await self.session.execute(statement)
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def _first_time_in_savepoint(self, values: dict[str, Any]) -> bool:
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(insert(tables.processed_events).values(values))
+        except IntegrityError:
+            return False
+        return True

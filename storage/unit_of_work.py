@@ -1,0 +1,97 @@
+"""The unit of work: one session and transaction shared by every repository."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.ports import (
+    AskRepository,
+    CommunityRepository,
+    IntroductionRepository,
+    MemberRepository,
+    OfferRepository,
+    PostRepository,
+    ProcessedEventRepository,
+    ThanksRepository,
+)
+from storage.repositories import (
+    SqlAlchemyAskRepository,
+    SqlAlchemyCommunityRepository,
+    SqlAlchemyIntroductionRepository,
+    SqlAlchemyMemberRepository,
+    SqlAlchemyOfferRepository,
+    SqlAlchemyPostRepository,
+    SqlAlchemyProcessedEventRepository,
+    SqlAlchemyThanksRepository,
+)
+
+
+class SqlAlchemyUnitOfWork:
+    """``async with uow: ...; await uow.commit()`` — leaving without commit rolls back.
+
+    Objects loaded inside stay readable after the block ends: sessions are made
+    with ``expire_on_commit=False`` and are closed, never expired, on the way out.
+    A unit of work can be entered again; each entry opens a fresh session.
+    """
+
+    communities: CommunityRepository
+    members: MemberRepository
+    offers: OfferRepository
+    asks: AskRepository
+    introductions: IntroductionRepository
+    thanks: ThanksRepository
+    posts: PostRepository
+    events: ProcessedEventRepository
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self.session_factory = session_factory
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already in use")
+        session = self.session_factory()
+        self._session = session
+        self.communities = SqlAlchemyCommunityRepository(session)
+        self.members = SqlAlchemyMemberRepository(session)
+        self.offers = SqlAlchemyOfferRepository(session)
+        self.asks = SqlAlchemyAskRepository(session)
+        self.introductions = SqlAlchemyIntroductionRepository(session)
+        self.thanks = SqlAlchemyThanksRepository(session)
+        self.posts = SqlAlchemyPostRepository(session)
+        self.events = SqlAlchemyProcessedEventRepository(session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self.session, None
+        # Closing rolls back whatever was not committed and detaches the objects
+        # without expiring them, so the core can still read what it loaded.
+        await session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        """Discard the changes since the last commit.
+
+        Objects loaded so far are detached first and keep the values they had in
+        memory; load them again to see what is stored. (Expiring them instead
+        would make any later attribute access try to reload them, which async
+        sessions cannot do implicitly.)
+        """
+        self.session.expunge_all()
+        await self.session.rollback()

@@ -1,0 +1,81 @@
+"""Fixtures shared by the whole suite: a migrated database, on SQLite and PostgreSQL.
+
+``storage`` runs each test that uses it twice: against a fresh SQLite file and,
+when ``GIVEFIRST_TEST_POSTGRES_URL`` is set, against PostgreSQL in a schema of
+its own that is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from storage import SqlAlchemyUnitOfWork, Storage, create_engine, database_url
+from tests.database_dump import all_table_rows
+
+__all__ = ["all_table_rows"]
+
+POSTGRES_URL_VARIABLE = "GIVEFIRST_TEST_POSTGRES_URL"
+POSTGRES_SKIP_REASON = (
+    f"set {POSTGRES_URL_VARIABLE}=postgresql://user@host/db to run the PostgreSQL tests"
+)
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite"),
+        pytest.param("postgres", marks=pytest.mark.postgres),
+    ]
+)
+async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
+    if request.param == "sqlite":
+        async for migrated in _sqlite_storage(tmp_path):
+            yield migrated
+    else:
+        async for migrated in _postgres_storage():
+            yield migrated
+
+
+async def _sqlite_storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    storage = Storage.connect(f"sqlite:///{tmp_path / 'givefirst.db'}")
+    try:
+        await storage.upgrade()
+        yield storage
+    finally:
+        await storage.dispose()
+
+
+async def _postgres_storage() -> AsyncIterator[Storage]:
+    server_url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not server_url:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    # A schema per test keeps tests isolated and repeatable on a shared database;
+    # every connection of the test's engine starts with it as its search_path.
+    schema = f"givefirst_test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(server_url)
+    async with admin.begin() as connection:
+        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(database_url(server_url)).update_query_dict(
+        {"options": f"-csearch_path={schema}"}
+    )
+    storage = Storage.connect(url.render_as_string(hide_password=False))
+    try:
+        await storage.upgrade()
+        yield storage
+    finally:
+        await storage.dispose()
+        async with admin.begin() as connection:
+            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+@pytest.fixture
+def uow_factory(storage: Storage) -> Callable[[], SqlAlchemyUnitOfWork]:
+    """A fresh unit of work on the test database each time it is called."""
+    return storage.unit_of_work
