@@ -107,7 +107,7 @@ class SqlAlchemyOutboxRepository:
 
     async def add(self, entry: OutboxMessage) -> None:
         self._session.add(entry)
-        await self._session.flush([entry])
+        await self._session.flush()
 
     async def get(self, entry_id: int) -> OutboxMessage | None:
         return await self._session.get(OutboxMessage, entry_id)
@@ -147,7 +147,13 @@ class SqlAlchemyDigestSource:
         self._session = session
 
     async def facts(self, community_id: int, since: datetime, until: datetime) -> DigestFacts:
-        o, a, i, t, m = tables.offers, tables.asks, tables.introductions, tables.thanks, tables.members
+        o, a, i, t, m = (
+            tables.offers,
+            tables.asks,
+            tables.introductions,
+            tables.thanks,
+            tables.members,
+        )
         new_offers = (o.c.community_id == community_id, o.c.status == OfferStatus.OPEN)
         new_offers += (o.c.created_at >= since, o.c.created_at < until)
         waiting = (a.c.community_id == community_id, a.c.status == AskStatus.OPEN)

@@ -9,13 +9,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ports import (
     AskRepository,
+    ClaimRepository,
     CommunityRepository,
+    DigestSource,
     IntroductionRepository,
     MemberRepository,
     OfferRepository,
+    OutboxRepository,
     PostRepository,
     ProcessedEventRepository,
     ThanksRepository,
+)
+from storage.scheduled import (
+    SqlAlchemyClaimRepository,
+    SqlAlchemyDigestSource,
+    SqlAlchemyOutboxRepository,
 )
 from storage.repositories import (
     SqlAlchemyAskRepository,
@@ -45,6 +53,9 @@ class SqlAlchemyUnitOfWork:
     thanks: ThanksRepository
     posts: PostRepository
     events: ProcessedEventRepository
+    digests: DigestSource
+    claims: ClaimRepository
+    outbox: OutboxRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session_factory = session_factory
@@ -69,6 +80,9 @@ class SqlAlchemyUnitOfWork:
         self.thanks = SqlAlchemyThanksRepository(session)
         self.posts = SqlAlchemyPostRepository(session)
         self.events = SqlAlchemyProcessedEventRepository(session)
+        self.digests = SqlAlchemyDigestSource(session)
+        self.claims = SqlAlchemyClaimRepository(session)
+        self.outbox = SqlAlchemyOutboxRepository(session)
         return self
 
     async def __aexit__(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,8 @@ from bot.domain import Community
 from bot.messages import Message
 from bot.ports import PostRef, UnitOfWork
 from bot.scheduler import Scheduler
+from storage import Storage
+from tests.conftest import _postgres_storage, _sqlite_storage
 from tests.core.fakes import FakeChat, FakeStore, FakeUnitOfWork
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
@@ -34,11 +37,36 @@ class MemoryDatabase:
         pass
 
 
-@pytest.fixture(params=["memory"])
-async def database(request: pytest.FixtureRequest) -> AsyncIterator[MemoryDatabase]:
-    db = MemoryDatabase()
-    yield db
-    await db.close()
+class SqlDatabase(MemoryDatabase):
+    """A migrated database; each :meth:`process` gets its own engine and pool."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.url = storage.engine.url.render_as_string(hide_password=False)
+        self.concurrent = storage.dialect == "postgresql"
+        self._engines: list[Storage] = []
+
+    async def process(self) -> UnitOfWorkFactory:
+        storage = Storage.connect(self.url)
+        self._engines.append(storage)
+        return storage.unit_of_work
+
+    async def close(self) -> None:
+        for storage in self._engines:
+            await storage.dispose()
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[MemoryDatabase]:
+    if request.param == "memory":
+        yield MemoryDatabase()
+        return
+    migrated = _sqlite_storage(tmp_path) if request.param == "sqlite" else _postgres_storage()
+    async for storage in migrated:
+        db = SqlDatabase(storage)
+        try:
+            yield db
+        finally:
+            await db.close()
 
 
 @pytest.fixture

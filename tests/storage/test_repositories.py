@@ -163,9 +163,7 @@ async def test_offers_round_trip_and_only_open_ones_are_listed(
             ["rust"],
             NOW + timedelta(hours=1),
         )
-        bikes = Offer(
-            village.community_id, member_id(village.ben), "Bike repairs", ["bikes"], NOW
-        )
+        bikes = Offer(village.community_id, member_id(village.ben), "Bike repairs", ["bikes"], NOW)
         for offer in (rust, bread, bikes):
             await uow.offers.add(offer)
         bikes.withdraw(village.ben)
