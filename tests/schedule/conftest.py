@@ -7,7 +7,7 @@ its own engine, as a separate process would.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -94,6 +94,7 @@ def chat(clock: FakeClock) -> RecordingChat:
 
 
 def scheduler(unit_of_work: UnitOfWorkFactory, clock: FakeClock, **options: object) -> Scheduler:
+    options.setdefault("relevance_every", timedelta(days=1))
     return Scheduler(unit_of_work, clock, min_interval=0, **options)  # type: ignore[arg-type]
 
 

@@ -65,7 +65,7 @@ def communities(n: int) -> list[Community]:
 async def test_three_processes_post_every_digest_exactly_once(
     database: MemoryDatabase, clock: FakeClock
 ) -> None:
-    weeks, count = (6, 12) if database.concurrent else (3, 6)
+    weeks, count = (4, 12) if database.concurrent else (3, 6)
     setup = await database.process()
     for c in communities(count):
         await add_community(setup, c)
@@ -74,7 +74,7 @@ async def test_three_processes_post_every_digest_exactly_once(
     end = START + timedelta(weeks=weeks)
     while clock.now() < end:
         await asyncio.gather(*(w.tick(lambda c: chat) for w in workers))
-        clock.advance(timedelta(hours=1))
+        clock.advance(timedelta(hours=3))
 
     per_channel = Counter(
         (s.message.to.channel_id if isinstance(s.message.to, ChannelPost) else None, t.date())
