@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import registry
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.digest import DigestFacts
 from bot.domain import (
@@ -154,12 +155,22 @@ class SqlAlchemyDigestSource:
             tables.thanks,
             tables.members,
         )
-        new_offers = (o.c.community_id == community_id, o.c.status == OfferStatus.OPEN)
-        new_offers += (o.c.created_at >= since, o.c.created_at < until)
-        waiting = (a.c.community_id == community_id, a.c.status == AskStatus.OPEN)
-        waiting += (a.c.private.is_(False),)
-        week_thanks = (t.c.community_id == community_id, t.c.created_at >= since)
-        week_thanks += (t.c.created_at < until,)
+        new_offers: list[ColumnElement[bool]] = [
+            o.c.community_id == community_id,
+            o.c.status == OfferStatus.OPEN,
+            o.c.created_at >= since,
+            o.c.created_at < until,
+        ]
+        waiting: list[ColumnElement[bool]] = [
+            a.c.community_id == community_id,
+            a.c.status == AskStatus.OPEN,
+            a.c.private.is_(False),
+        ]
+        week_thanks: list[ColumnElement[bool]] = [
+            t.c.community_id == community_id,
+            t.c.created_at >= since,
+            t.c.created_at < until,
+        ]
 
         offers = (await self._session.scalars(select(Offer).where(*new_offers))).all()
         asks = (await self._session.scalars(select(Ask).where(*waiting))).all()

@@ -20,11 +20,6 @@ from bot.ports import (
     ProcessedEventRepository,
     ThanksRepository,
 )
-from storage.scheduled import (
-    SqlAlchemyClaimRepository,
-    SqlAlchemyDigestSource,
-    SqlAlchemyOutboxRepository,
-)
 from storage.repositories import (
     SqlAlchemyAskRepository,
     SqlAlchemyCommunityRepository,
@@ -34,6 +29,11 @@ from storage.repositories import (
     SqlAlchemyPostRepository,
     SqlAlchemyProcessedEventRepository,
     SqlAlchemyThanksRepository,
+)
+from storage.scheduled import (
+    SqlAlchemyClaimRepository,
+    SqlAlchemyDigestSource,
+    SqlAlchemyOutboxRepository,
 )
 
 
