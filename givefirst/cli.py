@@ -54,9 +54,11 @@ async def _open(database_url: str | None) -> Storage:
 def main(ctx: click.Context, database_url: str | None) -> None:
     """givefirst — a community bot that helps members give before they ask."""
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    level = settings.log_level.upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level != "DEBUG":
+        # Migration chatter on every start helps nobody; failures still surface.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     ctx.obj = {"settings": settings, "database_url": database_url or settings.database_url}
 
 
@@ -96,7 +98,14 @@ async def _demo(url: str) -> None:
         out.write(
             "\n@ana> givefirst digest --dry-run   (the weekly digest, as it would be posted)\n"
         )
-        await _print_digest(storage, DEMO_COMMUNITY, clock.now(), ConsoleChat(out))
+        clock.advance(timedelta(hours=1))
+        await _print_digest(
+            storage,
+            DEMO_COMMUNITY,
+            clock.now(),
+            session.chat,
+            since=clock.now() - timedelta(days=8),
+        )
         out.write(
             "\nThat's givefirst: offers first, double opt-in introductions, follow-ups, "
             "thanks and paying it forward.\n"
@@ -105,12 +114,14 @@ async def _demo(url: str) -> None:
         await storage.dispose()
 
 
-async def _print_digest(storage: Storage, key: str, now: datetime, chat: ConsoleChat) -> bool:
+async def _print_digest(
+    storage: Storage, key: str, now: datetime, chat: ConsoleChat, since: datetime | None = None
+) -> bool:
     async with storage.unit_of_work() as uow:
         community = await uow.communities.get_by_key(key)
         if community is None:
             return False
-        digest = await services.digest_for(uow, community, now - timedelta(days=7), now)
+        digest = await services.digest_for(uow, community, since or now - timedelta(days=7), now)
     await chat.send(digest.message, default_channel=community.channel_id)
     return True
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -102,10 +104,30 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+# Any constant shared by every givefirst process; it names the migration lock.
+_MIGRATION_LOCK_ID = 0x6769766566697273
+
+
 def _upgrade(connection: Connection, revision: str) -> None:
+    if connection.dialect.name == "postgresql":
+        # Workers starting together take turns; the later ones find nothing to do.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+_migration_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _migration_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _migration_locks.get(loop)
+    if lock is None:
+        lock = _migration_locks[loop] = asyncio.Lock()
+    return lock
 
 
 class Storage:
@@ -134,7 +156,9 @@ class Storage:
 
     async def upgrade(self, revision: str = "head") -> None:
         """Bring the schema up to date with Alembic; running it again changes nothing."""
-        async with self.engine.begin() as connection:
+        # Alembic keeps its migration context in module globals, so upgrades within
+        # one process must not interleave; across processes the database lock rules.
+        async with _migration_lock(), self.engine.begin() as connection:
             await connection.run_sync(_upgrade, revision)
 
     async def dispose(self) -> None:

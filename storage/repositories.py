@@ -247,17 +247,17 @@ class SqlAlchemyProcessedEventRepository(_SqlAlchemyRepository):
         """
         dialect = self.session.get_bind().dialect.name
         values = {"key": key, "received_at": now}
-        statement: Any
-        if dialect == "postgresql":
-            statement = postgresql.insert(tables.processed_events).values(values)
-            statement = statement.on_conflict_do_nothing(index_elements=["key"])
-        elif dialect == "sqlite":
-            statement = sqlite.insert(tables.processed_events).values(values)
-            statement = statement.on_conflict_do_nothing(index_elements=["key"])
-        else:
+        if dialect not in ("postgresql", "sqlite"):
             return await self._first_time_in_savepoint(values)
-        result = await self.session.execute(statement)
-        return bool(getattr(result, "rowcount", 0) == 1)
+        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert_(tables.processed_events)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(tables.processed_events.c.id)
+        )
+        inserted = await self.session.scalar(statement)
+        return inserted is not None
 
     async def _first_time_in_savepoint(self, values: dict[str, Any]) -> bool:
         try:

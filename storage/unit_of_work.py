@@ -20,6 +20,7 @@ from bot.ports import (
     ProcessedEventRepository,
     ThanksRepository,
 )
+from storage.mapping import start_mappers
 from storage.repositories import (
     SqlAlchemyAskRepository,
     SqlAlchemyCommunityRepository,
@@ -58,6 +59,7 @@ class SqlAlchemyUnitOfWork:
     outbox: OutboxRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        start_mappers()
         self.session_factory = session_factory
         self._session: AsyncSession | None = None
 

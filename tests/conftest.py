@@ -42,6 +42,13 @@ async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
             yield migrated
 
 
+async def storage_for(backend: str, tmp_path: Path) -> AsyncIterator[Storage]:
+    """A migrated ``Storage`` on ``sqlite`` or ``postgres``, for fixtures elsewhere."""
+    source = _sqlite_storage(tmp_path) if backend == "sqlite" else _postgres_storage()
+    async for migrated in source:
+        yield migrated
+
+
 async def _sqlite_storage(tmp_path: Path) -> AsyncIterator[Storage]:
     storage = Storage.connect(f"sqlite:///{tmp_path / 'givefirst.db'}")
     try:
@@ -54,6 +61,8 @@ async def _sqlite_storage(tmp_path: Path) -> AsyncIterator[Storage]:
 async def _postgres_storage() -> AsyncIterator[Storage]:
     server_url = os.environ.get(POSTGRES_URL_VARIABLE)
     if not server_url:
+        if os.environ.get("GIVEFIRST_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL tests are required here: {POSTGRES_SKIP_REASON}")
         pytest.skip(POSTGRES_SKIP_REASON)
     # A schema per test keeps tests isolated and repeatable on a shared database;
     # every connection of the test's engine starts with it as its search_path.

@@ -144,7 +144,7 @@ class ConsoleSession:
         bot: GiveFirst,
         community_key: str,
         out: TextIO,
-        advance: Callable[[timedelta], None] | None = None,
+        advance: Callable[[timedelta], object] | None = None,
         admins: tuple[str, ...] = (),
     ) -> None:
         self.bot = bot

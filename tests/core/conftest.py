@@ -4,8 +4,9 @@ and the tests read what the bot said to whom."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,8 @@ from bot.clock import FakeClock
 from bot.commands import Actor
 from bot.messages import Button, ChannelPost, DirectMessage, Ephemeral, Message
 from bot.ports import UnitOfWork
+from storage import Storage
+from tests.conftest import storage_for
 from tests.core.fakes import FakeChat, FakeStore, FakeUnitOfWork
 
 COMMUNITY = "console:test"
@@ -28,6 +31,7 @@ class Town:
     chat: FakeChat
     clock: FakeClock
     unit_of_work: Callable[[], UnitOfWork]
+    storage: Storage | None = None
 
     def actor(self, who: str) -> Actor:
         return Actor(
@@ -98,12 +102,25 @@ class Town:
         return await self.bot.run_due_work(lambda community: self.chat)
 
 
-@pytest.fixture(params=["memory"])
-async def town(request: pytest.FixtureRequest) -> Town:
-    store = FakeStore()
+@pytest.fixture(
+    params=[
+        pytest.param("memory"),
+        pytest.param("sqlite"),
+        pytest.param("postgres", marks=pytest.mark.postgres),
+    ]
+)
+async def town(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Town]:
+    """The same stories against the in-memory fakes, SQLite and PostgreSQL."""
     clock = FakeClock()
+    if request.param == "memory":
+        store = FakeStore()
 
-    def unit_of_work() -> UnitOfWork:
-        return FakeUnitOfWork(store)
+        def unit_of_work() -> UnitOfWork:
+            return FakeUnitOfWork(store)
 
-    return Town(GiveFirst(unit_of_work, clock), FakeChat(), clock, unit_of_work)
+        yield Town(GiveFirst(unit_of_work, clock), FakeChat(), clock, unit_of_work)
+        return
+    async for storage in storage_for(request.param, tmp_path):
+        yield Town(
+            GiveFirst(storage.unit_of_work, clock), FakeChat(), clock, storage.unit_of_work, storage
+        )

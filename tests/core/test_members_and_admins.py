@@ -7,6 +7,7 @@ import json
 import pytest
 
 from bot.messages import Attachment
+from tests.conftest import all_table_rows
 from tests.core.conftest import Town
 
 
@@ -173,3 +174,27 @@ async def test_forget_me_asks_first_then_erases_and_removes_posts(town: Town) ->
     # Dana's pending request to Ana is cancelled, not left dangling.
     late = await town.press("ana", "Happy to help")
     assert late.error is not None
+
+
+async def test_after_forget_me_no_table_holds_the_members_name_text_or_id(town: Town) -> None:
+    if town.storage is None:
+        pytest.skip("needs a real database to inspect every table")
+    await town.say("zoe", "/skills add astrophysics")
+    await town.say("zoe", "/offer Zoe Quasarwright explains telescopes #astronomy")
+    await town.say("zoe", "/ask private: where to buy a Quasarwright-grade lens? #astronomy")
+    await town.say("ana", "/offer I grind lenses #astronomy")
+    await town.say("ana", "/ask anyone into telescopes? #astronomy")
+    await town.press("zoe", "I can help")
+    await town.say("zoe", "/thanks @ana Quasarwright says thanks")
+    await town.say("ana", "/thanks @zoe for the Quasarwright tour")
+    await town.say("zoe", "/givefirst forget-me")
+    await town.press("zoe", "Erase my data")
+
+    rows = await all_table_rows(town.storage)
+    dump = repr(rows)
+    assert "Quasarwright" not in dump
+    assert "'zoe'" not in dump and "'Zoe'" not in dump
+    assert "astrophysics" not in dump
+    # Anonymous counts remain: Ana's own data and the number of offers are intact.
+    assert "I grind lenses" in dump
+    assert len(rows["offers"]) == 2

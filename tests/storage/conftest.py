@@ -1,35 +1,14 @@
-"""A small community the storage tests build on: Ana offers, Ben asks, Cleo watches."""
+"""Fixtures for the storage tests."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import pytest
 
 from bot.domain import Community, Member
 from storage import SqlAlchemyUnitOfWork
-
-NOW = datetime(2024, 6, 3, 9, 30, tzinfo=UTC)
-
-
-@dataclass
-class Village:
-    community: Community
-    ana: Member
-    ben: Member
-    cleo: Member
-
-    @property
-    def community_id(self) -> int:
-        assert self.community.id is not None
-        return self.community.id
-
-
-def member_id(member: Member) -> int:
-    assert member.id is not None
-    return member.id
+from tests.storage.village import NOW, Village
 
 
 @pytest.fixture

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
-from storage import Storage
+from bot.domain import Community
+from storage import Storage, alembic_config
 from storage.tables import metadata
 
 DOMAIN_TABLES = {
@@ -65,3 +69,54 @@ async def test_slack_tables_have_slack_sdk_columns(storage: Storage) -> None:
     assert {"bot_refresh_token", "bot_token_expires_at", "is_enterprise_install"} <= found[
         "slack_bots"
     ]
+
+
+async def test_alembic_can_run_on_its_own_connection(tmp_path: Path) -> None:
+    # As when migrations are run from Alembic's API rather than Storage.upgrade().
+    url = f"sqlite:///{tmp_path / 'standalone.db'}"
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
+    storage = Storage.connect(url)
+    try:
+        await storage.upgrade()
+        async with storage.engine.connect() as connection:
+            names = await connection.run_sync(_table_names)
+    finally:
+        await storage.dispose()
+    assert names >= DOMAIN_TABLES
+
+
+async def test_an_in_memory_database_works_for_demos() -> None:
+    storage = Storage.connect("sqlite://")
+    try:
+        await storage.upgrade()
+        async with storage.unit_of_work() as uow:
+            await uow.communities.add(Community(key="console:demo"))
+            await uow.commit()
+        async with storage.unit_of_work() as uow:
+            assert [c.key for c in await uow.communities.list()] == ["console:demo"]
+    finally:
+        await storage.dispose()
+
+
+async def test_sqlite_files_use_wal_and_enforce_foreign_keys(tmp_path: Path) -> None:
+    storage = Storage.connect(f"sqlite:///{tmp_path / 'pragmas.db'}")
+    try:
+        async with storage.engine.connect() as connection:
+            journal = await connection.scalar(text("PRAGMA journal_mode"))
+            foreign_keys = await connection.scalar(text("PRAGMA foreign_keys"))
+    finally:
+        await storage.dispose()
+    assert (journal, foreign_keys) == ("wal", 1)
+
+
+async def test_workers_starting_together_migrate_once(storage: Storage) -> None:
+    url = storage.engine.url.render_as_string(hide_password=False)
+    workers = [Storage.connect(url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(worker.upgrade() for worker in workers))
+    finally:
+        for worker in workers:
+            await worker.dispose()
+    async with storage.engine.connect() as connection:
+        versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
+    assert [v for (v,) in versions] == ["0002"]

@@ -22,7 +22,7 @@ from bot.domain import (
     Thanks,
 )
 from storage import SqlAlchemyUnitOfWork
-from tests.storage.conftest import NOW, Village, member_id
+from tests.storage.village import NOW, Village, member_id
 
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
 
@@ -88,7 +88,8 @@ async def test_a_community_round_trips(uow_factory: UowFactory) -> None:
         assert (loaded.capacity, loaded.intro_expiry_days, loaded.follow_up_days) == (3, 5, 10)
         assert loaded.skip_quiet_weeks is False
         assert loaded.created_at == datetime(2024, 6, 3, 9, 30, tzinfo=UTC)
-        assert loaded.created_at is not None and loaded.created_at.tzinfo is UTC
+        assert loaded.created_at is not None
+        assert loaded.created_at.tzinfo is UTC
         assert await uow.communities.get(community.id) is loaded
         assert await uow.communities.get_by_key("discord:1") is None
         assert [c.key for c in await uow.communities.list()] == ["slack:T0123"]

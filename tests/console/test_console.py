@@ -1,0 +1,84 @@
+"""The console adapter end to end: the real CLI, real SQLite, text in and out."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def givefirst(
+    *args: str, stdin: str = "", database: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
+    if database is not None:
+        env["DATABASE_URL"] = f"sqlite:///{database}"
+    return subprocess.run(
+        [sys.executable, "-m", "givefirst.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def test_the_demo_tells_a_whole_give_first_story() -> None:
+    result = givefirst("demo")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    story = [
+        "── #community · post 1\n  🎁 @ana can help:",  # an offer, posted to the channel
+        "These members could help",  # suggestions for an ask
+        "── DM to @ana\n  👋 @dana is looking for help",  # the helper is asked first
+        "── DM to @dana + @ana\n  ** 🤝 @dana, meet @ana! **",  # both said yes
+        "Did you connect with @ana? Did it help?",  # the follow-up a week later
+        "💛 Pay it forward?",  # paying it forward
+        "🙏 @dana thanked @ana",  # public thanks
+        "givefirst digest --dry-run",  # the preview (the scheduler also posted the digest)
+    ]
+    positions = [out.find(step) for step in story]
+    assert -1 not in positions, [s for s, p in zip(story, positions, strict=True) if p == -1]
+    assert positions == sorted(positions), "the story happens in order"
+    assert "Something went wrong" not in out
+
+
+def test_a_shell_session_acts_as_different_members(tmp_path: Path) -> None:
+    script = (
+        "\n".join(
+            [
+                "/as ana",
+                "/offer happy to review resumes #resume",
+                "/as dana",
+                "/ask could someone look over my CV?",
+                "/press 3",
+                "/as ana",
+                "/press 4",
+                "/as dana",
+                "/wait 7d",
+                "/offer",
+                "/givefirst dance",
+                "/quit",
+            ]
+        )
+        + "\n"
+    )
+    result = givefirst("shell", stdin=script, database=tmp_path / "shell.db")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "(you are now @dana)" in out
+    assert "[3: Ask ana]" in out
+    assert "(@dana presses “Ask ana”)" in out
+    assert "(@ana presses “Happy to help”)" in out
+    assert "** 🤝 @dana, meet @ana! **" in out
+    assert "Did you connect with @ana?" in out
+    assert "Your offer is empty" in out
+    assert "`/givefirst dance` isn't something I know" in out
+
+    # The data outlives the session: a new one on the same database sees it.
+    stats = givefirst("stats", "--json", database=tmp_path / "shell.db")
+    assert '"introductions": 1' in stats.stdout
