@@ -27,12 +27,13 @@ from bot.messages import (
     message,
     text,
 )
-from bot.ports import Chat, Clock, DeliveryFailed, DeliveryProblem, PostRef, UnitOfWork
+from bot.ports import Chat, Clock, Conflict, DeliveryFailed, DeliveryProblem, PostRef, UnitOfWork
 from bot.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+CONFLICT_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -88,14 +89,8 @@ class GiveFirst:
         return await self.handle(actor, command, chat)
 
     async def handle(self, actor: c.Actor, command: c.Command, chat: Chat) -> Handled:
-        handler = services.HANDLERS[type(command)]
-        now = self._clock.now()
         try:
-            async with self._uow() as uow:
-                community, member = await self._enter(uow, actor, now)
-                ctx = services.Context(uow, now, actor, community, member)
-                messages = await handler(ctx, command)
-                await uow.commit()
+            community, messages = await self._run(actor, command)
         except GiveFirstError as error:
             return await self._refuse(actor, error, chat)
         except Exception:
@@ -109,6 +104,24 @@ class GiveFirst:
             return Handled((sorry,), error="internal error")
         await self._deliver(community=community, messages=messages, chat=chat, actor=actor)
         return Handled(tuple(messages))
+
+    async def _run(self, actor: c.Actor, command: c.Command) -> tuple[Community, list[Message]]:
+        """Run a use case in one transaction, again if a concurrent event got in first."""
+        handler = services.HANDLERS[type(command)]
+        for attempt in range(1, CONFLICT_RETRIES + 1):
+            now = self._clock.now()
+            try:
+                async with self._uow() as uow:
+                    community, member = await self._enter(uow, actor, now)
+                    ctx = services.Context(uow, now, actor, community, member)
+                    messages = await handler(ctx, command)
+                    await uow.commit()
+                return community, messages
+            except Conflict:
+                if attempt == CONFLICT_RETRIES:
+                    raise
+                log.info("retrying %s after a concurrent change", type(command).__name__)
+        raise AssertionError("unreachable")
 
     async def overview(self, actor: c.Actor) -> Message:
         """The member's own open offers, asks, pending introductions and pause state,
@@ -181,7 +194,6 @@ class GiveFirst:
         default_channel = (community.channel_id if community else None) or (
             actor.channel_id if actor else None
         )
-        posted: list[Post] = []
         for msg in messages:
             try:
                 match msg.to:
@@ -190,23 +202,24 @@ class GiveFirst:
                     case _:
                         ref = await chat.send(msg, default_channel=default_channel)
                         if ref is not None and msg.subject is not None and community is not None:
-                            posted.append(
-                                Post(
-                                    community_id=community.id or 0,
-                                    kind=msg.subject.kind,
-                                    subject_id=msg.subject.id,
-                                    channel_id=ref.channel_id,
-                                    message_id=ref.message_id,
-                                    created_at=self._clock.now(),
-                                )
-                            )
+                            # Recorded at once, so a reaction moments later finds its subject.
+                            await self._remember_post(community, msg.subject, ref)
             except DeliveryFailed as failure:
                 await self._undeliverable(community, msg, failure, chat, actor)
-        if posted:
-            async with self._uow() as uow:
-                for post in posted:
-                    await uow.posts.add(post)
-                await uow.commit()
+
+    async def _remember_post(self, community: Community, subject: Subject, ref: PostRef) -> None:
+        async with self._uow() as uow:
+            await uow.posts.add(
+                Post(
+                    community_id=community.id or 0,
+                    kind=subject.kind,
+                    subject_id=subject.id,
+                    channel_id=ref.channel_id,
+                    message_id=ref.message_id,
+                    created_at=self._clock.now(),
+                )
+            )
+            await uow.commit()
 
     async def _revise(
         self, community: Community | None, subject: Subject, msg: Message, chat: Chat

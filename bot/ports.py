@@ -28,6 +28,14 @@ from bot.domain import (
 from bot.messages import Message
 
 
+class Conflict(Exception):
+    """Another worker changed the same data at the same moment; retrying will settle it.
+
+    Storage raises this for unique-constraint races (two first messages from a new
+    community, a double click), so the core can retry without knowing the database.
+    """
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""

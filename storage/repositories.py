@@ -24,6 +24,7 @@ from bot.domain import (
     Subject,
     Thanks,
 )
+from bot.ports import Conflict
 from storage import scheduled, tables
 
 
@@ -34,7 +35,10 @@ class _SqlAlchemyRepository:
     async def _add(self, entity: object) -> None:
         # Flushing now gives the entity its id, which the core uses straight away.
         self.session.add(entity)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError as error:
+            raise Conflict(str(error.orig)) from error
 
 
 class SqlAlchemyCommunityRepository(_SqlAlchemyRepository):

@@ -5,12 +5,14 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ports import (
     AskRepository,
     ClaimRepository,
     CommunityRepository,
+    Conflict,
     DigestSource,
     IntroductionRepository,
     MemberRepository,
@@ -99,7 +101,10 @@ class SqlAlchemyUnitOfWork:
         await session.close()
 
     async def commit(self) -> None:
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except IntegrityError as error:
+            raise Conflict(str(error.orig)) from error
 
     async def rollback(self) -> None:
         """Discard the changes since the last commit.

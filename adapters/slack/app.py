@@ -77,7 +77,7 @@ def build_app(bot: GiveFirst, app: AsyncApp) -> AsyncApp:
             channel_id=channel,
         )
 
-    @app.command(re.compile(r"^/(offer|ask|skills|thanks|givefirst)$"))
+    @app.command(re.compile(rf"^/({'|'.join(SLASH_COMMANDS)})$"))
     async def on_command(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
@@ -130,7 +130,7 @@ def build_app(bot: GiveFirst, app: AsyncApp) -> AsyncApp:
         if from_home:
             await _publish_home(bot, client, actor)
 
-    @app.event("reaction_added")
+    @app.event(EVENTS[0])
     async def on_reaction(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
@@ -151,7 +151,7 @@ def build_app(bot: GiveFirst, app: AsyncApp) -> AsyncApp:
         chat = SlackChat(client, user_id=actor.user_id, channel_id=item.get("channel"))
         await bot.reaction(actor, item["channel"], item["ts"], reaction, chat)
 
-    @app.event("app_home_opened")
+    @app.event(EVENTS[1])
     async def on_home(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home":
             return

@@ -78,9 +78,7 @@ def create_app(bot: GiveFirst, options: SlackOptions) -> AsyncApp:
             installation_store=options.installation_store,
         )
     else:
-        app = AsyncApp(
-            token=options.bot_token, signing_secret=options.signing_secret, client=client
-        )
+        app = AsyncApp(signing_secret=options.signing_secret, client=client)
     return build_app(bot, app)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import StatementError
 
 from bot.domain import (
     Ask,
@@ -18,7 +18,7 @@ from bot.domain import (
     Post,
     SubjectKind,
 )
-from bot.ports import UnitOfWork
+from bot.ports import Conflict, UnitOfWork
 from storage import SqlAlchemyUnitOfWork, Storage
 from tests.database_dump import all_table_rows
 from tests.storage.village import NOW, Village, member_id
@@ -115,7 +115,7 @@ async def test_a_unit_of_work_can_be_used_again(uow_factory: UowFactory) -> None
 
 async def test_community_keys_are_unique(uow_factory: UowFactory, village: Village) -> None:
     async with uow_factory() as uow:
-        with pytest.raises(IntegrityError):
+        with pytest.raises(Conflict):
             await uow.communities.add(Community(key="console:village"))
 
 
@@ -123,7 +123,7 @@ async def test_a_platform_user_is_one_member_per_community(
     uow_factory: UowFactory, village: Village
 ) -> None:
     async with uow_factory() as uow:
-        with pytest.raises(IntegrityError):
+        with pytest.raises(Conflict):
             await uow.members.add(Member(village.community_id, "U1", "Ana again", NOW))
 
     async with uow_factory() as uow:
@@ -178,7 +178,7 @@ async def test_a_helper_is_proposed_for_an_ask_only_once(
         await uow.commit()
 
     async with uow_factory() as uow:
-        with pytest.raises(IntegrityError):
+        with pytest.raises(Conflict):
             await uow.introductions.add(_intro(village, village.ben, village.ana, ask_id=ask.id))
 
 
@@ -196,7 +196,7 @@ async def test_an_offer_is_requested_by_the_same_asker_only_once(
         await uow.commit()
 
     async with uow_factory() as uow:
-        with pytest.raises(IntegrityError):
+        with pytest.raises(Conflict):
             await uow.introductions.add(
                 _intro(village, village.ben, village.ana, offer_id=offer.id)
             )
@@ -209,13 +209,13 @@ async def test_a_platform_message_is_one_post(uow_factory: UowFactory, village: 
         await uow.commit()
 
     async with uow_factory() as uow:
-        with pytest.raises(IntegrityError):
+        with pytest.raises(Conflict):
             await uow.posts.add(Post(village.community_id, SubjectKind.OFFER, 2, "C1", "m1", NOW))
 
 
 async def test_foreign_keys_are_enforced(uow_factory: UowFactory, village: Village) -> None:
     async with uow_factory() as uow:
-        with pytest.raises(IntegrityError):
+        with pytest.raises(Conflict):
             await uow.offers.add(Offer(village.community_id, 9999, "ghost", [], NOW))
 
 

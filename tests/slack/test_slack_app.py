@@ -1,0 +1,418 @@
+"""givefirst on Slack, end to end: the real Bolt app behind a real HTTP server, real
+SQLite, and a fake Slack Web API that records every call it receives."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import yaml
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+from adapters.slack.app import COMMANDS, EVENTS
+from adapters.slack.chat import SlackChat
+from adapters.slack.server import SlackOptions, create_app, web_application
+from bot.app import GiveFirst
+from bot.clock import FakeClock
+from storage import Storage
+from tests.slack.fake_slack import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    ApiCall,
+    FakeSlack,
+    SlackRequests,
+    app_home_opened,
+    block_actions,
+    event_callback,
+    reaction_added,
+    sign,
+    slash_command,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+CHANNEL = "C0OFFERS"
+USERS = {"ana": "U0ANA", "ben": "U0BEN", "dana": "U0DANA"}
+
+
+@dataclass
+class SlackCommunity:
+    fake: FakeSlack
+    requests: SlackRequests
+    bot: GiveFirst
+    clock: FakeClock
+    url: str
+
+    async def command(self, who: str, command: str, text: str) -> int:
+        fields = slash_command(
+            command,
+            text,
+            response_url=self.fake.response_url(),
+            user_id=USERS[who],
+            user_name=who,
+            channel_id=CHANNEL,
+        )
+        reply = await self.requests.command(fields)
+        return reply.status
+
+    async def press(self, who: str, label: str, *, after: int = 0) -> ApiCall:
+        """Press the newest button labelled ``label`` in a message ``who`` received."""
+        for call in reversed(self.fake.calls()[after:]):
+            for block in call.args.get("blocks") or []:
+                if isinstance(block, str):
+                    continue
+                for element in block.get("elements", []):
+                    if element.get("type") == "button" and element["text"]["text"].startswith(
+                        label
+                    ):
+                        return await self._click(who, call, block, element)
+        raise AssertionError(f"no button {label!r} was sent")
+
+    async def _click(
+        self, who: str, call: ApiCall, block: dict[str, Any], element: dict[str, Any]
+    ) -> ApiCall:
+        channel = call.response.get("channel") or call.args.get("channel") or CHANNEL
+        ts = call.response.get("ts") or "0"
+        payload = block_actions(
+            action_id=element["action_id"],
+            value=element["value"],
+            block_id=block["block_id"],
+            user_id=USERS[who],
+            channel_id=channel,
+            message_ts=ts,
+            response_url=self.fake.response_url(),
+            user_name=who,
+        )
+        payload["actions"][0]["text"] = element["text"]
+        stored = self.fake.message(channel, ts)
+        if stored is not None:
+            payload["message"] = {**payload["message"], **stored}
+        reply = await self.requests.action(payload)
+        assert reply.status == 200
+        return call
+
+    async def react(
+        self, who: str, post: ApiCall, reaction: str, event_id: str | None = None
+    ) -> int:
+        event = reaction_added(
+            user=USERS[who],
+            reaction=reaction,
+            channel=post.response["channel"],
+            ts=post.response["ts"],
+        )
+        reply = await self.requests.event(event_callback(event, event_id=event_id))
+        return reply.status
+
+    async def said(self, method: str, contains: str) -> ApiCall:
+        return await self.fake.wait_for(
+            method, lambda c: contains in json.dumps(c.args, ensure_ascii=False)
+        )
+
+
+@pytest.fixture
+async def slack(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackCommunity]:
+    storage = Storage.connect(f"sqlite:///{tmp_path / 'slack.db'}")
+    await storage.upgrade()
+    clock = FakeClock()
+    bot = GiveFirst(storage.unit_of_work, clock)
+    app = create_app(
+        bot,
+        SlackOptions(
+            signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, api_url=fake_slack.api_url
+        ),
+    )
+    runner = web.AppRunner(web_application(app), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    url = f"http://{host}:{port}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            requests = SlackRequests(session, f"{url}/slack/events", SIGNING_SECRET)
+            fake_slack.set_member("U0ANA", name="ana", is_admin=True)
+            community = SlackCommunity(fake_slack, requests, bot, clock, url)
+            await community.command("ana", "/givefirst", f"config channel <#{CHANNEL}|offers>")
+            yield community
+    finally:
+        await runner.cleanup()
+        await storage.dispose()
+
+
+def text_of(call: ApiCall) -> str:
+    return json.dumps(call.args, ensure_ascii=False)
+
+
+async def test_an_offer_is_posted_with_a_button_and_the_author_sees_its_skills(
+    slack: SlackCommunity,
+) -> None:
+    status = await slack.command("ana", "/offer", "Happy to review resumes for career changers")
+    assert status == 200
+
+    post = await slack.said("chat.postMessage", "Happy to review resumes")
+    assert post.args["channel"] == CHANNEL
+    assert {"type": "user", "user_id": "U0ANA"} in post.args["blocks"][0]["elements"][0]["elements"]
+    buttons = [e for b in post.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["text"]["text"] for b in buttons] == ["I'd like this"]
+
+    reply = await slack.said("response_url", "Thank you for giving first")
+    assert "#resume" in text_of(reply)
+    assert reply.args.get("response_type") == "ephemeral"
+
+
+async def test_the_full_double_opt_in_by_buttons(slack: SlackCommunity) -> None:
+    await slack.command("ana", "/offer", "Happy to review resumes #resume")
+    await slack.said("chat.postMessage", "review resumes")
+    await slack.command("dana", "/ask", "could someone look over my CV?")
+    suggestions = await slack.said("response_url", "These members could help")
+    assert "U0ANA" in text_of(suggestions)
+
+    await slack.press("dana", "Ask ana")
+    opened = await slack.fake.wait_for(
+        "conversations.open", lambda c: c.args.get("users") == "U0ANA"
+    )
+    request = await slack.said("chat.postMessage", "I think you could help")
+    assert request.args["channel"] == opened.response["channel"]["id"]
+    assert slack.fake.calls("conversations.open") == [opened], "nobody introduced yet"
+
+    await slack.press("ana", "Happy to help")
+    group = await slack.fake.wait_for(
+        "conversations.open", lambda c: c.args.get("users") == "U0DANA,U0ANA"
+    )
+    intro = await slack.said("chat.postMessage", "meet")
+    assert intro.args["channel"] == group.response["channel"]["id"]
+    assert "could someone look over my CV?" in text_of(intro)
+    assert "Happy to review resumes" in text_of(intro)
+    chosen = await slack.said("chat.update", "You chose: Happy to help")
+    assert chosen.args["channel"] == request.args["channel"]
+
+
+async def test_reactions_volunteer_and_mark_solved(slack: SlackCommunity) -> None:
+    await slack.command("dana", "/ask", "anyone know about buying a used car?")
+    post = await slack.said("chat.postMessage", "buying a used car")
+    await slack.said("response_url", "Your ask is shared")
+
+    assert await slack.react("ben", post, "raising_hand::skin-tone-3") == 200
+    await slack.said("chat.postMessage", "would like to help with your ask")
+    await slack.press("dana", "Yes, introduce us")
+    await slack.fake.wait_for("conversations.open", lambda c: c.args.get("users") == "U0DANA,U0BEN")
+    await slack.said("chat.postMessage", "meet")
+
+    await slack.react("dana", post, "white_check_mark")
+    solved = await slack.said("chat.update", "solved")
+    assert solved.args["ts"] == post.response["ts"]
+
+
+async def test_a_declined_request_and_an_expired_one(slack: SlackCommunity) -> None:
+    await slack.command("ana", "/offer", "resume reviews #resume")
+    await slack.command("ben", "/offer", "I read resumes for a living #resume")
+    await slack.said("chat.postMessage", "for a living")
+    await slack.command("dana", "/ask", "CV help please #resume")
+    await slack.said("response_url", "These members could help")
+    await slack.press("dana", "Ask ")
+    first = await slack.said("chat.postMessage", "I think you could help")
+    asked = (
+        "ana"
+        if first.args["channel"]
+        == (
+            await slack.fake.wait_for(
+                "conversations.open", lambda c: c.args.get("users") == "U0ANA"
+            )
+        ).response["channel"]["id"]
+        else "ben"
+    )
+    await slack.press(asked, "Not this time")
+    await slack.said("chat.postMessage", "can't help this time")
+
+    await slack.press("dana", "Ask ")
+    other = "ben" if asked == "ana" else "ana"
+    await slack.fake.wait_for("conversations.open", lambda c: c.args.get("users") == USERS[other])
+    slack.clock.advance(timedelta(days=3, minutes=1))
+    sent = await slack.bot.run_due_work(lambda community: SlackChat(create_app_client(slack.fake)))
+    assert sent >= 1
+    await slack.said("chat.postMessage", "didn't answer within 3 days")
+
+
+def create_app_client(fake: FakeSlack) -> Any:
+    from adapters.slack.server import web_client
+
+    return web_client(fake.api_url, BOT_TOKEN)
+
+
+async def test_follow_up_and_thanks(slack: SlackCommunity) -> None:
+    await slack.command("ana", "/offer", "resume reviews #resume")
+    await slack.command("dana", "/ask", "CV help please #resume")
+    await slack.said("response_url", "These members could help")
+    await slack.press("dana", "Ask ana")
+    await slack.said("chat.postMessage", "I think you could help")
+    await slack.press("ana", "Happy to help")
+    await slack.said("chat.postMessage", "meet")
+
+    slack.clock.advance(timedelta(days=7, minutes=1))
+    await slack.bot.run_due_work(lambda community: SlackChat(create_app_client(slack.fake)))
+    await slack.said("chat.postMessage", "Did you connect with")
+    await slack.press("dana", "It helped")
+    await slack.said("response_url", "Would you like to thank")
+    await slack.press("dana", "Say thanks")
+    thanks = await slack.said("chat.postMessage", "thanked")
+    assert thanks.args["channel"] == CHANNEL
+
+    await slack.command("dana", "/thanks", "<@U0BEN|ben> for the pep talk")
+    public = await slack.said("chat.postMessage", "for the pep talk")
+    assert {"type": "user", "user_id": "U0BEN"} in public.args["blocks"][0]["elements"][0][
+        "elements"
+    ]
+
+
+async def test_app_home_shows_the_members_own_items(slack: SlackCommunity) -> None:
+    await slack.command("dana", "/ask", "private: quietly looking for a new job")
+    await slack.said("response_url", "private ask is saved")
+    await slack.requests.event(event_callback(app_home_opened(user="U0DANA")))
+    home = await slack.fake.wait_for("views.publish")
+    assert home.args["user_id"] == "U0DANA"
+    assert home.args["view"]["type"] == "home"
+    assert "quietly looking for a new job" in text_of(home)
+    assert all("quietly looking" not in text_of(c) for c in slack.fake.calls("chat.postMessage"))
+
+
+async def test_a_slash_command_over_socket_mode(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    storage = Storage.connect(f"sqlite:///{tmp_path / 'socket.db'}")
+    await storage.upgrade()
+    app = create_app(
+        GiveFirst(storage.unit_of_work, FakeClock()),
+        SlackOptions(
+            signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, api_url=fake_slack.api_url
+        ),
+    )
+    handler = AsyncSocketModeHandler(app, APP_TOKEN)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    try:
+        envelope = await fake_slack.socket_send_envelope(
+            "slash_commands",
+            slash_command(
+                "/offer",
+                "pairing on Python #python",
+                response_url=fake_slack.response_url(),
+                channel_id=CHANNEL,
+            ),
+        )
+        await fake_slack.wait_for_ack(envelope)
+        post = await fake_slack.wait_for("chat.postMessage")
+        assert "pairing on Python" in text_of(post)
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]
+        await storage.dispose()
+
+
+@pytest.mark.parametrize(
+    ("secret", "age_seconds"), [("not-the-secret", 0), (SIGNING_SECRET, 6 * 60)]
+)
+async def test_forged_or_stale_requests_get_401_and_change_nothing(
+    slack: SlackCommunity, secret: str, age_seconds: int
+) -> None:
+    fields = slash_command("/offer", "sneaky offer", response_url=slack.fake.response_url())
+    reply = await slack.requests.command(
+        fields, secret=secret, timestamp=int(time.time()) - age_seconds
+    )
+    assert reply.status == 401
+    await asyncio.sleep(0.2)
+    assert all("sneaky" not in text_of(c) for c in slack.fake.calls())
+
+
+async def test_a_retried_event_takes_effect_once(slack: SlackCommunity) -> None:
+    await slack.command("dana", "/ask", "help me move to Lisbon")
+    post = await slack.said("chat.postMessage", "move to Lisbon")
+    await slack.said("response_url", "Your ask is shared")
+    envelope = event_callback(
+        reaction_added(
+            user="U0BEN",
+            reaction="raising_hand",
+            channel=post.response["channel"],
+            ts=post.response["ts"],
+        ),
+        event_id="Ev0RETRY",
+    )
+    body = json.dumps(envelope).encode()
+    for attempt in range(3):
+        headers = sign(body, SIGNING_SECRET) | {"Content-Type": "application/json"}
+        if attempt:
+            headers |= {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": "http_timeout"}
+        async with slack.requests.session.post(
+            slack.requests.url, data=body, headers=headers
+        ) as reply:
+            assert reply.status == 200
+    await slack.said("chat.postMessage", "would like to help")
+    await asyncio.sleep(0.3)
+    volunteers = [
+        c for c in slack.fake.calls("chat.postMessage") if "would like to help" in text_of(c)
+    ]
+    assert len(volunteers) == 1
+
+
+async def test_a_rate_limited_post_is_retried_and_delivered_once(slack: SlackCommunity) -> None:
+    slack.fake.rate_limit_next("chat.postMessage", retry_after=1)
+    await slack.command("ana", "/offer", "resume reviews #resume")
+    await slack.fake.wait_for("chat.postMessage", lambda c: c.ok, timeout=8)
+    attempts = [c for c in slack.fake.calls("chat.postMessage") if "resume reviews" in text_of(c)]
+    assert [c.status for c in attempts] == [429, 200]
+
+
+async def test_mass_mentions_and_fake_links_reach_slack_escaped(slack: SlackCommunity) -> None:
+    await slack.command(
+        "ana", "/offer", "help for <!channel> at <https://evil.example|google.com> &lt;b&gt;"
+    )
+    post = await slack.said("chat.postMessage", "evil.example")
+    raw = text_of(post)
+    assert "<!channel>" not in raw and "<https://" not in raw
+    quote = next(
+        b
+        for b in post.args["blocks"]
+        if b["type"] == "rich_text" and b["elements"][0]["type"] == "rich_text_quote"
+    )
+    assert quote["elements"][0]["elements"] == [
+        {"type": "text", "text": "help for @channel at google.com (https://evil.example) <b>"}
+    ]
+    assert "&lt;" in post.args["text"] or "<" not in post.args["text"]
+    note = await slack.said("response_url", "without pinging anyone")
+    assert note.args.get("response_type") == "ephemeral"
+
+
+async def test_posting_where_the_bot_is_not_invited_explains_how_to_fix_it(
+    slack: SlackCommunity,
+) -> None:
+    slack.fake.fail_next("chat.postMessage", "not_in_channel")
+    await slack.command("ana", "/offer", "resume reviews #resume")
+    await slack.said("response_url", "/invite @givefirst")
+
+
+async def test_only_workspace_admins_change_settings(slack: SlackCommunity) -> None:
+    slack.fake.set_member("U0BEN", name="ben", is_admin=False)
+    await slack.command("ben", "/givefirst", "config capacity 5")
+    await slack.said("response_url", "Only community admins")
+    slack.fake.set_member("U0DANA", name="dana", is_owner=True)
+    await slack.command("dana", "/givefirst", "config capacity 5")
+    await slack.said("response_url", "Capacity: 5")
+    assert {c.args.get("user") for c in slack.fake.calls("users.info")} >= {"U0BEN", "U0DANA"}
+
+
+async def test_health_check_for_load_balancers(slack: SlackCommunity) -> None:
+    async with slack.requests.session.get(f"{slack.url}/healthz") as reply:
+        assert reply.status == 200
+        assert await reply.json() == {"ok": True}
+
+
+def test_the_manifest_declares_exactly_what_the_app_handles() -> None:
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    commands = {c["command"] for c in manifest["features"]["slash_commands"]}
+    assert commands == set(COMMANDS)
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == set(EVENTS)
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
