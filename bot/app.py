@@ -28,6 +28,7 @@ from bot.messages import (
     text,
 )
 from bot.ports import Chat, Clock, Conflict, DeliveryFailed, DeliveryProblem, PostRef, UnitOfWork
+from bot.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -141,25 +142,10 @@ class GiveFirst:
         return fresh
 
     async def run_due_work(self, chat_for: Callable[[Community], Chat]) -> int:
-        """Expire unanswered requests and send due follow-ups; returns messages sent."""
-        now = self._clock.now()
-        async with self._uow() as uow:
-            expired = await services.expire_introductions(uow, now)
-            follow_ups = await services.send_follow_ups(uow, now)
-            communities = {
-                cid: community
-                for cid in {*expired, *follow_ups}
-                if (community := await uow.communities.get(cid)) is not None
-            }
-            await uow.commit()
-        sent = 0
-        for cid, community in communities.items():
-            batch = [*expired.get(cid, []), *follow_ups.get(cid, [])]
-            await self._deliver(
-                community=community, messages=batch, chat=chat_for(community), actor=None
-            )
-            sent += len(batch)
-        return sent
+        """Do all scheduled work that is due now, through the outbox (see
+        :mod:`bot.scheduler`), without pacing; returns messages sent."""
+        scheduler = Scheduler(self._uow, self._clock, min_interval=0)
+        return (await scheduler.tick(chat_for)).sent
 
     async def community(self, key: str) -> Community | None:
         async with self._uow() as uow:

@@ -144,6 +144,18 @@ class DeclineIntro:
 
 
 @dataclass(frozen=True)
+class KeepAsk:
+    """The author answers "still relevant?" with yes."""
+
+    ask_id: int
+
+
+@dataclass(frozen=True)
+class KeepOffer:
+    offer_id: int
+
+
+@dataclass(frozen=True)
 class ReportOutcome:
     intro_id: int
     outcome: Outcome
@@ -203,6 +215,8 @@ Command = (
     | CloseAsk
     | WithdrawOffer
     | ThankForPost
+    | KeepAsk
+    | KeepOffer
 )
 
 SLASH_COMMANDS = ("offer", "ask", "skills", "thanks", "givefirst")
@@ -416,6 +430,8 @@ ACTION_WITHDRAW = "offer.withdraw"
 ACTION_FORGET = "member.forget"
 ACTION_PAUSE = "member.pause"
 ACTION_RESUME = "member.resume"
+ACTION_KEEP_ASK = "ask.keep"
+ACTION_KEEP_OFFER = "offer.keep"
 
 
 def parse_action(action: str, value: str) -> Command:
@@ -444,6 +460,10 @@ def parse_action(action: str, value: str) -> Command:
                 return CloseAsk(int(value))
             case "offer.withdraw":
                 return WithdrawOffer(int(value))
+            case "ask.keep":
+                return KeepAsk(int(value))
+            case "offer.keep":
+                return KeepOffer(int(value))
             case "member.forget":
                 return ForgetMe(confirmed=True)
             case "member.pause":

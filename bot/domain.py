@@ -15,6 +15,8 @@ from bot.errors import NotAllowed, NotPossible
 DEFAULT_CAPACITY = 2
 DEFAULT_INTRO_EXPIRY_DAYS = 3
 DEFAULT_FOLLOW_UP_DAYS = 7
+DEFAULT_STALE_AFTER_DAYS = 30
+RELEVANCE_ANSWER_DAYS = 7
 
 
 @dataclass(eq=False)
@@ -32,6 +34,7 @@ class Community:
     capacity: int = DEFAULT_CAPACITY
     intro_expiry_days: int = DEFAULT_INTRO_EXPIRY_DAYS
     follow_up_days: int = DEFAULT_FOLLOW_UP_DAYS
+    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
     aliases: dict[str, str] = field(default_factory=dict)
     created_at: datetime | None = None
     id: int | None = None
@@ -116,6 +119,8 @@ class Offer:
     skills: list[str]
     created_at: datetime
     status: OfferStatus = OfferStatus.OPEN
+    confirmed_at: datetime | None = None
+    relevance_asked_at: datetime | None = None
     id: int | None = None
 
     @property
@@ -145,6 +150,8 @@ class Ask:
     status: AskStatus = AskStatus.OPEN
     solved_at: datetime | None = None
     looking_for_helper: bool = False
+    confirmed_at: datetime | None = None
+    relevance_asked_at: datetime | None = None
     id: int | None = None
 
     @property
@@ -208,11 +215,22 @@ class Introduction:
     follow_up_sent_at: datetime | None = None
     outcome: Outcome | None = None
     outcome_at: datetime | None = None
+    reminded_at: datetime | None = None
     id: int | None = None
 
     @property
     def is_pending(self) -> bool:
         return self.status is IntroStatus.PENDING
+
+    @property
+    def remind_at(self) -> datetime:
+        """Halfway to expiry: when the awaited member gets one reminder."""
+        return self.requested_at + (self.expires_at - self.requested_at) / 2
+
+    def needs_reminder(self, now: datetime) -> bool:
+        return (
+            self.is_pending and self.reminded_at is None and self.remind_at <= now < self.expires_at
+        )
 
     def awaited_member_id(self) -> int:
         return self.helper_id if self.awaiting is Party.HELPER else self.asker_id
@@ -295,3 +313,31 @@ class Post:
     @property
     def subject(self) -> Subject:
         return Subject(self.kind, self.subject_id)
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(eq=False)
+class OutboxMessage:
+    """A message decided on by scheduled work, waiting for any process to deliver it.
+
+    It is written in the same transaction as the decision (the digest claimed, the
+    request expired), so a decision is never lost or taken twice. ``claimed_until``
+    keeps other senders away while one is delivering it, or after a transient
+    failure; ``payload`` is the message as :mod:`bot.message_json` stores it.
+    """
+
+    key: str
+    community_id: int
+    payload: str
+    created_at: datetime
+    claimed_until: datetime
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    sent_at: datetime | None = None
+    last_error: str | None = None
+    id: int | None = None

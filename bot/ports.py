@@ -13,12 +13,14 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.digest import DigestFacts
 from bot.domain import (
     Ask,
     Community,
     Introduction,
     Member,
     Offer,
+    OutboxMessage,
     Post,
     Subject,
     Thanks,
@@ -59,6 +61,12 @@ class OfferRepository(Protocol):
     async def add(self, offer: Offer) -> None: ...
     async def open_in(self, community_id: int) -> Sequence[Offer]: ...
     async def by_member(self, member_id: int) -> Sequence[Offer]: ...
+    async def stale(
+        self, community_id: int, unconfirmed_since: datetime, asked_before: datetime
+    ) -> Sequence[Offer]:
+        """Open offers due a "still relevant?" check (not confirmed since the first
+        date and not yet asked) or unanswered since before the second date."""
+        ...
 
 
 class AskRepository(Protocol):
@@ -66,6 +74,11 @@ class AskRepository(Protocol):
     async def add(self, ask: Ask) -> None: ...
     async def open_in(self, community_id: int) -> Sequence[Ask]: ...
     async def by_member(self, member_id: int) -> Sequence[Ask]: ...
+    async def stale(
+        self, community_id: int, unconfirmed_since: datetime, asked_before: datetime
+    ) -> Sequence[Ask]:
+        """Like :meth:`OfferRepository.stale`, for asks."""
+        ...
 
 
 class IntroductionRepository(Protocol):
@@ -76,6 +89,9 @@ class IntroductionRepository(Protocol):
     async def in_community(self, community_id: int) -> Sequence[Introduction]: ...
     async def pending_expired(self, now: datetime) -> Sequence[Introduction]: ...
     async def follow_ups_due(self, now: datetime) -> Sequence[Introduction]: ...
+    async def reminders_due(self, now: datetime) -> Sequence[Introduction]:
+        """Pending, unreminded requests at least halfway to expiry but not expired."""
+        ...
 
 
 class ThanksRepository(Protocol):
@@ -97,6 +113,44 @@ class ProcessedEventRepository(Protocol):
         ...
 
 
+class DigestSource(Protocol):
+    async def facts(self, community_id: int, since: datetime, until: datetime) -> DigestFacts:
+        """What a digest for this period may mention: the week's offers, thanks,
+        introductions and newcomers, every open ask, and only the members they name."""
+        ...
+
+
+class ClaimRepository(Protocol):
+    """Scheduled work that was done, by a unique key, so each piece is done once."""
+
+    async def claim(self, key: str, now: datetime) -> bool:
+        """Record ``key`` in this transaction; False if it is already recorded.
+
+        A concurrent transaction claiming the same key waits for this one and
+        then gets False if this one commits, True if it rolls back.
+        """
+        ...
+
+    async def claimed(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` are already recorded (committed), in one query."""
+        ...
+
+
+class OutboxRepository(Protocol):
+    """Messages waiting to be delivered by whichever process gets to them first."""
+
+    async def add(self, entry: OutboxMessage) -> None: ...
+    async def get(self, entry_id: int) -> OutboxMessage | None: ...
+
+    async def claim_due(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> Sequence[OutboxMessage]:
+        """Lease up to ``limit`` pending messages whose ``claimed_until`` has passed,
+        oldest first, setting it to ``lease_until``; rows another transaction is
+        leasing right now are skipped, not waited for."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository: ``async with uow: ...; await uow.commit()``.
 
@@ -112,6 +166,9 @@ class UnitOfWork(Protocol):
     thanks: ThanksRepository
     posts: PostRepository
     events: ProcessedEventRepository
+    digests: DigestSource
+    claims: ClaimRepository
+    outbox: OutboxRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -129,16 +186,28 @@ class DeliveryProblem(enum.StrEnum):
     NOT_IN_CHANNEL = "not_in_channel"
     CHANNEL_NOT_FOUND = "channel_not_found"
     MISSING_PERMISSION = "missing_permission"
+    RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"
     OTHER = "other"
+
+    @property
+    def is_transient(self) -> bool:
+        """Worth trying again later as it is (the platform was busy or down)."""
+        return self in (DeliveryProblem.RATE_LIMITED, DeliveryProblem.UNAVAILABLE)
 
 
 class DeliveryFailed(Exception):
-    """The platform refused a message for a reason a member or admin can fix."""
+    """The platform refused a message, for a reason someone can fix or (if
+    :attr:`DeliveryProblem.is_transient`) one that passes; ``retry_after`` is the
+    platform's hint in seconds, when it gave one."""
 
-    def __init__(self, problem: DeliveryProblem, detail: str = "") -> None:
+    def __init__(
+        self, problem: DeliveryProblem, detail: str = "", *, retry_after: float | None = None
+    ) -> None:
         super().__init__(f"{problem.value}: {detail}" if detail else problem.value)
         self.problem = problem
         self.detail = detail
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,27 @@ def ask_post(ask: Ask, author: Member, *, to: Audience | None = None) -> Message
     )
 
 
+def still_relevant(item: Ask | Offer, author: Member, kind: str) -> Message:
+    """The "still relevant?" check to the author of an old open ask or offer."""
+    keep, close = (
+        (c.ACTION_KEEP_ASK, c.ACTION_CLOSE)
+        if kind == "ask"
+        else (c.ACTION_KEEP_OFFER, c.ACTION_WITHDRAW)
+    )
+    return message(
+        DirectMessage((author.mention_id,)),
+        Paragraph(text(f"🧹 Is your {kind} still relevant?")),
+        Quote(text(item.text)),
+        Small(text("If I don't hear from you within a week, I'll close it.")),
+        Buttons(
+            (
+                Button("Keep it open", keep, str(item.id), ButtonStyle.PRIMARY),
+                Button("Close it", close, str(item.id)),
+            )
+        ),
+    )
+
+
 def consent_request(
     intro: Introduction, requester: Member, recipient: Member, about: str, *, volunteered: bool
 ) -> Message:

@@ -14,10 +14,11 @@ from typing import Any
 
 from bot import commands as c
 from bot import render
-from bot.digest import Digest, DigestFacts
+from bot.digest import Digest
 from bot.digest import compose as compose_digest
 from bot.directory_import import MemberRecord
 from bot.domain import (
+    RELEVANCE_ANSWER_DAYS,
     Ask,
     AskStatus,
     Community,
@@ -1046,38 +1047,53 @@ async def configure(ctx: Context, cmd: c.Configure) -> Messages:
 # --- scheduled work ------------------------------------------------------------------------------
 
 
-async def expire_introductions(uow: UnitOfWork, now: datetime) -> dict[int, Messages]:
+@dataclass(frozen=True)
+class Scheduled:
+    """Messages decided on by one piece of scheduled work, under the key that claimed it."""
+
+    key: str
+    community_id: int
+    messages: Messages
+
+
+async def expire_introductions(uow: UnitOfWork, now: datetime) -> list[Scheduled]:
     """Expire unanswered requests and move each ask on to its next candidate."""
-    out: dict[int, Messages] = {}
+    out: list[Scheduled] = []
     for intro in await uow.introductions.pending_expired(now):
+        key = f"expire:{_id(intro)}"
+        if not await uow.claims.claim(key, now):
+            continue
         intro.expire(now)
         community = await uow.communities.get(intro.community_id)
         if community is None:
             continue
-        days = community.intro_expiry_days
-        messages = out.setdefault(_id(community), [])
-        if intro.awaiting is Party.ASKER:
-            helper = await _member(uow, intro.helper_id)
-            messages.append(
-                render.say(
-                    DirectMessage((helper.mention_id,)),
-                    "Thank you for offering to help! The asker didn't answer in time, so I've "
-                    "closed the request — your kindness is noted 💛",
-                )
-            )
-            continue
-        ask = await uow.asks.get(intro.ask_id) if intro.ask_id else None
-        if ask is not None and ask.is_open:
-            messages += await _move_on(uow, community, ask, intro, now)
-            continue
-        messages += await _tell_asker_and_suggest_next(
-            uow,
-            community,
-            intro,
-            now,
-            why=f"didn't answer within {days} days, so nobody was introduced. Maybe another time!",
-        )
+        out.append(Scheduled(key, _id(community), await _after_expiry(uow, community, intro, now)))
     return out
+
+
+async def _after_expiry(
+    uow: UnitOfWork, community: Community, intro: Introduction, now: datetime
+) -> Messages:
+    days = community.intro_expiry_days
+    if intro.awaiting is Party.ASKER:
+        helper = await _member(uow, intro.helper_id)
+        return [
+            render.say(
+                DirectMessage((helper.mention_id,)),
+                "Thank you for offering to help! The asker didn't answer in time, so I've "
+                "closed the request — your kindness is noted 💛",
+            )
+        ]
+    ask = await uow.asks.get(intro.ask_id) if intro.ask_id else None
+    if ask is not None and ask.is_open:
+        return await _move_on(uow, community, ask, intro, now)
+    return await _tell_asker_and_suggest_next(
+        uow,
+        community,
+        intro,
+        now,
+        why=f"didn't answer within {days} days, so nobody was introduced. Maybe another time!",
+    )
 
 
 async def _move_on(
@@ -1130,35 +1146,132 @@ async def _move_on(
     ]
 
 
-async def send_follow_ups(uow: UnitOfWork, now: datetime) -> dict[int, Messages]:
+async def send_follow_ups(uow: UnitOfWork, now: datetime) -> list[Scheduled]:
     """Ask 'did it help?' once per introduction whose follow-up is due."""
-    out: dict[int, Messages] = {}
+    out: list[Scheduled] = []
     for intro in await uow.introductions.follow_ups_due(now):
+        key = f"followup:{_id(intro)}"
+        if not await uow.claims.claim(key, now):
+            continue
         intro.follow_up_sent_at = now
         asker = await _member(uow, intro.asker_id)
         helper = await _member(uow, intro.helper_id)
         if asker.platform_user_id is None or helper.platform_user_id is None:
             continue
-        out.setdefault(intro.community_id, []).append(render.follow_up(intro, asker, helper))
+        out.append(Scheduled(key, intro.community_id, [render.follow_up(intro, asker, helper)]))
     return out
+
+
+async def remind_introductions(uow: UnitOfWork, now: datetime) -> list[Scheduled]:
+    """Nudge whoever a request is waiting for, once, halfway before it expires."""
+    out: list[Scheduled] = []
+    for intro in await uow.introductions.reminders_due(now):
+        if not intro.needs_reminder(now):
+            continue
+        key = f"remind:{_id(intro)}"
+        if not await uow.claims.claim(key, now):
+            continue
+        intro.reminded_at = now
+        asker = await _member(uow, intro.asker_id)
+        helper = await _member(uow, intro.helper_id)
+        if asker.platform_user_id is None or helper.platform_user_id is None:
+            continue
+        volunteered = intro.awaiting is Party.ASKER
+        requester, recipient = (helper, asker) if volunteered else (asker, helper)
+        ask = await uow.asks.get(intro.ask_id) if intro.ask_id else None
+        offer = await uow.offers.get(intro.offer_id) if intro.offer_id else None
+        about = ask.text if ask is not None else offer.text if offer is not None else ""
+        request = render.consent_request(
+            intro, requester, recipient, about, volunteered=volunteered
+        )
+        reminder = message(
+            request.to,
+            Paragraph(text("⏰ A gentle reminder — this is still waiting for your answer.")),
+            *request.blocks,
+        )
+        out.append(Scheduled(key, intro.community_id, [reminder]))
+    return out
+
+
+async def check_relevance(uow: UnitOfWork, community: Community, now: datetime) -> list[Scheduled]:
+    """Ask authors of old open asks and offers whether they still stand; close
+    the ones nobody answered for :data:`RELEVANCE_ANSWER_DAYS` days."""
+    cid = _id(community)
+    unconfirmed_since = now - timedelta(days=community.stale_after_days)
+    asked_before = now - timedelta(days=RELEVANCE_ANSWER_DAYS)
+    out: list[Scheduled] = []
+    for ask in await uow.asks.stale(cid, unconfirmed_since, asked_before):
+        out += await _check_relevance(uow, ask, now, asked_before)
+    for offer in await uow.offers.stale(cid, unconfirmed_since, asked_before):
+        out += await _check_relevance(uow, offer, now, asked_before)
+    return out
+
+
+async def _check_relevance(
+    uow: UnitOfWork, item: Ask | Offer, now: datetime, asked_before: datetime
+) -> list[Scheduled]:
+    kind = "ask" if isinstance(item, Ask) else "offer"
+    if not item.is_open:
+        return []
+    author = await _member(uow, item.member_id)
+    if item.relevance_asked_at is not None:
+        if item.relevance_asked_at > asked_before:
+            return []
+        key = f"stale-close:{kind}:{_id(item)}:{item.relevance_asked_at.isoformat()}"
+        if not await uow.claims.claim(key, now):
+            return []
+        item.relevance_asked_at = None
+        if isinstance(item, Ask):
+            item.status = AskStatus.CLOSED
+            post = render.ask_post(item, author)
+        else:
+            item.status = OfferStatus.EXPIRED
+            post = render.offer_post(item, author)
+        closed = render.say(
+            DirectMessage((author.mention_id,)),
+            f"I didn't hear back, so I've closed your {kind} “{shorten(item.text)}”. "
+            f"Post a new one with `/{kind}` any time.",
+        )
+        messages = [*([] if isinstance(item, Ask) and item.private else [post])]
+        if author.platform_user_id is not None:
+            messages.append(closed)
+        return [Scheduled(key, item.community_id, messages)]
+    since = item.confirmed_at or item.created_at
+    key = f"relevance:{kind}:{_id(item)}:{since.isoformat()}"
+    if not await uow.claims.claim(key, now):
+        return []
+    item.relevance_asked_at = now
+    if author.platform_user_id is None:
+        return []
+    return [Scheduled(key, item.community_id, [render.still_relevant(item, author, kind)])]
+
+
+async def keep_open(ctx: Context, cmd: c.KeepAsk | c.KeepOffer) -> Messages:
+    """The author says their ask or offer still stands: ask again in another N days."""
+    item: Ask | Offer = (
+        await _ask(ctx.uow, cmd.ask_id)
+        if isinstance(cmd, c.KeepAsk)
+        else await _offer(ctx.uow, cmd.offer_id)
+    )
+    if item.member_id != ctx.member.id:
+        raise NotAllowed("Only its author can keep this open.")
+    if not item.is_open:
+        raise NotPossible("That's already closed — post a new one any time.")
+    item.confirmed_at = ctx.now
+    item.relevance_asked_at = None
+    return [
+        render.reply(
+            ctx.member,
+            f"👍 Keeping it open. I'll check again in {ctx.community.stale_after_days} days.",
+        )
+    ]
 
 
 async def digest_for(
     uow: UnitOfWork, community: Community, since: datetime, until: datetime
 ) -> Digest:
     """Load one community's facts for a digest period and compose it."""
-    cid = _id(community)
-    return compose_digest(
-        DigestFacts(
-            since=since,
-            until=until,
-            members={_id(m): m for m in await uow.members.list(cid)},
-            offers=await uow.offers.open_in(cid),
-            open_asks=await uow.asks.open_in(cid),
-            introductions=await uow.introductions.in_community(cid),
-            thanks=await uow.thanks.in_community(cid),
-        )
-    )
+    return compose_digest(await uow.digests.facts(_id(community), since, until))
 
 
 @dataclass(frozen=True)
@@ -1308,4 +1421,6 @@ HANDLERS: dict[type, Handler] = {
     c.CloseAsk: close_ask,
     c.WithdrawOffer: withdraw_offer,
     c.ThankForPost: thank_for_post,
+    c.KeepAsk: keep_open,
+    c.KeepOffer: keep_open,
 }

@@ -22,6 +22,7 @@ from bot.app import GiveFirst
 from bot.clock import FakeClock, SystemClock
 from bot.directory_import import MemberImportError, parse_member_file
 from bot.errors import GiveFirstError
+from bot.scheduler import Scheduler, run_scheduler
 from bot.settings import Settings
 from bot.skills import Vocabulary
 from storage import Storage
@@ -397,9 +398,19 @@ def db_upgrade(ctx: click.Context) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the digest instead of posting it.")
 @click.pass_context
 def digest(ctx: click.Context, community_key: str, dry_run: bool) -> None:
-    """Show the weekly digest for a community."""
-    if not dry_run:
-        raise click.UsageError("Posting from the command line needs a platform; use --dry-run.")
+    """Show the weekly digest for a community, or post this week's now.
+
+    Posting goes through the same claim as the scheduler, so a week's digest is
+    never posted twice. It needs the platform's token: Slack communities post
+    with SLACK_BOT_TOKEN; other platforms post from their running process only.
+    """
+    settings: Settings = ctx.obj["settings"]
+    if not dry_run and not (community_key.startswith("slack:") and settings.slack_bot_token):
+        raise click.UsageError(
+            "Posting from the command line needs a platform: set SLACK_BOT_TOKEN for a "
+            "slack: community. Discord and console digests are posted by the running bot's "
+            "scheduler; use --dry-run to see this one."
+        )
 
     async def show() -> bool:
         storage = await _open(ctx.obj["database_url"])
@@ -410,8 +421,77 @@ def digest(ctx: click.Context, community_key: str, dry_run: bool) -> None:
         finally:
             await storage.dispose()
 
-    if not _run(show):
+    async def post() -> str:
+        from slack_sdk.web.async_client import AsyncWebClient
+
+        from adapters.slack.chat import SlackChat
+
+        storage = await _open(ctx.obj["database_url"])
+        try:
+            scheduler = Scheduler(storage.unit_of_work, SystemClock())
+            outcome = await scheduler.claim_current_digest(community_key, even_if_quiet=True)
+            if outcome == "queued":
+                chat = SlackChat(
+                    AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+                )
+                delivered = await scheduler.deliver(lambda community: chat)
+                outcome = f"Posted ({delivered.sent} sent, {delivered.held} to retry)."
+            return outcome
+        finally:
+            await storage.dispose()
+
+    if not dry_run:
+        click.echo(_run(post))
+    elif not _run(show):
         raise click.ClickException(f"No community {community_key!r} in this database.")
+
+
+@main.command()
+@click.option(
+    "--console",
+    "to_console",
+    is_flag=True,
+    help="Print what would be sent instead of posting (no platform needed).",
+)
+@click.option("--every", default=30.0, show_default=True, help="Seconds between ticks.")
+@click.pass_context
+def scheduler(ctx: click.Context, to_console: bool, every: float) -> None:
+    """Run only the scheduler: digests, follow-ups, reminders and expiry.
+
+    `givefirst slack` and `givefirst discord` run it too; any number of processes
+    may, and each piece of work is still done once.
+    """
+    settings: Settings = ctx.obj["settings"]
+    if not to_console and not settings.slack_bot_token:
+        raise click.UsageError(
+            "The scheduler needs a platform to post to: set SLACK_BOT_TOKEN, run it inside "
+            "`givefirst discord`, or pass --console to print instead."
+        )
+
+    async def run() -> None:
+        storage = await _open(ctx.obj["database_url"])
+        chat: Any
+        if to_console:
+            chat = ConsoleChat(sys.stdout)
+        else:
+            from slack_sdk.web.async_client import AsyncWebClient
+
+            from adapters.slack.chat import SlackChat
+
+            chat = SlackChat(
+                AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+            )
+        try:
+            await run_scheduler(
+                Scheduler(storage.unit_of_work, SystemClock()),
+                lambda community: chat,
+                asyncio.Event(),
+                every=every,
+            )
+        finally:
+            await storage.dispose()
+
+    _run(run)
 
 
 @main.command()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.orm import registry
 
 from bot.domain import Ask, Community, Introduction, Member, Offer, Post, Thanks
-from storage import tables
+from storage import scheduled, tables
 
 mapper_registry = registry(metadata=tables.metadata)
 
@@ -25,3 +25,4 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Introduction, tables.introductions)
     mapper_registry.map_imperatively(Thanks, tables.thanks)
     mapper_registry.map_imperatively(Post, tables.posts)
+    scheduled.map_outbox(mapper_registry)

@@ -25,7 +25,7 @@ from bot.domain import (
     Thanks,
 )
 from bot.ports import Conflict
-from storage import tables
+from storage import scheduled, tables
 
 
 class _SqlAlchemyRepository:
@@ -104,6 +104,13 @@ class SqlAlchemyOfferRepository(_SqlAlchemyRepository):
         )
         return result.all()
 
+    async def stale(
+        self, community_id: int, unconfirmed_since: datetime, asked_before: datetime
+    ) -> Sequence[Offer]:
+        return await scheduled.stale(
+            self.session, Offer, community_id, unconfirmed_since, asked_before
+        )
+
 
 class SqlAlchemyAskRepository(_SqlAlchemyRepository):
     async def get(self, ask_id: int) -> Ask | None:
@@ -128,6 +135,13 @@ class SqlAlchemyAskRepository(_SqlAlchemyRepository):
             select(Ask).where(c.member_id == member_id).order_by(c.created_at, c.id)
         )
         return result.all()
+
+    async def stale(
+        self, community_id: int, unconfirmed_since: datetime, asked_before: datetime
+    ) -> Sequence[Ask]:
+        return await scheduled.stale(
+            self.session, Ask, community_id, unconfirmed_since, asked_before
+        )
 
 
 class SqlAlchemyIntroductionRepository(_SqlAlchemyRepository):
@@ -162,6 +176,9 @@ class SqlAlchemyIntroductionRepository(_SqlAlchemyRepository):
             c.follow_up_due_at <= now,
             c.follow_up_sent_at.is_(None),
         )
+
+    async def reminders_due(self, now: datetime) -> Sequence[Introduction]:
+        return await scheduled.reminders_due(self.session, now)
 
     async def _all(self, *where: Any) -> Sequence[Introduction]:
         c = tables.introductions.c

@@ -64,6 +64,7 @@ communities = Table(
     Column("capacity", Integer, nullable=False),
     Column("intro_expiry_days", Integer, nullable=False),
     Column("follow_up_days", Integer, nullable=False),
+    Column("stale_after_days", Integer, nullable=False, server_default="30"),
     Column("aliases", JSON, nullable=False),
     Column("created_at", UTCDateTime),
 )
@@ -97,6 +98,8 @@ offers = Table(
     Column("skills", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("status", StrEnumType(OfferStatus), nullable=False),
+    Column("confirmed_at", UTCDateTime),
+    Column("relevance_asked_at", UTCDateTime),
     Index(None, "community_id", "status"),
     Index(None, "member_id"),
 )
@@ -114,6 +117,8 @@ asks = Table(
     Column("status", StrEnumType(AskStatus), nullable=False),
     Column("solved_at", UTCDateTime),
     Column("looking_for_helper", Boolean, nullable=False),
+    Column("confirmed_at", UTCDateTime),
+    Column("relevance_asked_at", UTCDateTime),
     Index(None, "community_id", "status"),
     Index(None, "member_id"),
 )
@@ -137,6 +142,7 @@ introductions = Table(
     Column("follow_up_sent_at", UTCDateTime),
     Column("outcome", StrEnumType(Outcome)),
     Column("outcome_at", UTCDateTime),
+    Column("reminded_at", UTCDateTime),
     # One helper is proposed for an ask once; one asker requests an offer once.
     UniqueConstraint("ask_id", "helper_id"),
     UniqueConstraint("offer_id", "asker_id"),

@@ -10,11 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ports import (
     AskRepository,
+    ClaimRepository,
     CommunityRepository,
     Conflict,
+    DigestSource,
     IntroductionRepository,
     MemberRepository,
     OfferRepository,
+    OutboxRepository,
     PostRepository,
     ProcessedEventRepository,
     ThanksRepository,
@@ -29,6 +32,11 @@ from storage.repositories import (
     SqlAlchemyPostRepository,
     SqlAlchemyProcessedEventRepository,
     SqlAlchemyThanksRepository,
+)
+from storage.scheduled import (
+    SqlAlchemyClaimRepository,
+    SqlAlchemyDigestSource,
+    SqlAlchemyOutboxRepository,
 )
 
 
@@ -48,6 +56,9 @@ class SqlAlchemyUnitOfWork:
     thanks: ThanksRepository
     posts: PostRepository
     events: ProcessedEventRepository
+    digests: DigestSource
+    claims: ClaimRepository
+    outbox: OutboxRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         start_mappers()
@@ -73,6 +84,9 @@ class SqlAlchemyUnitOfWork:
         self.thanks = SqlAlchemyThanksRepository(session)
         self.posts = SqlAlchemyPostRepository(session)
         self.events = SqlAlchemyProcessedEventRepository(session)
+        self.digests = SqlAlchemyDigestSource(session)
+        self.claims = SqlAlchemyClaimRepository(session)
+        self.outbox = SqlAlchemyOutboxRepository(session)
         return self
 
     async def __aexit__(

@@ -24,12 +24,18 @@ _PROBLEMS = {
     "cannot_dm_bot": DeliveryProblem.DM_CLOSED,
     "user_not_found": DeliveryProblem.DM_CLOSED,
     "user_disabled": DeliveryProblem.DM_CLOSED,
+    "ratelimited": DeliveryProblem.RATE_LIMITED,
 }
 
 
 def _failure(error: SlackApiError) -> DeliveryFailed:
     code = str(error.response.get("error", ""))
-    return DeliveryFailed(_PROBLEMS.get(code, DeliveryProblem.OTHER), code)
+    retry_after = error.response.headers.get("Retry-After") if error.response.headers else None
+    return DeliveryFailed(
+        _PROBLEMS.get(code, DeliveryProblem.OTHER),
+        code,
+        retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
+    )
 
 
 class SlackChat:

@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from bot.digest import DigestFacts
 from bot.domain import (
     Ask,
     AskStatus,
@@ -18,6 +19,8 @@ from bot.domain import (
     Member,
     Offer,
     OfferStatus,
+    OutboxMessage,
+    OutboxStatus,
     Post,
     Subject,
     Thanks,
@@ -30,6 +33,7 @@ from bot.ports import DeliveryFailed, DeliveryProblem, PostRef
 class FakeStore:
     rows: dict[str, dict[int, Any]] = field(default_factory=dict)
     events: set[str] = field(default_factory=set)
+    claims: set[str] = field(default_factory=set)
     next_id: int = 1
 
     def table(self, name: str) -> dict[int, Any]:
@@ -96,6 +100,23 @@ class FakeOffers(_Repo):
     async def by_member(self, member_id: int) -> Sequence[Offer]:
         return [o for o in self._rows if o.member_id == member_id]
 
+    async def stale(
+        self, community_id: int, unconfirmed_since: datetime, asked_before: datetime
+    ) -> Sequence[Any]:
+        return [
+            r
+            for r in self._rows
+            if r.community_id == community_id
+            and r.is_open
+            and (
+                (
+                    r.relevance_asked_at is None
+                    and (r.confirmed_at or r.created_at) <= unconfirmed_since
+                )
+                or (r.relevance_asked_at is not None and r.relevance_asked_at <= asked_before)
+            )
+        ]
+
 
 class FakeAsks(_Repo):
     name = "asks"
@@ -107,6 +128,23 @@ class FakeAsks(_Repo):
 
     async def by_member(self, member_id: int) -> Sequence[Ask]:
         return [a for a in self._rows if a.member_id == member_id]
+
+    async def stale(
+        self, community_id: int, unconfirmed_since: datetime, asked_before: datetime
+    ) -> Sequence[Any]:
+        return [
+            r
+            for r in self._rows
+            if r.community_id == community_id
+            and r.is_open
+            and (
+                (
+                    r.relevance_asked_at is None
+                    and (r.confirmed_at or r.created_at) <= unconfirmed_since
+                )
+                or (r.relevance_asked_at is not None and r.relevance_asked_at <= asked_before)
+            )
+        ]
 
 
 class FakeIntroductions(_Repo):
@@ -133,6 +171,9 @@ class FakeIntroductions(_Repo):
             and i.follow_up_due_at <= now
             and i.follow_up_sent_at is None
         ]
+
+    async def reminders_due(self, now: datetime) -> Sequence[Introduction]:
+        return [i for i in self._rows if i.needs_reminder(now)]
 
 
 class FakeThanks(_Repo):
@@ -178,6 +219,59 @@ class FakeEvents:
         return True
 
 
+class FakeDigests:
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    async def facts(self, community_id: int, since: datetime, until: datetime) -> DigestFacts:
+        def rows(name: str) -> list[Any]:
+            return [r for r in self._store.table(name).values() if r.community_id == community_id]
+
+        return DigestFacts(
+            since=since,
+            until=until,
+            members={m.id: m for m in rows("members")},
+            offers=[o for o in rows("offers") if o.status is OfferStatus.OPEN],
+            open_asks=[a for a in rows("asks") if a.status is AskStatus.OPEN],
+            introductions=rows("introductions"),
+            thanks=rows("thanks"),
+        )
+
+
+class FakeClaims:
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    async def claim(self, key: str, now: datetime) -> bool:
+        if key in self._store.claims:
+            return False
+        self._store.claims.add(key)
+        return True
+
+    async def claimed(self, keys: Sequence[str]) -> set[str]:
+        return set(keys) & self._store.claims
+
+
+class FakeOutbox(_Repo):
+    name = "outbox"
+
+    async def add(self, entity: Any) -> None:
+        if any(e.key == entity.key for e in self._rows):
+            raise ValueError(f"duplicate outbox key {entity.key}")
+        await super().add(entity)
+
+    async def claim_due(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> Sequence[OutboxMessage]:
+        due = [
+            e for e in self._rows if e.status is OutboxStatus.PENDING and e.claimed_until <= now
+        ][:limit]
+        for entry in due:
+            entry.claimed_until = lease_until
+            entry.attempts += 1
+        return due
+
+
 class FakeUnitOfWork:
     """Commits by keeping changes; rolls back by restoring a snapshot taken on entry."""
 
@@ -191,6 +285,9 @@ class FakeUnitOfWork:
         self.thanks = FakeThanks(store)
         self.posts = FakePosts(store)
         self.events = FakeEvents(store)
+        self.digests = FakeDigests(store)
+        self.claims = FakeClaims(store)
+        self.outbox = FakeOutbox(store)
         self._snapshot: FakeStore | None = None
 
     async def __aenter__(self) -> Self:
@@ -213,6 +310,7 @@ class FakeUnitOfWork:
         if self._snapshot is not None:
             self._store.rows = self._snapshot.rows
             self._store.events = self._snapshot.events
+            self._store.claims = self._snapshot.claims
             self._store.next_id = self._snapshot.next_id
             self._snapshot = None
 

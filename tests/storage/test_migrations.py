@@ -24,6 +24,7 @@ DOMAIN_TABLES = {
     "processed_events",
 }
 SLACK_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
+SCHEDULE_TABLES = {"scheduled_claims", "outbox"}
 
 
 def _table_names(connection: Connection) -> set[str]:
@@ -38,14 +39,14 @@ def _schema_differences(connection: Connection) -> list[Any]:
 async def test_migrations_create_every_table(storage: Storage) -> None:
     async with storage.engine.connect() as connection:
         names = await connection.run_sync(_table_names)
-    assert names == DOMAIN_TABLES | SLACK_TABLES | {"alembic_version"}
+    assert names == DOMAIN_TABLES | SLACK_TABLES | SCHEDULE_TABLES | {"alembic_version"}
 
 
 async def test_upgrading_twice_changes_nothing(storage: Storage) -> None:
     await storage.upgrade()
     async with storage.engine.connect() as connection:
         versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
-    assert [v for (v,) in versions] == ["0001"]
+    assert [v for (v,) in versions] == ["0002"]
 
 
 async def test_migrations_match_the_tables_the_code_uses(storage: Storage) -> None:
@@ -118,4 +119,4 @@ async def test_workers_starting_together_migrate_once(storage: Storage) -> None:
             await worker.dispose()
     async with storage.engine.connect() as connection:
         versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
-    assert [v for (v,) in versions] == ["0001"]
+    assert [v for (v,) in versions] == ["0002"]

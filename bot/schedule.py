@@ -1,0 +1,87 @@
+"""When scheduled work is due: digest slots in a community's own time zone.
+
+A digest slot is the configured weekday and hour on the community's local wall
+clock. Converting through :mod:`zoneinfo` for every week (rather than adding 7×24
+hours to a UTC instant) keeps the post at 9:00 local time on both sides of a
+daylight-saving change. An hour skipped by the clock going forward (02:30 on the
+spring-forward night) is read with the offset in force before the change, so the
+post goes out at the same instant the clock jumps past; an hour that happens
+twice (autumn) fires at its first occurrence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain import Community
+
+WEEK = timedelta(days=7)
+MINUTE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class DigestPeriod:
+    """One community's digest week: it covers ``since`` up to (not including) ``slot``."""
+
+    community_id: int
+    since: datetime
+    slot: datetime
+
+    @property
+    def key(self) -> str:
+        """The claim (and outbox) key: unique per community and week."""
+        return f"digest:{self.community_id}:{self.slot.isoformat()}"
+
+
+def _local_slot(day: date, hour: int, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=zone).astimezone(UTC)
+
+
+def latest_digest_slot(weekday: int, hour: int, timezone: str, now: datetime) -> datetime:
+    """The most recent digest slot at or before ``now``, as an aware UTC datetime.
+
+    ``weekday`` counts from 0 = Monday; ``hour`` is 0–23 on the local wall clock.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if not (0 <= weekday <= 6 and 0 <= hour <= 23):
+        raise ValueError(f"no such digest time: weekday {weekday}, hour {hour}")
+    zone = ZoneInfo(timezone)
+    local_today = now.astimezone(zone).date()
+    day = local_today - timedelta(days=(local_today.weekday() - weekday) % 7)
+    slot = _local_slot(day, hour, zone)
+    if slot > now:
+        day -= WEEK
+        slot = _local_slot(day, hour, zone)
+    return slot
+
+
+def previous_digest_slot(slot: datetime, hour: int, timezone: str) -> datetime:
+    """The slot one local week before ``slot`` (167, 168 or 169 hours earlier)."""
+    zone = ZoneInfo(timezone)
+    return _local_slot(slot.astimezone(zone).date() - WEEK, hour, zone)
+
+
+def digest_period(community: Community, now: datetime) -> DigestPeriod | None:
+    """The digest week that is due for ``community`` at ``now``, or None if none is.
+
+    A week is due once its slot has passed and the community existed at the
+    slot; only the latest slot is ever due, so a scheduler that was down for a
+    month posts one digest, not four.
+    """
+    if community.id is None:
+        return None
+    slot = latest_digest_slot(
+        community.digest_weekday, community.digest_hour, community.timezone, now
+    )
+    if community.created_at is not None and community.created_at >= slot:
+        return None
+    since = previous_digest_slot(slot, community.digest_hour, community.timezone)
+    return DigestPeriod(community.id, since, slot)
+
+
+def minute_of(now: datetime) -> datetime:
+    """``now`` truncated to the minute: the grain of the scheduler's wake-ups."""
+    return now.replace(second=0, microsecond=0)

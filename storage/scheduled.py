@@ -1,0 +1,252 @@
+"""Storage for scheduled work: claims, the outbox, and lean digest queries.
+
+Claims are rows with a unique key, inserted with ``ON CONFLICT DO NOTHING`` in
+the same transaction as the work they stand for, so of several processes only
+one ever commits a given piece of work. Outbox rows are leased with one
+``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`` statement:
+on PostgreSQL concurrent senders skip each other's rows instead of waiting; on
+SQLite (no row locks, one writer at a time) the single statement is atomic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import registry
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.digest import DigestFacts
+from bot.domain import (
+    Ask,
+    AskStatus,
+    Introduction,
+    Member,
+    Offer,
+    OfferStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Thanks,
+)
+from storage import tables
+from storage.columns import StrEnumType, UTCDateTime
+
+scheduled_claims = Table(
+    "scheduled_claims",
+    tables.metadata,
+    Column("key", String(255), primary_key=True),
+    Column("claimed_at", UTCDateTime, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    tables.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),
+    tables._community_id(),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("claimed_until", UTCDateTime, nullable=False),
+    Column("status", StrEnumType(OutboxStatus), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("last_error", Text),
+    Index(None, "status", "claimed_until"),
+)
+
+
+def map_outbox(mappers: registry) -> None:
+    mappers.map_imperatively(OutboxMessage, outbox)
+
+
+def _insert(session: AsyncSession) -> Any:
+    name = session.get_bind().dialect.name
+    return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
+class SqlAlchemyClaimRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def claim(self, key: str, now: datetime) -> bool:
+        statement = (
+            _insert(self._session)(scheduled_claims)
+            .values(key=key, claimed_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(scheduled_claims.c.key)
+        )
+        return (await self._session.execute(statement)).first() is not None
+
+    async def claimed(self, keys: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = await self._session.scalars(
+                select(scheduled_claims.c.key).where(scheduled_claims.c.key.in_(chunk))
+            )
+            found.update(rows)
+        return found
+
+
+class SqlAlchemyOutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, entry: OutboxMessage) -> None:
+        self._session.add(entry)
+        await self._session.flush()
+
+    async def get(self, entry_id: int) -> OutboxMessage | None:
+        return await self._session.get(OutboxMessage, entry_id)
+
+    async def claim_due(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> Sequence[OutboxMessage]:
+        due = (
+            select(outbox.c.id)
+            .where(outbox.c.status == OutboxStatus.PENDING, outbox.c.claimed_until <= now)
+            .order_by(outbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        leased = await self._session.scalars(
+            update(outbox)
+            .where(outbox.c.id.in_(due))
+            .values(claimed_until=lease_until, attempts=outbox.c.attempts + 1)
+            .returning(outbox.c.id)
+        )
+        ids = sorted(leased)
+        if not ids:
+            return []
+        rows = await self._session.scalars(
+            select(OutboxMessage)
+            .where(outbox.c.id.in_(ids))
+            .order_by(outbox.c.id)
+            .execution_options(populate_existing=True)
+        )
+        return rows.all()
+
+
+class SqlAlchemyDigestSource:
+    """A digest's facts in five queries, loading only the members it can name."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def facts(self, community_id: int, since: datetime, until: datetime) -> DigestFacts:
+        o, a, i, t, m = (
+            tables.offers,
+            tables.asks,
+            tables.introductions,
+            tables.thanks,
+            tables.members,
+        )
+        new_offers: list[ColumnElement[bool]] = [
+            o.c.community_id == community_id,
+            o.c.status == OfferStatus.OPEN,
+            o.c.created_at >= since,
+            o.c.created_at < until,
+        ]
+        waiting: list[ColumnElement[bool]] = [
+            a.c.community_id == community_id,
+            a.c.status == AskStatus.OPEN,
+            a.c.private.is_(False),
+        ]
+        week_thanks: list[ColumnElement[bool]] = [
+            t.c.community_id == community_id,
+            t.c.created_at >= since,
+            t.c.created_at < until,
+        ]
+
+        offers = (await self._session.scalars(select(Offer).where(*new_offers))).all()
+        asks = (await self._session.scalars(select(Ask).where(*waiting))).all()
+        introductions = (
+            await self._session.scalars(
+                select(Introduction).where(
+                    i.c.community_id == community_id,
+                    or_(
+                        i.c.decided_at.between(since, until),
+                        i.c.outcome_at.between(since, until),
+                    ),
+                )
+            )
+        ).all()
+        thanks = (await self._session.scalars(select(Thanks).where(*week_thanks))).all()
+        named = or_(
+            m.c.id.in_(select(o.c.member_id).where(*new_offers)),
+            m.c.id.in_(select(a.c.member_id).where(*waiting)),
+            m.c.id.in_(select(t.c.giver_id).where(*week_thanks)),
+            m.c.id.in_(select(t.c.receiver_id).where(*week_thanks)),
+            m.c.joined_at.between(since, until),
+        )
+        members = (
+            await self._session.scalars(
+                select(Member).where(m.c.community_id == community_id, named)
+            )
+        ).all()
+        return DigestFacts(
+            since=since,
+            until=until,
+            members={member.id or 0: member for member in members},
+            offers=offers,
+            open_asks=asks,
+            introductions=introductions,
+            thanks=thanks,
+        )
+
+
+async def stale(
+    session: AsyncSession,
+    entity: type[Ask] | type[Offer],
+    community_id: int,
+    unconfirmed_since: datetime,
+    asked_before: datetime,
+) -> Sequence[Any]:
+    """Open asks or offers due a "still relevant?" check, or unanswered too long."""
+    table = tables.asks if entity is Ask else tables.offers
+    is_open = AskStatus.OPEN if entity is Ask else OfferStatus.OPEN
+    base = table.c.confirmed_at.is_(None) & (table.c.created_at <= unconfirmed_since)
+    base |= table.c.confirmed_at <= unconfirmed_since
+    rows = await session.scalars(
+        select(entity)
+        .where(
+            table.c.community_id == community_id,
+            table.c.status == is_open,
+            or_(
+                table.c.relevance_asked_at.is_(None) & base,
+                table.c.relevance_asked_at <= asked_before,
+            ),
+        )
+        .order_by(table.c.id)
+    )
+    return rows.all()
+
+
+async def reminders_due(session: AsyncSession, now: datetime) -> Sequence[Introduction]:
+    """Pending, unreminded requests; the halfway point is checked in Python since
+    date arithmetic differs between SQLite and PostgreSQL."""
+    i = tables.introductions
+    rows = await session.scalars(
+        select(Introduction)
+        .where(
+            i.c.status == "pending",
+            i.c.reminded_at.is_(None),
+            i.c.expires_at > now,
+        )
+        .order_by(i.c.id)
+    )
+    return [intro for intro in rows if intro.needs_reminder(now)]
