@@ -250,6 +250,7 @@ def create_app_client(fake: FakeSlack) -> Any:
 
 async def test_follow_up_and_thanks(slack: SlackCommunity) -> None:
     await slack.command("ana", "/offer", "resume reviews #resume")
+    await slack.said("chat.postMessage", "resume reviews")
     await slack.command("dana", "/ask", "CV help please #resume")
     await slack.said("response_url", "These members could help")
     await slack.press("dana", "Ask ana")
