@@ -21,6 +21,7 @@ from bot.messages import (
     DeletePosts,
     DirectMessage,
     Ephemeral,
+    Mention,
     Message,
     Paragraph,
     UpdatePosts,
@@ -247,7 +248,7 @@ class GiveFirst:
     ) -> None:
         log.warning("could not deliver to %s: %s", msg.to, failure)
         if failure.problem is DeliveryProblem.DM_CLOSED and isinstance(msg.to, DirectMessage):
-            await self._mark_dm_closed(community, msg.to.user_ids)
+            await self._mark_dm_closed(community, failure.users or msg.to.user_ids)
         if actor is None or isinstance(msg.to, Ephemeral):
             return
         note = _explain(failure, msg, actor)
@@ -276,22 +277,25 @@ def _explain(failure: DeliveryFailed, msg: Message, actor: c.Actor) -> Message:
     to = Ephemeral(actor.user_id)
     match failure.problem:
         case DeliveryProblem.DM_CLOSED if isinstance(msg.to, DirectMessage):
-            if msg.to.user_ids == (actor.user_id,):
+            unreachable = failure.users or msg.to.user_ids
+            if actor.user_id in unreachable:
                 intro = "I couldn't send you a direct message (your DMs are closed), so here it is:"
                 return message(to, Paragraph(text(intro)), *msg.blocks)
+            names = [part for user in unreachable for part in (Mention(user), " ")]
             return render.say(
                 to,
-                "I couldn't send a direct message to everyone involved — their DMs are "
-                "closed. You could mention them in a channel instead.",
+                "I couldn't send a direct message to ",
+                *names,
+                "— their DMs are closed. You could mention them in a channel instead.",
             )
         case DeliveryProblem.NOT_IN_CHANNEL | DeliveryProblem.CHANNEL_NOT_FOUND if isinstance(
             msg.to, ChannelPost
         ):
             return render.say(
                 to,
-                "I couldn't post in the community channel — I'm not a member of it. Invite "
-                "me with `/invite @givefirst`, or ask an admin to set another channel with "
-                "`/givefirst config channel #channel`.",
+                "I couldn't post in the community channel — I'm not a member of it or can't "
+                "see it. Add me to the channel (on Slack: `/invite @givefirst`), or ask an "
+                "admin to set another one with `/givefirst config channel #channel`.",
             )
         case DeliveryProblem.MISSING_PERMISSION:
             return render.say(

@@ -199,15 +199,22 @@ class DeliveryProblem(enum.StrEnum):
 class DeliveryFailed(Exception):
     """The platform refused a message, for a reason someone can fix or (if
     :attr:`DeliveryProblem.is_transient`) one that passes; ``retry_after`` is the
-    platform's hint in seconds, when it gave one."""
+    platform's hint in seconds, when it gave one. ``users`` names the members a
+    message could not reach when it reached others (empty: nobody was reached)."""
 
     def __init__(
-        self, problem: DeliveryProblem, detail: str = "", *, retry_after: float | None = None
+        self,
+        problem: DeliveryProblem,
+        detail: str = "",
+        *,
+        retry_after: float | None = None,
+        users: tuple[str, ...] = (),
     ) -> None:
         super().__init__(f"{problem.value}: {detail}" if detail else problem.value)
         self.problem = problem
         self.detail = detail
         self.retry_after = retry_after
+        self.users = users
 
 
 @dataclass(frozen=True)

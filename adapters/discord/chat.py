@@ -20,12 +20,22 @@ UNKNOWN_CHANNEL = 10003
 
 
 def _failure(error: discord.HTTPException) -> DeliveryFailed:
-    problem = {
-        CANNOT_DM: DeliveryProblem.DM_CLOSED,
-        MISSING_ACCESS: DeliveryProblem.NOT_IN_CHANNEL,
-        MISSING_PERMISSIONS: DeliveryProblem.MISSING_PERMISSION,
-        UNKNOWN_CHANNEL: DeliveryProblem.CHANNEL_NOT_FOUND,
-    }.get(error.code, DeliveryProblem.OTHER)
+    """What a refused request means to the core.
+
+    discord.py already waits out 429s within its buckets; one that still surfaces,
+    or a Discord outage (5xx), is transient, so scheduled work tries again later.
+    """
+    if error.status == 429:
+        problem = DeliveryProblem.RATE_LIMITED
+    elif error.status >= 500:
+        problem = DeliveryProblem.UNAVAILABLE
+    else:
+        problem = {
+            CANNOT_DM: DeliveryProblem.DM_CLOSED,
+            MISSING_ACCESS: DeliveryProblem.NOT_IN_CHANNEL,
+            MISSING_PERMISSIONS: DeliveryProblem.MISSING_PERMISSION,
+            UNKNOWN_CHANNEL: DeliveryProblem.CHANNEL_NOT_FOUND,
+        }.get(error.code, DeliveryProblem.OTHER)
     return DeliveryFailed(problem, f"{error.status} {error.code} {error.text}")
 
 
@@ -47,6 +57,8 @@ class DiscordChat:
         self._client = client
         self._guild_id = guild_id
         self._interaction = interaction
+        self.answered = False
+        """Whether the member who acted got an ephemeral reply to their interaction."""
 
     async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
         rendered = render(message, self._guild_id)
@@ -56,12 +68,12 @@ class DiscordChat:
                     interaction = self._interaction
                     if interaction is not None and str(interaction.user.id) == user:
                         await interaction.followup.send(ephemeral=True, **rendered.send_kwargs())
+                        self.answered = True
                     else:
                         await self._dm(user, message)
                     return None
                 case DirectMessage(users):
-                    for user in users:
-                        await self._dm(user, message)
+                    await self._dm_each(users, message)
                     return None
                 case ChannelPost(channel):
                     target = channel or default_channel
@@ -94,6 +106,20 @@ class DiscordChat:
             pass
         except discord.HTTPException as error:
             raise _failure(error) from error
+
+    async def _dm_each(self, users: tuple[str, ...], message: Message) -> None:
+        """One DM per member (bots cannot open group DMs); one member's closed DMs
+        don't keep the message from the others."""
+        unreachable: list[str] = []
+        for user in users:
+            try:
+                await self._dm(user, message)
+            except discord.HTTPException as error:
+                if error.code != CANNOT_DM:
+                    raise
+                unreachable.append(user)
+        if unreachable:
+            raise DeliveryFailed(DeliveryProblem.DM_CLOSED, "DMs closed", users=tuple(unreachable))
 
     async def _dm(self, user_id: str, message: Message) -> None:
         user = self._client.get_user(int(user_id)) or await self._client.fetch_user(int(user_id))

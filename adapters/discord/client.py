@@ -8,6 +8,7 @@ buttons on old posts keep working after a restart.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from typing import Any, Literal
@@ -99,7 +100,15 @@ class GiveFirstClient(discord.Client):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         chat = DiscordChat(self, interaction.guild_id, interaction)
-        await self.bot.slash_command(_actor(interaction, interaction.guild_id), name, text, chat)
+        try:
+            await self.bot.slash_command(
+                _actor(interaction, interaction.guild_id), name, text, chat
+            )
+        finally:
+            if not chat.answered:
+                # Nothing for the invoker to read: don't leave "givefirst is thinking…".
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.delete_original_response()
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         if payload.guild_id is None or self.user is None or payload.user_id == self.user.id:
@@ -134,15 +143,42 @@ def _button_class(client: GiveFirstClient) -> type[discord.ui.DynamicItem[discor
             return cls(int(match["guild"]), match["action"], match["value"])
 
         async def callback(self, interaction: discord.Interaction[Any]) -> None:
-            await interaction.response.defer(ephemeral=True, thinking=True)
+            # Acknowledge without a placeholder; replies to the member follow ephemerally.
+            await interaction.response.defer()
             chat = DiscordChat(client, self.guild_id, interaction)
             actor = _actor(interaction, self.guild_id)
             if interaction.guild_id is None:
                 # A button in a DM: no server permissions apply there.
                 actor = Actor(actor.community_key, actor.user_id, actor.display_name)
             await client.bot.button(actor, self.action, self.value, chat)
+            await _mark_chosen(interaction, self.item.custom_id)
 
     return GiveFirstButton
+
+
+async def _mark_chosen(interaction: discord.Interaction[Any], custom_id: str | None) -> None:
+    """In a DM, replace the buttons a member answered with what they chose, so a
+    request is not answered twice (as on Slack)."""
+    message = interaction.message
+    if message is None or interaction.guild_id is not None:
+        return
+    label = next(
+        (
+            child.label or ""
+            for row in message.components
+            if isinstance(row, discord.ActionRow)
+            for child in row.children
+            if isinstance(child, discord.Button) and child.custom_id == custom_id
+        ),
+        "",
+    )
+    content = "\n".join(part for part in (message.content, f"-# ✓ You chose: {label}") if part)
+    try:
+        await interaction.edit_original_response(
+            content=content, view=None, allowed_mentions=discord.AllowedMentions.none()
+        )
+    except discord.HTTPException as error:
+        log.info("could not mark the answered buttons: %s", error)
 
 
 def _register_commands(client: GiveFirstClient) -> None:

@@ -141,13 +141,25 @@ def render(message: Message, guild_id: int) -> Rendered:
     return rendered
 
 
+class _PostedButton(discord.ui.Button[discord.ui.View]):
+    """A button whose clicks the client's dynamic item handles by ``custom_id``.
+
+    It says it is not dispatchable so discord.py does not keep a view in memory for
+    every message ever sent: a long-running bot would otherwise grow without bound,
+    and the dynamic item already answers these clicks, across restarts too.
+    """
+
+    def is_dispatchable(self) -> bool:
+        return False
+
+
 def _view(message: Message, guild_id: int) -> discord.ui.View | None:
     if not message.buttons:
         return None
     view = discord.ui.View(timeout=None)
     for button in message.buttons[:25]:
         view.add_item(
-            discord.ui.Button(
+            _PostedButton(
                 label=button.label[:80],
                 style=_STYLES[button.style],
                 custom_id=custom_id(guild_id, button.action, button.value)[:100],

@@ -1,0 +1,680 @@
+"""A local Discord for end-to-end tests: the REST API and the gateway a bot talks to.
+
+`FakeDiscord` serves, on 127.0.0.1, the parts of Discord's HTTP API (v10) that a bot
+uses — login, application-command sync, interaction callbacks and follow-ups, DM
+channels, channel messages (JSON and multipart), edits and deletes — answering with
+the payloads Discord sends, and a gateway websocket that plays HELLO → IDENTIFY →
+READY → GUILD_CREATE and then dispatches whatever a test sends. Every REST call is
+recorded. Members can close their DMs (403, code 50007, like Discord) and any route
+can be made to fail once, e.g. with a 429.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+APP_ID = 1_300_000_000_000_000_001
+BOT_ID = 1_300_000_000_000_000_002
+GUILD_ID = 1_300_000_000_004_194_307  # on shard 1 of 2, so shard routing is exercised
+CHANNEL_ID = 1_300_000_000_000_000_004
+OWNER_ID = 1_300_000_000_000_000_005
+BOT_TOKEN = "fake.discord.bot-token"
+MANAGE_GUILD = 1 << 5
+MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 6) | (1 << 16)  # view, send, react, history
+EPHEMERAL = 1 << 6
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RestCall:
+    """One HTTP request the fake answered."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    body: Any
+    status: int
+    response: Any
+    files: tuple[tuple[str, bytes], ...] = ()
+
+    @property
+    def text(self) -> str:
+        """Everything the request carried, as one string to search in."""
+        return json.dumps(self.body, ensure_ascii=False)
+
+
+@dataclass
+class User:
+    id: int
+    name: str
+    permissions: int = MEMBER_PERMISSIONS
+    dms_closed: bool = False
+    bot: bool = False
+
+    def payload(self) -> Json:
+        return {
+            "id": str(self.id),
+            "username": self.name,
+            "global_name": self.name.title(),
+            "discriminator": "0",
+            "avatar": None,
+            "bot": self.bot,
+            "public_flags": 0,
+        }
+
+    def member(self) -> Json:
+        return {
+            "user": self.payload(),
+            "nick": None,
+            "roles": [],
+            "joined_at": "2025-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+            "permissions": str(self.permissions),
+        }
+
+
+@dataclass
+class Failure:
+    method: str
+    path: re.Pattern[str]
+    status: int
+    body: Json
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _shard_of(guild_id: int, shards: int) -> int:
+    return (guild_id >> 22) % shards
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _json(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
+    # Discord answers `application/json` with no charset, and discord.py checks for exactly that.
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+class FakeDiscord:
+    """Discord's REST API and gateway for one application and one guild."""
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1_400_000_000_000_000_000)
+        self.bot = User(BOT_ID, "givefirst", bot=True)
+        self.users: dict[int, User] = {OWNER_ID: User(OWNER_ID, "owner", permissions=(1 << 41) - 1)}
+        self.channels: dict[int, Json] = {
+            CHANNEL_ID: {
+                "id": str(CHANNEL_ID),
+                "type": 0,
+                "guild_id": str(GUILD_ID),
+                "name": "offers",
+                "position": 0,
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+                "topic": None,
+                "last_message_id": None,
+                "rate_limit_per_user": 0,
+            }
+        }
+        self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
+        self.messages: dict[int, Json] = {}
+        self.interactions: dict[str, Json] = {}  # token -> the interaction sent
+        self.seen_by: dict[int, int] = {}  # ephemeral message id -> the only user who sees it
+        self.identified: list[Json] = []
+        self.gateway_bot_requests = 0
+        self._calls: list[RestCall] = []
+        self._failures: list[Failure] = []
+        self._sockets: dict[web.WebSocketResponse, tuple[int, int]] = {}  # -> [shard, count]
+        self._sequence = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=32 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.base_url = f"http://{host}:{port}"
+
+    async def close(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"{self.base_url.replace('http', 'ws', 1)}/gateway"
+
+    # --- what tests arrange -------------------------------------------------------------------
+
+    def add_user(self, user_id: int, name: str, *, permissions: int = MEMBER_PERMISSIONS) -> User:
+        self.users[user_id] = User(user_id, name, permissions=permissions)
+        return self.users[user_id]
+
+    def fail_next(
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int,
+        code: int = 0,
+        message: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Answer the next request matching ``path`` (a regular expression) with an error."""
+        if status == 429:
+            # As Discord sends it: through its proxy (Via), with the bucket's headers.
+            body: Json = {"message": "You are being rate limited.", "retry_after": 0.05}
+            body["global"] = False
+            headers = {
+                "Via": "1.1 google",
+                "Retry-After": "1",
+                "X-RateLimit-Limit": "5",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": "0.050",
+                "X-RateLimit-Bucket": "fake-bucket",
+                "X-RateLimit-Scope": "user",
+                **(headers or {}),
+            }
+        else:
+            body = {"code": code, "message": message}
+        self._failures.append(Failure(method, re.compile(path), status, body, headers or {}))
+
+    # --- what tests read ----------------------------------------------------------------------
+
+    def calls(self, method: str | None = None, path: str | None = None) -> list[RestCall]:
+        return [
+            c
+            for c in self._calls
+            if (method is None or c.method == method)
+            and (path is None or re.fullmatch(path, c.path))
+        ]
+
+    async def wait_for(
+        self,
+        method: str,
+        path: str,
+        where: Callable[[RestCall], bool] = lambda call: True,
+        *,
+        within: float = 5.0,
+    ) -> RestCall:
+        def found() -> RestCall | None:
+            return next((c for c in self.calls(method, path) if where(c)), None)
+
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(lambda: found() is not None)
+        call = found()
+        assert call is not None
+        return call
+
+    def dm_channel_of(self, user_id: int) -> int | None:
+        return self.dm_channels.get(user_id)
+
+    # --- the gateway --------------------------------------------------------------------------
+
+    async def dispatch(self, event: str, data: Json) -> None:
+        """Send a DISPATCH (op 0) to the session of the shard that owns the event:
+        a guild's events go to shard ``(guild_id >> 22) % shards``, DMs to shard 0."""
+        guild = int(data["guild_id"]) if data.get("guild_id") else None
+        sockets = [
+            socket
+            for socket, (shard, count) in self._sockets.items()
+            if shard == (_shard_of(guild, count) if guild is not None else 0)
+        ]
+        assert sockets, "no bot session owns this event"
+        for socket in sockets:
+            await socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        try:
+            async for frame in socket:
+                if frame.type is not aiohttp.WSMsgType.TEXT:
+                    continue
+                payload = json.loads(frame.data)
+                match payload["op"]:
+                    case 1:  # heartbeat
+                        await socket.send_json({"op": 11, "d": None, "s": None, "t": None})
+                    case 2:  # identify
+                        await self._identify(socket, payload["d"])
+        finally:
+            self._sockets.pop(socket, None)
+        return socket
+
+    async def _identify(self, socket: web.WebSocketResponse, identify: Json) -> None:
+        self.identified.append(identify)
+        shard = identify.get("shard") or [0, 1]
+        ours = _shard_of(GUILD_ID, shard[1]) == shard[0]
+        ready: Json = {
+            "v": 10,
+            "user": self.bot.payload(),
+            "guilds": [{"id": str(GUILD_ID), "unavailable": True}] if ours else [],
+            "session_id": f"session-{next(self._ids)}",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": str(APP_ID), "flags": 0},
+            "shard": shard,
+        }
+        await socket.send_json({"op": 0, "t": "READY", "s": next(self._sequence), "d": ready})
+        if ours:
+            await socket.send_json(
+                {"op": 0, "t": "GUILD_CREATE", "s": next(self._sequence), "d": self._guild()}
+            )
+        self._sockets[socket] = (shard[0], shard[1])
+
+    def _guild(self) -> Json:
+        return {
+            "id": str(GUILD_ID),
+            "name": "Give First Club",
+            "icon": None,
+            "owner_id": str(OWNER_ID),
+            "unavailable": False,
+            "member_count": len(self.users) + 1,
+            "large": False,
+            "features": [],
+            "roles": [
+                {
+                    "id": str(GUILD_ID),
+                    "name": "@everyone",
+                    "permissions": str(MEMBER_PERMISSIONS),
+                    "position": 0,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                }
+            ],
+            "emojis": [],
+            "stickers": [],
+            "channels": [
+                {k: v for k, v in c.items() if k != "guild_id"}
+                for c in self.channels.values()
+                if c.get("guild_id")
+            ],
+            "threads": [],
+            "members": [self.bot.member()],
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "joined_at": "2025-01-01T00:00:00+00:00",
+            "preferred_locale": "en-US",
+            "premium_tier": 0,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "system_channel_flags": 0,
+        }
+
+    # --- REST ---------------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["path"]
+        body, files = await self._body(request)
+        failure = next(
+            (
+                f
+                for f in self._failures
+                if f.method == request.method and f.path.fullmatch(path) is not None
+            ),
+            None,
+        )
+        if failure is not None:
+            self._failures.remove(failure)
+            status, response, headers = failure.status, failure.body, failure.headers
+        else:
+            status, response = self._answer(request.method, path, body, request)
+            headers = {}
+        await self._record(
+            RestCall(
+                request.method,
+                path,
+                dict(request.query),
+                body,
+                status,
+                response,
+                tuple(files),
+            )
+        )
+        if status == 204:
+            return web.Response(status=204)
+        return _json(response, status, headers)
+
+    async def _record(self, call: RestCall) -> None:
+        async with self._changed:
+            self._calls.append(call)
+            self._changed.notify_all()
+
+    async def _body(self, request: web.Request) -> tuple[Any, list[tuple[str, bytes]]]:
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            files: list[tuple[str, bytes]] = []
+            payload: Any = None
+            for name, value in form.items():
+                if name == "payload_json":
+                    payload = json.loads(str(value))
+                elif isinstance(value, web.FileField):
+                    files.append((value.filename, value.file.read()))
+            return payload, files
+        raw = await request.read()
+        return (json.loads(raw) if raw else None), []
+
+    def _answer(self, method: str, path: str, body: Any, request: web.Request) -> tuple[int, Any]:
+        if request.headers.get("Authorization") != f"Bot {BOT_TOKEN}" and not path.startswith(
+            ("/interactions/", "/webhooks/")
+        ):
+            return 401, {"message": "401: Unauthorized", "code": 0}
+        routes: list[tuple[str, str, Callable[..., tuple[int, Any]]]] = [
+            ("GET", r"/users/@me", lambda: (200, self.bot.payload())),
+            ("GET", r"/oauth2/applications/@me", self._application),
+            ("GET", r"/gateway/bot", self._gateway_bot),
+            ("PUT", r"/applications/\d+/commands", lambda: self._sync(body)),
+            ("PUT", r"/applications/\d+/guilds/\d+/commands", lambda: self._sync(body)),
+            ("POST", r"/interactions/(\d+)/([^/]+)/callback", lambda i, t: self._callback(t, body)),
+            ("POST", r"/webhooks/\d+/([^/]+)", lambda t: self._followup(t, body)),
+            (
+                "PATCH",
+                r"/webhooks/\d+/([^/]+)/messages/([^/]+)",
+                lambda t, m: self._edit_own(t, m, body),
+            ),
+            (
+                "DELETE",
+                r"/webhooks/\d+/([^/]+)/messages/([^/]+)",
+                lambda t, m: self._delete_own(t, m),
+            ),
+            ("POST", r"/users/@me/channels", lambda: self._open_dm(body)),
+            ("GET", r"/users/(\d+)", lambda u: self._user(int(u))),
+            ("GET", r"/channels/(\d+)", lambda c: self._channel(int(c))),
+            ("POST", r"/channels/(\d+)/messages", lambda c: self._post(int(c), body)),
+            ("PATCH", r"/channels/(\d+)/messages/(\d+)", lambda c, m: self._edit(int(m), body)),
+            ("DELETE", r"/channels/(\d+)/messages/(\d+)", lambda c, m: self._delete(int(m))),
+        ]
+        for route_method, pattern, handler in routes:
+            match = re.fullmatch(pattern, path)
+            if route_method == method and match is not None:
+                return handler(*match.groups())
+        return 404, {"message": "404: Not Found", "code": 0}
+
+    def _application(self) -> tuple[int, Json]:
+        return 200, {
+            "id": str(APP_ID),
+            "name": "givefirst",
+            "icon": None,
+            "description": "",
+            "rpc_origins": [],
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": self.users[OWNER_ID].payload(),
+            "team": None,
+            "verify_key": "0" * 64,
+            "flags": 0,
+            "summary": "",
+        }
+
+    def _gateway_bot(self) -> tuple[int, Json]:
+        self.gateway_bot_requests += 1
+        return 200, {
+            "url": self.gateway_url,
+            "shards": 1,
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 0,
+                "max_concurrency": 1,
+            },
+        }
+
+    def _sync(self, commands: list[Json]) -> tuple[int, list[Json]]:
+        return 200, [
+            {
+                "id": str(next(self._ids)),
+                "application_id": str(APP_ID),
+                "version": str(next(self._ids)),
+                "type": 1,
+                "options": [],
+                "default_member_permissions": None,
+                "nsfw": False,
+                **command,
+            }
+            for command in commands
+        ]
+
+    def _callback(self, token: str, body: Json) -> tuple[int, Json]:
+        interaction = self.interactions.get(token)
+        if interaction is None:
+            return 404, {"message": "Unknown interaction", "code": 10062}
+        if interaction.get("answered"):
+            return 400, {"message": "Interaction has already been acknowledged.", "code": 40060}
+        interaction["answered"] = True
+        data = body.get("data") or {}
+        if body["type"] == 5:  # "thinking…", shown until the first follow-up
+            placeholder = self._store_message(
+                int(interaction["channel_id"]), {"flags": data.get("flags", 0)}, webhook=True
+            )
+            interaction["original"] = placeholder["id"]
+        elif body["type"] in (6, 7) and "message" in interaction:  # the clicked message
+            interaction["original"] = interaction["message"]["id"]
+        return 200, {
+            "interaction": {
+                "id": interaction["id"],
+                "type": interaction["type"],
+                "response_message_loading": body["type"] == 5,
+                "response_message_ephemeral": bool(data.get("flags", 0) & EPHEMERAL),
+            },
+            "resource": {"type": body["type"]},
+        }
+
+    def _followup(self, token: str, body: Json) -> tuple[int, Json]:
+        interaction = self.interactions.get(token)
+        if interaction is None or not interaction.get("answered"):
+            return 404, {"message": "Unknown Webhook", "code": 10015}
+        message = self._store_message(int(interaction["channel_id"]), body, webhook=True)
+        self.seen_by[int(message["id"])] = self._actor_of(interaction)
+        return 200, message
+
+    def _original(self, token: str, message: str) -> int | None:
+        interaction = self.interactions.get(token) or {}
+        found = interaction.get("original") if message == "@original" else message
+        return int(found) if found is not None and int(found) in self.messages else None
+
+    def _edit_own(self, token: str, message: str, body: Json) -> tuple[int, Json]:
+        found = self._original(token, message)
+        if found is None:
+            return 404, {"message": "Unknown Message", "code": 10008}
+        return self._edit(found, body)
+
+    def _delete_own(self, token: str, message: str) -> tuple[int, Any]:
+        found = self._original(token, message)
+        if found is None:
+            return 404, {"message": "Unknown Message", "code": 10008}
+        return self._delete(found)
+
+    def _open_dm(self, body: Json) -> tuple[int, Json]:
+        user_id = int(body["recipient_id"])
+        if user_id not in self.users:
+            return 400, {"message": "Invalid Recipient(s)", "code": 50033}
+        channel_id = self.dm_channels.setdefault(user_id, next(self._ids))
+        channel = {
+            "id": str(channel_id),
+            "type": 1,
+            "last_message_id": None,
+            "recipients": [self.users[user_id].payload()],
+        }
+        self.channels[channel_id] = channel
+        return 200, channel
+
+    def _user(self, user_id: int) -> tuple[int, Json]:
+        if user_id not in self.users:
+            return 404, {"message": "Unknown User", "code": 10013}
+        return 200, self.users[user_id].payload()
+
+    def _channel(self, channel_id: int) -> tuple[int, Json]:
+        if channel_id not in self.channels:
+            return 404, {"message": "Unknown Channel", "code": 10003}
+        return 200, self.channels[channel_id]
+
+    def _post(self, channel_id: int, body: Json) -> tuple[int, Json]:
+        if channel_id not in self.channels:
+            return 404, {"message": "Unknown Channel", "code": 10003}
+        recipient = next((u for u, c in self.dm_channels.items() if c == channel_id), None)
+        if recipient is not None and self.users[recipient].dms_closed:
+            return 403, {"message": "Cannot send messages to this user", "code": 50007}
+        return 200, self._store_message(channel_id, body)
+
+    def _store_message(self, channel_id: int, body: Json, *, webhook: bool = False) -> Json:
+        message_id = next(self._ids)
+        channel = self.channels.get(channel_id, {})
+        message: Json = {
+            "id": str(message_id),
+            "channel_id": str(channel_id),
+            "author": self.bot.payload(),
+            "content": body.get("content") or "",
+            "timestamp": _now(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": body.get("flags", 0) or 0,
+        }
+        if webhook:
+            message["webhook_id"] = str(APP_ID)
+            message["application_id"] = str(APP_ID)
+        if channel.get("guild_id"):
+            message["guild_id"] = channel["guild_id"]
+        self.messages[message_id] = message
+        return message
+
+    def _edit(self, message_id: int, body: Json) -> tuple[int, Json]:
+        message = self.messages.get(message_id)
+        if message is None:
+            return 404, {"message": "Unknown Message", "code": 10008}
+        message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
+        message["edited_timestamp"] = _now()
+        return 200, message
+
+    def _delete(self, message_id: int) -> tuple[int, Any]:
+        if self.messages.pop(message_id, None) is None:
+            return 404, {"message": "Unknown Message", "code": 10008}
+        return 204, None
+
+    @staticmethod
+    def _actor_of(interaction: Json) -> int:
+        user = interaction["member"]["user"] if "member" in interaction else interaction["user"]
+        return int(user["id"])
+
+    # --- building what Discord sends a bot ----------------------------------------------------
+
+    def new_interaction(
+        self,
+        user: User,
+        kind: int,
+        data: Json,
+        *,
+        channel_id: int = CHANNEL_ID,
+        message: Json | None = None,
+    ) -> Json:
+        """An INTERACTION_CREATE payload from ``user`` in ``channel_id`` (a DM if it is one)."""
+        token = f"interaction-token-{next(self._ids)}"
+        channel = self.channels[channel_id]
+        interaction: Json = {
+            "id": str(next(self._ids)),
+            "application_id": str(APP_ID),
+            "type": kind,
+            "data": data,
+            "token": token,
+            "version": 1,
+            "channel_id": str(channel_id),
+            "channel": channel,
+            "locale": "en-US",
+            "app_permissions": str(MEMBER_PERMISSIONS | (1 << 14) | (1 << 15)),
+            "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        if channel.get("guild_id"):
+            interaction |= {
+                "guild_id": str(GUILD_ID),
+                "guild_locale": "en-US",
+                "member": user.member(),
+                "authorizing_integration_owners": {"0": str(GUILD_ID)},
+                "context": 0,
+            }
+        else:
+            interaction |= {
+                "user": user.payload(),
+                "authorizing_integration_owners": {"0": str(GUILD_ID)},
+                "context": 1,
+            }
+        if message is not None:
+            interaction["message"] = message
+        self.interactions[token] = interaction
+        return interaction
+
+
+def command_data(name: str, options: list[Json], *, resolved: Json | None = None) -> Json:
+    data: Json = {"id": str(APP_ID + 100), "name": name, "type": 1, "options": options}
+    if resolved is not None:
+        data["resolved"] = resolved
+    return data
+
+
+def button_data(custom_id: str) -> Json:
+    return {"custom_id": custom_id, "component_type": 2}
+
+
+def buttons_of(message: Json) -> list[Json]:
+    return [
+        component
+        for row in message.get("components") or []
+        for component in row.get("components") or []
+        if component.get("type") == 2
+    ]
+
+
+def text_of(message: Json) -> str:
+    """What a member reads in a message: its content and its embeds."""
+    parts = [message.get("content") or ""]
+    parts += [e.get("description") or "" for e in message.get("embeds") or []]
+    parts += [e.get("title") or "" for e in message.get("embeds") or []]
+    return "\n".join(parts)
