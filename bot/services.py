@@ -133,10 +133,12 @@ async def make_offer(ctx: Context, cmd: c.MakeOffer) -> Messages:
 async def _tell_waiting_askers(ctx: Context, offer: Offer) -> Messages:
     """Asks that had nobody hear, once, that someone new could help."""
     out: Messages = []
+    helpers: Helpers | None = None  # read once, only if some ask is still looking
     for ask in await ctx.uow.asks.open_in(_id(ctx.community)):
         if not ask.looking_for_helper or ask.member_id == ctx.member.id:
             continue
-        ranked = await rank_helpers(ctx.uow, ctx.community, ask, ctx.now, only={_id(ctx.member)})
+        helpers = helpers or await load_helpers(ctx.uow, ctx.community, ctx.now)
+        ranked = search_helpers(helpers, ctx.community, ask, ctx.now, only={_id(ctx.member)})
         if not ranked:
             continue
         asker = await _member(ctx.uow, ask.member_id)
@@ -295,42 +297,23 @@ class HelperDirectory:
 HELPER_DIRECTORY = HelperDirectory()
 
 
-async def rank_helpers(
-    uow: UnitOfWork,
-    community: Community,
-    ask: Ask,
-    now: datetime,
-    *,
-    top: int = SUGGESTIONS,
-    only: set[int] | None = None,
-) -> list[Candidate]:
-    """The best available helpers for an ask, after every fairness rule."""
+@dataclass(frozen=True)
+class Helpers:
+    """One read of everyone who could help in a community, for one search or many."""
+
+    members: Sequence[Member]
+    introductions: Sequence[Introduction]
+    index: MatchIndex
+    member_ids: frozenset[int]
+    away: frozenset[int]
+    """Paused, opted out or gone at the time of the read."""
+
+
+async def load_helpers(uow: UnitOfWork, community: Community, now: datetime) -> Helpers:
     members = [m for m in await uow.members.list(_id(community)) if m.id is not None]
     offers_by_member: dict[int, list[OfferText]] = {}
     for offer in await uow.offers.open_in(_id(community)):
         offers_by_member.setdefault(offer.member_id, []).append(OfferText(_id(offer), offer.text))
-    intros = await uow.introductions.in_community(_id(community))
-    asker = ask.member_id
-    unavailable = {_id(m) for m in members if not m.is_available(now) or m.platform_user_id is None}
-    unavailable |= {
-        i.partner_of(asker)
-        for i in intros
-        if i.involves(asker) and i.status is IntroStatus.DECLINED
-    }
-    if ask.id is not None:
-        unavailable |= {i.helper_id for i in intros if i.ask_id == ask.id}
-    if only is not None:
-        unavailable |= {_id(m) for m in members} - only
-    recent: dict[int, int] = {}
-    for i in intros:
-        if i.requested_at >= now - WEEK and i.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED):
-            recent[i.helper_id] = recent.get(i.helper_id, 0) + 1
-    partners = {
-        i.partner_of(asker)
-        for i in intros
-        if i.involves(asker) and i.status is IntroStatus.ACCEPTED
-    }
-    asker_member = next((m for m in members if m.id == asker), None)
     index = HELPER_DIRECTORY.index_for(
         community,
         [
@@ -346,6 +329,64 @@ async def rank_helpers(
             if m.platform_user_id is not None
         ],
     )
+    return Helpers(
+        members,
+        await uow.introductions.in_community(_id(community)),
+        index,
+        member_ids=frozenset(_id(m) for m in members),
+        away=frozenset(
+            _id(m) for m in members if not m.is_available(now) or m.platform_user_id is None
+        ),
+    )
+
+
+async def rank_helpers(
+    uow: UnitOfWork,
+    community: Community,
+    ask: Ask,
+    now: datetime,
+    *,
+    top: int = SUGGESTIONS,
+    only: set[int] | None = None,
+) -> list[Candidate]:
+    """The best available helpers for an ask, after every fairness rule."""
+    return search_helpers(
+        await load_helpers(uow, community, now), community, ask, now, top=top, only=only
+    )
+
+
+def search_helpers(
+    helpers: Helpers,
+    community: Community,
+    ask: Ask,
+    now: datetime,
+    *,
+    top: int = SUGGESTIONS,
+    only: set[int] | None = None,
+) -> list[Candidate]:
+    """:func:`rank_helpers` on a directory already read, so several asks share one read."""
+    members, intros = helpers.members, helpers.introductions
+    asker = ask.member_id
+    unavailable = set(helpers.away)
+    unavailable |= {
+        i.partner_of(asker)
+        for i in intros
+        if i.involves(asker) and i.status is IntroStatus.DECLINED
+    }
+    if ask.id is not None:
+        unavailable |= {i.helper_id for i in intros if i.ask_id == ask.id}
+    if only is not None:
+        unavailable |= helpers.member_ids - only
+    recent: dict[int, int] = {}
+    for i in intros:
+        if i.requested_at >= now - WEEK and i.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED):
+            recent[i.helper_id] = recent.get(i.helper_id, 0) + 1
+    partners = {
+        i.partner_of(asker)
+        for i in intros
+        if i.involves(asker) and i.status is IntroStatus.ACCEPTED
+    }
+    asker_member = next((m for m in members if m.id == asker), None)
     context = MatchContext(
         asker_id=asker,
         now=now,
@@ -355,7 +396,7 @@ async def rank_helpers(
         previous_partners=frozenset(partners),
         asker_timezone=asker_member.timezone if asker_member else None,
     )
-    return index.search(ask.text, context, top=top)
+    return helpers.index.search(ask.text, context, top=top)
 
 
 async def open_asks_for(

@@ -8,6 +8,7 @@ buttons on old posts keep working after a restart.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -54,6 +55,12 @@ def intents() -> discord.Intents:
     return chosen
 
 
+CONCURRENT_EVENTS = 4
+"""Events worked on at once after their acknowledgements; keep it below the database
+pool's size. A burst queues for a slot instead of crowding the event loop that has to
+acknowledge the next interactions within Discord's three seconds."""
+
+
 def community_key(guild_id: int | None) -> str:
     return f"discord:{guild_id}"
 
@@ -74,9 +81,17 @@ def _actor(interaction: discord.Interaction[Any], guild_id: int) -> Actor:
 class GiveFirstClient(discord.Client):
     """The Discord client: syncs the command tree and routes everything to the core."""
 
-    def __init__(self, bot: GiveFirst, *, guild_id: int | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        bot: GiveFirst,
+        *,
+        guild_id: int | None = None,
+        concurrent_events: int = CONCURRENT_EVENTS,
+        **options: Any,
+    ) -> None:
         super().__init__(intents=intents(), **options)
         self.bot = bot
+        self.slots = asyncio.Semaphore(concurrent_events)
         self.dev_guild_id = guild_id
         self.tree = app_commands.CommandTree(self)
         _register_commands(self)
@@ -101,9 +116,10 @@ class GiveFirstClient(discord.Client):
         await interaction.response.defer(ephemeral=True, thinking=True)
         chat = DiscordChat(self, interaction.guild_id, interaction)
         try:
-            await self.bot.slash_command(
-                _actor(interaction, interaction.guild_id), name, text, chat
-            )
+            async with self.slots:
+                await self.bot.slash_command(
+                    _actor(interaction, interaction.guild_id), name, text, chat
+                )
         finally:
             if not chat.answered:
                 # Nothing for the invoker to read: don't leave "givefirst is thinking…".
@@ -123,7 +139,10 @@ class GiveFirstClient(discord.Client):
             channel_id=str(payload.channel_id),
         )
         chat = DiscordChat(self, payload.guild_id)
-        await self.bot.reaction(actor, str(payload.channel_id), str(payload.message_id), name, chat)
+        async with self.slots:
+            await self.bot.reaction(
+                actor, str(payload.channel_id), str(payload.message_id), name, chat
+            )
 
 
 def _button_class(client: GiveFirstClient) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
@@ -150,7 +169,8 @@ def _button_class(client: GiveFirstClient) -> type[discord.ui.DynamicItem[discor
             if interaction.guild_id is None:
                 # A button in a DM: no server permissions apply there.
                 actor = Actor(actor.community_key, actor.user_id, actor.display_name)
-            await client.bot.button(actor, self.action, self.value, chat)
+            async with client.slots:
+                await client.bot.button(actor, self.action, self.value, chat)
             await _mark_chosen(interaction, self.item.custom_id)
 
     return GiveFirstButton

@@ -15,13 +15,20 @@ import asyncio
 import itertools
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from time import perf_counter
+from typing import Any, Self, TypeVar
 
 import aiohttp
+import discord
 from aiohttp import web
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from adapters.discord.client import point_at
 
 APP_ID = 1_300_000_000_000_000_001
 BOT_ID = 1_300_000_000_000_000_002
@@ -34,6 +41,7 @@ MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 6) | (1 << 16)  # view, send,
 EPHEMERAL = 1 << 6
 
 Json = dict[str, Any]
+DiscordClient = TypeVar("DiscordClient", bound=discord.Client)
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,8 @@ class RestCall:
     status: int
     response: Any
     files: tuple[tuple[str, bytes], ...] = ()
+    at: float = field(default_factory=perf_counter)
+    """When the request arrived (``time.perf_counter``)."""
 
     @property
     def text(self) -> str:
@@ -139,6 +149,11 @@ class FakeDiscord:
         self.messages: dict[int, Json] = {}
         self.interactions: dict[str, Json] = {}  # token -> the interaction sent
         self.seen_by: dict[int, int] = {}  # ephemeral message id -> the only user who sees it
+        self.acknowledged: dict[str, asyncio.Future[float]] = {}
+        """Per interaction id: resolves to ``perf_counter()`` when its callback arrives."""
+        self.replied: dict[str, asyncio.Future[float]] = {}
+        """Per interaction token: resolves when the bot first follows up on it (or
+        deletes its "thinking…" placeholder), i.e. when the member sees an answer."""
         self.identified: list[Json] = []
         self.gateway_bot_requests = 0
         self._calls: list[RestCall] = []
@@ -161,6 +176,17 @@ class FakeDiscord:
         await site.start()
         host, port = self._runner.addresses[0][:2]
         self.base_url = f"http://{host}:{port}"
+
+    async def __aenter__(self) -> Self:
+        """Start, and point discord.py at this server until the block ends."""
+        await self.start()
+        self._pointed_from = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+        point_at(self.api_url, self.gateway_url)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._pointed_from
+        await self.close()
 
     async def close(self) -> None:
         for socket in list(self._sockets):
@@ -377,6 +403,10 @@ class FakeDiscord:
         return _json(response, status, headers)
 
     async def _record(self, call: RestCall) -> None:
+        if call.path.startswith("/webhooks/") and call.method in ("POST", "DELETE"):
+            replied = self.replied.get(call.path.split("/")[3])
+            if replied is not None and not replied.done():
+                replied.set_result(call.at)
         async with self._changed:
             self._calls.append(call)
             self._changed.notify_all()
@@ -482,6 +512,9 @@ class FakeDiscord:
         if interaction.get("answered"):
             return 400, {"message": "Interaction has already been acknowledged.", "code": 40060}
         interaction["answered"] = True
+        acknowledged = self.acknowledged.get(interaction["id"])
+        if acknowledged is not None and not acknowledged.done():
+            acknowledged.set_result(perf_counter())
         data = body.get("data") or {}
         if body["type"] == 5:  # "thinking…", shown until the first follow-up
             placeholder = self._store_message(
@@ -649,7 +682,30 @@ class FakeDiscord:
         if message is not None:
             interaction["message"] = message
         self.interactions[token] = interaction
+        self.acknowledged[interaction["id"]] = asyncio.get_running_loop().create_future()
+        self.replied[token] = asyncio.get_running_loop().create_future()
         return interaction
+
+
+@asynccontextmanager
+async def connected(client: DiscordClient) -> AsyncIterator[DiscordClient]:
+    """Log in, connect to the gateway and wait for READY; disconnect afterwards.
+
+    A gateway payload the client cannot parse ends its connection task quietly while
+    ``wait_until_ready`` still returns, so the task is checked to be alive.
+    """
+    await client.login(BOT_TOKEN)
+    connection = asyncio.create_task(client.connect(reconnect=False))
+    try:
+        await asyncio.wait_for(client.wait_until_ready(), timeout=5)
+        await asyncio.sleep(0)
+        assert not connection.done(), connection.exception()
+        yield client
+        assert not connection.done(), "the gateway connection ended during the test"
+    finally:
+        await client.close()
+        connection.cancel()
+        await asyncio.gather(connection, return_exceptions=True)
 
 
 def command_data(name: str, options: list[Json], *, resolved: Json | None = None) -> Json:

@@ -19,7 +19,7 @@ from adapters.discord.client import GiveFirstClient, ShardedGiveFirstClient
 from bot.app import GiveFirst
 from bot.clock import FakeClock
 from storage import Storage
-from tests.discord.conftest import client_options, connected
+from tests.discord.conftest import client_options
 from tests.discord.fake_discord import (
     APP_ID,
     CHANNEL_ID,
@@ -34,6 +34,7 @@ from tests.discord.fake_discord import (
     button_data,
     buttons_of,
     command_data,
+    connected,
     text_of,
 )
 
