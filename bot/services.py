@@ -396,6 +396,9 @@ def search_helpers(
         previous_partners=frozenset(partners),
         asker_timezone=asker_member.timezone if asker_member else None,
     )
+    if only is not None and len(only) == 1:
+        candidate = helpers.index.search_one(next(iter(only)), ask.text, context)
+        return [candidate] if candidate is not None and top > 0 else []
     return helpers.index.search(ask.text, context, top=top)
 
 

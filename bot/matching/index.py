@@ -44,6 +44,7 @@ EXACT_POSTINGS_LIMIT = 4000
 through rarer features, plus this many more: the common ones cannot change who is
 best once rarer evidence exists, and scanning them fully would dominate latency."""
 _CANDIDATE_POOL = 24
+_READ_CACHE_SIZE = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,9 @@ class MatchIndex:
         self._profiles: dict[int, HelperProfile] = {}
         self._skill_postings: dict[str, dict[int, int]] = {}
         self._term_postings: dict[str, dict[int, int]] = {}
+        self._read: dict[str, tuple[dict[str, float], frozenset[str], bool]] = {}
+        """What the vocabulary makes of ask texts seen before (open asks are searched
+        again whenever someone new offers help)."""
 
     def __len__(self) -> int:
         return len(self._profiles)
@@ -127,22 +131,56 @@ class MatchIndex:
             for score, member_id in ranked[:top]
         ]
 
+    def search_one(self, member_id: int, ask_text: str, context: MatchContext) -> Candidate | None:
+        """:meth:`search` for one member: whether they are relevant enough and eligible.
+
+        Scores only that member, so checking every open ask when someone offers help
+        costs a few dictionary look-ups per ask instead of a search of everyone.
+        """
+        if member_id not in self._profiles:
+            return None
+        ask = self._understand(ask_text)
+        members = len(self._profiles)
+        score = 0.0
+        for skill, weight in ask.skills.items():
+            postings = self._skill_postings.get(skill)
+            if postings and member_id in postings:
+                idf = _idf(len(postings), members)
+                score += weight * idf * _SKILL_STRENGTH[postings[member_id]]
+        for term in ask.terms:
+            postings = self._term_postings.get(term)
+            if postings and member_id in postings:
+                idf = _idf(len(postings), members)
+                score += WORD_WEIGHT * idf * _WORD_SATURATION[postings[member_id]]
+        floor = RELEVANCE_FLOOR * _idf(1, members)
+        if score < floor or not fairness.is_eligible(member_id, context):
+            return None
+        profile = self._profiles[member_id]
+        adjusted = fairness.priority(member_id, score, context, profile.timezone, ask.urgent)
+        return Candidate(member_id, round(adjusted, 4), self._reasons(member_id, ask, context))
+
     def relevance(self, ask_text: str) -> dict[int, float]:
         """Raw relevance of every member the ask reaches, before fairness (for benchmarks)."""
         return self._relevance(self._understand(ask_text))
 
     def _understand(self, ask_text: str) -> _Ask:
         all_words = words(ask_text)
-        skills = self._vocabulary.skill_weights(ask_text)
+        read = self._read.get(ask_text)
+        if read is None:
+            if len(self._read) >= _READ_CACHE_SIZE:
+                self._read.clear()
+            read = self._read[ask_text] = (
+                self._vocabulary.skill_weights(ask_text),
+                frozenset(self._vocabulary.terms(ask_text)),
+                fairness.is_urgent(set(all_words)),
+            )
+        known_skills, terms, urgent = read
+        skills = dict(known_skills)
         # Community tags born from hashtags ("#beekeeping") match the plain word too.
         for tag in (*all_words, *map("-".join, pairwise(all_words))):
             if tag in self._skill_postings and tag not in self._vocabulary:
                 skills[tag] = 1.0
-        return _Ask(
-            skills=skills,
-            terms=frozenset(self._vocabulary.terms(ask_text)),
-            urgent=fairness.is_urgent(set(all_words)),
-        )
+        return _Ask(skills=skills, terms=terms, urgent=urgent)
 
     def _relevance(self, ask: _Ask) -> dict[int, float]:
         members = len(self._profiles)

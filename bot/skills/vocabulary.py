@@ -78,7 +78,9 @@ class Vocabulary:
     @classmethod
     def from_yaml(cls, document: str) -> Vocabulary:
         """A vocabulary from YAML text in the shape of the shipped ``vocabulary.yaml``."""
-        return cls(_skills_from_yaml(yaml.safe_load(document)))
+        # libyaml's safe loader when PyYAML was built with it: the same result, ~10x faster.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        return cls(_skills_from_yaml(yaml.load(document, Loader=loader)))
 
     def with_aliases(self, aliases: Mapping[str, str]) -> Vocabulary:
         """This vocabulary plus a community's own ``{alias: canonical skill}`` mappings.
