@@ -49,11 +49,35 @@ class CommunityRepository(Protocol):
     async def list(self) -> Sequence[Community]: ...
 
 
+@dataclass(frozen=True)
+class HelperRecord:
+    """What matching needs of one member and their open offers, read as plain values
+    (a hot path: every ask reads the whole community)."""
+
+    member_id: int
+    platform_user_id: str | None
+    display_name: str | None
+    skills: tuple[str, ...]
+    bio: str | None
+    timezone: str | None
+    paused_until: datetime | None
+    forgotten: bool
+    offers: tuple[tuple[int, str], ...]
+    """Open offers as (id, text), oldest first."""
+
+    def is_available(self, now: datetime) -> bool:
+        paused = self.paused_until is not None and self.paused_until > now
+        return not self.forgotten and not paused and self.platform_user_id is not None
+
+
 class MemberRepository(Protocol):
     async def get(self, member_id: int) -> Member | None: ...
     async def get_by_platform_id(self, community_id: int, user_id: str) -> Member | None: ...
     async def add(self, member: Member) -> None: ...
     async def list(self, community_id: int) -> Sequence[Member]: ...
+    async def helpers(self, community_id: int) -> Sequence[HelperRecord]:
+        """Every member of the community with their open offers, by member id."""
+        ...
 
 
 class OfferRepository(Protocol):

@@ -59,7 +59,7 @@ from bot.messages import (
     message,
     text,
 )
-from bot.ports import UnitOfWork
+from bot.ports import HelperRecord, UnitOfWork
 from bot.skills import Vocabulary
 from bot.text import MAX_NOTE_LENGTH, checked, has_mass_mention, shorten
 
@@ -301,42 +301,37 @@ HELPER_DIRECTORY = HelperDirectory()
 class Helpers:
     """One read of everyone who could help in a community, for one search or many."""
 
-    members: Sequence[Member]
+    records: dict[int, HelperRecord]
     introductions: Sequence[Introduction]
     index: MatchIndex
     member_ids: frozenset[int]
     away: frozenset[int]
-    """Paused, opted out or gone at the time of the read."""
+    """Paused, erased or without a platform account at the time of the read."""
 
 
 async def load_helpers(uow: UnitOfWork, community: Community, now: datetime) -> Helpers:
-    members = [m for m in await uow.members.list(_id(community)) if m.id is not None]
-    offers_by_member: dict[int, list[OfferText]] = {}
-    for offer in await uow.offers.open_in(_id(community)):
-        offers_by_member.setdefault(offer.member_id, []).append(OfferText(_id(offer), offer.text))
+    records = {r.member_id: r for r in await uow.members.helpers(_id(community))}
     index = HELPER_DIRECTORY.index_for(
         community,
         [
             HelperProfile(
-                member_id=_id(m),
-                name=m.name,
-                skills=tuple(m.skills),
-                bio=m.bio or "",
-                offers=tuple(offers_by_member.get(_id(m), ())),
-                timezone=m.timezone,
+                member_id=r.member_id,
+                name=r.display_name or r.platform_user_id or "a member",
+                skills=r.skills,
+                bio=r.bio or "",
+                offers=tuple(OfferText(offer_id, text) for offer_id, text in r.offers),
+                timezone=r.timezone,
             )
-            for m in members
-            if m.platform_user_id is not None
+            for r in records.values()
+            if r.platform_user_id is not None
         ],
     )
     return Helpers(
-        members,
+        records,
         await uow.introductions.in_community(_id(community)),
         index,
-        member_ids=frozenset(_id(m) for m in members),
-        away=frozenset(
-            _id(m) for m in members if not m.is_available(now) or m.platform_user_id is None
-        ),
+        member_ids=frozenset(records),
+        away=frozenset(m for m, r in records.items() if not r.is_available(now)),
     )
 
 
@@ -365,7 +360,7 @@ def search_helpers(
     only: set[int] | None = None,
 ) -> list[Candidate]:
     """:func:`rank_helpers` on a directory already read, so several asks share one read."""
-    members, intros = helpers.members, helpers.introductions
+    intros = helpers.introductions
     asker = ask.member_id
     unavailable = set(helpers.away)
     unavailable |= {
@@ -386,7 +381,7 @@ def search_helpers(
         for i in intros
         if i.involves(asker) and i.status is IntroStatus.ACCEPTED
     }
-    asker_member = next((m for m in members if m.id == asker), None)
+    asker_member = helpers.records.get(asker)
     context = MatchContext(
         asker_id=asker,
         now=now,

@@ -24,7 +24,7 @@ from bot.domain import (
     Subject,
     Thanks,
 )
-from bot.ports import Conflict
+from bot.ports import Conflict, HelperRecord
 from storage import scheduled, tables
 
 
@@ -78,6 +78,46 @@ class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
             select(Member).where(c.community_id == community_id).order_by(c.id)
         )
         return result.all()
+
+    async def helpers(self, community_id: int) -> Sequence[HelperRecord]:
+        # Plain rows, not entities: this runs for every ask and reads everyone.
+        m, o = tables.members.c, tables.offers.c
+        await self.session.flush()  # include what this unit of work has changed
+        offers: dict[int, list[tuple[int, str]]] = {}
+        for offer_id, member_id, text in await self.session.execute(
+            select(o.id, o.member_id, o.text)
+            .where(o.community_id == community_id, o.status == OfferStatus.OPEN)
+            .order_by(o.created_at, o.id)
+        ):
+            offers.setdefault(member_id, []).append((offer_id, text))
+        rows = await self.session.execute(
+            select(
+                m.id,
+                m.platform_user_id,
+                m.display_name,
+                m.skills,
+                m.bio,
+                m.timezone,
+                m.paused_until,
+                m.forgotten_at,
+            )
+            .where(m.community_id == community_id)
+            .order_by(m.id)
+        )
+        return [
+            HelperRecord(
+                member_id=row.id,
+                platform_user_id=row.platform_user_id,
+                display_name=row.display_name,
+                skills=tuple(row.skills or ()),
+                bio=row.bio,
+                timezone=row.timezone,
+                paused_until=row.paused_until,
+                forgotten=row.forgotten_at is not None,
+                offers=tuple(offers.get(row.id, ())),
+            )
+            for row in rows
+        ]
 
 
 class SqlAlchemyOfferRepository(_SqlAlchemyRepository):

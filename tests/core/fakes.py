@@ -26,7 +26,7 @@ from bot.domain import (
     Thanks,
 )
 from bot.messages import Message
-from bot.ports import DeliveryFailed, DeliveryProblem, PostRef
+from bot.ports import DeliveryFailed, DeliveryProblem, HelperRecord, PostRef
 
 
 @dataclass
@@ -87,6 +87,28 @@ class FakeMembers(_Repo):
 
     async def list(self, community_id: int) -> Sequence[Member]:
         return [m for m in self._rows if m.community_id == community_id]
+
+    async def helpers(self, community_id: int) -> Sequence[HelperRecord]:
+        offers = sorted(self._store.table("offers").values(), key=lambda o: (o.created_at, o.id))
+        return [
+            HelperRecord(
+                member_id=m.id,
+                platform_user_id=m.platform_user_id,
+                display_name=m.display_name,
+                skills=tuple(m.skills),
+                bio=m.bio,
+                timezone=m.timezone,
+                paused_until=m.paused_until,
+                forgotten=m.forgotten_at is not None,
+                offers=tuple(
+                    (o.id, o.text)
+                    for o in offers
+                    if o.member_id == m.id and o.status is OfferStatus.OPEN
+                ),
+            )
+            for m in sorted(self._rows, key=lambda m: m.id)
+            if m.community_id == community_id
+        ]
 
 
 class FakeOffers(_Repo):
