@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -71,11 +72,23 @@ def create_app(bot: GiveFirst, options: SlackOptions) -> AsyncApp:
             installation_store=options.installation_store,
             state_store=options.state_store,
         )
+        # Authorizing runs before every ack: one lookup of the workspace's bot token (we
+        # hold no user tokens) and auth.test only the first time each token is seen.
+        authorize = AsyncInstallationStoreAuthorize(
+            logger=log,
+            installation_store=oauth.installation_store,
+            client_id=options.client_id,
+            client_secret=options.client_secret,
+            bot_only=True,
+            cache_enabled=True,
+            client=client,
+        )
         app = AsyncApp(
             signing_secret=options.signing_secret,
             client=client,
             oauth_settings=oauth,
             installation_store=options.installation_store,
+            authorize=authorize,
         )
     else:
         app = AsyncApp(signing_secret=options.signing_secret, client=client)
