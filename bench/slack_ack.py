@@ -1,22 +1,27 @@
 """How fast a Bolt app acknowledges slash commands over HTTP (Slack gives up after 3 seconds).
 
 Runs the app behind a real aiohttp server on 127.0.0.1, its Web API client aimed at the
-local fake Slack, and fires signed `/offer` commands at several concurrency levels. Latency
-is the time to the HTTP response, i.e. to `ack()`. Client, server and fake share one
-process and one event loop, so the figures are an upper bound on the app's own cost.
+local fake Slack, and fires signed `/offer` and `/ask` commands (alternating) at several
+concurrency levels. Latency is the time to the HTTP response, i.e. to `ack()`. Client,
+server and fake share one process and one event loop, so the figures are an upper bound
+on the app's own cost.
 
     python -m bench.slack_ack [--requests N] [--postgres URL]
 
 It measures a bare Bolt app (listeners that only ack) and givefirst itself — on
 SQLite and, with --postgres or GIVEFIRST_TEST_POSTGRES_URL, on PostgreSQL — in the
 same run. givefirst's listeners keep working after the ack (storing the offer,
-matching helpers, posting), on the same event loop, so that work is included.
+matching helpers, posting), on the same event loop, so that work is included: each
+level ends only when every listener has finished, `done/s` is the rate at which
+commands were completely handled, and `errors` counts failed requests as well as
+anything logged as an error meanwhile (a listener failing after its ack, say).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import statistics
 import tempfile
@@ -60,17 +65,37 @@ class AckFigures:
     p50_ms: float
     p99_ms: float
     acks_per_second: float
+    done_per_second: float
+    first_error: str | None = None
 
     def __str__(self) -> str:
         return (
             f"{self.concurrency:>11} {self.requests:>8} {self.p50_ms:>8.2f} "
-            f"{self.p99_ms:>8.2f} {self.acks_per_second:>10.0f} {self.errors:>6}"
+            f"{self.p99_ms:>8.2f} {self.acks_per_second:>10.0f} {self.done_per_second:>8.0f} "
+            f"{self.errors:>6}"
         )
 
 
 HEADER = (
-    f"{'concurrency':>11} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'acks/s':>10} {'errors':>6}"
+    f"{'concurrency':>11} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'acks/s':>10} "
+    f"{'done/s':>8} {'errors':>6}"
 )
+LISTENER_TIMEOUT = 120.0
+"""Seconds a level may take to finish the work after its last ack."""
+
+
+class _ErrorCount(logging.Handler):
+    """Counts what the app logs as errors, keeping the first for the report."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+        self.first: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        if self.first is None:
+            self.first = f"{record.name}: {record.getMessage()}"[:200]
 
 
 def bare_bolt_app(client: AsyncWebClient, signing_secret: str) -> AsyncApp:
@@ -114,20 +139,27 @@ async def measure_acks(
             slack = SlackRequests(session, url, SIGNING_SECRET)
             # Warm up: Bolt's first request calls auth.test and builds its middleware.
             await _fire(slack, fake, requests=10, concurrency=1)
-            figures = [
+            return [
                 await _fire(slack, fake, requests=requests, concurrency=level)
                 for level in concurrency_levels
             ]
-            await _settle(fake)
-            return figures
 
 
-async def _settle(fake: FakeSlack) -> None:
-    """Let listeners still working after their acks finish before the server stops."""
-    seen = -1
-    while seen != len(fake.calls()):
-        seen = len(fake.calls())
-        await asyncio.sleep(0.5)
+def _listeners_running() -> set[asyncio.Task[object]]:
+    """Listener calls Bolt is still running after their acks (it starts each as a task)."""
+    return {
+        task
+        for task in asyncio.all_tasks()
+        if "run_ack_function_asynchronously" in getattr(task.get_coro(), "__qualname__", "")
+    }
+
+
+async def _finish_listeners(timeout: float) -> int:  # noqa: ASYNC109
+    """Wait for the work after the acks; returns how many listeners are still running."""
+    deadline = perf_counter() + timeout
+    while (running := _listeners_running()) and perf_counter() < deadline:
+        await asyncio.wait(running, timeout=deadline - perf_counter())
+    return len(running)
 
 
 async def _fire(
@@ -148,6 +180,8 @@ async def _fire(
     )
     latencies: list[float] = []
     errors = 0
+    logged = _ErrorCount()
+    logging.getLogger().addHandler(logged)
 
     async def member() -> None:
         nonlocal errors
@@ -162,16 +196,28 @@ async def _fire(
             errors += reply.status != 200
 
     started = perf_counter()
-    await asyncio.gather(*(member() for _ in range(concurrency)))
-    elapsed = perf_counter() - started
+    try:
+        await asyncio.gather(*(member() for _ in range(concurrency)))
+        acked = perf_counter() - started
+        unfinished = await _finish_listeners(LISTENER_TIMEOUT)
+        done = perf_counter() - started
+    finally:
+        logging.getLogger().removeHandler(logged)
     cut_points = statistics.quantiles(latencies, n=100, method="inclusive")
     return AckFigures(
         concurrency=concurrency,
         requests=requests,
-        errors=errors,
+        errors=errors + logged.count + unfinished,
         p50_ms=statistics.median(latencies) * 1000,
         p99_ms=cut_points[98] * 1000,
-        acks_per_second=len(latencies) / elapsed,
+        acks_per_second=len(latencies) / acked,
+        done_per_second=(requests - unfinished) / done,
+        first_error=logged.first
+        or (
+            f"{unfinished} listeners still running after {LISTENER_TIMEOUT:.0f} s"
+            if unfinished
+            else None
+        ),
     )
 
 
@@ -213,6 +259,7 @@ async def run(requests: int, postgres_url: str | None) -> None:
     bare = await measure_acks(bare_bolt_app, requests=requests)
     for figures in bare:
         print(figures)
+    _print_errors(bare)
     backends = [("SQLite", _sqlite())]
     if postgres_url:
         backends.append(("PostgreSQL", _postgres(postgres_url)))
@@ -223,6 +270,13 @@ async def run(requests: int, postgres_url: str | None) -> None:
             mine = await measure_acks(givefirst_app(storage), requests=requests)
             for figures, floor in zip(mine, bare, strict=True):
                 print(f"{figures}   p99 {figures.p99_ms / floor.p99_ms:.2f}x bare")
+            _print_errors(mine)
+
+
+def _print_errors(levels: Sequence[AckFigures]) -> None:
+    for figures in levels:
+        if figures.first_error:
+            print(f"  first error at {figures.concurrency}: {figures.first_error}")
 
 
 def main() -> None:
@@ -234,6 +288,8 @@ def main() -> None:
         help="PostgreSQL URL to measure too (a schema is created and dropped)",
     )
     args = parser.parse_args()
+    # Errors are counted and summarised per level rather than printed as they happen.
+    logging.basicConfig(level=logging.CRITICAL)
     asyncio.run(run(args.requests, args.postgres))
 
 

@@ -56,7 +56,10 @@ class Scheduler:
     ``min_interval`` is the least time between two messages to the same channel
     or member (Slack allows about one a second per channel); ``lease`` is how
     long a sender may hold a message before others may take it over, so it
-    must comfortably exceed ``batch_size × min_interval``.
+    must comfortably exceed ``batch_size × min_interval``. With ``platform``
+    (``"slack"``, ``"discord"``) only messages for that platform's communities are
+    delivered, so processes serving different platforms can share one database;
+    planning covers every community either way.
     """
 
     def __init__(
@@ -71,6 +74,7 @@ class Scheduler:
         max_attempts: int = 12,
         relevance_every: timedelta = timedelta(hours=1),
         concurrency: int = 8,
+        platform: str | None = None,
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -85,6 +89,7 @@ class Scheduler:
         self._max_attempts = max_attempts
         self._relevance_every = relevance_every
         self._concurrency = concurrency
+        self._key_prefix = f"{platform}:" if platform else ""
         self._sleep = sleep
         self._monotonic = monotonic
         self._last_sent: dict[str, float] = {}
@@ -209,7 +214,9 @@ class Scheduler:
         while True:
             now = self._clock.now()
             async with self._uow() as uow:
-                batch = await uow.outbox.claim_due(now, now + self._lease, self._batch_size)
+                batch = await uow.outbox.claim_due(
+                    now, now + self._lease, self._batch_size, key_prefix=self._key_prefix
+                )
                 communities = {
                     cid: community
                     for cid in {e.community_id for e in batch}

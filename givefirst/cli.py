@@ -8,7 +8,8 @@ import json
 import logging
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
@@ -21,13 +22,28 @@ from bot import services
 from bot.app import GiveFirst
 from bot.clock import FakeClock, SystemClock
 from bot.directory_import import MemberImportError, parse_member_file
+from bot.domain import Community
 from bot.errors import GiveFirstError
-from bot.scheduler import Scheduler, run_scheduler
+from bot.ports import Chat
+from bot.scheduler import ChatFor, Scheduler, run_scheduler
 from bot.settings import Settings
 from bot.skills import Vocabulary
 from storage import Storage
 
 T = TypeVar("T")
+
+log = logging.getLogger("givefirst")
+
+SCHEDULER_STOP_SECONDS = 10.0
+"""How long shutting down waits for a scheduler tick in progress before cancelling it."""
+
+no_scheduler_option = click.option(
+    "--no-scheduler",
+    is_flag=True,
+    envvar="GIVEFIRST_NO_SCHEDULER",
+    help="Don't run scheduled work (digests, follow-ups, expiry) in this process, e.g. "
+    "when `givefirst scheduler` runs separately.",
+)
 
 
 def _run(coro_fn: Callable[[], Awaitable[T]]) -> T:
@@ -41,6 +57,48 @@ async def _open(database_url: str | None) -> Storage:
     storage = Storage.connect(database_url)
     await storage.upgrade()
     return storage
+
+
+@asynccontextmanager
+async def _scheduling(
+    storage: Storage,
+    chat_for: ChatFor,
+    *,
+    enabled: bool = True,
+    platform: str | None = None,
+    ready: Callable[[], Awaitable[object]] | None = None,
+    every: float = 30.0,
+) -> AsyncIterator[None]:
+    """Run the scheduler in the background while the block runs (once ``ready``
+    returns, if given); on the way out, let a tick in progress finish."""
+    if not enabled:
+        yield
+        return
+    stop = asyncio.Event()
+    scheduler = Scheduler(storage.unit_of_work, SystemClock(), platform=platform)
+
+    async def scheduled() -> None:
+        if ready is not None:
+            waiting = asyncio.ensure_future(ready())
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            waiting.cancel()
+            stopping.cancel()
+            if stop.is_set():
+                return
+        await run_scheduler(scheduler, chat_for, stop, every=every)
+
+    task = asyncio.create_task(scheduled())
+    try:
+        yield
+    finally:
+        stop.set()
+        try:
+            # wait_for cancels a tick that takes too long; a message whose delivery
+            # was cut short is sent again once its lease runs out.
+            await asyncio.wait_for(task, timeout=SCHEDULER_STOP_SECONDS)
+        except TimeoutError:
+            log.warning("stopped the scheduler in the middle of a tick")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -185,9 +243,13 @@ class _ShiftedClock(SystemClock):
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=3000, show_default=True, type=int, help="Port to listen on.")
+@no_scheduler_option
 @click.pass_context
-def slack(ctx: click.Context, host: str, port: int) -> None:
-    """Run on Slack: HTTP (Events API) on --host/--port, or Socket Mode with SLACK_APP_TOKEN."""
+def slack(ctx: click.Context, host: str, port: int, no_scheduler: bool) -> None:
+    """Run on Slack: HTTP (Events API) on --host/--port, or Socket Mode with SLACK_APP_TOKEN.
+
+    Scheduled work runs in the same process unless --no-scheduler is given.
+    """
     settings: Settings = ctx.obj["settings"]
     if not settings.slack_signing_secret:
         raise click.UsageError("Set SLACK_SIGNING_SECRET (see README: Run on Slack).")
@@ -197,15 +259,18 @@ def slack(ctx: click.Context, host: str, port: int) -> None:
             "Set SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID and "
             "SLACK_CLIENT_SECRET to let many workspaces install givefirst."
         )
-    _run(lambda: _slack(ctx.obj["database_url"], settings, host, port))
+    _run(lambda: _slack(ctx.obj["database_url"], settings, host, port, not no_scheduler))
 
 
-async def _slack(url: str | None, settings: Settings, host: str, port: int) -> None:
+async def _slack(
+    url: str | None, settings: Settings, host: str, port: int, scheduled: bool = True
+) -> None:
     from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
     from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 
     from adapters.slack.server import (
         SlackOptions,
+        chat_for_scheduled_work,
         create_app,
         serve_http,
         serve_socket_mode,
@@ -223,22 +288,22 @@ async def _slack(url: str | None, settings: Settings, host: str, port: int) -> N
             state_store = AsyncSQLAlchemyOAuthStateStore(
                 expiration_seconds=600, engine=storage.engine
             )
-        app = create_app(
-            bot,
-            SlackOptions(
-                signing_secret=settings.slack_signing_secret or "",
-                bot_token=settings.slack_bot_token,
-                api_url=settings.slack_api_url,
-                client_id=settings.slack_client_id,
-                client_secret=settings.slack_client_secret,
-                installation_store=installation_store,
-                state_store=state_store,
-            ),
+        options = SlackOptions(
+            signing_secret=settings.slack_signing_secret or "",
+            bot_token=settings.slack_bot_token,
+            api_url=settings.slack_api_url,
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            installation_store=installation_store,
+            state_store=state_store,
         )
-        if settings.slack_app_token:
-            await serve_socket_mode(app, settings.slack_app_token)
-        else:
-            await serve_http(app, host, port)
+        app = create_app(bot, options)
+        chat_for = chat_for_scheduled_work(options)
+        async with _scheduling(storage, chat_for, enabled=scheduled, platform="slack"):
+            if settings.slack_app_token:
+                await serve_socket_mode(app, settings.slack_app_token)
+            else:
+                await serve_http(app, host, port)
     finally:
         await storage.dispose()
 
@@ -250,16 +315,23 @@ async def _slack(url: str | None, settings: Settings, host: str, port: int) -> N
     default=None,
     help="Run this many shards in this process (large bots); default: one connection.",
 )
+@no_scheduler_option
 @click.pass_context
-def discord(ctx: click.Context, shards: int | None) -> None:
-    """Run on Discord with DISCORD_TOKEN."""
+def discord(ctx: click.Context, shards: int | None, no_scheduler: bool) -> None:
+    """Run on Discord with DISCORD_TOKEN.
+
+    Scheduled work runs in the same process, once connected, unless --no-scheduler is given.
+    """
     settings: Settings = ctx.obj["settings"]
     if not settings.discord_token:
         raise click.UsageError("Set DISCORD_TOKEN (see README: Run on Discord).")
-    _run(lambda: _discord(ctx.obj["database_url"], settings, shards))
+    _run(lambda: _discord(ctx.obj["database_url"], settings, shards, not no_scheduler))
 
 
-async def _discord(url: str | None, settings: Settings, shards: int | None) -> None:
+async def _discord(
+    url: str | None, settings: Settings, shards: int | None, scheduled: bool = True
+) -> None:
+    from adapters.discord.chat import DiscordChat
     from adapters.discord.client import GiveFirstClient, ShardedGiveFirstClient, point_at
 
     point_at(settings.discord_api_url, settings.discord_gateway_url)
@@ -271,7 +343,20 @@ async def _discord(url: str | None, settings: Settings, shards: int | None) -> N
             if shards
             else GiveFirstClient(bot, guild_id=settings.discord_guild_id)
         )
-        async with client:
+
+        def chat_for(community: Community) -> Chat:
+            return DiscordChat(client, int(community.key.removeprefix("discord:")))
+
+        async with (
+            client,
+            _scheduling(
+                storage,
+                chat_for,
+                enabled=scheduled,
+                platform="discord",
+                ready=client.wait_until_ready,
+            ),
+        ):
             await client.start(settings.discord_token or "")
     finally:
         await storage.dispose()
@@ -483,7 +568,11 @@ def scheduler(ctx: click.Context, to_console: bool, every: float) -> None:
             )
         try:
             await run_scheduler(
-                Scheduler(storage.unit_of_work, SystemClock()),
+                Scheduler(
+                    storage.unit_of_work,
+                    SystemClock(),
+                    platform=None if to_console else "slack",
+                ),
                 lambda community: chat,
                 asyncio.Event(),
                 every=every,

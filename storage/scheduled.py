@@ -114,15 +114,20 @@ class SqlAlchemyOutboxRepository:
         return await self._session.get(OutboxMessage, entry_id)
 
     async def claim_due(
-        self, now: datetime, lease_until: datetime, limit: int
+        self, now: datetime, lease_until: datetime, limit: int, *, key_prefix: str = ""
     ) -> Sequence[OutboxMessage]:
         due = (
             select(outbox.c.id)
             .where(outbox.c.status == OutboxStatus.PENDING, outbox.c.claimed_until <= now)
             .order_by(outbox.c.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(of=outbox, skip_locked=True)
         )
+        if key_prefix:
+            communities = tables.communities
+            due = due.join(communities, communities.c.id == outbox.c.community_id).where(
+                communities.c.key.startswith(key_prefix, autoescape=True)
+            )
         leased = await self._session.scalars(
             update(outbox)
             .where(outbox.c.id.in_(due))

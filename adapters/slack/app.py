@@ -1,11 +1,15 @@
 """givefirst as a Slack app on slack-bolt: slash commands, buttons, reactions, App Home.
 
 Every listener acknowledges at once (Slack allows three seconds), then hands a
-neutral command to the core with a :class:`SlackChat` for the replies.
+neutral command to the core with a :class:`SlackChat` for the replies. The work
+after the acks runs a few events at a time: a burst of commands queues for a
+slot instead of crowding the event loop that has to send the next acks, and
+instead of asking the database for more connections than its pool holds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -28,6 +32,8 @@ log = logging.getLogger(__name__)
 COMMANDS = tuple(f"/{name}" for name in SLASH_COMMANDS)
 EVENTS = ("reaction_added", "app_home_opened")
 ADMIN_CACHE_SECONDS = 600
+CONCURRENT_EVENTS = 4
+"""Events handled at once after their acks; keep it below the database pool's size."""
 
 
 def community_key(team_id: str | None, enterprise_id: str | None = None) -> str:
@@ -56,9 +62,16 @@ class AdminDirectory:
         return admin
 
 
-def build_app(bot: GiveFirst, app: AsyncApp) -> AsyncApp:
-    """Register givefirst's listeners on a Bolt app configured by the caller."""
+def build_app(
+    bot: GiveFirst, app: AsyncApp, *, concurrent_events: int = CONCURRENT_EVENTS
+) -> AsyncApp:
+    """Register givefirst's listeners on a Bolt app configured by the caller.
+
+    At most ``concurrent_events`` events are worked on at once after their acks;
+    the others wait their turn (Bolt has already answered Slack for them).
+    """
     admins = AdminDirectory()
+    slots = asyncio.Semaphore(concurrent_events)
 
     async def actor_for(
         client: AsyncWebClient,
@@ -82,90 +95,94 @@ def build_app(bot: GiveFirst, app: AsyncApp) -> AsyncApp:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         await ack()
-        text = render.to_core_text(body.get("text") or "")
-        actor = await actor_for(
-            client,
-            team=body.get("team_id"),
-            user=body["user_id"],
-            name=body.get("user_name") or body["user_id"],
-            channel=body.get("channel_id"),
-            needs_admin=body["command"] == "/givefirst" and text.strip().startswith("config"),
-        )
-        chat = SlackChat(
-            client, user_id=actor.user_id, channel_id=actor.channel_id, respond=respond
-        )
-        await bot.slash_command(actor, body["command"], text, chat)
+        async with slots:
+            text = render.to_core_text(body.get("text") or "")
+            actor = await actor_for(
+                client,
+                team=body.get("team_id"),
+                user=body["user_id"],
+                name=body.get("user_name") or body["user_id"],
+                channel=body.get("channel_id"),
+                needs_admin=body["command"] == "/givefirst" and text.strip().startswith("config"),
+            )
+            chat = SlackChat(
+                client, user_id=actor.user_id, channel_id=actor.channel_id, respond=respond
+            )
+            await bot.slash_command(actor, body["command"], text, chat)
 
     @app.action(re.compile(rf"^{render.ACTION_PREFIX}:"))
     async def on_button(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         await ack()
-        pressed = body["actions"][0]
-        action = render.parse_action_id(pressed.get("action_id", ""))
-        if action is None:
-            return
-        user = body["user"]
-        container = body.get("container") or {}
-        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-        actor = await actor_for(
-            client,
-            team=(body.get("team") or {}).get("id") or user.get("team_id"),
-            user=user["id"],
-            name=user.get("username") or user.get("name") or user["id"],
-            channel=channel,
-            needs_admin=False,
-        )
-        from_home = container.get("type") == "view"
-        chat = SlackChat(
-            client,
-            user_id=actor.user_id,
-            channel_id=None if from_home else channel,
-            respond=None if from_home else respond,
-        )
-        value = "" if pressed.get("value") == "-" else pressed.get("value", "")
-        handled = await bot.button(actor, action, value, chat)
-        if handled.error is None:
-            await _mark_chosen(client, body, pressed)
-        if from_home:
-            await _publish_home(bot, client, actor)
+        async with slots:
+            pressed = body["actions"][0]
+            action = render.parse_action_id(pressed.get("action_id", ""))
+            if action is None:
+                return
+            user = body["user"]
+            container = body.get("container") or {}
+            channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+            actor = await actor_for(
+                client,
+                team=(body.get("team") or {}).get("id") or user.get("team_id"),
+                user=user["id"],
+                name=user.get("username") or user.get("name") or user["id"],
+                channel=channel,
+                needs_admin=False,
+            )
+            from_home = container.get("type") == "view"
+            chat = SlackChat(
+                client,
+                user_id=actor.user_id,
+                channel_id=None if from_home else channel,
+                respond=None if from_home else respond,
+            )
+            value = "" if pressed.get("value") == "-" else pressed.get("value", "")
+            handled = await bot.button(actor, action, value, chat)
+            if handled.error is None:
+                await _mark_chosen(client, body, pressed)
+            if from_home:
+                await _publish_home(bot, client, actor)
 
     @app.event(EVENTS[0])
     async def on_reaction(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        if not await bot.first_time(f"slack:{body.get('event_id')}"):
-            return
-        item = event.get("item") or {}
-        if item.get("type") != "message":
-            return
-        actor = await actor_for(
-            client,
-            team=body.get("team_id"),
-            user=event["user"],
-            name="",
-            channel=item.get("channel"),
-            needs_admin=False,
-        )
-        reaction = str(event.get("reaction", "")).split("::")[0]
-        chat = SlackChat(client, user_id=actor.user_id, channel_id=item.get("channel"))
-        await bot.reaction(actor, item["channel"], item["ts"], reaction, chat)
+        async with slots:
+            if not await bot.first_time(f"slack:{body.get('event_id')}"):
+                return
+            item = event.get("item") or {}
+            if item.get("type") != "message":
+                return
+            actor = await actor_for(
+                client,
+                team=body.get("team_id"),
+                user=event["user"],
+                name="",
+                channel=item.get("channel"),
+                needs_admin=False,
+            )
+            reaction = str(event.get("reaction", "")).split("::")[0]
+            chat = SlackChat(client, user_id=actor.user_id, channel_id=item.get("channel"))
+            await bot.reaction(actor, item["channel"], item["ts"], reaction, chat)
 
     @app.event(EVENTS[1])
     async def on_home(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        if not await bot.first_time(f"slack:{body.get('event_id')}"):
-            return
-        actor = await actor_for(
-            client,
-            team=body.get("team_id"),
-            user=event["user"],
-            name="",
-            channel=None,
-            needs_admin=False,
-        )
-        await _publish_home(bot, client, actor)
+        async with slots:
+            if event.get("tab", "home") != "home":
+                return
+            if not await bot.first_time(f"slack:{body.get('event_id')}"):
+                return
+            actor = await actor_for(
+                client,
+                team=body.get("team_id"),
+                user=event["user"],
+                name="",
+                channel=None,
+                needs_admin=False,
+            )
+            await _publish_home(bot, client, actor)
 
     return app
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -20,7 +22,11 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import build_app
+from adapters.slack.chat import SlackChat
 from bot.app import GiveFirst
+from bot.domain import Community
+from bot.messages import Message
+from bot.ports import Chat, DeliveryFailed, DeliveryProblem, PostRef
 
 log = logging.getLogger(__name__)
 
@@ -71,15 +77,75 @@ def create_app(bot: GiveFirst, options: SlackOptions) -> AsyncApp:
             installation_store=options.installation_store,
             state_store=options.state_store,
         )
+        # Authorizing runs before every ack: one lookup of the workspace's bot token (we
+        # hold no user tokens) and auth.test only the first time each token is seen.
+        authorize = AsyncInstallationStoreAuthorize(
+            logger=log,
+            installation_store=oauth.installation_store,
+            client_id=options.client_id,
+            client_secret=options.client_secret,
+            bot_only=True,
+            cache_enabled=True,
+            client=client,
+        )
         app = AsyncApp(
             signing_secret=options.signing_secret,
             client=client,
             oauth_settings=oauth,
             installation_store=options.installation_store,
+            authorize=authorize,  # type: ignore[arg-type]  # Bolt accepts AsyncAuthorize too
         )
     else:
         app = AsyncApp(signing_secret=options.signing_secret, client=client)
     return build_app(bot, app)
+
+
+def chat_for_scheduled_work(options: SlackOptions) -> Callable[[Community], Chat]:
+    """How scheduled work reaches a community: as the bot installed in its workspace
+    (OAuth installs), or with the one bot token."""
+    store = options.installation_store
+    if options.client_id and options.client_secret and store is not None:
+        return lambda community: InstalledBotChat(options.api_url, store, community.key)
+    if not options.bot_token:
+        raise ValueError("scheduled work needs SLACK_BOT_TOKEN or OAuth installs")
+    chat = SlackChat(web_client(options.api_url, options.bot_token))
+    return lambda community: chat
+
+
+class InstalledBotChat:
+    """Sends as the bot installed in one workspace, its token looked up when first needed."""
+
+    def __init__(self, api_url: str, store: AsyncInstallationStore, community_key: str) -> None:
+        self._api_url = api_url
+        self._store = store
+        self._workspace = community_key.removeprefix("slack:")
+        self._chat: SlackChat | None = None
+
+    async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
+        return await (await self._installed()).send(message, default_channel=default_channel)
+
+    async def update(self, ref: PostRef, message: Message) -> None:
+        await (await self._installed()).update(ref, message)
+
+    async def delete(self, ref: PostRef) -> None:
+        await (await self._installed()).delete(ref)
+
+    async def _installed(self) -> SlackChat:
+        if self._chat is None:
+            # Community keys hold the team id, or the enterprise id of an org-wide install.
+            org_wide = self._workspace.startswith("E")
+            bot = await self._store.async_find_bot(
+                enterprise_id=self._workspace if org_wide else None,
+                team_id=None if org_wide else self._workspace,
+                is_enterprise_install=org_wide,
+            )
+            if bot is None or not bot.bot_token:
+                raise DeliveryFailed(
+                    DeliveryProblem.MISSING_PERMISSION,
+                    f"givefirst is not installed in {self._workspace}",
+                )
+            self._chat = SlackChat(web_client(self._api_url, bot.bot_token))
+        return self._chat
 
 
 def web_application(app: AsyncApp) -> web.Application:

@@ -283,10 +283,15 @@ class FakeOutbox(_Repo):
         await super().add(entity)
 
     async def claim_due(
-        self, now: datetime, lease_until: datetime, limit: int
+        self, now: datetime, lease_until: datetime, limit: int, *, key_prefix: str = ""
     ) -> Sequence[OutboxMessage]:
+        keys = {c.id: c.key for c in self._store.table("communities").values()}
         due = [
-            e for e in self._rows if e.status is OutboxStatus.PENDING and e.claimed_until <= now
+            e
+            for e in self._rows
+            if e.status is OutboxStatus.PENDING
+            and e.claimed_until <= now
+            and keys.get(e.community_id, "").startswith(key_prefix)
         ][:limit]
         for entry in due:
             entry.claimed_until = lease_until

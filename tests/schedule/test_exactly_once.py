@@ -222,3 +222,30 @@ async def test_follow_ups_and_reminders_go_out_once_across_restarts(
         assert stored.reminded_at is not None
         sent = await uow.outbox.claim_due(clock.now() + timedelta(days=1), clock.now(), 100)
         assert sent == [], "nothing left waiting"
+
+
+async def test_each_platforms_process_delivers_only_its_own_communities_messages(
+    database: MemoryDatabase, clock: FakeClock
+) -> None:
+    setup = await database.process()
+    for key, channel in (("slack:T0TOWN", "C0SLACK"), ("discord:4242", "4243")):
+        await add_community(
+            setup, Community(key=key, channel_id=channel, skip_quiet_weeks=False, created_at=START)
+        )
+    on_slack, on_discord = RecordingChat(clock), RecordingChat(clock)
+    slack = scheduler(await database.process(), clock, platform="slack")
+    discord = scheduler(await database.process(), clock, platform="discord")
+    clock.set(START + timedelta(weeks=1, days=1))
+
+    # The Slack process plans both digests, but may only send its own.
+    await slack.tick(lambda c: on_slack)
+    await discord.tick(lambda c: on_discord)
+
+    def channels(chat: RecordingChat) -> list[str | None]:
+        return [
+            s.message.to.channel_id if isinstance(s.message.to, ChannelPost) else None
+            for s in chat.sent
+        ]
+
+    assert channels(on_slack) == ["C0SLACK"]
+    assert channels(on_discord) == ["4243"]

@@ -215,6 +215,7 @@ async def test_reactions_volunteer_and_mark_solved(slack: SlackCommunity) -> Non
 async def test_a_declined_request_and_an_expired_one(slack: SlackCommunity) -> None:
     await slack.command("ana", "/offer", "resume reviews #resume")
     await slack.command("ben", "/offer", "I read resumes for a living #resume")
+    await slack.said("chat.postMessage", "resume reviews")
     await slack.said("chat.postMessage", "for a living")
     await slack.command("dana", "/ask", "CV help please #resume")
     await slack.said("response_url", "These members could help")
@@ -250,6 +251,7 @@ def create_app_client(fake: FakeSlack) -> Any:
 
 async def test_follow_up_and_thanks(slack: SlackCommunity) -> None:
     await slack.command("ana", "/offer", "resume reviews #resume")
+    # The ack comes before the offer is stored: wait for it, or the ask may find nobody.
     await slack.said("chat.postMessage", "resume reviews")
     await slack.command("dana", "/ask", "CV help please #resume")
     await slack.said("response_url", "These members could help")
