@@ -164,7 +164,7 @@ def compose(facts: DigestFacts, *, limit: int = LIST_LIMIT) -> Digest:
             )
         ),
     ]
-    return Digest(message(ChannelPost(), *blocks), quiet)
+    return Digest(message(ChannelPost(), *blocks, notify=False), quiet)
 
 
 def _key(member: Member) -> int:

@@ -168,6 +168,9 @@ class Message:
     blocks: tuple[Block, ...]
     summary: str = ""
     subject: Subject | None = None
+    notify: bool = True
+    """Whether the members it mentions are notified, where the platform lets us choose
+    (Discord): a digest names many members and should not ping them all every week."""
 
     @property
     def buttons(self) -> tuple[Button, ...]:
@@ -193,11 +196,13 @@ class Message:
         return "\n".join(lines)
 
 
-def message(to: Audience, *blocks: Block | None, subject: Subject | None = None) -> Message:
+def message(
+    to: Audience, *blocks: Block | None, subject: Subject | None = None, notify: bool = True
+) -> Message:
     """Build a message, skipping ``None`` blocks so optional sections read naturally."""
     kept = tuple(b for b in blocks if b is not None)
     summary = next((plain(b.text) for b in kept if isinstance(b, Heading | Paragraph)), "")
-    return Message(to=to, blocks=kept, summary=summary[:150], subject=subject)
+    return Message(to=to, blocks=kept, summary=summary[:150], subject=subject, notify=notify)
 
 
 def paragraphs(lines: Iterable[Text]) -> tuple[Paragraph, ...]:

@@ -111,7 +111,7 @@ def render(message: Message, guild_id: int) -> Rendered:
         for block in message.blocks
         if isinstance(block, Heading | Paragraph | Quote | Small)
         for span in block.text
-        if isinstance(span, Mention)
+        if isinstance(span, Mention) and message.notify
     }
     allowed = discord.AllowedMentions(
         everyone=False,

@@ -507,3 +507,26 @@ async def test_without_a_dev_guild_commands_are_synced_globally(
         [sync] = fake_discord.calls("PUT", rf"/applications/{APP_ID}/commands")
         assert len(sync.body) == 5
         assert fake_discord.calls("PUT", rf"/applications/{APP_ID}/guilds/\d+/commands") == []
+
+
+async def test_the_weekly_digest_is_posted_in_the_channel(community: DiscordCommunity) -> None:
+    await community.command("ana", "offer", text="Happy to review resumes #resume")
+    await community.posted("review resumes")
+    await community.command("dana", "ask", text="anyone know about buying a used car?")
+    await community.posted("buying a used car")
+    private = await community.command("ben", "ask", text="quietly job hunting", private=True)
+    await community.reply(private, "private ask is saved")
+
+    community.clock.advance(timedelta(days=7, minutes=1))
+    await community.bot.run_due_work(lambda _: community.chat())
+
+    digest = await community.posted("This week in give-first")
+    shown = text_of(digest.body)
+    assert "Happy to review resumes" in shown, "new offers"
+    assert "buying a used car" in shown, "asks still looking for help"
+    assert "quietly job hunting" not in shown, "private asks never appear"
+    assert f"<@{community.id('ana')}>" in shown, "givers are named"
+    assert digest.body["allowed_mentions"] == {"parse": [], "users": []}, "and not pinged"
+    [volunteer] = buttons_of(digest.body)
+    await community.press("ben", volunteer["label"])
+    await community.dm("dana", "would like to help with your ask")

@@ -419,3 +419,25 @@ def test_the_manifest_declares_exactly_what_the_app_handles() -> None:
     assert commands == set(COMMANDS)
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == set(EVENTS)
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
+
+
+async def test_the_weekly_digest_is_posted_in_the_channel(slack: SlackCommunity) -> None:
+    await slack.command("ana", "/offer", "Happy to review resumes #resume")
+    await slack.said("chat.postMessage", "review resumes")
+    await slack.command("dana", "/ask", "anyone know about buying a used car?")
+    await slack.said("chat.postMessage", "buying a used car")
+    await slack.command("ben", "/ask", "private: quietly job hunting")
+    await slack.said("response_url", "private ask is saved")
+
+    slack.clock.advance(timedelta(days=7, minutes=1))
+    await slack.bot.run_due_work(lambda community: SlackChat(create_app_client(slack.fake)))
+
+    digest = await slack.said("chat.postMessage", "This week in give-first")
+    assert digest.args["channel"] == CHANNEL
+    assert digest.args["blocks"][0]["type"] == "header"
+    shown = text_of(digest)
+    assert "Happy to review resumes" in shown, "new offers"
+    assert "buying a used car" in shown, "asks still looking for help"
+    assert "quietly job hunting" not in shown, "private asks never appear"
+    buttons = [e for b in digest.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["text"]["text"] for b in buttons] == ["Help with #1"]
