@@ -4,6 +4,7 @@ websocket and real HTTP, real SQLite, and a fake Discord that records every REST
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -530,3 +531,19 @@ async def test_the_weekly_digest_is_posted_in_the_channel(community: DiscordComm
     [volunteer] = buttons_of(digest.body)
     await community.press("ben", volunteer["label"])
     await community.dm("dana", "would like to help with your ask")
+
+
+async def test_export_arrives_as_a_json_file(community: DiscordCommunity) -> None:
+    await community.command("dana", "ask", text="anyone know about buying a used car? 🚗")
+    await community.posted("buying a used car")
+    export = await community.command("dana", "givefirst", "export")
+
+    sent = await community.fake.wait_for(
+        "POST", r"/(channels/\d+/messages|webhooks/.*)", lambda c: bool(c.files)
+    )
+    assert sent.path == f"/channels/{community.fake.dm_channel_of(community.id('dana'))}/messages"
+    [(filename, content)] = sent.files
+    assert filename == "givefirst-export.json"
+    data = json.loads(content)
+    assert "anyone know about buying a used car? 🚗" in json.dumps(data, ensure_ascii=False)
+    await community.acknowledged(export)
