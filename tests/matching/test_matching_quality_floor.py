@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bench.matching_quality import evaluate, givefirst_ranker, load_eval_set
 from bot.skills import Vocabulary
 
@@ -27,7 +25,6 @@ def test_asks_nobody_can_answer_mostly_get_nobody_yet() -> None:
 
 
 def test_matching_beats_plain_bm25_by_at_least_ten_points() -> None:
-    pytest.importorskip("rank_bm25")
     from bench.matching_quality import bm25_ranker
 
     baseline = evaluate(bm25_ranker(eval_set), eval_set.asks)
