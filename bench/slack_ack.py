@@ -80,7 +80,7 @@ HEADER = (
     f"{'concurrency':>11} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'acks/s':>10} "
     f"{'done/s':>8} {'errors':>6}"
 )
-LISTENER_TIMEOUT = 120.0
+LISTENER_TIMEOUT = 600.0
 """Seconds a level may take to finish the work after its last ack."""
 
 
@@ -211,7 +211,7 @@ async def _fire(
         p50_ms=statistics.median(latencies) * 1000,
         p99_ms=cut_points[98] * 1000,
         acks_per_second=len(latencies) / acked,
-        done_per_second=(requests - unfinished) / done,
+        done_per_second=max(requests - unfinished, 0) / done,
         first_error=logged.first
         or (
             f"{unfinished} listeners still running after {LISTENER_TIMEOUT:.0f} s"
@@ -289,7 +289,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     # Errors are counted and summarised per level rather than printed as they happen.
-    logging.basicConfig(level=logging.CRITICAL)
+    logging.basicConfig(level=logging.ERROR)
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.CRITICAL)
     asyncio.run(run(args.requests, args.postgres))
 
 
