@@ -15,6 +15,11 @@ matching helpers, posting), on the same event loop, so that work is included: ea
 level ends only when every listener has finished, `done/s` is the rate at which
 commands were completely handled, and `errors` counts failed requests as well as
 anything logged as an error meanwhile (a listener failing after its ack, say).
+
+The bare app's clients send their next command as soon as the last one is acknowledged.
+givefirst answers every command (ephemerally, through its response URL), so its clients
+send the next one once the previous one is answered, as members would: N concurrent
+clients means N commands in flight. `reply p50/p99` is the time to that answer.
 """
 
 from __future__ import annotations
@@ -67,18 +72,25 @@ class AckFigures:
     acks_per_second: float
     done_per_second: float
     first_error: str | None = None
+    reply_p50_ms: float | None = None
+    reply_p99_ms: float | None = None
 
     def __str__(self) -> str:
+        replies = (
+            f"{self.reply_p50_ms:>9.1f} {self.reply_p99_ms:>9.1f}"
+            if self.reply_p50_ms is not None and self.reply_p99_ms is not None
+            else f"{'-':>9} {'-':>9}"
+        )
         return (
             f"{self.concurrency:>11} {self.requests:>8} {self.p50_ms:>8.2f} "
             f"{self.p99_ms:>8.2f} {self.acks_per_second:>10.0f} {self.done_per_second:>8.0f} "
-            f"{self.errors:>6}"
+            f"{replies} {self.errors:>6}"
         )
 
 
 HEADER = (
     f"{'concurrency':>11} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'acks/s':>10} "
-    f"{'done/s':>8} {'errors':>6}"
+    f"{'done/s':>8} {'reply p50':>9} {'reply p99':>9} {'errors':>6}"
 )
 LISTENER_TIMEOUT = 600.0
 """Seconds a level may take to finish the work after its last ack."""
@@ -128,8 +140,13 @@ async def measure_acks(
     *,
     requests: int = 500,
     concurrency_levels: Sequence[int] = CONCURRENCY_LEVELS,
+    replies: bool = False,
 ) -> list[AckFigures]:
-    """Ack latency and throughput of the app `app_factory` builds, per concurrency level."""
+    """Ack latency and throughput of the app `app_factory` builds, per concurrency level.
+
+    With ``replies`` (givefirst answers every command), each client sends its next
+    command once the previous one is answered, as a member would, and the time to
+    that answer is reported too; otherwise once it is acknowledged."""
     async with FakeSlack() as fake:
         client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url)
         app = app_factory(client, SIGNING_SECRET)
@@ -138,9 +155,9 @@ async def measure_acks(
         async with serve_bolt_app(app) as url, session:
             slack = SlackRequests(session, url, SIGNING_SECRET)
             # Warm up: Bolt's first request calls auth.test and builds its middleware.
-            await _fire(slack, fake, requests=10, concurrency=1)
+            await _fire(slack, fake, requests=10, concurrency=1, replies=replies)
             return [
-                await _fire(slack, fake, requests=requests, concurrency=level)
+                await _fire(slack, fake, requests=requests, concurrency=level, replies=replies)
                 for level in concurrency_levels
             ]
 
@@ -163,7 +180,7 @@ async def _finish_listeners(timeout: float) -> int:  # noqa: ASYNC109
 
 
 async def _fire(
-    slack: SlackRequests, fake: FakeSlack, requests: int, concurrency: int
+    slack: SlackRequests, fake: FakeSlack, requests: int, concurrency: int, *, replies: bool
 ) -> AckFigures:
     commands: Iterator[dict[str, str]] = iter(
         [
@@ -179,6 +196,7 @@ async def _fire(
         ]
     )
     latencies: list[float] = []
+    answered: list[float] = []
     errors = 0
     logged = _ErrorCount()
     logging.getLogger().addHandler(logged)
@@ -194,6 +212,12 @@ async def _fire(
                 continue
             latencies.append(perf_counter() - started)
             errors += reply.status != 200
+            if replies:
+                try:
+                    async with asyncio.timeout(60):
+                        answered.append(await fake.first_response(fields["response_url"]) - started)
+                except TimeoutError:
+                    errors += 1
 
     started = perf_counter()
     try:
@@ -212,6 +236,10 @@ async def _fire(
         p99_ms=cut_points[98] * 1000,
         acks_per_second=len(latencies) / acked,
         done_per_second=max(requests - unfinished, 0) / done,
+        reply_p50_ms=statistics.median(answered) * 1000 if answered else None,
+        reply_p99_ms=statistics.quantiles(answered, n=100, method="inclusive")[98] * 1000
+        if answered
+        else None,
         first_error=logged.first
         or (
             f"{unfinished} listeners still running after {LISTENER_TIMEOUT:.0f} s"
@@ -267,7 +295,7 @@ async def run(requests: int, postgres_url: str | None) -> None:
         async with backend as storage:
             print(f"givefirst on {name}")
             print(HEADER)
-            mine = await measure_acks(givefirst_app(storage), requests=requests)
+            mine = await measure_acks(givefirst_app(storage), requests=requests, replies=True)
             for figures, floor in zip(mine, bare, strict=True):
                 print(f"{figures}   p99 {figures.p99_ms / floor.p99_ms:.2f}x bare")
             _print_errors(mine)

@@ -21,6 +21,7 @@ from typing import Any, Self, TypeVar
 from urllib.parse import urlencode
 
 import aiohttp
+import yarl
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
@@ -147,6 +148,7 @@ class FakeSlack:
         self.url = ""
         self.socket_acks: list[Args] = []
         self._calls: list[ApiCall] = []
+        self._first_responses: dict[str, asyncio.Future[float]] = {}
         self._failures: dict[str, list[_ScriptedFailure]] = {}
         self._workspace = _Workspace(team_id)
         self._sockets: list[web.WebSocketResponse] = []
@@ -215,6 +217,14 @@ class FakeSlack:
     def response_url(self) -> str:
         """A fresh response URL on this fake, as Slack puts in commands and actions."""
         return f"{self.url}/response/{uuid.uuid4().hex}"
+
+    def first_response(self, response_url: str) -> asyncio.Future[float]:
+        """Resolves to ``time.perf_counter()`` when the app first posts to ``response_url``
+        (its first reply to that command); cheap to wait on from benchmarks."""
+        path = yarl.URL(response_url).path
+        if path not in self._first_responses:
+            self._first_responses[path] = asyncio.get_running_loop().create_future()
+        return self._first_responses[path]
 
     def message(self, channel: str, ts: str) -> Args | None:
         """The current state of a message the app posted, or None once deleted."""
@@ -334,6 +344,9 @@ class FakeSlack:
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
         self._calls.append(ApiCall("response_url", body, None, request.path, 200, {"ok": True}))
+        first = self._first_responses.get(request.path)
+        if first is not None and not first.done():
+            first.set_result(time.perf_counter())
         await self._notify_waiters()
         return web.Response(text="ok")
 
