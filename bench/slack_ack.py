@@ -29,24 +29,19 @@ import asyncio
 import logging
 import os
 import statistics
-import tempfile
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from time import perf_counter
 
 import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from adapters.slack.app import build_app
+from bench.backends import postgres_storage, sqlite_storage
 from bot.app import GiveFirst
 from bot.clock import SystemClock
-from storage import Storage, create_engine, database_url
+from storage import Storage
 from tests.slack.fake_slack import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -249,37 +244,6 @@ async def _fire(
     )
 
 
-@asynccontextmanager
-async def _postgres(server_url: str) -> AsyncIterator[Storage]:
-    schema = f"givefirst_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url)
-    async with admin.begin() as connection:
-        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(database_url(server_url)).update_query_dict(
-        {"options": f"-csearch_path={schema}"}
-    )
-    storage = Storage.connect(url.render_as_string(hide_password=False))
-    try:
-        await storage.upgrade()
-        yield storage
-    finally:
-        await storage.dispose()
-        async with admin.begin() as connection:
-            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
-
-
-@asynccontextmanager
-async def _sqlite() -> AsyncIterator[Storage]:
-    with tempfile.TemporaryDirectory() as folder:
-        storage = Storage.connect(f"sqlite:///{Path(folder) / 'bench.db'}")
-        try:
-            await storage.upgrade()
-            yield storage
-        finally:
-            await storage.dispose()
-
-
 async def run(requests: int, postgres_url: str | None) -> None:
     print(f"/offer and /ask alternating, {requests} signed requests per level, loopback")
     print("bare Bolt app (listeners only ack)")
@@ -288,9 +252,9 @@ async def run(requests: int, postgres_url: str | None) -> None:
     for figures in bare:
         print(figures)
     _print_errors(bare)
-    backends = [("SQLite", _sqlite())]
+    backends = [("SQLite", sqlite_storage())]
     if postgres_url:
-        backends.append(("PostgreSQL", _postgres(postgres_url)))
+        backends.append(("PostgreSQL", postgres_storage(postgres_url)))
     for name, backend in backends:
         async with backend as storage:
             print(f"givefirst on {name}")
