@@ -7,6 +7,7 @@ remembering where channel posts landed so later reactions find their subject.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,9 +49,16 @@ class Handled:
 class GiveFirst:
     """The platform-neutral bot."""
 
-    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, unit_of_work: UnitOfWorkFactory, clock: Clock, *, concurrent_use_cases: int = 1
+    ) -> None:
         self._uow = unit_of_work
         self._clock = clock
+        # Use cases are mostly CPU (matching, the ORM) between short database calls.
+        # Run one at a time per process: several at once finish no sooner on one event
+        # loop, but delay the acknowledgements the platforms wait for. Deliveries (the
+        # network) still overlap; more processes add throughput.
+        self._use_cases = asyncio.Semaphore(concurrent_use_cases)
 
     @property
     def clock(self) -> Clock:
@@ -112,7 +120,7 @@ class GiveFirst:
         for attempt in range(1, CONFLICT_RETRIES + 1):
             now = self._clock.now()
             try:
-                async with self._uow() as uow:
+                async with self._use_cases, self._uow() as uow:
                     community, member = await self._enter(uow, actor, now)
                     ctx = services.Context(uow, now, actor, community, member)
                     messages = await handler(ctx, command)
