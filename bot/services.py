@@ -307,6 +307,8 @@ class Helpers:
     member_ids: frozenset[int]
     away: frozenset[int]
     """Paused, erased or without a platform account at the time of the read."""
+    recent_load: dict[int, int]
+    """New introductions per helper in the week before the read."""
 
 
 async def load_helpers(uow: UnitOfWork, community: Community, now: datetime) -> Helpers:
@@ -326,13 +328,23 @@ async def load_helpers(uow: UnitOfWork, community: Community, now: datetime) -> 
             if r.platform_user_id is not None
         ],
     )
+    introductions = await uow.introductions.in_community(_id(community))
     return Helpers(
         records,
-        await uow.introductions.in_community(_id(community)),
+        introductions,
         index,
         member_ids=frozenset(records),
         away=frozenset(m for m, r in records.items() if not r.is_available(now)),
+        recent_load=_recent_load(introductions, now),
     )
+
+
+def _recent_load(introductions: Sequence[Introduction], now: datetime) -> dict[int, int]:
+    load: dict[int, int] = {}
+    for i in introductions:
+        if i.requested_at >= now - WEEK and i.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED):
+            load[i.helper_id] = load.get(i.helper_id, 0) + 1
+    return load
 
 
 async def rank_helpers(
@@ -370,12 +382,9 @@ def search_helpers(
     }
     if ask.id is not None:
         unavailable |= {i.helper_id for i in intros if i.ask_id == ask.id}
-    if only is not None:
+    one = next(iter(only)) if only is not None and len(only) == 1 else None
+    if only is not None and one is None:
         unavailable |= helpers.member_ids - only
-    recent: dict[int, int] = {}
-    for i in intros:
-        if i.requested_at >= now - WEEK and i.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED):
-            recent[i.helper_id] = recent.get(i.helper_id, 0) + 1
     partners = {
         i.partner_of(asker)
         for i in intros
@@ -386,13 +395,13 @@ def search_helpers(
         asker_id=asker,
         now=now,
         unavailable=frozenset(unavailable),
-        recent_introductions=recent,
+        recent_introductions=helpers.recent_load,
         capacity=community.capacity,
         previous_partners=frozenset(partners),
         asker_timezone=asker_member.timezone if asker_member else None,
     )
-    if only is not None and len(only) == 1:
-        candidate = helpers.index.search_one(next(iter(only)), ask.text, context)
+    if one is not None:  # scoring one member needs no list of everyone else
+        candidate = helpers.index.search_one(one, ask.text, context)
         return [candidate] if candidate is not None and top > 0 else []
     return helpers.index.search(ask.text, context, top=top)
 
