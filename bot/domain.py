@@ -43,6 +43,18 @@ class Community:
         return platform_admin or platform_user_id in self.admin_ids
 
 
+def member_name(display_name: str | None, platform_user_id: str | None, *, forgotten: bool) -> str:
+    """How a member is named in messages."""
+    if forgotten:
+        return "a former member"
+    return display_name or platform_user_id or "a member"
+
+
+def is_available(paused_until: datetime | None, *, forgotten: bool, now: datetime) -> bool:
+    """Whether a member may be suggested or asked to help now."""
+    return not forgotten and not (paused_until is not None and paused_until > now)
+
+
 @dataclass(eq=False)
 class Member:
     """A person in a community, created the first time they talk to the bot."""
@@ -66,15 +78,15 @@ class Member:
 
     @property
     def name(self) -> str:
-        if self.forgotten_at is not None:
-            return "a former member"
-        return self.display_name or self.platform_user_id or "a member"
+        return member_name(
+            self.display_name, self.platform_user_id, forgotten=self.forgotten_at is not None
+        )
 
     def is_paused(self, now: datetime) -> bool:
         return self.paused_until is not None and self.paused_until > now
 
     def is_available(self, now: datetime) -> bool:
-        return self.forgotten_at is None and not self.is_paused(now)
+        return is_available(self.paused_until, forgotten=self.forgotten_at is not None, now=now)
 
     def pause(self, now: datetime, days: int) -> None:
         if not 1 <= days <= 365:

@@ -24,6 +24,8 @@ from bot.domain import (
     Post,
     Subject,
     Thanks,
+    is_available,
+    member_name,
 )
 from bot.messages import Message
 
@@ -65,9 +67,14 @@ class HelperRecord:
     offers: tuple[tuple[int, str], ...]
     """Open offers as (id, text), oldest first."""
 
+    @property
+    def name(self) -> str:
+        return member_name(self.display_name, self.platform_user_id, forgotten=self.forgotten)
+
     def is_available(self, now: datetime) -> bool:
-        paused = self.paused_until is not None and self.paused_until > now
-        return not self.forgotten and not paused and self.platform_user_id is not None
+        """Available as a member (see :func:`bot.domain.is_available`) and reachable."""
+        reachable = self.platform_user_id is not None
+        return reachable and is_available(self.paused_until, forgotten=self.forgotten, now=now)
 
 
 class MemberRepository(Protocol):

@@ -318,7 +318,7 @@ async def load_helpers(uow: UnitOfWork, community: Community, now: datetime) -> 
         [
             HelperProfile(
                 member_id=r.member_id,
-                name=r.display_name or r.platform_user_id or "a member",
+                name=r.name,
                 skills=r.skills,
                 bio=r.bio or "",
                 offers=tuple(OfferText(offer_id, text) for offer_id, text in r.offers),
