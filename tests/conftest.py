@@ -8,16 +8,14 @@ its own that is dropped afterwards.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from storage import SqlAlchemyUnitOfWork, Storage, create_engine, database_url
+from storage import SqlAlchemyUnitOfWork, Storage
 from tests.database_dump import all_table_rows
+from tests.databases import migrated_postgres_schema, migrated_sqlite
 
 __all__ = ["all_table_rows"]
 
@@ -50,12 +48,8 @@ async def storage_for(backend: str, tmp_path: Path) -> AsyncIterator[Storage]:
 
 
 async def _sqlite_storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    storage = Storage.connect(f"sqlite:///{tmp_path / 'givefirst.db'}")
-    try:
-        await storage.upgrade()
+    async with migrated_sqlite(tmp_path / "givefirst.db") as storage:
         yield storage
-    finally:
-        await storage.dispose()
 
 
 async def _postgres_storage() -> AsyncIterator[Storage]:
@@ -64,24 +58,9 @@ async def _postgres_storage() -> AsyncIterator[Storage]:
         if os.environ.get("GIVEFIRST_REQUIRE_POSTGRES"):
             pytest.fail(f"PostgreSQL tests are required here: {POSTGRES_SKIP_REASON}")
         pytest.skip(POSTGRES_SKIP_REASON)
-    # A schema per test keeps tests isolated and repeatable on a shared database;
-    # every connection of the test's engine starts with it as its search_path.
-    schema = f"givefirst_test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(server_url)
-    async with admin.begin() as connection:
-        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(database_url(server_url)).update_query_dict(
-        {"options": f"-csearch_path={schema}"}
-    )
-    storage = Storage.connect(url.render_as_string(hide_password=False))
-    try:
-        await storage.upgrade()
+    # A schema per test keeps tests isolated and repeatable on a shared database.
+    async with migrated_postgres_schema(server_url) as storage:
         yield storage
-    finally:
-        await storage.dispose()
-        async with admin.begin() as connection:
-            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
 
 
 @pytest.fixture

@@ -1,0 +1,48 @@
+"""Migrated databases for tests and benchmarks: a SQLite file, or a PostgreSQL schema of
+its own that is dropped afterwards (so runs are isolated on a shared server)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from storage import Storage, create_engine, database_url
+
+
+@asynccontextmanager
+async def migrated_sqlite(path: Path) -> AsyncIterator[Storage]:
+    storage = Storage.connect(f"sqlite:///{path}")
+    try:
+        await storage.upgrade()
+        yield storage
+    finally:
+        await storage.dispose()
+
+
+@asynccontextmanager
+async def migrated_postgres_schema(
+    server_url: str, *, prefix: str = "givefirst_test"
+) -> AsyncIterator[Storage]:
+    """Every connection of the returned storage starts with the new schema as its
+    search_path."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(server_url)
+    async with admin.begin() as connection:
+        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(database_url(server_url)).update_query_dict(
+        {"options": f"-csearch_path={schema}"}
+    )
+    storage = Storage.connect(url.render_as_string(hide_password=False))
+    try:
+        await storage.upgrade()
+        yield storage
+    finally:
+        await storage.dispose()
+        async with admin.begin() as connection:
+            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
