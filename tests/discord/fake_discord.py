@@ -155,7 +155,6 @@ class FakeDiscord:
         """Per interaction token: resolves when the bot first follows up on it (or
         deletes its "thinking…" placeholder), i.e. when the member sees an answer."""
         self.identified: list[Json] = []
-        self.gateway_bot_requests = 0
         self._calls: list[RestCall] = []
         self._failures: list[Failure] = []
         self._sockets: dict[web.WebSocketResponse, tuple[int, int]] = {}  # -> [shard, count]
@@ -478,7 +477,6 @@ class FakeDiscord:
         }
 
     def _gateway_bot(self) -> tuple[int, Json]:
-        self.gateway_bot_requests += 1
         return 200, {
             "url": self.gateway_url,
             "shards": 1,
