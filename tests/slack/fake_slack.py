@@ -220,8 +220,12 @@ class FakeSlack:
 
     def first_response(self, response_url: str) -> asyncio.Future[float]:
         """Resolves to ``time.perf_counter()`` when the app first posts to ``response_url``
-        (its first reply to that command); cheap to wait on from benchmarks."""
-        path = yarl.URL(response_url).path
+        (its first reply to that command), even if that happened before this was called
+        (a reply can overtake its command's acknowledgement); cheap to wait on from
+        benchmarks."""
+        return self._first_response(yarl.URL(response_url).path)
+
+    def _first_response(self, path: str) -> asyncio.Future[float]:
         if path not in self._first_responses:
             self._first_responses[path] = asyncio.get_running_loop().create_future()
         return self._first_responses[path]
@@ -344,8 +348,8 @@ class FakeSlack:
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
         self._calls.append(ApiCall("response_url", body, None, request.path, 200, {"ok": True}))
-        first = self._first_responses.get(request.path)
-        if first is not None and not first.done():
+        first = self._first_response(request.path)
+        if not first.done():
             first.set_result(time.perf_counter())
         await self._notify_waiters()
         return web.Response(text="ok")
