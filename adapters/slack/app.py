@@ -1,9 +1,14 @@
 """givefirst as a Slack app on slack-bolt: slash commands, buttons, reactions, App Home.
 
-Every listener acknowledges at once (Slack allows three seconds), then hands a
-neutral command to the core with a :class:`SlackChat` for the replies. The work
-after the acks runs a few events at a time: a burst of commands queues for a
-slot instead of crowding the event loop that has to send the next acks, and
+Every listener is split the way Bolt's lazy listeners are meant for: an ack
+function that only acknowledges (Slack allows three seconds), and a lazy function,
+run as its own task, that hands a neutral command to the core with a
+:class:`SlackChat` for the replies. Built on an app made with
+``process_before_response=True``, Bolt then answers Slack as soon as the ack
+function returns, instead of polling for the ack every 10 ms while the work runs.
+
+The work after the acks runs a few events at a time: a burst of commands queues
+for a slot instead of crowding the event loop that has to send the next acks, and
 instead of asking the database for more connections than its pool holds.
 """
 
@@ -67,7 +72,8 @@ def build_app(
 ) -> AsyncApp:
     """Register givefirst's listeners on a Bolt app configured by the caller.
 
-    At most ``concurrent_events`` events are worked on at once after their acks;
+    Make the app with ``process_before_response=True`` so acknowledgements go out
+    at once (see the module's docstring); the listeners work either way. At most ``concurrent_events`` events are worked on at once after their acks;
     the others wait their turn (Bolt has already answered Slack for them).
     """
     admins = AdminDirectory()
@@ -90,11 +96,9 @@ def build_app(
             channel_id=channel,
         )
 
-    @app.command(re.compile(rf"^/({'|'.join(SLASH_COMMANDS)})$"))
     async def on_command(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+        body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
-        await ack()
         async with slots:
             text = render.to_core_text(body.get("text") or "")
             actor = await actor_for(
@@ -110,11 +114,9 @@ def build_app(
             )
             await bot.slash_command(actor, body["command"], text, chat)
 
-    @app.action(re.compile(rf"^{render.ACTION_PREFIX}:"))
     async def on_button(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+        body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
-        await ack()
         async with slots:
             pressed = body["actions"][0]
             action = render.parse_action_id(pressed.get("action_id", ""))
@@ -145,7 +147,6 @@ def build_app(
             if from_home:
                 await _publish_home(bot, client, actor)
 
-    @app.event(EVENTS[0])
     async def on_reaction(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
@@ -167,7 +168,6 @@ def build_app(
             chat = SlackChat(client, user_id=actor.user_id, channel_id=item.get("channel"))
             await bot.reaction(actor, item["channel"], item["ts"], reaction, chat)
 
-    @app.event(EVENTS[1])
     async def on_home(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
         async with slots:
             if event.get("tab", "home") != "home":
@@ -184,7 +184,22 @@ def build_app(
             )
             await _publish_home(bot, client, actor)
 
+    app.command(re.compile(rf"^/({'|'.join(SLASH_COMMANDS)})$"))(
+        ack=_acknowledge, lazy=[on_command]
+    )
+    app.action(re.compile(rf"^{render.ACTION_PREFIX}:"))(ack=_acknowledge, lazy=[on_button])
+    # Bolt acknowledges events itself once the ack function returns.
+    app.event(EVENTS[0])(ack=_nothing, lazy=[on_reaction])
+    app.event(EVENTS[1])(ack=_nothing, lazy=[on_home])
     return app
+
+
+async def _acknowledge(ack: AsyncAck) -> None:
+    await ack()
+
+
+async def _nothing() -> None:
+    pass
 
 
 async def _publish_home(bot: GiveFirst, client: AsyncWebClient, actor: Actor) -> None:

@@ -94,9 +94,12 @@ def create_app(bot: GiveFirst, options: SlackOptions) -> AsyncApp:
             oauth_settings=oauth,
             installation_store=options.installation_store,
             authorize=authorize,  # type: ignore[arg-type]  # Bolt accepts AsyncAuthorize too
+            process_before_response=True,
         )
     else:
-        app = AsyncApp(signing_secret=options.signing_secret, client=client)
+        app = AsyncApp(
+            signing_secret=options.signing_secret, client=client, process_before_response=True
+        )
     return build_app(bot, app)
 
 
