@@ -134,8 +134,8 @@ async def _tell_waiting_askers(ctx: Context, offer: Offer) -> Messages:
     """Asks that had nobody hear, once, that someone new could help."""
     out: Messages = []
     helpers: Helpers | None = None  # read once, only if some ask is still looking
-    for ask in await ctx.uow.asks.open_in(_id(ctx.community)):
-        if not ask.looking_for_helper or ask.member_id == ctx.member.id:
+    for ask in await ctx.uow.asks.looking_for_helper(_id(ctx.community)):
+        if ask.member_id == ctx.member.id:
             continue
         helpers = helpers or await load_helpers(ctx.uow, ctx.community, ctx.now)
         ranked = search_helpers(helpers, ctx.community, ask, ctx.now, only={_id(ctx.member)})

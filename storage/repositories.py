@@ -169,6 +169,19 @@ class SqlAlchemyAskRepository(_SqlAlchemyRepository):
         )
         return result.all()
 
+    async def looking_for_helper(self, community_id: int) -> Sequence[Ask]:
+        c = tables.asks.c
+        result = await self.session.scalars(
+            select(Ask)
+            .where(
+                c.community_id == community_id,
+                c.status == AskStatus.OPEN,
+                c.looking_for_helper.is_(True),
+            )
+            .order_by(c.created_at, c.id)
+        )
+        return result.all()
+
     async def by_member(self, member_id: int) -> Sequence[Ask]:
         c = tables.asks.c
         result = await self.session.scalars(

@@ -148,6 +148,9 @@ class FakeAsks(_Repo):
             a for a in self._rows if a.community_id == community_id and a.status is AskStatus.OPEN
         ]
 
+    async def looking_for_helper(self, community_id: int) -> Sequence[Ask]:
+        return [a for a in await self.open_in(community_id) if a.looking_for_helper]
+
     async def by_member(self, member_id: int) -> Sequence[Ask]:
         return [a for a in self._rows if a.member_id == member_id]
 

@@ -233,6 +233,11 @@ async def test_asks_round_trip_and_open_ones_are_listed_oldest_first(
             "Help with my tax return",
             "Who knows Rust lifetimes?",
         ]
+        # Only the open ask that nobody could help with yet (the private one counts).
+        assert [a.text for a in await uow.asks.looking_for_helper(village.community_id)] == [
+            "Help with my tax return"
+        ]
+        assert await uow.asks.looking_for_helper(village.community_id + 1) == []
         assert [a.text for a in await uow.asks.by_member(member_id(village.ben))] == [
             "Borrow a ladder",
             "Who knows Rust lifetimes?",
