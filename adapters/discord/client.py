@@ -89,6 +89,9 @@ class GiveFirstClient(discord.Client):
         concurrent_events: int = CONCURRENT_EVENTS,
         **options: Any,
     ) -> None:
+        # The bot reads no cached messages (reactions arrive raw; its posts are found
+        # in the database), so discord.py's cache of the last 1,000 is left off.
+        options.setdefault("max_messages", None)
         super().__init__(intents=intents(), **options)
         self.bot = bot
         self.slots = asyncio.Semaphore(concurrent_events)
