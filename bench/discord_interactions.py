@@ -6,12 +6,15 @@ levels. Latency runs from sending INTERACTION_CREATE on the gateway to the fake 
 the interaction callback (the deferral). Client and fake share one process and one event
 loop, so the figures are an upper bound on the bot's own cost.
 
-    python -m bench.discord_interactions [--interactions N] [--postgres URL]
+    python -m bench.discord_interactions [--interactions N] [--rounds N] [--postgres URL]
 
 It measures a bare discord.py client whose commands only defer, and givefirst itself —
-on SQLite and, with --postgres or GIVEFIRST_TEST_POSTGRES_URL, on PostgreSQL — in the same
-run. givefirst keeps working after the deferral (storing, matching, posting, following
-up) on the same event loop, so that work is included.
+on SQLite and, with --postgres or GIVEFIRST_TEST_POSTGRES_URL, on PostgreSQL — in turn,
+for several rounds (see :mod:`bench.rounds`), each on a fresh database. givefirst keeps
+working after the deferral (storing, matching, posting, following up) on the same event
+loop, so that work is included. After warming up, each client's process is settled as
+`givefirst discord` settles it before connecting (the start-up heap frozen out of the
+garbage collector's full passes).
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ from discord import app_commands
 
 from adapters.discord.client import GiveFirstClient
 from bench.backends import postgres_storage, sqlite_storage
+from bench.rounds import Ratios
 from bot.app import GiveFirst
 from bot.clock import SystemClock
+from givefirst.cli import settle_before_serving
 from storage import Storage
 from tests.discord.fake_discord import (
     CHANNEL_ID,
@@ -125,6 +130,7 @@ async def measure(
                     wait_for_reply=True,
                 )
             await _fire(fake, members, interactions=10, concurrency=1, replies=set_up)  # warm up
+            settle_before_serving()  # as `givefirst discord` does, for both clients
             return [
                 await _fire(
                     fake, members, interactions=interactions, concurrency=level, replies=set_up
@@ -209,37 +215,52 @@ def givefirst_client(storage: Storage) -> ClientFactory:
     return make
 
 
-async def run(interactions: int, postgres_url: str | None) -> None:
+async def run(interactions: int, postgres_url: str | None, rounds: int) -> None:
     print(f"/offer and /ask alternating, {interactions} interactions per level, loopback")
-    print("bare discord.py client (commands only defer)")
-    print(HEADER)
-    bare = await measure(BareClient, interactions=interactions)
-    for figures in bare:
-        print(figures)
-    backends: list[tuple[str, AbstractAsyncContextManager[Storage]]] = [
-        ("SQLite", sqlite_storage())
+    backends: list[tuple[str, Callable[[], AbstractAsyncContextManager[Storage]]]] = [
+        ("SQLite", sqlite_storage)
     ]
     if postgres_url:
-        backends.append(("PostgreSQL", postgres_storage(postgres_url)))
-    for name, backend in backends:
-        async with backend as storage:
-            print(f"givefirst on {name}")
-            print(HEADER)
-            mine = await measure(givefirst_client(storage), interactions=interactions, set_up=True)
+        backends.append(("PostgreSQL", lambda: postgres_storage(postgres_url)))
+    ratios = Ratios()
+    errors: dict[str, int] = {}
+    for round_ in range(1, rounds + 1):
+        print(f"round {round_} of {rounds}")
+        print("bare discord.py client (commands only defer)")
+        print(HEADER)
+        bare = await measure(BareClient, interactions=interactions)
+        for figures in bare:
+            print(figures)
+        for name, backend in backends:
+            async with backend() as storage:
+                print(f"givefirst on {name}")
+                print(HEADER)
+                mine = await measure(
+                    givefirst_client(storage), interactions=interactions, set_up=True
+                )
             for figures, floor in zip(mine, bare, strict=True):
-                print(f"{figures}   p99 {figures.p99_ms / floor.p99_ms:.2f}x bare")
+                ratio = ratios.add((name, figures.concurrency), figures.p99_ms, floor.p99_ms)
+                errors[name] = errors.get(name, 0) + figures.errors
+                print(f"{figures}   p99 {ratio:.2f}x bare")
+    print(f"givefirst's p99 over {rounds} rounds, as a multiple of the bare client's in the")
+    print("same round: median / worst (each round)")
+    for name, _ in backends:
+        print(f"  {name}, {errors[name]} errors in all")
+        for level in CONCURRENCY_LEVELS:
+            print(f"  {level:>4} at once: {ratios.summary((name, level))}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--interactions", type=int, default=400, help="interactions per level")
+    parser.add_argument("--rounds", type=int, default=3, help="times to measure every client")
     parser.add_argument(
         "--postgres",
         default=os.environ.get("GIVEFIRST_TEST_POSTGRES_URL"),
         help="also measure on this PostgreSQL server (default: GIVEFIRST_TEST_POSTGRES_URL)",
     )
     args = parser.parse_args()
-    asyncio.run(run(args.interactions, args.postgres))
+    asyncio.run(run(args.interactions, args.postgres, args.rounds))
 
 
 if __name__ == "__main__":

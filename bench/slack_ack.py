@@ -6,15 +6,22 @@ concurrency levels. Latency is the time to the HTTP response, i.e. to `ack()`. C
 server and fake share one process and one event loop, so the figures are an upper bound
 on the app's own cost.
 
-    python -m bench.slack_ack [--requests N] [--postgres URL]
+    python -m bench.slack_ack [--requests N] [--rounds N] [--postgres URL]
 
-It measures a bare Bolt app (listeners that only ack) and givefirst itself — on
-SQLite and, with --postgres or GIVEFIRST_TEST_POSTGRES_URL, on PostgreSQL — in the
-same run. givefirst's listeners keep working after the ack (storing the offer,
-matching helpers, posting), on the same event loop, so that work is included: each
-level ends only when every listener has finished, `done/s` is the rate at which
+It measures a bare Bolt app (listeners that only ack; Bolt's defaults) and givefirst
+itself — on SQLite and, with --postgres or GIVEFIRST_TEST_POSTGRES_URL, on PostgreSQL —
+in the same run. givefirst acknowledges in Bolt's lazy-listener style on an app made with
+`process_before_response=True`, so Bolt answers as soon as the ack function returns
+instead of polling for the ack every 10 ms; a bare app in that mode is measured too, so
+both floors are in view. givefirst's lazy listeners keep working after the ack (storing
+the offer, matching helpers, posting), on the same event loop, so that work is included:
+each level ends only when every listener has finished, `done/s` is the rate at which
 commands were completely handled, and `errors` counts failed requests as well as
-anything logged as an error meanwhile (a listener failing after its ack, say).
+anything logged as an error meanwhile (a listener failing after its ack, say). The apps
+are measured in turn for several rounds (see :mod:`bench.rounds`), givefirst each time on
+a fresh database; after warming up, every app's process is settled as `givefirst slack`
+settles it before serving (the start-up heap frozen out of the garbage collector's full
+passes).
 
 The bare app's clients send their next command as soon as the last one is acknowledged.
 givefirst answers every command (ephemerally, through its response URL), so its clients
@@ -28,6 +35,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import statistics
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -39,8 +47,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import build_app
 from bench.backends import postgres_storage, sqlite_storage
+from bench.rounds import Ratios
 from bot.app import GiveFirst
 from bot.clock import SystemClock
+from givefirst.cli import settle_before_serving
 from storage import Storage
 from tests.slack.fake_slack import (
     BOT_TOKEN,
@@ -106,18 +116,25 @@ class _ErrorCount(logging.Handler):
 
 
 def bare_bolt_app(client: AsyncWebClient, signing_secret: str) -> AsyncApp:
-    """The floor: a Bolt app whose `/offer` listener only acknowledges."""
+    """The floor: a Bolt app, as Bolt comes, whose `/offer` and `/ask` only acknowledge."""
     app = AsyncApp(client=client, signing_secret=signing_secret)
-
-    @app.command("/offer")
-    async def offer(ack: AsyncAck) -> None:
-        await ack()
-
-    @app.command("/ask")
-    async def ask(ack: AsyncAck) -> None:
-        await ack()
-
+    app.command(re.compile("^/(offer|ask)$"))(_acknowledge)
     return app
+
+
+def bare_lazy_bolt_app(client: AsyncWebClient, signing_secret: str) -> AsyncApp:
+    """The same, acknowledging before the response as givefirst does, with nothing after."""
+    app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True)
+    app.command(re.compile("^/(offer|ask)$"))(ack=_acknowledge, lazy=[_nothing])
+    return app
+
+
+async def _acknowledge(ack: AsyncAck) -> None:
+    await ack()
+
+
+async def _nothing() -> None:
+    pass
 
 
 def givefirst_app(storage: Storage) -> AppFactory:
@@ -125,7 +142,8 @@ def givefirst_app(storage: Storage) -> AppFactory:
 
     def factory(client: AsyncWebClient, signing_secret: str) -> AsyncApp:
         bot = GiveFirst(storage.unit_of_work, SystemClock())
-        return build_app(bot, AsyncApp(client=client, signing_secret=signing_secret))
+        app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True)
+        return build_app(bot, app)
 
     return factory
 
@@ -151,10 +169,15 @@ async def measure_acks(
             slack = SlackRequests(session, url, SIGNING_SECRET)
             # Warm up: Bolt's first request calls auth.test and builds its middleware.
             await _fire(slack, fake, requests=10, concurrency=1, replies=replies)
+            settle_before_serving()  # as `givefirst slack` does, for every app measured
             return [
                 await _fire(slack, fake, requests=requests, concurrency=level, replies=replies)
                 for level in concurrency_levels
             ]
+
+
+_LISTENER_TASKS = ("run_ack_function_asynchronously", "to_runnable_function")
+"""What Bolt's tasks for listeners running after their acks, and for lazy listeners, run."""
 
 
 def _listeners_running() -> set[asyncio.Task[object]]:
@@ -162,7 +185,7 @@ def _listeners_running() -> set[asyncio.Task[object]]:
     return {
         task
         for task in asyncio.all_tasks()
-        if "run_ack_function_asynchronously" in getattr(task.get_coro(), "__qualname__", "")
+        if getattr(task.get_coro(), "__qualname__", "") in _LISTENER_TASKS
     }
 
 
@@ -244,25 +267,57 @@ async def _fire(
     )
 
 
-async def run(requests: int, postgres_url: str | None) -> None:
+async def run(requests: int, postgres_url: str | None, rounds: int) -> None:
     print(f"/offer and /ask alternating, {requests} signed requests per level, loopback")
-    print("bare Bolt app (listeners only ack)")
-    print(HEADER)
-    bare = await measure_acks(bare_bolt_app, requests=requests)
-    for figures in bare:
-        print(figures)
-    _print_errors(bare)
-    backends = [("SQLite", sqlite_storage())]
+    backends = [("SQLite", sqlite_storage)]
     if postgres_url:
-        backends.append(("PostgreSQL", postgres_storage(postgres_url)))
-    for name, backend in backends:
-        async with backend as storage:
-            print(f"givefirst on {name}")
-            print(HEADER)
-            mine = await measure_acks(givefirst_app(storage), requests=requests, replies=True)
-            for figures, floor in zip(mine, bare, strict=True):
-                print(f"{figures}   p99 {figures.p99_ms / floor.p99_ms:.2f}x bare")
+        backends.append(("PostgreSQL", lambda: postgres_storage(postgres_url)))
+    to_bare, to_lazy = Ratios(), Ratios()
+    errors: dict[str, int] = {}
+    for round_ in range(1, rounds + 1):
+        print(f"round {round_} of {rounds}")
+        bare = await _measure_and_print(
+            "bare Bolt app (listeners only ack)", bare_bolt_app, requests
+        )
+        lazy = await _measure_and_print(
+            "bare Bolt app acknowledging before the response (process_before_response)",
+            bare_lazy_bolt_app,
+            requests,
+        )
+        for name, backend in backends:
+            async with backend() as storage:
+                print(f"givefirst on {name}")
+                print(HEADER)
+                mine = await measure_acks(givefirst_app(storage), requests=requests, replies=True)
+            for figures, floor, lazy_floor in zip(mine, bare, lazy, strict=True):
+                key = (name, figures.concurrency)
+                to_bare.add(key, figures.p99_ms, floor.p99_ms)
+                to_lazy.add(key, figures.p99_ms, lazy_floor.p99_ms)
+                errors[name] = errors.get(name, 0) + figures.errors
+                print(
+                    f"{figures}   p99 {figures.p99_ms / floor.p99_ms:.2f}x bare, "
+                    f"{figures.p99_ms / lazy_floor.p99_ms:.2f}x bare before response"
+                )
             _print_errors(mine)
+    print(f"givefirst's p99 over {rounds} rounds, as a multiple of the bare apps' in the same")
+    print("round: median / worst (each round)")
+    for name, _ in backends:
+        print(f"  {name}, {errors[name]} errors in all")
+        for level in CONCURRENCY_LEVELS:
+            print(
+                f"  {level:>4} clients: {to_bare.summary((name, level))} bare; "
+                f"{to_lazy.summary((name, level))} bare before response"
+            )
+
+
+async def _measure_and_print(title: str, app: AppFactory, requests: int) -> list[AckFigures]:
+    print(title)
+    print(HEADER)
+    figures = await measure_acks(app, requests=requests)
+    for level in figures:
+        print(level)
+    _print_errors(figures)
+    return figures
 
 
 def _print_errors(levels: Sequence[AckFigures]) -> None:
@@ -274,6 +329,7 @@ def _print_errors(levels: Sequence[AckFigures]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=500, help="commands per level")
+    parser.add_argument("--rounds", type=int, default=3, help="times to measure every app")
     parser.add_argument(
         "--postgres",
         default=os.environ.get("GIVEFIRST_TEST_POSTGRES_URL"),
@@ -284,7 +340,7 @@ def main() -> None:
     logging.basicConfig(level=logging.ERROR)
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.CRITICAL)
-    asyncio.run(run(args.requests, args.postgres))
+    asyncio.run(run(args.requests, args.postgres, args.rounds))
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def _run(coro_fn: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
-def _settle() -> None:
+def settle_before_serving() -> None:
     """Before serving: load what the first command would otherwise wait for, then
     freeze everything loaded so far (modules, the skill vocabulary, mappers) out of
     the garbage collector's reach. Its full collections then walk only what the bot
@@ -311,7 +311,7 @@ async def _slack(
         )
         app = create_app(bot, options)
         chat_for = chat_for_scheduled_work(options)
-        _settle()
+        settle_before_serving()
         async with _scheduling(storage, chat_for, enabled=scheduled, platform="slack"):
             if settings.slack_app_token:
                 await serve_socket_mode(app, settings.slack_app_token)
@@ -360,7 +360,7 @@ async def _discord(
         def chat_for(community: Community) -> Chat:
             return DiscordChat(client, int(community.key.removeprefix("discord:")))
 
-        _settle()
+        settle_before_serving()
         async with (
             client,
             _scheduling(
