@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+import aiohttp
 import click
 
 from adapters.console import ConsoleChat, ConsoleSession
@@ -309,14 +310,15 @@ async def _slack(
             installation_store=installation_store,
             state_store=state_store,
         )
-        app = create_app(bot, options)
-        chat_for = chat_for_scheduled_work(options)
-        settle_before_serving()
-        async with _scheduling(storage, chat_for, enabled=scheduled, platform="slack"):
-            if settings.slack_app_token:
-                await serve_socket_mode(app, settings.slack_app_token)
-            else:
-                await serve_http(app, host, port)
+        async with aiohttp.ClientSession() as session:  # connections to Slack, kept open
+            app = create_app(bot, options, session=session)
+            chat_for = chat_for_scheduled_work(options, session=session)
+            settle_before_serving()
+            async with _scheduling(storage, chat_for, enabled=scheduled, platform="slack"):
+                if settings.slack_app_token:
+                    await serve_socket_mode(app, settings.slack_app_token)
+                else:
+                    await serve_http(app, host, port)
     finally:
         await storage.dispose()
 

@@ -1,11 +1,12 @@
 """givefirst as a Slack app on slack-bolt: slash commands, buttons, reactions, App Home.
 
-Every listener is split the way Bolt's lazy listeners are meant for: an ack
-function that only acknowledges (Slack allows three seconds), and a lazy function,
-run as its own task, that hands a neutral command to the core with a
-:class:`SlackChat` for the replies. Built on an app made with
-``process_before_response=True``, Bolt then answers Slack as soon as the ack
-function returns, instead of polling for the ack every 10 ms while the work runs.
+Every listener acknowledges (Slack allows three seconds) and starts the real work
+as a task of its own, which hands a neutral command to the core with a
+:class:`SlackChat` for the replies, then returns. Built on an app made with
+``process_before_response=True``, Bolt answers Slack as soon as the listener
+returns, instead of polling for the ack every 10 ms while the work runs. (Bolt's
+lazy listeners do the same, but deep-copy each request for the task, the Web API
+client's connection pool included.)
 
 The work after the acks runs a few events at a time: a burst of commands queues
 for a slot instead of crowding the event loop that has to send the next acks, and
@@ -18,12 +19,12 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -39,6 +40,8 @@ EVENTS = ("reaction_added", "app_home_opened")
 ADMIN_CACHE_SECONDS = 600
 CONCURRENT_EVENTS = 4
 """Events handled at once after their acks; keep it below the database pool's size."""
+AFTER_ACK = "givefirst: after ack"
+"""The name of the tasks doing an event's work after its acknowledgement."""
 
 
 def community_key(team_id: str | None, enterprise_id: str | None = None) -> str:
@@ -73,11 +76,18 @@ def build_app(
     """Register givefirst's listeners on a Bolt app configured by the caller.
 
     Make the app with ``process_before_response=True`` so acknowledgements go out
-    at once (see the module's docstring); the listeners work either way. At most ``concurrent_events`` events are worked on at once after their acks;
-    the others wait their turn (Bolt has already answered Slack for them).
+    at once (see the module's docstring); the listeners work either way. At most
+    ``concurrent_events`` events are worked on at once after their acks; the others
+    wait their turn (Bolt has already answered Slack for them).
     """
     admins = AdminDirectory()
     slots = asyncio.Semaphore(concurrent_events)
+    working: set[asyncio.Task[None]] = set()
+
+    def after_ack(work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work, name=AFTER_ACK)
+        working.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(_finished(working))
 
     async def actor_for(
         client: AsyncWebClient,
@@ -96,9 +106,7 @@ def build_app(
             channel_id=channel,
         )
 
-    async def on_command(
-        body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
+    async def handle_command(body: dict[str, Any], client: AsyncWebClient) -> None:
         async with slots:
             text = render.to_core_text(body.get("text") or "")
             actor = await actor_for(
@@ -110,13 +118,14 @@ def build_app(
                 needs_admin=body["command"] == "/givefirst" and text.strip().startswith("config"),
             )
             chat = SlackChat(
-                client, user_id=actor.user_id, channel_id=actor.channel_id, respond=respond
+                client,
+                user_id=actor.user_id,
+                channel_id=actor.channel_id,
+                response_url=body.get("response_url"),
             )
             await bot.slash_command(actor, body["command"], text, chat)
 
-    async def on_button(
-        body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
+    async def handle_button(body: dict[str, Any], client: AsyncWebClient) -> None:
         async with slots:
             pressed = body["actions"][0]
             action = render.parse_action_id(pressed.get("action_id", ""))
@@ -138,7 +147,7 @@ def build_app(
                 client,
                 user_id=actor.user_id,
                 channel_id=None if from_home else channel,
-                respond=None if from_home else respond,
+                response_url=None if from_home else body.get("response_url"),
             )
             value = "" if pressed.get("value") == "-" else pressed.get("value", "")
             handled = await bot.button(actor, action, value, chat)
@@ -147,7 +156,7 @@ def build_app(
             if from_home:
                 await _publish_home(bot, client, actor)
 
-    async def on_reaction(
+    async def handle_reaction(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
         async with slots:
@@ -168,7 +177,9 @@ def build_app(
             chat = SlackChat(client, user_id=actor.user_id, channel_id=item.get("channel"))
             await bot.reaction(actor, item["channel"], item["ts"], reaction, chat)
 
-    async def on_home(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def handle_home(
+        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         async with slots:
             if event.get("tab", "home") != "home":
                 return
@@ -184,22 +195,37 @@ def build_app(
             )
             await _publish_home(bot, client, actor)
 
-    app.command(re.compile(rf"^/({'|'.join(SLASH_COMMANDS)})$"))(
-        ack=_acknowledge, lazy=[on_command]
-    )
-    app.action(re.compile(rf"^{render.ACTION_PREFIX}:"))(ack=_acknowledge, lazy=[on_button])
-    # Bolt acknowledges events itself once the ack function returns.
-    app.event(EVENTS[0])(ack=_nothing, lazy=[on_reaction])
-    app.event(EVENTS[1])(ack=_nothing, lazy=[on_home])
+    @app.command(re.compile(rf"^/({'|'.join(SLASH_COMMANDS)})$"))
+    async def on_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        after_ack(handle_command(body, client))
+
+    @app.action(re.compile(rf"^{render.ACTION_PREFIX}:"))
+    async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        after_ack(handle_button(body, client))
+
+    # Bolt acknowledges events itself once their listener returns.
+    @app.event(EVENTS[0])
+    async def on_reaction(
+        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        after_ack(handle_reaction(body, event, client))
+
+    @app.event(EVENTS[1])
+    async def on_home(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        after_ack(handle_home(body, event, client))
+
     return app
 
 
-async def _acknowledge(ack: AsyncAck) -> None:
-    await ack()
+def _finished(working: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
+    def forget(task: asyncio.Task[None]) -> None:
+        working.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("work after an acknowledgement failed", exc_info=error)
 
-
-async def _nothing() -> None:
-    pass
+    return forget
 
 
 async def _publish_home(bot: GiveFirst, client: AsyncWebClient, actor: Actor) -> None:

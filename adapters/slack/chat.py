@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render
 from bot.messages import ChannelPost, DirectMessage, Ephemeral, Message
@@ -47,12 +47,16 @@ class SlackChat:
         *,
         user_id: str | None = None,
         channel_id: str | None = None,
-        respond: AsyncRespond | None = None,
+        response_url: str | None = None,
     ) -> None:
         self._client = client
         self._user_id = user_id
         self._channel_id = channel_id
-        self._respond = respond
+        # Replies to the member who acted go to the event's response URL, over the Web
+        # API client's connections when it has a session (Bolt's `respond` opens new ones).
+        self._respond = (
+            AsyncWebhookClient(response_url, session=client.session) if response_url else None
+        )
 
     async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
         try:
@@ -102,7 +106,7 @@ class SlackChat:
         text = render.fallback_text(message)
         for chunk in render.blocks(message):
             if self._respond is not None and user == self._user_id:
-                await self._respond(
+                await self._respond.send(
                     text=text, blocks=chunk, response_type="ephemeral", replace_original=False
                 )
             elif self._channel_id is not None:

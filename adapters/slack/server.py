@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
@@ -52,12 +52,18 @@ class SlackOptions:
     state_store: AsyncOAuthStateStore | None = None
 
 
-def web_client(api_url: str, token: str | None = None) -> AsyncWebClient:
-    """A Web API client that waits out 429s (honouring Retry-After) and retries 5xx."""
+def web_client(
+    api_url: str, token: str | None = None, session: ClientSession | None = None
+) -> AsyncWebClient:
+    """A Web API client that waits out 429s (honouring Retry-After) and retries 5xx.
+
+    Give it a ``session`` to keep connections to Slack open between calls; without
+    one, slack_sdk opens (and, for HTTPS, handshakes) a new connection per call."""
     base_url = api_url if api_url.endswith("/") else api_url + "/"
     return AsyncWebClient(
         token=token,
         base_url=base_url,
+        session=session,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
             AsyncRateLimitErrorRetryHandler(max_retry_count=3),
@@ -66,9 +72,14 @@ def web_client(api_url: str, token: str | None = None) -> AsyncWebClient:
     )
 
 
-def create_app(bot: GiveFirst, options: SlackOptions) -> AsyncApp:
-    """The Bolt app: one workspace with a bot token, or many through OAuth installs."""
-    client = web_client(options.api_url, options.bot_token)
+def create_app(
+    bot: GiveFirst, options: SlackOptions, *, session: ClientSession | None = None
+) -> AsyncApp:
+    """The Bolt app: one workspace with a bot token, or many through OAuth installs.
+
+    Every call to Slack, replies to response URLs included, goes over ``session``
+    when given (Bolt hands the app client's session to each event's client)."""
+    client = web_client(options.api_url, options.bot_token, session)
     if options.client_id and options.client_secret:
         oauth = AsyncOAuthSettings(
             client_id=options.client_id,
@@ -103,23 +114,35 @@ def create_app(bot: GiveFirst, options: SlackOptions) -> AsyncApp:
     return build_app(bot, app)
 
 
-def chat_for_scheduled_work(options: SlackOptions) -> Callable[[Community], Chat]:
+def chat_for_scheduled_work(
+    options: SlackOptions, *, session: ClientSession | None = None
+) -> Callable[[Community], Chat]:
     """How scheduled work reaches a community: as the bot installed in its workspace
     (OAuth installs), or with the one bot token."""
     store = options.installation_store
     if options.client_id and options.client_secret and store is not None:
-        return lambda community: InstalledBotChat(options.api_url, store, community.key)
+        return lambda community: InstalledBotChat(
+            options.api_url, store, community.key, session=session
+        )
     if not options.bot_token:
         raise ValueError("scheduled work needs SLACK_BOT_TOKEN or OAuth installs")
-    chat = SlackChat(web_client(options.api_url, options.bot_token))
+    chat = SlackChat(web_client(options.api_url, options.bot_token, session))
     return lambda community: chat
 
 
 class InstalledBotChat:
     """Sends as the bot installed in one workspace, its token looked up when first needed."""
 
-    def __init__(self, api_url: str, store: AsyncInstallationStore, community_key: str) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        store: AsyncInstallationStore,
+        community_key: str,
+        *,
+        session: ClientSession | None = None,
+    ) -> None:
         self._api_url = api_url
+        self._session = session
         self._store = store
         self._workspace = community_key.removeprefix("slack:")
         self._chat: SlackChat | None = None
@@ -147,7 +170,7 @@ class InstalledBotChat:
                     DeliveryProblem.MISSING_PERMISSION,
                     f"givefirst is not installed in {self._workspace}",
                 )
-            self._chat = SlackChat(web_client(self._api_url, bot.bot_token))
+            self._chat = SlackChat(web_client(self._api_url, bot.bot_token, self._session))
         return self._chat
 
 

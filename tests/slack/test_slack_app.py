@@ -124,11 +124,14 @@ async def slack(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackCom
     await storage.upgrade()
     clock = FakeClock()
     bot = GiveFirst(storage.unit_of_work, clock)
+    # Calls to Slack share one session, as `givefirst slack` sets it up.
+    slack_session = aiohttp.ClientSession()
     app = create_app(
         bot,
         SlackOptions(
             signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, api_url=fake_slack.api_url
         ),
+        session=slack_session,
     )
     runner = web.AppRunner(web_application(app), access_log=None)
     await runner.setup()
@@ -145,6 +148,7 @@ async def slack(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackCom
             yield community
     finally:
         await runner.cleanup()
+        await slack_session.close()
         await storage.dispose()
 
 
