@@ -119,12 +119,10 @@ class MatchIndex:
             return []
         ask = self._understand(ask_text)
         relevance = self._relevance(ask)
-        floor = RELEVANCE_FLOOR * _idf(1, len(self._profiles))
-        ranked: list[tuple[float, int]] = []
-        for member_id, score in self._most_relevant(relevance, context, floor, top):
-            profile = self._profiles[member_id]
-            adjusted = fairness.priority(member_id, score, context, profile.timezone, ask.urgent)
-            ranked.append((adjusted, member_id))
+        ranked = [
+            (self._priority(member_id, score, context, ask), member_id)
+            for member_id, score in self._most_relevant(relevance, context, self._floor(), top)
+        ]
         ranked.sort(key=lambda pair: (-pair[0], pair[1]))
         return [
             Candidate(member_id, round(score, 4), self._reasons(member_id, ask, context))
@@ -140,23 +138,13 @@ class MatchIndex:
         if member_id not in self._profiles:
             return None
         ask = self._understand(ask_text)
-        members = len(self._profiles)
         score = 0.0
-        for skill, weight in ask.skills.items():
-            postings = self._skill_postings.get(skill)
-            if postings and member_id in postings:
-                idf = _idf(len(postings), members)
-                score += weight * idf * _SKILL_STRENGTH[postings[member_id]]
-        for term in ask.terms:
-            postings = self._term_postings.get(term)
-            if postings and member_id in postings:
-                idf = _idf(len(postings), members)
-                score += WORD_WEIGHT * idf * _WORD_SATURATION[postings[member_id]]
-        floor = RELEVANCE_FLOOR * _idf(1, members)
-        if score < floor or not fairness.is_eligible(member_id, context):
+        for weight, postings, strength in self._sought(ask):
+            if member_id in postings:
+                score += weight * strength[postings[member_id]]
+        if score < self._floor() or not fairness.is_eligible(member_id, context):
             return None
-        profile = self._profiles[member_id]
-        adjusted = fairness.priority(member_id, score, context, profile.timezone, ask.urgent)
+        adjusted = self._priority(member_id, score, context, ask)
         return Candidate(member_id, round(adjusted, 4), self._reasons(member_id, ask, context))
 
     def relevance(self, ask_text: str) -> dict[int, float]:
@@ -182,7 +170,8 @@ class MatchIndex:
                 skills[tag] = 1.0
         return _Ask(skills=skills, terms=terms, urgent=urgent)
 
-    def _relevance(self, ask: _Ask) -> dict[int, float]:
+    def _sought(self, ask: _Ask) -> list[tuple[float, dict[int, int], tuple[float, ...]]]:
+        """What an ask looks for in the index: (weight, postings, strength by count)."""
         members = len(self._profiles)
         features: list[tuple[float, dict[int, int], tuple[float, ...]]] = []
         for skill, weight in ask.skills.items():
@@ -194,6 +183,19 @@ class MatchIndex:
             if postings:
                 idf = _idf(len(postings), members)
                 features.append((WORD_WEIGHT * idf, postings, _WORD_SATURATION))
+        return features
+
+    def _floor(self) -> float:
+        """The least relevance worth suggesting."""
+        return RELEVANCE_FLOOR * _idf(1, len(self._profiles))
+
+    def _priority(self, member_id: int, score: float, context: MatchContext, ask: _Ask) -> float:
+        """Relevance adjusted by the fairness rules (load, weak ties, time zones)."""
+        timezone = self._profiles[member_id].timezone
+        return fairness.priority(member_id, score, context, timezone, ask.urgent)
+
+    def _relevance(self, ask: _Ask) -> dict[int, float]:
+        features = self._sought(ask)
         # Rare features first, so that common ones only re-score members already found.
         features.sort(key=lambda feature: len(feature[1]))
         scores: dict[int, float] = {}
