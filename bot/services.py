@@ -304,7 +304,6 @@ class Helpers:
     records: dict[int, HelperRecord]
     introductions: Sequence[Introduction]
     index: MatchIndex
-    member_ids: frozenset[int]
     away: frozenset[int]
     """Paused, erased or without a platform account at the time of the read."""
     recent_load: dict[int, int]
@@ -333,7 +332,6 @@ async def load_helpers(uow: UnitOfWork, community: Community, now: datetime) -> 
         records,
         introductions,
         index,
-        member_ids=frozenset(records),
         away=frozenset(m for m, r in records.items() if not r.is_available(now)),
         recent_load=_recent_load(introductions, now),
     )
@@ -384,7 +382,7 @@ def search_helpers(
         unavailable |= {i.helper_id for i in intros if i.ask_id == ask.id}
     one = next(iter(only)) if only is not None and len(only) == 1 else None
     if only is not None and one is None:
-        unavailable |= helpers.member_ids - only
+        unavailable |= helpers.records.keys() - only
     partners = {
         i.partner_of(asker)
         for i in intros
