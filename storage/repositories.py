@@ -161,23 +161,16 @@ class SqlAlchemyAskRepository(_SqlAlchemyRepository):
 
     async def open_in(self, community_id: int) -> Sequence[Ask]:
         """Open asks in a community, private ones included, oldest first."""
-        c = tables.asks.c
-        result = await self.session.scalars(
-            select(Ask)
-            .where(c.community_id == community_id, c.status == AskStatus.OPEN)
-            .order_by(c.created_at, c.id)
-        )
-        return result.all()
+        return await self._open(community_id)
 
     async def looking_for_helper(self, community_id: int) -> Sequence[Ask]:
+        return await self._open(community_id, tables.asks.c.looking_for_helper.is_(True))
+
+    async def _open(self, community_id: int, *where: Any) -> Sequence[Ask]:
         c = tables.asks.c
         result = await self.session.scalars(
             select(Ask)
-            .where(
-                c.community_id == community_id,
-                c.status == AskStatus.OPEN,
-                c.looking_for_helper.is_(True),
-            )
+            .where(c.community_id == community_id, c.status == AskStatus.OPEN, *where)
             .order_by(c.created_at, c.id)
         )
         return result.all()
