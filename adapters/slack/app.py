@@ -165,14 +165,7 @@ def build_app(
             item = event.get("item") or {}
             if item.get("type") != "message":
                 return
-            actor = await actor_for(
-                client,
-                team=body.get("team_id"),
-                user=event["user"],
-                name="",
-                channel=item.get("channel"),
-                needs_admin=False,
-            )
+            actor = _event_actor(body, event, channel=item.get("channel"))
             reaction = str(event.get("reaction", "")).split("::")[0]
             chat = SlackChat(client, user_id=actor.user_id, channel_id=item.get("channel"))
             await bot.reaction(actor, item["channel"], item["ts"], reaction, chat)
@@ -185,15 +178,7 @@ def build_app(
                 return
             if not await bot.first_time(f"slack:{body.get('event_id')}"):
                 return
-            actor = await actor_for(
-                client,
-                team=body.get("team_id"),
-                user=event["user"],
-                name="",
-                channel=None,
-                needs_admin=False,
-            )
-            await _publish_home(bot, client, actor)
+            await _publish_home(bot, client, _event_actor(body, event, channel=None))
 
     @app.command(re.compile(rf"^/({'|'.join(SLASH_COMMANDS)})$"))
     async def on_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -226,6 +211,16 @@ def _finished(working: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]]
             log.error("work after an acknowledgement failed", exc_info=error)
 
     return forget
+
+
+def _event_actor(body: dict[str, Any], event: dict[str, Any], *, channel: str | None) -> Actor:
+    """The member behind an Events API event; no event needs admin rights."""
+    return Actor(
+        community_key=community_key(body.get("team_id")),
+        user_id=event["user"],
+        display_name="",
+        channel_id=channel,
+    )
 
 
 async def _publish_home(bot: GiveFirst, client: AsyncWebClient, actor: Actor) -> None:
