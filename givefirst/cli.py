@@ -24,9 +24,7 @@ from bot import services
 from bot.app import GiveFirst
 from bot.clock import FakeClock, SystemClock
 from bot.directory_import import MemberImportError, parse_member_file
-from bot.domain import Community
 from bot.errors import GiveFirstError
-from bot.ports import Chat
 from bot.scheduler import ChatFor, Scheduler, run_scheduler
 from bot.settings import Settings
 from bot.skills import Vocabulary
@@ -346,8 +344,12 @@ def discord(ctx: click.Context, shards: int | None, no_scheduler: bool) -> None:
 async def _discord(
     url: str | None, settings: Settings, shards: int | None, scheduled: bool = True
 ) -> None:
-    from adapters.discord.chat import DiscordChat
-    from adapters.discord.client import GiveFirstClient, ShardedGiveFirstClient, point_at
+    from adapters.discord.client import (
+        GiveFirstClient,
+        ShardedGiveFirstClient,
+        chat_for_scheduled_work,
+        point_at,
+    )
 
     point_at(settings.discord_api_url, settings.discord_gateway_url)
     storage = await _open(url)
@@ -358,16 +360,12 @@ async def _discord(
             if shards
             else GiveFirstClient(bot, guild_id=settings.discord_guild_id)
         )
-
-        def chat_for(community: Community) -> Chat:
-            return DiscordChat(client, int(community.key.removeprefix("discord:")))
-
         settle_before_serving()
         async with (
             client,
             _scheduling(
                 storage,
-                chat_for,
+                chat_for_scheduled_work(client),
                 enabled=scheduled,
                 platform="discord",
                 ready=client.wait_until_ready,

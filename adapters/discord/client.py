@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Callable
 from typing import Any, Literal
 
 import discord
@@ -22,6 +23,8 @@ from adapters.discord.chat import DiscordChat
 from adapters.discord.render import CUSTOM_ID, reaction_name
 from bot.app import GiveFirst
 from bot.commands import CONFIG_SETTINGS, Actor
+from bot.domain import Community
+from bot.ports import Chat
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,11 @@ acknowledge the next interactions within Discord's three seconds."""
 
 def community_key(guild_id: int | None) -> str:
     return f"discord:{guild_id}"
+
+
+def chat_for_scheduled_work(client: discord.Client) -> Callable[[Community], Chat]:
+    """How scheduled work reaches a community: through this client, in its server."""
+    return lambda community: DiscordChat(client, int(community.key.removeprefix("discord:")))
 
 
 def _actor(interaction: discord.Interaction[Any], guild_id: int) -> Actor:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -15,10 +15,15 @@ from typing import Any
 import discord
 import pytest
 
-from adapters.discord.chat import DiscordChat
-from adapters.discord.client import GiveFirstClient, ShardedGiveFirstClient
+from adapters.discord.client import (
+    GiveFirstClient,
+    ShardedGiveFirstClient,
+    chat_for_scheduled_work,
+)
 from bot.app import GiveFirst
 from bot.clock import FakeClock
+from bot.domain import Community
+from bot.ports import Chat
 from storage import Storage
 from tests.discord.conftest import client_options
 from tests.discord.fake_discord import (
@@ -154,8 +159,9 @@ class DiscordCommunity:
             "POST", rf"/interactions/{interaction['id']}/{re.escape(interaction['token'])}/callback"
         )
 
-    def chat(self) -> DiscordChat:
-        return DiscordChat(self.client, GUILD_ID)
+    def chat(self) -> Callable[[Community], Chat]:
+        """How `givefirst discord` reaches communities with scheduled work."""
+        return chat_for_scheduled_work(self.client)
 
 
 @pytest.fixture
@@ -352,7 +358,7 @@ async def test_a_declined_request_and_an_expired_one(community: DiscordCommunity
     await community.press("dana", f"Ask {other.title()}")
     await community.dm(other, "I think you could help")
     community.clock.advance(timedelta(days=3, minutes=1))
-    sent = await community.bot.run_due_work(lambda _: community.chat())
+    sent = await community.bot.run_due_work(community.chat())
     assert sent >= 1
     await community.dm("dana", "didn't answer within 3 days")
 
@@ -368,7 +374,7 @@ async def test_follow_up_and_thanks(community: DiscordCommunity) -> None:
     await community.dm("dana", "meet")
 
     community.clock.advance(timedelta(days=7, minutes=1))
-    await community.bot.run_due_work(lambda _: community.chat())
+    await community.bot.run_due_work(community.chat())
     await community.dm("dana", "Did you connect with")
     helped = await community.press("dana", "It helped")
     await community.reply(helped, "Would you like to thank")
@@ -519,7 +525,7 @@ async def test_the_weekly_digest_is_posted_in_the_channel(community: DiscordComm
     await community.reply(private, "private ask is saved")
 
     community.clock.advance(timedelta(days=7, minutes=1))
-    await community.bot.run_due_work(lambda _: community.chat())
+    await community.bot.run_due_work(community.chat())
 
     digest = await community.posted("This week in give-first")
     shown = text_of(digest.body)
