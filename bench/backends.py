@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from storage import Storage
@@ -23,3 +23,15 @@ async def postgres_storage(server_url: str) -> AsyncIterator[Storage]:
     """A schema of its own on the server, dropped afterwards."""
     async with migrated_postgres_schema(server_url, prefix="givefirst_bench") as storage:
         yield storage
+
+
+Backend = tuple[str, Callable[[], AbstractAsyncContextManager[Storage]]]
+"""A database to measure on: its name, and how to make a fresh one."""
+
+
+def backends(postgres_url: str | None) -> list[Backend]:
+    """SQLite, and PostgreSQL when a server URL is given."""
+    chosen: list[Backend] = [("SQLite", sqlite_storage)]
+    if postgres_url:
+        chosen.append(("PostgreSQL", lambda: postgres_storage(postgres_url)))
+    return chosen

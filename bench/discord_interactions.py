@@ -24,7 +24,6 @@ import asyncio
 import os
 import statistics
 from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
@@ -33,7 +32,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.client import GiveFirstClient
-from bench.backends import postgres_storage, sqlite_storage
+from bench.backends import backends
 from bench.rounds import Ratios
 from bot.app import GiveFirst
 from bot.clock import SystemClock
@@ -217,11 +216,7 @@ def givefirst_client(storage: Storage) -> ClientFactory:
 
 async def run(interactions: int, postgres_url: str | None, rounds: int) -> None:
     print(f"/offer and /ask alternating, {interactions} interactions per level, loopback")
-    backends: list[tuple[str, Callable[[], AbstractAsyncContextManager[Storage]]]] = [
-        ("SQLite", sqlite_storage)
-    ]
-    if postgres_url:
-        backends.append(("PostgreSQL", lambda: postgres_storage(postgres_url)))
+    measured = backends(postgres_url)
     ratios = Ratios()
     errors: dict[str, int] = {}
     for round_ in range(1, rounds + 1):
@@ -231,7 +226,7 @@ async def run(interactions: int, postgres_url: str | None, rounds: int) -> None:
         bare = await measure(BareClient, interactions=interactions)
         for figures in bare:
             print(figures)
-        for name, backend in backends:
+        for name, backend in measured:
             async with backend() as storage:
                 print(f"givefirst on {name}")
                 print(HEADER)
@@ -244,7 +239,7 @@ async def run(interactions: int, postgres_url: str | None, rounds: int) -> None:
                 print(f"{figures}   p99 {ratio:.2f}x bare")
     print(f"givefirst's p99 over {rounds} rounds, as a multiple of the bare client's in the")
     print("same round: median / worst (each round)")
-    for name, _ in backends:
+    for name, _ in measured:
         print(f"  {name}, {errors[name]} errors in all")
         for level in CONCURRENCY_LEVELS:
             print(f"  {level:>4} at once: {ratios.summary((name, level))}")

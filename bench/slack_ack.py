@@ -46,7 +46,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import AFTER_ACK, build_app
-from bench.backends import postgres_storage, sqlite_storage
+from bench.backends import backends
 from bench.rounds import Ratios
 from bot.app import GiveFirst
 from bot.clock import SystemClock
@@ -267,44 +267,41 @@ async def _fire(
 
 async def run(requests: int, postgres_url: str | None, rounds: int) -> None:
     print(f"/offer and /ask alternating, {requests} signed requests per level, loopback")
-    backends = [("SQLite", sqlite_storage)]
-    if postgres_url:
-        backends.append(("PostgreSQL", lambda: postgres_storage(postgres_url)))
-    to_bare, to_lazy = Ratios(), Ratios()
+    measured = backends(postgres_url)
+    to_bare, to_inline = Ratios(), Ratios()
     errors: dict[str, int] = {}
     for round_ in range(1, rounds + 1):
         print(f"round {round_} of {rounds}")
         bare = await _measure_and_print(
             "bare Bolt app (listeners only ack)", bare_bolt_app, requests
         )
-        lazy = await _measure_and_print(
+        inline = await _measure_and_print(
             "bare Bolt app acknowledging before the response (process_before_response)",
             bare_inline_bolt_app,
             requests,
         )
-        for name, backend in backends:
+        for name, backend in measured:
             async with backend() as storage:
                 print(f"givefirst on {name}")
                 print(HEADER)
                 mine = await measure_acks(givefirst_app(storage), requests=requests, replies=True)
-            for figures, floor, lazy_floor in zip(mine, bare, lazy, strict=True):
+            for figures, floor, inline_floor in zip(mine, bare, inline, strict=True):
                 key = (name, figures.concurrency)
-                to_bare.add(key, figures.p99_ms, floor.p99_ms)
-                to_lazy.add(key, figures.p99_ms, lazy_floor.p99_ms)
+                ratio = to_bare.add(key, figures.p99_ms, floor.p99_ms)
+                inline_ratio = to_inline.add(key, figures.p99_ms, inline_floor.p99_ms)
                 errors[name] = errors.get(name, 0) + figures.errors
                 print(
-                    f"{figures}   p99 {figures.p99_ms / floor.p99_ms:.2f}x bare, "
-                    f"{figures.p99_ms / lazy_floor.p99_ms:.2f}x bare before response"
+                    f"{figures}   p99 {ratio:.2f}x bare, {inline_ratio:.2f}x bare before response"
                 )
             _print_errors(mine)
     print(f"givefirst's p99 over {rounds} rounds, as a multiple of the bare apps' in the same")
     print("round: median / worst (each round)")
-    for name, _ in backends:
+    for name, _ in measured:
         print(f"  {name}, {errors[name]} errors in all")
         for level in CONCURRENCY_LEVELS:
             print(
                 f"  {level:>4} clients: {to_bare.summary((name, level))} bare; "
-                f"{to_lazy.summary((name, level))} bare before response"
+                f"{to_inline.summary((name, level))} bare before response"
             )
 
 
