@@ -20,7 +20,7 @@ from bot.matching import fairness
 from bot.matching.profiles import Candidate, HelperProfile, MatchContext, OfferText
 from bot.skills import Vocabulary
 from bot.skills.text import words
-from bot.skills.vocabulary import RELATED_WEIGHT
+from bot.skills.vocabulary import ALIAS_WEIGHT, RELATED_WEIGHT
 
 # How a member came to have a skill; stored as small ints so that postings stay cheap.
 DECLARED, OFFERED, IN_BIO = 3, 2, 1
@@ -37,7 +37,9 @@ RELEVANCE_FLOOR = 0.42
 """Share of the rarest possible skill match an ask must reach before anyone is suggested.
 
 One named skill a few members have passes easily; a single shared word or a merely
-linked skill does not, so an ask nobody can answer gets "nobody yet".
+linked skill does not, so an ask nobody can answer gets "nobody yet". When the skills
+an ask names are common ones, the floor is a share of the best of those instead: a
+skill many members offer is still the right skill for an ask that names it.
 """
 EXACT_POSTINGS_LIMIT = 4000
 """Skills or words held by more members than this are only scored for members found
@@ -121,7 +123,7 @@ class MatchIndex:
         relevance = self._relevance(ask)
         ranked = [
             (self._priority(member_id, score, context, ask), member_id)
-            for member_id, score in self._most_relevant(relevance, context, self._floor(), top)
+            for member_id, score in self._most_relevant(relevance, context, self._floor(ask), top)
         ]
         ranked.sort(key=lambda pair: (-pair[0], pair[1]))
         return [
@@ -142,7 +144,7 @@ class MatchIndex:
         for weight, postings, strength in self._sought(ask):
             if member_id in postings:
                 score += weight * strength[postings[member_id]]
-        if score < self._floor() or not fairness.is_eligible(member_id, context):
+        if score < self._floor(ask) or not fairness.is_eligible(member_id, context):
             return None
         adjusted = self._priority(member_id, score, context, ask)
         return Candidate(member_id, round(adjusted, 4), self._reasons(member_id, ask, context))
@@ -185,9 +187,16 @@ class MatchIndex:
                 features.append((WORD_WEIGHT * idf, postings, _WORD_SATURATION))
         return features
 
-    def _floor(self) -> float:
-        """The least relevance worth suggesting."""
-        return RELEVANCE_FLOOR * _idf(1, len(self._profiles))
+    def _floor(self, ask: _Ask) -> float:
+        """The least relevance worth suggesting for an ask."""
+        members = len(self._profiles)
+        rarest = _idf(1, members)
+        named = [
+            _idf(len(postings), members)
+            for skill, weight in ask.skills.items()
+            if weight >= ALIAS_WEIGHT and (postings := self._skill_postings.get(skill))
+        ]
+        return RELEVANCE_FLOOR * min(rarest, max(named, default=rarest))
 
     def _priority(self, member_id: int, score: float, context: MatchContext, ask: _Ask) -> float:
         """Relevance adjusted by the fairness rules (load, weak ties, time zones)."""

@@ -83,6 +83,20 @@ def test_nobody_is_suggested_when_nobody_can_help() -> None:
     assert community().search("how do I tune a piano?", asked_by_dana()) == []
 
 
+def test_a_skill_most_of_a_large_community_offers_still_finds_helpers() -> None:
+    """A common skill is the right skill for an ask that names it: in a community of
+    a hundred spreadsheet people, a spreadsheet question must not get "nobody yet"."""
+    everyone = [
+        HelperProfile(n, f"Member {n}", (), offers=(OfferText(n, "I can help with #excel"),))
+        for n in range(1, 101)
+    ]
+    index = community(*everyone, ANA, DEV)
+    found = suggested(index, "how do I make a pivot table in Excel?", asked_by_dana())
+    assert len(found) == 3
+    assert {ANA.member_id, DEV.member_id}.isdisjoint(found)
+    assert suggested(index, "how do I tune a piano?", asked_by_dana()) == []
+
+
 def test_a_paused_member_is_never_suggested() -> None:
     context = asked_by_dana(unavailable=frozenset({ANA.member_id}))
     assert ANA.member_id not in suggested(community(), "please review my resume", context)
