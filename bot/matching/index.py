@@ -56,6 +56,17 @@ class _Ask:
     urgent: bool
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What the vocabulary makes of an ask's text, whoever is in the index."""
+
+    skills: dict[str, float]
+    terms: frozenset[str]
+    urgent: bool
+    possible_tags: tuple[str, ...]
+    """Words and word pairs that match a community tag if some member has one."""
+
+
 @dataclass(slots=True)
 class _MemberFeatures:
     skills: dict[str, int]
@@ -70,7 +81,7 @@ class MatchIndex:
         self._profiles: dict[int, HelperProfile] = {}
         self._skill_postings: dict[str, dict[int, int]] = {}
         self._term_postings: dict[str, dict[int, int]] = {}
-        self._read: dict[str, tuple[dict[str, float], frozenset[str], bool]] = {}
+        self._read: dict[str, _Read] = {}
         """What the vocabulary makes of ask texts seen before (open asks are searched
         again whenever someone new offers help)."""
 
@@ -154,23 +165,27 @@ class MatchIndex:
         return self._relevance(self._understand(ask_text))
 
     def _understand(self, ask_text: str) -> _Ask:
-        all_words = words(ask_text)
         read = self._read.get(ask_text)
         if read is None:
             if len(self._read) >= _READ_CACHE_SIZE:
                 self._read.clear()
-            read = self._read[ask_text] = (
+            all_words = words(ask_text)
+            read = self._read[ask_text] = _Read(
                 self._vocabulary.skill_weights(ask_text),
                 frozenset(self._vocabulary.terms(ask_text)),
                 fairness.is_urgent(set(all_words)),
+                possible_tags=tuple(
+                    tag
+                    for tag in dict.fromkeys((*all_words, *map("-".join, pairwise(all_words))))
+                    if tag not in self._vocabulary
+                ),
             )
-        known_skills, terms, urgent = read
-        skills = dict(known_skills)
+        skills = dict(read.skills)
         # Community tags born from hashtags ("#beekeeping") match the plain word too.
-        for tag in (*all_words, *map("-".join, pairwise(all_words))):
-            if tag in self._skill_postings and tag not in self._vocabulary:
+        for tag in read.possible_tags:
+            if tag in self._skill_postings:
                 skills[tag] = 1.0
-        return _Ask(skills=skills, terms=terms, urgent=urgent)
+        return _Ask(skills=skills, terms=read.terms, urgent=read.urgent)
 
     def _sought(self, ask: _Ask) -> list[tuple[float, dict[int, int], tuple[float, ...]]]:
         """What an ask looks for in the index: (weight, postings, strength by count)."""
