@@ -7,7 +7,7 @@ adapter implements :class:`Chat`; tests use the in-memory fakes in ``bot.fakes``
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -79,6 +79,10 @@ class HelperRecord:
 
 class MemberRepository(Protocol):
     async def get(self, member_id: int) -> Member | None: ...
+    async def get_many(self, member_ids: Collection[int]) -> Sequence[Member]:
+        """The members with these ids that exist, in one read."""
+        ...
+
     async def get_by_platform_id(self, community_id: int, user_id: str) -> Member | None: ...
     async def add(self, member: Member) -> None: ...
     async def list(self, community_id: int) -> Sequence[Member]: ...

@@ -302,12 +302,15 @@ class Helpers:
     """One read of everyone who could help in a community, for one search or many."""
 
     records: dict[int, HelperRecord]
-    introductions: Sequence[Introduction]
     index: MatchIndex
     away: frozenset[int]
     """Paused, erased or without a platform account at the time of the read."""
     recent_load: dict[int, int]
     """New introductions per helper in the week before the read."""
+    introductions_of: dict[int, list[Introduction]]
+    """Each member's introductions, as asker or helper."""
+    helpers_for_ask: dict[int, set[int]]
+    """Who has been asked to help with each ask."""
 
 
 async def load_helpers(uow: UnitOfWork, community: Community, now: datetime) -> Helpers:
@@ -327,22 +330,24 @@ async def load_helpers(uow: UnitOfWork, community: Community, now: datetime) -> 
             if r.platform_user_id is not None
         ],
     )
-    introductions = await uow.introductions.in_community(_id(community))
+    introductions_of: dict[int, list[Introduction]] = {}
+    helpers_for_ask: dict[int, set[int]] = {}
+    recent_load: dict[int, int] = {}
+    for i in await uow.introductions.in_community(_id(community)):
+        introductions_of.setdefault(i.asker_id, []).append(i)
+        introductions_of.setdefault(i.helper_id, []).append(i)
+        if i.ask_id is not None:
+            helpers_for_ask.setdefault(i.ask_id, set()).add(i.helper_id)
+        if i.requested_at >= now - WEEK and i.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED):
+            recent_load[i.helper_id] = recent_load.get(i.helper_id, 0) + 1
     return Helpers(
         records,
-        introductions,
         index,
         away=frozenset(m for m, r in records.items() if not r.is_available(now)),
-        recent_load=_recent_load(introductions, now),
+        recent_load=recent_load,
+        introductions_of=introductions_of,
+        helpers_for_ask=helpers_for_ask,
     )
-
-
-def _recent_load(introductions: Sequence[Introduction], now: datetime) -> dict[int, int]:
-    load: dict[int, int] = {}
-    for i in introductions:
-        if i.requested_at >= now - WEEK and i.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED):
-            load[i.helper_id] = load.get(i.helper_id, 0) + 1
-    return load
 
 
 async def rank_helpers(
@@ -370,24 +375,19 @@ def search_helpers(
     only: set[int] | None = None,
 ) -> list[Candidate]:
     """:func:`rank_helpers` on a directory already read, so several asks share one read."""
-    intros = helpers.introductions
     asker = ask.member_id
-    unavailable = set(helpers.away)
-    unavailable |= {
-        i.partner_of(asker)
-        for i in intros
-        if i.involves(asker) and i.status is IntroStatus.DECLINED
-    }
+    own = helpers.introductions_of.get(asker, ())
+    # Declined pairs are never proposed again, nor anyone already asked about this ask.
+    off_limits = {i.partner_of(asker) for i in own if i.status is IntroStatus.DECLINED}
     if ask.id is not None:
-        unavailable |= {i.helper_id for i in intros if i.ask_id == ask.id}
+        off_limits |= helpers.helpers_for_ask.get(ask.id, set())
     one = next(iter(only)) if only is not None and len(only) == 1 else None
-    if only is not None and one is None:
-        unavailable |= helpers.records.keys() - only
-    partners = {
-        i.partner_of(asker)
-        for i in intros
-        if i.involves(asker) and i.status is IntroStatus.ACCEPTED
-    }
+    if one is not None:  # scoring one member needs no list of everyone else
+        unavailable = {one} & (off_limits | helpers.away)
+    else:
+        unavailable = off_limits | helpers.away
+        if only is not None:
+            unavailable |= helpers.records.keys() - only
     asker_member = helpers.records.get(asker)
     context = MatchContext(
         asker_id=asker,
@@ -395,10 +395,12 @@ def search_helpers(
         unavailable=frozenset(unavailable),
         recent_introductions=helpers.recent_load,
         capacity=community.capacity,
-        previous_partners=frozenset(partners),
+        previous_partners=frozenset(
+            i.partner_of(asker) for i in own if i.status is IntroStatus.ACCEPTED
+        ),
         asker_timezone=asker_member.timezone if asker_member else None,
     )
-    if one is not None:  # scoring one member needs no list of everyone else
+    if one is not None:
         candidate = helpers.index.search_one(one, ask.text, context)
         return [candidate] if candidate is not None and top > 0 else []
     return helpers.index.search(ask.text, context, top=top)
@@ -1414,7 +1416,10 @@ async def _member(uow: UnitOfWork, member_id: int) -> Member:
 
 
 async def _members_by_id(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, Member]:
-    return {i: await _member(uow, i) for i in dict.fromkeys(ids)}
+    found = {_id(m): m for m in await uow.members.get_many(set(ids))}
+    if set(ids) - found.keys():
+        raise NotFound("That member isn't here any more.")
+    return found
 
 
 async def _ask(uow: UnitOfWork, ask_id: int) -> Ask:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +61,14 @@ class SqlAlchemyCommunityRepository(_SqlAlchemyRepository):
 class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
     async def get(self, member_id: int) -> Member | None:
         return await self.session.get(Member, member_id)
+
+    async def get_many(self, member_ids: Collection[int]) -> Sequence[Member]:
+        if not member_ids:
+            return []
+        result = await self.session.scalars(
+            select(Member).where(tables.members.c.id.in_(member_ids))
+        )
+        return result.all()
 
     async def get_by_platform_id(self, community_id: int, user_id: str) -> Member | None:
         c = tables.members.c

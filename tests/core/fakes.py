@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -74,6 +74,10 @@ class FakeCommunities(_Repo):
 
 class FakeMembers(_Repo):
     name = "members"
+
+    async def get_many(self, member_ids: Collection[int]) -> Sequence[Member]:
+        rows = self._store.table(self.name)
+        return [rows[i] for i in dict.fromkeys(member_ids) if i in rows]
 
     async def get_by_platform_id(self, community_id: int, user_id: str) -> Member | None:
         return next(

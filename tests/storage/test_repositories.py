@@ -128,6 +128,9 @@ async def test_a_member_round_trips_and_changes_are_saved_on_commit(
         names = [m.name for m in await uow.members.list(village.community_id)]
         assert names == ["Ana", "Ben", "Cleo"]
         assert await uow.members.get_by_platform_id(village.community_id, "U404") is None
+        several = await uow.members.get_many([member_id(village.cleo), member_id(ana), 404])
+        assert sorted(m.name for m in several) == ["Ana", "Cleo"]
+        assert await uow.members.get_many([]) == []
 
 
 async def test_forgotten_members_leave_anonymous_tombstones(
