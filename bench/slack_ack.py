@@ -6,7 +6,7 @@ concurrency levels. Latency is the time to the HTTP response, i.e. to `ack()`. C
 server and fake share one process and one event loop, so the figures are an upper bound
 on the app's own cost.
 
-    python -m bench.slack_ack [--requests N] [--rounds N] [--postgres URL]
+    python -m bench.slack_ack [--requests N] [--rounds N] [--postgres URL] [--asks KIND]
 
 It measures a bare Bolt app (listeners that only ack; Bolt's defaults) and givefirst
 itself — on SQLite and, with --postgres or GIVEFIRST_TEST_POSTGRES_URL, on PostgreSQL —
@@ -27,6 +27,11 @@ The bare app's clients send their next command as soon as the last one is acknow
 givefirst answers every command (ephemerally, through its response URL), so its clients
 send the next one once the previous one is answered, as members would: N concurrent
 clients means N commands in flight. `reply p50/p99` is the time to that answer.
+
+Every `/offer` offers help with spreadsheets. By default the asks are spreadsheet
+questions, which those offers answer; with `--asks unanswerable` they are questions
+nobody offers help with, so they pile up still looking for a helper and every new
+offer checks each of them again — the costliest case for an `/offer`.
 """
 
 from __future__ import annotations
@@ -65,6 +70,11 @@ AppFactory = Callable[[AsyncWebClient, str], AsyncApp]
 """Builds the app under test from a Web API client and the signing secret."""
 
 CONCURRENCY_LEVELS = (1, 10, 50)
+ASKS = {
+    "answerable": "how do I pivot a table in a spreadsheet?",
+    "unanswerable": "how do I tune a piano?",
+}
+"""What the `/ask` commands ask, by kind (see the module's description)."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,7 @@ async def measure_acks(
     requests: int = 500,
     concurrency_levels: Sequence[int] = CONCURRENCY_LEVELS,
     replies: bool = False,
+    ask: str = ASKS["answerable"],
 ) -> list[AckFigures]:
     """Ack latency and throughput of the app `app_factory` builds, per concurrency level.
 
@@ -165,10 +176,10 @@ async def measure_acks(
         async with serve_bolt_app(app) as url, session:
             slack = SlackRequests(session, url, SIGNING_SECRET)
             # Warm up: Bolt's first request calls auth.test and builds its middleware.
-            await _fire(slack, fake, requests=10, concurrency=1, replies=replies)
+            await _fire(slack, fake, ask, requests=10, concurrency=1, replies=replies)
             settle_before_serving()  # as `givefirst slack` does, for every app measured
             return [
-                await _fire(slack, fake, requests=requests, concurrency=level, replies=replies)
+                await _fire(slack, fake, ask, requests=requests, concurrency=level, replies=replies)
                 for level in concurrency_levels
             ]
 
@@ -196,15 +207,19 @@ async def _finish_listeners(timeout: float) -> int:  # noqa: ASYNC109
 
 
 async def _fire(
-    slack: SlackRequests, fake: FakeSlack, requests: int, concurrency: int, *, replies: bool
+    slack: SlackRequests,
+    fake: FakeSlack,
+    ask: str,
+    requests: int,
+    concurrency: int,
+    *,
+    replies: bool,
 ) -> AckFigures:
     commands: Iterator[dict[str, str]] = iter(
         [
             slash_command(
                 "/offer" if n % 2 else "/ask",
-                f"I can help with spreadsheets #excel ({n})"
-                if n % 2
-                else f"how do I pivot a table in a spreadsheet? ({n})",
+                f"I can help with spreadsheets #excel ({n})" if n % 2 else f"{ask} ({n})",
                 response_url=fake.response_url(),
                 user_id=f"U{n % 97:07d}",
             )
@@ -265,8 +280,8 @@ async def _fire(
     )
 
 
-async def run(requests: int, postgres_url: str | None, rounds: int) -> None:
-    print(f"/offer and /ask alternating, {requests} signed requests per level, loopback")
+async def run(requests: int, postgres_url: str | None, rounds: int, asks: str) -> None:
+    print(f"/offer and /ask ({asks}) alternating, {requests} signed requests per level, loopback")
     measured = backends(postgres_url)
     to_bare, to_inline = Ratios(), Ratios()
     errors: dict[str, int] = {}
@@ -284,7 +299,9 @@ async def run(requests: int, postgres_url: str | None, rounds: int) -> None:
             async with backend() as storage:
                 print(f"givefirst on {name}")
                 print(HEADER)
-                mine = await measure_acks(givefirst_app(storage), requests=requests, replies=True)
+                mine = await measure_acks(
+                    givefirst_app(storage), requests=requests, replies=True, ask=ASKS[asks]
+                )
             for figures, floor, inline_floor in zip(mine, bare, inline, strict=True):
                 key = (name, figures.concurrency)
                 ratio = to_bare.add(key, figures.p99_ms, floor.p99_ms)
@@ -330,12 +347,19 @@ def main() -> None:
         default=os.environ.get("GIVEFIRST_TEST_POSTGRES_URL"),
         help="PostgreSQL URL to measure too (a schema is created and dropped)",
     )
+    parser.add_argument(
+        "--asks",
+        choices=ASKS,
+        default="answerable",
+        help="answerable: the offers answer the asks; unanswerable: nobody does, so they "
+        "pile up and every offer checks each of them again",
+    )
     args = parser.parse_args()
     # Errors are counted and summarised per level rather than printed as they happen.
     logging.basicConfig(level=logging.ERROR)
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.CRITICAL)
-    asyncio.run(run(args.requests, args.postgres, args.rounds))
+    asyncio.run(run(args.requests, args.postgres, args.rounds, args.asks))
 
 
 if __name__ == "__main__":
