@@ -124,6 +124,7 @@ class GiveFirst:
                     community, member = await self._enter(uow, actor, now)
                     ctx = services.Context(uow, now, actor, community, member)
                     messages = await handler(ctx, command)
+                    messages += services.recheck_direct_messages(ctx, messages)
                     await uow.commit()
                 return community, messages
             except Conflict:

@@ -64,6 +64,8 @@ class HelperRecord:
     timezone: str | None
     paused_until: datetime | None
     forgotten: bool
+    dm_closed: bool
+    """A direct message to them failed because their DMs are closed."""
     offers: tuple[tuple[int, str], ...]
     """Open offers as (id, text), oldest first."""
 
@@ -72,8 +74,9 @@ class HelperRecord:
         return member_name(self.display_name, self.platform_user_id, forgotten=self.forgotten)
 
     def is_available(self, now: datetime) -> bool:
-        """Available as a member (see :func:`bot.domain.is_available`) and reachable."""
-        reachable = self.platform_user_id is not None
+        """Available as a member (see :func:`bot.domain.is_available`) and reachable:
+        introductions reach a helper by direct message."""
+        reachable = self.platform_user_id is not None and not self.dm_closed
         return reachable and is_available(self.paused_until, forgotten=self.forgotten, now=now)
 
 

@@ -236,6 +236,18 @@ def suggestions(
     )
 
 
+def direct_messages_check(member: Member) -> Message:
+    """To a member whose DMs were closed, when they use givefirst again."""
+    return say(
+        DirectMessage((member.mention_id,)),
+        "📬 Introductions and follow-ups reach you by direct message, and one couldn't be "
+        "delivered to you earlier, so I stopped suggesting you as a helper. If you're "
+        "reading this in your DMs, all is well again and you'll be suggested as before. "
+        "If not, allow direct messages from members of this community in your privacy "
+        "settings, then use any givefirst command.",
+    )
+
+
 def pay_it_forward(asks: Sequence[tuple[Ask, Member]], to_member: Member) -> Message | None:
     if not asks:
         return None

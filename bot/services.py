@@ -445,6 +445,7 @@ async def request_intro(ctx: Context, cmd: c.RequestIntro) -> Messages:
     await _ensure_can_pair(ctx, ask.member_id, helper, ask=ask)
     if not helper.is_available(ctx.now):
         raise NotPossible(f"{helper.name} is taking a break right now — try someone else.")
+    _ensure_reachable(helper)
     if await _at_capacity(ctx, helper):
         raise NotPossible(f"{helper.name} has had a busy week already — try someone else.")
     reason = "; ".join(ranked[0].reasons) if ranked else "you picked them"
@@ -494,6 +495,7 @@ async def request_offer(ctx: Context, cmd: c.RequestOffer) -> Messages:
     helper = await _member(ctx.uow, offer.member_id)
     if not helper.is_available(ctx.now):
         raise NotPossible(f"{helper.name} is taking a break right now — try again later.")
+    _ensure_reachable(helper)
     await _ensure_can_pair(ctx, ctx.member.id, helper, offer=offer)
     intro = await _propose(
         ctx,
@@ -512,6 +514,31 @@ async def request_offer(ctx: Context, cmd: c.RequestOffer) -> Messages:
             " — I'll introduce you as soon as they say yes.",
         ),
     ]
+
+
+def _ensure_reachable(helper: Member) -> None:
+    """Introductions are asked for by direct message; refuse before storing one that
+    could not reach the helper."""
+    if helper.dm_closed:
+        raise NotPossible(
+            f"I can't reach {helper.name} by direct message right now (their DMs are "
+            "closed), so I can't ask them for you — try someone else, or mention them in "
+            "a channel."
+        )
+
+
+def recheck_direct_messages(ctx: Context, messages: Messages) -> Messages:
+    """Give a member whose DMs were closed the benefit of the doubt when they use
+    givefirst again: the mark is lifted, and a direct message tests it (if that fails
+    too, the mark comes back and they are told in the channel instead)."""
+    member = ctx.member
+    if not member.dm_closed or member.forgotten_at is not None:
+        return []
+    member.dm_closed = False
+    for msg in messages:
+        if isinstance(msg.to, DirectMessage) and member.mention_id in msg.to.user_ids:
+            return []  # this command's own direct message is the test
+    return [render.direct_messages_check(member)]
 
 
 async def _ensure_can_pair(

@@ -108,6 +108,7 @@ class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
                 m.timezone,
                 m.paused_until,
                 m.forgotten_at,
+                m.dm_closed,
             )
             .where(m.community_id == community_id)
             .order_by(m.id)
@@ -123,6 +124,7 @@ class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
                 paused_until=row.paused_until,
                 forgotten=row.forgotten_at is not None,
                 offers=tuple(offers.get(row.id, ())),
+                dm_closed=row.dm_closed,
             )
             for row in rows
         ]

@@ -104,6 +104,7 @@ class FakeMembers(_Repo):
                 timezone=m.timezone,
                 paused_until=m.paused_until,
                 forgotten=m.forgotten_at is not None,
+                dm_closed=m.dm_closed,
                 offers=tuple(
                     (o.id, o.text)
                     for o in offers

@@ -149,6 +149,38 @@ async def test_paused_members_are_not_suggested(town: Town) -> None:
     assert "@ana" in town.last_to("erin")
 
 
+async def test_a_helper_whose_dms_are_closed_is_set_aside_until_a_dm_reaches_them(
+    town: Town,
+) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    town.chat.dm_closed.add("ana")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    assert any("their DMs are closed" in m.as_plain_text() for m in town.seen_by("dana"))
+
+    await town.say("erin", "/ask CV help please #resume")
+    assert "@ana" not in town.last_to("erin"), "not suggested while her DMs are closed"
+    await town.press("dana", "I'd like this")
+    assert "I can't reach Ana by direct message" in town.last_to("dana")
+    assert await intro_statuses(town) == [IntroStatus.PENDING], "no request stored for nothing"
+
+    await town.say("ana", "/skills list")  # still closed: she is told, in the channel
+    assert "I couldn't send you a direct message" in town.last_to("ana")
+    assert "allow direct messages" in town.last_to("ana")
+    await town.say("finn", "/ask CV help please #resume")
+    assert "@ana" not in town.last_to("finn")
+
+    town.chat.dm_closed.clear()
+    await town.say("ana", "/skills list")  # opened again: the check reaches her DMs
+    [check] = [
+        m for m in town.dms_between("ana") if "reading this in your DMs" in m.as_plain_text()
+    ]
+    await town.say("gus", "/ask CV help please #resume")
+    assert "@ana" in town.last_to("gus"), "suggested again"
+    await town.say("ana", "/skills list")
+    assert town.dms_between("ana") == [check], "checked once, not at every command"
+
+
 async def test_follow_up_resolves_the_ask_prompts_thanks_and_pays_it_forward(town: Town) -> None:
     await town.say("ana", "/offer resume reviews #resume")
     await town.say("farid", "/ask tips for my first fundraising round? #fundraising")

@@ -453,7 +453,7 @@ async def test_mass_mentions_in_an_offer_are_posted_with_mentions_disabled(
     await community.reply(offer, "without pinging anyone")
 
 
-async def test_a_member_with_closed_dms_is_told_about_in_the_server(
+async def test_a_member_with_closed_dms_is_told_about_and_set_aside_until_they_open_them(
     community: DiscordCommunity,
 ) -> None:
     community.members["ana"].dms_closed = True
@@ -473,6 +473,22 @@ async def test_a_member_with_closed_dms_is_told_about_in_the_server(
 
     still = await community.command("dana", "givefirst", "me")
     await community.reply(still, "")
+
+    # Set aside while her DMs are closed: not suggested, and requests are refused.
+    again = await community.command("ben", "ask", text="my CV needs a second pair of eyes")
+    assert f"<@{community.id('ana')}>" not in text_of(
+        (await community.reply(again, "Nobody yet")).body
+    )
+    refused = await community.press("ben", "I'd like this")
+    await community.reply(refused, "I can't reach")
+
+    # She opens her DMs and uses givefirst: a DM checks it, and she is suggested again.
+    community.members["ana"].dms_closed = False
+    await community.command("ana", "skills", "list")
+    await community.dm("ana", "reading this in your DMs")
+    back = await community.command("ben", "ask", text="could someone look over my resume?")
+    suggested = await community.reply(back, "These members could help")
+    assert f"<@{community.id('ana')}>" in text_of(suggested.body)
 
 
 async def test_a_rate_limited_post_waits_and_is_delivered_once(
