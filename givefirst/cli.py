@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import aiohttp
 import click
@@ -30,12 +30,17 @@ from bot.settings import Settings
 from bot.skills import Vocabulary
 from storage import Storage
 
+if TYPE_CHECKING:
+    from adapters.slack.server import SlackOptions
+
 T = TypeVar("T")
 
 log = logging.getLogger("givefirst")
 
 SCHEDULER_STOP_SECONDS = 10.0
 """How long shutting down waits for a scheduler tick in progress before cancelling it."""
+OAUTH_STATE_SECONDS = 600
+"""How long a Slack install link stays valid."""
 
 no_scheduler_option = click.option(
     "--no-scheduler",
@@ -273,14 +278,37 @@ def slack(ctx: click.Context, host: str, port: int, no_scheduler: bool) -> None:
     _run(lambda: _slack(ctx.obj["database_url"], settings, host, port, not no_scheduler))
 
 
-async def _slack(
-    url: str | None, settings: Settings, host: str, port: int, scheduled: bool = True
-) -> None:
+def slack_options(settings: Settings, storage: Storage) -> SlackOptions:
+    """The Slack app's settings; with OAuth, its installations and install states are
+    kept in givefirst's database (tables made by our migrations)."""
     from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
     from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 
+    from adapters.slack.server import SlackOptions
+
+    installation_store = state_store = None
+    if settings.slack_client_id and settings.slack_client_secret:
+        installation_store = AsyncSQLAlchemyInstallationStore(
+            client_id=settings.slack_client_id, engine=storage.engine
+        )
+        state_store = AsyncSQLAlchemyOAuthStateStore(
+            expiration_seconds=OAUTH_STATE_SECONDS, engine=storage.engine
+        )
+    return SlackOptions(
+        signing_secret=settings.slack_signing_secret or "",
+        bot_token=settings.slack_bot_token,
+        api_url=settings.slack_api_url,
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        installation_store=installation_store,
+        state_store=state_store,
+    )
+
+
+async def _slack(
+    url: str | None, settings: Settings, host: str, port: int, scheduled: bool = True
+) -> None:
     from adapters.slack.server import (
-        SlackOptions,
         chat_for_scheduled_work,
         create_app,
         serve_http,
@@ -290,24 +318,7 @@ async def _slack(
     storage = await _open(url)
     try:
         bot = GiveFirst(storage.unit_of_work, SystemClock())
-        installation_store = state_store = None
-        if settings.slack_client_id and settings.slack_client_secret:
-            # Tables for these stores are created by our migrations, on the same database.
-            installation_store = AsyncSQLAlchemyInstallationStore(
-                client_id=settings.slack_client_id, engine=storage.engine
-            )
-            state_store = AsyncSQLAlchemyOAuthStateStore(
-                expiration_seconds=600, engine=storage.engine
-            )
-        options = SlackOptions(
-            signing_secret=settings.slack_signing_secret or "",
-            bot_token=settings.slack_bot_token,
-            api_url=settings.slack_api_url,
-            client_id=settings.slack_client_id,
-            client_secret=settings.slack_client_secret,
-            installation_store=installation_store,
-            state_store=state_store,
-        )
+        options = slack_options(settings, storage)
         async with aiohttp.ClientSession() as session:  # connections to Slack, kept open
             app = create_app(bot, options, session=session)
             chat_for = chat_for_scheduled_work(options, session=session)

@@ -3,6 +3,8 @@
 `FakeSlack` answers `POST /api/<method>` the way slack.com does (form, JSON or query
 arguments, `Authorization: Bearer` tokens, `{"ok": ...}` bodies), records every call,
 accepts `respond()` posts on its response URLs and serves a Socket Mode websocket.
+It also plays Slack's side of an OAuth install: `approve_install` stands for a member
+pressing "Allow", and `oauth.v2.access` exchanges the code it returns for a bot token.
 The module-level builders produce the payloads Slack sends to an app, and
 `SlackRequests` delivers them over HTTP signed the way Slack signs them.
 """
@@ -10,6 +12,7 @@ The module-level builders produce the payloads Slack sends to an app, and
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import time
@@ -151,11 +154,13 @@ class FakeSlack:
         self._first_responses: dict[str, asyncio.Future[float]] = {}
         self._failures: dict[str, list[_ScriptedFailure]] = {}
         self._workspace = _Workspace(team_id)
+        self._apps: dict[str, str] = {}  # OAuth client id -> client secret
+        self._grants: dict[str, Args] = {}  # unused OAuth codes -> oauth.v2.access answers
+        self._teams_by_token: dict[str, tuple[str, str, str]] = {}  # installed bot tokens
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
         self._methods: dict[str, Callable[[Args], Args]] = {
-            "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -255,6 +260,34 @@ class FakeSlack:
 
         return await self._wait_until(first_match, timeout)
 
+    def register_app(self, client_id: str, client_secret: str) -> None:
+        """Make an app distributable: its client id and secret, as in its settings."""
+        self._apps[client_id] = client_secret
+
+    def approve_install(
+        self, client_id: str, *, team_id: str, team_name: str, installer: str
+    ) -> tuple[str, str]:
+        """A member presses "Allow" on the install page; Slack redirects to the app with
+        a one-time code. Returns the code and the bot token it will be exchanged for."""
+        code = f"{team_id}.{uuid.uuid4().hex[:12]}"
+        token = f"xoxb-{team_id}-{uuid.uuid4().hex[:8]}"
+        bot_user_id, bot_id = f"U0BOT{team_id[-4:]}", f"B0BOT{team_id[-4:]}"
+        self._teams_by_token[token] = (team_id, bot_user_id, bot_id)
+        self._grants[code] = {
+            "client_id": client_id,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write,chat:write.public,im:write,mpim:write,"
+            "reactions:read,reactions:write,users:read",
+            "bot_user_id": bot_user_id,
+            "app_id": self.app_id,
+            "team": {"name": team_name, "id": team_id},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": installer},
+        }
+        return code, token
+
     def fail_next(self, method: str, error: str = "not_in_channel") -> None:
         """Answer the next call to `method` with `{"ok": false, "error": error}`."""
         self._failures.setdefault(method, []).append(_ScriptedFailure(error=error))
@@ -314,7 +347,10 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await _request_args(request)
         token = _bearer_token(request) or args.pop("token", None)
-        status, headers, answer = self._scripted_or_real_answer(method, args, token)
+        if method == "oauth.v2.access":
+            status, headers, answer = 200, {}, self._oauth_v2_access(request, args)
+        else:
+            status, headers, answer = self._scripted_or_real_answer(method, args, token)
         self._calls.append(ApiCall(method, args, token, request.path, status, answer))
         await self._notify_waiters()
         return web.json_response(answer, status=status, headers=headers)
@@ -337,6 +373,8 @@ class FakeSlack:
         wants_app_token = method == "apps.connections.open"
         if token.startswith("xapp-") != wants_app_token:
             return {"ok": False, "error": "not_allowed_token_type"}
+        if method == "auth.test":
+            return {"ok": True, **self._auth_test(token)}
         handler = self._methods.get(method)
         if handler is None:
             return {"ok": False, "error": "unknown_method"}
@@ -376,16 +414,34 @@ class FakeSlack:
             self._sockets.remove(socket)
         return socket
 
-    def _auth_test(self, args: Args) -> Args:
+    def _auth_test(self, token: str) -> Args:
+        team_id, user_id, bot_id = self._teams_by_token.get(
+            token, (self.team_id, self.bot_user_id, self.bot_id)
+        )
         return {
             "url": f"https://{TEAM_DOMAIN}.slack.com/",
             "team": "givefirst dev",
             "user": "givefirst",
-            "team_id": self.team_id,
-            "user_id": self.bot_user_id,
-            "bot_id": self.bot_id,
+            "team_id": team_id,
+            "user_id": user_id,
+            "bot_id": bot_id,
             "is_enterprise_install": False,
         }
+
+    def _oauth_v2_access(self, request: web.Request, args: Args) -> Args:
+        # The app authenticates with HTTP Basic (client id and secret), or in the body.
+        scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+        client_id, client_secret = args.get("client_id"), args.get("client_secret")
+        if scheme == "Basic":
+            client_id, _, client_secret = base64.b64decode(encoded).decode().partition(":")
+        if client_id not in self._apps:
+            return {"ok": False, "error": "invalid_client_id"}
+        if self._apps[client_id] != client_secret:
+            return {"ok": False, "error": "bad_client_secret"}
+        grant = self._grants.pop(str(args.get("code")), None)  # a code works once
+        if grant is None or grant["client_id"] != client_id:
+            return {"ok": False, "error": "invalid_code"}
+        return {"ok": True, **{k: v for k, v in grant.items() if k != "client_id"}}
 
     def _bot_message(self, args: Args, ts: str) -> Args:
         return {
