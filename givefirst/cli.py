@@ -10,7 +10,7 @@ import logging
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
@@ -511,15 +511,17 @@ def digest(ctx: click.Context, community_key: str, dry_run: bool) -> None:
     """Show the weekly digest for a community, or post this week's now.
 
     Posting goes through the same claim as the scheduler, so a week's digest is
-    never posted twice. It needs the platform's token: Slack communities post
-    with SLACK_BOT_TOKEN; other platforms post from their running process only.
+    never posted twice. It needs the platform's credentials: SLACK_BOT_TOKEN (or an
+    OAuth install, with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) for slack:
+    communities, DISCORD_TOKEN for discord: ones.
     """
     settings: Settings = ctx.obj["settings"]
-    if not dry_run and not (community_key.startswith("slack:") and settings.slack_bot_token):
+    platform = community_key.partition(":")[0]
+    if not dry_run and platform not in configured_platforms(settings):
         raise click.UsageError(
-            "Posting from the command line needs a platform: set SLACK_BOT_TOKEN for a "
-            "slack: community. Discord and console digests are posted by the running bot's "
-            "scheduler; use --dry-run to see this one."
+            f"Posting to a {platform}: community needs that platform's credentials: "
+            "SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) for slack:, "
+            "DISCORD_TOKEN for discord:. Use --dry-run to see the digest instead."
         )
 
     async def show() -> bool:
@@ -532,19 +534,14 @@ def digest(ctx: click.Context, community_key: str, dry_run: bool) -> None:
             await storage.dispose()
 
     async def post() -> str:
-        from slack_sdk.web.async_client import AsyncWebClient
-
-        from adapters.slack.chat import SlackChat
-
         storage = await _open(ctx.obj["database_url"])
         try:
-            scheduler = Scheduler(storage.unit_of_work, SystemClock())
+            # Only this platform's messages go out through its chat.
+            scheduler = Scheduler(storage.unit_of_work, SystemClock(), platform=platform)
             outcome = await scheduler.claim_current_digest(community_key, even_if_quiet=True)
             if outcome == "queued":
-                chat = SlackChat(
-                    AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-                )
-                delivered = await scheduler.deliver(lambda community: chat)
+                async with scheduled_chats(settings, storage) as chats:
+                    delivered = await scheduler.deliver(chats[platform])
                 outcome = f"Posted ({delivered.sent} sent, {delivered.held} to retry)."
             return outcome
         finally:
@@ -572,40 +569,84 @@ def scheduler(ctx: click.Context, to_console: bool, every: float) -> None:
     may, and each piece of work is still done once.
     """
     settings: Settings = ctx.obj["settings"]
-    if not to_console and not settings.slack_bot_token:
+    if not to_console and not configured_platforms(settings):
         raise click.UsageError(
-            "The scheduler needs a platform to post to: set SLACK_BOT_TOKEN, run it inside "
-            "`givefirst discord`, or pass --console to print instead."
+            "The scheduler needs a platform to post to: set SLACK_BOT_TOKEN (or "
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) and/or DISCORD_TOKEN, or pass "
+            "--console to print instead."
         )
+    _run(lambda: _scheduler(ctx.obj["database_url"], settings, to_console=to_console, every=every))
 
-    async def run() -> None:
-        storage = await _open(ctx.obj["database_url"])
-        chat: Any
+
+async def _scheduler(
+    url: str | None,
+    settings: Settings,
+    *,
+    to_console: bool = False,
+    every: float = 30.0,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Scheduled work for every platform with credentials set (or printed), until ``stop``."""
+    storage = await _open(url)
+    stop = stop or asyncio.Event()
+    try:
         if to_console:
             chat = ConsoleChat(sys.stdout)
-        else:
-            from slack_sdk.web.async_client import AsyncWebClient
-
-            from adapters.slack.chat import SlackChat
-
-            chat = SlackChat(
-                AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+            scheduler = Scheduler(storage.unit_of_work, SystemClock())
+            await run_scheduler(scheduler, lambda community: chat, stop, every=every)
+            return
+        async with scheduled_chats(settings, storage) as chats:
+            await asyncio.gather(
+                *(
+                    run_scheduler(
+                        Scheduler(storage.unit_of_work, SystemClock(), platform=platform),
+                        chat_for,
+                        stop,
+                        every=every,
+                    )
+                    for platform, chat_for in chats.items()
+                )
             )
-        try:
-            await run_scheduler(
-                Scheduler(
-                    storage.unit_of_work,
-                    SystemClock(),
-                    platform=None if to_console else "slack",
-                ),
-                lambda community: chat,
-                asyncio.Event(),
-                every=every,
-            )
-        finally:
-            await storage.dispose()
+    finally:
+        await storage.dispose()
 
-    _run(run)
+
+def configured_platforms(settings: Settings) -> set[str]:
+    """The platforms whose credentials are set, so scheduled work can be posted there."""
+    platforms = set()
+    if settings.slack_bot_token or (settings.slack_client_id and settings.slack_client_secret):
+        platforms.add("slack")
+    if settings.discord_token:
+        platforms.add("discord")
+    return platforms
+
+
+@asynccontextmanager
+async def scheduled_chats(
+    settings: Settings, storage: Storage
+) -> AsyncIterator[dict[str, ChatFor]]:
+    """How scheduled work reaches each configured platform's communities, by platform,
+    from a process that does not serve them: Slack through the Web API (as the bot
+    installed in each workspace, with OAuth), Discord through its REST API alone."""
+    platforms = configured_platforms(settings)
+    chats: dict[str, ChatFor] = {}
+    async with AsyncExitStack() as stack:
+        if "slack" in platforms:
+            from adapters.slack.server import chat_for_scheduled_work
+
+            session = await stack.enter_async_context(aiohttp.ClientSession())
+            chats["slack"] = chat_for_scheduled_work(
+                slack_options(settings, storage), session=session
+            )
+        if "discord" in platforms:
+            from adapters.discord import client as discord_client
+
+            discord_client.point_at(settings.discord_api_url, settings.discord_gateway_url)
+            rest = await stack.enter_async_context(
+                discord_client.rest_client(settings.discord_token or "")
+            )
+            chats["discord"] = discord_client.chat_for_scheduled_work(rest)
+        yield chats
 
 
 @main.command()

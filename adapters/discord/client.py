@@ -12,7 +12,8 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 import discord
@@ -66,6 +67,17 @@ acknowledge the next interactions within Discord's three seconds."""
 
 def community_key(guild_id: int | None) -> str:
     return f"discord:{guild_id}"
+
+
+@asynccontextmanager
+async def rest_client(token: str) -> AsyncIterator[discord.Client]:
+    """A client of Discord's REST API only, with no gateway connection: enough to post
+    scheduled work from a process other than the one serving the bot (buttons on its
+    posts are answered there, as persistent views)."""
+    client = discord.Client(intents=discord.Intents.none())
+    async with client:
+        await client.login(token)
+        yield client
 
 
 def chat_for_scheduled_work(client: discord.Client) -> Callable[[Community], Chat]:
