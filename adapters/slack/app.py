@@ -37,7 +37,10 @@ log = logging.getLogger(__name__)
 
 COMMANDS = tuple(f"/{name}" for name in SLASH_COMMANDS)
 EVENTS = ("reaction_added", "app_home_opened")
-ADMIN_CACHE_SECONDS = 600
+PROFILE_CACHE_SECONDS = 600
+"""How long what ``users.info`` said about a member is trusted."""
+UNKNOWN_PROFILE_SECONDS = 60
+"""How long to wait before asking again after ``users.info`` failed."""
 CONCURRENT_EVENTS = 4
 """Events handled at once after their acks; keep it below the database pool's size."""
 AFTER_ACK = "givefirst: after ack"
@@ -48,26 +51,43 @@ def community_key(team_id: str | None, enterprise_id: str | None = None) -> str:
     return f"slack:{team_id or enterprise_id or 'unknown'}"
 
 
+@dataclass(frozen=True)
+class Profile:
+    """What givefirst takes from a member's Slack profile."""
+
+    name: str | None = None
+    timezone: str | None = None
+    is_admin: bool = False
+
+
 @dataclass
-class AdminDirectory:
-    """Whether a member is a workspace admin or owner, asked of ``users.info`` and cached."""
+class ProfileDirectory:
+    """Members' names, time zones and admin rights, asked of ``users.info`` and cached
+    per workspace (one call per member every ten minutes at most)."""
 
-    ttl: float = ADMIN_CACHE_SECONDS
-    _cache: dict[str, tuple[float, bool]] = field(default_factory=dict)
+    ttl: float = PROFILE_CACHE_SECONDS
+    _cache: dict[tuple[str | None, str], tuple[float, Profile]] = field(default_factory=dict)
 
-    async def is_admin(self, client: AsyncWebClient, user_id: str) -> bool:
-        cached = self._cache.get(user_id)
+    async def profile(self, client: AsyncWebClient, team: str | None, user_id: str) -> Profile:
+        cached = self._cache.get((team, user_id))
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         try:
             response = await client.users_info(user=user_id)
         except SlackApiError as error:
             log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
-            return False
+            self._cache[(team, user_id)] = (time.monotonic() + UNKNOWN_PROFILE_SECONDS, Profile())
+            return Profile()
         user: dict[str, Any] = response.get("user") or {}
-        admin = bool(user.get("is_admin") or user.get("is_owner"))
-        self._cache[user_id] = (time.monotonic() + self.ttl, admin)
-        return admin
+        details: dict[str, Any] = user.get("profile") or {}
+        profile = Profile(
+            # The name Slack shows: the display name if set, else the full name.
+            name=details.get("display_name") or details.get("real_name") or user.get("real_name"),
+            timezone=user.get("tz") or None,
+            is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+        )
+        self._cache[(team, user_id)] = (time.monotonic() + self.ttl, profile)
+        return profile
 
 
 def build_app(
@@ -80,7 +100,7 @@ def build_app(
     ``concurrent_events`` events are worked on at once after their acks; the others
     wait their turn (Bolt has already answered Slack for them).
     """
-    admins = AdminDirectory()
+    profiles = ProfileDirectory()
     slots = asyncio.Semaphore(concurrent_events)
     working: set[asyncio.Task[None]] = set()
 
@@ -96,14 +116,15 @@ def build_app(
         user: str,
         name: str,
         channel: str | None,
-        needs_admin: bool,
     ) -> Actor:
+        profile = await profiles.profile(client, team, user)
         return Actor(
             community_key=community_key(team),
             user_id=user,
-            display_name=name,
-            is_platform_admin=needs_admin and await admins.is_admin(client, user),
+            display_name=profile.name or name,
+            is_platform_admin=profile.is_admin,
             channel_id=channel,
+            timezone=profile.timezone,
         )
 
     async def handle_command(body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -115,7 +136,6 @@ def build_app(
                 user=body["user_id"],
                 name=body.get("user_name") or body["user_id"],
                 channel=body.get("channel_id"),
-                needs_admin=body["command"] == "/givefirst" and text.strip().startswith("config"),
             )
             chat = SlackChat(
                 client,
@@ -140,7 +160,6 @@ def build_app(
                 user=user["id"],
                 name=user.get("username") or user.get("name") or user["id"],
                 channel=channel,
-                needs_admin=False,
             )
             from_home = container.get("type") == "view"
             chat = SlackChat(
@@ -165,7 +184,7 @@ def build_app(
             item = event.get("item") or {}
             if item.get("type") != "message":
                 return
-            actor = _event_actor(body, event, channel=item.get("channel"))
+            actor = await event_actor(body, event, client, channel=item.get("channel"))
             reaction = str(event.get("reaction", "")).split("::")[0]
             chat = SlackChat(client, user_id=actor.user_id, channel_id=item.get("channel"))
             await bot.reaction(actor, item["channel"], item["ts"], reaction, chat)
@@ -178,7 +197,14 @@ def build_app(
                 return
             if not await bot.first_time(f"slack:{body.get('event_id')}"):
                 return
-            await _publish_home(bot, client, _event_actor(body, event, channel=None))
+            await _publish_home(bot, client, await event_actor(body, event, client, channel=None))
+
+    async def event_actor(
+        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, *, channel: str | None
+    ) -> Actor:
+        """The member behind an Events API event."""
+        team = body.get("team_id")
+        return await actor_for(client, team=team, user=event["user"], name="", channel=channel)
 
     @app.command(re.compile(rf"^/({'|'.join(SLASH_COMMANDS)})$"))
     async def on_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -211,16 +237,6 @@ def _finished(working: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]]
             log.error("work after an acknowledgement failed", exc_info=error)
 
     return forget
-
-
-def _event_actor(body: dict[str, Any], event: dict[str, Any], *, channel: str | None) -> Actor:
-    """The member behind an Events API event; no event needs admin rights."""
-    return Actor(
-        community_key=community_key(body.get("team_id")),
-        user_id=event["user"],
-        display_name="",
-        channel_id=channel,
-    )
 
 
 async def _publish_home(bot: GiveFirst, client: AsyncWebClient, actor: Actor) -> None:

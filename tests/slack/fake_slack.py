@@ -70,6 +70,8 @@ class Member:
     tz: str = "Europe/Berlin"
     is_admin: bool = False
     is_owner: bool = False
+    display_name: str | None = None
+    """The profile's display name; Slack leaves it empty until the member sets one."""
 
     def as_user_object(self, team_id: str) -> Args:
         return {
@@ -86,7 +88,10 @@ class Member:
             "is_primary_owner": False,
             "is_bot": False,
             "is_app_user": False,
-            "profile": {"real_name": self.real_name, "display_name": self.name},
+            "profile": {
+                "real_name": self.real_name,
+                "display_name": self.name if self.display_name is None else self.display_name,
+            },
         }
 
 
@@ -212,10 +217,13 @@ class FakeSlack:
         tz: str = "Europe/Berlin",
         is_admin: bool = False,
         is_owner: bool = False,
+        display_name: str | None = None,
     ) -> Member:
         """Describe a member for `users.info`; members never described get plain defaults."""
         name = name or f"member-{user_id.lower()}"
-        member = Member(user_id, name, real_name or name.title(), tz, is_admin, is_owner)
+        member = Member(
+            user_id, name, real_name or name.title(), tz, is_admin, is_owner, display_name
+        )
         self._workspace.members[user_id] = member
         return member
 

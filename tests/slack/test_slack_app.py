@@ -41,7 +41,7 @@ from tests.slack.fake_slack import (
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNEL = "C0OFFERS"
-USERS = {"ana": "U0ANA", "ben": "U0BEN", "dana": "U0DANA"}
+USERS = {"ana": "U0ANA", "ben": "U0BEN", "dana": "U0DANA", "erin": "U0ERIN"}
 
 
 @dataclass
@@ -278,6 +278,26 @@ async def test_follow_up_and_thanks(slack: SlackCommunity) -> None:
     assert {"type": "user", "user_id": "U0BEN"} in public.args["blocks"][0]["elements"][0][
         "elements"
     ]
+
+
+async def test_names_and_time_zones_come_from_slack_profiles(slack: SlackCommunity) -> None:
+    slack.fake.set_member(
+        "U0ERIN", name="erin.ob", real_name="Erin Ó Briain", display_name="", tz="Europe/Madrid"
+    )
+    slack.fake.set_member("U0BEN", name="ben", tz="America/Los_Angeles")
+    slack.fake.set_member("U0DANA", name="dana", tz="Europe/Berlin")
+    await slack.command("ben", "/offer", "Happy to review resumes #resume")
+    await slack.said("chat.postMessage", "review resumes")
+    await slack.command("erin", "/offer", "I review CVs and resumes #resume")
+    await slack.said("chat.postMessage", "I review CVs")
+
+    await slack.command("dana", "/ask", "urgent: could someone look over my CV today?")
+    suggestions = await slack.said("response_url", "These members could help")
+    shown = text_of(suggestions)
+    assert "awake when you are (Europe/Madrid)" in shown, "live asks favour nearby helpers"
+    assert shown.index("U0ERIN") < shown.index("U0BEN"), "Erin, nearby, comes first"
+    await slack.press("dana", "Ask Erin Ó Briain")  # the name Slack shows, not the handle
+    await slack.said("chat.postMessage", "I think you could help")
 
 
 async def test_app_home_shows_the_members_own_items(slack: SlackCommunity) -> None:
