@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from bot import ports
 from bot.digest import DigestFacts
 from bot.domain import (
     Ask,
@@ -312,17 +313,17 @@ class FakeUnitOfWork:
 
     def __init__(self, store: FakeStore) -> None:
         self._store = store
-        self.communities = FakeCommunities(store)
-        self.members = FakeMembers(store)
-        self.offers = FakeOffers(store)
-        self.asks = FakeAsks(store)
-        self.introductions = FakeIntroductions(store)
-        self.thanks = FakeThanks(store)
-        self.posts = FakePosts(store)
-        self.events = FakeEvents(store)
-        self.digests = FakeDigests(store)
-        self.claims = FakeClaims(store)
-        self.outbox = FakeOutbox(store)
+        self.communities: ports.CommunityRepository = FakeCommunities(store)
+        self.members: ports.MemberRepository = FakeMembers(store)
+        self.offers: ports.OfferRepository = FakeOffers(store)
+        self.asks: ports.AskRepository = FakeAsks(store)
+        self.introductions: ports.IntroductionRepository = FakeIntroductions(store)
+        self.thanks: ports.ThanksRepository = FakeThanks(store)
+        self.posts: ports.PostRepository = FakePosts(store)
+        self.events: ports.ProcessedEventRepository = FakeEvents(store)
+        self.digests: ports.DigestSource = FakeDigests(store)
+        self.claims: ports.ClaimRepository = FakeClaims(store)
+        self.outbox: ports.OutboxRepository = FakeOutbox(store)
         self._snapshot: FakeStore | None = None
 
     async def __aenter__(self) -> Self:

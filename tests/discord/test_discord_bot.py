@@ -479,8 +479,8 @@ async def test_a_member_with_closed_dms_is_told_about_and_set_aside_until_they_o
     assert f"<@{community.id('ana')}>" not in text_of(
         (await community.reply(again, "Nobody yet")).body
     )
-    refused = await community.press("ben", "I'd like this")
-    await community.reply(refused, "I can't reach")
+    request = await community.press("ben", "I'd like this")
+    await community.reply(request, "I can't reach")
 
     # She opens her DMs and uses givefirst: a DM checks it, and she is suggested again.
     community.members["ana"].dms_closed = False

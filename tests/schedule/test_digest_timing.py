@@ -14,8 +14,8 @@ from bot.schedule import digest_period, latest_digest_slot, previous_digest_slot
 MONDAY, WEDNESDAY = 0, 2
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_los_angeles_monday_nine_am_before_and_after_spring_forward() -> None:

@@ -355,10 +355,11 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await _request_args(request)
         token = _bearer_token(request) or args.pop("token", None)
-        if method == "oauth.v2.access":
-            status, headers, answer = 200, {}, self._oauth_v2_access(request, args)
-        else:
-            status, headers, answer = self._scripted_or_real_answer(method, args, token)
+        status, headers, answer = (
+            (200, {}, self._oauth_v2_access(request, args))
+            if method == "oauth.v2.access"  # authenticated by the app's client id and secret
+            else self._scripted_or_real_answer(method, args, token)
+        )
         self._calls.append(ApiCall(method, args, token, request.path, status, answer))
         await self._notify_waiters()
         return web.json_response(answer, status=status, headers=headers)

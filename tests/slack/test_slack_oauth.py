@@ -74,7 +74,7 @@ class Distributed:
             CLIENT_ID, team_id=team_id, team_name=team_name, installer=f"U0OWNER{team_id[-2:]}"
         )
         status, page = await self.redirect(code, state)
-        assert status == 200, (page, self.browser.cookie_jar.filter_cookies(self.base))
+        assert status == 200, page
         return token
 
     async def offer(self, team_id: str, user_id: str, text: str) -> int:
