@@ -7,6 +7,7 @@ the interaction callback (the deferral). Client and fake share one process and o
 loop, so the figures are an upper bound on the bot's own cost.
 
     python -m bench.discord_interactions [--interactions N] [--rounds N] [--postgres URL]
+                                         [--pause-ms MS]
 
 It measures a bare discord.py client whose commands only defer, and givefirst itself —
 on SQLite and, with --postgres or GIVEFIRST_TEST_POSTGRES_URL, on PostgreSQL — in turn,
@@ -15,6 +16,12 @@ working after the deferral (storing, matching, posting, following up) on the sam
 loop, so that work is included. After warming up, each client's process is settled as
 `givefirst discord` settles it before connecting (the start-up heap frozen out of the
 garbage collector's full passes).
+
+Each member sends their next command a moment (`--pause-ms`, 5 ms by default) after the
+previous one is answered — acknowledged, for the bare client. With no pause at all, one
+member's next command lands while givefirst is still taking in the response to the
+reply it just sent, so at one member the ack then also measures that overlap (which a
+member, reading the reply, never causes); `--pause-ms 0` shows it.
 """
 
 from __future__ import annotations
@@ -50,6 +57,8 @@ from tests.discord.fake_discord import (
 
 CONCURRENCY_LEVELS = (1, 20)
 MEMBERS = 97
+PAUSE_MS = 5.0
+"""How long a member waits after an answer before their next command."""
 
 
 class BareClient(discord.Client):
@@ -105,6 +114,7 @@ async def measure(
     interactions: int,
     levels: Sequence[int] = CONCURRENCY_LEVELS,
     set_up: bool = False,
+    pause: float = PAUSE_MS / 1000,
 ) -> list[AckFigures]:
     """Acknowledgement latency per concurrency level; with ``set_up`` (givefirst), each
     level also waits for every command's reply and reports the time to it ("done")."""
@@ -128,11 +138,18 @@ async def measure(
                     ],
                     wait_for_reply=True,
                 )
-            await _fire(fake, members, interactions=10, concurrency=1, replies=set_up)  # warm up
+            await _fire(
+                fake, members, interactions=10, concurrency=1, replies=set_up, pause=pause
+            )  # warm up
             settle_before_serving()  # as `givefirst discord` does, for both clients
             return [
                 await _fire(
-                    fake, members, interactions=interactions, concurrency=level, replies=set_up
+                    fake,
+                    members,
+                    interactions=interactions,
+                    concurrency=level,
+                    replies=set_up,
+                    pause=pause,
                 )
                 for level in levels
             ]
@@ -154,10 +171,17 @@ async def _round_trip(
 
 
 async def _fire(
-    fake: FakeDiscord, members: list[User], *, interactions: int, concurrency: int, replies: bool
+    fake: FakeDiscord,
+    members: list[User],
+    *,
+    interactions: int,
+    concurrency: int,
+    replies: bool,
+    pause: float,
 ) -> AckFigures:
-    """``concurrency`` members send commands, each the next one once the previous one is
-    answered (for the bare client, acknowledged: it sends nothing more)."""
+    """``concurrency`` members send commands, each the next one ``pause`` seconds after
+    the previous one is answered (for the bare client, acknowledged: it sends nothing
+    more)."""
     pending = iter(range(interactions))
     latencies: list[float] = []
     done: list[float] = []
@@ -186,6 +210,7 @@ async def _fire(
             latencies.append(ack)
             if reply is not None:
                 done.append(reply)
+            await asyncio.sleep(pause)
 
     started = perf_counter()
     await asyncio.gather(*(member() for _ in range(concurrency)))
@@ -214,8 +239,12 @@ def givefirst_client(storage: Storage) -> ClientFactory:
     return make
 
 
-async def run(interactions: int, postgres_url: str | None, rounds: int) -> None:
-    print(f"/offer and /ask alternating, {interactions} interactions per level, loopback")
+async def run(interactions: int, postgres_url: str | None, rounds: int, pause_ms: float) -> None:
+    print(
+        f"/offer and /ask alternating, {interactions} interactions per level, loopback; "
+        f"members pause {pause_ms:g} ms after each answer"
+    )
+    pause = pause_ms / 1000
     measured = backends(postgres_url)
     ratios = Ratios()
     errors: dict[str, int] = {}
@@ -223,7 +252,7 @@ async def run(interactions: int, postgres_url: str | None, rounds: int) -> None:
         print(f"round {round_} of {rounds}")
         print("bare discord.py client (commands only defer)")
         print(HEADER)
-        bare = await measure(BareClient, interactions=interactions)
+        bare = await measure(BareClient, interactions=interactions, pause=pause)
         for figures in bare:
             print(figures)
         for name, backend in measured:
@@ -231,7 +260,7 @@ async def run(interactions: int, postgres_url: str | None, rounds: int) -> None:
                 print(f"givefirst on {name}")
                 print(HEADER)
                 mine = await measure(
-                    givefirst_client(storage), interactions=interactions, set_up=True
+                    givefirst_client(storage), interactions=interactions, set_up=True, pause=pause
                 )
             for figures, floor in zip(mine, bare, strict=True):
                 ratio = ratios.add((name, figures.concurrency), figures.p99_ms, floor.p99_ms)
@@ -254,8 +283,14 @@ def main() -> None:
         default=os.environ.get("GIVEFIRST_TEST_POSTGRES_URL"),
         help="also measure on this PostgreSQL server (default: GIVEFIRST_TEST_POSTGRES_URL)",
     )
+    parser.add_argument(
+        "--pause-ms",
+        type=float,
+        default=PAUSE_MS,
+        help="how long each member waits after an answer before the next command",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.interactions, args.postgres, args.rounds))
+    asyncio.run(run(args.interactions, args.postgres, args.rounds, args.pause_ms))
 
 
 if __name__ == "__main__":
