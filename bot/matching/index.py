@@ -20,7 +20,7 @@ from bot.matching import fairness
 from bot.matching.profiles import Candidate, HelperProfile, MatchContext, OfferText
 from bot.skills import Vocabulary
 from bot.skills.text import words
-from bot.skills.vocabulary import ALIAS_WEIGHT, RELATED_WEIGHT
+from bot.skills.vocabulary import RELATED_WEIGHT
 
 # How a member came to have a skill; stored as small ints so that postings stay cheap.
 DECLARED, OFFERED, IN_BIO = 3, 2, 1
@@ -39,7 +39,9 @@ RELEVANCE_FLOOR = 0.42
 One named skill a few members have passes easily; a single shared word or a merely
 linked skill does not, so an ask nobody can answer gets "nobody yet". When the skills
 an ask names are common ones, the floor is a share of the best of those instead: a
-skill many members offer is still the right skill for an ask that names it.
+skill many members offer is still the right skill for an ask that names it. Only
+skills named outright (by name, alias or ``#hashtag``) count: related terms and a plain
+word that happens to be a community tag hint at a skill without asking for it.
 """
 EXACT_POSTINGS_LIMIT = 4000
 """Skills or words held by more members than this are only scored for members found
@@ -52,6 +54,7 @@ _READ_CACHE_SIZE = 20_000
 @dataclass(frozen=True, slots=True)
 class _Ask:
     skills: dict[str, float]
+    named: tuple[str, ...]
     terms: frozenset[str]
     urgent: bool
 
@@ -61,6 +64,8 @@ class _Read:
     """What the vocabulary makes of an ask's text, whoever is in the index."""
 
     skills: dict[str, float]
+    named: tuple[str, ...]
+    """Skills the text names by name, alias or ``#hashtag``, not only hints at."""
     terms: frozenset[str]
     urgent: bool
     possible_tags: tuple[str, ...]
@@ -172,6 +177,7 @@ class MatchIndex:
             all_words = words(ask_text)
             read = self._read[ask_text] = _Read(
                 self._vocabulary.skill_weights(ask_text),
+                self._vocabulary.extract(ask_text),
                 frozenset(self._vocabulary.terms(ask_text)),
                 fairness.is_urgent(set(all_words)),
                 possible_tags=tuple(
@@ -185,7 +191,7 @@ class MatchIndex:
         for tag in read.possible_tags:
             if tag in self._skill_postings:
                 skills[tag] = 1.0
-        return _Ask(skills=skills, terms=read.terms, urgent=read.urgent)
+        return _Ask(skills=skills, named=read.named, terms=read.terms, urgent=read.urgent)
 
     def _sought(self, ask: _Ask) -> list[tuple[float, dict[int, int], tuple[float, ...]]]:
         """What an ask looks for in the index: (weight, postings, strength by count)."""
@@ -208,8 +214,8 @@ class MatchIndex:
         rarest = _idf(1, members)
         named = [
             _idf(len(postings), members)
-            for skill, weight in ask.skills.items()
-            if weight >= ALIAS_WEIGHT and (postings := self._skill_postings.get(skill))
+            for skill in ask.named
+            if (postings := self._skill_postings.get(skill))
         ]
         return RELEVANCE_FLOOR * min(rarest, max(named, default=rarest))
 

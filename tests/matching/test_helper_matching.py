@@ -83,18 +83,40 @@ def test_nobody_is_suggested_when_nobody_can_help() -> None:
     assert community().search("how do I tune a piano?", asked_by_dana()) == []
 
 
+def a_hundred_members(
+    skills: tuple[str, ...] = (), offer: str = "Happy to help"
+) -> list[HelperProfile]:
+    return [
+        HelperProfile(n, f"Member {n}", skills, offers=(OfferText(n, offer),))
+        for n in range(1, 101)
+    ]
+
+
 def test_a_skill_most_of_a_large_community_offers_still_finds_helpers() -> None:
     """A common skill is the right skill for an ask that names it: in a community of
     a hundred spreadsheet people, a spreadsheet question must not get "nobody yet"."""
-    everyone = [
-        HelperProfile(n, f"Member {n}", (), offers=(OfferText(n, "I can help with #excel"),))
-        for n in range(1, 101)
-    ]
-    index = community(*everyone, ANA, DEV)
+    index = community(*a_hundred_members(offer="I can help with #excel"), ANA, DEV)
     found = suggested(index, "how do I make a pivot table in Excel?", asked_by_dana())
     assert len(found) == 3
     assert {ANA.member_id, DEV.member_id}.isdisjoint(found)
     assert suggested(index, "how do I tune a piano?", asked_by_dana()) == []
+
+
+def test_words_that_only_hint_at_a_common_skill_do_not_lower_the_bar() -> None:
+    """Among a hundred spreadsheet people, a question about baby formula still gets
+    "nobody yet": "formula" and "sheet" hint at spreadsheets but do not name them."""
+    index = community(*a_hundred_members(offer="I can help with #excel"), ANA, DEV)
+    ask = "which baby formula did you use? I keep a feeding sheet"
+    assert suggested(index, ask, asked_by_dana()) == []
+
+
+def test_a_plain_word_that_is_also_a_common_tag_does_not_lower_the_bar() -> None:
+    """Most members tagged themselves #london; saying "London" in a dentist question does
+    not make them dentists. Writing the tag itself asks for those members."""
+    index = community(*a_hundred_members(skills=("london",)), ANA, DEV)
+    ask = "just moved to London, anyone know a good dentist?"
+    assert suggested(index, ask, asked_by_dana()) == []
+    assert len(suggested(index, "any #london folks free for a coffee?", asked_by_dana())) == 3
 
 
 def test_a_paused_member_is_never_suggested() -> None:
