@@ -176,7 +176,7 @@ class GiveFirst:
             member = Member(
                 community_id=community.id,
                 platform_user_id=actor.user_id,
-                display_name=actor.display_name,
+                display_name=actor.display_name or actor.fallback_name or None,
                 joined_at=now,
                 timezone=actor.timezone,
             )

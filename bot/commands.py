@@ -24,10 +24,14 @@ class Actor:
     community_key: str
     user_id: str
     display_name: str
+    """The name the platform shows for the member; empty when it is not known."""
     is_platform_admin: bool = False
     timezone: str | None = None
     channel_id: str | None = None
     community_name: str = ""
+    fallback_name: str = ""
+    """A name for a member seen for the first time while ``display_name`` is unknown
+    (a login handle, say); it never replaces a name already stored."""
 
 
 @dataclass(frozen=True)

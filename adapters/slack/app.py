@@ -19,13 +19,16 @@ import asyncio
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.errors import SlackApiError
+from slack_bolt.context.async_context import AsyncBoltContext as BoltContext
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
@@ -41,6 +44,8 @@ PROFILE_CACHE_SECONDS = 600
 """How long what ``users.info`` said about a member is trusted."""
 UNKNOWN_PROFILE_SECONDS = 60
 """How long to wait before asking again after ``users.info`` failed."""
+PROFILE_CACHE_SIZE = 10_000
+"""Members whose profiles are kept; the least recently seen are dropped first."""
 CONCURRENT_EVENTS = 4
 """Events handled at once after their acks; keep it below the database pool's size."""
 AFTER_ACK = "givefirst: after ack"
@@ -60,23 +65,41 @@ class Profile:
     is_admin: bool = False
 
 
-@dataclass
 class ProfileDirectory:
     """Members' names, time zones and admin rights, asked of ``users.info`` and cached
-    per workspace (one call per member every ten minutes at most)."""
+    per workspace: one call per member every ten minutes at most in this process, one
+    at a time (callers asking at once share the answer), for up to ``size`` members.
 
-    ttl: float = PROFILE_CACHE_SECONDS
-    _cache: dict[tuple[str | None, str], tuple[float, Profile]] = field(default_factory=dict)
+    When Slack cannot be asked (an API error, or the network after the client's
+    retries), the profile is empty for a minute: the member is handled as a plain
+    member known by their handle rather than not at all."""
+
+    def __init__(self, *, ttl: float = PROFILE_CACHE_SECONDS, size: int = PROFILE_CACHE_SIZE):
+        self._ttl = ttl
+        self._size = size
+        self._cache: OrderedDict[tuple[str | None, str], tuple[float, Profile]] = OrderedDict()
+        self._asking: dict[tuple[str | None, str], asyncio.Task[Profile]] = {}
 
     async def profile(self, client: AsyncWebClient, team: str | None, user_id: str) -> Profile:
-        cached = self._cache.get((team, user_id))
+        key = (team, user_id)
+        cached = self._cache.get(key)
         if cached is not None and cached[0] > time.monotonic():
+            self._cache.move_to_end(key)
             return cached[1]
+        asking = self._asking.get(key)
+        if asking is None:
+            asking = asyncio.create_task(self._ask(client, key))
+            self._asking[key] = asking
+            asking.add_done_callback(lambda _: self._asking.pop(key, None))
+        # Shielded: a caller that gives up does not cancel the others' answer.
+        return await asyncio.shield(asking)
+
+    async def _ask(self, client: AsyncWebClient, key: tuple[str | None, str]) -> Profile:
         try:
-            response = await client.users_info(user=user_id)
-        except SlackApiError as error:
-            log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
-            self._cache[(team, user_id)] = (time.monotonic() + UNKNOWN_PROFILE_SECONDS, Profile())
+            response = await client.users_info(user=key[1])
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
+            log.warning("users.info failed for %s: %s", key[1], _reason(error))
+            self._remember(key, Profile(), UNKNOWN_PROFILE_SECONDS)
             return Profile()
         user: dict[str, Any] = response.get("user") or {}
         details: dict[str, Any] = user.get("profile") or {}
@@ -86,8 +109,20 @@ class ProfileDirectory:
             timezone=user.get("tz") or None,
             is_admin=bool(user.get("is_admin") or user.get("is_owner")),
         )
-        self._cache[(team, user_id)] = (time.monotonic() + self.ttl, profile)
+        self._remember(key, profile, self._ttl)
         return profile
+
+    def _remember(self, key: tuple[str | None, str], profile: Profile, seconds: float) -> None:
+        self._cache[key] = (time.monotonic() + seconds, profile)
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error"))
+    return f"{type(error).__name__}: {error}"
 
 
 def build_app(
@@ -121,7 +156,8 @@ def build_app(
         return Actor(
             community_key=community_key(team),
             user_id=user,
-            display_name=profile.name or name,
+            display_name=profile.name or "",
+            fallback_name=name,
             is_platform_admin=profile.is_admin,
             channel_id=channel,
             timezone=profile.timezone,
@@ -219,9 +255,13 @@ def build_app(
     # Bolt acknowledges events itself once their listener returns.
     @app.event(EVENTS[0])
     async def on_reaction(
-        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: BoltContext
     ) -> None:
-        after_ack(handle_reaction(body, event, client))
+        # Slack sends reactions to every message in the bot's channels; only those on
+        # the bot's own posts mean anything, and they are told by the author.
+        author, bot_user = event.get("item_user"), context.bot_user_id
+        if author is None or bot_user is None or author == bot_user:
+            after_ack(handle_reaction(body, event, client))
 
     @app.event(EVENTS[1])
     async def on_home(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:

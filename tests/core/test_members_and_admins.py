@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -123,6 +124,18 @@ async def test_giving_thanks_respects_the_receivers_choice(town: Town) -> None:
     assert "@dana thanked @ben" in town.channel()[-1].as_plain_text()
     refused = await town.say("dana", "/thanks @dana me")
     assert refused.error is not None and "Thanks are for others" in refused.error
+
+
+async def test_a_stored_name_is_kept_when_the_platform_cannot_say_it(town: Town) -> None:
+    await town.say("ben", "/offer pairing on Python and resume reviews #python #resume")
+    unsure = replace(town.actor("ben"), display_name="", fallback_name="ben.login")
+    await town.bot.slash_command(unsure, "/skills", "add mentoring", town.chat)
+    newcomer = replace(town.actor("erin"), display_name="", fallback_name="erin.ob")
+    await town.bot.slash_command(newcomer, "/offer", "CV checks #resume", town.chat)
+    await town.say("dana", "/ask could someone look over my CV? #resume")
+    suggestions = town.seen_by("dana")[-1].as_plain_text()
+    assert "[Ask Ben]" in suggestions, "the name Ben was first seen with stays"
+    assert "[Ask erin.ob]" in suggestions, "a newcomer is known by their handle meanwhile"
 
 
 async def test_me_shows_a_private_balance_with_actions(town: Town) -> None:

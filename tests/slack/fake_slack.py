@@ -158,6 +158,7 @@ class FakeSlack:
         self._calls: list[ApiCall] = []
         self._first_responses: dict[str, asyncio.Future[float]] = {}
         self._failures: dict[str, list[_ScriptedFailure]] = {}
+        self._dropped: dict[str, Callable[[Args], bool]] = {}
         self._workspace = _Workspace(team_id)
         self._apps: dict[str, str] = {}  # OAuth client id -> client secret
         self._grants: dict[str, Args] = {}  # unused OAuth codes -> oauth.v2.access answers
@@ -304,6 +305,11 @@ class FakeSlack:
         """Answer the next call to `method` with HTTP 429 and a `Retry-After` header."""
         self._failures.setdefault(method, []).append(_ScriptedFailure(retry_after=retry_after))
 
+    def drop_calls(self, method: str, when: Callable[[Args], bool]) -> None:
+        """From now on, close the connection unanswered on calls to `method` whose
+        arguments match `when`, as a network failure would."""
+        self._dropped[method] = when
+
     async def socket_send_envelope(
         self,
         type: str,
@@ -355,6 +361,12 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await _request_args(request)
         token = _bearer_token(request) or args.pop("token", None)
+        dropped = self._dropped.get(method)
+        if dropped is not None and dropped(args):
+            self._calls.append(ApiCall(method, args, token, request.path, 0, {}))
+            assert request.transport is not None
+            request.transport.abort()  # the client sees the connection reset, no answer
+            raise web.HTTPServiceUnavailable  # never reaches the client
         status, headers, answer = (
             (200, {}, self._oauth_v2_access(request, args))
             if method == "oauth.v2.access"  # authenticated by the app's client id and secret

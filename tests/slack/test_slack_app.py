@@ -145,6 +145,7 @@ async def slack(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackCom
             fake_slack.set_member("U0ANA", name="ana", is_admin=True)
             community = SlackCommunity(fake_slack, requests, bot, clock, url)
             await community.command("ana", "/givefirst", f"config channel <#{CHANNEL}|offers>")
+            await fake_slack.wait_for("response_url")  # the channel is set
             yield community
     finally:
         await runner.cleanup()
@@ -298,6 +299,61 @@ async def test_names_and_time_zones_come_from_slack_profiles(slack: SlackCommuni
     assert shown.index("U0ERIN") < shown.index("U0BEN"), "Erin, nearby, comes first"
     await slack.press("dana", "Ask Erin Ó Briain")  # the name Slack shows, not the handle
     await slack.said("chat.postMessage", "I think you could help")
+
+
+async def test_a_member_is_answered_even_when_slack_profiles_cannot_be_read(
+    slack: SlackCommunity,
+) -> None:
+    slack.fake.set_member("U0ERIN", name="erin.ob", real_name="Erin Ó Briain", display_name="")
+    slack.fake.drop_calls("users.info", when=lambda args: args.get("user") == "U0ERIN")
+    await slack.command("erin", "/offer", "I review CVs and resumes #resume")
+    await slack.said("chat.postMessage", "I review CVs")
+    await slack.said("response_url", "Thank you for giving first")
+    lookups = [c for c in slack.fake.calls("users.info") if c.args["user"] == "U0ERIN"]
+    assert len(lookups) >= 3, "asked, and retried twice"
+    assert all(c.status == 0 for c in lookups), "Slack never answered"
+
+    await slack.command("dana", "/ask", "could someone look over my CV?")
+    await slack.said("response_url", "These members could help")
+    await slack.press("dana", "Ask erin")  # known by the handle Slack sent with the command
+    await slack.said("chat.postMessage", "I think you could help")
+
+
+async def test_a_burst_of_commands_asks_slack_about_the_member_once(
+    slack: SlackCommunity,
+) -> None:
+    slack.fake.set_member("U0ERIN", name="erin.ob", real_name="Erin Ó Briain")
+    await asyncio.gather(
+        *(slack.command("erin", "/skills", f"add {skill}") for skill in ("python", "sql", "ux"))
+    )
+    for skill in ("python", "sql", "ux-design"):
+        await slack.said("response_url", f"Added: {skill}")
+    assert len([c for c in slack.fake.calls("users.info") if c.args["user"] == "U0ERIN"]) == 1
+
+
+async def test_reactions_to_other_peoples_messages_are_not_looked_into(
+    slack: SlackCommunity,
+) -> None:
+    await slack.command("dana", "/ask", "help me move to Lisbon")
+    post = await slack.said("chat.postMessage", "move to Lisbon")
+    await slack.said("response_url", "Your ask is shared")
+    looked_up = len(slack.fake.calls("users.info"))
+    members_message = reaction_added(
+        user="U0ERIN",
+        reaction="raising_hand",
+        channel=post.response["channel"],
+        ts=post.response["ts"],
+        item_user="U0ANA",  # Ana wrote it, not the bot
+    )
+    assert (await slack.requests.event(event_callback(members_message))).status == 200
+    await slack.react("ben", post, "raising_hand")  # the bot's own post
+    await slack.said("chat.postMessage", "would like to help")
+    volunteers = [
+        c for c in slack.fake.calls("chat.postMessage") if "would like to help" in text_of(c)
+    ]
+    assert len(volunteers) == 1
+    assert len(slack.fake.calls("users.info")) == looked_up + 1, "Ben, for the bot's post"
+    assert all(c.args["user"] != "U0ERIN" for c in slack.fake.calls("users.info"))
 
 
 async def test_app_home_shows_the_members_own_items(slack: SlackCommunity) -> None:
