@@ -18,7 +18,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -59,7 +59,8 @@ class Scheduler:
     must comfortably exceed ``batch_size × min_interval``. With ``platform``
     (``"slack"``, ``"discord"``) only messages for that platform's communities are
     delivered, so processes serving different platforms can share one database;
-    planning covers every community either way.
+    with ``community`` (a community's key) only that community's. Planning covers
+    every community either way.
     """
 
     def __init__(
@@ -75,6 +76,7 @@ class Scheduler:
         relevance_every: timedelta = timedelta(hours=1),
         concurrency: int = 8,
         platform: str | None = None,
+        community: str | None = None,
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -89,7 +91,7 @@ class Scheduler:
         self._max_attempts = max_attempts
         self._relevance_every = relevance_every
         self._concurrency = concurrency
-        self._key_prefix = f"{platform}:" if platform else ""
+        self._key_prefix = community or (f"{platform}:" if platform else "")
         self._sleep = sleep
         self._monotonic = monotonic
         self._last_sent: dict[str, float] = {}
@@ -102,6 +104,25 @@ class Scheduler:
         """Plan everything that is due, then deliver everything waiting."""
         await self.plan()
         return await self.deliver(chat_for)
+
+    async def tick_each_platform(self, chats: Mapping[str, ChatFor]) -> Delivered:
+        """Plan everything that is due once, then deliver each platform's messages
+        through its own chat (``{"slack": …, "discord": …}``), the platforms side by
+        side; one platform's trouble leaves the others' delivery going."""
+        await self.plan()
+        results = await asyncio.gather(
+            *(self._deliver(chat_for, f"{platform}:") for platform, chat_for in chats.items()),
+            return_exceptions=True,
+        )
+        total = Delivered()
+        for platform, result in zip(chats, results, strict=True):
+            if isinstance(result, Delivered):
+                total += result
+            else:
+                log.error(
+                    "delivering to %s failed; trying again next tick", platform, exc_info=result
+                )
+        return total
 
     async def plan(self) -> int:
         """Write the messages of all due work to the outbox; returns how many."""
@@ -210,12 +231,15 @@ class Scheduler:
 
     async def deliver(self, chat_for: ChatFor) -> Delivered:
         """Send every due outbox message, a leased batch at a time."""
+        return await self._deliver(chat_for, self._key_prefix)
+
+    async def _deliver(self, chat_for: ChatFor, key_prefix: str) -> Delivered:
         total = Delivered()
         while True:
             now = self._clock.now()
             async with self._uow() as uow:
                 batch = await uow.outbox.claim_due(
-                    now, now + self._lease, self._batch_size, key_prefix=self._key_prefix
+                    now, now + self._lease, self._batch_size, key_prefix=key_prefix
                 )
                 communities = {
                     cid: community
@@ -396,17 +420,17 @@ def _dm_closed(failure: DeliveryFailed, msg: Message) -> Sequence[str]:
 
 
 async def run_scheduler(
-    scheduler: Scheduler,
-    chat_for: ChatFor,
+    tick: Callable[[], Awaitable[object]],
     stop: asyncio.Event,
     *,
     every: float = 30.0,
 ) -> None:
-    """Tick every ``every`` seconds until ``stop`` is set; each process serving a
-    platform may run one, and they share the work through the database."""
+    """Run ``tick`` (e.g. a scheduler's ``tick`` with its chat) every ``every`` seconds
+    until ``stop`` is set; each process serving a platform may run one, and they share
+    the work through the database."""
     while not stop.is_set():
         try:
-            await scheduler.tick(chat_for)
+            await tick()
         except Exception:
             log.exception("scheduled work failed; trying again in %s s", every)
         with contextlib.suppress(TimeoutError):

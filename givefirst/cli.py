@@ -113,7 +113,7 @@ async def _scheduling(
             stopping.cancel()
             if stop.is_set():
                 return
-        await run_scheduler(scheduler, chat_for, stop, every=every)
+        await run_scheduler(lambda: scheduler.tick(chat_for), stop, every=every)
 
     task = asyncio.create_task(scheduled())
     try:
@@ -280,13 +280,20 @@ def slack(ctx: click.Context, host: str, port: int, no_scheduler: bool) -> None:
     settings: Settings = ctx.obj["settings"]
     if not settings.slack_signing_secret:
         raise click.UsageError("Set SLACK_SIGNING_SECRET (see README: Run on Slack).")
-    oauth = bool(settings.slack_client_id and settings.slack_client_secret)
-    if not settings.slack_bot_token and not oauth:
+    if not settings.slack_bot_token and not slack_oauth_client_id(settings):
         raise click.UsageError(
             "Set SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID and "
             "SLACK_CLIENT_SECRET to let many workspaces install givefirst."
         )
     _run(lambda: _slack(ctx.obj["database_url"], settings, host, port, not no_scheduler))
+
+
+def slack_oauth_client_id(settings: Settings) -> str | None:
+    """SLACK_CLIENT_ID, if SLACK_CLIENT_SECRET is set too: then workspaces install
+    givefirst themselves (OAuth)."""
+    if settings.slack_client_id and settings.slack_client_secret:
+        return settings.slack_client_id
+    return None
 
 
 def slack_options(settings: Settings, storage: Storage) -> SlackOptions:
@@ -298,9 +305,9 @@ def slack_options(settings: Settings, storage: Storage) -> SlackOptions:
     from adapters.slack.server import SlackOptions
 
     installation_store = state_store = None
-    if settings.slack_client_id and settings.slack_client_secret:
+    if client_id := slack_oauth_client_id(settings):
         installation_store = AsyncSQLAlchemyInstallationStore(
-            client_id=settings.slack_client_id, engine=storage.engine
+            client_id=client_id, engine=storage.engine
         )
         state_store = AsyncSQLAlchemyOAuthStateStore(
             expiration_seconds=OAUTH_STATE_SECONDS, engine=storage.engine
@@ -547,13 +554,14 @@ def digest(ctx: click.Context, community_key: str, dry_run: bool) -> None:
     async def post() -> str:
         storage = await _open(ctx.obj["database_url"])
         try:
-            # Only this platform's messages go out through its chat.
-            scheduler = Scheduler(storage.unit_of_work, SystemClock(), platform=platform)
-            outcome = await scheduler.claim_current_digest(community_key, even_if_quiet=True)
-            if outcome == "queued":
-                async with scheduled_chats(settings, storage) as chats:
+            # Other communities' waiting messages are left to their schedulers.
+            scheduler = Scheduler(storage.unit_of_work, SystemClock(), community=community_key)
+            # Connect before claiming, so that refused credentials leave the week unclaimed.
+            async with scheduled_chats(settings, storage) as chats:
+                outcome = await scheduler.claim_current_digest(community_key, even_if_quiet=True)
+                if outcome == "queued":
                     delivered = await scheduler.deliver(chats[platform])
-                outcome = f"Posted ({delivered.sent} sent, {delivered.held} to retry)."
+                    outcome = f"Posted ({delivered.sent} sent, {delivered.held} to retry)."
             return outcome
         finally:
             await storage.dispose()
@@ -597,27 +605,18 @@ async def _scheduler(
     every: float = 30.0,
     stop: asyncio.Event | None = None,
 ) -> None:
-    """Scheduled work for every platform with credentials set (or printed), until ``stop``."""
+    """Scheduled work for every platform with credentials set (or printed), until ``stop``:
+    planned once per tick, then delivered on each platform."""
     storage = await _open(url)
     stop = stop or asyncio.Event()
     try:
+        scheduler = Scheduler(storage.unit_of_work, SystemClock())
         if to_console:
             chat = ConsoleChat(sys.stdout)
-            scheduler = Scheduler(storage.unit_of_work, SystemClock())
-            await run_scheduler(scheduler, lambda community: chat, stop, every=every)
+            await run_scheduler(lambda: scheduler.tick(lambda community: chat), stop, every=every)
             return
         async with scheduled_chats(settings, storage) as chats:
-            await asyncio.gather(
-                *(
-                    run_scheduler(
-                        Scheduler(storage.unit_of_work, SystemClock(), platform=platform),
-                        chat_for,
-                        stop,
-                        every=every,
-                    )
-                    for platform, chat_for in chats.items()
-                )
-            )
+            await run_scheduler(lambda: scheduler.tick_each_platform(chats), stop, every=every)
     finally:
         await storage.dispose()
 
@@ -625,7 +624,7 @@ async def _scheduler(
 def configured_platforms(settings: Settings) -> set[str]:
     """The platforms whose credentials are set, so scheduled work can be posted there."""
     platforms = set()
-    if settings.slack_bot_token or (settings.slack_client_id and settings.slack_client_secret):
+    if settings.slack_bot_token or slack_oauth_client_id(settings):
         platforms.add("slack")
     if settings.discord_token:
         platforms.add("discord")
@@ -650,12 +649,20 @@ async def scheduled_chats(
                 slack_options(settings, storage), session=session
             )
         if "discord" in platforms:
+            import discord
+
             from adapters.discord import client as discord_client
 
             discord_client.point_at(settings.discord_api_url, settings.discord_gateway_url)
-            rest = await stack.enter_async_context(
-                discord_client.rest_client(settings.discord_token or "")
-            )
+            try:
+                rest = await stack.enter_async_context(
+                    discord_client.rest_client(settings.discord_token or "")
+                )
+            except discord.LoginFailure:
+                raise click.UsageError(
+                    "Discord refused DISCORD_TOKEN: set it to the token of your application's "
+                    "bot (see README: Run on Discord)."
+                ) from None
             chats["discord"] = discord_client.chat_for_scheduled_work(rest)
         yield chats
 

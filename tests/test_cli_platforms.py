@@ -6,6 +6,7 @@ fake Discord."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from click.testing import CliRunner, Result
 
 from bot.clock import SystemClock
 from bot.domain import Community
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from givefirst import cli
 from storage import Storage
@@ -32,23 +34,31 @@ async def database(tmp_path: Path) -> str:
     """A Slack workspace and a Discord server, each a month old, their digests due."""
     url = f"sqlite:///{tmp_path / 'givefirst.db'}"
     storage = Storage.connect(url)
-    await storage.upgrade()
-    month_ago = SystemClock().now() - timedelta(days=30)
+    try:
+        await storage.upgrade()
+    finally:
+        await storage.dispose()
+    await add_community(url, f"slack:{TEAM_ID}", SLACK_CHANNEL)
+    await add_community(url, f"discord:{GUILD_ID}", str(CHANNEL_ID))
+    return url
+
+
+async def add_community(url: str, key: str, channel: str | None) -> None:
+    """A community a month old, so its weekly digest is due."""
+    storage = Storage.connect(url)
     try:
         async with storage.unit_of_work() as uow:
-            for key, channel in (
-                (f"slack:{TEAM_ID}", SLACK_CHANNEL),
-                (f"discord:{GUILD_ID}", str(CHANNEL_ID)),
-            ):
-                await uow.communities.add(
-                    Community(
-                        key=key, channel_id=channel, skip_quiet_weeks=False, created_at=month_ago
-                    )
+            await uow.communities.add(
+                Community(
+                    key=key,
+                    channel_id=channel,
+                    skip_quiet_weeks=False,
+                    created_at=SystemClock().now() - timedelta(days=30),
                 )
+            )
             await uow.commit()
     finally:
         await storage.dispose()
-    return url
 
 
 @pytest.fixture
@@ -95,6 +105,75 @@ async def test_the_scheduler_posts_each_communitys_digest_on_its_own_platform(
     assert len(slack.calls("chat.postMessage")) == 1
     assert len(discord.calls("POST", r"/channels/\d+/messages")) == 1
     assert discord.identified == [], "Discord through REST alone: no gateway connection"
+
+
+async def test_the_scheduler_plans_once_for_both_platforms(
+    database: str, slack: FakeSlack, discord: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A planner tells once that a community has no digest channel; two would tell twice.
+    await add_community(database, "slack:T0NOCHANNEL", None)
+    caplog.set_level(logging.INFO, logger="bot.scheduler")
+    settings = Settings(
+        slack_bot_token=SLACK_TOKEN,
+        slack_api_url=slack.api_url,
+        discord_token=DISCORD_TOKEN,
+        discord_api_url=discord.api_url,
+    )
+    stop = asyncio.Event()
+    scheduler = asyncio.create_task(cli._scheduler(database, settings, every=0.05, stop=stop))
+    try:
+        await slack.wait_for("chat.postMessage", timeout=10)
+        await discord.wait_for("POST", DISCORD_POSTS, within=10)
+        await asyncio.sleep(0.3)
+    finally:
+        stop.set()
+        await scheduler
+    told = [r.getMessage() for r in caplog.records if "slack:T0NOCHANNEL" in r.getMessage()]
+    assert told == ["no digest for slack:T0NOCHANNEL: no channel is set (it will post once one is)"]
+
+
+async def test_a_refused_discord_token_stops_givefirst_before_any_work_is_claimed(
+    database: str, slack: FakeSlack, discord: FakeDiscord
+) -> None:
+    env = {
+        "SLACK_BOT_TOKEN": SLACK_TOKEN,
+        "SLACK_API_URL": slack.api_url,
+        "DISCORD_TOKEN": "not.the.bot-token",
+        "DISCORD_API_URL": discord.api_url,
+    }
+    for command in (("scheduler",), ("digest", "--community", f"discord:{GUILD_ID}")):
+        refused = await givefirst(database, *command, env=env)
+        assert refused.exit_code == 2, refused.output
+        assert "Discord refused DISCORD_TOKEN" in refused.output
+    assert [c.status for c in discord.calls("GET", "/users/@me")] == [401, 401]
+    assert slack.calls("chat.postMessage") == [], "Slack's scheduled work did not start either"
+
+    fixed = env | {"DISCORD_TOKEN": DISCORD_TOKEN}
+    posted = await givefirst(database, "digest", "--community", f"discord:{GUILD_ID}", env=fixed)
+    assert posted.exit_code == 0, posted.output
+    assert "Posted (1 sent" in posted.output, "the refused runs left the week unclaimed"
+
+
+async def test_givefirst_digest_posts_only_that_communitys_messages(
+    database: str, slack: FakeSlack
+) -> None:
+    await add_community(database, "slack:T0NEIGHBOUR", "C0NEIGHBOUR")
+    storage = Storage.connect(database)
+    try:
+        # The neighbouring workspace's digest waits in the outbox for its own scheduler.
+        waiting = Scheduler(storage.unit_of_work, SystemClock())
+        assert await waiting.claim_current_digest("slack:T0NEIGHBOUR", even_if_quiet=True) == (
+            "queued"
+        )
+    finally:
+        await storage.dispose()
+
+    env = {"SLACK_BOT_TOKEN": SLACK_TOKEN, "SLACK_API_URL": slack.api_url}
+    posted = await givefirst(database, "digest", "--community", f"slack:{TEAM_ID}", env=env)
+    assert posted.exit_code == 0, posted.output
+    assert "Posted (1 sent" in posted.output
+    channels = [c.args["channel"] for c in slack.calls("chat.postMessage")]
+    assert channels == [SLACK_CHANNEL], "the neighbour's digest is not this command's to post"
 
 
 async def test_givefirst_digest_posts_a_discord_servers_digest_once(
