@@ -99,7 +99,7 @@ class GiveFirst:
 
     async def handle(self, actor: c.Actor, command: c.Command, chat: Chat) -> Handled:
         try:
-            community, messages = await self._run(actor, command)
+            community, messages, dm_test = await self._run(actor, command)
         except GiveFirstError as error:
             return await self._refuse(actor, error, chat)
         except Exception:
@@ -111,11 +111,20 @@ class GiveFirst:
             )
             await self._deliver(community=None, messages=[sorry], chat=chat, actor=actor)
             return Handled((sorry,), error="internal error")
-        await self._deliver(community=community, messages=messages, chat=chat, actor=actor)
+        reached = await self._deliver(
+            community=community, messages=messages, chat=chat, actor=actor
+        )
+        if dm_test is not None and dm_test in reached:
+            await self._mark_dm_open(community, dm_test)
         return Handled(tuple(messages))
 
-    async def _run(self, actor: c.Actor, command: c.Command) -> tuple[Community, list[Message]]:
-        """Run a use case in one transaction, again if a concurrent event got in first."""
+    async def _run(
+        self, actor: c.Actor, command: c.Command
+    ) -> tuple[Community, list[Message], str | None]:
+        """Run a use case in one transaction, again if a concurrent event got in first.
+
+        Also says whose closed DMs the messages test (see
+        :func:`services.recheck_direct_messages`), if anyone's."""
         handler = services.HANDLERS[type(command)]
         for attempt in range(1, CONFLICT_RETRIES + 1):
             now = self._clock.now()
@@ -124,9 +133,10 @@ class GiveFirst:
                     community, member = await self._enter(uow, actor, now)
                     ctx = services.Context(uow, now, actor, community, member)
                     messages = await handler(ctx, command)
-                    messages += services.recheck_direct_messages(ctx, messages)
+                    messages += services.recheck_direct_messages(ctx, command, messages)
+                    testing = member.dm_closed and member.dm_checked_at == now
                     await uow.commit()
-                return community, messages
+                return community, messages, member.mention_id if testing else None
             except Conflict:
                 if attempt == CONFLICT_RETRIES:
                     raise
@@ -200,11 +210,14 @@ class GiveFirst:
         messages: Sequence[Message],
         chat: Chat,
         actor: c.Actor | None,
-    ) -> None:
+    ) -> set[str]:
+        """Send, post or revise each message; returns the members a DM reached."""
         default_channel = (community.channel_id if community else None) or (
             actor.channel_id if actor else None
         )
+        reached: set[str] = set()
         for msg in messages:
+            dm_to = set(msg.to.user_ids) if isinstance(msg.to, DirectMessage) else set()
             try:
                 match msg.to:
                     case UpdatePosts(subject) | DeletePosts(subject):
@@ -216,6 +229,11 @@ class GiveFirst:
                             await self._remember_post(community, msg.subject, ref)
             except DeliveryFailed as failure:
                 await self._undeliverable(community, msg, failure, chat, actor)
+                # Only some of a DM's members may have been out of reach.
+                reached |= dm_to - set(failure.users) if failure.users else set()
+            else:
+                reached |= dm_to
+        return reached
 
     async def _remember_post(self, community: Community, subject: Subject, ref: PostRef) -> None:
         async with self._uow() as uow:
@@ -265,6 +283,15 @@ class GiveFirst:
             await chat.send(note, default_channel=None)
         except DeliveryFailed:
             log.warning("could not tell %s about an undeliverable message", actor.user_id)
+
+    async def _mark_dm_open(self, community: Community, user_id: str) -> None:
+        """A direct message reached a member set aside for closed DMs: they are back."""
+        assert community.id is not None
+        async with self._uow() as uow:
+            member = await uow.members.get_by_platform_id(community.id, user_id)
+            if member is not None:
+                member.dm_closed = False
+            await uow.commit()
 
     async def _mark_dm_closed(self, community: Community | None, user_ids: Sequence[str]) -> None:
         if community is None or community.id is None:

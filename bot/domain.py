@@ -69,6 +69,8 @@ class Member:
     paused_until: datetime | None = None
     public_thanks: bool = True
     dm_closed: bool = False
+    dm_checked_at: datetime | None = None
+    """When a direct message last tested whether closed DMs had opened again."""
     forgotten_at: datetime | None = None
     id: int | None = None
 

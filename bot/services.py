@@ -65,6 +65,8 @@ from bot.text import MAX_NOTE_LENGTH, checked, has_mass_mention, shorten
 
 SUGGESTIONS = 3
 WEEK = timedelta(days=7)
+DM_RECHECK = timedelta(days=1)
+"""How often, at most, a member whose DMs are closed gets a test message on their own."""
 
 
 @dataclass
@@ -527,14 +529,20 @@ def _ensure_reachable(helper: Member) -> None:
         )
 
 
-def recheck_direct_messages(ctx: Context, messages: Messages) -> Messages:
-    """Give a member whose DMs were closed the benefit of the doubt when they use
-    givefirst again: the mark is lifted, and a direct message tests it (if that fails
-    too, the mark comes back and they are told in the channel instead)."""
+def recheck_direct_messages(ctx: Context, command: c.Command, messages: Messages) -> Messages:
+    """Test whether a member whose DMs were closed can be reached again, when they use
+    givefirst: at most once a day on its own, or at once with ``/givefirst resume``.
+
+    The test is a direct message (this command's own, if it sends one); the member
+    stays set aside until one reaches them (see :meth:`GiveFirst.handle`), and if it
+    fails they are told where they acted how to open their DMs."""
     member = ctx.member
     if not member.dm_closed or member.forgotten_at is not None:
         return []
-    member.dm_closed = False
+    last = member.dm_checked_at
+    if last is not None and ctx.now - last < DM_RECHECK and not isinstance(command, c.Resume):
+        return []
+    member.dm_checked_at = ctx.now
     for msg in messages:
         if isinstance(msg.to, DirectMessage) and member.mention_id in msg.to.user_ids:
             return []  # this command's own direct message is the test

@@ -84,6 +84,7 @@ members = Table(
     Column("paused_until", UTCDateTime),
     Column("public_thanks", Boolean, nullable=False),
     Column("dm_closed", Boolean, nullable=False),
+    Column("dm_checked_at", UTCDateTime),
     Column("forgotten_at", UTCDateTime),
     UniqueConstraint("community_id", "platform_user_id"),
 )

@@ -167,11 +167,13 @@ async def test_a_helper_whose_dms_are_closed_is_set_aside_until_a_dm_reaches_the
     await town.say("ana", "/skills list")  # still closed: she is told, in the channel
     assert "I couldn't send you a direct message" in town.last_to("ana")
     assert "allow direct messages" in town.last_to("ana")
+    await town.say("ana", "/skills list")  # ... once, not at every command
+    assert "allow direct messages" not in town.last_to("ana")
     await town.say("finn", "/ask CV help please #resume")
     assert "@ana" not in town.last_to("finn")
 
     town.chat.dm_closed.clear()
-    await town.say("ana", "/skills list")  # opened again: the check reaches her DMs
+    await town.say("ana", "/givefirst resume")  # opened again: the check reaches her DMs
     [check] = [
         m for m in town.dms_between("ana") if "reading this in your DMs" in m.as_plain_text()
     ]
@@ -179,6 +181,27 @@ async def test_a_helper_whose_dms_are_closed_is_set_aside_until_a_dm_reaches_the
     assert "@ana" in town.last_to("gus"), "suggested again"
     await town.say("ana", "/skills list")
     assert town.dms_between("ana") == [check], "checked once, not at every command"
+
+
+async def test_closed_dms_are_checked_again_a_day_later_without_being_asked(town: Town) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    town.chat.dm_closed.add("ana")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    await town.say("ana", "/skills list")
+    assert "allow direct messages" in town.last_to("ana"), "checked, and still closed"
+
+    town.chat.dm_closed.clear()
+    await town.say("ana", "/skills list")
+    assert not town.dms_between("ana"), "not checked again the same day"
+    await town.say("erin", "/ask CV help please #resume")
+    assert "@ana" not in town.last_to("erin")
+
+    town.clock.advance(timedelta(days=1))
+    await town.say("ana", "/skills list")
+    assert any("reading this in your DMs" in m.as_plain_text() for m in town.dms_between("ana"))
+    await town.say("finn", "/ask CV help please #resume")
+    assert "@ana" in town.last_to("finn"), "the check got through, so she is back"
 
 
 async def test_follow_up_resolves_the_ask_prompts_thanks_and_pays_it_forward(town: Town) -> None:

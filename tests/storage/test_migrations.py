@@ -46,7 +46,7 @@ async def test_upgrading_twice_changes_nothing(storage: Storage) -> None:
     await storage.upgrade()
     async with storage.engine.connect() as connection:
         versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
-    assert [v for (v,) in versions] == ["0002"]
+    assert [v for (v,) in versions] == ["0003"]
 
 
 async def test_migrations_match_the_tables_the_code_uses(storage: Storage) -> None:
@@ -119,4 +119,4 @@ async def test_workers_starting_together_migrate_once(storage: Storage) -> None:
             await worker.dispose()
     async with storage.engine.connect() as connection:
         versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
-    assert [v for (v,) in versions] == ["0002"]
+    assert [v for (v,) in versions] == ["0003"]
