@@ -185,12 +185,19 @@ class OutboxRepository(Protocol):
     async def get(self, entry_id: int) -> OutboxMessage | None: ...
 
     async def claim_due(
-        self, now: datetime, lease_until: datetime, limit: int, *, key_prefix: str = ""
+        self,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        *,
+        key_prefix: str = "",
+        community_key: str | None = None,
     ) -> Sequence[OutboxMessage]:
         """Lease up to ``limit`` pending messages whose ``claimed_until`` has passed,
         oldest first, setting it to ``lease_until``; rows another transaction is
         leasing right now are skipped, not waited for. With ``key_prefix`` only
-        messages for communities whose key starts with it are leased."""
+        messages for communities whose key starts with it are leased; with
+        ``community_key``, only that community's."""
         ...
 
 

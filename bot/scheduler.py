@@ -91,7 +91,8 @@ class Scheduler:
         self._max_attempts = max_attempts
         self._relevance_every = relevance_every
         self._concurrency = concurrency
-        self._key_prefix = community or (f"{platform}:" if platform else "")
+        self._key_prefix = f"{platform}:" if platform else ""
+        self._community = community
         self._sleep = sleep
         self._monotonic = monotonic
         self._last_sent: dict[str, float] = {}
@@ -231,15 +232,21 @@ class Scheduler:
 
     async def deliver(self, chat_for: ChatFor) -> Delivered:
         """Send every due outbox message, a leased batch at a time."""
-        return await self._deliver(chat_for, self._key_prefix)
+        return await self._deliver(chat_for, self._key_prefix, self._community)
 
-    async def _deliver(self, chat_for: ChatFor, key_prefix: str) -> Delivered:
+    async def _deliver(
+        self, chat_for: ChatFor, key_prefix: str, community_key: str | None = None
+    ) -> Delivered:
         total = Delivered()
         while True:
             now = self._clock.now()
             async with self._uow() as uow:
                 batch = await uow.outbox.claim_due(
-                    now, now + self._lease, self._batch_size, key_prefix=key_prefix
+                    now,
+                    now + self._lease,
+                    self._batch_size,
+                    key_prefix=key_prefix,
+                    community_key=community_key,
                 )
                 communities = {
                     cid: community

@@ -114,7 +114,13 @@ class SqlAlchemyOutboxRepository:
         return await self._session.get(OutboxMessage, entry_id)
 
     async def claim_due(
-        self, now: datetime, lease_until: datetime, limit: int, *, key_prefix: str = ""
+        self,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        *,
+        key_prefix: str = "",
+        community_key: str | None = None,
     ) -> Sequence[OutboxMessage]:
         due = (
             select(outbox.c.id)
@@ -123,11 +129,13 @@ class SqlAlchemyOutboxRepository:
             .limit(limit)
             .with_for_update(of=outbox, skip_locked=True)
         )
-        if key_prefix:
+        if key_prefix or community_key is not None:
             communities = tables.communities
-            due = due.join(communities, communities.c.id == outbox.c.community_id).where(
-                communities.c.key.startswith(key_prefix, autoescape=True)
-            )
+            due = due.join(communities, communities.c.id == outbox.c.community_id)
+            if key_prefix:
+                due = due.where(communities.c.key.startswith(key_prefix, autoescape=True))
+            if community_key is not None:
+                due = due.where(communities.c.key == community_key)
         leased = await self._session.scalars(
             update(outbox)
             .where(outbox.c.id.in_(due))

@@ -27,6 +27,7 @@ from tests.slack.fake_slack import TEAM_ID, FakeSlack
 
 SLACK_CHANNEL = "C0DIGEST"
 DISCORD_POSTS = rf"/channels/{CHANNEL_ID}/messages"
+NEIGHBOUR = f"slack:{TEAM_ID}0"  # another workspace, whose key starts with ours
 
 
 @pytest.fixture
@@ -157,14 +158,12 @@ async def test_a_refused_discord_token_stops_givefirst_before_any_work_is_claime
 async def test_givefirst_digest_posts_only_that_communitys_messages(
     database: str, slack: FakeSlack
 ) -> None:
-    await add_community(database, "slack:T0NEIGHBOUR", "C0NEIGHBOUR")
+    await add_community(database, NEIGHBOUR, "C0NEIGHBOUR")
     storage = Storage.connect(database)
     try:
         # The neighbouring workspace's digest waits in the outbox for its own scheduler.
         waiting = Scheduler(storage.unit_of_work, SystemClock())
-        assert await waiting.claim_current_digest("slack:T0NEIGHBOUR", even_if_quiet=True) == (
-            "queued"
-        )
+        assert await waiting.claim_current_digest(NEIGHBOUR, even_if_quiet=True) == ("queued")
     finally:
         await storage.dispose()
 

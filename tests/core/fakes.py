@@ -292,7 +292,13 @@ class FakeOutbox(_Repo):
         await super().add(entity)
 
     async def claim_due(
-        self, now: datetime, lease_until: datetime, limit: int, *, key_prefix: str = ""
+        self,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        *,
+        key_prefix: str = "",
+        community_key: str | None = None,
     ) -> Sequence[OutboxMessage]:
         keys = {c.id: c.key for c in self._store.table("communities").values()}
         due = [
@@ -301,6 +307,7 @@ class FakeOutbox(_Repo):
             if e.status is OutboxStatus.PENDING
             and e.claimed_until <= now
             and keys.get(e.community_id, "").startswith(key_prefix)
+            and community_key in (None, keys.get(e.community_id))
         ][:limit]
         for entry in due:
             entry.claimed_until = lease_until
