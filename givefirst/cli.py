@@ -41,6 +41,10 @@ SCHEDULER_STOP_SECONDS = 10.0
 """How long shutting down waits for a scheduler tick in progress before cancelling it."""
 OAUTH_STATE_SECONDS = 600
 """How long a Slack install link stays valid."""
+DISCORD_TOKEN_REFUSED = (
+    "Discord refused DISCORD_TOKEN: set it to the token of your application's bot "
+    "(see README: Run on Discord)."
+)
 
 no_scheduler_option = click.option(
     "--no-scheduler",
@@ -373,6 +377,8 @@ def discord(ctx: click.Context, shards: int | None, no_scheduler: bool) -> None:
 async def _discord(
     url: str | None, settings: Settings, shards: int | None, scheduled: bool = True
 ) -> None:
+    import discord
+
     from adapters.discord.client import (
         GiveFirstClient,
         ShardedGiveFirstClient,
@@ -400,7 +406,10 @@ async def _discord(
                 ready=client.wait_until_ready,
             ),
         ):
-            await client.start(settings.discord_token or "")
+            try:
+                await client.start(settings.discord_token or "")
+            except discord.LoginFailure:
+                raise click.UsageError(DISCORD_TOKEN_REFUSED) from None
     finally:
         await storage.dispose()
 
@@ -659,10 +668,7 @@ async def scheduled_chats(
                     discord_client.rest_client(settings.discord_token or "")
                 )
             except discord.LoginFailure:
-                raise click.UsageError(
-                    "Discord refused DISCORD_TOKEN: set it to the token of your application's "
-                    "bot (see README: Run on Discord)."
-                ) from None
+                raise click.UsageError(DISCORD_TOKEN_REFUSED) from None
             chats["discord"] = discord_client.chat_for_scheduled_work(rest)
         yield chats
 

@@ -142,11 +142,15 @@ async def test_a_refused_discord_token_stops_givefirst_before_any_work_is_claime
         "DISCORD_TOKEN": "not.the.bot-token",
         "DISCORD_API_URL": discord.api_url,
     }
-    for command in (("scheduler",), ("digest", "--community", f"discord:{GUILD_ID}")):
+    for command in (
+        ("discord", "--no-scheduler"),
+        ("scheduler",),
+        ("digest", "--community", f"discord:{GUILD_ID}"),
+    ):
         refused = await givefirst(database, *command, env=env)
         assert refused.exit_code == 2, refused.output
         assert "Discord refused DISCORD_TOKEN" in refused.output
-    assert [c.status for c in discord.calls("GET", "/users/@me")] == [401, 401]
+    assert [c.status for c in discord.calls("GET", "/users/@me")] == [401, 401, 401]
     assert slack.calls("chat.postMessage") == [], "Slack's scheduled work did not start either"
 
     fixed = env | {"DISCORD_TOKEN": DISCORD_TOKEN}
