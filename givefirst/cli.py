@@ -331,7 +331,9 @@ async def _slack(
     url: str | None, settings: Settings, host: str, port: int, scheduled: bool = True
 ) -> None:
     from adapters.slack.server import (
+        TokenRefused,
         chat_for_scheduled_work,
+        check_bot_token,
         create_app,
         serve_http,
         serve_socket_mode,
@@ -343,6 +345,13 @@ async def _slack(
         options = slack_options(settings, storage)
         async with aiohttp.ClientSession() as session:  # connections to Slack, kept open
             app = create_app(bot, options, session=session)
+            try:
+                await check_bot_token(app)
+            except TokenRefused as refused:
+                raise click.UsageError(
+                    f"Slack refused SLACK_BOT_TOKEN ({refused}): set it to the Bot User OAuth "
+                    "Token of the installed app (see README: Run on Slack)."
+                ) from None
             chat_for = chat_for_scheduled_work(options, session=session)
             settle_before_serving()
             async with _scheduling(storage, chat_for, enabled=scheduled, platform="slack"):

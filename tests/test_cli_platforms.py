@@ -159,6 +159,21 @@ async def test_a_refused_discord_token_stops_givefirst_before_any_work_is_claime
     assert "Posted (1 sent" in posted.output, "the refused runs left the week unclaimed"
 
 
+async def test_givefirst_slack_stops_at_once_on_a_token_slack_refuses(
+    database: str, slack: FakeSlack
+) -> None:
+    slack.revoke(SLACK_TOKEN)
+    env = {
+        "SLACK_BOT_TOKEN": SLACK_TOKEN,
+        "SLACK_SIGNING_SECRET": "signing-secret",
+        "SLACK_API_URL": slack.api_url,
+    }
+    refused = await givefirst(database, "slack", "--port", "0", env=env)
+    assert refused.exit_code == 2, refused.output
+    assert "Slack refused SLACK_BOT_TOKEN (token_revoked)" in refused.output
+    assert [c.response["error"] for c in slack.calls("auth.test")] == ["token_revoked"]
+
+
 async def test_givefirst_digest_posts_only_that_communitys_messages(
     database: str, slack: FakeSlack
 ) -> None:

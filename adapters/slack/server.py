@@ -7,11 +7,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import aiohttp
 from aiohttp import ClientSession, web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -112,6 +114,33 @@ def create_app(
             signing_secret=options.signing_secret, client=client, process_before_response=True
         )
     return build_app(bot, app)
+
+
+class TokenRefused(Exception):
+    """Slack does not accept the bot token givefirst was started with."""
+
+
+REFUSED_TOKEN_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+)
+
+
+async def check_bot_token(app: AsyncApp) -> None:
+    """Ask Slack whether the app's bot token works (``auth.test``), so a wrong one is
+    reported when givefirst starts rather than at the first command. Without a
+    token (OAuth installs) there is nothing to check; a Slack that cannot be reached
+    is left for the first command to retry."""
+    if app.client.token is None:
+        return
+    try:
+        await app.client.auth_test()
+    except SlackApiError as error:
+        reason = str(error.response.get("error"))
+        if reason in REFUSED_TOKEN_ERRORS:
+            raise TokenRefused(reason) from None
+        log.warning("could not check the bot token: %s", reason)
+    except (aiohttp.ClientError, TimeoutError) as error:
+        log.warning("could not reach Slack to check the bot token: %s", error)
 
 
 def chat_for_scheduled_work(

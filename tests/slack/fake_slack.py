@@ -159,6 +159,7 @@ class FakeSlack:
         self._first_responses: dict[str, asyncio.Future[float]] = {}
         self._failures: dict[str, list[_ScriptedFailure]] = {}
         self._dropped: dict[str, Callable[[Args], bool]] = {}
+        self._revoked: set[str] = set()
         self._workspace = _Workspace(team_id)
         self._apps: dict[str, str] = {}  # OAuth client id -> client secret
         self._grants: dict[str, Args] = {}  # unused OAuth codes -> oauth.v2.access answers
@@ -305,6 +306,10 @@ class FakeSlack:
         """Answer the next call to `method` with HTTP 429 and a `Retry-After` header."""
         self._failures.setdefault(method, []).append(_ScriptedFailure(retry_after=retry_after))
 
+    def revoke(self, token: str) -> None:
+        """Refuse `token` from now on, as Slack does once an app is uninstalled."""
+        self._revoked.add(token)
+
     def drop_calls(self, method: str, when: Callable[[Args], bool]) -> None:
         """From now on, close the connection unanswered on calls to `method` whose
         arguments match `when`, as a network failure would."""
@@ -391,6 +396,8 @@ class FakeSlack:
     def _answer(self, method: str, args: Args, token: str | None) -> Args:
         if token is None:
             return {"ok": False, "error": "not_authed"}
+        if token in self._revoked:
+            return {"ok": False, "error": "token_revoked"}
         wants_app_token = method == "apps.connections.open"
         if token.startswith("xapp-") != wants_app_token:
             return {"ok": False, "error": "not_allowed_token_type"}
