@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import Outcome, Subject, SubjectKind
 from bot.errors import InvalidInput
+from bot.text import shorten
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,12 @@ _PRIVATE_PREFIX = re.compile(r"^\s*(?:\[?private\]?\s*[:\-]|--private\b|private\
 _HELP_HINT = "Type `/givefirst help` to see everything I can do."
 
 
+def _shown(typed: str) -> str:
+    """What a member typed, quoted back as code in a message: short, and with no back
+    quote that would end the code early."""
+    return shorten(typed.replace("`", "'"), 40)
+
+
 def user_id_of(token: str) -> str | None:
     """The user id in a neutral mention ``<@U123>`` (or ``<@U123|name>``), else None."""
     match = _USER.match(token.strip())
@@ -268,7 +275,7 @@ def parse(name: str, text: str) -> Command:
             return _parse_thanks(text)
         case "givefirst":
             return _parse_givefirst(text)
-    raise InvalidInput(f"I don't know the command `/{name}`. {_HELP_HINT}")
+    raise InvalidInput(f"I don't know the command `/{_shown(name)}`. {_HELP_HINT}")
 
 
 def _parse_ask(text: str) -> MakeAsk:
@@ -294,7 +301,7 @@ def _parse_skills(text: str) -> Command:
         case "remove" | "rm" | "delete":
             return RemoveSkills(_split_skills(rest))
     raise InvalidInput(
-        f"`/skills {verb}` isn't something I know. Use `/skills add …`, "
+        f"`/skills {_shown(verb)}` isn't something I know. Use `/skills add …`, "
         "`/skills remove …` or `/skills list`."
     )
 
@@ -332,7 +339,7 @@ def _parse_givefirst(text: str) -> Command:
             raise InvalidInput("Use `/givefirst thanks public` or `/givefirst thanks private`.")
         case "config":
             return _parse_config(args)
-    raise InvalidInput(f"`/givefirst {verb}` isn't something I know. {_HELP_HINT}")
+    raise InvalidInput(f"`/givefirst {_shown(verb)}` isn't something I know. {_HELP_HINT}")
 
 
 def _parse_config(args: list[str]) -> Command:
@@ -341,7 +348,8 @@ def _parse_config(args: list[str]) -> Command:
     setting = args[0].lower()
     if setting not in CONFIG_SETTINGS:
         raise InvalidInput(
-            f"There is no setting called `{setting}`. Settings: {', '.join(CONFIG_SETTINGS)}."
+            f"There is no setting called `{_shown(setting)}`. "
+            f"Settings: {', '.join(CONFIG_SETTINGS)}."
         )
     values = tuple(args[1:])
     validate_setting(setting, values)
@@ -400,7 +408,7 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
 def parse_hour(value: str) -> time:
     match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?", value)
     if not match or int(match.group(1)) > 23 or int(match.group(2) or 0) > 59:
-        raise InvalidInput(f"`{value}` is not a time of day; write it like `09:00`.")
+        raise InvalidInput(f"`{_shown(value)}` is not a time of day; write it like `09:00`.")
     return time(int(match.group(1)), int(match.group(2) or 0))
 
 
@@ -409,14 +417,14 @@ def ensure_timezone(name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(
-            f"`{name}` is not a time zone I know; use a name like `Europe/Berlin`."
+            f"`{_shown(name)}` is not a time zone I know; use a name like `Europe/Berlin`."
         ) from None
     return name
 
 
 def _whole_number(value: str, what: str) -> int:
     if not value.isdigit():
-        raise InvalidInput(f"`{value}` is not a whole number of {what}.")
+        raise InvalidInput(f"`{_shown(value)}` is not a whole number of {what}.")
     return int(value)
 
 

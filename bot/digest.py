@@ -27,6 +27,7 @@ from bot.messages import (
     Strong,
     message,
     text,
+    wording,
 )
 from bot.text import shorten
 
@@ -154,11 +155,11 @@ def compose(facts: DigestFacts, *, limit: int = LIST_LIMIT) -> Digest:
         blocks.append(_more(len(newcomers), limit))
     quiet = not (new_offers or made or helped or thanks or newcomers)
     if quiet:
-        blocks.append(Paragraph(text("A quiet week. What could you offer? Try `/offer`.")))
+        blocks.append(Paragraph(wording("A quiet week. What could you offer? Try `/offer`.")))
     blocks += [
         Divider(),
         Small(
-            text(
+            wording(
                 "Give first: share what you can help with using `/offer`, "
                 "ask with `/ask`, and say thanks with `/thanks`."
             )

@@ -18,6 +18,7 @@ from bot.messages import (
     ButtonStyle,
     ChannelLink,
     ChannelPost,
+    Code,
     DeletePosts,
     DirectMessage,
     Divider,
@@ -38,6 +39,7 @@ _TYPES: dict[str, type[Any]] = {
     for cls in (
         Plain,
         Strong,
+        Code,
         Mention,
         ChannelLink,
         Button,

@@ -8,6 +8,7 @@ adapter escapes :class:`Plain` spans and renders the others with its own syntax.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -27,6 +28,13 @@ class Strong:
 
 
 @dataclass(frozen=True)
+class Code:
+    """Something to type, such as a command (``/givefirst resume``): shown as code."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Mention:
     """A member, by platform user id; rendered as a real mention."""
 
@@ -38,13 +46,34 @@ class ChannelLink:
     channel_id: str
 
 
-Span = Plain | Strong | Mention | ChannelLink
+Span = Plain | Strong | Code | Mention | ChannelLink
 Text = tuple[Span, ...]
+
+_TO_TYPE = re.compile(r"`([^`\n]+)`")
 
 
 def text(*parts: str | Span) -> Text:
     """Build text from strings (plain) and spans: ``text("Thanks ", Mention(uid), "!")``."""
     return tuple(Plain(p) if isinstance(p, str) else p for p in parts if p != "")
+
+
+def wording(*parts: str | Span) -> Text:
+    """Text in givefirst's own words, where `…` marks something to type: each string
+    becomes plain text with its back-quoted pieces as :class:`Code` spans.
+
+    Only for the bot's own sentences; pass a member's words as a :class:`Plain`
+    span (or through :func:`text`), so that nothing they type becomes formatting."""
+    out: list[Span] = []
+    for part in parts:
+        if not isinstance(part, str):
+            out.append(part)
+            continue
+        start = 0
+        for typed in _TO_TYPE.finditer(part):
+            out += [Plain(part[start : typed.start()]), Code(typed.group(1))]
+            start = typed.end()
+        out.append(Plain(part[start:]))
+    return tuple(span for span in out if span != Plain(""))
 
 
 def plain(rendered: Text) -> str:
@@ -54,6 +83,8 @@ def plain(rendered: Text) -> str:
         match span:
             case Plain(s) | Strong(s):
                 out.append(s)
+            case Code(s):
+                out.append(f"`{s}`")
             case Mention(uid):
                 out.append(f"@{uid}")
             case ChannelLink(cid):

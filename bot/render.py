@@ -13,6 +13,7 @@ from bot.messages import (
     ButtonStyle,
     ChannelLink,
     ChannelPost,
+    Code,
     DirectMessage,
     Ephemeral,
     Heading,
@@ -21,10 +22,12 @@ from bot.messages import (
     Paragraph,
     Quote,
     Small,
+    Span,
     Text,
     UpdatePosts,
     message,
     text,
+    wording,
 )
 from bot.text import shorten
 
@@ -280,20 +283,23 @@ def thanks_post(giver: Member, receiver: Member, note: str, *, public: bool) -> 
     )
 
 
-def say(to: Audience, *parts: str | Mention | ChannelLink) -> Message:
-    return message(to, Paragraph(text(*parts)))
+def say(to: Audience, *parts: str | Span) -> Message:
+    """A paragraph in givefirst's own words (see :func:`wording`): strings are ours,
+    a member's words go in as :class:`Plain` spans."""
+    return message(to, Paragraph(wording(*parts)))
 
 
-def reply(to_member: Member | str, *parts: str | Mention | ChannelLink) -> Message:
+def reply(to_member: Member | str, *parts: str | Span) -> Message:
+    """:func:`say`, to one member only."""
     user_id = to_member if isinstance(to_member, str) else to_member.mention_id
-    return message(Ephemeral(user_id), Paragraph(text(*parts)))
+    return message(Ephemeral(user_id), Paragraph(wording(*parts)))
 
 
 def help_message(user_id: str) -> Message:
     return message(
         Ephemeral(user_id),
         Heading(text("givefirst — give before you ask")),
-        *[Paragraph(text(f"{cmd} — {what}")) for cmd, what in HELP],
+        *[Paragraph(wording(Code(cmd), f" — {what}")) for cmd, what in HELP],
         Small(text("Reactions on my posts work too: 🙋 help or request · ✅ solved · 🙏 thanks.")),
     )
 
@@ -329,7 +335,7 @@ def config_message(user_id: str, community: Community) -> Message:
                 *(_joined_mentions(community.admin_ids) or ["none (platform admins only)"]),
             )
         ),
-        Small(text("Change with `/givefirst config SETTING …` (admins only).")),
+        Small(wording("Change with `/givefirst config SETTING …` (admins only).")),
     )
 
 

@@ -54,10 +54,12 @@ from bot.messages import (
     Mention,
     Message,
     Paragraph,
+    Plain,
     Quote,
     Small,
     message,
     text,
+    wording,
 )
 from bot.ports import HelperRecord, UnitOfWork
 from bot.skills import Vocabulary
@@ -120,7 +122,7 @@ async def make_offer(ctx: Context, cmd: c.MakeOffer) -> Messages:
             ),
             Small(render.skills_line(offer.skills)),
             Small(
-                text(
+                wording(
                     "Tags not right? Add #tags to your text, or shape your profile with "
                     "`/skills add …`."
                 )
@@ -182,7 +184,7 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
     nudge = None
     if not await ctx.uow.offers.by_member(_id(ctx.member)):
         nudge = Small(
-            text(
+            wording(
                 "💡 givefirst works best when everyone gives: what could you help others with? "
                 "Share it with `/offer` — even something small."
             )
@@ -1033,7 +1035,7 @@ async def forget_me(ctx: Context, cmd: c.ForgetMe) -> Messages:
             message(
                 Ephemeral(ctx.actor.user_id),
                 Paragraph(
-                    text(
+                    wording(
                         "⚠️ This erases your profile, offers, asks, introductions' details and "
                         "thank-you notes, and removes my posts about you. It can't be undone. "
                         "Want a copy first? Use `/givefirst export`."
@@ -1312,8 +1314,9 @@ async def _check_relevance(
             post = render.offer_post(item, author)
         closed = render.say(
             DirectMessage((author.mention_id,)),
-            f"I didn't hear back, so I've closed your {kind} “{shorten(item.text)}”. "
-            f"Post a new one with `/{kind}` any time.",
+            f"I didn't hear back, so I've closed your {kind} “",
+            Plain(shorten(item.text)),
+            f"”. Post a new one with `/{kind}` any time.",
         )
         messages = [*([] if isinstance(item, Ask) and item.private else [post])]
         if author.platform_user_id is not None:

@@ -23,6 +23,7 @@ from bot.messages import (
     Buttons,
     ChannelLink,
     ChannelPost,
+    Code,
     DirectMessage,
     Divider,
     Ephemeral,
@@ -52,6 +53,8 @@ def render_text(spans: Text) -> str:
                 out.append(s)
             case Strong(s):
                 out.append(s.upper() if s.isascii() else s)
+            case Code(s):
+                out.append(f"`{s}`")
             case Mention(uid):
                 out.append(f"@{uid}")
             case ChannelLink(cid):

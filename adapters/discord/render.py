@@ -19,6 +19,7 @@ from bot.messages import (
     Block,
     ButtonStyle,
     ChannelLink,
+    Code,
     Divider,
     Heading,
     Mention,
@@ -59,6 +60,9 @@ def markdown(text: Text) -> str:
                 out.append(escape(s))
             case Strong(s):
                 out.append(f"**{escape(s)}**")
+            case Code(s):
+                # Nothing inside a code span is markdown; a back quote would end it.
+                out.append(f"`{s.replace('`', 'ˋ')}`")
             case Mention(uid):
                 out.append(f"<@{uid}>")
             case ChannelLink(cid):

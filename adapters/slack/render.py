@@ -17,6 +17,7 @@ from bot.messages import (
     Buttons,
     ButtonStyle,
     ChannelLink,
+    Code,
     Divider,
     Heading,
     Mention,
@@ -75,10 +76,11 @@ def _elements(text: Text, *, bold: bool = False) -> list[JSON]:
     out: list[JSON] = []
     for span in text:
         match span:
-            case Plain(s) | Strong(s):
+            case Plain(s) | Strong(s) | Code(s):
                 element: JSON = {"type": "text", "text": s}
-                if bold or isinstance(span, Strong):
-                    element["style"] = {"bold": True}
+                style = {"bold": bold or isinstance(span, Strong), "code": isinstance(span, Code)}
+                if any(style.values()):
+                    element["style"] = {name: True for name, on in style.items() if on}
                 out.append(element)
             case Mention(uid):
                 out.append({"type": "user", "user_id": uid})
@@ -96,6 +98,8 @@ def mrkdwn(text: Text) -> str:
                 out.append(escape(s))
             case Strong(s):
                 out.append(f"*{escape(s)}*")
+            case Code(s):
+                out.append(f"`{escape(s).replace('`', 'ˋ')}`")
             case Mention(uid):
                 out.append(f"<@{uid}>")
             case ChannelLink(cid):
@@ -104,14 +108,14 @@ def mrkdwn(text: Text) -> str:
 
 
 def _plain_only(text: Text) -> bool:
-    return all(isinstance(s, Plain | Strong) for s in text)
+    return all(isinstance(s, Plain | Strong | Code) for s in text)
 
 
 def block(item: Block, position: int) -> list[JSON]:
     """One neutral block as one or more Block Kit blocks."""
     match item:
         case Heading(t) if _plain_only(t):
-            words = "".join(s.text for s in t if isinstance(s, Plain | Strong))
+            words = "".join(s.text for s in t if isinstance(s, Plain | Strong | Code))
             return [
                 {
                     "type": "header",
@@ -125,7 +129,7 @@ def block(item: Block, position: int) -> list[JSON]:
         case Quote(t):
             return [_rich("rich_text_quote", _elements(t))]
         case Small(t) if _plain_only(t):
-            words = "".join(s.text for s in t if isinstance(s, Plain | Strong))
+            words = "".join(s.text for s in t if isinstance(s, Plain | Strong | Code))
             return [
                 {
                     "type": "context",

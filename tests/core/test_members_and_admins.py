@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.messages import Attachment
+from bot.messages import Attachment, Code
 from tests.conftest import all_table_rows
 from tests.core.conftest import Town
 
@@ -91,10 +91,12 @@ async def test_mass_mentions_are_shared_as_plain_words_and_the_author_is_told(
 
 
 async def test_emoji_right_to_left_and_markup_are_kept_as_typed(town: Town) -> None:
-    await town.say("ana", "/offer مراجعة السيرة الذاتية 📄 *bold* <b>html</b> \u202eevil")
+    await town.say("ana", "/offer مراجعة السيرة الذاتية 📄 *bold* `code` <b>html</b> \u202eevil")
     [post] = town.channel()
-    assert "مراجعة السيرة الذاتية 📄 *bold* <b>html</b> evil" in post.as_plain_text()
+    assert "مراجعة السيرة الذاتية 📄 *bold* `code` <b>html</b> evil" in post.as_plain_text()
     assert "\u202e" not in post.as_plain_text()
+    spans = [span for block in post.blocks for span in getattr(block, "text", ())]
+    assert not any(isinstance(span, Code) for span in spans), "a member's back quotes stay text"
 
 
 async def test_a_private_ask_never_appears_in_a_channel(town: Town) -> None:

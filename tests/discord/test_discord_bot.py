@@ -453,6 +453,22 @@ async def test_mass_mentions_in_an_offer_are_posted_with_mentions_disabled(
     await community.reply(offer, "without pinging anyone")
 
 
+async def test_commands_in_replies_are_shown_as_code_and_typed_values_cannot_break_out(
+    community: DiscordCommunity,
+) -> None:
+    shown = await community.command("ben", "givefirst", "help")
+    help_text = (await community.reply(shown, "give before you ask")).body["content"]
+    assert "`/offer TEXT` — share something you can help with" in help_text
+    assert "\\`" not in help_text, "no back quotes shown as literal characters"
+
+    typed = await community.command(
+        "mod", "givefirst", "config", setting="timezone", value="Mars`@everyone"
+    )
+    refused = await community.reply(typed, "is not a time zone I know")
+    assert refused.body["content"].startswith("`Mars'@everyone` is not a time zone I know")
+    assert refused.body["allowed_mentions"]["parse"] == []
+
+
 async def test_a_member_with_closed_dms_is_told_about_and_set_aside_until_they_open_them(
     community: DiscordCommunity,
 ) -> None:

@@ -469,6 +469,27 @@ async def test_mass_mentions_and_fake_links_reach_slack_escaped(slack: SlackComm
     assert note.args.get("response_type") == "ephemeral"
 
 
+async def test_commands_in_replies_are_shown_as_code_and_typed_values_cannot_break_out(
+    slack: SlackCommunity,
+) -> None:
+    await slack.command("ben", "/givefirst", "help")
+    help_reply = await slack.said("response_url", "give before you ask")
+    first_line = help_reply.args["blocks"][1]["elements"][0]["elements"]
+    assert first_line == [
+        {"type": "text", "text": "/offer TEXT", "style": {"code": True}},
+        {"type": "text", "text": " — share something you can help with; #tags become skills"},
+    ]
+
+    await slack.command("ana", "/givefirst", "config timezone Mars`<!everyone>")
+    refused = await slack.said("response_url", "is not a time zone I know")
+    assert refused.args["blocks"][0]["elements"][0]["elements"][0] == {
+        "type": "text",
+        "text": "Mars'@everyone",
+        "style": {"code": True},
+    }
+    assert "<!everyone>" not in text_of(refused)
+
+
 async def test_posting_where_the_bot_is_not_invited_explains_how_to_fix_it(
     slack: SlackCommunity,
 ) -> None:
