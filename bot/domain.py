@@ -302,6 +302,7 @@ class SubjectKind(enum.StrEnum):
     OFFER = "offer"
     ASK = "ask"
     INTRODUCTION = "introduction"
+    THANKS = "thanks"
 
 
 @dataclass(frozen=True)

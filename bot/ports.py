@@ -183,6 +183,10 @@ class OutboxRepository(Protocol):
 
     async def add(self, entry: OutboxMessage) -> None: ...
     async def get(self, entry_id: int) -> OutboxMessage | None: ...
+    async def drop_unsent_naming(self, community_id: int, platform_user_id: str) -> int:
+        """Delete the community's messages not yet sent (pending or given up on) that
+        name a member, by the id their platform knows them by; returns how many."""
+        ...
 
     async def claim_due(
         self,

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot import commands as c
-from bot.domain import Ask, AskStatus, Community, Introduction, Member, Offer, Subject, SubjectKind
+from bot.domain import (
+    Ask,
+    AskStatus,
+    Community,
+    Introduction,
+    Member,
+    Offer,
+    Subject,
+    SubjectKind,
+    Thanks,
+)
 from bot.messages import (
     Audience,
     Button,
@@ -267,7 +277,8 @@ def pay_it_forward(asks: Sequence[tuple[Ask, Member]], to_member: Member) -> Mes
     )
 
 
-def thanks_post(giver: Member, receiver: Member, note: str, *, public: bool) -> Message:
+def thanks_post(thanks: Thanks, giver: Member, receiver: Member, *, public: bool) -> Message:
+    note = thanks.note
     return message(
         ChannelPost() if public else DirectMessage((receiver.mention_id,)),
         Paragraph(
@@ -280,6 +291,8 @@ def thanks_post(giver: Member, receiver: Member, note: str, *, public: bool) -> 
             )
         ),
         Quote(text(note)) if note else None,
+        # Recorded, so the post can be taken down when either member is forgotten.
+        subject=Subject(SubjectKind.THANKS, thanks.id) if public and thanks.id else None,
     )
 
 

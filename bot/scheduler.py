@@ -348,6 +348,7 @@ class Scheduler:
             if stored is not None:
                 stored.status = OutboxStatus.SENT
                 stored.sent_at = now
+                stored.payload = ""  # delivered: members' words are not kept here
             if ref is not None and msg.subject is not None and community.id is not None:
                 await uow.posts.add(
                     Post(

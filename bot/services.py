@@ -761,17 +761,16 @@ async def give_thanks(ctx: Context, cmd: c.GiveThanks) -> Messages:
 
 
 async def _thank(ctx: Context, receiver: Member, note: str, intro_id: int | None) -> Messages:
-    await ctx.uow.thanks.add(
-        Thanks(
-            community_id=_id(ctx.community),
-            giver_id=_id(ctx.member),
-            receiver_id=_id(receiver),
-            note=note,
-            created_at=ctx.now,
-            introduction_id=intro_id,
-        )
+    thanks = Thanks(
+        community_id=_id(ctx.community),
+        giver_id=_id(ctx.member),
+        receiver_id=_id(receiver),
+        note=note,
+        created_at=ctx.now,
+        introduction_id=intro_id,
     )
-    out = [render.thanks_post(ctx.member, receiver, note, public=receiver.public_thanks)]
+    await ctx.uow.thanks.add(thanks)
+    out = [render.thanks_post(thanks, ctx.member, receiver, public=receiver.public_thanks)]
     out.append(render.reply(ctx.member, "🙏 Thank you for saying thanks — it means a lot."))
     return out
 
@@ -1070,8 +1069,12 @@ async def erase_member(
             intro.status = IntroStatus.CANCELLED
     for thanks in await uow.thanks.involving(me):
         thanks.note = ""
+        out.append(_remove_posts(Subject(SubjectKind.THANKS, _id(thanks))))
     if member.platform_user_id in community.admin_ids:
         community.admin_ids = [a for a in community.admin_ids if a != member.platform_user_id]
+    if member.platform_user_id is not None:
+        # Scheduled messages not yet out (a digest, a follow-up) would repeat their words.
+        await uow.outbox.drop_unsent_naming(_id(community), member.platform_user_id)
     member.forget(now)
     return out
 
@@ -1440,7 +1443,7 @@ async def match_text(
 # --- lookups -------------------------------------------------------------------------------------
 
 
-def _id(entity: Community | Member | Offer | Ask | Introduction) -> int:
+def _id(entity: Community | Member | Offer | Ask | Introduction | Thanks) -> int:
     if entity.id is None:
         raise RuntimeError(f"{type(entity).__name__} has not been stored yet")
     return entity.id

@@ -10,6 +10,7 @@ SQLite (no row locks, one writer at a time) the single statement is atomic.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
     or_,
     select,
     update,
@@ -112,6 +114,18 @@ class SqlAlchemyOutboxRepository:
 
     async def get(self, entry_id: int) -> OutboxMessage | None:
         return await self._session.get(OutboxMessage, entry_id)
+
+    async def drop_unsent_naming(self, community_id: int, platform_user_id: str) -> int:
+        # Payloads are JSON, in which every id is a quoted string.
+        quoted = json.dumps(platform_user_id)
+        dropped = await self._session.execute(
+            delete(outbox).where(
+                outbox.c.community_id == community_id,
+                outbox.c.status != OutboxStatus.SENT,
+                outbox.c.payload.contains(quoted, autoescape=True),
+            )
+        )
+        return int(getattr(dropped, "rowcount", 0) or 0)
 
     async def claim_due(
         self,

@@ -179,7 +179,7 @@ posts = Table(
     Column("id", Integer, primary_key=True),
     _community_id(),
     Column("kind", StrEnumType(SubjectKind), nullable=False),
-    # Points at an offer, ask or introduction depending on ``kind``, so no foreign key.
+    # Points at an offer, ask, introduction or thanks depending on ``kind``: no foreign key.
     Column("subject_id", Integer, nullable=False),
     Column("channel_id", String(100), nullable=False),
     Column("message_id", String(100), nullable=False),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -290,6 +291,19 @@ class FakeOutbox(_Repo):
         if any(e.key == entity.key for e in self._rows):
             raise ValueError(f"duplicate outbox key {entity.key}")
         await super().add(entity)
+
+    async def drop_unsent_naming(self, community_id: int, platform_user_id: str) -> int:
+        quoted = json.dumps(platform_user_id)
+        naming = [
+            e
+            for e in self._rows
+            if e.community_id == community_id
+            and e.status is not OutboxStatus.SENT
+            and quoted in e.payload
+        ]
+        for entry in naming:
+            del self._store.table(self.name)[entry.id]
+        return len(naming)
 
     async def claim_due(
         self,

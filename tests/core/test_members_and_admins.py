@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
 from bot.messages import Attachment, Code
+from bot.scheduler import Scheduler
 from tests.conftest import all_table_rows
-from tests.core.conftest import Town
+from tests.core.conftest import COMMUNITY, Town
 
 
 async def stored_texts(town: Town) -> list[str]:
@@ -174,6 +176,9 @@ async def test_forget_me_asks_first_then_erases_and_removes_posts(town: Town) ->
     await town.say("ana", "/offer resume reviews by Ana Lima #resume")
     await town.say("dana", "/ask CV help please #resume")
     await town.press("dana", "Ask Ana")
+    await town.say("ana", "/thanks @erin for the Lima tips")
+    await town.say("erin", "/thanks @ana for the coffee")
+    posts = {s.message.as_plain_text(): s.ref for s in town.chat.sent if s.ref is not None}
     await town.say("ana", "/givefirst forget-me")
     assert "can't be undone" in town.last_to("ana")
     async with town.unit_of_work() as uow:
@@ -181,7 +186,11 @@ async def test_forget_me_asks_first_then_erases_and_removes_posts(town: Town) ->
 
     await town.press("ana", "Erase my data")
     assert "erased your data" in town.last_to("ana")
-    assert len(town.chat.deleted) == 1, "the offer post is removed from the channel"
+    removed = [text for text, ref in posts.items() if ref in town.chat.deleted]
+    assert len(removed) == len(town.chat.deleted) == 3, "removed from the channel:"
+    assert any("resume reviews by Ana Lima" in t for t in removed), "her offer"
+    assert any(t.startswith("🙏 @ana thanked @erin") for t in removed), "her thanks"
+    assert any(t.startswith("🙏 @erin thanked @ana") for t in removed), "thanks to her"
     async with town.unit_of_work() as uow:
         assert await uow.members.get_by_platform_id(1, "ana") is None
     await town.say("erin", "/ask CV help please #resume")
@@ -213,3 +222,27 @@ async def test_after_forget_me_no_table_holds_the_members_name_text_or_id(town: 
     # Anonymous counts remain: Ana's own data and the number of offers are intact.
     assert "I grind lenses" in dump
     assert len(rows["offers"]) == 2
+
+
+async def test_forget_me_also_erases_words_quoted_in_scheduled_messages(town: Town) -> None:
+    if town.storage is None:
+        pytest.skip("needs a real database to inspect every table")
+    await town.say("admin", "/givefirst config channel <#general>")
+    await town.say("zoe", "/offer Zoe Quasarwright explains telescopes #astronomy")
+    town.clock.advance(timedelta(days=8))
+    await town.run_due_work()
+    [digest] = [m for m in town.channel() if "This week in give-first" in m.as_plain_text()]
+    assert "Quasarwright" in digest.as_plain_text(), "the digest quoted her offer"
+
+    await town.say("ana", "/thanks @zoe for the Quasarwright tour")
+    town.clock.advance(timedelta(days=7))
+    scheduler = Scheduler(town.unit_of_work, town.clock)
+    assert await scheduler.claim_current_digest(COMMUNITY, even_if_quiet=True) == "queued"
+    assert "Quasarwright" in repr(await all_table_rows(town.storage)), "waiting to go out"
+
+    await town.say("zoe", "/givefirst forget-me")
+    await town.press("zoe", "Erase my data")
+    assert "Quasarwright" not in repr(await all_table_rows(town.storage))
+    await town.run_due_work()
+    digests = [m for m in town.channel() if "This week in give-first" in m.as_plain_text()]
+    assert digests == [digest], "the queued digest, which named her, is not sent"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
-from bot.domain import Community
+from bot.domain import Community, OutboxMessage, OutboxStatus
 from storage import Storage, alembic_config
 from storage.tables import metadata
 
@@ -120,3 +121,33 @@ async def test_workers_starting_together_migrate_once(storage: Storage) -> None:
     async with storage.engine.connect() as connection:
         versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
     assert [v for (v,) in versions] == ["0003"]
+
+
+async def test_upgrading_keeps_no_text_of_messages_already_sent(tmp_path: Path) -> None:
+    storage = Storage.connect(f"sqlite:///{tmp_path / 'older.db'}")
+    now = datetime.now(UTC)
+    try:
+        await storage.upgrade("0002")
+        async with storage.unit_of_work() as uow:
+            await uow.communities.add(community := Community(key="slack:T1"))
+            for status in (OutboxStatus.SENT, OutboxStatus.PENDING):
+                await uow.outbox.add(
+                    OutboxMessage(
+                        key=f"digest:{status}",
+                        community_id=community.id or 0,
+                        payload='{"quote": "words a member may erase"}',
+                        created_at=now,
+                        claimed_until=now,
+                        status=status,
+                    )
+                )
+            await uow.commit()
+        await storage.upgrade()
+        async with storage.engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT key, payload FROM outbox"))).all()
+    finally:
+        await storage.dispose()
+    assert dict(rows) == {
+        "digest:sent": "",
+        "digest:pending": '{"quote": "words a member may erase"}',
+    }
