@@ -62,7 +62,8 @@ def compose(facts: DigestFacts, *, limit: int = LIST_LIMIT) -> Digest:
         return member is not None and member.platform_user_id is not None
 
     def who(member_id: int) -> Mention:
-        return Mention(members[member_id].mention_id)
+        member = members[member_id]
+        return Mention(member.mention_id, member.name)
 
     def this_week(when: datetime | None) -> bool:
         return when is not None and facts.since <= when < facts.until

@@ -36,9 +36,13 @@ class Code:
 
 @dataclass(frozen=True)
 class Mention:
-    """A member, by platform user id; rendered as a real mention."""
+    """A member, by platform user id; rendered as a real mention.
+
+    ``name`` is shown instead where a platform cannot show a mention without
+    notifying the member and the message must not notify (``Message.notify``)."""
 
     user_id: str
+    name: str = ""
 
 
 @dataclass(frozen=True)

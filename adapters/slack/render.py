@@ -8,6 +8,7 @@ rules (``&``, ``<``, ``>``).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -178,8 +179,20 @@ def _rich(kind: str, elements: list[JSON]) -> JSON:
 
 def blocks(message: Message) -> list[list[JSON]]:
     """The message's blocks, split into as many Slack messages as the 50-block limit needs."""
-    rendered = [b for i, item in enumerate(message.blocks) for b in block(item, i)]
+    items = message.blocks if message.notify else tuple(map(_without_pings, message.blocks))
+    rendered = [b for i, item in enumerate(items) for b in block(item, i)]
     return [rendered[i : i + MAX_BLOCKS] for i in range(0, len(rendered), MAX_BLOCKS)] or [[]]
+
+
+def _without_pings(item: Block) -> Block:
+    """Named mentions as plain names: Slack notifies everyone a message mentions."""
+    if not isinstance(item, Heading | Paragraph | Quote | Small):
+        return item
+    spans = tuple(
+        Plain(f"@{span.name}") if isinstance(span, Mention) and span.name else span
+        for span in item.text
+    )
+    return dataclasses.replace(item, text=spans)
 
 
 def fallback_text(message: Message) -> str:

@@ -540,5 +540,8 @@ async def test_the_weekly_digest_is_posted_in_the_channel(slack: SlackCommunity)
     assert "Happy to review resumes" in shown, "new offers"
     assert "buying a used car" in shown, "asks still looking for help"
     assert "quietly job hunting" not in shown, "private asks never appear"
+    line = next(b for b in digest.args["blocks"] if "Happy to review resumes" in json.dumps(b))
+    assert {"type": "text", "text": "@ana"} in line["elements"][0]["elements"], "named"
+    assert '"type": "user"' not in shown, "...without a mention that would notify them"
     buttons = [e for b in digest.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["text"]["text"] for b in buttons] == ["Help with #1"]
