@@ -39,7 +39,7 @@ from bot.commands import SLASH_COMMANDS, Actor
 log = logging.getLogger(__name__)
 
 COMMANDS = tuple(f"/{name}" for name in SLASH_COMMANDS)
-EVENTS = ("reaction_added", "app_home_opened")
+EVENTS = ("reaction_added", "app_home_opened", "app_uninstalled", "tokens_revoked")
 PROFILE_CACHE_SECONDS = 600
 """How long what ``users.info`` said about a member is trusted."""
 UNKNOWN_PROFILE_SECONDS = 60
@@ -266,6 +266,22 @@ def build_app(
     @app.event(EVENTS[1])
     async def on_home(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
         after_ack(handle_home(body, event, client))
+
+    if app.installation_store is not None:
+        # Installed through OAuth: Bolt's own listeners delete the installation of a
+        # workspace that uninstalls givefirst or revokes its token, so nothing more is
+        # done or posted there until it installs again.
+        app.enable_token_revocation_listeners()
+    else:
+
+        @app.event(EVENTS[2])
+        @app.event(EVENTS[3])
+        async def on_uninstalled(body: dict[str, Any]) -> None:
+            log.error(
+                "givefirst was uninstalled from Slack workspace %s, or its token revoked: "
+                "SLACK_BOT_TOKEN no longer works there",
+                body.get("team_id"),
+            )
 
     return app
 

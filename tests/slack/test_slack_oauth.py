@@ -28,7 +28,13 @@ from bot.clock import FakeClock
 from bot.settings import Settings
 from givefirst.cli import slack_options
 from storage import Storage
-from tests.slack.fake_slack import SIGNING_SECRET, FakeSlack, SlackRequests, slash_command
+from tests.slack.fake_slack import (
+    SIGNING_SECRET,
+    FakeSlack,
+    SlackRequests,
+    event_callback,
+    slash_command,
+)
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "oauth-client-secret"
@@ -220,3 +226,19 @@ async def test_a_workspace_that_never_installed_givefirst_gets_nothing_done(
     assert "reinstall this app" in told.args["text"], "Bolt asks the member to (re)install"
     assert distributed.fake.calls("chat.postMessage") == []
     assert await distributed.bot.community(f"slack:{WRITERS}") is None, "nothing stored"
+
+
+async def test_a_workspace_that_uninstalls_givefirst_is_no_longer_served(
+    distributed: Distributed,
+) -> None:
+    await distributed.install(MAKERS, "Makers")
+    await distributed.install(WRITERS, "Writers")
+    uninstalled = event_callback({"type": "app_uninstalled"}, team_id=MAKERS)
+    assert (await distributed.events.event(uninstalled)).status == 200
+    assert await distributed.installed_bot_token(MAKERS) is None, "its token is deleted"
+    assert await distributed.installed_bot_token(WRITERS) is not None, "the others stay"
+
+    assert await distributed.offer(MAKERS, "U0MAKER1", "Happy to review resumes #resume") == 200
+    told = await distributed.fake.wait_for("response_url")
+    assert "reinstall this app" in told.args["text"]
+    assert distributed.fake.calls("chat.postMessage") == []
