@@ -171,6 +171,18 @@ class GiveFirst:
         async with self._uow() as uow:
             return await uow.communities.get_by_key(key)
 
+    async def forget_community(self, key: str) -> bool:
+        """Erase a community and everything kept about it (an operator's action, say
+        when a workspace leaves); False if there is no such community."""
+        async with self._uow() as uow:
+            community = await uow.communities.get_by_key(key)
+            if community is None:
+                return False
+            await uow.communities.delete(community)
+            await uow.commit()
+        log.info("erased community %s and all its data", key)
+        return True
+
     async def _enter(
         self, uow: UnitOfWork, actor: c.Actor, now: datetime
     ) -> tuple[Community, Member]:

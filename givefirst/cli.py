@@ -539,6 +539,28 @@ def db_upgrade(ctx: click.Context) -> None:
     click.echo("Database is up to date.")
 
 
+@db.command("forget-community")
+@click.argument("key")
+@click.option("--yes", is_flag=True, help="Erase without asking for confirmation.")
+@click.pass_context
+def db_forget_community(ctx: click.Context, key: str, yes: bool) -> None:
+    """Erase community KEY (e.g. slack:T0123) and everything givefirst keeps about it:
+    members, offers, asks, introductions, thanks and scheduled messages."""
+    if not yes:
+        click.confirm(f"Erase {key} and all its data? This cannot be undone.", abort=True)
+
+    async def forget() -> bool:
+        storage = await _open(ctx.obj["database_url"])
+        try:
+            return await GiveFirst(storage.unit_of_work, SystemClock()).forget_community(key)
+        finally:
+            await storage.dispose()
+
+    if not _run(forget):
+        raise click.ClickException(f"There is no community {key!r} in this database.")
+    click.echo(f"Erased {key} and all its data.")
+
+
 @main.command()
 @click.option("--community", "community_key", required=True, help="e.g. slack:T0123")
 @click.option("--dry-run", is_flag=True, help="Print the digest instead of posting it.")

@@ -246,3 +246,25 @@ async def test_forget_me_also_erases_words_quoted_in_scheduled_messages(town: To
     await town.run_due_work()
     digests = [m for m in town.channel() if "This week in give-first" in m.as_plain_text()]
     assert digests == [digest], "the queued digest, which named her, is not sent"
+
+
+async def test_an_operator_can_erase_a_whole_community(town: Town) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    await town.say("dana", "/thanks @ana for the quick reply")
+    neighbour = replace(town.actor("ana"), community_key="console:neighbours")
+    await town.bot.slash_command(neighbour, "/offer", "bike repairs #cycling", town.chat)
+
+    assert await town.bot.forget_community(COMMUNITY)
+    assert await town.bot.community(COMMUNITY) is None
+    assert not await town.bot.forget_community(COMMUNITY), "nothing left to erase"
+    async with town.unit_of_work() as uow:
+        [left] = await uow.communities.list()
+        assert left.key == "console:neighbours"
+        assert [m.name for m in await uow.members.list(left.id or 0)] == ["Ana"]
+        assert await uow.thanks.in_community(left.id or 0) == []
+    if town.storage is not None:
+        dump = repr(await all_table_rows(town.storage))
+        assert "resume reviews" not in dump and "CV help" not in dump
+        assert "quick reply" not in dump and "bike repairs" in dump
