@@ -181,15 +181,19 @@ class ClaimRepository(Protocol):
         """Which of ``keys`` are already recorded (committed), in one query."""
         ...
 
+    async def release(self, keys: Collection[str]) -> None:
+        """Forget these claims, so that their work is planned again."""
+        ...
+
 
 class OutboxRepository(Protocol):
     """Messages waiting to be delivered by whichever process gets to them first."""
 
     async def add(self, entry: OutboxMessage) -> None: ...
     async def get(self, entry_id: int) -> OutboxMessage | None: ...
-    async def drop_unsent_naming(self, community_id: int, platform_user_id: str) -> int:
-        """Delete the community's messages not yet sent (pending or given up on) that
-        name a member, by the id their platform knows them by; returns how many."""
+    async def drop_unsent_naming(self, community_id: int, platform_user_id: str) -> Sequence[str]:
+        """Delete the community's messages not yet sent that name a member, by the id
+        their platform knows them by; returns their keys."""
         ...
 
     async def claim_due(

@@ -19,6 +19,17 @@ from bot.domain import Community
 
 WEEK = timedelta(days=7)
 MINUTE = timedelta(minutes=1)
+DIGEST_CLAIM_PREFIX = "digest:"
+
+
+def outbox_key(claim: str, n: int) -> str:
+    """The key of the ``n``-th message a piece of claimed work sends."""
+    return f"{claim}#{n}"
+
+
+def claim_of(outbox_key: str) -> str:
+    """The claim an outbox message was sent under (see :func:`outbox_key`)."""
+    return outbox_key.partition("#")[0]
 
 
 @dataclass(frozen=True)
@@ -32,7 +43,7 @@ class DigestPeriod:
     @property
     def key(self) -> str:
         """The claim (and outbox) key: unique per community and week."""
-        return f"digest:{self.community_id}:{self.slot.isoformat()}"
+        return f"{DIGEST_CLAIM_PREFIX}{self.community_id}:{self.slot.isoformat()}"
 
 
 def _local_slot(day: date, hour: int, zone: ZoneInfo) -> datetime:

@@ -27,7 +27,7 @@ from bot.domain import Community, OutboxMessage, OutboxStatus, Post
 from bot.message_json import MessageFormatError, from_json, to_json
 from bot.messages import ChannelPost, DeletePosts, DirectMessage, Message, UpdatePosts
 from bot.ports import Chat, Clock, DeliveryFailed, DeliveryProblem, PostRef, UnitOfWork
-from bot.schedule import DigestPeriod, digest_period
+from bot.schedule import DigestPeriod, digest_period, outbox_key
 
 log = logging.getLogger(__name__)
 
@@ -374,6 +374,7 @@ class Scheduler:
                 if stored.attempts >= self._max_attempts:
                     log.error("giving up on %s after %d attempts", entry.key, stored.attempts)
                     stored.status = OutboxStatus.FAILED
+                    stored.payload = ""  # never sent: members' words are not kept either
                 else:
                     stored.claimed_until = now + delay
             await uow.commit()
@@ -384,6 +385,7 @@ class Scheduler:
             if stored is not None:
                 stored.status = OutboxStatus.FAILED
                 stored.last_error = error[:500]
+                stored.payload = ""  # never sent: members' words are not kept either
             for user_id in dm_closed:
                 member = await uow.members.get_by_platform_id(entry.community_id, user_id)
                 if member is not None:
@@ -398,7 +400,7 @@ async def _enqueue(uow: UnitOfWork, work: Sequence[services.Scheduled], now: dat
         for n, msg in enumerate(item.messages):
             await uow.outbox.add(
                 OutboxMessage(
-                    key=f"{item.key}#{n}",
+                    key=outbox_key(item.key, n),
                     community_id=item.community_id,
                     payload=to_json(msg),
                     created_at=now,

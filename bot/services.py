@@ -62,6 +62,7 @@ from bot.messages import (
     wording,
 )
 from bot.ports import HelperRecord, UnitOfWork
+from bot.schedule import DIGEST_CLAIM_PREFIX, claim_of
 from bot.skills import Vocabulary
 from bot.text import MAX_NOTE_LENGTH, checked, has_mass_mention, shorten
 
@@ -1074,7 +1075,11 @@ async def erase_member(
         community.admin_ids = [a for a in community.admin_ids if a != member.platform_user_id]
     if member.platform_user_id is not None:
         # Scheduled messages not yet out (a digest, a follow-up) would repeat their words.
-        await uow.outbox.drop_unsent_naming(_id(community), member.platform_user_id)
+        # A digest is composed again without them; nothing else needs sending any more.
+        dropped = await uow.outbox.drop_unsent_naming(_id(community), member.platform_user_id)
+        await uow.claims.release(
+            {claim_of(key) for key in dropped if key.startswith(DIGEST_CLAIM_PREFIX)}
+        )
     member.forget(now)
     return out
 

@@ -11,7 +11,7 @@ SQLite (no row locks, one writer at a time) the single statement is atomic.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -93,6 +93,12 @@ class SqlAlchemyClaimRepository:
         )
         return (await self._session.execute(statement)).first() is not None
 
+    async def release(self, keys: Collection[str]) -> None:
+        if keys:
+            await self._session.execute(
+                delete(scheduled_claims).where(scheduled_claims.c.key.in_(sorted(keys)))
+            )
+
     async def claimed(self, keys: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for start in range(0, len(keys), 500):
@@ -115,17 +121,19 @@ class SqlAlchemyOutboxRepository:
     async def get(self, entry_id: int) -> OutboxMessage | None:
         return await self._session.get(OutboxMessage, entry_id)
 
-    async def drop_unsent_naming(self, community_id: int, platform_user_id: str) -> int:
+    async def drop_unsent_naming(self, community_id: int, platform_user_id: str) -> Sequence[str]:
         # Payloads are JSON, in which every id is a quoted string.
         quoted = json.dumps(platform_user_id)
-        dropped = await self._session.execute(
-            delete(outbox).where(
+        dropped = await self._session.scalars(
+            delete(outbox)
+            .where(
                 outbox.c.community_id == community_id,
-                outbox.c.status != OutboxStatus.SENT,
+                outbox.c.status == OutboxStatus.PENDING,
                 outbox.c.payload.contains(quoted, autoescape=True),
             )
+            .returning(outbox.c.key)
         )
-        return int(getattr(dropped, "rowcount", 0) or 0)
+        return dropped.all()
 
     async def claim_due(
         self,

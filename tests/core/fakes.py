@@ -296,6 +296,9 @@ class FakeClaims:
     async def claimed(self, keys: Sequence[str]) -> set[str]:
         return set(keys) & self._store.claims
 
+    async def release(self, keys: Collection[str]) -> None:
+        self._store.claims -= set(keys)
+
 
 class FakeOutbox(_Repo):
     name = "outbox"
@@ -305,18 +308,18 @@ class FakeOutbox(_Repo):
             raise ValueError(f"duplicate outbox key {entity.key}")
         await super().add(entity)
 
-    async def drop_unsent_naming(self, community_id: int, platform_user_id: str) -> int:
+    async def drop_unsent_naming(self, community_id: int, platform_user_id: str) -> Sequence[str]:
         quoted = json.dumps(platform_user_id)
         naming = [
             e
             for e in self._rows
             if e.community_id == community_id
-            and e.status is not OutboxStatus.SENT
+            and e.status is OutboxStatus.PENDING
             and quoted in e.payload
         ]
         for entry in naming:
             del self._store.table(self.name)[entry.id]
-        return len(naming)
+        return [e.key for e in naming]
 
     async def claim_due(
         self,

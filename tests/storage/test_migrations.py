@@ -47,7 +47,7 @@ async def test_upgrading_twice_changes_nothing(storage: Storage) -> None:
     await storage.upgrade()
     async with storage.engine.connect() as connection:
         versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
-    assert [v for (v,) in versions] == ["0003"]
+    assert [v for (v,) in versions] == ["0004"]
 
 
 async def test_migrations_match_the_tables_the_code_uses(storage: Storage) -> None:
@@ -120,17 +120,19 @@ async def test_workers_starting_together_migrate_once(storage: Storage) -> None:
             await worker.dispose()
     async with storage.engine.connect() as connection:
         versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
-    assert [v for (v,) in versions] == ["0003"]
+    assert [v for (v,) in versions] == ["0004"]
 
 
-async def test_upgrading_keeps_no_text_of_messages_already_sent(tmp_path: Path) -> None:
+async def test_upgrading_keeps_no_text_of_messages_already_sent_or_given_up_on(
+    tmp_path: Path,
+) -> None:
     storage = Storage.connect(f"sqlite:///{tmp_path / 'older.db'}")
     now = datetime.now(UTC)
     try:
         await storage.upgrade("0002")
         async with storage.unit_of_work() as uow:
             await uow.communities.add(community := Community(key="slack:T1"))
-            for status in (OutboxStatus.SENT, OutboxStatus.PENDING):
+            for status in OutboxStatus:
                 await uow.outbox.add(
                     OutboxMessage(
                         key=f"digest:{status}",
@@ -149,5 +151,6 @@ async def test_upgrading_keeps_no_text_of_messages_already_sent(tmp_path: Path) 
         await storage.dispose()
     assert dict(rows) == {
         "digest:sent": "",
+        "digest:failed": "",
         "digest:pending": '{"quote": "words a member may erase"}',
     }

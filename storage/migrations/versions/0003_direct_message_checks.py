@@ -1,5 +1,4 @@
-"""When a member whose DMs were closed was last sent a test direct message; sent
-scheduled messages no longer keep their text.
+"""When a member whose DMs were closed was last sent a test direct message.
 
 Revision ID: 0003
 Revises: 0002
@@ -22,9 +21,6 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("members") as members:
         members.add_column(sa.Column("dm_checked_at", sa.DateTime(timezone=True), nullable=True))
-    # Delivered messages are kept only as a record that they went out, so that what a
-    # member erases (offers, asks, thank-you notes quoted in digests) is gone.
-    op.execute("UPDATE outbox SET payload = '' WHERE status = 'sent'")
 
 
 def downgrade() -> None:
