@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import Outcome, Subject, SubjectKind
 from bot.errors import InvalidInput
-from bot.text import shorten
+from bot.text import quotable
 
 
 @dataclass(frozen=True)
@@ -244,12 +244,6 @@ _PRIVATE_PREFIX = re.compile(r"^\s*(?:\[?private\]?\s*[:\-]|--private\b|private\
 _HELP_HINT = "Type `/givefirst help` to see everything I can do."
 
 
-def _shown(typed: str) -> str:
-    """What a member typed, quoted back as code in a message: short, and with no back
-    quote that would end the code early."""
-    return shorten(typed.replace("`", "'"), 40)
-
-
 def user_id_of(token: str) -> str | None:
     """The user id in a neutral mention ``<@U123>`` (or ``<@U123|name>``), else None."""
     match = _USER.match(token.strip())
@@ -275,7 +269,7 @@ def parse(name: str, text: str) -> Command:
             return _parse_thanks(text)
         case "givefirst":
             return _parse_givefirst(text)
-    raise InvalidInput(f"I don't know the command `/{_shown(name)}`. {_HELP_HINT}")
+    raise InvalidInput(f"I don't know the command `/{quotable(name)}`. {_HELP_HINT}")
 
 
 def _parse_ask(text: str) -> MakeAsk:
@@ -301,7 +295,7 @@ def _parse_skills(text: str) -> Command:
         case "remove" | "rm" | "delete":
             return RemoveSkills(_split_skills(rest))
     raise InvalidInput(
-        f"`/skills {_shown(verb)}` isn't something I know. Use `/skills add …`, "
+        f"`/skills {quotable(verb)}` isn't something I know. Use `/skills add …`, "
         "`/skills remove …` or `/skills list`."
     )
 
@@ -339,7 +333,7 @@ def _parse_givefirst(text: str) -> Command:
             raise InvalidInput("Use `/givefirst thanks public` or `/givefirst thanks private`.")
         case "config":
             return _parse_config(args)
-    raise InvalidInput(f"`/givefirst {_shown(verb)}` isn't something I know. {_HELP_HINT}")
+    raise InvalidInput(f"`/givefirst {quotable(verb)}` isn't something I know. {_HELP_HINT}")
 
 
 def _parse_config(args: list[str]) -> Command:
@@ -348,7 +342,7 @@ def _parse_config(args: list[str]) -> Command:
     setting = args[0].lower()
     if setting not in CONFIG_SETTINGS:
         raise InvalidInput(
-            f"There is no setting called `{_shown(setting)}`. "
+            f"There is no setting called `{quotable(setting)}`. "
             f"Settings: {', '.join(CONFIG_SETTINGS)}."
         )
     values = tuple(args[1:])
@@ -408,7 +402,7 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
 def parse_hour(value: str) -> time:
     match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?", value)
     if not match or int(match.group(1)) > 23 or int(match.group(2) or 0) > 59:
-        raise InvalidInput(f"`{_shown(value)}` is not a time of day; write it like `09:00`.")
+        raise InvalidInput(f"`{quotable(value)}` is not a time of day; write it like `09:00`.")
     return time(int(match.group(1)), int(match.group(2) or 0))
 
 
@@ -417,14 +411,14 @@ def ensure_timezone(name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(
-            f"`{_shown(name)}` is not a time zone I know; use a name like `Europe/Berlin`."
+            f"`{quotable(name)}` is not a time zone I know; use a name like `Europe/Berlin`."
         ) from None
     return name
 
 
 def _whole_number(value: str, what: str) -> int:
     if not value.isdigit():
-        raise InvalidInput(f"`{_shown(value)}` is not a whole number of {what}.")
+        raise InvalidInput(f"`{quotable(value)}` is not a whole number of {what}.")
     return int(value)
 
 

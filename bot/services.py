@@ -64,7 +64,7 @@ from bot.messages import (
 from bot.ports import HelperRecord, UnitOfWork
 from bot.schedule import DIGEST_CLAIM_PREFIX, claim_of
 from bot.skills import Vocabulary
-from bot.text import MAX_NOTE_LENGTH, checked, has_mass_mention, shorten
+from bot.text import MAX_NOTE_LENGTH, checked, has_mass_mention, quotable, shorten
 
 SUGGESTIONS = 3
 WEEK = timedelta(days=7)
@@ -449,10 +449,14 @@ async def request_intro(ctx: Context, cmd: c.RequestIntro) -> Messages:
     ranked = await rank_helpers(ctx.uow, ctx.community, ask, ctx.now, only={_id(helper)}, top=1)
     await _ensure_can_pair(ctx, ask.member_id, helper, ask=ask)
     if not helper.is_available(ctx.now):
-        raise NotPossible(f"{helper.name} is taking a break right now — try someone else.")
+        raise NotPossible(
+            f"{quotable(helper.name)} is taking a break right now — try someone else."
+        )
     _ensure_reachable(helper)
     if await _at_capacity(ctx, helper):
-        raise NotPossible(f"{helper.name} has had a busy week already — try someone else.")
+        raise NotPossible(
+            f"{quotable(helper.name)} has had a busy week already — try someone else."
+        )
     reason = "; ".join(ranked[0].reasons) if ranked else "you picked them"
     intro = await _propose(
         ctx, ask=ask, asker=ctx.member, helper=helper, awaiting=Party.HELPER, reason=reason
@@ -499,7 +503,7 @@ async def request_offer(ctx: Context, cmd: c.RequestOffer) -> Messages:
         raise NotPossible("That offer is no longer available.")
     helper = await _member(ctx.uow, offer.member_id)
     if not helper.is_available(ctx.now):
-        raise NotPossible(f"{helper.name} is taking a break right now — try again later.")
+        raise NotPossible(f"{quotable(helper.name)} is taking a break right now — try again later.")
     _ensure_reachable(helper)
     await _ensure_can_pair(ctx, ctx.member.id, helper, offer=offer)
     intro = await _propose(
@@ -526,7 +530,7 @@ def _ensure_reachable(helper: Member) -> None:
     could not reach the helper."""
     if helper.dm_closed:
         raise NotPossible(
-            f"I can't reach {helper.name} by direct message right now (their DMs are "
+            f"I can't reach {quotable(helper.name)} by direct message right now (their DMs are "
             "closed), so I can't ask them for you — try someone else, or mention them in "
             "a channel."
         )
@@ -817,7 +821,7 @@ async def list_skills(ctx: Context, cmd: c.ListSkills) -> Messages:
                 "`/skills add resumes, public speaking`.",
             )
         ]
-    return [render.reply(ctx.member, "Your skills: ", ", ".join(ctx.member.skills))]
+    return [render.reply(ctx.member, "Your skills: ", Plain(", ".join(ctx.member.skills)))]
 
 
 async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
@@ -830,7 +834,10 @@ async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
         return [render.reply(ctx.member, "You already have those skills.")]
     return [
         render.reply(
-            ctx.member, "Added: ", ", ".join(added), ". I'll suggest you when someone needs them."
+            ctx.member,
+            "Added: ",
+            Plain(", ".join(added)),
+            ". I'll suggest you when someone needs them.",
         )
     ]
 
@@ -843,7 +850,7 @@ async def remove_skills(ctx: Context, cmd: c.RemoveSkills) -> Messages:
                 ctx.member, "None of those were in your profile. See yours with `/skills list`."
             )
         ]
-    return [render.reply(ctx.member, "Removed: ", ", ".join(removed), ".")]
+    return [render.reply(ctx.member, "Removed: ", Plain(", ".join(removed)), ".")]
 
 
 async def show_help(ctx: Context, cmd: c.ShowHelp) -> Messages:

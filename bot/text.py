@@ -58,3 +58,9 @@ def shorten(text: str, limit: int = 80) -> str:
     """One line of at most ``limit`` characters, for lists and explanations."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def quotable(typed: str, limit: int = 40) -> str:
+    """A member's words (a name, a value they typed) to quote inside givefirst's own
+    sentence, where back quotes mark code: short, with no back quote of its own."""
+    return shorten(typed.replace("`", "'"), limit)

@@ -268,3 +268,17 @@ async def test_an_operator_can_erase_a_whole_community(town: Town) -> None:
         dump = repr(await all_table_rows(town.storage))
         assert "resume reviews" not in dump and "CV help" not in dump
         assert "quick reply" not in dump and "bike repairs" in dump
+
+
+async def test_back_quotes_in_a_members_name_stay_text_in_givefirsts_replies(
+    town: Town,
+) -> None:
+    ana = replace(town.actor("ana"), display_name="Ana `CV` Lima")
+    await town.bot.slash_command(ana, "/offer", "resume reviews #resume", town.chat)
+    await town.say("dana", "/ask CV help please #resume")
+    await town.bot.slash_command(ana, "/givefirst", "pause 7", town.chat)
+    refused = await town.press("dana", "Ask Ana")
+    assert refused.error is not None and "Ana 'CV' Lima is taking a break" in refused.error
+    [reply] = refused.messages
+    spans = [span for block in reply.blocks for span in getattr(block, "text", ())]
+    assert not any(isinstance(span, Code) for span in spans)
