@@ -18,6 +18,8 @@ from bot import render, services
 from bot.domain import Community, Member, Post, Subject
 from bot.errors import GiveFirstError
 from bot.messages import (
+    Button,
+    Buttons,
     ChannelPost,
     DeletePosts,
     DirectMessage,
@@ -133,8 +135,11 @@ class GiveFirst:
                     community, member = await self._enter(uow, actor, now)
                     ctx = services.Context(uow, now, actor, community, member)
                     messages = await handler(ctx, command)
-                    messages += services.recheck_direct_messages(ctx, command, messages)
-                    testing = member.dm_closed and member.dm_checked_at == now
+                    messages += services.recheck_direct_messages(ctx, messages)
+                    testing = member.dm_closed and any(
+                        isinstance(m.to, DirectMessage) and member.mention_id in m.to.user_ids
+                        for m in messages
+                    )
                     await uow.commit()
                 return community, messages, member.mention_id if testing else None
             except Conflict:
@@ -328,7 +333,8 @@ def _explain(failure: DeliveryFailed, msg: Message, actor: c.Actor) -> Message:
             unreachable = failure.users or msg.to.user_ids
             if actor.user_id in unreachable:
                 intro = "I couldn't send you a direct message (your DMs are closed), so here it is:"
-                return message(to, Paragraph(text(intro)), *msg.blocks)
+                check = Button("I've opened my DMs", c.ACTION_CHECK_DMS, "")
+                return message(to, Paragraph(text(intro)), *msg.blocks, Buttons((check,)))
             names = [part for user in unreachable for part in (Mention(user), " ")]
             return render.say(
                 to,

@@ -89,6 +89,11 @@ class Resume:
 
 
 @dataclass(frozen=True)
+class CheckDirectMessages:
+    """A member whose DMs were closed says they have opened them."""
+
+
+@dataclass(frozen=True)
 class Export:
     pass
 
@@ -204,6 +209,7 @@ Command = (
     | ShowMe
     | Pause
     | Resume
+    | CheckDirectMessages
     | Export
     | ForgetMe
     | SetThanksVisibility
@@ -438,6 +444,7 @@ ACTION_PAUSE = "member.pause"
 ACTION_RESUME = "member.resume"
 ACTION_KEEP_ASK = "ask.keep"
 ACTION_KEEP_OFFER = "offer.keep"
+ACTION_CHECK_DMS = "member.check_dms"
 
 
 def parse_action(action: str, value: str) -> Command:
@@ -476,6 +483,8 @@ def parse_action(action: str, value: str) -> Command:
                 return Pause(int(value) if value else 14)
             case "member.resume":
                 return Resume()
+            case "member.check_dms":
+                return CheckDirectMessages()
     except ValueError:
         pass
     raise InvalidInput("That button no longer works — try the command again.")

@@ -257,7 +257,7 @@ def direct_messages_check(member: Member) -> Message:
         "delivered to you earlier, so I stopped suggesting you as a helper. If you're "
         "reading this in your DMs, all is well again and you'll be suggested as before. "
         "If not, allow direct messages from members of this community in your privacy "
-        "settings, then use `/givefirst resume`.",
+        "settings, then press “I've opened my DMs”.",
     )
 
 

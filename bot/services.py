@@ -536,9 +536,18 @@ def _ensure_reachable(helper: Member) -> None:
         )
 
 
-def recheck_direct_messages(ctx: Context, command: c.Command, messages: Messages) -> Messages:
+async def check_direct_messages(ctx: Context, cmd: c.CheckDirectMessages) -> Messages:
+    """The member says they opened their DMs: test it now (see below)."""
+    if not ctx.member.dm_closed:
+        return [render.reply(ctx.member, "📬 Your direct messages reach you — all is well.")]
+    ctx.member.dm_checked_at = ctx.now
+    return [render.direct_messages_check(ctx.member)]
+
+
+def recheck_direct_messages(ctx: Context, messages: Messages) -> Messages:
     """Test whether a member whose DMs were closed can be reached again, when they use
-    givefirst: at most once a day on its own, or at once with ``/givefirst resume``.
+    givefirst: at most once a day on its own, or at once with the button shown when a
+    message could not reach them (:func:`check_direct_messages`).
 
     The test is a direct message (this command's own, if it sends one); the member
     stays set aside until one reaches them (see :meth:`GiveFirst.handle`), and if it
@@ -547,7 +556,7 @@ def recheck_direct_messages(ctx: Context, command: c.Command, messages: Messages
     if not member.dm_closed or member.forgotten_at is not None:
         return []
     last = member.dm_checked_at
-    if last is not None and ctx.now - last < DM_RECHECK and not isinstance(command, c.Resume):
+    if last is not None and ctx.now - last < DM_RECHECK:
         return []
     member.dm_checked_at = ctx.now
     for msg in messages:
@@ -1509,6 +1518,7 @@ HANDLERS: dict[type, Handler] = {
     c.ShowMe: show_me,
     c.Pause: pause,
     c.Resume: resume,
+    c.CheckDirectMessages: check_direct_messages,
     c.Export: export,
     c.ForgetMe: forget_me,
     c.SetThanksVisibility: set_thanks_visibility,

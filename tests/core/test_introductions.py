@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain import IntroStatus
+from bot.messages import Attachment
 from tests.core.conftest import Town
 
 
@@ -173,7 +174,7 @@ async def test_a_helper_whose_dms_are_closed_is_set_aside_until_a_dm_reaches_the
     assert "@ana" not in town.last_to("finn")
 
     town.chat.dm_closed.clear()
-    await town.say("ana", "/givefirst resume")  # opened again: the check reaches her DMs
+    await town.press("ana", "I've opened my DMs")  # and so she has: the check reaches her
     [check] = [
         m for m in town.dms_between("ana") if "reading this in your DMs" in m.as_plain_text()
     ]
@@ -181,6 +182,24 @@ async def test_a_helper_whose_dms_are_closed_is_set_aside_until_a_dm_reaches_the
     assert "@ana" in town.last_to("gus"), "suggested again"
     await town.say("ana", "/skills list")
     assert town.dms_between("ana") == [check], "checked once, not at every command"
+
+
+async def test_any_direct_message_that_reaches_a_member_lifts_the_closed_dms_mark(
+    town: Town,
+) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    town.chat.dm_closed.add("ana")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    await town.say("ana", "/skills list")
+    assert "allow direct messages" in town.last_to("ana"), "checked, and still closed"
+
+    town.chat.dm_closed.clear()
+    town.clock.advance(timedelta(hours=1))  # no check of its own today any more
+    await town.say("ana", "/givefirst export")  # a copy of her data, by DM
+    assert any(isinstance(b, Attachment) for m in town.dms_between("ana") for b in m.blocks)
+    await town.say("erin", "/ask CV help please #resume")
+    assert "@ana" in town.last_to("erin"), "the export reached her, so she is back"
 
 
 async def test_closed_dms_are_checked_again_a_day_later_without_being_asked(town: Town) -> None:
