@@ -349,6 +349,11 @@ class Scheduler:
                 stored.status = OutboxStatus.SENT
                 stored.sent_at = now
                 stored.payload = ""  # delivered: members' words are not kept here
+            if isinstance(msg.to, DirectMessage) and community.id is not None:
+                for user_id in msg.to.user_ids:  # it arrived, so their DMs are open
+                    member = await uow.members.get_by_platform_id(community.id, user_id)
+                    if member is not None and member.dm_closed:
+                        member.dm_closed = False
             if ref is not None and msg.subject is not None and community.id is not None:
                 await uow.posts.add(
                     Post(

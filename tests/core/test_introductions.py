@@ -202,6 +202,26 @@ async def test_any_direct_message_that_reaches_a_member_lifts_the_closed_dms_mar
     assert "@ana" in town.last_to("erin"), "the export reached her, so she is back"
 
 
+async def test_a_scheduled_direct_message_that_arrives_lifts_the_closed_dms_mark(
+    town: Town,
+) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/skills add fundraising")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    town.chat.dm_closed.add("dana")
+    await town.press("ana", "Happy to help")  # the introduction cannot reach Dana
+    await town.say("farid", "/ask tips for my first fundraising round? #fundraising")
+    assert "@dana" not in town.last_to("farid"), "set aside"
+
+    town.chat.dm_closed.clear()
+    town.clock.advance(timedelta(days=7, minutes=1))
+    assert await town.run_due_work() >= 1
+    assert "Did you connect with @ana?" in town.last_to("dana")
+    await town.say("gus", "/ask tips for my first fundraising round? #fundraising")
+    assert "@dana" in town.last_to("gus"), "the follow-up reached her, so she is back"
+
+
 async def test_closed_dms_are_checked_again_a_day_later_without_being_asked(town: Town) -> None:
     await town.say("ana", "/offer resume reviews #resume")
     town.chat.dm_closed.add("ana")
