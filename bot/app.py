@@ -177,15 +177,24 @@ class GiveFirst:
             return await uow.communities.get_by_key(key)
 
     async def forget_community(self, key: str) -> bool:
-        """Erase a community and everything kept about it (an operator's action, say
-        when a workspace leaves); False if there is no such community."""
+        """Erase everything personal a community holds (an operator's action, say when a
+        workspace leaves): every member as by forget-me, and the community's name and
+        settings; only anonymous counts remain. False if there is no such community.
+
+        Rows stay rather than being deleted, so their ids, which scheduled work is
+        claimed by, are never given to new rows (SQLite reuses the highest)."""
+        now = self._clock.now()
         async with self._uow() as uow:
             community = await uow.communities.get_by_key(key)
-            if community is None:
+            if community is None or community.id is None:
                 return False
-            await uow.communities.delete(community)
+            for member in await uow.members.list(community.id):
+                if member.forgotten_at is None:
+                    # Their posts are left: the bot may no longer be there to remove them.
+                    await services.erase_member(uow, community, member, now)
+            community.forget()
             await uow.commit()
-        log.info("erased community %s and all its data", key)
+        log.info("erased the data of community %s", key)
         return True
 
     async def _enter(

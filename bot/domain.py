@@ -42,6 +42,15 @@ class Community:
     def is_admin(self, platform_user_id: str, *, platform_admin: bool) -> bool:
         return platform_admin or platform_user_id in self.admin_ids
 
+    def forget(self) -> None:
+        """Erase its name and settings (its members are erased one by one); the row
+        stays, keyed as before, holding only anonymous counts."""
+        defaults = Community(key=self.key)
+        self.name, self.channel_id, self.admin_ids = "", None, []
+        self.aliases = {}
+        self.digest_weekday, self.digest_hour = defaults.digest_weekday, defaults.digest_hour
+        self.timezone = defaults.timezone
+
 
 def member_name(display_name: str | None, platform_user_id: str | None, *, forgotten: bool) -> str:
     """How a member is named in messages."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import aiohttp
 import click
+import sqlalchemy as sa
 
 from adapters.console import ConsoleChat, ConsoleSession
 from adapters.console.demo import DEMO_ADMINS, DEMO_COMMUNITY, STORY
@@ -544,21 +545,37 @@ def db_upgrade(ctx: click.Context) -> None:
 @click.option("--yes", is_flag=True, help="Erase without asking for confirmation.")
 @click.pass_context
 def db_forget_community(ctx: click.Context, key: str, yes: bool) -> None:
-    """Erase community KEY (e.g. slack:T0123) and everything givefirst keeps about it:
-    members, offers, asks, introductions, thanks and scheduled messages."""
+    """Erase what community KEY (e.g. slack:T0123) holds: every member as by forget-me
+    (profiles, offers, asks, thank-you notes, scheduled messages), the community's
+    settings, and for Slack its installation; only anonymous counts remain."""
     if not yes:
-        click.confirm(f"Erase {key} and all its data? This cannot be undone.", abort=True)
+        click.confirm(f"Erase the data of {key}? This cannot be undone.", abort=True)
 
     async def forget() -> bool:
         storage = await _open(ctx.obj["database_url"])
         try:
-            return await GiveFirst(storage.unit_of_work, SystemClock()).forget_community(key)
+            if not await GiveFirst(storage.unit_of_work, SystemClock()).forget_community(key):
+                return False
+            if key.startswith("slack:"):
+                await _forget_slack_installation(storage, key.removeprefix("slack:"))
+            return True
         finally:
             await storage.dispose()
 
     if not _run(forget):
         raise click.ClickException(f"There is no community {key!r} in this database.")
-    click.echo(f"Erased {key} and all its data.")
+    click.echo(f"Erased the data of {key}.")
+
+
+async def _forget_slack_installation(storage: Storage, workspace: str) -> None:
+    """Delete a workspace's OAuth installation (its bot token among it), if any: the
+    tables slack_sdk's SQLAlchemy store keeps, which our migrations create."""
+    async with storage.engine.begin() as connection:
+        for table in ("slack_bots", "slack_installations"):
+            await connection.execute(
+                sa.text(f"DELETE FROM {table} WHERE team_id = :id OR enterprise_id = :id"),
+                {"id": workspace},
+            )
 
 
 @main.command()

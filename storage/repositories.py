@@ -57,12 +57,6 @@ class SqlAlchemyCommunityRepository(_SqlAlchemyRepository):
         result = await self.session.scalars(select(Community).order_by(tables.communities.c.id))
         return result.all()
 
-    async def delete(self, community: Community) -> None:
-        # Every table holding a community's data references it ON DELETE CASCADE.
-        await self.session.delete(community)
-        await self.session.flush()
-
-
 class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
     async def get(self, member_id: int) -> Member | None:
         return await self.session.get(Member, member_id)

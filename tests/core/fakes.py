@@ -73,19 +73,6 @@ class FakeCommunities(_Repo):
     async def list(self) -> Sequence[Community]:
         return self._rows
 
-    async def delete(self, community: Community) -> None:
-        members = {m.id for m in self._store.table("members").values()}
-        for rows in self._store.rows.values():
-            for row_id, row in list(rows.items()):
-                if getattr(row, "community_id", None) == community.id or row is community:
-                    del rows[row_id]
-        remaining = {m.id for m in self._store.table("members").values()}
-        gone = members - remaining
-        for rows in self._store.rows.values():  # what belonged to its members
-            for row_id, row in list(rows.items()):
-                if {getattr(row, f, None) for f in ("member_id", "giver_id")} & gone:
-                    del rows[row_id]
-
 
 class FakeMembers(_Repo):
     name = "members"

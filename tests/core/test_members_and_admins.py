@@ -249,6 +249,7 @@ async def test_forget_me_also_erases_words_quoted_in_scheduled_messages(town: To
 
 
 async def test_an_operator_can_erase_a_whole_community(town: Town) -> None:
+    await town.say("admin", "/givefirst config channel <#general>")
     await town.say("ana", "/offer resume reviews #resume")
     await town.say("dana", "/ask CV help please #resume")
     await town.press("dana", "Ask Ana")
@@ -257,13 +258,18 @@ async def test_an_operator_can_erase_a_whole_community(town: Town) -> None:
     await town.bot.slash_command(neighbour, "/offer", "bike repairs #cycling", town.chat)
 
     assert await town.bot.forget_community(COMMUNITY)
-    assert await town.bot.community(COMMUNITY) is None
-    assert not await town.bot.forget_community(COMMUNITY), "nothing left to erase"
+    assert not await town.bot.forget_community("console:nowhere")
     async with town.unit_of_work() as uow:
-        [left] = await uow.communities.list()
-        assert left.key == "console:neighbours"
-        assert [m.name for m in await uow.members.list(left.id or 0)] == ["Ana"]
-        assert await uow.thanks.in_community(left.id or 0) == []
+        erased, neighbours = await uow.communities.list()
+        assert (erased.channel_id, erased.admin_ids) == (None, [])
+        members = await uow.members.list(erased.id or 0)
+        assert [m.name for m in members] == ["a former member"] * 3
+        offers = [o for m in members for o in await uow.offers.by_member(m.id or 0)]
+        assert [o.text for o in offers] == [""], "Ana's offer, its text erased"
+        assert [m.name for m in await uow.members.list(neighbours.id or 0)] == ["Ana"]
+    town.clock.advance(timedelta(days=8))
+    await town.run_due_work()
+    assert not [m for m in town.channel() if "This week" in m.as_plain_text()], "no digest"
     if town.storage is not None:
         dump = repr(await all_table_rows(town.storage))
         assert "resume reviews" not in dump and "CV help" not in dump
