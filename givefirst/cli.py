@@ -42,6 +42,10 @@ SCHEDULER_STOP_SECONDS = 10.0
 """How long shutting down waits for a scheduler tick in progress before cancelling it."""
 OAUTH_STATE_SECONDS = 600
 """How long a Slack install link stays valid."""
+SLACK_TOKEN_REFUSED = (
+    "Slack refused SLACK_BOT_TOKEN ({}): set it to the Bot User OAuth Token of the "
+    "installed app (see README: Run on Slack)."
+)
 DISCORD_TOKEN_REFUSED = (
     "Discord refused DISCORD_TOKEN: set it to the token of your application's bot "
     "(see README: Run on Discord)."
@@ -347,12 +351,9 @@ async def _slack(
         async with aiohttp.ClientSession() as session:  # connections to Slack, kept open
             app = create_app(bot, options, session=session)
             try:
-                await check_bot_token(app)
+                await check_bot_token(app.client)
             except TokenRefused as refused:
-                raise click.UsageError(
-                    f"Slack refused SLACK_BOT_TOKEN ({refused}): set it to the Bot User OAuth "
-                    "Token of the installed app (see README: Run on Slack)."
-                ) from None
+                raise click.UsageError(SLACK_TOKEN_REFUSED.format(refused)) from None
             chat_for = chat_for_scheduled_work(options, session=session)
             settle_before_serving()
             async with _scheduling(storage, chat_for, enabled=scheduled, platform="slack"):
@@ -614,10 +615,15 @@ def digest(ctx: click.Context, community_key: str, dry_run: bool) -> None:
             # Other communities' waiting messages are left to their schedulers.
             scheduler = Scheduler(storage.unit_of_work, SystemClock(), community=community_key)
             # Connect before claiming, so that refused credentials leave the week unclaimed.
-            async with scheduled_chats(settings, storage) as chats:
+            async with scheduled_chats(settings, storage, only=platform) as chats:
                 outcome = await scheduler.claim_current_digest(community_key, even_if_quiet=True)
                 if outcome == "queued":
                     delivered = await scheduler.deliver(chats[platform])
+                    if delivered.failed:
+                        raise click.ClickException(
+                            f"The digest could not be posted ({delivered.failed} message "
+                            "failed; the log above says why)."
+                        )
                     outcome = f"Posted ({delivered.sent} sent, {delivered.held} to retry)."
             return outcome
         finally:
@@ -690,18 +696,31 @@ def configured_platforms(settings: Settings) -> set[str]:
 
 @asynccontextmanager
 async def scheduled_chats(
-    settings: Settings, storage: Storage
+    settings: Settings, storage: Storage, only: str | None = None
 ) -> AsyncIterator[dict[str, ChatFor]]:
-    """How scheduled work reaches each configured platform's communities, by platform,
-    from a process that does not serve them: Slack through the Web API (as the bot
-    installed in each workspace, with OAuth), Discord through its REST API alone."""
-    platforms = configured_platforms(settings)
+    """How scheduled work reaches each configured platform's communities (or ``only``
+    that platform's), by platform, from a process that does not serve them: Slack
+    through the Web API (as the bot installed in each workspace, with OAuth), Discord
+    through its REST API alone. Credentials the platform refuses are a usage error."""
+    platforms = configured_platforms(settings) & ({only} if only else {"slack", "discord"})
     chats: dict[str, ChatFor] = {}
     async with AsyncExitStack() as stack:
         if "slack" in platforms:
-            from adapters.slack.server import chat_for_scheduled_work
+            from adapters.slack.server import (
+                TokenRefused,
+                chat_for_scheduled_work,
+                check_bot_token,
+                web_client,
+            )
 
             session = await stack.enter_async_context(aiohttp.ClientSession())
+            if settings.slack_bot_token and not slack_oauth_client_id(settings):
+                try:
+                    await check_bot_token(
+                        web_client(settings.slack_api_url, settings.slack_bot_token, session)
+                    )
+                except TokenRefused as refused:
+                    raise click.UsageError(SLACK_TOKEN_REFUSED.format(refused)) from None
             chats["slack"] = chat_for_scheduled_work(
                 slack_options(settings, storage), session=session
             )

@@ -57,6 +57,7 @@ class SqlAlchemyCommunityRepository(_SqlAlchemyRepository):
         result = await self.session.scalars(select(Community).order_by(tables.communities.c.id))
         return result.all()
 
+
 class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
     async def get(self, member_id: int) -> Member | None:
         return await self.session.get(Member, member_id)

@@ -159,6 +159,27 @@ async def test_a_refused_discord_token_stops_givefirst_before_any_work_is_claime
     assert "Posted (1 sent" in posted.output, "the refused runs left the week unclaimed"
 
 
+async def test_a_digest_with_a_slack_token_slack_refuses_stops_before_claiming_the_week(
+    database: str, slack: FakeSlack, discord: FakeDiscord
+) -> None:
+    slack.revoke(SLACK_TOKEN)
+    env = {
+        "SLACK_BOT_TOKEN": SLACK_TOKEN,
+        "SLACK_API_URL": slack.api_url,
+        "DISCORD_TOKEN": "not.the.bot-token",  # another platform's problem: not this one's
+        "DISCORD_API_URL": discord.api_url,
+    }
+    refused = await givefirst(database, "digest", "--community", f"slack:{TEAM_ID}", env=env)
+    assert refused.exit_code == 2, refused.output
+    assert "Slack refused SLACK_BOT_TOKEN (token_revoked)" in refused.output
+    assert discord.calls("GET", "/users/@me") == [], "Discord is not this digest's platform"
+
+    fixed = env | {"SLACK_BOT_TOKEN": "xoxb-the-new-token"}
+    posted = await givefirst(database, "digest", "--community", f"slack:{TEAM_ID}", env=fixed)
+    assert posted.exit_code == 0, posted.output
+    assert "Posted (1 sent" in posted.output, "the refused run left the week unclaimed"
+
+
 async def test_givefirst_slack_stops_at_once_on_a_token_slack_refuses(
     database: str, slack: FakeSlack
 ) -> None:

@@ -125,15 +125,15 @@ REFUSED_TOKEN_ERRORS = frozenset(
 )
 
 
-async def check_bot_token(app: AsyncApp) -> None:
-    """Ask Slack whether the app's bot token works (``auth.test``), so a wrong one is
+async def check_bot_token(client: AsyncWebClient) -> None:
+    """Ask Slack whether the client's bot token works (``auth.test``), so a wrong one is
     reported when givefirst starts rather than at the first command. Without a
     token (OAuth installs) there is nothing to check; a Slack that cannot be reached
     is left for the first command to retry."""
-    if app.client.token is None:
+    if client.token is None:
         return
     try:
-        await app.client.auth_test()
+        await client.auth_test()
     except SlackApiError as error:
         reason = str(error.response.get("error"))
         if reason in REFUSED_TOKEN_ERRORS:
