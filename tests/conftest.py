@@ -7,8 +7,9 @@ its own that is dropped afterwards.
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,13 @@ async def _postgres_storage() -> AsyncIterator[Storage]:
 def uow_factory(storage: Storage) -> Callable[[], SqlAlchemyUnitOfWork]:
     """A fresh unit of work on the test database each time it is called."""
     return storage.unit_of_work
+
+
+@pytest.fixture(autouse=True)
+def garbage_collector_as_it_was() -> Iterator[None]:
+    """Commands run in this process (`givefirst slack`, `discord`) settle the garbage
+    collector for serving; put it back, so each test collects as the next expects."""
+    thresholds = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
