@@ -498,9 +498,13 @@ async def test_a_member_with_closed_dms_is_told_about_and_set_aside_until_they_o
     request = await community.press("ben", "I'd like this")
     await community.reply(request, "I can't reach")
 
-    # She opens her DMs and uses givefirst: a DM checks it, and she is suggested again.
+    # She uses givefirst: a DM checks her DMs, which are still closed, so she is told.
+    listed = await community.command("ana", "skills", "list")
+    told = await community.reply(listed, "allow direct messages")
+    assert told.body["flags"] & EPHEMERAL
+    # She opens them and says so: the check reaches her, and she is suggested again.
     community.members["ana"].dms_closed = False
-    await community.command("ana", "skills", "list")
+    await community.press("ana", "I've opened my DMs")
     await community.dm("ana", "reading this in your DMs")
     back = await community.command("ben", "ask", text="could someone look over my resume?")
     suggested = await community.reply(back, "These members could help")
