@@ -702,7 +702,9 @@ async def scheduled_chats(
     that platform's), by platform, from a process that does not serve them: Slack
     through the Web API (as the bot installed in each workspace, with OAuth), Discord
     through its REST API alone. Credentials the platform refuses are a usage error."""
-    platforms = configured_platforms(settings) & ({only} if only else {"slack", "discord"})
+    platforms = configured_platforms(settings)
+    if only:
+        platforms &= {only}
     chats: dict[str, ChatFor] = {}
     async with AsyncExitStack() as stack:
         if "slack" in platforms:

@@ -21,9 +21,9 @@ from bot.settings import Settings
 from givefirst import cli
 from storage import Storage
 from tests.discord.fake_discord import BOT_TOKEN as DISCORD_TOKEN
-from tests.discord.fake_discord import CHANNEL_ID, GUILD_ID, FakeDiscord, text_of
+from tests.discord.fake_discord import CHANNEL_ID, GUILD_ID, FakeDiscord, RestCall, text_of
 from tests.slack.fake_slack import BOT_TOKEN as SLACK_TOKEN
-from tests.slack.fake_slack import TEAM_ID, FakeSlack
+from tests.slack.fake_slack import TEAM_ID, ApiCall, FakeSlack
 
 SLACK_CHANNEL = "C0DIGEST"
 DISCORD_POSTS = rf"/channels/{CHANNEL_ID}/messages"
@@ -82,9 +82,11 @@ async def givefirst(database: str, *args: str, env: dict[str, str]) -> Result:
     )
 
 
-async def test_the_scheduler_posts_each_communitys_digest_on_its_own_platform(
+async def schedule_until_both_post(
     database: str, slack: FakeSlack, discord: FakeDiscord
-) -> None:
+) -> tuple[ApiCall, RestCall]:
+    """Run `givefirst scheduler` with both platforms' credentials until each has a post,
+    and a few ticks more (nothing may be posted twice); returns the two posts."""
     settings = Settings(
         slack_bot_token=SLACK_TOKEN,
         slack_api_url=slack.api_url,
@@ -96,10 +98,17 @@ async def test_the_scheduler_posts_each_communitys_digest_on_its_own_platform(
     try:
         on_slack = await slack.wait_for("chat.postMessage", timeout=10)
         on_discord = await discord.wait_for("POST", DISCORD_POSTS, within=10)
-        await asyncio.sleep(0.3)  # a few more ticks: nothing is posted twice
+        await asyncio.sleep(0.3)
     finally:
         stop.set()
         await scheduler
+    return on_slack, on_discord
+
+
+async def test_the_scheduler_posts_each_communitys_digest_on_its_own_platform(
+    database: str, slack: FakeSlack, discord: FakeDiscord
+) -> None:
+    on_slack, on_discord = await schedule_until_both_post(database, slack, discord)
     assert on_slack.ok and on_slack.args["channel"] == SLACK_CHANNEL
     assert "week" in str(on_slack.args).lower()
     assert on_discord.status == 200 and "week" in text_of(on_discord.body).lower()
@@ -114,21 +123,7 @@ async def test_the_scheduler_plans_once_for_both_platforms(
     # A planner tells once that a community has no digest channel; two would tell twice.
     await add_community(database, "slack:T0NOCHANNEL", None)
     caplog.set_level(logging.INFO, logger="bot.scheduler")
-    settings = Settings(
-        slack_bot_token=SLACK_TOKEN,
-        slack_api_url=slack.api_url,
-        discord_token=DISCORD_TOKEN,
-        discord_api_url=discord.api_url,
-    )
-    stop = asyncio.Event()
-    scheduler = asyncio.create_task(cli._scheduler(database, settings, every=0.05, stop=stop))
-    try:
-        await slack.wait_for("chat.postMessage", timeout=10)
-        await discord.wait_for("POST", DISCORD_POSTS, within=10)
-        await asyncio.sleep(0.3)
-    finally:
-        stop.set()
-        await scheduler
+    await schedule_until_both_post(database, slack, discord)
     told = [r.getMessage() for r in caplog.records if "slack:T0NOCHANNEL" in r.getMessage()]
     assert told == ["no digest for slack:T0NOCHANNEL: no channel is set (it will post once one is)"]
 

@@ -184,15 +184,20 @@ async def test_a_helper_whose_dms_are_closed_is_set_aside_until_a_dm_reaches_the
     assert town.dms_between("ana") == [check], "checked once, not at every command"
 
 
-async def test_any_direct_message_that_reaches_a_member_lifts_the_closed_dms_mark(
-    town: Town,
-) -> None:
+async def ana_is_told_her_dms_are_closed(town: Town) -> None:
+    """Ana offers; her DMs are closed when Dana asks her, then when she checks herself."""
     await town.say("ana", "/offer resume reviews #resume")
     town.chat.dm_closed.add("ana")
     await town.say("dana", "/ask CV help please #resume")
     await town.press("dana", "Ask Ana")
     await town.say("ana", "/skills list")
     assert "allow direct messages" in town.last_to("ana"), "checked, and still closed"
+
+
+async def test_any_direct_message_that_reaches_a_member_lifts_the_closed_dms_mark(
+    town: Town,
+) -> None:
+    await ana_is_told_her_dms_are_closed(town)
 
     town.chat.dm_closed.clear()
     town.clock.advance(timedelta(hours=1))  # no check of its own today any more
@@ -223,12 +228,7 @@ async def test_a_scheduled_direct_message_that_arrives_lifts_the_closed_dms_mark
 
 
 async def test_closed_dms_are_checked_again_a_day_later_without_being_asked(town: Town) -> None:
-    await town.say("ana", "/offer resume reviews #resume")
-    town.chat.dm_closed.add("ana")
-    await town.say("dana", "/ask CV help please #resume")
-    await town.press("dana", "Ask Ana")
-    await town.say("ana", "/skills list")
-    assert "allow direct messages" in town.last_to("ana"), "checked, and still closed"
+    await ana_is_told_her_dms_are_closed(town)
 
     town.chat.dm_closed.clear()
     await town.say("ana", "/skills list")
