@@ -217,9 +217,7 @@ def build_app(
         async with slots:
             if not await bot.first_time(f"slack:{body.get('event_id')}"):
                 return
-            item = event.get("item") or {}
-            if item.get("type") != "message":
-                return
+            item = event["item"]
             actor = await event_actor(body, event, client, channel=item.get("channel"))
             reaction = str(event.get("reaction", "")).split("::")[0]
             chat = SlackChat(client, user_id=actor.user_id, channel_id=item.get("channel"))
@@ -257,10 +255,11 @@ def build_app(
     async def on_reaction(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: BoltContext
     ) -> None:
-        # Slack sends reactions to every message in the bot's channels; only those on
-        # the bot's own posts mean anything, and they are told by the author.
+        # Slack sends reactions to every message (and file) in the bot's channels; only
+        # those on the bot's own posts mean anything, and they are told by the author.
         author, bot_user = event.get("item_user"), context.bot_user_id
-        if author is None or bot_user is None or author == bot_user:
+        on_message = (event.get("item") or {}).get("type") == "message"
+        if on_message and (author is None or bot_user is None or author == bot_user):
             after_ack(handle_reaction(body, event, client))
 
     @app.event(EVENTS[1])
