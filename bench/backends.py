@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
+from givefirst.testing.databases import migrated_postgres_schema, migrated_sqlite
 from storage import Storage
-from tests.databases import migrated_postgres_schema, migrated_sqlite
 
 
 @asynccontextmanager

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import event, insert
 
-from bot import services
+from bot.app import GiveFirst
 from bot.clock import FakeClock
 from bot.scheduler import Scheduler
 from storage import Storage, tables
@@ -121,15 +121,14 @@ async def main(members: int, asks: int, communities: int) -> None:
         counter = QueryCounter(storage)
 
         start, counter.count = time.perf_counter(), 0
-        async with storage.unit_of_work() as uow:
-            community = await uow.communities.get(1)
-            assert community is not None
-            digest = await services.digest_for(uow, community, SINCE, NOW)
+        bot = GiveFirst(storage.unit_of_work, FakeClock(NOW))
+        preview = await bot.digest_preview("bench:big", days=(NOW - SINCE).days)
+        assert preview is not None
         elapsed = time.perf_counter() - start
         print(
             f"digest: {members:,} members, {asks:,} open asks -> "
             f"{elapsed * 1000:.0f} ms, {counter.count} SQL statements, "
-            f"{len(digest.message.blocks)} blocks"
+            f"{len(preview[1].blocks)} blocks"
         )
 
         scheduler = Scheduler(storage.unit_of_work, FakeClock(NOW), min_interval=0)

@@ -43,9 +43,8 @@ from bench.backends import backends
 from bench.rounds import Ratios
 from bot.app import GiveFirst
 from bot.clock import SystemClock
-from givefirst.cli import settle_before_serving
-from storage import Storage
-from tests.discord.fake_discord import (
+from givefirst.bootstrap import settle_before_serving
+from givefirst.testing.fake_discord import (
     CHANNEL_ID,
     GUILD_ID,
     OWNER_ID,
@@ -54,6 +53,7 @@ from tests.discord.fake_discord import (
     command_data,
     connected,
 )
+from storage import Storage
 
 CONCURRENCY_LEVELS = (1, 20)
 MEMBERS = 97

@@ -55,9 +55,8 @@ from bench.backends import backends
 from bench.rounds import Ratios
 from bot.app import GiveFirst
 from bot.clock import SystemClock
-from givefirst.cli import settle_before_serving
-from storage import Storage
-from tests.slack.fake_slack import (
+from givefirst.bootstrap import settle_before_serving
+from givefirst.testing.fake_slack import (
     BOT_TOKEN,
     SIGNING_SECRET,
     FakeSlack,
@@ -65,6 +64,7 @@ from tests.slack.fake_slack import (
     serve_bolt_app,
     slash_command,
 )
+from storage import Storage
 
 AppFactory = Callable[[AsyncWebClient, str], AsyncApp]
 """Builds the app under test from a Web API client and the signing secret."""

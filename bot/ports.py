@@ -13,7 +13,6 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from bot.digest import DigestFacts
 from bot.domain import (
     Ask,
     Community,
@@ -24,9 +23,10 @@ from bot.domain import (
     Post,
     Subject,
     Thanks,
-    is_available,
     member_name,
 )
+from bot.domain.digest import DigestFacts
+from bot.domain.pairing import Obstacle, helper_obstacle
 from bot.messages import Message
 
 
@@ -73,11 +73,16 @@ class HelperRecord:
     def name(self) -> str:
         return member_name(self.display_name, self.platform_user_id, forgotten=self.forgotten)
 
-    def is_available(self, now: datetime) -> bool:
-        """Available as a member (see :func:`bot.domain.is_available`) and reachable:
-        introductions reach a helper by direct message."""
-        reachable = self.platform_user_id is not None and not self.dm_closed
-        return reachable and is_available(self.paused_until, forgotten=self.forgotten, now=now)
+    def obstacle(self, now: datetime) -> Obstacle | None:
+        """Why they cannot be asked to help anyone now, if they cannot
+        (see :func:`bot.domain.pairing.helper_obstacle`)."""
+        return helper_obstacle(
+            paused_until=self.paused_until,
+            forgotten=self.forgotten,
+            has_account=self.platform_user_id is not None,
+            dm_closed=self.dm_closed,
+            now=now,
+        )
 
 
 class MemberRepository(Protocol):
@@ -91,6 +96,13 @@ class MemberRepository(Protocol):
     async def list(self, community_id: int) -> Sequence[Member]: ...
     async def helpers(self, community_id: int) -> Sequence[HelperRecord]:
         """Every member of the community with their open offers, by member id."""
+        ...
+
+    async def set_direct_messages_closed(
+        self, community_id: int, user_ids: Collection[str], *, closed: bool
+    ) -> None:
+        """Mark these members (by platform id) as unreachable by direct message, or
+        reachable again."""
         ...
 
 

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,6 +86,21 @@ class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
             select(Member).where(c.community_id == community_id).order_by(c.id)
         )
         return result.all()
+
+    async def set_direct_messages_closed(
+        self, community_id: int, user_ids: Collection[str], *, closed: bool
+    ) -> None:
+        c = tables.members.c
+        await self.session.execute(
+            update(Member)
+            .where(
+                c.community_id == community_id,
+                c.platform_user_id.in_(list(user_ids)),
+                c.dm_closed.is_not(closed),
+            )
+            .values(dm_closed=closed)
+            .execution_options(synchronize_session="fetch")
+        )
 
     async def helpers(self, community_id: int) -> Sequence[HelperRecord]:
         # Plain rows, not entities: this runs for every ask and reads everyone.

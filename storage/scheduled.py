@@ -32,7 +32,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import registry
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.digest import DigestFacts
 from bot.domain import (
     Ask,
     AskStatus,
@@ -44,6 +43,7 @@ from bot.domain import (
     OutboxStatus,
     Thanks,
 )
+from bot.domain.digest import DigestFacts
 from storage import tables
 from storage.columns import StrEnumType, UTCDateTime
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from givefirst.testing.databases import migrated_postgres_schema, migrated_sqlite
 from storage import SqlAlchemyUnitOfWork, Storage
 from tests.database_dump import all_table_rows
-from tests.databases import migrated_postgres_schema, migrated_sqlite
 
 __all__ = ["all_table_rows"]
 

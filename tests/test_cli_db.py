@@ -49,7 +49,10 @@ async def test_forget_community_asks_first_then_erases_only_that_community(
         await storage.dispose()
 
     def givefirst(*args: str, answer: str = "") -> tuple[int, str]:
-        result = CliRunner().invoke(cli.main, ["--database-url", url, *args], input=answer)
+        oauth = {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "shh"}  # as when serving
+        result = CliRunner().invoke(
+            cli.main, ["--database-url", url, *args], input=answer, env=oauth
+        )
         return result.exit_code, result.output
 
     forget = ("db", "forget-community", f"slack:{LEAVING}")

@@ -17,13 +17,14 @@ from click.testing import CliRunner, Result
 from bot.clock import SystemClock
 from bot.domain import Community
 from bot.scheduler import Scheduler
-from bot.settings import Settings
 from givefirst import cli
+from givefirst.cli import serve
+from givefirst.settings import Settings
+from givefirst.testing.fake_discord import BOT_TOKEN as DISCORD_TOKEN
+from givefirst.testing.fake_discord import CHANNEL_ID, GUILD_ID, FakeDiscord, RestCall, text_of
+from givefirst.testing.fake_slack import BOT_TOKEN as SLACK_TOKEN
+from givefirst.testing.fake_slack import TEAM_ID, ApiCall, FakeSlack
 from storage import Storage
-from tests.discord.fake_discord import BOT_TOKEN as DISCORD_TOKEN
-from tests.discord.fake_discord import CHANNEL_ID, GUILD_ID, FakeDiscord, RestCall, text_of
-from tests.slack.fake_slack import BOT_TOKEN as SLACK_TOKEN
-from tests.slack.fake_slack import TEAM_ID, ApiCall, FakeSlack
 
 SLACK_CHANNEL = "C0DIGEST"
 DISCORD_POSTS = rf"/channels/{CHANNEL_ID}/messages"
@@ -94,7 +95,7 @@ async def schedule_until_both_post(
         discord_api_url=discord.api_url,
     )
     stop = asyncio.Event()
-    scheduler = asyncio.create_task(cli._scheduler(database, settings, every=0.05, stop=stop))
+    scheduler = asyncio.create_task(serve._scheduler(database, settings, every=0.05, stop=stop))
     try:
         on_slack = await slack.wait_for("chat.postMessage", timeout=10)
         on_discord = await discord.wait_for("POST", DISCORD_POSTS, within=10)

@@ -9,7 +9,8 @@ from pathlib import Path
 from bot.clock import SystemClock
 from bot.domain import Community
 from bot.messages import ChannelPost
-from givefirst import cli
+from bot.scheduler import Scheduler
+from givefirst.cli.serve import scheduling
 from storage import Storage
 from tests.core.fakes import FakeChat
 
@@ -36,11 +37,21 @@ async def test_it_starts_once_the_platform_is_ready_and_stops_with_the_process(
         await ready.wait()
 
     try:
-        async with cli._scheduling(storage, lambda c: chat, ready=connected, every=0.01):
+        async with scheduling(
+            Scheduler(storage.unit_of_work, SystemClock()),
+            lambda c: chat,
+            ready=connected,
+            every=0.01,
+        ):
             await asyncio.sleep(0.2)
         assert chat.sent == [], "not connected: the digest waits"
 
-        async with cli._scheduling(storage, lambda c: chat, ready=connected, every=0.01):
+        async with scheduling(
+            Scheduler(storage.unit_of_work, SystemClock()),
+            lambda c: chat,
+            ready=connected,
+            every=0.01,
+        ):
             ready.set()
             for _ in range(100):
                 if chat.sent:

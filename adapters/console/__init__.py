@@ -42,7 +42,6 @@ from bot.ports import PostRef
 DEFAULT_CHANNEL = "community"
 _MENTION = re.compile(r"(?<![\w<])@([A-Za-z0-9_.-]+)")
 _CHANNEL = re.compile(r"(?<![\w<])#([A-Za-z0-9_.-]+)")
-_REACTIONS = {"🙋": "raising_hand", "✅": "white_check_mark", "🙏": "pray"}
 
 
 def render_text(spans: Text) -> str:
@@ -225,9 +224,8 @@ class ConsoleSession:
         if ref is None:
             self.out.write(f"(there is no post {post_number})\n")
             return None
-        reaction = _REACTIONS.get(emoji, emoji.strip(":"))
         return await self.bot.reaction(
-            self.actor(), ref.channel_id, ref.message_id, reaction, self.chat
+            self.actor(), ref.channel_id, ref.message_id, emoji, self.chat
         )
 
     async def wait(self, duration: str) -> None:

@@ -21,10 +21,15 @@ import yarl
 from discord import app_commands
 
 from adapters.discord.chat import DiscordChat
-from adapters.discord.render import CUSTOM_ID, reaction_name
+from adapters.discord.inbound import to_core_text
+from adapters.discord.render import CUSTOM_ID, markdown
+from bot import commands as c
+from bot.actions import reaction_of
 from bot.app import GiveFirst
 from bot.commands import CONFIG_SETTINGS, Actor
 from bot.domain import Community
+from bot.messages import Text
+from bot.parsing import skill_list
 from bot.ports import Chat
 
 log = logging.getLogger(__name__)
@@ -128,9 +133,8 @@ class GiveFirstClient(discord.Client):
         else:
             await self.tree.sync()
 
-    async def run_command(
-        self, interaction: discord.Interaction[Any], name: str, text: str
-    ) -> None:
+    async def run_command(self, interaction: discord.Interaction[Any], command: c.Command) -> None:
+        """Hand a command, built from the interaction's typed options, to the core."""
         if interaction.guild_id is None:
             await interaction.response.send_message(
                 "givefirst commands work inside a server.", ephemeral=True
@@ -140,9 +144,7 @@ class GiveFirstClient(discord.Client):
         chat = DiscordChat(self, interaction.guild_id, interaction)
         try:
             async with self.slots:
-                await self.bot.slash_command(
-                    _actor(interaction, interaction.guild_id), name, text, chat
-                )
+                await self.bot.handle(_actor(interaction, interaction.guild_id), command, chat)
         finally:
             if not chat.answered:
                 # Nothing for the invoker to read: don't leave "givefirst is thinking…".
@@ -152,8 +154,8 @@ class GiveFirstClient(discord.Client):
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         if payload.guild_id is None or self.user is None or payload.user_id == self.user.id:
             return
-        name = reaction_name(str(payload.emoji))
-        if name is None:
+        emoji = str(payload.emoji)
+        if reaction_of(emoji) is None:
             return
         actor = Actor(
             community_key=community_key(payload.guild_id),
@@ -164,7 +166,7 @@ class GiveFirstClient(discord.Client):
         chat = DiscordChat(self, payload.guild_id)
         async with self.slots:
             await self.bot.reaction(
-                actor, str(payload.channel_id), str(payload.message_id), name, chat
+                actor, str(payload.channel_id), str(payload.message_id), emoji, chat
             )
 
 
@@ -193,19 +195,25 @@ def _button_class(client: GiveFirstClient) -> type[discord.ui.DynamicItem[discor
                 # A button in a DM: no server permissions apply there.
                 actor = Actor(actor.community_key, actor.user_id, actor.display_name)
             async with client.slots:
-                await client.bot.button(actor, self.action, self.value, chat)
-            await _mark_chosen(interaction, self.item.custom_id)
+                handled = await client.bot.button(
+                    actor,
+                    self.action,
+                    self.value,
+                    chat,
+                    label=_label(interaction.message, self.item.custom_id),
+                    in_direct_message=interaction.guild_id is None,
+                )
+            if handled.chosen is not None:
+                await _mark_chosen(interaction, handled.chosen)
 
     return GiveFirstButton
 
 
-async def _mark_chosen(interaction: discord.Interaction[Any], custom_id: str | None) -> None:
-    """In a DM, replace the buttons a member answered with what they chose, so a
-    request is not answered twice (as on Slack)."""
-    message = interaction.message
-    if message is None or interaction.guild_id is not None:
-        return
-    label = next(
+def _label(message: discord.Message | None, custom_id: str | None) -> str:
+    """The label of the button pressed on a message."""
+    if message is None:
+        return ""
+    return next(
         (
             child.label or ""
             for row in message.components
@@ -215,7 +223,14 @@ async def _mark_chosen(interaction: discord.Interaction[Any], custom_id: str | N
         ),
         "",
     )
-    content = "\n".join(part for part in (message.content, f"-# ✓ You chose: {label}") if part)
+
+
+async def _mark_chosen(interaction: discord.Interaction[Any], chosen: Text) -> None:
+    """Replace the buttons of an answered question with what the member chose."""
+    message = interaction.message
+    if message is None:
+        return
+    content = "\n".join(part for part in (message.content, f"-# {markdown(chosen)}") if part)
     try:
         await interaction.edit_original_response(
             content=content, view=None, allowed_mentions=discord.AllowedMentions.none()
@@ -230,26 +245,26 @@ def _register_commands(client: GiveFirstClient) -> None:
     @tree.command(name="offer", description="Share something you can help with")
     @app_commands.describe(text="What you can help with; #tags become skills")
     async def offer(interaction: discord.Interaction[Any], text: str) -> None:
-        await client.run_command(interaction, "offer", text)
+        await client.run_command(interaction, c.MakeOffer(to_core_text(text)))
 
     @tree.command(name="ask", description="Ask the community for help")
     @app_commands.describe(text="What you need", private="Keep it out of the channel")
     async def ask(interaction: discord.Interaction[Any], text: str, private: bool = False) -> None:
-        await client.run_command(interaction, "ask", f"private: {text}" if private else text)
+        await client.run_command(interaction, c.MakeAsk(to_core_text(text), private=private))
 
     skills = app_commands.Group(name="skills", description="The skills on your profile")
 
     @skills.command(name="add", description="Add skills, separated by commas")
     async def skills_add(interaction: discord.Interaction[Any], skills: str) -> None:
-        await client.run_command(interaction, "skills", f"add {skills}")
+        await client.run_command(interaction, c.AddSkills(skill_list(to_core_text(skills))))
 
     @skills.command(name="remove", description="Remove skills, separated by commas")
     async def skills_remove(interaction: discord.Interaction[Any], skills: str) -> None:
-        await client.run_command(interaction, "skills", f"remove {skills}")
+        await client.run_command(interaction, c.RemoveSkills(skill_list(to_core_text(skills))))
 
     @skills.command(name="list", description="Show your skills")
     async def skills_list(interaction: discord.Interaction[Any]) -> None:
-        await client.run_command(interaction, "skills", "list")
+        await client.run_command(interaction, c.ListSkills())
 
     tree.add_command(skills)
 
@@ -257,35 +272,35 @@ def _register_commands(client: GiveFirstClient) -> None:
     async def thanks(
         interaction: discord.Interaction[Any], member: discord.User, note: str = ""
     ) -> None:
-        await client.run_command(interaction, "thanks", f"<@{member.id}> {note}")
+        await client.run_command(interaction, c.GiveThanks(str(member.id), to_core_text(note)))
 
     givefirst = app_commands.Group(name="givefirst", description="givefirst itself")
 
-    def simple(name: str, description: str, words: str) -> None:
-        async def command(interaction: discord.Interaction[Any]) -> None:
-            await client.run_command(interaction, "givefirst", words)
+    def simple(name: str, description: str, command: c.Command) -> None:
+        async def callback(interaction: discord.Interaction[Any]) -> None:
+            await client.run_command(interaction, command)
 
         givefirst.add_command(
-            app_commands.Command(name=name, description=description, callback=command)
+            app_commands.Command(name=name, description=description, callback=callback)
         )
 
-    simple("help", "What givefirst can do", "help")
-    simple("me", "Your open offers, asks and private balance", "me")
-    simple("resume", "Be suggested as a helper again", "resume")
-    simple("export", "Get all your data by DM", "export")
-    simple("forget-me", "Erase your data (asks for confirmation)", "forget-me")
+    simple("help", "What givefirst can do", c.ShowHelp())
+    simple("me", "Your open offers, asks and private balance", c.ShowMe())
+    simple("resume", "Be suggested as a helper again", c.Resume())
+    simple("export", "Get all your data by DM", c.Export())
+    simple("forget-me", "Erase your data (asks for confirmation)", c.ForgetMe())
 
     @givefirst.command(name="pause", description="Take a break from being suggested")
     async def pause(
         interaction: discord.Interaction[Any], days: app_commands.Range[int, 1, 365] = 14
     ) -> None:
-        await client.run_command(interaction, "givefirst", f"pause {days}")
+        await client.run_command(interaction, c.Pause(days))
 
     @givefirst.command(name="thanks", description="Whether thanks to you are shown publicly")
     async def thanks_visibility(
         interaction: discord.Interaction[Any], visibility: Literal["public", "private"]
     ) -> None:
-        await client.run_command(interaction, "givefirst", f"thanks {visibility}")
+        await client.run_command(interaction, c.SetThanksVisibility(visibility == "public"))
 
     @givefirst.command(name="config", description="Show settings; admins can change them")
     @app_commands.describe(
@@ -295,9 +310,10 @@ def _register_commands(client: GiveFirstClient) -> None:
     async def config(
         interaction: discord.Interaction[Any], setting: SettingName | None = None, value: str = ""
     ) -> None:
-        await client.run_command(
-            interaction, "givefirst", f"config {setting} {value}" if setting else "config"
+        command: c.Command = (
+            c.Configure(setting, tuple(to_core_text(value).split())) if setting else c.ShowConfig()
         )
+        await client.run_command(interaction, command)
 
     tree.add_command(givefirst)
 

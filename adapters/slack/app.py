@@ -33,8 +33,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
 from adapters.slack.chat import SlackChat
+from adapters.slack.inbound import to_core_text
+from bot.actions import reaction_of
 from bot.app import GiveFirst
 from bot.commands import SLASH_COMMANDS, Actor
+from bot.messages import Text, plain
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +168,7 @@ def build_app(
 
     async def handle_command(body: dict[str, Any], client: AsyncWebClient) -> None:
         async with slots:
-            text = render.to_core_text(body.get("text") or "")
+            text = to_core_text(body.get("text") or "")
             actor = await actor_for(
                 client,
                 team=body.get("team_id"),
@@ -205,9 +208,16 @@ def build_app(
                 response_url=None if from_home else body.get("response_url"),
             )
             value = "" if pressed.get("value") == "-" else pressed.get("value", "")
-            handled = await bot.button(actor, action, value, chat)
-            if handled.error is None:
-                await _mark_chosen(client, body, pressed)
+            handled = await bot.button(
+                actor,
+                action,
+                value,
+                chat,
+                label=(pressed.get("text") or {}).get("text", ""),
+                in_direct_message=(channel or "").startswith("D"),
+            )
+            if handled.chosen is not None:
+                await _mark_chosen(client, body, pressed, handled.chosen)
             if from_home:
                 await _publish_home(bot, client, actor)
 
@@ -219,8 +229,8 @@ def build_app(
                 return
             item = event["item"]
             actor = await event_actor(body, event, client, channel=item.get("channel"))
-            reaction = str(event.get("reaction", "")).split("::")[0]
             chat = SlackChat(client, user_id=actor.user_id, channel_id=item.get("channel"))
+            reaction = str(event.get("reaction", ""))
             await bot.reaction(actor, item["channel"], item["ts"], reaction, chat)
 
     async def handle_home(
@@ -259,7 +269,8 @@ def build_app(
         # those on the bot's own posts mean anything, and they are told by the author.
         author, bot_user = event.get("item_user"), context.bot_user_id
         on_message = (event.get("item") or {}).get("type") == "message"
-        if on_message and (author is None or bot_user is None or author == bot_user):
+        meaningful = reaction_of(str(event.get("reaction", ""))) is not None
+        if meaningful and on_message and (author is None or bot_user is None or author == bot_user):
             after_ack(handle_reaction(body, event, client))
 
     @app.event(EVENTS[1])
@@ -301,16 +312,15 @@ async def _publish_home(bot: GiveFirst, client: AsyncWebClient, actor: Actor) ->
 
 
 async def _mark_chosen(
-    client: AsyncWebClient, body: dict[str, Any], pressed: dict[str, Any]
+    client: AsyncWebClient, body: dict[str, Any], pressed: dict[str, Any], chosen: Text
 ) -> None:
-    """In a DM, replace the buttons someone answered with what they chose."""
+    """Replace the buttons of an answered question with what the member chose."""
     message = body.get("message")
     channel = (body.get("channel") or {}).get("id", "")
-    if not message or not channel.startswith("D"):
+    if not message or not channel:
         return
-    label = (pressed.get("text") or {}).get("text", "")
     blocks = [
-        {"type": "context", "elements": [{"type": "plain_text", "text": f"✓ You chose: {label}"}]}
+        {"type": "context", "elements": [{"type": "plain_text", "text": plain(chosen)}]}
         if b.get("block_id") == pressed.get("block_id")
         else b
         for b in message.get("blocks", [])

@@ -9,7 +9,6 @@ rules (``&``, ``<``, ``>``).
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 from bot.messages import (
@@ -42,35 +41,6 @@ JSON = dict[str, Any]
 def escape(text: str) -> str:
     """Escape the three characters Slack treats as control sequences."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-_SLACK_TOKEN = re.compile(r"<([@#!])?([^<>|]*)(?:\|([^<>]*))?>")
-_SPECIAL = {"channel": "@channel", "here": "@here", "everyone": "@everyone"}
-
-
-def to_core_text(text: str) -> str:
-    """Slack's encoded command text into the core's neutral form.
-
-    Users become ``<@U123>``, channels ``<#C123>``; ``<!channel>``-style
-    broadcasts become plain words; links become ``label (url)``; entities are
-    unescaped. Anything else stays as typed.
-    """
-
-    def convert(match: re.Match[str]) -> str:
-        sigil, target, label = match.group(1), match.group(2), match.group(3)
-        if sigil == "@":
-            return f"<@{target}>"
-        if sigil == "#":
-            return f"<#{target}>"
-        if sigil == "!":
-            name = target.split("^")[0]
-            return _SPECIAL.get(name, f"@{label or name}")
-        if label and label != target:
-            return f"{label} ({target})"
-        return target
-
-    converted = _SLACK_TOKEN.sub(convert, text)
-    return converted.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _elements(text: Text, *, bold: bool = False) -> list[JSON]:

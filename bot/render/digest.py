@@ -7,12 +7,12 @@ to keep them private.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import commands as c
-from bot.domain import Ask, Introduction, IntroStatus, Member, Offer, Outcome, Thanks
+from bot.actions import ACTION_VOLUNTEER
+from bot.domain import IntroStatus, Member, Outcome
+from bot.domain.digest import DigestFacts
 from bot.messages import (
     Block,
     Button,
@@ -35,25 +35,12 @@ LIST_LIMIT = 5
 
 
 @dataclass(frozen=True)
-class DigestFacts:
-    """Everything the digest may mention, already loaded from storage."""
-
-    since: datetime
-    until: datetime
-    members: dict[int, Member]
-    offers: Sequence[Offer]
-    open_asks: Sequence[Ask]
-    introductions: Sequence[Introduction]
-    thanks: Sequence[Thanks]
-
-
-@dataclass(frozen=True)
 class Digest:
     message: Message
     is_quiet: bool
 
 
-def compose(facts: DigestFacts, *, limit: int = LIST_LIMIT) -> Digest:
+def compose_digest(facts: DigestFacts, *, limit: int = LIST_LIMIT) -> Digest:
     """Build the week's digest post from its facts."""
     members = facts.members
 
@@ -113,7 +100,7 @@ def compose(facts: DigestFacts, *, limit: int = LIST_LIMIT) -> Digest:
         blocks.append(
             Buttons(
                 tuple(
-                    Button(f"Help with #{i + 1}", c.ACTION_VOLUNTEER, str(a.id))
+                    Button(f"Help with #{i + 1}", ACTION_VOLUNTEER, str(a.id))
                     for i, a in enumerate(waiting[:limit])
                 )
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -29,6 +29,8 @@ _SKILL_NAME = re.compile(r"^[a-z0-9][a-z0-9+#-]*$")
 # another real word, and never for inflected forms like "resumed".
 _FUZZY_MIN_LENGTH = 5
 _INFLECTED = ("ed", "ing", "ly")
+_TYPO_CACHE_SIZE = 50_000
+"""Words whose correction is remembered; the cache starts afresh once it is full."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,15 @@ class Vocabulary:
     def default(cls) -> Vocabulary:
         """The vocabulary shipped with givefirst (loaded once, then shared)."""
         return _default_vocabulary()
+
+    @classmethod
+    def for_aliases(cls, aliases: Mapping[str, str]) -> Vocabulary:
+        """The shipped vocabulary with a community's own aliases, built once per set of
+        aliases and kept for the communities that use it (building one takes tens of
+        milliseconds)."""
+        if not aliases:
+            return _default_vocabulary()
+        return _with_aliases(tuple(sorted(aliases.items())))
 
     @classmethod
     def from_yaml(cls, document: str) -> Vocabulary:
@@ -268,6 +279,8 @@ class Vocabulary:
         # Typos rarely hit the first letter, and an ambiguous correction is a guess.
         candidates = {c for c in candidates if c[0] == word[0] and c != word}
         corrected = candidates.pop() if len(candidates) == 1 else None
+        if len(self._typo_cache) >= _TYPO_CACHE_SIZE:
+            self._typo_cache.clear()
         self._typo_cache[word] = corrected
         return corrected
 
@@ -347,6 +360,11 @@ def _skill_from_entry(area: str, name: str, details: Any) -> Skill:
         aliases=tuple(str(alias) for alias in details.get("aka", ())),
         related=tuple(str(term) for term in details.get("see", ())),
     )
+
+
+@lru_cache(maxsize=64)
+def _with_aliases(aliases: tuple[tuple[str, str], ...]) -> Vocabulary:
+    return _default_vocabulary().with_aliases(dict(aliases))
 
 
 @cache

@@ -11,7 +11,6 @@ from types import TracebackType
 from typing import Any, Self
 
 from bot import ports
-from bot.digest import DigestFacts
 from bot.domain import (
     Ask,
     AskStatus,
@@ -27,6 +26,7 @@ from bot.domain import (
     Subject,
     Thanks,
 )
+from bot.domain.digest import DigestFacts
 from bot.messages import Message
 from bot.ports import DeliveryFailed, DeliveryProblem, HelperRecord, PostRef
 
@@ -93,6 +93,13 @@ class FakeMembers(_Repo):
 
     async def list(self, community_id: int) -> Sequence[Member]:
         return [m for m in self._rows if m.community_id == community_id]
+
+    async def set_direct_messages_closed(
+        self, community_id: int, user_ids: Collection[str], *, closed: bool
+    ) -> None:
+        for member in self._rows:
+            if member.community_id == community_id and member.platform_user_id in user_ids:
+                member.dm_closed = closed
 
     async def helpers(self, community_id: int) -> Sequence[HelperRecord]:
         offers = sorted(self._store.table("offers").values(), key=lambda o: (o.created_at, o.id))

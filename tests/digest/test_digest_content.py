@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.digest import DigestFacts, compose
 from bot.domain import (
     Ask,
     AskStatus,
@@ -16,6 +15,8 @@ from bot.domain import (
     Party,
     Thanks,
 )
+from bot.domain.digest import DigestFacts
+from bot.render import compose_digest as compose
 
 MONDAY = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
 WEEK_AGO = MONDAY - timedelta(days=7)

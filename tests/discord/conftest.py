@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.discord.fake_discord import FakeDiscord
+from givefirst.testing.fake_discord import FakeDiscord
 
 
 @pytest.fixture

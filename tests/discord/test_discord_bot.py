@@ -24,9 +24,7 @@ from bot.app import GiveFirst
 from bot.clock import FakeClock
 from bot.domain import Community
 from bot.ports import Chat
-from storage import Storage
-from tests.discord.conftest import client_options
-from tests.discord.fake_discord import (
+from givefirst.testing.fake_discord import (
     APP_ID,
     CHANNEL_ID,
     EPHEMERAL,
@@ -43,6 +41,8 @@ from tests.discord.fake_discord import (
     connected,
     text_of,
 )
+from storage import Storage
+from tests.discord.conftest import client_options
 
 CHANNEL_POSTS = rf"/channels/{CHANNEL_ID}/messages"
 FOLLOW_UPS = rf"/webhooks/{APP_ID}/[^/]+"

@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.slack.fake_slack import (
+from givefirst.testing.fake_slack import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,

@@ -12,10 +12,10 @@ import pytest
 
 from bot.clock import SystemClock
 from bot.domain import Community
-from bot.settings import Settings
-from givefirst import cli
+from givefirst.cli import serve
+from givefirst.settings import Settings
+from givefirst.testing.fake_slack import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, FakeSlack
 from storage import Storage
-from tests.slack.fake_slack import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, FakeSlack
 
 DIGEST_CHANNEL = "C0DIGEST"
 
@@ -50,7 +50,7 @@ async def givefirst_slack(
         slack_bot_token=BOT_TOKEN,
         slack_api_url=fake_slack.api_url,
     )
-    server = asyncio.create_task(cli._slack(database, settings, "127.0.0.1", 0, scheduled))
+    server = asyncio.create_task(serve._slack(database, settings, "127.0.0.1", 0, scheduled))
     try:
         yield
     finally:

@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.slack.fake_slack import (
+from givefirst.testing.fake_slack import (
     APP_TOKEN,
     BOT_TOKEN,
     BOT_USER_ID,

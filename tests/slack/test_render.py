@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from adapters.slack import render
+from adapters.slack.inbound import to_core_text
 from bot.messages import (
     Button,
     Buttons,
@@ -19,13 +20,13 @@ from bot.messages import (
 
 
 def test_command_text_becomes_the_neutral_form() -> None:
-    assert render.to_core_text("<@U123|ana> thanks &amp; more") == "<@U123> thanks & more"
-    assert render.to_core_text("config channel <#C42|offers>") == "config channel <#C42>"
-    assert render.to_core_text("hey <!channel> and <!here|here>") == "hey @channel and @here"
-    assert render.to_core_text("see <https://evil.example|google.com>") == (
+    assert to_core_text("<@U123|ana> thanks &amp; more") == "<@U123> thanks & more"
+    assert to_core_text("config channel <#C42|offers>") == "config channel <#C42>"
+    assert to_core_text("hey <!channel> and <!here|here>") == "hey @channel and @here"
+    assert to_core_text("see <https://evil.example|google.com>") == (
         "see google.com (https://evil.example)"
     )
-    assert render.to_core_text("1 &lt; 2 &gt; 0") == "1 < 2 > 0"
+    assert to_core_text("1 &lt; 2 &gt; 0") == "1 < 2 > 0"
 
 
 def test_member_text_is_literal_rich_text_and_the_fallback_is_escaped() -> None:

@@ -23,8 +23,7 @@ from adapters.slack.chat import SlackChat
 from adapters.slack.server import SlackOptions, create_app, web_application
 from bot.app import GiveFirst
 from bot.clock import FakeClock
-from storage import Storage
-from tests.slack.fake_slack import (
+from givefirst.testing.fake_slack import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -38,6 +37,7 @@ from tests.slack.fake_slack import (
     sign,
     slash_command,
 )
+from storage import Storage
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNEL = "C0OFFERS"

@@ -25,16 +25,16 @@ from adapters.slack.server import (
 )
 from bot.app import GiveFirst
 from bot.clock import FakeClock
-from bot.settings import Settings
-from givefirst.cli import slack_options
-from storage import Storage
-from tests.slack.fake_slack import (
+from givefirst.cli.serve import slack_options
+from givefirst.settings import Settings
+from givefirst.testing.fake_slack import (
     SIGNING_SECRET,
     FakeSlack,
     SlackRequests,
     event_callback,
     slash_command,
 )
+from storage import Storage
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "oauth-client-secret"

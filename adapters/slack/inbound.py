@@ -1,0 +1,33 @@
+"""Slack's encoded text into the core's neutral form."""
+
+from __future__ import annotations
+
+import re
+
+_SLACK_TOKEN = re.compile(r"<([@#!])?([^<>|]*)(?:\|([^<>]*))?>")
+_SPECIAL = {"channel": "@channel", "here": "@here", "everyone": "@everyone"}
+
+
+def to_core_text(text: str) -> str:
+    """Slack's encoded command text into the core's neutral form.
+
+    Users become ``<@U123>``, channels ``<#C123>``; ``<!channel>``-style
+    broadcasts become plain words; links become ``label (url)``; entities are
+    unescaped. Anything else stays as typed.
+    """
+
+    def convert(match: re.Match[str]) -> str:
+        sigil, target, label = match.group(1), match.group(2), match.group(3)
+        if sigil == "@":
+            return f"<@{target}>"
+        if sigil == "#":
+            return f"<#{target}>"
+        if sigil == "!":
+            name = target.split("^")[0]
+            return _SPECIAL.get(name, f"@{label or name}")
+        if label and label != target:
+            return f"{label} ({target})"
+        return target
+
+    converted = _SLACK_TOKEN.sub(convert, text)
+    return converted.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

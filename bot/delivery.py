@@ -1,0 +1,127 @@
+"""One way out for everything the bot says, live or scheduled.
+
+A message is sent, posted, or revised (earlier posts about its subject updated or
+deleted) through the adapter's :class:`Chat`; then what its arrival means is
+recorded: where a channel post landed (so later reactions find their subject),
+and that the members a direct message reached can be reached (their closed-DMs
+mark is lifted). A direct message refused because DMs are closed marks its members
+as unreachable. Commands and the scheduler both go through here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+
+from bot.domain import Community, Post
+from bot.messages import DeletePosts, DirectMessage, Message, UpdatePosts
+from bot.ports import Chat, Clock, DeliveryFailed, DeliveryProblem, PostRef, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A message that reached the platform: where it landed if it was a post, and
+    the members it reached if it was a direct message."""
+
+    message: Message
+    ref: PostRef | None = None
+    reached: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, message: Message, ref: PostRef | None = None) -> Arrival:
+        to = message.to
+        return cls(message, ref, to.user_ids if isinstance(to, DirectMessage) else ())
+
+    @classmethod
+    def partly(cls, message: Message, failure: DeliveryFailed) -> Arrival | None:
+        """What a direct message that reached only some of its members did reach."""
+        if not failure.users or not isinstance(message.to, DirectMessage):
+            return None
+        return cls(message, None, tuple(u for u in message.to.user_ids if u not in failure.users))
+
+
+class Delivery:
+    """Sends messages through a chat and records what their arrival means."""
+
+    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = unit_of_work
+        self._clock = clock
+
+    async def send(
+        self, message: Message, community: Community | None, chat: Chat, *, channel: str | None
+    ) -> Arrival:
+        """Send or post one message (``channel`` is where a post without its own goes),
+        or revise the posts about its subject; raises :class:`DeliveryFailed`."""
+        if isinstance(message.to, UpdatePosts | DeletePosts):
+            await self._revise(community, message, chat)
+            return Arrival(message)
+        return Arrival.of(message, await chat.send(message, default_channel=channel))
+
+    async def record(
+        self, uow: UnitOfWork, community: Community | None, arrivals: Sequence[Arrival]
+    ) -> None:
+        """In the caller's transaction: the posts that landed, and the members who
+        can be reached by direct message again."""
+        if community is None or community.id is None:
+            return
+        now = self._clock.now()
+        reached: set[str] = set()
+        for arrival in arrivals:
+            reached.update(arrival.reached)
+            subject = arrival.message.subject
+            if arrival.ref is not None and subject is not None:
+                await uow.posts.add(
+                    Post(
+                        community_id=community.id,
+                        kind=subject.kind,
+                        subject_id=subject.id,
+                        channel_id=arrival.ref.channel_id,
+                        message_id=arrival.ref.message_id,
+                        created_at=now,
+                    )
+                )
+        if reached:
+            await uow.members.set_direct_messages_closed(community.id, reached, closed=False)
+
+    async def record_now(self, community: Community | None, arrivals: Sequence[Arrival]) -> None:
+        """:meth:`record` in a transaction of its own."""
+        if community is None or not arrivals:
+            return
+        async with self._uow() as uow:
+            await self.record(uow, community, arrivals)
+            await uow.commit()
+
+    async def mark_unreachable(
+        self, uow: UnitOfWork, community_id: int, failure: DeliveryFailed, message: Message
+    ) -> Collection[str]:
+        """In the caller's transaction: the members a refused direct message could not
+        reach because their DMs are closed; returns them."""
+        unreachable = closed_to(failure, message)
+        if unreachable:
+            await uow.members.set_direct_messages_closed(community_id, unreachable, closed=True)
+        return unreachable
+
+    async def _revise(self, community: Community | None, message: Message, chat: Chat) -> None:
+        if community is None or community.id is None or message.subject is None:
+            return
+        async with self._uow() as uow:
+            for post in await uow.posts.for_subject(community.id, message.subject):
+                ref = PostRef(post.channel_id, post.message_id)
+                if isinstance(message.to, DeletePosts):
+                    await chat.delete(ref)
+                    await uow.posts.delete(post)
+                else:
+                    await chat.update(ref, message)
+            await uow.commit()
+
+
+def closed_to(failure: DeliveryFailed, message: Message) -> tuple[str, ...]:
+    """The members a direct message did not reach because their DMs are closed."""
+    if failure.problem is DeliveryProblem.DM_CLOSED and isinstance(message.to, DirectMessage):
+        return failure.users or message.to.user_ids
+    return ()

@@ -1,0 +1,51 @@
+"""The community's vocabulary: members, offers, asks, introductions and thanks.
+
+These are plain dataclasses with their rules as methods; :mod:`bot.domain.pairing`
+decides who may be introduced. Storage maps them to tables; nothing here knows about
+a database or a chat platform.
+"""
+
+from bot.domain.community import (
+    DEFAULT_CAPACITY,
+    DEFAULT_FOLLOW_UP_DAYS,
+    DEFAULT_INTRO_EXPIRY_DAYS,
+    DEFAULT_STALE_AFTER_DAYS,
+    RELEVANCE_ANSWER_DAYS,
+    Community,
+)
+from bot.domain.introductions import Introduction, IntroStatus, Outcome, Party
+from bot.domain.members import Member, member_name
+from bot.domain.offers_and_asks import Ask, AskStatus, Offer, OfferStatus
+from bot.domain.records import (
+    OutboxMessage,
+    OutboxStatus,
+    Post,
+    Subject,
+    SubjectKind,
+    Thanks,
+)
+
+__all__ = [
+    "DEFAULT_CAPACITY",
+    "DEFAULT_FOLLOW_UP_DAYS",
+    "DEFAULT_INTRO_EXPIRY_DAYS",
+    "DEFAULT_STALE_AFTER_DAYS",
+    "RELEVANCE_ANSWER_DAYS",
+    "Ask",
+    "AskStatus",
+    "Community",
+    "IntroStatus",
+    "Introduction",
+    "Member",
+    "Offer",
+    "OfferStatus",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Outcome",
+    "Party",
+    "Post",
+    "Subject",
+    "SubjectKind",
+    "Thanks",
+    "member_name",
+]

@@ -1,0 +1,45 @@
+"""A community: one Slack workspace, Discord server or console session, and its settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+DEFAULT_CAPACITY = 2
+DEFAULT_INTRO_EXPIRY_DAYS = 3
+DEFAULT_FOLLOW_UP_DAYS = 7
+DEFAULT_STALE_AFTER_DAYS = 30
+RELEVANCE_ANSWER_DAYS = 7
+
+
+@dataclass(eq=False)
+class Community:
+    """One Slack workspace, Discord server or console session, keyed like ``slack:T0123``."""
+
+    key: str
+    name: str = ""
+    channel_id: str | None = None
+    admin_ids: list[str] = field(default_factory=list)
+    digest_weekday: int = 0
+    digest_hour: int = 9
+    timezone: str = "UTC"
+    skip_quiet_weeks: bool = True
+    capacity: int = DEFAULT_CAPACITY
+    intro_expiry_days: int = DEFAULT_INTRO_EXPIRY_DAYS
+    follow_up_days: int = DEFAULT_FOLLOW_UP_DAYS
+    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
+    aliases: dict[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None
+    id: int | None = None
+
+    def is_admin(self, platform_user_id: str, *, platform_admin: bool) -> bool:
+        return platform_admin or platform_user_id in self.admin_ids
+
+    def forget(self) -> None:
+        """Erase its name and settings (its members are erased one by one); the row
+        stays, keyed as before, holding only anonymous counts."""
+        defaults = Community(key=self.key)
+        self.name, self.channel_id, self.admin_ids = "", None, []
+        self.aliases = {}
+        self.digest_weekday, self.digest_hour = defaults.digest_weekday, defaults.digest_hour
+        self.timezone = defaults.timezone

@@ -1,0 +1,25 @@
+"""What a week's digest may mention, as storage reads it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.introductions import Introduction
+from bot.domain.members import Member
+from bot.domain.offers_and_asks import Ask, Offer
+from bot.domain.records import Thanks
+
+
+@dataclass(frozen=True)
+class DigestFacts:
+    """Everything the digest may mention, already loaded from storage."""
+
+    since: datetime
+    until: datetime
+    members: dict[int, Member]
+    offers: Sequence[Offer]
+    open_asks: Sequence[Ask]
+    introductions: Sequence[Introduction]
+    thanks: Sequence[Thanks]

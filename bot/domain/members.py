@@ -1,0 +1,76 @@
+"""Members: people in a community, known by the id their platform gives them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.errors import NotPossible
+
+
+def member_name(display_name: str | None, platform_user_id: str | None, *, forgotten: bool) -> str:
+    """How a member is named in messages."""
+    if forgotten:
+        return "a former member"
+    return display_name or platform_user_id or "a member"
+
+
+@dataclass(eq=False)
+class Member:
+    """A person in a community, created the first time they talk to the bot."""
+
+    community_id: int
+    platform_user_id: str | None
+    display_name: str | None
+    joined_at: datetime
+    timezone: str | None = None
+    bio: str | None = None
+    skills: list[str] = field(default_factory=list)
+    paused_until: datetime | None = None
+    public_thanks: bool = True
+    dm_closed: bool = False
+    dm_checked_at: datetime | None = None
+    """When a direct message last tested whether closed DMs had opened again."""
+    forgotten_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def mention_id(self) -> str:
+        return self.platform_user_id or ""
+
+    @property
+    def name(self) -> str:
+        return member_name(
+            self.display_name, self.platform_user_id, forgotten=self.forgotten_at is not None
+        )
+
+    def is_paused(self, now: datetime) -> bool:
+        return self.paused_until is not None and self.paused_until > now
+
+    def pause(self, now: datetime, days: int) -> None:
+        if not 1 <= days <= 365:
+            raise NotPossible("Pause for between 1 and 365 days, e.g. `/givefirst pause 14`.")
+        self.paused_until = now + timedelta(days=days)
+
+    def resume(self) -> None:
+        self.paused_until = None
+
+    def add_skills(self, skills: list[str]) -> list[str]:
+        added = [s for s in skills if s not in self.skills]
+        self.skills = [*self.skills, *added]
+        return added
+
+    def remove_skills(self, skills: list[str]) -> list[str]:
+        removed = [s for s in skills if s in self.skills]
+        self.skills = [s for s in self.skills if s not in removed]
+        return removed
+
+    def forget(self, now: datetime) -> None:
+        """Erase everything that identifies this person; the row stays as an anonymous tombstone."""
+        self.platform_user_id = None
+        self.display_name = None
+        self.timezone = None
+        self.bio = None
+        self.skills = []
+        self.paused_until = None
+        self.forgotten_at = now

@@ -1,0 +1,76 @@
+"""Offers of help and asks for it."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.members import Member
+from bot.errors import NotAllowed, NotPossible
+
+
+class OfferStatus(enum.StrEnum):
+    OPEN = "open"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+@dataclass(eq=False)
+class Offer:
+    community_id: int
+    member_id: int
+    text: str
+    skills: list[str]
+    created_at: datetime
+    status: OfferStatus = OfferStatus.OPEN
+    confirmed_at: datetime | None = None
+    relevance_asked_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is OfferStatus.OPEN
+
+    def withdraw(self, by: Member) -> None:
+        if by.id != self.member_id:
+            raise NotAllowed("Only the person who made an offer can withdraw it.")
+        self.status = OfferStatus.WITHDRAWN
+
+
+class AskStatus(enum.StrEnum):
+    OPEN = "open"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+
+@dataclass(eq=False)
+class Ask:
+    community_id: int
+    member_id: int
+    text: str
+    skills: list[str]
+    private: bool
+    created_at: datetime
+    status: AskStatus = AskStatus.OPEN
+    solved_at: datetime | None = None
+    looking_for_helper: bool = False
+    confirmed_at: datetime | None = None
+    relevance_asked_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is AskStatus.OPEN
+
+    def solve(self, by: Member, now: datetime) -> None:
+        if by.id != self.member_id:
+            raise NotAllowed("Only the person who asked can mark this ask as solved.")
+        if self.status is AskStatus.SOLVED:
+            raise NotPossible("That ask is already solved — start a new one with `/ask`.")
+        self.status = AskStatus.SOLVED
+        self.solved_at = now
+
+    def ensure_open(self) -> None:
+        if not self.is_open:
+            raise NotPossible("That ask is no longer open — start a new one with `/ask`.")

@@ -1,0 +1,320 @@
+"""Introductions in words: suggestions, the double opt-in, the introduction itself,
+follow-ups and thanks, and why a pairing is not possible."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot import actions as a
+from bot.domain import Ask, Introduction, Member, Offer, Outcome
+from bot.domain.pairing import Obstacle
+from bot.messages import (
+    Audience,
+    Button,
+    Buttons,
+    ButtonStyle,
+    DirectMessage,
+    Ephemeral,
+    Heading,
+    Message,
+    Paragraph,
+    Quote,
+    Small,
+    Text,
+    message,
+    text,
+)
+from bot.render.voice import reply, say, who
+from bot.text import quotable, shorten
+
+
+def consent_request(
+    intro: Introduction, requester: Member, recipient: Member, about: str, *, volunteered: bool
+) -> Message:
+    """The DM asking the other party for their half of the double opt-in."""
+    if volunteered:
+        opening = text("🙋 ", who(requester), " would like to help with your ask:")
+        yes, no = "Yes, introduce us", "No, thanks"
+    elif intro.offer_id is not None and intro.ask_id is None:
+        opening = text("👋 ", who(requester), " would like to take you up on your offer:")
+        yes, no = "Happy to help", "Not this time"
+    else:
+        opening = text("👋 ", who(requester), " is looking for help and I think you could help:")
+        yes, no = "Happy to help", "Not this time"
+    return message(
+        DirectMessage((recipient.mention_id,)),
+        Paragraph(opening),
+        Quote(text(about)),
+        Small(text(f"Why you: {intro.reason}")) if intro.reason and not volunteered else None,
+        Small(
+            text(
+                "Nobody is introduced unless you both say yes. This request expires ",
+                f"{intro.expires_at:%a %d %b}.",
+            )
+        ),
+        Buttons(
+            (
+                Button(yes, a.ACTION_ACCEPT, str(intro.id), ButtonStyle.PRIMARY),
+                Button(no, a.ACTION_DECLINE, str(intro.id)),
+            )
+        ),
+    )
+
+
+def introduction(
+    intro: Introduction,
+    asker: Member,
+    helper: Member,
+    ask: Ask | None,
+    offer: Offer | None,
+    follow_up_days: int,
+) -> Message:
+    """The warm introduction both members receive once both said yes."""
+    return message(
+        DirectMessage((asker.mention_id, helper.mention_id)),
+        Heading(text("🤝 ", who(asker), ", meet ", who(helper), "!")),
+        Paragraph(text(who(asker), " asked:")) if ask else None,
+        Quote(text(ask.text)) if ask else None,
+        Paragraph(text(who(helper), " offered:")) if offer else None,
+        Quote(text(offer.text)) if offer else None,
+        Small(text(f"Why I matched you: {intro.reason}")) if intro.reason else None,
+        Paragraph(
+            text(
+                "You both said yes, so over to you — a short call or a few messages is plenty. ",
+                f"I'll check in in {follow_up_days} days to hear how it went.",
+            )
+        ),
+    )
+
+
+def follow_up(intro: Introduction, asker: Member, helper: Member) -> Message:
+    def answer(outcome: Outcome) -> str:
+        return a.outcome_value(intro.id, outcome)
+
+    return message(
+        DirectMessage((asker.mention_id,)),
+        Paragraph(text("👋 Did you connect with ", who(helper), "? Did it help?")),
+        Buttons(
+            (
+                Button(
+                    "It helped 🎉",
+                    a.ACTION_OUTCOME,
+                    a.outcome_value(intro.id, Outcome.HELPED),
+                    ButtonStyle.PRIMARY,
+                ),
+                Button("Not yet", a.ACTION_OUTCOME, a.outcome_value(intro.id, Outcome.NOT_YET)),
+                Button(
+                    "It didn't work out",
+                    a.ACTION_OUTCOME,
+                    a.outcome_value(intro.id, Outcome.DIDNT_WORK),
+                ),
+            )
+        ),
+    )
+
+
+def suggestions(
+    ask: Ask,
+    ranked: Sequence[tuple[Member, tuple[str, ...]]],
+    to: Audience,
+    lead: Text | None = None,
+) -> Message:
+    if not ranked:
+        return message(
+            to,
+            Paragraph(lead or text("Nobody yet — I'll tell you when someone can help.")),
+        )
+    lines = [
+        Paragraph(text("• ", who(m), " — ", "; ".join(reasons) or "could help"))
+        for m, reasons in ranked
+    ]
+    buttons = tuple(
+        Button(
+            f"Ask {shorten(m.name, 30)}",
+            a.ACTION_REQUEST_INTRO,
+            a.request_intro_value(ask.id, m.id),
+            ButtonStyle.PRIMARY if i == 0 else ButtonStyle.DEFAULT,
+        )
+        for i, (m, _) in enumerate(ranked)
+    )
+    return message(
+        to,
+        Paragraph(
+            lead
+            or text(
+                "These members could help. Ask for an introduction — "
+                "they'll only be connected with you if they say yes:"
+            )
+        ),
+        *lines,
+        Buttons(buttons),
+    )
+
+
+def direct_messages_check(member: Member) -> Message:
+    """To a member whose DMs were closed, when they use givefirst again."""
+    return say(
+        DirectMessage((member.mention_id,)),
+        "📬 Introductions and follow-ups reach you by direct message, and one couldn't be "
+        "delivered to you earlier, so I stopped suggesting you as a helper. If you're "
+        "reading this in your DMs, all is well again and you'll be suggested as before. "
+        "If not, allow direct messages from members of this community in your privacy "
+        "settings, then press “I've opened my DMs”.",
+    )
+
+
+def pay_it_forward(asks: Sequence[tuple[Ask, Member]], to_member: Member) -> Message | None:
+    if not asks:
+        return None
+    return message(
+        DirectMessage((to_member.mention_id,)),
+        Paragraph(text("💛 Pay it forward? These open asks match what you know:")),
+        *[Quote(text(shorten(ask.text, 200))) for ask, _ in asks],
+        Buttons(
+            tuple(
+                Button(f"Help {shorten(author.name, 24)}", a.ACTION_VOLUNTEER, str(ask.id))
+                for ask, author in asks
+            )
+        ),
+    )
+
+
+def thank_prompt(user_id: str, helper: Member, intro: Introduction) -> Message:
+    """To the member who was helped: an invitation to thank their helper."""
+    return message(
+        Ephemeral(user_id),
+        Paragraph(text("Would you like to thank ", who(helper), "?")),
+        Buttons((Button("Say thanks 🙏", a.ACTION_THANK, str(intro.id), ButtonStyle.PRIMARY),)),
+    )
+
+
+def request_sent(asker: Member, helper: Member) -> Message:
+    return reply(
+        asker, "✉️ I've asked ", who(helper), " — I'll introduce you as soon as they say yes."
+    )
+
+
+def volunteered(helper: Member, asker: Member) -> Message:
+    return reply(
+        helper,
+        "💛 Thank you for offering! I've asked ",
+        who(asker),
+        " — you'll be introduced if they say yes.",
+    )
+
+
+def introduced(member: Member, other: Member) -> Message:
+    return reply(member, "🤝 Done — I've introduced you to ", who(other), ".")
+
+
+def declined(member: Member) -> Message:
+    return reply(
+        member, "No problem — thanks for letting me know. I won't suggest this pairing again."
+    )
+
+
+def not_needed(helper: Member) -> Message:
+    """To a member who volunteered, when the asker said no."""
+    return say(
+        DirectMessage((helper.mention_id,)),
+        "Thank you for offering to help! This time it isn't needed — "
+        "your kindness is noted all the same 💛",
+    )
+
+
+def asker_not_answering(helper: Member) -> Message:
+    """To a member who volunteered, when the asker let the request expire."""
+    return say(
+        DirectMessage((helper.mention_id,)),
+        "Thank you for offering to help! The asker didn't answer in time, so I've "
+        "closed the request — your kindness is noted 💛",
+    )
+
+
+def helper_answer(helper: Member, why: str) -> Text:
+    """The lead of a note to the asker about a helper's answer (or silence)."""
+    return text(who(helper), f" {why}")
+
+
+def nobody_else_yet(asker: Member, late: Member, days: int) -> Message:
+    return message(
+        DirectMessage((asker.mention_id,)),
+        Paragraph(
+            text(
+                who(late),
+                f" didn't answer within {days} days and nobody else fits "
+                "yet — I'll tell you when someone can help.",
+            )
+        ),
+    )
+
+
+def asked_instead(asker: Member, late: Member, helper: Member, days: int) -> Message:
+    return message(
+        DirectMessage((asker.mention_id,)),
+        Paragraph(
+            text(
+                who(late),
+                f" didn't answer within {days} days, so I've asked ",
+                who(helper),
+                " instead. I'll introduce you if they say yes.",
+            )
+        ),
+    )
+
+
+def reminder(request: Message) -> Message:
+    """A consent request again, halfway to its expiry."""
+    return message(
+        request.to,
+        Paragraph(text("⏰ A gentle reminder — this is still waiting for your answer.")),
+        *request.blocks,
+    )
+
+
+def someone_new(ask: Ask) -> Text:
+    """The lead of suggestions for an ask that had nobody, when someone new offers."""
+    return text("✨ Someone new could help with your ask “", shorten(ask.text, 60), "”:")
+
+
+def outcome_reply(member: Member, outcome: Outcome, follow_up_days: int) -> Message:
+    match outcome:
+        case Outcome.HELPED:
+            return reply(member, "🎉 So glad it helped!")
+        case Outcome.NOT_YET:
+            return reply(member, f"OK — I'll check in again in {follow_up_days} days.")
+    return reply(member, "Sorry it didn't work out. Thanks for telling me.")
+
+
+def didnt_work_lead(found_someone: bool) -> Text:
+    if found_someone:
+        return text("Sorry it didn't work out. Your ask stays open; these members could help:")
+    return text(
+        "Sorry it didn't work out. Your ask stays open and I'll tell you when someone new can help."
+    )
+
+
+def obstacle(found: Obstacle, helper: Member) -> str:
+    """Why a pairing is not possible, for the member who asked for it."""
+    name = quotable(helper.name)
+    match found:
+        case Obstacle.SAME_PERSON:
+            return "You can't be introduced to yourself."
+        case Obstacle.GONE:
+            return "That member isn't here any more."
+        case Obstacle.TAKING_A_BREAK:
+            return f"{name} is taking a break right now — try someone else."
+        case Obstacle.DMS_CLOSED:
+            return (
+                f"I can't reach {name} by direct message right now (their DMs are "
+                "closed), so I can't ask them for you — try someone else, or mention them in "
+                "a channel."
+            )
+        case Obstacle.DECLINED_BEFORE:
+            return "That pairing isn't possible — try someone else."
+        case Obstacle.ALREADY_INTRODUCED:
+            return "There's already an introduction between you two for this."
+        case Obstacle.RAN_ITS_COURSE:
+            return "That request already ran its course — try someone else."
+        case Obstacle.BUSY_WEEK:
+            return f"{name} has had a busy week already — try someone else."

@@ -1,0 +1,52 @@
+"""What happens when a member offers, asks, accepts, thanks …, one room per activity.
+
+Each handler runs inside one unit of work, changes the domain and returns the
+messages to send; :class:`bot.app.GiveFirst`, the only door to these rooms, commits
+and then delivers them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot import commands as c
+from bot.use_cases import admin, introductions, offers_and_asks, privacy, profile, thanks
+from bot.use_cases.context import Context, Messages
+from bot.use_cases.helpers import HelperDirectory
+
+Handler = Callable[[Context, Any], Awaitable[Messages]]
+
+HANDLERS: dict[type, Handler] = {
+    c.MakeOffer: offers_and_asks.make_offer,
+    c.MakeAsk: offers_and_asks.make_ask,
+    c.SolveAsk: offers_and_asks.solve_ask,
+    c.CloseAsk: offers_and_asks.close_ask,
+    c.WithdrawOffer: offers_and_asks.withdraw_offer,
+    c.KeepAsk: offers_and_asks.keep_open,
+    c.KeepOffer: offers_and_asks.keep_open,
+    c.RequestIntro: introductions.request_intro,
+    c.Volunteer: introductions.volunteer,
+    c.RequestOffer: introductions.request_offer,
+    c.AcceptIntro: introductions.accept_intro,
+    c.DeclineIntro: introductions.decline_intro,
+    c.ReportOutcome: introductions.report_outcome,
+    c.GiveThanks: thanks.give_thanks,
+    c.PromptThanks: thanks.prompt_thanks,
+    c.ThankForPost: thanks.thank_for_post,
+    c.ListSkills: profile.list_skills,
+    c.AddSkills: profile.add_skills,
+    c.RemoveSkills: profile.remove_skills,
+    c.ShowHelp: profile.show_help,
+    c.ShowMe: profile.show_me,
+    c.Pause: profile.pause,
+    c.Resume: profile.resume,
+    c.SetThanksVisibility: profile.set_thanks_visibility,
+    c.CheckDirectMessages: profile.check_direct_messages,
+    c.Export: privacy.export,
+    c.ForgetMe: privacy.forget_me,
+    c.ShowConfig: admin.show_config,
+    c.Configure: admin.configure,
+}
+
+__all__ = ["HANDLERS", "Context", "Handler", "HelperDirectory", "Messages"]

@@ -1,0 +1,55 @@
+"""Admin settings: who may change them, and what each one does."""
+
+from __future__ import annotations
+
+from bot import commands as c
+from bot import parsing, render
+from bot.commands import WEEKDAYS
+from bot.errors import InvalidInput, NotAllowed
+from bot.use_cases.context import Context, Messages
+
+
+async def show_config(ctx: Context, cmd: c.ShowConfig) -> Messages:
+    return [render.config_message(ctx.actor.user_id, ctx.community)]
+
+
+async def configure(ctx: Context, cmd: c.Configure) -> Messages:
+    if not ctx.is_admin:
+        raise NotAllowed(
+            "Only community admins can change settings. Ask an admin, or see the "
+            "current settings with `/givefirst config`."
+        )
+    parsing.validate_setting(cmd.setting, cmd.values)
+    community, values = ctx.community, cmd.values
+    match cmd.setting:
+        case "channel":
+            community.channel_id = parsing.channel_id_of(values[0])
+        case "digest":
+            community.digest_weekday = WEEKDAYS.index(values[0].lower())
+            hour = parsing.parse_hour(values[1])
+            if hour.minute:
+                raise InvalidInput("The digest goes out on the hour; use e.g. `09:00`.")
+            community.digest_hour = hour.hour
+            if len(values) == 3:
+                community.timezone = parsing.ensure_timezone(values[2])
+        case "timezone":
+            community.timezone = parsing.ensure_timezone(values[0])
+        case "capacity":
+            community.capacity = int(values[0])
+        case "expiry":
+            community.intro_expiry_days = int(values[0])
+        case "follow-up":
+            community.follow_up_days = int(values[0])
+        case "quiet-weeks":
+            community.skip_quiet_weeks = values[0].lower() == "skip"
+        case "admins":
+            user = parsing.user_id_of(values[1]) or ""
+            others = [a for a in community.admin_ids if a != user]
+            community.admin_ids = [*others, user] if values[0].lower() == "add" else others
+        case "alias":
+            alias, skill = (v.strip().lower() for v in values[0].split("="))
+            community.aliases = {**community.aliases, alias: skill}
+    return [
+        render.reply(ctx.member, "✅ Saved."),
+        render.config_message(ctx.actor.user_id, community),
+    ]

@@ -1,0 +1,88 @@
+"""What every use case gets: who is acting, where and when, and the lookups they share."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.commands import Actor
+from bot.domain import Ask, AskStatus, Community, Introduction, Member, Offer, Thanks
+from bot.errors import NotFound
+from bot.messages import Message
+from bot.ports import UnitOfWork
+from bot.skills import Vocabulary
+
+if TYPE_CHECKING:
+    from bot.use_cases.helpers import HelperDirectory
+
+Messages = list[Message]
+
+
+@dataclass
+class Context:
+    """Everything a handler needs about who is acting, where and when."""
+
+    uow: UnitOfWork
+    now: datetime
+    actor: Actor
+    community: Community
+    member: Member
+    directory: HelperDirectory
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return vocabulary_for(self.community)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.community.is_admin(
+            self.actor.user_id, platform_admin=self.actor.is_platform_admin
+        )
+
+
+def vocabulary_for(community: Community) -> Vocabulary:
+    """The shipped vocabulary with the community's own aliases."""
+    return Vocabulary.for_aliases(community.aliases)
+
+
+def stored_id(entity: Community | Member | Offer | Ask | Introduction | Thanks) -> int:
+    if entity.id is None:
+        raise RuntimeError(f"{type(entity).__name__} has not been stored yet")
+    return entity.id
+
+
+async def member_of(uow: UnitOfWork, member_id: int) -> Member:
+    member = await uow.members.get(member_id)
+    if member is None:
+        raise NotFound("That member isn't here any more.")
+    return member
+
+
+async def members_by_id(uow: UnitOfWork, ids: Sequence[int]) -> Mapping[int, Member]:
+    found = {stored_id(m): m for m in await uow.members.get_many(set(ids))}
+    if set(ids) - found.keys():
+        raise NotFound("That member isn't here any more.")
+    return found
+
+
+async def ask_of(uow: UnitOfWork, ask_id: int) -> Ask:
+    ask = await uow.asks.get(ask_id)
+    if ask is None or (not ask.text and ask.status is not AskStatus.OPEN):
+        raise NotFound("That ask doesn't exist any more.")
+    return ask
+
+
+async def offer_of(uow: UnitOfWork, offer_id: int) -> Offer:
+    offer = await uow.offers.get(offer_id)
+    if offer is None or not offer.text:
+        raise NotFound("That offer doesn't exist any more.")
+    return offer
+
+
+async def introduction_of(uow: UnitOfWork, intro_id: int) -> Introduction:
+    intro = await uow.introductions.get(intro_id)
+    if intro is None:
+        raise NotFound("That introduction doesn't exist any more.")
+    return intro

@@ -1,0 +1,144 @@
+"""A member's data: a copy of all of it (``export``), or erasing it (``forget-me``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot import commands as c
+from bot import render
+from bot.domain import AskStatus, Community, IntroStatus, Member, OfferStatus, Subject, SubjectKind
+from bot.messages import DeletePosts, Message
+from bot.ports import UnitOfWork
+from bot.schedule import DIGEST_CLAIM_PREFIX, claim_of
+from bot.use_cases.context import Context, Messages, member_of, stored_id
+
+
+async def export(ctx: Context, cmd: c.Export) -> Messages:
+    data = await export_member(ctx.uow, ctx.member)
+    return [
+        render.export(ctx.actor.user_id, json.dumps(data, indent=2, ensure_ascii=False)),
+        render.reply(ctx.member, "📦 I've sent your data to you in a direct message."),
+    ]
+
+
+async def export_member(uow: UnitOfWork, member: Member) -> dict[str, Any]:
+    """All data about one member, as plain JSON-ready values."""
+    me = stored_id(member)
+
+    def when(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    names: dict[int, str] = {}
+
+    async def name(member_id: int) -> str:
+        if member_id not in names:
+            names[member_id] = (await member_of(uow, member_id)).name
+        return names[member_id]
+
+    return {
+        "member": {
+            "platform_user_id": member.platform_user_id,
+            "display_name": member.display_name,
+            "timezone": member.timezone,
+            "bio": member.bio,
+            "skills": member.skills,
+            "joined_at": when(member.joined_at),
+            "paused_until": when(member.paused_until),
+            "public_thanks": member.public_thanks,
+        },
+        "offers": [
+            {
+                "id": o.id,
+                "text": o.text,
+                "skills": o.skills,
+                "status": o.status.value,
+                "created_at": when(o.created_at),
+            }
+            for o in await uow.offers.by_member(me)
+        ],
+        "asks": [
+            {
+                "id": a.id,
+                "text": a.text,
+                "skills": a.skills,
+                "private": a.private,
+                "status": a.status.value,
+                "created_at": when(a.created_at),
+                "solved_at": when(a.solved_at),
+            }
+            for a in await uow.asks.by_member(me)
+        ],
+        "introductions": [
+            {
+                "id": i.id,
+                "role": "asker" if i.asker_id == me else "helper",
+                "with": await name(i.partner_of(me)),
+                "status": i.status.value,
+                "ask_id": i.ask_id,
+                "offer_id": i.offer_id,
+                "reason": i.reason,
+                "requested_at": when(i.requested_at),
+                "decided_at": when(i.decided_at),
+                "outcome": i.outcome.value if i.outcome else None,
+            }
+            for i in await uow.introductions.involving(me)
+        ],
+        "thanks": [
+            {
+                "direction": "given" if t.giver_id == me else "received",
+                "with": await name(t.receiver_id if t.giver_id == me else t.giver_id),
+                "note": t.note,
+                "created_at": when(t.created_at),
+            }
+            for t in await uow.thanks.involving(me)
+        ],
+    }
+
+
+async def forget_me(ctx: Context, cmd: c.ForgetMe) -> Messages:
+    if not cmd.confirmed:
+        return [render.forget_confirmation(ctx.actor.user_id)]
+    out = await erase_member(ctx.uow, ctx.community, ctx.member, ctx.now)
+    out.append(
+        render.reply(ctx.actor.user_id, "Done — I've erased your data. You're always welcome back.")
+    )
+    return out
+
+
+async def erase_member(
+    uow: UnitOfWork, community: Community, member: Member, now: datetime
+) -> Messages:
+    """Erase a member's personal data, keeping only anonymous counts; returns post removals."""
+    me = stored_id(member)
+    out: Messages = []
+    for offer in await uow.offers.by_member(me):
+        offer.text, offer.skills, offer.status = "", [], OfferStatus.WITHDRAWN
+        out.append(remove_posts(Subject(SubjectKind.OFFER, stored_id(offer))))
+    for ask in await uow.asks.by_member(me):
+        ask.text, ask.skills = "", []
+        ask.status = ask.status if ask.status is AskStatus.SOLVED else AskStatus.CLOSED
+        out.append(remove_posts(Subject(SubjectKind.ASK, stored_id(ask))))
+    for intro in await uow.introductions.involving(me):
+        intro.reason = ""
+        if intro.is_pending:
+            intro.status = IntroStatus.CANCELLED
+    for thanks in await uow.thanks.involving(me):
+        thanks.note = ""
+        out.append(remove_posts(Subject(SubjectKind.THANKS, stored_id(thanks))))
+    if member.platform_user_id in community.admin_ids:
+        community.admin_ids = [a for a in community.admin_ids if a != member.platform_user_id]
+    if member.platform_user_id is not None:
+        # Scheduled messages not yet out (a digest, a follow-up) would repeat their words.
+        # A digest is composed again without them; nothing else needs sending any more.
+        dropped = await uow.outbox.drop_unsent_naming(stored_id(community), member.platform_user_id)
+        await uow.claims.release(
+            {claim_of(key) for key in dropped if key.startswith(DIGEST_CLAIM_PREFIX)}
+        )
+    member.forget(now)
+    return out
+
+
+def remove_posts(subject: Subject) -> Message:
+    return Message(to=DeletePosts(subject), blocks=(), subject=subject)

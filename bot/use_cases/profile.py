@@ -1,0 +1,145 @@
+"""A member's own profile and presence: skills, balance, breaks, thanks visibility,
+and whether direct messages reach them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot import commands as c
+from bot import render
+from bot.domain import IntroStatus
+from bot.messages import DirectMessage, Plain
+from bot.text import checked
+from bot.use_cases.context import Context, Messages, member_of, stored_id
+
+DM_RECHECK = timedelta(days=1)
+"""How often, at most, a member whose DMs are closed gets a test message on their own."""
+
+
+async def list_skills(ctx: Context, cmd: c.ListSkills) -> Messages:
+    if not ctx.member.skills:
+        return [
+            render.reply(
+                ctx.member,
+                "Your profile has no skills yet. Add some with "
+                "`/skills add resumes, public speaking`.",
+            )
+        ]
+    return [render.reply(ctx.member, "Your skills: ", Plain(", ".join(ctx.member.skills)))]
+
+
+async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
+    skills = [
+        ctx.vocabulary.normalise(checked(s, what="skill", example="/skills add resumes", limit=60))
+        for s in cmd.skills
+    ]
+    added = ctx.member.add_skills([s for s in skills if s])
+    if not added:
+        return [render.reply(ctx.member, "You already have those skills.")]
+    return [
+        render.reply(
+            ctx.member,
+            "Added: ",
+            Plain(", ".join(added)),
+            ". I'll suggest you when someone needs them.",
+        )
+    ]
+
+
+async def remove_skills(ctx: Context, cmd: c.RemoveSkills) -> Messages:
+    removed = ctx.member.remove_skills([ctx.vocabulary.normalise(s) for s in cmd.skills])
+    if not removed:
+        return [
+            render.reply(
+                ctx.member, "None of those were in your profile. See yours with `/skills list`."
+            )
+        ]
+    return [render.reply(ctx.member, "Removed: ", Plain(", ".join(removed)), ".")]
+
+
+async def show_help(ctx: Context, cmd: c.ShowHelp) -> Messages:
+    return [render.help_message(ctx.actor.user_id)]
+
+
+async def show_me(ctx: Context, cmd: c.ShowMe) -> Messages:
+    me = stored_id(ctx.member)
+    offers = await ctx.uow.offers.by_member(me)
+    asks = await ctx.uow.asks.by_member(me)
+    intros = await ctx.uow.introductions.involving(me)
+    thanks = await ctx.uow.thanks.involving(me)
+    made = [i for i in intros if i.status is IntroStatus.ACCEPTED]
+    gave = sum(1 for i in made if i.helper_id == me)
+    awaiting = [
+        (intro, await member_of(ctx.uow, intro.partner_of(me)))
+        for intro in intros
+        if intro.is_pending and intro.awaited_member_id() == me
+    ]
+    return [
+        render.balance(
+            ctx.actor.user_id,
+            ctx.member,
+            now=ctx.now,
+            given=(len(offers), gave, sum(1 for t in thanks if t.giver_id == me)),
+            received=(len(asks), len(made) - gave, sum(1 for t in thanks if t.receiver_id == me)),
+            open_offers=[o for o in offers if o.is_open],
+            open_asks=[a for a in asks if a.is_open],
+            awaiting=awaiting,
+        )
+    ]
+
+
+async def pause(ctx: Context, cmd: c.Pause) -> Messages:
+    ctx.member.pause(ctx.now, cmd.days)
+    until = ctx.member.paused_until
+    return [
+        render.reply(
+            ctx.member,
+            f"⏸ Paused until {until:%a %d %b}. Enjoy the break — "
+            "`/givefirst resume` brings you back any time.",
+        )
+    ]
+
+
+async def resume(ctx: Context, cmd: c.Resume) -> Messages:
+    ctx.member.resume()
+    return [render.reply(ctx.member, "▶️ Welcome back! I'll suggest you to people who need help.")]
+
+
+async def set_thanks_visibility(ctx: Context, cmd: c.SetThanksVisibility) -> Messages:
+    ctx.member.public_thanks = cmd.public
+    if cmd.public:
+        return [render.reply(ctx.member, "Thanks to you will be shared with the community.")]
+    return [
+        render.reply(
+            ctx.member, "Thanks to you will reach only you, never the channel or the digest."
+        )
+    ]
+
+
+async def check_direct_messages(ctx: Context, cmd: c.CheckDirectMessages) -> Messages:
+    """The member says they opened their DMs: test it now (see below)."""
+    if not ctx.member.dm_closed:
+        return [render.reply(ctx.member, "📬 Your direct messages reach you — all is well.")]
+    ctx.member.dm_checked_at = ctx.now
+    return [render.direct_messages_check(ctx.member)]
+
+
+def recheck_direct_messages(ctx: Context, messages: Messages) -> Messages:
+    """Test whether a member whose DMs were closed can be reached again, when they use
+    givefirst: at most once a day on its own, or at once with the button shown when a
+    message could not reach them (:func:`check_direct_messages`).
+
+    The test is a direct message (this command's own, if it sends one); the member
+    stays set aside until one reaches them (see :mod:`bot.delivery`), and if it fails
+    they are told where they acted how to open their DMs."""
+    member = ctx.member
+    if not member.dm_closed or member.forgotten_at is not None:
+        return []
+    last = member.dm_checked_at
+    if last is not None and ctx.now - last < DM_RECHECK:
+        return []
+    member.dm_checked_at = ctx.now
+    for msg in messages:
+        if isinstance(msg.to, DirectMessage) and member.mention_id in msg.to.user_ids:
+            return []  # this command's own direct message is the test
+    return [render.direct_messages_check(member)]

@@ -1,0 +1,202 @@
+"""Scheduled work: expiring and reminding introduction requests, asking how an
+introduction went, "still relevant?" checks, and composing the weekly digest.
+
+Each piece of work is claimed by a unique key in the same transaction that decides
+it, so it is done once however many processes plan it (see :mod:`bot.scheduler`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot import render
+from bot.domain import (
+    RELEVANCE_ANSWER_DAYS,
+    Ask,
+    AskStatus,
+    Community,
+    Introduction,
+    Offer,
+    OfferStatus,
+    Party,
+)
+from bot.messages import Message
+from bot.ports import UnitOfWork
+from bot.render import Digest
+from bot.use_cases.context import Messages, member_of, stored_id
+from bot.use_cases.helpers import HelperDirectory, rank_helpers
+from bot.use_cases.introductions import new_introduction, tell_asker_and_suggest_next
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """Messages decided on by one piece of scheduled work, under the key that claimed it."""
+
+    key: str
+    community_id: int
+    messages: list[Message]
+
+
+async def expire_introductions(
+    uow: UnitOfWork, directory: HelperDirectory, now: datetime
+) -> list[Scheduled]:
+    """Expire unanswered requests and move each ask on to its next candidate."""
+    out: list[Scheduled] = []
+    for intro in await uow.introductions.pending_expired(now):
+        key = f"expire:{stored_id(intro)}"
+        if not await uow.claims.claim(key, now):
+            continue
+        intro.expire(now)
+        community = await uow.communities.get(intro.community_id)
+        if community is None:
+            continue
+        messages = await _after_expiry(uow, directory, community, intro, now)
+        out.append(Scheduled(key, stored_id(community), messages))
+    return out
+
+
+async def _after_expiry(
+    uow: UnitOfWork,
+    directory: HelperDirectory,
+    community: Community,
+    intro: Introduction,
+    now: datetime,
+) -> Messages:
+    days = community.intro_expiry_days
+    if intro.awaiting is Party.ASKER:
+        return [render.asker_not_answering(await member_of(uow, intro.helper_id))]
+    ask = await uow.asks.get(intro.ask_id) if intro.ask_id else None
+    if ask is not None and ask.is_open:
+        return await _move_on(uow, directory, community, ask, intro, now)
+    return await tell_asker_and_suggest_next(
+        uow,
+        directory,
+        community,
+        intro,
+        now,
+        why=f"didn't answer within {days} days, so nobody was introduced. Maybe another time!",
+    )
+
+
+async def _move_on(
+    uow: UnitOfWork,
+    directory: HelperDirectory,
+    community: Community,
+    ask: Ask,
+    expired: Introduction,
+    now: datetime,
+) -> Messages:
+    """The asker already said yes to being introduced for this ask: ask the next candidate."""
+    asker = await member_of(uow, ask.member_id)
+    late = await member_of(uow, expired.helper_id)
+    ranked = await rank_helpers(uow, directory, community, ask, now, top=1)
+    days = community.intro_expiry_days
+    if not ranked:
+        ask.looking_for_helper = True
+        return [render.nobody_else_yet(asker, late, days)]
+    helper = await member_of(uow, ranked[0].member_id)
+    reason = "; ".join(ranked[0].reasons)
+    intro = new_introduction(community, asker, helper, Party.HELPER, reason, now, ask=ask)
+    await uow.introductions.add(intro)
+    return [
+        render.consent_request(intro, asker, helper, ask.text, volunteered=False),
+        render.asked_instead(asker, late, helper, days),
+    ]
+
+
+async def send_follow_ups(uow: UnitOfWork, now: datetime) -> list[Scheduled]:
+    """Ask 'did it help?' once per introduction whose follow-up is due."""
+    out: list[Scheduled] = []
+    for intro in await uow.introductions.follow_ups_due(now):
+        key = f"followup:{stored_id(intro)}"
+        if not await uow.claims.claim(key, now):
+            continue
+        intro.follow_up_sent_at = now
+        asker = await member_of(uow, intro.asker_id)
+        helper = await member_of(uow, intro.helper_id)
+        if asker.platform_user_id is None or helper.platform_user_id is None:
+            continue
+        out.append(Scheduled(key, intro.community_id, [render.follow_up(intro, asker, helper)]))
+    return out
+
+
+async def remind_introductions(uow: UnitOfWork, now: datetime) -> list[Scheduled]:
+    """Nudge whoever a request is waiting for, once, halfway before it expires."""
+    out: list[Scheduled] = []
+    for intro in await uow.introductions.reminders_due(now):
+        if not intro.needs_reminder(now):
+            continue
+        key = f"remind:{stored_id(intro)}"
+        if not await uow.claims.claim(key, now):
+            continue
+        intro.reminded_at = now
+        asker = await member_of(uow, intro.asker_id)
+        helper = await member_of(uow, intro.helper_id)
+        if asker.platform_user_id is None or helper.platform_user_id is None:
+            continue
+        volunteered = intro.awaiting is Party.ASKER
+        requester, recipient = (helper, asker) if volunteered else (asker, helper)
+        ask = await uow.asks.get(intro.ask_id) if intro.ask_id else None
+        offer = await uow.offers.get(intro.offer_id) if intro.offer_id else None
+        about = ask.text if ask is not None else offer.text if offer is not None else ""
+        request = render.consent_request(
+            intro, requester, recipient, about, volunteered=volunteered
+        )
+        out.append(Scheduled(key, intro.community_id, [render.reminder(request)]))
+    return out
+
+
+async def check_relevance(uow: UnitOfWork, community: Community, now: datetime) -> list[Scheduled]:
+    """Ask authors of old open asks and offers whether they still stand; close
+    the ones nobody answered for :data:`RELEVANCE_ANSWER_DAYS` days."""
+    cid = stored_id(community)
+    unconfirmed_since = now - timedelta(days=community.stale_after_days)
+    asked_before = now - timedelta(days=RELEVANCE_ANSWER_DAYS)
+    out: list[Scheduled] = []
+    for ask in await uow.asks.stale(cid, unconfirmed_since, asked_before):
+        out += await _check_relevance(uow, ask, now, asked_before)
+    for offer in await uow.offers.stale(cid, unconfirmed_since, asked_before):
+        out += await _check_relevance(uow, offer, now, asked_before)
+    return out
+
+
+async def _check_relevance(
+    uow: UnitOfWork, item: Ask | Offer, now: datetime, asked_before: datetime
+) -> list[Scheduled]:
+    kind = "ask" if isinstance(item, Ask) else "offer"
+    if not item.is_open:
+        return []
+    author = await member_of(uow, item.member_id)
+    if item.relevance_asked_at is not None:
+        if item.relevance_asked_at > asked_before:
+            return []
+        key = f"stale-close:{kind}:{stored_id(item)}:{item.relevance_asked_at.isoformat()}"
+        if not await uow.claims.claim(key, now):
+            return []
+        item.relevance_asked_at = None
+        if isinstance(item, Ask):
+            item.status = AskStatus.CLOSED
+            post = render.ask_post(item, author)
+        else:
+            item.status = OfferStatus.EXPIRED
+            post = render.offer_post(item, author)
+        messages = [*([] if isinstance(item, Ask) and item.private else [post])]
+        if author.platform_user_id is not None:
+            messages.append(render.closed_for_silence(item, author, kind))
+        return [Scheduled(key, item.community_id, messages)]
+    since = item.confirmed_at or item.created_at
+    key = f"relevance:{kind}:{stored_id(item)}:{since.isoformat()}"
+    if not await uow.claims.claim(key, now):
+        return []
+    item.relevance_asked_at = now
+    if author.platform_user_id is None:
+        return []
+    return [Scheduled(key, item.community_id, [render.still_relevant(item, author, kind)])]
+
+
+async def digest_for(
+    uow: UnitOfWork, community: Community, since: datetime, until: datetime
+) -> Digest:
+    """Load one community's facts for a digest period and compose it."""
+    return render.compose_digest(await uow.digests.facts(stored_id(community), since, until))

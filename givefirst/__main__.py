@@ -1,0 +1,5 @@
+"""``python -m givefirst``: the same as the ``givefirst`` command."""
+
+from givefirst.cli import main
+
+main()

@@ -1,0 +1,230 @@
+"""Looking after a deployment: ``db``, ``import-members``, ``match``, ``digest``, ``stats``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from adapters.console import ConsoleChat
+from bot.directory_import import MemberImportError, parse_member_file
+from bot.errors import GiveFirstError
+from bot.skills import Vocabulary
+from givefirst.bootstrap import open_storage, running
+from givefirst.cli.context import Invocation, pass_invocation, run
+from givefirst.cli.serve import (
+    configured_platforms,
+    scheduled_chats,
+    slack_oauth_client_id,
+    slack_options,
+)
+from givefirst.settings import Settings
+
+
+@click.command("import-members")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--community", "community_key", required=True, help="e.g. slack:T0123")
+@pass_invocation
+def import_members(invocation: Invocation, file: Path, community_key: str) -> None:
+    """Import a member directory (CSV, JSON or JSON Lines): all rows or none."""
+    try:
+        records = parse_member_file(file, Vocabulary.default())
+    except MemberImportError as error:
+        raise click.ClickException(f"{file}: {error} — nothing was imported.") from None
+
+    async def store() -> Any:
+        async with running(invocation.database_url) as runtime:
+            return await runtime.bot.import_members(community_key, records)
+
+    summary = run(store)
+    click.echo(
+        f"Imported {len(records)} members into {community_key}: {summary.created} new, "
+        f"{summary.updated} updated, {summary.offers} offers added."
+    )
+
+
+@click.command()
+@click.argument("text", required=False)
+@click.option("--community", "community_key", required=True, help="e.g. slack:T0123")
+@click.option("--top", default=3, show_default=True, type=click.IntRange(1, 50))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--file",
+    "batch",
+    type=click.File("r"),
+    default=None,
+    help="Read one ask per line (- for stdin); prints one JSON line per ask.",
+)
+@pass_invocation
+def match(
+    invocation: Invocation,
+    text: str | None,
+    community_key: str,
+    top: int,
+    as_json: bool,
+    batch: TextIO | None,
+) -> None:
+    """Show who would be suggested for an ask, with scores and reasons."""
+    if (text is None) == (batch is None):
+        raise click.UsageError("Give the ask as TEXT, or --file PATH with one ask per line.")
+    asks = [line.strip() for line in batch if line.strip()] if batch else [text or ""]
+
+    async def rank() -> list[list[dict[str, Any]]]:
+        async with running(invocation.database_url) as runtime:
+            found = await runtime.bot.match(community_key, asks, top=top)
+        return [
+            [
+                {
+                    "handle": m.platform_user_id,
+                    "name": m.name,
+                    "score": round(c.score, 4),
+                    "reasons": list(c.reasons),
+                }
+                for m, c in ranked
+            ]
+            for ranked in found
+        ]
+
+    try:
+        results = run(rank)
+    except GiveFirstError as error:
+        raise click.ClickException(error.message) from None
+    if batch is not None:
+        for ask, ranked in zip(asks, results, strict=True):
+            click.echo(json.dumps({"ask": ask, "helpers": ranked}, ensure_ascii=False))
+    elif as_json:
+        click.echo(json.dumps(results[0], indent=2, ensure_ascii=False))
+    elif not results[0]:
+        click.echo("Nobody yet — no member is a good enough fit.")
+    else:
+        for i, row in enumerate(results[0], 1):
+            click.echo(f"{i}. {row['handle']} ({row['name']})  score {row['score']:.3f}")
+            for reason in row["reasons"]:
+                click.echo(f"     {reason}")
+
+
+@click.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@pass_invocation
+def db_upgrade(invocation: Invocation) -> None:
+    """Create or migrate the database schema to the latest version."""
+
+    async def upgrade() -> None:
+        storage = await open_storage(invocation.database_url)
+        await storage.dispose()
+
+    run(upgrade)
+    click.echo("Database is up to date.")
+
+
+@db.command("forget-community")
+@click.argument("key")
+@click.option("--yes", is_flag=True, help="Erase without asking for confirmation.")
+@pass_invocation
+def db_forget_community(invocation: Invocation, key: str, yes: bool) -> None:
+    """Erase what community KEY (e.g. slack:T0123) holds: every member as by forget-me
+    (profiles, offers, asks, thank-you notes, scheduled messages), the community's
+    settings, and for Slack its installation (made through OAuth with the configured
+    SLACK_CLIENT_ID); only anonymous counts remain."""
+    if not yes:
+        click.confirm(f"Erase the data of {key}? This cannot be undone.", abort=True)
+
+    async def forget() -> bool:
+        async with running(invocation.database_url) as runtime:
+            if not await runtime.bot.forget_community(key):
+                return False
+            store = slack_options(invocation.settings, runtime.storage).installation_store
+            if key.startswith("slack:") and store is not None:
+                await store.async_delete_all(enterprise_id=None, team_id=key.removeprefix("slack:"))
+            return True
+
+    if not run(forget):
+        raise click.ClickException(f"There is no community {key!r} in this database.")
+    click.echo(f"Erased the data of {key}.")
+    if key.startswith("slack:") and not slack_oauth_client_id(invocation.settings):
+        click.echo(
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are not set, so no Slack installation "
+            "was looked for: if the workspace installed givefirst through OAuth, run this "
+            "again with them set as when serving, to remove its bot token."
+        )
+
+
+@click.command()
+@click.option("--community", "community_key", required=True, help="e.g. slack:T0123")
+@click.option("--dry-run", is_flag=True, help="Print the digest instead of posting it.")
+@pass_invocation
+def digest(invocation: Invocation, community_key: str, dry_run: bool) -> None:
+    """Show the weekly digest for a community, or post this week's now.
+
+    Posting goes through the same claim as the scheduler, so a week's digest is
+    never posted twice. It needs the platform's credentials: SLACK_BOT_TOKEN (or an
+    OAuth install, with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) for slack:
+    communities, DISCORD_TOKEN for discord: ones.
+    """
+    settings: Settings = invocation.settings
+    platform = community_key.partition(":")[0]
+    if not dry_run and platform not in configured_platforms(settings):
+        raise click.UsageError(
+            f"Posting to a {platform}: community needs that platform's credentials: "
+            "SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) for slack:, "
+            "DISCORD_TOKEN for discord:. Use --dry-run to see the digest instead."
+        )
+
+    async def show() -> bool:
+        async with running(invocation.database_url) as runtime:
+            preview = await runtime.bot.digest_preview(community_key)
+        if preview is None:
+            return False
+        community, message = preview
+        await ConsoleChat(sys.stdout).send(message, default_channel=community.channel_id)
+        return True
+
+    async def post() -> str:
+        async with running(invocation.database_url) as runtime:
+            # Other communities' waiting messages are left to their schedulers.
+            scheduler = runtime.scheduler(community=community_key)
+            # Connect before claiming, so that refused credentials leave the week unclaimed.
+            async with scheduled_chats(settings, runtime.storage, only=platform) as chats:
+                outcome = await scheduler.claim_current_digest(community_key, even_if_quiet=True)
+                if outcome == "queued":
+                    delivered = await scheduler.deliver(chats[platform])
+                    if delivered.failed:
+                        raise click.ClickException(
+                            f"The digest could not be posted ({delivered.failed} message "
+                            "failed; the log above says why)."
+                        )
+                    outcome = f"Posted ({delivered.sent} sent, {delivered.held} to retry)."
+            return outcome
+
+    if not dry_run:
+        click.echo(run(post))
+    elif not run(show):
+        raise click.ClickException(f"No community {community_key!r} in this database.")
+
+
+@click.command()
+@click.option("--community", "community_key", default=None, help="Only this community.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_invocation
+def stats(invocation: Invocation, community_key: str | None, as_json: bool) -> None:
+    """Anonymous counts per community: members, offers, asks, introductions, thanks."""
+
+    async def collect() -> list[dict[str, Any]]:
+        async with running(invocation.database_url) as runtime:
+            return await runtime.bot.counts(community_key)
+
+    rows = run(collect)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No communities yet.")
+    for row in rows:
+        click.echo("  ".join(f"{k}={v}" for k, v in row.items()))
