@@ -35,15 +35,15 @@ from bot.commands import (
 from bot.errors import InvalidInput
 from bot.text import quotable
 
-_USER = re.compile(r"^<@!?([A-Za-z0-9_.:-]+)(?:\|[^>]*)?>$")
-_CHANNEL = re.compile(r"^<#([A-Za-z0-9_.:-]+)(?:\|[^>]*)?>$")
+_USER = re.compile(r"^<@([A-Za-z0-9_.:-]+)>$")
+_CHANNEL = re.compile(r"^<#([A-Za-z0-9_.:-]+)>$")
 _PRIVATE_PREFIX = re.compile(r"^\s*(?:\[?private\]?\s*[:\-]|--private\b|private\s+(?=\S))", re.I)
 _HELP_HINT = "Type `/givefirst help` to see everything I can do."
 NO_SKILLS_NAMED = "Name at least one skill, e.g. `/skills add resumes, kubernetes`."
 
 
 def user_id_of(token: str) -> str | None:
-    """The user id in a neutral mention ``<@U123>`` (or ``<@U123|name>``), else None."""
+    """The user id in a neutral mention ``<@U123>``, else None."""
     match = _USER.match(token.strip())
     return match.group(1) if match else None
 

@@ -2,7 +2,8 @@
 
 Every rule here is deliberate: control characters and invisible direction
 overrides are removed (they can disguise text), right-to-left scripts and
-emoji are kept as typed, and mass mentions (``@everyone``, ``<!channel>``) are
+emoji are kept as typed, and mass mentions (``@everyone``, ``@here``, ``@channel``:
+each adapter turns its platform's own form into these words) are
 kept as words: adapters show member text literally, so they never ping anyone,
 and the author is told so.
 """
@@ -20,10 +21,7 @@ MAX_NOTE_LENGTH = 500
 # Bidi embeddings, overrides and isolates: invisible, and able to make text read
 # differently from how it is stored. ZWJ/ZWNJ stay: emoji and Persian need them.
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-_MASS_MENTION = re.compile(
-    r"(?<![\w@])@(everyone|here|channel)\b|<!(everyone|here|channel)(\|[^>]*)?>|<!subteam\^",
-    re.IGNORECASE,
-)
+_MASS_MENTION = re.compile(r"(?<![\w@])@(everyone|here|channel)\b", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 

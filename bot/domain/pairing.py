@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.identity import stored_id
 from bot.domain.introductions import Introduction, IntroStatus
 from bot.domain.members import Member
 
@@ -150,7 +151,7 @@ def introduction_obstacle(
     helper who is acting (volunteering) is plainly here and chose their own load; for
     anyone else their availability counts too, and with ``capacity`` their load."""
     found = history_obstacle(
-        asker_id, stored(helper), helper_introductions, ask_id=ask_id, offer_id=offer_id
+        asker_id, stored_id(helper), helper_introductions, ask_id=ask_id, offer_id=offer_id
     )
     if found is not None or helper_is_acting:
         return found
@@ -162,12 +163,6 @@ def introduction_obstacle(
         now=now,
     )
     if found is None and capacity is not None:
-        load = weekly_load(stored(helper), helper_introductions, now)
+        load = weekly_load(stored_id(helper), helper_introductions, now)
         found = Obstacle.BUSY_WEEK if is_at_capacity(load, capacity) else None
     return found
-
-
-def stored(member: Member) -> int:
-    if member.id is None:
-        raise RuntimeError("the member has not been stored yet")
-    return member.id

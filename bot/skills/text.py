@@ -1,7 +1,7 @@
 """Turning chat messages into comparable words.
 
-Members write on Slack and Discord, with mentions, links, emphasis, emoji, code and
-the odd British or American spelling. Everything that compares skills goes through
+Members write in chat, with mentions, links, emphasis, emoji, code and the odd
+British or American spelling. Everything that compares skills goes through
 these functions so that "CVs", "cv" and "*CV*" end up as the same word.
 """
 
@@ -12,11 +12,10 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
-# Mentions, channels, roles, custom emoji and special Slack words carry no skill.
-_CHAT_REFERENCE = re.compile(r"<(?:@[!&]?|#|!|a?:\w+:)[^>]*>")
-# Slack links keep their label; a bare link says nothing about what someone needs.
-_LABELLED_LINK = re.compile(r"<(?:https?|mailto):[^|>]*\|([^>]*)>")
-_BARE_LINK = re.compile(r"<(?:https?|mailto):[^>]*>|\bhttps?://\S+")
+# Mentions and channels, in the neutral form adapters hand over, carry no skill.
+_CHAT_REFERENCE = re.compile(r"<[@#][^>]*>")
+# A link says nothing about what someone needs.
+_LINK = re.compile(r"\b(?:https?://|mailto:)\S+")
 _SHORTCODE_EMOJI = re.compile(r":[a-z_][a-z0-9_+\-]*:", re.IGNORECASE)
 _DOTNET = re.compile(r"(?<![\w.])\.net\b", re.IGNORECASE)
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -120,13 +119,13 @@ _NOT_PLURAL = frozenset(_NOT_PLURAL_TEXT.split())
 def clean_chat_markup(text: str) -> str:
     """Remove chat markup, keeping the words a member typed.
 
-    Mentions, channel and role references, links (a Slack link keeps its label),
-    emoji shortcodes, emphasis marks, backticks and control or direction characters
-    are removed; what remains is readable text with the original casing.
+    Mentions and channels (in the neutral ``<@id>`` and ``<#id>`` form each adapter
+    turns its platform's markup into), links, emoji shortcodes, and control or
+    direction characters are removed; emphasis marks and backticks fall away with the
+    punctuation. What remains is readable text with the original casing.
     """
-    text = _LABELLED_LINK.sub(r" \1 ", text)
     text = _CHAT_REFERENCE.sub(" ", text)
-    text = _BARE_LINK.sub(" ", text)
+    text = _LINK.sub(" ", text)
     text = _SHORTCODE_EMOJI.sub(" ", text)
     text = _DOTNET.sub(" dotnet ", text)
     if text.isprintable():

@@ -5,19 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from bot.commands import Actor
-from bot.domain import Ask, AskStatus, Community, Introduction, Member, Offer, Thanks
+from bot.domain import Ask, AskStatus, Community, Introduction, Member, Offer
+from bot.domain.identity import stored_id
 from bot.errors import NotFound
 from bot.messages import Message
 from bot.ports import UnitOfWork
 from bot.skills import Vocabulary
-
-if TYPE_CHECKING:
-    from bot.use_cases.helpers import HelperDirectory
+from bot.use_cases.helpers import HelperDirectory
 
 Messages = list[Message]
+
+__all__ = ["Context", "Messages", "stored_id"]
 
 
 @dataclass
@@ -45,12 +45,6 @@ class Context:
 def vocabulary_for(community: Community) -> Vocabulary:
     """The shipped vocabulary with the community's own aliases."""
     return Vocabulary.for_aliases(community.aliases)
-
-
-def stored_id(entity: Community | Member | Offer | Ask | Introduction | Thanks) -> int:
-    if entity.id is None:
-        raise RuntimeError(f"{type(entity).__name__} has not been stored yet")
-    return entity.id
 
 
 async def member_of(uow: UnitOfWork, member_id: int) -> Member:

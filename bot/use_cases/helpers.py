@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import Ask, Community, Introduction, Member
+from bot.domain.identity import stored_id
 from bot.domain.pairing import AskerHistory, busy_helpers, counts_toward_load
 from bot.matching import (
     Candidate,
@@ -24,7 +25,6 @@ from bot.matching import (
 )
 from bot.ports import HelperRecord, UnitOfWork
 from bot.skills import Vocabulary
-from bot.use_cases.context import stored_id
 
 SUGGESTIONS = 3
 DIRECTORY_COMMUNITIES = 256

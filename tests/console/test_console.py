@@ -82,3 +82,10 @@ def test_a_shell_session_acts_as_different_members(tmp_path: Path) -> None:
     # The data outlives the session: a new one on the same database sees it.
     stats = givefirst("stats", "--json", database=tmp_path / "shell.db")
     assert '"introductions": 1' in stats.stdout
+
+
+def test_a_raised_hand_of_any_skin_tone_volunteers_in_the_console(tmp_path: Path) -> None:
+    script = "/as dana\n/ask anyone know about buying a used car?\n/as ben\n/react 1 🙋🏽\n"
+    result = givefirst("shell", stdin=script, database=tmp_path / "shell.db")
+    assert result.returncode == 0, result.stderr
+    assert "@ben would like to help with your ask" in result.stdout

@@ -80,7 +80,7 @@ async def test_bad_offer_text_is_refused_and_nothing_is_stored(
 
 
 @pytest.mark.parametrize(
-    "text", ["resume help for @everyone", "ping <!channel> about resumes", "hey @here resumes"]
+    "text", ["resume help for @everyone", "ping @channel about resumes", "hey @here resumes"]
 )
 async def test_mass_mentions_are_shared_as_plain_words_and_the_author_is_told(
     town: Town, text: str

@@ -589,3 +589,42 @@ async def test_export_arrives_as_a_json_file(community: DiscordCommunity) -> Non
     data = json.loads(content)
     assert "anyone know about buying a used car? 🚗" in json.dumps(data, ensure_ascii=False)
     await community.acknowledged(export)
+
+
+async def test_an_answer_that_is_refused_leaves_the_question_as_it_was(
+    community: DiscordCommunity,
+) -> None:
+    await community.command("ana", "offer", text="Happy to review resumes #resume")
+    await community.posted("review resumes")
+    ask = await community.command("dana", "ask", text="could someone look over my CV?")
+    await community.reply(ask, "These members could help")
+    await community.press("dana", "Ask Ana")
+    await community.dm("ana", "I think you could help")
+
+    community.clock.advance(timedelta(days=3, minutes=1))  # too late, the scheduler not yet run
+    await community.press("ana", "Happy to help")
+    await community.fake.wait_for(
+        "POST", rf"/webhooks/{APP_ID}/.+", lambda c: "This request has expired" in text_of(c.body)
+    )
+    assert not [
+        c
+        for c in community.fake.calls("PATCH")
+        if "You chose" in json.dumps(c.body) and "@original" in c.path
+    ], "a refused answer does not settle the question"
+
+
+async def test_the_private_option_is_a_flag_and_the_words_stay_as_typed(
+    community: DiscordCommunity,
+) -> None:
+    public = await community.command("dana", "ask", text="private: my landlord keeps my deposit")
+    await community.reply(public, "Your ask is shared")
+    post = await community.posted("my landlord keeps my deposit")
+    assert "private: my landlord" in text_of(post.body), "typed words are not an option"
+
+    private = await community.command("ben", "ask", text="a loan for my parents", private=True)
+    await community.reply(private, "Your private ask is saved")
+    assert not [
+        c
+        for c in community.fake.calls("POST")
+        if "loan for my parents" in text_of(c.body) and c.path.startswith(CHANNEL_POSTS)
+    ]

@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from adapters.discord.inbound import to_core_text as discord_text
+from adapters.slack.inbound import to_core_text as slack_text
 from bot.skills import Vocabulary, clean_chat_markup
 
 vocabulary = Vocabulary.default()
@@ -62,16 +64,18 @@ def test_skills_in_an_offer_are_found_in_order_without_repeats() -> None:
 
 
 def test_chat_markup_emoji_and_direction_marks_do_not_hide_skills() -> None:
-    slack = (
+    slack = slack_text(
         "<@U024BE7LH> *Kubernetes* help? see <https://example.com/post|my Terraform notes> :fire:"
     )
-    discord = "**React** hooks `useEffect` <@!80351110224678912> <#1234567> 🔥\u200f\u0000"
+    discord = discord_text(
+        "**React** hooks `useEffect` <@!80351110224678912> <#1234567> 🔥\u200f\u0000"
+    )
     assert vocabulary.extract(slack) == ("kubernetes", "terraform")
     assert vocabulary.extract(discord) == ("react",)
 
 
 def test_mentions_channels_and_links_leave_no_words_behind() -> None:
-    cleaned = clean_chat_markup("<@U1> in <#C2|general> read <https://x.io/a> <!here>")
+    cleaned = clean_chat_markup(slack_text("<@U1> in <#C2|general> read <https://x.io/a>"))
     assert cleaned.split() == ["in", "read"]
 
 

@@ -545,3 +545,21 @@ async def test_the_weekly_digest_is_posted_in_the_channel(slack: SlackCommunity)
     assert '"type": "user"' not in shown, "...without a mention that would notify them"
     buttons = [e for b in digest.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["text"]["text"] for b in buttons] == ["Help with #1"]
+
+
+async def test_an_answer_that_is_refused_leaves_the_question_as_it_was(
+    slack: SlackCommunity,
+) -> None:
+    await slack.command("ana", "/offer", "resume reviews #resume")
+    await slack.said("chat.postMessage", "resume reviews")
+    await slack.command("dana", "/ask", "CV help please #resume")
+    await slack.said("response_url", "These members could help")
+    await slack.press("dana", "Ask ana")
+    await slack.said("chat.postMessage", "I think you could help")
+
+    slack.clock.advance(timedelta(days=3, minutes=1))  # too late, the scheduler not yet run
+    await slack.press("ana", "Happy to help")
+    await slack.said("response_url", "This request has expired")
+    assert not [c for c in slack.fake.calls("chat.update") if "You chose" in json.dumps(c.args)], (
+        "a refused answer does not settle the question"
+    )
