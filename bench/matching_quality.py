@@ -1,11 +1,32 @@
-"""How often the right helper is suggested, next to a plain BM25 baseline.
+"""How often the right helper is suggested, on communities tuned on and on held-out ones.
 
 Run from the repository root:
 
-    python -m bench.matching_quality
+    python -m bench.matching_quality [--misses SET]
 
-Both rankers see the same members (skills + bio + offers) and the same labelled asks
-from ``tests/data/matching_eval.yaml``.
+Every ranker sees the same members (skills, bio, open offers) and the same labelled
+asks, after the chat markup each platform's adapter turns into the neutral form:
+
+- BM25: a plain text-retrieval baseline over each member's words;
+- words: givefirst's skill vocabulary and word index alone (``GIVEFIRST_MATCHING=lexical``);
+- meaning: the sentence model alone (closest field and profile), with the same
+  confidence rule as the hybrid;
+- hybrid: what givefirst ships: meaning and words together, with the confidence rule.
+
+The sets in ``tests/data``: ``matching_eval`` (with ``matching_holdout``, asks for the
+same members) and ``matching_dev`` were used to tune the vocabulary and the hybrid's
+weights; ``matching_blind_makers`` and ``matching_blind_tech`` were written by people
+who never saw the engine, and nothing was tuned on them: their figures are the ones
+to believe. Columns:
+
+- hit@3: share of answerable asks with a right helper among the confident suggestions
+  (an ask answered with "nobody yet" is a miss);
+- lead@3: the same, counting the low-confidence leads too ("no one has offered this yet
+  — closest: …");
+- prec@3: share of confident suggestions that are right; MRR: of the first right one;
+- nobody: unanswerable asks with no confident suggestion (honest "nobody yet");
+- leads: answerable asks that got leads instead of confident suggestions;
+- general: asks with a broad "connector" member among the confident suggestions.
 """
 
 from __future__ import annotations
@@ -20,15 +41,21 @@ from typing import Any
 
 import yaml
 
+from adapters.discord.inbound import to_core_text as discord_text
+from adapters.slack.inbound import to_core_text as slack_text
+from bot.domain.directory import FieldKind, FieldVector, field_key
 from bot.matching import HelperProfile, MatchContext, MatchIndex, OfferText
+from bot.matching.fields import packed, skills_text
+from bot.matching.hybrid import HybridSearch
+from bot.matching.vectors import VectorIndex
 from bot.skills import Vocabulary
+from givefirst.embedding import load_encoder
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-EVAL_FILE = DATA / "matching_eval.yaml"
-HOLDOUT_FILE = DATA / "matching_holdout.yaml"
 TOP = 3
-
-Ranker = Callable[[str], list[int]]
+TUNED = ("matching_eval", "matching_holdout", "matching_dev")
+HELD_OUT = ("matching_blind_makers", "matching_blind_tech")
+NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -39,24 +66,43 @@ class LabelledAsk:
 
 @dataclass(frozen=True)
 class EvalSet:
+    name: str
     members: tuple[HelperProfile, ...]
     asks: tuple[LabelledAsk, ...]
+    generalists: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Ranked:
+    confident: list[int]
+    leads: list[int]
+
+
+Ranker = Callable[[str], Ranked]
 
 
 @dataclass(frozen=True)
 class Metrics:
     hit_at_3: float
+    lead_at_3: float
     precision_at_3: float
     mrr: float
     nobody_correct: int
     unanswerable: int
-    answerable_left_unanswered: int
+    answered_with_leads: int
+    generalist_in_top: int
+    asks: int
     misses: tuple[str, ...]
 
 
-def load_eval_set(vocabulary: Vocabulary, path: Path = EVAL_FILE) -> EvalSet:
-    """The labelled community, with member skills normalised as /skills add would."""
-    document = yaml.safe_load(path.read_text("utf-8"))
+def load_set(name: str, vocabulary: Vocabulary) -> EvalSet:
+    """A labelled community; ``matching_holdout`` holds asks for ``matching_eval``'s members."""
+    own = yaml.safe_load((DATA / f"{name}.yaml").read_text("utf-8"))
+    members_doc = (
+        yaml.safe_load((DATA / "matching_eval.yaml").read_text("utf-8"))
+        if "members" not in own
+        else own
+    )
     members = tuple(
         HelperProfile(
             member_id=int(entry["id"]),
@@ -65,84 +111,127 @@ def load_eval_set(vocabulary: Vocabulary, path: Path = EVAL_FILE) -> EvalSet:
             bio=str(entry.get("bio", "")),
             offers=tuple(
                 OfferText(offer_id=int(entry["id"]) * 100 + number, text=str(text))
-                for number, text in enumerate(entry.get("offers", ()))
+                for number, text in enumerate(entry.get("offers") or ())
             ),
             timezone=entry.get("tz"),
         )
-        for entry in document["members"]
+        for entry in members_doc["members"]
     )
-    return EvalSet(members, _labelled_asks(document))
-
-
-def load_holdout_asks(path: Path = HOLDOUT_FILE) -> tuple[LabelledAsk, ...]:
-    """Asks never used to tune the vocabulary, for the same members."""
-    return _labelled_asks(yaml.safe_load(path.read_text("utf-8")))
-
-
-def _labelled_asks(document: dict[str, Any]) -> tuple[LabelledAsk, ...]:
-    return tuple(
-        LabelledAsk(str(entry["text"]), frozenset(int(i) for i in entry["helpers"]))
-        for entry in document["asks"]
+    asks = tuple(
+        # What reaches the core: each platform's markup in the neutral form.
+        LabelledAsk(slack_text(discord_text(str(a["text"]))), frozenset(map(int, a["helpers"])))
+        for a in own["asks"]
     )
+    generalists = frozenset(int(m["id"]) for m in members_doc["members"] if m.get("generalist"))
+    return EvalSet(name, members, asks, generalists)
 
 
-def givefirst_ranker(eval_set: EvalSet, vocabulary: Vocabulary) -> Ranker:
-    """givefirst's matcher, with nobody paused, busy or previously introduced."""
-    index = MatchIndex(vocabulary)
-    for member in eval_set.members:
-        index.upsert(member)
-    context = MatchContext(asker_id=0, now=datetime(2025, 3, 3, 15, 0, tzinfo=UTC))
-
-    def rank(text: str) -> list[int]:
-        return [candidate.member_id for candidate in index.search(text, context, top=TOP)]
-
-    return rank
+def member_fields(member: HelperProfile, vocabulary: Vocabulary) -> list[tuple[str, str]]:
+    """A member's fields as the directory stores them: (key, text)."""
+    fields = []
+    if member.skills:
+        fields.append((field_key(FieldKind.SKILLS, member.member_id), skills_text(member.skills)))
+    if member.bio:
+        fields.append((field_key(FieldKind.BIO, member.member_id), member.bio))
+    fields += [(field_key(FieldKind.OFFER, o.offer_id), o.text) for o in member.offers]
+    return fields
 
 
-def bm25_ranker(eval_set: EvalSet) -> Ranker:
-    """Okapi BM25 over each member's skills, bio and offers, lowercased word tokens."""
-    from rank_bm25 import BM25Okapi  # only the baseline needs it
+class Rankers:
+    """Every ranker over one community."""
 
-    ids = [member.member_id for member in eval_set.members]
-    corpus = [_bm25_tokens(_member_text(member)) for member in eval_set.members]
-    bm25 = BM25Okapi(corpus)
+    def __init__(self, eval_set: EvalSet, vocabulary: Vocabulary, encoder: Any) -> None:
+        self.words = MatchIndex(vocabulary)
+        for member in eval_set.members:
+            self.words.upsert(member)
+        self.vectors = VectorIndex(encoder.dimensions)
+        for member in eval_set.members:
+            fields = member_fields(member, vocabulary)
+            encoded = encoder.encode_now([text for _, text in fields])
+            vectors: list[FieldVector] = [
+                packed(key, text, vector)
+                for (key, text), vector in zip(fields, encoded, strict=True)
+            ]
+            self.vectors.put(member.member_id, vectors)
+        self.encoder = encoder
+        self.eval_set = eval_set
+        self.context = MatchContext(asker_id=0, now=NOW)
 
-    def rank(text: str) -> list[int]:
-        scores = bm25.get_scores(_bm25_tokens(text))
-        order = sorted(range(len(ids)), key=lambda i: (-scores[i], ids[i]))
-        return [ids[i] for i in order[:TOP] if scores[i] > 0]
+    def hybrid(self, words_weight: float | None = None) -> Ranker:
+        search = (
+            HybridSearch(self.words, self.vectors)
+            if words_weight is None
+            else HybridSearch(self.words, self.vectors, words_weight=words_weight)
+        )
 
-    return rank
+        def rank(text: str) -> Ranked:
+            ranking = search.rank(text, self.encoder.encode_now([text])[0])
+            found = search.choose(ranking, self.context, top=TOP)
+            return Ranked(
+                [c.member_id for c in found.confident], [c.member_id for c in found.closest]
+            )
+
+        return rank
+
+    def lexical(self) -> Ranker:
+        def rank(text: str) -> Ranked:
+            return Ranked([c.member_id for c in self.words.search(text, self.context, top=TOP)], [])
+
+        return rank
+
+    def bm25(self) -> Ranker:
+        from rank_bm25 import BM25Okapi  # only the baseline needs it
+
+        members = self.eval_set.members
+        ids = [member.member_id for member in members]
+        bm25 = BM25Okapi([_tokens(_member_text(member)) for member in members])
+
+        def rank(text: str) -> Ranked:
+            scores = bm25.get_scores(_tokens(text))
+            order = sorted(range(len(ids)), key=lambda i: (-scores[i], ids[i]))
+            return Ranked([ids[i] for i in order[:TOP] if scores[i] > 0], [])
+
+        return rank
 
 
-def evaluate(rank: Ranker, asks: Sequence[LabelledAsk]) -> Metrics:
-    """hit@3, precision@3, MRR over answerable asks; "nobody yet" on the others."""
-    answerable = [ask for ask in asks if ask.helpers]
-    unanswerable = [ask for ask in asks if not ask.helpers]
-    hits = precision = reciprocal = 0.0
-    left_unanswered = 0
+def evaluate(rank: Ranker, eval_set: EvalSet) -> Metrics:
+    answerable = [ask for ask in eval_set.asks if ask.helpers]
+    hits = leads = precision = reciprocal = 0.0
+    with_leads = nobody = generalist = 0
     misses: list[str] = []
-    for ask in answerable:
-        suggested = rank(ask.text)[:TOP]
+    for ask in eval_set.asks:
+        ranked = rank(ask.text)
+        suggested = ranked.confident[:TOP]
+        if set(suggested) & eval_set.generalists:
+            generalist += 1
+        if not ask.helpers:
+            nobody += not suggested
+            continue
         right = [member for member in suggested if member in ask.helpers]
         if right:
             hits += 1
             reciprocal += 1 / (suggested.index(right[0]) + 1)
-        else:
-            misses.append(f"{ask.text!r} -> {suggested} (want {sorted(ask.helpers)})")
+        if right or set(ranked.leads) & ask.helpers:
+            leads += 1
         if suggested:
             precision += len(right) / len(suggested)
         else:
-            left_unanswered += 1
-    nobody = sum(1 for ask in unanswerable if not rank(ask.text))
+            with_leads += bool(ranked.leads)
+        if not right:
+            misses.append(
+                f"{ask.text!r} -> {suggested} leads {ranked.leads} (want {sorted(ask.helpers)})"
+            )
     count = max(len(answerable), 1)
     return Metrics(
         hit_at_3=hits / count,
+        lead_at_3=leads / count,
         precision_at_3=precision / count,
         mrr=reciprocal / count,
         nobody_correct=nobody,
-        unanswerable=len(unanswerable),
-        answerable_left_unanswered=left_unanswered,
+        unanswerable=len(eval_set.asks) - len(answerable),
+        answered_with_leads=with_leads,
+        generalist_in_top=generalist,
+        asks=len(eval_set.asks),
         misses=tuple(misses),
     )
 
@@ -152,51 +241,51 @@ def _member_text(member: HelperProfile) -> str:
     return " ".join((" ".join(member.skills).replace("-", " "), member.bio, offers))
 
 
-def _bm25_tokens(text: str) -> list[str]:
+def _tokens(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--misses", action="store_true", help="list the asks each ranker missed")
+    parser.add_argument("--misses", metavar="SET", help="list the hybrid's misses on this set")
+    parser.add_argument("--only", choices=(*TUNED, *HELD_OUT), action="append")
     args = parser.parse_args(argv)
     vocabulary = Vocabulary.default()
-    eval_set = load_eval_set(vocabulary)
-    rankers = {
-        "givefirst": givefirst_ranker(eval_set, vocabulary),
-        "BM25 baseline": bm25_ranker(eval_set),
-    }
-    print(f"matching quality: {len(eval_set.members)} members")
-    for title, asks in (
-        ("labelled asks", eval_set.asks),
-        ("held-out asks (never used for tuning)", load_holdout_asks()),
-    ):
-        results = {name: evaluate(rank, asks) for name, rank in rankers.items()}
-        _print_table(title, asks, results, show_misses=args.misses)
-
-
-def _print_table(
-    title: str,
-    asks: Sequence[LabelledAsk],
-    results: dict[str, Metrics],
-    show_misses: bool,
-) -> None:
-    answerable = sum(1 for ask in asks if ask.helpers)
-    print(f"\n{title}: {answerable} answerable, {len(asks) - answerable} with no suitable helper")
-    print(f"{'':16}{'hit@3':>8}{'prec@3':>8}{'MRR':>8}{'nobody yet':>12}{'unanswered':>12}")
-    for name, metrics in results.items():
-        print(
-            f"{name:16}{metrics.hit_at_3:8.3f}{metrics.precision_at_3:8.3f}{metrics.mrr:8.3f}"
-            f"{metrics.nobody_correct:>8}/{metrics.unanswerable:<3}"
-            f"{metrics.answerable_left_unanswered:>12}"
-        )
-    gain = results["givefirst"].hit_at_3 - results["BM25 baseline"].hit_at_3
-    print(f"hit@3 gain over BM25: {gain * 100:+.1f} points")
-    if show_misses:
-        for name, metrics in results.items():
-            print(f"{name} misses:")
-            for miss in metrics.misses:
-                print(f"  {miss}")
+    encoder = load_encoder()
+    print(f"matching quality, sentence model {encoder.model_id}")
+    header = (
+        f"{'set':24}{'ranker':8}{'hit@3':>7}{'lead@3':>8}{'prec@3':>8}{'MRR':>7}"
+        f"{'nobody':>9}{'leads':>7}{'general':>9}"
+    )
+    for title, names in (("tuned on", TUNED), ("held out (never tuned on)", HELD_OUT)):
+        print(f"\n{title}\n{header}")
+        for name in names:
+            if args.only and name not in args.only:
+                continue
+            eval_set = load_set(name, vocabulary)
+            rankers = Rankers(eval_set, vocabulary, encoder)
+            results = {
+                "BM25": evaluate(rankers.bm25(), eval_set),
+                "words": evaluate(rankers.lexical(), eval_set),
+                "meaning": evaluate(rankers.hybrid(words_weight=0.0), eval_set),
+                "hybrid": evaluate(rankers.hybrid(), eval_set),
+            }
+            answerable = len(eval_set.asks) - results["hybrid"].unanswerable
+            label = (
+                f"{name} ({len(eval_set.members)}m, {answerable}+{results['hybrid'].unanswerable}a)"
+            )
+            for ranker, m in results.items():
+                print(
+                    f"{label if ranker == 'BM25' else '':24}{ranker:8}{m.hit_at_3:7.3f}"
+                    f"{m.lead_at_3:8.3f}{m.precision_at_3:8.3f}{m.mrr:7.3f}"
+                    f"{m.nobody_correct:>5}/{m.unanswerable:<3}{m.answered_with_leads:>7}"
+                    f"{m.generalist_in_top / m.asks:>9.1%}"
+                )
+            gain = results["hybrid"].hit_at_3 - results["BM25"].hit_at_3
+            print(f"{'':24}hybrid over BM25: {gain * 100:+.1f} points hit@3")
+            if args.misses == name:
+                for miss in results["hybrid"].misses:
+                    print(f"    {miss}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from bot.commands import (
     RequestIntro,
     RequestOffer,
     Resume,
+    ShareAsk,
     SolveAsk,
     ThankForPost,
     Volunteer,
@@ -50,6 +51,7 @@ ACTION_RESUME = "member.resume"
 ACTION_KEEP_ASK = "ask.keep"
 ACTION_KEEP_OFFER = "offer.keep"
 ACTION_CHECK_DMS = "member.check_dms"
+ACTION_SHARE_ASK = "ask.share"
 
 ANSWERS = frozenset(
     {
@@ -99,6 +101,8 @@ def parse_action(action: str, value: str) -> Command:
                 return SolveAsk(int(value))
             case "ask.close":
                 return CloseAsk(int(value))
+            case "ask.share":
+                return ShareAsk(int(value))
             case "offer.withdraw":
                 return WithdrawOffer(int(value))
             case "ask.keep":

@@ -16,15 +16,16 @@ from typing import Any
 
 from bot import actions, parsing, render, use_cases
 from bot.commands import Actor, Command, ShowMe
-from bot.delivery import Arrival, Delivery
+from bot.delivery import Delivery
+from bot.directory import HelperDirectory
 from bot.directory_import import MemberRecord
 from bot.domain import Community, Member
-from bot.errors import GiveFirstError
-from bot.matching import Candidate
-from bot.messages import DirectMessage, Ephemeral, Message, Text
-from bot.ports import Chat, Clock, Conflict, DeliveryFailed, UnitOfWork
+from bot.errors import GiveFirstError, NotFound
+from bot.messages import Ephemeral, Message, Text
+from bot.ports import Chat, Clock, Conflict, DeliveryFailed, TextEncoder, UnitOfWork
 from bot.scheduler import ChatFor, Scheduler
-from bot.use_cases import directory, privacy, profile, scheduled
+from bot.text import quotable
+from bot.use_cases import operations, privacy, profile, scheduled
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +53,16 @@ class GiveFirst:
         clock: Clock,
         *,
         concurrent_use_cases: int = 1,
-        helpers: use_cases.HelperDirectory | None = None,
+        encoder: TextEncoder | None = None,
     ) -> None:
         self._uow = unit_of_work
         self._clock = clock
-        self._helpers = helpers or use_cases.HelperDirectory()
+        self._encoder = encoder
+        self._helpers = HelperDirectory(
+            unit_of_work,
+            model=encoder.model_id if encoder else None,
+            dimensions=encoder.dimensions if encoder else None,
+        )
         self._delivery = Delivery(unit_of_work, clock)
         # Use cases are mostly CPU (matching, the ORM) between short database calls.
         # Run one at a time per process: several at once finish no sooner on one event
@@ -69,9 +75,23 @@ class GiveFirst:
         return self._clock
 
     @property
-    def helpers(self) -> use_cases.HelperDirectory:
-        """The match indexes this process keeps, shared with its scheduler."""
+    def helpers(self) -> HelperDirectory:
+        """The helper directory this process keeps, shared with its scheduler."""
         return self._helpers
+
+    @property
+    def encoder(self) -> TextEncoder | None:
+        """The sentence model in use, if any (see :mod:`bot.matching.hybrid`)."""
+        return self._encoder
+
+    async def warm_up(self) -> int:
+        """Read every community's helper directory now, so the first command in each
+        does not wait for it; returns how many communities were read."""
+        async with self._uow() as uow:
+            communities = await uow.communities.list()
+        for community in communities:
+            await self._helpers.refresh(community)
+        return len(communities)
 
     # --- members' events ------------------------------------------------------------------
 
@@ -128,7 +148,7 @@ class GiveFirst:
     async def handle(self, actor: Actor, command: Command, chat: Chat) -> Handled:
         """Run a command and deliver what it says."""
         try:
-            community, messages = await self._run(actor, command)
+            community, messages, follow_ups = await self._run(actor, command)
         except GiveFirstError as error:
             return await self._refuse(actor, error, chat)
         except Exception:
@@ -141,6 +161,15 @@ class GiveFirst:
             await self._deliver(None, [sorry], chat, actor)
             return Handled((sorry,), error="internal error")
         await self._deliver(community, messages, chat, actor)
+        for follow_up in follow_ups:
+            # Already done and delivered; what follows is a bonus, never a reason to fail.
+            try:
+                community, more, _ = await self._run(actor, follow_up)
+            except Exception:
+                log.exception("%s failed for %s", type(follow_up).__name__, actor.community_key)
+                continue
+            await self._deliver(community, more, chat, actor)
+            messages += more
         return Handled(tuple(messages))
 
     async def overview(self, actor: Actor) -> Message:
@@ -149,7 +178,7 @@ class GiveFirst:
         now = self._clock.now()
         async with self._uow() as uow:
             community, member = await self._enter(uow, actor, now)
-            ctx = use_cases.Context(uow, now, actor, community, member, self._helpers)
+            ctx = self._context(uow, now, actor, community, member)
             [overview] = await profile.show_me(ctx, ShowMe())
             await uow.commit()
         return overview
@@ -174,31 +203,63 @@ class GiveFirst:
             return await uow.communities.get_by_key(key)
 
     async def import_members(
-        self, community_key: str, records: Sequence[MemberRecord]
-    ) -> directory.ImportSummary:
-        """Create or update members and their offers from a validated directory file."""
+        self,
+        community_key: str,
+        records: Sequence[MemberRecord],
+        progress: operations.Progress | None = None,
+    ) -> operations.ImportSummary:
+        """Create or update members and their offers from a validated directory file,
+        all or none (the vectors of their words come after: :meth:`fill_vectors`)."""
         async with self._uow() as uow:
-            summary = await directory.import_directory(
-                uow, community_key, records, self._clock.now()
+            summary = await operations.import_directory(
+                uow, community_key, records, self._clock.now(), progress
             )
             await uow.commit()
         return summary
 
     async def match(
         self, community_key: str, asks: Sequence[str], *, top: int
-    ) -> list[list[tuple[Member, Candidate]]]:
+    ) -> list[operations.Matches]:
         """Who would be suggested for each ask right now, best first."""
+        await self._helpers.refresh_key(community_key)
         now = self._clock.now()
         async with self._uow() as uow:
             return [
-                await directory.match_text(uow, self._helpers, community_key, ask, now, top=top)
+                await operations.match_text(
+                    uow, self._helpers, self._encoder, community_key, ask, now, top=top
+                )
                 for ask in asks
             ]
+
+    async def fill_vectors(
+        self, *, community_key: str | None = None, progress: operations.Progress | None = None
+    ) -> int:
+        """Encode the fields whose vectors are missing or out of date (see
+        :func:`operations.fill_missing_vectors`); 0 with no sentence model."""
+        if self._encoder is None:
+            return 0
+        community_id = None
+        if community_key is not None:
+            found = await self.community(community_key)
+            if found is None:
+                raise NotFound(f"There is no community {quotable(community_key)!r} here.")
+            community_id = found.id
+        return await operations.fill_missing_vectors(
+            self._uow, self._encoder, community_id=community_id, progress=progress
+        )
+
+    async def count_members(self, community_key: str | None = None) -> int:
+        community_id = None
+        if community_key is not None:
+            found = await self.community(community_key)
+            community_id = found.id if found else -1
+        async with self._uow() as uow:
+            return await uow.members.count(community_id)
 
     async def counts(self, community_key: str | None = None) -> list[dict[str, Any]]:
         """Anonymous counts per community (or that community alone)."""
         async with self._uow() as uow:
-            return await directory.community_counts(uow, community_key)
+            return await operations.community_counts(uow, community_key)
 
     async def digest_preview(
         self, community_key: str, *, days: int = 7
@@ -236,24 +297,37 @@ class GiveFirst:
 
     # --- inside ---------------------------------------------------------------------------
 
-    async def _run(self, actor: Actor, command: Command) -> tuple[Community, list[Message]]:
-        """Run a use case in one transaction, again if a concurrent event got in first."""
+    async def _run(
+        self, actor: Actor, command: Command
+    ) -> tuple[Community, list[Message], list[Command]]:
+        """Run a use case in one transaction, again if a concurrent event got in first;
+        returns its messages and the commands to run once it is committed."""
         handler = use_cases.HANDLERS[type(command)]
+        if type(command) in use_cases.SEARCHING:
+            # Before the transaction: the directory reads in transactions of its own.
+            await self._helpers.refresh_key(actor.community_key)
         for attempt in range(1, CONFLICT_RETRIES + 1):
             now = self._clock.now()
             try:
                 async with self._use_cases, self._uow() as uow:
                     community, member = await self._enter(uow, actor, now)
-                    ctx = use_cases.Context(uow, now, actor, community, member, self._helpers)
+                    ctx = self._context(uow, now, actor, community, member)
                     messages = await handler(ctx, command)
                     messages += profile.recheck_direct_messages(ctx, messages)
                     await uow.commit()
-                return community, messages
+                return community, messages, ctx.follow_ups
             except Conflict:
                 if attempt == CONFLICT_RETRIES:
                     raise
                 log.info("retrying %s after a concurrent change", type(command).__name__)
         raise AssertionError("unreachable")
+
+    def _context(
+        self, uow: UnitOfWork, now: datetime, actor: Actor, community: Community, member: Member
+    ) -> use_cases.Context:
+        return use_cases.Context(
+            uow, now, actor, community, member, self._helpers, encoder=self._encoder
+        )
 
     async def _enter(
         self, uow: UnitOfWork, actor: Actor, now: datetime
@@ -290,40 +364,12 @@ class GiveFirst:
     async def _deliver(
         self, community: Community | None, messages: Sequence[Message], chat: Chat, actor: Actor
     ) -> None:
-        """Send each message on its own, so one that fails never keeps the others (the
-        member's own reply above all) from going out; then record what arrived."""
         channel = (community.channel_id if community else None) or actor.channel_id
-        arrivals: list[Arrival] = []
-        for msg in messages:
-            try:
-                arrivals.append(await self._delivery.send(msg, community, chat, channel=channel))
-            except DeliveryFailed as failure:
-                log.warning("could not deliver to %s: %s", msg.to, failure)
-                if (partly := Arrival.partly(msg, failure)) is not None:
-                    arrivals.append(partly)
-                await self._undeliverable(community, msg, failure, chat, actor)
-            except Exception:
-                log.exception("delivering a message to %s failed", msg.to)
-        try:
-            await self._delivery.record_now(community, arrivals)
-        except Exception:
-            log.exception("could not record where messages for %s landed", actor.community_key)
 
-    async def _undeliverable(
-        self,
-        community: Community | None,
-        msg: Message,
-        failure: DeliveryFailed,
-        chat: Chat,
-        actor: Actor,
-    ) -> None:
-        if community is not None and community.id is not None and isinstance(msg.to, DirectMessage):
-            async with self._uow() as uow:
-                await self._delivery.mark_unreachable(uow, community.id, failure, msg)
-                await uow.commit()
-        if isinstance(msg.to, Ephemeral):
-            return
-        try:
-            await chat.send(render.undeliverable(failure, msg, actor.user_id), default_channel=None)
-        except DeliveryFailed:
-            log.warning("could not tell %s about an undeliverable message", actor.user_id)
+        def explain(failure: DeliveryFailed, msg: Message) -> Message | None:
+            """What to tell the member who acted about a message that did not arrive."""
+            if isinstance(msg.to, Ephemeral):
+                return None
+            return render.undeliverable(failure, msg, actor.user_id)
+
+        await self._delivery.deliver(messages, community, chat, channel=channel, explain=explain)

@@ -180,6 +180,20 @@ class CloseAsk:
 
 
 @dataclass(frozen=True)
+class ShareAsk:
+    """The author of a private ask shares it with the community after all."""
+
+    ask_id: int
+
+
+@dataclass(frozen=True)
+class TellWaitingAskers:
+    """Once a new offer is saved: tell the askers nobody could help yet whom it fits."""
+
+    offer_id: int
+
+
+@dataclass(frozen=True)
 class WithdrawOffer:
     offer_id: int
 
@@ -217,6 +231,8 @@ Command = (
     | PromptThanks
     | SolveAsk
     | CloseAsk
+    | ShareAsk
+    | TellWaitingAskers
     | WithdrawOffer
     | ThankForPost
     | KeepAsk

@@ -52,6 +52,61 @@ class Delivery:
         self._uow = unit_of_work
         self._clock = clock
 
+    async def deliver(
+        self,
+        messages: Sequence[Message],
+        community: Community | None,
+        chat: Chat,
+        *,
+        channel: str | None,
+        explain: Callable[[DeliveryFailed, Message], Message | None],
+    ) -> None:
+        """Send what a command said, each message on its own, so one that fails never
+        keeps the others (the member's own reply above all) from going out; record what
+        each arrival means at once (a reaction a moment later must find its post, and a
+        member whose DMs were closed is reachable as soon as one reaches them); and tell
+        the member who acted, as ``explain`` words it, about what could not arrive."""
+        for message in messages:
+            try:
+                arrival = await self.send(message, community, chat, channel=channel)
+            except DeliveryFailed as failure:
+                log.warning("could not deliver to %s: %s", message.to, failure)
+                await self._record(community, Arrival.partly(message, failure))
+                await self._refused(community, message, failure, chat, explain)
+                continue
+            except Exception:
+                log.exception("delivering a message to %s failed", message.to)
+                continue
+            await self._record(community, arrival)
+
+    async def _record(self, community: Community | None, arrival: Arrival | None) -> None:
+        if arrival is None or (arrival.ref is None and not arrival.reached):
+            return
+        try:
+            await self.record_now(community, [arrival])
+        except Exception:
+            log.exception("could not record where a message landed in %s", community)
+
+    async def _refused(
+        self,
+        community: Community | None,
+        message: Message,
+        failure: DeliveryFailed,
+        chat: Chat,
+        explain: Callable[[DeliveryFailed, Message], Message | None],
+    ) -> None:
+        if community is not None and community.id is not None and closed_to(failure, message):
+            async with self._uow() as uow:
+                await self.mark_unreachable(uow, community.id, failure, message)
+                await uow.commit()
+        note = explain(failure, message)
+        if note is None:
+            return
+        try:
+            await chat.send(note, default_channel=None)
+        except DeliveryFailed:
+            log.warning("could not tell the member about an undeliverable message")
+
     async def send(
         self, message: Message, community: Community | None, chat: Chat, *, channel: str | None
     ) -> Arrival:

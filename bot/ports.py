@@ -13,6 +13,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+import numpy as np
+import numpy.typing as npt
+
 from bot.domain import (
     Ask,
     Community,
@@ -23,10 +26,13 @@ from bot.domain import (
     Post,
     Subject,
     Thanks,
-    member_name,
 )
 from bot.domain.digest import DigestFacts
-from bot.domain.pairing import Obstacle, helper_obstacle
+from bot.domain.directory import (
+    DirectoryChanges,
+    FieldVector,
+    MissingVector,
+)
 from bot.messages import Message
 
 
@@ -36,6 +42,18 @@ class Conflict(Exception):
     Storage raises this for unique-constraint races (two first messages from a new
     community, a double click), so the core can retry without knowing the database.
     """
+
+
+class TextEncoder(Protocol):
+    """A sentence model: texts in, unit vectors out (one row each), computed off the
+    event loop. ``model_id`` names the model, so vectors of different models are
+    never compared."""
+
+    @property
+    def model_id(self) -> str: ...
+    @property
+    def dimensions(self) -> int: ...
+    async def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]: ...
 
 
 class Clock(Protocol):
@@ -51,40 +69,6 @@ class CommunityRepository(Protocol):
     async def list(self) -> Sequence[Community]: ...
 
 
-@dataclass(frozen=True)
-class HelperRecord:
-    """What matching needs of one member and their open offers, read as plain values
-    (a hot path: every ask reads the whole community)."""
-
-    member_id: int
-    platform_user_id: str | None
-    display_name: str | None
-    skills: tuple[str, ...]
-    bio: str | None
-    timezone: str | None
-    paused_until: datetime | None
-    forgotten: bool
-    dm_closed: bool
-    """A direct message to them failed because their DMs are closed."""
-    offers: tuple[tuple[int, str], ...]
-    """Open offers as (id, text), oldest first."""
-
-    @property
-    def name(self) -> str:
-        return member_name(self.display_name, self.platform_user_id, forgotten=self.forgotten)
-
-    def obstacle(self, now: datetime) -> Obstacle | None:
-        """Why they cannot be asked to help anyone now, if they cannot
-        (see :func:`bot.domain.pairing.helper_obstacle`)."""
-        return helper_obstacle(
-            paused_until=self.paused_until,
-            forgotten=self.forgotten,
-            has_account=self.platform_user_id is not None,
-            dm_closed=self.dm_closed,
-            now=now,
-        )
-
-
 class MemberRepository(Protocol):
     async def get(self, member_id: int) -> Member | None: ...
     async def get_many(self, member_ids: Collection[int]) -> Sequence[Member]:
@@ -94,10 +78,13 @@ class MemberRepository(Protocol):
     async def get_by_platform_id(self, community_id: int, user_id: str) -> Member | None: ...
     async def add(self, member: Member) -> None: ...
     async def list(self, community_id: int) -> Sequence[Member]: ...
-    async def helpers(self, community_id: int) -> Sequence[HelperRecord]:
-        """Every member of the community with their open offers, by member id."""
+    async def ids_after(
+        self, after: int, limit: int, *, community_id: int | None = None
+    ) -> Sequence[int]:
+        """Member ids above ``after``, in order, at most ``limit`` of them."""
         ...
 
+    async def count(self, community_id: int | None = None) -> int: ...
     async def set_direct_messages_closed(
         self, community_id: int, user_ids: Collection[str], *, closed: bool
     ) -> None:
@@ -141,6 +128,12 @@ class IntroductionRepository(Protocol):
     async def for_ask(self, ask_id: int) -> Sequence[Introduction]: ...
     async def involving(self, member_id: int) -> Sequence[Introduction]: ...
     async def in_community(self, community_id: int) -> Sequence[Introduction]: ...
+    async def loads(
+        self, community_id: int, helper_ids: Collection[int], since: datetime
+    ) -> dict[int, int]:
+        """New introductions (waiting or accepted) per helper, requested since then."""
+        ...
+
     async def pending_expired(self, now: datetime) -> Sequence[Introduction]: ...
     async def follow_ups_due(self, now: datetime) -> Sequence[Introduction]: ...
     async def reminders_due(self, now: datetime) -> Sequence[Introduction]:
@@ -221,6 +214,50 @@ class OutboxRepository(Protocol):
         ...
 
 
+class DirectorySource(Protocol):
+    """The helper directory's reads: what changed in a community since a revision."""
+
+    async def revision(self, community_id: int) -> int:
+        """The community's latest committed directory revision."""
+        ...
+
+    async def changes(
+        self,
+        community_id: int,
+        since: int,
+        until: int,
+        *,
+        model: str | None,
+        after_member: int = 0,
+        limit: int | None = None,
+    ) -> DirectoryChanges:
+        """Members (with open offers and the vectors of ``model``) and asks that changed
+        after revision ``since`` up to ``until``; from revision 0, everyone, in pages of
+        ``limit`` members with ids above ``after_member`` (asks come with the first)."""
+        ...
+
+
+class VectorRepository(Protocol):
+    """The vectors of members' words, one per field (see :class:`FieldVector`)."""
+
+    async def put(self, community_id: int, member_id: int, model: str, vector: FieldVector) -> None:
+        """Store a field's vector, replacing what was stored under its key."""
+        ...
+
+    async def delete(self, keys: Collection[str]) -> None: ...
+    async def forget_member(self, member_id: int) -> None:
+        """Delete every vector made from a member's words (they are their words too)."""
+        ...
+
+    async def get(self, key: str, model: str) -> FieldVector | None: ...
+    async def missing(
+        self, model: str, *, after_member: int, limit: int, community_id: int | None = None
+    ) -> Sequence[MissingVector]:
+        """Fields of members with ids above ``after_member`` (and open asks' texts) whose
+        vector of ``model`` is missing or was made from other words, by member id."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository: ``async with uow: ...; await uow.commit()``.
 
@@ -239,6 +276,8 @@ class UnitOfWork(Protocol):
     digests: DigestSource
     claims: ClaimRepository
     outbox: OutboxRepository
+    directory: DirectorySource
+    vectors: VectorRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -17,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from bot.directory import HelperDirectory
 from bot.domain import Community, OutboxMessage
 from bot.message_json import to_json
 from bot.messages import ChannelPost
@@ -24,7 +25,6 @@ from bot.outbox import ChatFor, Delivered, OutboxSender, Sleep
 from bot.ports import Clock, UnitOfWork
 from bot.schedule import DigestPeriod, digest_period, outbox_key
 from bot.use_cases import scheduled
-from bot.use_cases.helpers import HelperDirectory
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class Scheduler:
             sleep=sleep,
             monotonic=monotonic,
         )
-        self._helpers = helpers or HelperDirectory()
+        self._helpers = helpers or HelperDirectory(unit_of_work)
         self._relevance_every = relevance_every
         self._key_prefix = f"{platform}:" if platform else ""
         self._community = community
@@ -127,6 +127,11 @@ class Scheduler:
 
     async def plan_introductions(self, now: datetime) -> int:
         """Expire unanswered requests, remind awaited members, ask how it went."""
+        async with self._uow() as uow:
+            expiring = {i.community_id for i in await uow.introductions.pending_expired(now)}
+            communities = [c for cid in expiring if (c := await uow.communities.get(cid))]
+        for community in communities:  # the next candidates are looked for
+            await self._helpers.refresh(community)
         async with self._uow() as uow:
             work = [
                 *await scheduled.expire_introductions(uow, self._helpers, now),

@@ -7,6 +7,7 @@ what they run is what operators run.
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,7 +17,11 @@ from bot.clock import SystemClock
 from bot.ports import Clock
 from bot.scheduler import Scheduler
 from bot.skills import Vocabulary
+from givefirst.embedding import EmbeddingUnavailable, OnnxTextEncoder, load_encoder
+from givefirst.settings import Settings
 from storage import Storage
+
+log = logging.getLogger("givefirst")
 
 FULL_COLLECTION_THRESHOLD = 100
 """Young collections between two full ones (Python's default is 10)."""
@@ -53,14 +58,39 @@ async def open_storage(database_url: str | None) -> Storage:
 
 
 @asynccontextmanager
-async def running(database_url: str | None, clock: Clock | None = None) -> AsyncIterator[Runtime]:
-    """Storage, clock and bot for the length of the block; the database is closed after."""
+async def running(
+    database_url: str | None,
+    clock: Clock | None = None,
+    *,
+    settings: Settings | None = None,
+    matching: bool = False,
+) -> AsyncIterator[Runtime]:
+    """Storage, clock and bot for the length of the block; the database is closed after.
+    With ``matching``, the sentence model the settings choose is loaded too."""
+    encoder = choose_encoder(settings or Settings()) if matching else None
     storage = await open_storage(database_url)
     try:
         chosen = clock or SystemClock()
-        yield Runtime(storage, chosen, GiveFirst(storage.unit_of_work, chosen))
+        yield Runtime(storage, chosen, GiveFirst(storage.unit_of_work, chosen, encoder=encoder))
     finally:
         await storage.dispose()
+        if encoder is not None:
+            encoder.close()
+
+
+def choose_encoder(settings: Settings) -> OnnxTextEncoder | None:
+    """The sentence model for matching, or None for the skill vocabulary alone
+    (``GIVEFIRST_MATCHING=lexical``, or a model that cannot be loaded: then it says why)."""
+    if settings.givefirst_matching == "lexical":
+        log.info("matching: skill vocabulary and words only (GIVEFIRST_MATCHING=lexical)")
+        return None
+    try:
+        encoder = load_encoder(settings.givefirst_embedding_model)
+    except EmbeddingUnavailable as why:
+        log.warning("matching by meaning is off: %s", why)
+        return None
+    log.info("matching: sentence model %s with the skill vocabulary", encoder.model_id)
+    return encoder
 
 
 def settle_before_serving() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,6 +17,14 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; default: a SQLite file givefirst.db here"
     )
     log_level: str = "INFO"
+    givefirst_matching: Literal["semantic", "lexical"] = Field(
+        default="semantic",
+        description="semantic: sentence embeddings with the skill vocabulary; lexical: the "
+        "vocabulary alone (no model loaded: less memory, a faster start)",
+    )
+    givefirst_embedding_model: str | None = Field(
+        default=None, description="path of an operator's own ONNX sentence model"
+    )
 
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.directory import DirectorySession
 from storage.mapping import start_mappers
 from storage.unit_of_work import SqlAlchemyUnitOfWork
 
@@ -144,7 +145,9 @@ class Storage:
     def __init__(self, engine: AsyncEngine) -> None:
         start_mappers()
         self.engine = engine
-        self.session_factory = async_sessionmaker(engine, expire_on_commit=False)
+        self.session_factory = async_sessionmaker(
+            engine, expire_on_commit=False, sync_session_class=DirectorySession
+        )
 
     @classmethod
     def connect(cls, url: str | None = None, **engine_options: Any) -> Storage:

@@ -19,9 +19,11 @@ def start_mappers() -> None:
     if mapper_registry.mappers:
         return
     mapper_registry.map_imperatively(Community, tables.communities)
-    mapper_registry.map_imperatively(Member, tables.members)
-    mapper_registry.map_imperatively(Offer, tables.offers)
-    mapper_registry.map_imperatively(Ask, tables.asks)
+    # Their directory revisions are stamped by storage at commit (see storage.directory).
+    revision = ["directory_revision"]
+    mapper_registry.map_imperatively(Member, tables.members, exclude_properties=revision)
+    mapper_registry.map_imperatively(Offer, tables.offers, exclude_properties=revision)
+    mapper_registry.map_imperatively(Ask, tables.asks, exclude_properties=revision)
     mapper_registry.map_imperatively(Introduction, tables.introductions)
     mapper_registry.map_imperatively(Thanks, tables.thanks)
     mapper_registry.map_imperatively(Post, tables.posts)

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,8 +24,9 @@ from bot.domain import (
     Subject,
     Thanks,
 )
-from bot.ports import Conflict, HelperRecord
+from bot.ports import Conflict
 from storage import scheduled, tables
+from storage.directory import note_change
 
 
 class _SqlAlchemyRepository:
@@ -87,11 +88,27 @@ class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
         )
         return result.all()
 
+    async def ids_after(
+        self, after: int, limit: int, *, community_id: int | None = None
+    ) -> Sequence[int]:
+        c = tables.members.c
+        query = select(c.id).where(c.id > after).order_by(c.id).limit(limit)
+        if community_id is not None:
+            query = query.where(c.community_id == community_id)
+        return list(await self.session.scalars(query))
+
+    async def count(self, community_id: int | None = None) -> int:
+        c = tables.members.c
+        query = select(func.count()).select_from(tables.members)
+        if community_id is not None:
+            query = query.where(c.community_id == community_id)
+        return int(await self.session.scalar(query) or 0)
+
     async def set_direct_messages_closed(
         self, community_id: int, user_ids: Collection[str], *, closed: bool
     ) -> None:
         c = tables.members.c
-        await self.session.execute(
+        changed = await self.session.scalars(
             update(Member)
             .where(
                 c.community_id == community_id,
@@ -99,50 +116,11 @@ class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
                 c.dm_closed.is_not(closed),
             )
             .values(dm_closed=closed)
+            .returning(c.id)
             .execution_options(synchronize_session="fetch")
         )
-
-    async def helpers(self, community_id: int) -> Sequence[HelperRecord]:
-        # Plain rows, not entities: this runs for every ask and reads everyone.
-        m, o = tables.members.c, tables.offers.c
-        await self.session.flush()  # include what this unit of work has changed
-        offers: dict[int, list[tuple[int, str]]] = {}
-        for offer_id, member_id, text in await self.session.execute(
-            select(o.id, o.member_id, o.text)
-            .where(o.community_id == community_id, o.status == OfferStatus.OPEN)
-            .order_by(o.created_at, o.id)
-        ):
-            offers.setdefault(member_id, []).append((offer_id, text))
-        rows = await self.session.execute(
-            select(
-                m.id,
-                m.platform_user_id,
-                m.display_name,
-                m.skills,
-                m.bio,
-                m.timezone,
-                m.paused_until,
-                m.forgotten_at,
-                m.dm_closed,
-            )
-            .where(m.community_id == community_id)
-            .order_by(m.id)
-        )
-        return [
-            HelperRecord(
-                member_id=row.id,
-                platform_user_id=row.platform_user_id,
-                display_name=row.display_name,
-                skills=tuple(row.skills or ()),
-                bio=row.bio,
-                timezone=row.timezone,
-                paused_until=row.paused_until,
-                forgotten=row.forgotten_at is not None,
-                offers=tuple(offers.get(row.id, ())),
-                dm_closed=row.dm_closed,
-            )
-            for row in rows
-        ]
+        for member_id in changed.all():
+            note_change(self.session.sync_session, tables.members, member_id, community_id)
 
 
 class SqlAlchemyOfferRepository(_SqlAlchemyRepository):
@@ -233,6 +211,24 @@ class SqlAlchemyIntroductionRepository(_SqlAlchemyRepository):
     async def in_community(self, community_id: int) -> Sequence[Introduction]:
         c = tables.introductions.c
         return await self._all(c.community_id == community_id)
+
+    async def loads(
+        self, community_id: int, helper_ids: Collection[int], since: datetime
+    ) -> dict[int, int]:
+        c = tables.introductions.c
+        if not helper_ids:
+            return {}
+        rows = await self.session.execute(
+            select(c.helper_id, func.count())
+            .where(
+                c.community_id == community_id,
+                c.helper_id.in_(list(helper_ids)),
+                c.requested_at >= since,
+                c.status.in_([IntroStatus.PENDING, IntroStatus.ACCEPTED]),
+            )
+            .group_by(c.helper_id)
+        )
+        return {helper: count for helper, count in rows}
 
     async def pending_expired(self, now: datetime) -> Sequence[Introduction]:
         """Requests nobody answered before they expired."""

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -67,6 +70,7 @@ communities = Table(
     Column("stale_after_days", Integer, nullable=False, server_default="30"),
     Column("aliases", JSON, nullable=False),
     Column("created_at", UTCDateTime),
+    Column("directory_revision", BigInteger, nullable=False, server_default="0"),
 )
 
 members = Table(
@@ -86,7 +90,9 @@ members = Table(
     Column("dm_closed", Boolean, nullable=False),
     Column("dm_checked_at", UTCDateTime),
     Column("forgotten_at", UTCDateTime),
+    Column("directory_revision", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("community_id", "platform_user_id"),
+    Index(None, "community_id", "directory_revision"),
 )
 
 offers = Table(
@@ -101,8 +107,10 @@ offers = Table(
     Column("status", StrEnumType(OfferStatus), nullable=False),
     Column("confirmed_at", UTCDateTime),
     Column("relevance_asked_at", UTCDateTime),
+    Column("directory_revision", BigInteger, nullable=False, server_default="0"),
     Index(None, "community_id", "status"),
     Index(None, "member_id"),
+    Index(None, "community_id", "directory_revision"),
 )
 
 asks = Table(
@@ -120,8 +128,10 @@ asks = Table(
     Column("looking_for_helper", Boolean, nullable=False),
     Column("confirmed_at", UTCDateTime),
     Column("relevance_asked_at", UTCDateTime),
+    Column("directory_revision", BigInteger, nullable=False, server_default="0"),
     Index(None, "community_id", "status"),
     Index(None, "member_id"),
+    Index(None, "community_id", "directory_revision"),
 )
 
 introductions = Table(
@@ -186,6 +196,25 @@ posts = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("community_id", "channel_id", "message_id"),
     Index(None, "community_id", "kind", "subject_id"),
+)
+
+# What members wrote, as vectors of the sentence model named in ``model``: one row per
+# field (``skills:<member>``, ``bio:<member>``, ``offer:<offer>``, ``ask:<ask>``), kept
+# as int8 components with one scale each. ``text_hash`` tells whether the text changed.
+text_vectors = Table(
+    "text_vectors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _community_id(),
+    _member_id("member_id"),
+    Column("key", String(40), nullable=False, unique=True),
+    Column("model", String(100), nullable=False),
+    Column("text_hash", String(32), nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+    Column("scale", Float, nullable=False),
+    Column("directory_revision", BigInteger, nullable=False, server_default="0"),
+    Index(None, "community_id", "directory_revision"),
+    Index(None, "member_id"),
 )
 
 processed_events = Table(

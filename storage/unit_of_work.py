@@ -14,6 +14,7 @@ from bot.ports import (
     CommunityRepository,
     Conflict,
     DigestSource,
+    DirectorySource,
     IntroductionRepository,
     MemberRepository,
     OfferRepository,
@@ -21,7 +22,9 @@ from bot.ports import (
     PostRepository,
     ProcessedEventRepository,
     ThanksRepository,
+    VectorRepository,
 )
+from storage.directory import SqlAlchemyDirectorySource, SqlAlchemyVectorRepository
 from storage.mapping import start_mappers
 from storage.repositories import (
     SqlAlchemyAskRepository,
@@ -59,6 +62,8 @@ class SqlAlchemyUnitOfWork:
     digests: DigestSource
     claims: ClaimRepository
     outbox: OutboxRepository
+    directory: DirectorySource
+    vectors: VectorRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         start_mappers()
@@ -87,6 +92,8 @@ class SqlAlchemyUnitOfWork:
         self.digests = SqlAlchemyDigestSource(session)
         self.claims = SqlAlchemyClaimRepository(session)
         self.outbox = SqlAlchemyOutboxRepository(session)
+        self.directory = SqlAlchemyDirectorySource(session)
+        self.vectors = SqlAlchemyVectorRepository(session)
         return self
 
     async def __aexit__(

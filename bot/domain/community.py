@@ -30,6 +30,9 @@ class Community:
     stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
     aliases: dict[str, str] = field(default_factory=dict)
     created_at: datetime | None = None
+    directory_revision: int = 0
+    """Counts the committed changes to what matching reads here (see the helper
+    directory): a process that has seen this revision has nothing new to read."""
     id: int | None = None
 
     def is_admin(self, platform_user_id: str, *, platform_admin: bool) -> bool:

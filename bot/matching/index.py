@@ -69,7 +69,7 @@ class _Read:
     terms: frozenset[str]
     urgent: bool
     possible_tags: tuple[str, ...]
-    """Words and word pairs that match a community tag if some member has one."""
+    """Word pairs that match a community tag if some member has one."""
 
 
 @dataclass(slots=True)
@@ -147,27 +147,33 @@ class MatchIndex:
             for score, member_id in ranked[:top]
         ]
 
-    def search_one(self, member_id: int, ask_text: str, context: MatchContext) -> Candidate | None:
-        """:meth:`search` for one member: whether they are relevant enough and eligible.
-
-        Scores only that member, so checking every open ask when someone offers help
-        costs a few dictionary look-ups per ask instead of a search of everyone.
-        """
-        if member_id not in self._profiles:
-            return None
-        ask = self._understand(ask_text)
-        score = 0.0
-        for weight, postings, strength in self._sought(ask):
-            if member_id in postings:
-                score += weight * strength[postings[member_id]]
-        if score < self._floor(ask) or not fairness.is_eligible(member_id, context):
-            return None
-        adjusted = self._priority(member_id, score, context, ask)
-        return Candidate(member_id, round(adjusted, 4), self._reasons(member_id, ask, context))
-
     def relevance(self, ask_text: str) -> dict[int, float]:
         """Raw relevance of every member the ask reaches, before fairness (for benchmarks)."""
         return self._relevance(self._understand(ask_text))
+
+    def relevance_in_units(self, ask_text: str) -> dict[int, float]:
+        """Relevance of every member the ask reaches, where 1 is what one named skill
+        that a single member has is worth (so figures compare across communities)."""
+        unit = _idf(1, len(self._profiles))
+        return {member: score / unit for member, score in self.relevance(ask_text).items()}
+
+    def above_floor(self, ask_text: str) -> dict[int, float]:
+        """Members relevant enough to suggest for an ask, with their relevance."""
+        ask = self._understand(ask_text)
+        floor = self._floor(ask)
+        return {m: s for m, s in self._relevance(ask).items() if s >= floor}
+
+    def profile(self, member_id: int) -> HelperProfile | None:
+        return self._profiles.get(member_id)
+
+    def reasons(self, member_id: int, ask_text: str, context: MatchContext) -> tuple[str, ...]:
+        """Why a member fits an ask, in the member's own words where they have some."""
+        if member_id not in self._profiles:
+            return ()
+        return self._reasons(member_id, self._understand(ask_text), context)
+
+    def is_urgent(self, ask_text: str) -> bool:
+        return self._understand(ask_text).urgent
 
     def _understand(self, ask_text: str) -> _Ask:
         read = self._read.get(ask_text)
@@ -182,12 +188,14 @@ class MatchIndex:
                 fairness.is_urgent(set(all_words)),
                 possible_tags=tuple(
                     tag
-                    for tag in dict.fromkeys((*all_words, *map("-".join, pairwise(all_words))))
+                    for tag in dict.fromkeys(map("-".join, pairwise(all_words)))
                     if tag not in self._vocabulary
                 ),
             )
         skills = dict(read.skills)
-        # Community tags born from hashtags ("#beekeeping") match the plain word too.
+        # A community tag of several words ("#saas-pricing") matches the same words
+        # written plainly ("SaaS pricing"); a one-word tag needs its hashtag, or any
+        # member tagging "#data" would match every ask that mentions data.
         for tag in read.possible_tags:
             if tag in self._skill_postings:
                 skills[tag] = 1.0

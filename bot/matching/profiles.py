@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,7 +33,7 @@ class MatchContext:
 
     asker_id: int
     now: datetime
-    unavailable: frozenset[int] = frozenset()
+    unavailable: Container[int] = frozenset()
     recent_introductions: Mapping[int, int] = field(default_factory=dict)
     capacity: int = 2
     previous_partners: frozenset[int] = frozenset()

@@ -118,25 +118,19 @@ def suggestions(
     ranked: Sequence[tuple[Member, tuple[str, ...]]],
     to: Audience,
     lead: Text | None = None,
+    *,
+    closest: Sequence[tuple[Member, tuple[str, ...]]] = (),
 ) -> Message:
+    """Who could help with an ask: confident suggestions (``ranked``), or else the
+    ``closest`` members as a lead that is said to be one, or else nobody yet."""
+    if not ranked and closest:
+        return _leads(ask, closest, to, lead)
     if not ranked:
         return message(
             to,
             Paragraph(lead or text("Nobody yet — I'll tell you when someone can help.")),
+            _share_button(ask),
         )
-    lines = [
-        Paragraph(text("• ", who(m), " — ", "; ".join(reasons) or "could help"))
-        for m, reasons in ranked
-    ]
-    buttons = tuple(
-        Button(
-            f"Ask {shorten(m.name, 30)}",
-            a.ACTION_REQUEST_INTRO,
-            a.request_intro_value(ask.id, m.id),
-            ButtonStyle.PRIMARY if i == 0 else ButtonStyle.DEFAULT,
-        )
-        for i, (m, _) in enumerate(ranked)
-    )
     return message(
         to,
         Paragraph(
@@ -146,9 +140,62 @@ def suggestions(
                 "they'll only be connected with you if they say yes:"
             )
         ),
-        *lines,
-        Buttons(buttons),
+        *_lines(ranked),
+        Buttons(_ask_buttons(ask, ranked, primary=True)),
     )
+
+
+def _leads(
+    ask: Ask,
+    closest: Sequence[tuple[Member, tuple[str, ...]]],
+    to: Audience,
+    lead: Text | None,
+) -> Message:
+    follow = (
+        "Want more people to see it? You can share your ask with the community."
+        if ask.private
+        else "Your ask is in the channel too — I'll tell you when someone new can help."
+    )
+    return message(
+        to,
+        *([Paragraph(lead)] if lead else []),
+        Paragraph(text("No one has offered this yet — the closest I found:")),
+        *_lines(closest),
+        Small(text(follow)),
+        Buttons(
+            _ask_buttons(ask, closest, primary=False)
+            + ((_share(ask),) if ask.private and ask.is_open else ())
+        ),
+    )
+
+
+def _lines(ranked: Sequence[tuple[Member, tuple[str, ...]]]) -> list[Paragraph]:
+    return [
+        Paragraph(text("• ", who(m), " — ", " · ".join(reasons) or "could help"))
+        for m, reasons in ranked
+    ]
+
+
+def _ask_buttons(
+    ask: Ask, ranked: Sequence[tuple[Member, tuple[str, ...]]], *, primary: bool
+) -> tuple[Button, ...]:
+    return tuple(
+        Button(
+            f"Ask {shorten(m.name, 30)}",
+            a.ACTION_REQUEST_INTRO,
+            a.request_intro_value(ask.id, m.id),
+            ButtonStyle.PRIMARY if primary and i == 0 else ButtonStyle.DEFAULT,
+        )
+        for i, (m, _) in enumerate(ranked)
+    )
+
+
+def _share(ask: Ask) -> Button:
+    return Button("Share it with the community", a.ACTION_SHARE_ASK, str(ask.id))
+
+
+def _share_button(ask: Ask) -> Buttons | None:
+    return Buttons((_share(ask),)) if ask.private and ask.is_open and ask.id else None
 
 
 def direct_messages_check(member: Member) -> Message:

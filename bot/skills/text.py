@@ -106,12 +106,13 @@ _VARIANTS = {
 }
 # -ise/-isation spellings become -ize/-ization; short words like "rise" are left alone.
 _ISE_SUFFIX = re.compile(r"is(e|ed|es|ing|ation|ations|er|ers)$")
-# Words whose final "s" is not a plural.
+# Words whose final "s" is not a plural (acronyms like SaaS and DNS among them).
 _NOT_PLURAL_TEXT = """
     kubernetes ios macos js css aws news series species sales always perhaps
     various previous analysis basis thesis diagnosis crisis emphasis hypothesis
     status bonus campus virus census focus corpus us gas bus plus yes this his
     its was has does is as less unless chaos canvas atlas windows
+    saas paas iaas faas dbaas daas dns sms mms https cms lms gps os ios macos ads
 """
 _NOT_PLURAL = frozenset(_NOT_PLURAL_TEXT.split())
 

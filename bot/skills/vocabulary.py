@@ -15,7 +15,14 @@ from typing import Any
 
 import yaml
 
-from bot.skills.text import STOPWORDS, content_words, pieces, tag_slug, words
+from bot.skills.text import (
+    STOPWORDS,
+    content_words,
+    normalise_word,
+    pieces,
+    tag_slug,
+    words,
+)
 
 ALIAS_WEIGHT = 1.0
 """How strongly an alias or the skill's own name points at a skill."""
@@ -25,9 +32,10 @@ LINKED_WEIGHT = 0.3
 """How much a skill named in an ask also counts for the skills it is linked to."""
 
 _SKILL_NAME = re.compile(r"^[a-z0-9][a-z0-9+#-]*$")
-# Typo tolerance only for words long enough that one slip cannot turn them into
-# another real word, and never for inflected forms like "resumed".
-_FUZZY_MIN_LENGTH = 5
+# Typo tolerance only for words long enough that one slip rarely turns them into
+# another real word, never for inflected forms like "resumed", and never for a word
+# that is a real word itself ("flaky" is not a misspelt "flask").
+_FUZZY_MIN_LENGTH = 6
 _INFLECTED = ("ed", "ing", "ly")
 _TYPO_CACHE_SIZE = 50_000
 """Words whose correction is remembered; the cache starts afresh once it is full."""
@@ -266,6 +274,8 @@ class Vocabulary:
     def _correct_typo(self, word: str) -> str | None:
         if len(word) < _FUZZY_MIN_LENGTH or word.endswith(_INFLECTED) or not word.isalpha():
             return None
+        if word in english_words():
+            return None
         if word in self._typo_cache:
             return self._typo_cache[word]
         candidates: set[str] = set()
@@ -359,6 +369,16 @@ def _skill_from_entry(area: str, name: str, details: Any) -> Skill:
         area=area,
         aliases=tuple(str(alias) for alias in details.get("aka", ())),
         related=tuple(str(term) for term in details.get("see", ())),
+    )
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """Common English words, normalised as :func:`normalise_word` does: the whole words
+    of the WordPiece vocabulary that ships with givefirst (the sentence model's)."""
+    text = resources.files("bot.skills").joinpath("wordpieces.txt").read_text("utf-8")
+    return frozenset(
+        normalise_word(word) for word in text.split() if word.isalpha() and word.isascii()
     )
 
 

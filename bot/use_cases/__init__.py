@@ -13,7 +13,6 @@ from typing import Any
 from bot import commands as c
 from bot.use_cases import admin, introductions, offers_and_asks, privacy, profile, thanks
 from bot.use_cases.context import Context, Messages
-from bot.use_cases.helpers import HelperDirectory
 
 Handler = Callable[[Context, Any], Awaitable[Messages]]
 
@@ -22,6 +21,8 @@ HANDLERS: dict[type, Handler] = {
     c.MakeAsk: offers_and_asks.make_ask,
     c.SolveAsk: offers_and_asks.solve_ask,
     c.CloseAsk: offers_and_asks.close_ask,
+    c.ShareAsk: offers_and_asks.share_ask,
+    c.TellWaitingAskers: offers_and_asks.tell_waiting_askers,
     c.WithdrawOffer: offers_and_asks.withdraw_offer,
     c.KeepAsk: offers_and_asks.keep_open,
     c.KeepOffer: offers_and_asks.keep_open,
@@ -49,4 +50,9 @@ HANDLERS: dict[type, Handler] = {
     c.Configure: admin.configure,
 }
 
-__all__ = ["HANDLERS", "Context", "Handler", "HelperDirectory", "Messages"]
+SEARCHING: frozenset[type] = frozenset(
+    {c.MakeAsk, c.RequestIntro, c.DeclineIntro, c.ReportOutcome, c.TellWaitingAskers}
+)
+"""Commands that look for helpers: the helper directory is brought up to date first."""
+
+__all__ = ["HANDLERS", "SEARCHING", "Context", "Handler", "Messages"]

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.commands import Actor
+from bot.commands import Actor, Command
+from bot.directory import HelperDirectory
 from bot.domain import Ask, AskStatus, Community, Introduction, Member, Offer
 from bot.domain.identity import stored_id
 from bot.errors import NotFound
 from bot.messages import Message
-from bot.ports import UnitOfWork
+from bot.ports import TextEncoder, UnitOfWork
 from bot.skills import Vocabulary
-from bot.use_cases.helpers import HelperDirectory
 
 Messages = list[Message]
 
@@ -29,7 +29,10 @@ class Context:
     actor: Actor
     community: Community
     member: Member
-    directory: HelperDirectory
+    helpers: HelperDirectory
+    encoder: TextEncoder | None = None
+    follow_ups: list[Command] = field(default_factory=list)
+    """Commands to run once this one is committed (in a transaction of their own)."""
 
     @property
     def vocabulary(self) -> Vocabulary:

@@ -1,170 +1,140 @@
-"""Finding helpers: who in a community could help with an ask, after the pairing rules.
+"""Finding helpers for an ask: the community's directory, then the pairing rules.
 
-The match index of each community is kept in memory by a :class:`HelperDirectory`
-and brought up to date from storage before a search, so several processes sharing
-a database each stay correct.
+The directory (:mod:`bot.directory`) scores the community; this room reads what the
+rules need for the few members who lead (the asker's own introductions, and each
+leader's load this week), in two narrow queries whatever the community's size, and
+lets :mod:`bot.domain.pairing` and fairness decide.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain import Ask, Community, Introduction, Member
+from bot.directory import CommunityDirectory, HelperDirectory
+from bot.domain import Ask, Community, Member
+from bot.domain.directory import FieldKind, field_key
 from bot.domain.identity import stored_id
-from bot.domain.pairing import AskerHistory, busy_helpers, counts_toward_load
-from bot.matching import (
-    Candidate,
-    HelperProfile,
-    MatchContext,
-    MatchIndex,
-    OfferText,
-    asks_member_could_answer,
-)
-from bot.ports import HelperRecord, UnitOfWork
+from bot.domain.pairing import LOAD_WINDOW, AskerHistory, busy_helpers
+from bot.matching import HelperProfile, MatchContext, OfferText, asks_member_could_answer
+from bot.matching.fields import Vector, packed, unpacked
+from bot.matching.hybrid import Ranking, Suggestions
+from bot.matching.vectors import Closeness
+from bot.ports import TextEncoder, UnitOfWork
 from bot.skills import Vocabulary
 
 SUGGESTIONS = 3
-DIRECTORY_COMMUNITIES = 256
-"""Communities whose match index a process keeps; the least recently used goes first."""
-
-
-class HelperDirectory:
-    """One match index per community, kept in memory and brought up to date from
-    storage before every search.
-
-    Only profiles that changed are re-indexed, so a search costs a few queries and
-    a diff rather than re-tagging every offer; because the diff runs against what
-    storage says now, several workers sharing a database each stay correct.
-    """
-
-    def __init__(self, communities: int = DIRECTORY_COMMUNITIES) -> None:
-        self._size = communities
-        self._indexes: OrderedDict[
-            tuple[str, frozenset[tuple[str, str]]], tuple[MatchIndex, dict[int, HelperProfile]]
-        ] = OrderedDict()
-
-    def index_for(self, community: Community, profiles: Sequence[HelperProfile]) -> MatchIndex:
-        key = (community.key, frozenset(community.aliases.items()))
-        if key not in self._indexes:
-            self._indexes[key] = (MatchIndex(Vocabulary.for_aliases(community.aliases)), {})
-            while len(self._indexes) > self._size:
-                self._indexes.popitem(last=False)
-        self._indexes.move_to_end(key)
-        index, known = self._indexes[key]
-        current = {p.member_id: p for p in profiles}
-        for gone in known.keys() - current.keys():
-            index.remove(gone)
-            del known[gone]
-        for member_id, profile in current.items():
-            if known.get(member_id) != profile:
-                index.upsert(profile)
-                known[member_id] = profile
-        return index
 
 
 @dataclass(frozen=True)
-class Helpers:
-    """One read of everyone who could help in a community, for one search or many."""
+class _SetAside:
+    """Members who may not be suggested for this ask: away, off limits or busy."""
 
-    records: dict[int, HelperRecord]
-    index: MatchIndex
-    away: frozenset[int]
-    """Members who cannot be asked to help anyone now (see :mod:`bot.domain.pairing`)."""
-    recent_load: dict[int, int]
-    """New introductions per helper in the week before the read."""
-    introductions_of: dict[int, list[Introduction]]
-    """Each member's introductions, as asker or helper."""
+    away: Container[int]
+    others: frozenset[int]
+
+    def __contains__(self, member: object) -> bool:
+        return member in self.others or member in self.away
 
 
-async def load_helpers(
-    uow: UnitOfWork, directory: HelperDirectory, community: Community, now: datetime
-) -> Helpers:
-    records = {r.member_id: r for r in await uow.members.helpers(stored_id(community))}
-    index = directory.index_for(
-        community,
-        [
-            HelperProfile(
-                member_id=r.member_id,
-                name=r.name,
-                skills=r.skills,
-                bio=r.bio or "",
-                offers=tuple(OfferText(offer_id, text) for offer_id, text in r.offers),
-                timezone=r.timezone,
-            )
-            for r in records.values()
-            if r.platform_user_id is not None
-        ],
-    )
-    introductions_of: dict[int, list[Introduction]] = {}
-    recent_load: dict[int, int] = {}
-    for i in await uow.introductions.in_community(stored_id(community)):
-        introductions_of.setdefault(i.asker_id, []).append(i)
-        introductions_of.setdefault(i.helper_id, []).append(i)
-        if counts_toward_load(i, now):
-            recent_load[i.helper_id] = recent_load.get(i.helper_id, 0) + 1
-    return Helpers(
-        records,
-        index,
-        away=frozenset(m for m, r in records.items() if r.obstacle(now) is not None),
-        recent_load=recent_load,
-        introductions_of=introductions_of,
-    )
-
-
-async def rank_helpers(
+async def find_helpers(
     uow: UnitOfWork,
-    directory: HelperDirectory,
+    helpers: HelperDirectory,
     community: Community,
     ask: Ask,
     now: datetime,
     *,
+    vector: Vector | None,
     top: int = SUGGESTIONS,
-    only: set[int] | None = None,
-) -> list[Candidate]:
-    """The best available helpers for an ask, after every pairing and fairness rule."""
-    helpers = await load_helpers(uow, directory, community, now)
-    return search_helpers(helpers, community, ask, now, top=top, only=only)
+    extra: dict[int, Closeness] | None = None,
+    asker: Member | None = None,
+) -> Suggestions:
+    """The best available helpers for an ask, after every pairing and fairness rule.
+    ``asker`` is the member who asked, when at hand (a newcomer is not in the directory
+    until their first command is committed)."""
+    directory = helpers.current(community)
+    ranking = directory.search.rank(ask.text, vector, extra=extra)
+    context = await _context(uow, directory, community, ask, now, ranking, asker)
+    return directory.search.choose(ranking, context, top=top)
 
 
-def search_helpers(
-    helpers: Helpers,
+async def explain_helper(
+    uow: UnitOfWork,
+    helpers: HelperDirectory,
+    community: Community,
+    ask: Ask,
+    member: Member,
+    now: datetime,
+    *,
+    vector: Vector | None,
+) -> tuple[str, ...]:
+    """Why a member the asker picked fits the ask, in the member's own words."""
+    directory = helpers.current(community)
+    ranking = directory.search.rank(ask.text, vector)
+    context = MatchContext(asker_id=ask.member_id, now=now, capacity=community.capacity)
+    return directory.search.explain(stored_id(member), ranking, context)
+
+
+async def _context(
+    uow: UnitOfWork,
+    directory: CommunityDirectory,
     community: Community,
     ask: Ask,
     now: datetime,
-    *,
-    top: int = SUGGESTIONS,
-    only: set[int] | None = None,
-) -> list[Candidate]:
-    """:func:`rank_helpers` on a directory already read, so several asks share one read."""
+    ranking: Ranking,
+    member: Member | None,
+) -> MatchContext:
     asker = ask.member_id
-    history = AskerHistory.of(asker, helpers.introductions_of.get(asker, ()), ask_id=ask.id)
-    set_aside = (
-        history.off_limits | helpers.away | busy_helpers(helpers.recent_load, community.capacity)
+    history = AskerHistory.of(asker, await uow.introductions.involving(asker), ask_id=ask.id)
+    loads = await uow.introductions.loads(
+        stored_id(community), ranking.leaders(), now - LOAD_WINDOW
     )
-    one = next(iter(only)) if only is not None and len(only) == 1 else None
-    if one is not None:  # scoring one member needs no list of everyone else
-        unavailable = {one} & set_aside
-    else:
-        unavailable = set(set_aside)
-        if only is not None:
-            unavailable |= helpers.records.keys() - only
-    asker_member = helpers.records.get(asker)
-    context = MatchContext(
+    record = directory.records.get(asker)
+    timezone = member.timezone if member is not None else record.timezone if record else None
+    return MatchContext(
         asker_id=asker,
         now=now,
-        unavailable=frozenset(unavailable),
-        recent_introductions=helpers.recent_load,
+        unavailable=_SetAside(
+            directory.away(now), history.off_limits | busy_helpers(loads, community.capacity)
+        ),
+        recent_introductions=loads,
         capacity=community.capacity,
         previous_partners=history.previous_partners,
-        asker_timezone=asker_member.timezone if asker_member else None,
+        asker_timezone=timezone,
     )
-    if one is not None:
-        candidate = helpers.index.search_one(one, ask.text, context)
-        return [candidate] if candidate is not None and top > 0 else []
-    return helpers.index.search(ask.text, context, top=top)
+
+
+async def remember_words(
+    uow: UnitOfWork,
+    encoder: TextEncoder | None,
+    community: Community,
+    member: Member,
+    kind: FieldKind,
+    owner_id: int,
+    text: str,
+) -> Vector | None:
+    """Encode a field of a member's (off the event loop) and store its vector; None when
+    no sentence model is in use."""
+    if encoder is None or not text:
+        return None
+    vector: Vector = (await encoder.encode([text]))[0]
+    key = field_key(kind, owner_id)
+    await uow.vectors.put(
+        stored_id(community), stored_id(member), encoder.model_id, packed(key, text, vector)
+    )
+    return vector
+
+
+async def ask_vector(uow: UnitOfWork, helpers: HelperDirectory, ask: Ask) -> Vector | None:
+    """The stored vector of an ask, if the model in use made one."""
+    if helpers.model is None or ask.id is None:
+        return None
+    stored = await uow.vectors.get(field_key(FieldKind.ASK, ask.id), helpers.model)
+    if stored is None:
+        return None
+    vector: Vector = unpacked(stored)
+    return vector
 
 
 async def open_asks_for(
@@ -197,6 +167,4 @@ async def open_asks_for(
     authors = {
         stored_id(m): m for m in await uow.members.get_many({by_id[i].member_id for i in chosen})
     }
-    return [
-        (by_id[i], authors[by_id[i].member_id]) for i in chosen if by_id[i].member_id in authors
-    ]
+    return [(by_id[i], authors[m]) for i in chosen if (m := by_id[i].member_id) in authors]

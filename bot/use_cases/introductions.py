@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from bot import commands as c
 from bot import render
+from bot.directory import HelperDirectory
 from bot.domain import Ask, Community, Introduction, Member, Offer, Outcome, Party
 from bot.domain.pairing import introduction_obstacle
 from bot.errors import NotAllowed, NotFound, NotPossible
@@ -18,12 +19,11 @@ from bot.use_cases.context import (
     ask_of,
     introduction_of,
     member_of,
-    members_by_id,
     offer_of,
     stored_id,
 )
-from bot.use_cases.helpers import HelperDirectory, rank_helpers
-from bot.use_cases.offers_and_asks import after_solved
+from bot.use_cases.helpers import ask_vector, explain_helper, find_helpers
+from bot.use_cases.offers_and_asks import after_solved, suggestions_for
 
 
 async def request_intro(ctx: Context, cmd: c.RequestIntro) -> Messages:
@@ -33,10 +33,11 @@ async def request_intro(ctx: Context, cmd: c.RequestIntro) -> Messages:
     ask.ensure_open()
     helper = await member_of(ctx.uow, cmd.helper_member_id)
     await ensure_may_pair(ctx, stored_id(ctx.member), helper, ask=ask, capacity=True)
-    ranked = await rank_helpers(
-        ctx.uow, ctx.directory, ctx.community, ask, ctx.now, only={stored_id(helper)}, top=1
+    vector = await ask_vector(ctx.uow, ctx.helpers, ask)
+    reasons = await explain_helper(
+        ctx.uow, ctx.helpers, ctx.community, ask, helper, ctx.now, vector=vector
     )
-    reason = "; ".join(ranked[0].reasons) if ranked else "you picked them"
+    reason = " · ".join(reasons) if reasons else "you picked them"
     intro = await propose(
         ctx, ask=ask, asker=ctx.member, helper=helper, awaiting=Party.HELPER, reason=reason
     )
@@ -177,7 +178,7 @@ async def decline_intro(ctx: Context, cmd: c.DeclineIntro) -> Messages:
     if intro.awaiting is Party.HELPER:
         out += await tell_asker_and_suggest_next(
             ctx.uow,
-            ctx.directory,
+            ctx.helpers,
             ctx.community,
             intro,
             ctx.now,
@@ -190,7 +191,7 @@ async def decline_intro(ctx: Context, cmd: c.DeclineIntro) -> Messages:
 
 async def tell_asker_and_suggest_next(
     uow: UnitOfWork,
-    directory: HelperDirectory,
+    helpers: HelperDirectory,
     community: Community,
     intro: Introduction,
     now: datetime,
@@ -203,13 +204,10 @@ async def tell_asker_and_suggest_next(
     ask = await uow.asks.get(intro.ask_id) if intro.ask_id else None
     if ask is None or not ask.is_open:
         return [message(DirectMessage((asker.mention_id,)), Paragraph(lead))]
-    ranked = await rank_helpers(uow, directory, community, ask, now)
-    ask.looking_for_helper = not ranked
-    members = await members_by_id(uow, [r.member_id for r in ranked])
-    suggestion = render.suggestions(
-        ask, [(members[r.member_id], r.reasons) for r in ranked], DirectMessage((asker.mention_id,))
-    )
-    return [message(suggestion.to, Paragraph(lead), *suggestion.blocks)]
+    vector = await ask_vector(uow, helpers, ask)
+    found = await find_helpers(uow, helpers, community, ask, now, vector=vector)
+    ask.looking_for_helper = not found.confident
+    return [await suggestions_for(uow, ask, found, DirectMessage((asker.mention_id,)), lead)]
 
 
 async def report_outcome(ctx: Context, cmd: c.ReportOutcome) -> Messages:
@@ -232,13 +230,7 @@ async def report_outcome(ctx: Context, cmd: c.ReportOutcome) -> Messages:
             return out
     if ask is None or not ask.is_open:
         return out
-    ranked = await rank_helpers(ctx.uow, ctx.directory, ctx.community, ask, ctx.now)
-    members = await members_by_id(ctx.uow, [r.member_id for r in ranked])
-    return [
-        render.suggestions(
-            ask,
-            [(members[r.member_id], r.reasons) for r in ranked],
-            Ephemeral(ctx.actor.user_id),
-            lead=render.didnt_work_lead(bool(ranked)),
-        )
-    ]
+    vector = await ask_vector(ctx.uow, ctx.helpers, ask)
+    found = await find_helpers(ctx.uow, ctx.helpers, ctx.community, ask, ctx.now, vector=vector)
+    lead = render.didnt_work_lead(bool(found.confident))
+    return [await suggestions_for(ctx.uow, ask, found, Ephemeral(ctx.actor.user_id), lead)]

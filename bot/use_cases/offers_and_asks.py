@@ -5,8 +5,12 @@ from __future__ import annotations
 from bot import commands as c
 from bot import render
 from bot.domain import Ask, AskStatus, IntroStatus, Offer
+from bot.domain.directory import FieldKind, field_key
 from bot.errors import NotAllowed, NotPossible
-from bot.messages import DirectMessage, Ephemeral
+from bot.matching.fields import unpacked
+from bot.matching.hybrid import LEAD_FLOOR, Suggestions
+from bot.messages import Audience, DirectMessage, Ephemeral, Message, Text
+from bot.ports import UnitOfWork
 from bot.text import checked
 from bot.use_cases.context import (
     Context,
@@ -17,7 +21,15 @@ from bot.use_cases.context import (
     offer_of,
     stored_id,
 )
-from bot.use_cases.helpers import Helpers, load_helpers, open_asks_for, rank_helpers, search_helpers
+from bot.use_cases.helpers import (
+    ask_vector,
+    find_helpers,
+    open_asks_for,
+    remember_words,
+)
+
+WAITING_ASKS = 5
+"""Waiting asks a new offer is checked against: the ones closest to it."""
 
 
 async def make_offer(ctx: Context, cmd: c.MakeOffer) -> Messages:
@@ -30,29 +42,48 @@ async def make_offer(ctx: Context, cmd: c.MakeOffer) -> Messages:
         created_at=ctx.now,
     )
     await ctx.uow.offers.add(offer)
-    out = [render.offer_post(offer, ctx.member), render.offer_shared(ctx.actor.user_id, offer)]
-    out += await _tell_waiting_askers(ctx, offer)
-    return out
+    await remember_words(
+        ctx.uow, ctx.encoder, ctx.community, ctx.member, FieldKind.OFFER, stored_id(offer), body
+    )
+    ctx.follow_ups.append(c.TellWaitingAskers(stored_id(offer)))
+    return [render.offer_post(offer, ctx.member), render.offer_shared(ctx.actor.user_id, offer)]
 
 
-async def _tell_waiting_askers(ctx: Context, offer: Offer) -> Messages:
-    """Asks that had nobody hear, once, that someone new could help."""
+async def tell_waiting_askers(ctx: Context, cmd: c.TellWaitingAskers) -> Messages:
+    """Asks that had nobody hear, once, that someone new could help: those the new offer
+    is closest to (or, without vectors, every one), if its author now comes out as a
+    confident suggestion for them."""
+    offer = await ctx.uow.offers.get(cmd.offer_id)
+    if offer is None or not offer.is_open or offer.member_id != ctx.member.id:
+        return []
+    directory = ctx.helpers.current(ctx.community)
+    offered = await ctx.uow.vectors.get(
+        field_key(FieldKind.OFFER, stored_id(offer)), ctx.helpers.model or ""
+    )
+    if offered is not None and directory.ask_vectors is not None:
+        candidates = directory.ask_vectors.closest(unpacked(offered), LEAD_FLOOR, WAITING_ASKS)
+    else:
+        skills = set(offer.skills)
+        candidates = [a.ask_id for a in directory.waiting.values() if skills & set(a.skills)]
+        candidates = candidates[:WAITING_ASKS]
     out: Messages = []
-    helpers: Helpers | None = None  # read once, only if some ask is still looking
-    for ask in await ctx.uow.asks.looking_for_helper(stored_id(ctx.community)):
+    for ask_id in candidates:
+        ask = await ctx.uow.asks.get(ask_id)
+        if ask is None or not ask.looking_for_helper or not ask.is_open:
+            continue
         if ask.member_id == ctx.member.id:
             continue
-        helpers = helpers or await load_helpers(ctx.uow, ctx.directory, ctx.community, ctx.now)
-        only = {stored_id(ctx.member)}
-        ranked = search_helpers(helpers, ctx.community, ask, ctx.now, only=only)
-        if not ranked:
+        vector = await ask_vector(ctx.uow, ctx.helpers, ask)
+        found = await find_helpers(ctx.uow, ctx.helpers, ctx.community, ask, ctx.now, vector=vector)
+        mine = [c for c in found.confident if c.member_id == ctx.member.id]
+        if not mine:
             continue
         asker = await member_of(ctx.uow, ask.member_id)
         ask.looking_for_helper = False
         out.append(
             render.suggestions(
                 ask,
-                [(ctx.member, ranked[0].reasons)],
+                [(ctx.member, mine[0].reasons)],
                 DirectMessage((asker.mention_id,)),
                 lead=render.someone_new(ask),
             )
@@ -71,16 +102,51 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
         created_at=ctx.now,
     )
     await ctx.uow.asks.add(ask)
-    ranked = await rank_helpers(ctx.uow, ctx.directory, ctx.community, ask, ctx.now)
-    ask.looking_for_helper = not ranked
-    out: Messages = [] if ask.private else [render.ask_post(ask, ctx.member)]
-    members = await members_by_id(ctx.uow, [r.member_id for r in ranked])
-    suggestions = render.suggestions(
-        ask, [(members[r.member_id], r.reasons) for r in ranked], Ephemeral(ctx.actor.user_id)
+    vector = await remember_words(
+        ctx.uow, ctx.encoder, ctx.community, ctx.member, FieldKind.ASK, stored_id(ask), body
     )
+    found = await find_helpers(
+        ctx.uow, ctx.helpers, ctx.community, ask, ctx.now, vector=vector, asker=ctx.member
+    )
+    ask.looking_for_helper = not found.confident
+    out: Messages = [] if ask.private else [render.ask_post(ask, ctx.member)]
+    suggestions = await suggestions_for(ctx.uow, ask, found, Ephemeral(ctx.actor.user_id))
     has_offered = bool(await ctx.uow.offers.by_member(stored_id(ctx.member)))
     out.append(render.ask_saved(suggestions, ask, has_offered=has_offered))
     return out
+
+
+async def suggestions_for(
+    uow: UnitOfWork,
+    ask: Ask,
+    found: Suggestions,
+    to: Audience,
+    lead: Text | None = None,
+) -> Message:
+    """The message offering an asker the helpers found (or the closest, or nobody)."""
+    members = await members_by_id(uow, [c.member_id for c in (*found.confident, *found.closest)])
+    return render.suggestions(
+        ask,
+        [(members[c.member_id], c.reasons) for c in found.confident],
+        to,
+        lead,
+        closest=[(members[c.member_id], c.reasons) for c in found.closest],
+    )
+
+
+async def share_ask(ctx: Context, cmd: c.ShareAsk) -> Messages:
+    """A private ask, shared with the community after all."""
+    ask = await ask_of(ctx.uow, cmd.ask_id)
+    if ask.member_id != ctx.member.id:
+        raise NotAllowed("Only the person who asked can share this ask.")
+    ask.ensure_open()
+    if not ask.private:
+        return [render.reply(ctx.member, "Your ask is already shared with the community.")]
+    ask.private = False
+    return [
+        render.ask_post(ask, ctx.member),
+        render.reply(ctx.member, "🙋 Shared — I'll tell you when someone can help."),
+    ]
 
 
 async def solve_ask(ctx: Context, cmd: c.SolveAsk) -> Messages:
@@ -105,6 +171,7 @@ async def close_ask(ctx: Context, cmd: c.CloseAsk) -> Messages:
 async def withdraw_offer(ctx: Context, cmd: c.WithdrawOffer) -> Messages:
     offer = await offer_of(ctx.uow, cmd.offer_id)
     offer.withdraw(ctx.member)
+    await ctx.uow.vectors.delete([field_key(FieldKind.OFFER, stored_id(offer))])
     return [
         render.offer_post(offer, ctx.member),
         render.reply(ctx.member, "Withdrawn. Thank you for offering!"),

@@ -136,6 +136,7 @@ async def erase_member(
         await uow.claims.release(
             {claim_of(key) for key in dropped if key.startswith(DIGEST_CLAIM_PREFIX)}
         )
+    await uow.vectors.forget_member(me)
     member.forget(now)
     return out
 

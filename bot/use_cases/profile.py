@@ -8,9 +8,14 @@ from datetime import timedelta
 from bot import commands as c
 from bot import render
 from bot.domain import IntroStatus
+from bot.domain.directory import FieldKind, field_key
+from bot.errors import InvalidInput
+from bot.matching.fields import skills_text
 from bot.messages import DirectMessage, Plain
+from bot.parsing import NO_SKILLS_NAMED
 from bot.text import checked
 from bot.use_cases.context import Context, Messages, member_of, stored_id
+from bot.use_cases.helpers import remember_words
 
 DM_RECHECK = timedelta(days=1)
 """How often, at most, a member whose DMs are closed gets a test message on their own."""
@@ -33,9 +38,12 @@ async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
         ctx.vocabulary.normalise(checked(s, what="skill", example="/skills add resumes", limit=60))
         for s in cmd.skills
     ]
+    if not cmd.skills:
+        raise InvalidInput(NO_SKILLS_NAMED)
     added = ctx.member.add_skills([s for s in skills if s])
     if not added:
         return [render.reply(ctx.member, "You already have those skills.")]
+    await _remember_skills(ctx)
     return [
         render.reply(
             ctx.member,
@@ -47,7 +55,11 @@ async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
 
 
 async def remove_skills(ctx: Context, cmd: c.RemoveSkills) -> Messages:
+    if not cmd.skills:
+        raise InvalidInput(NO_SKILLS_NAMED)
     removed = ctx.member.remove_skills([ctx.vocabulary.normalise(s) for s in cmd.skills])
+    if removed:
+        await _remember_skills(ctx)
     if not removed:
         return [
             render.reply(
@@ -55,6 +67,23 @@ async def remove_skills(ctx: Context, cmd: c.RemoveSkills) -> Messages:
             )
         ]
     return [render.reply(ctx.member, "Removed: ", Plain(", ".join(removed)), ".")]
+
+
+async def _remember_skills(ctx: Context) -> None:
+    """Keep the vector of the member's skills in step with them."""
+    member_id = stored_id(ctx.member)
+    if ctx.member.skills:
+        await remember_words(
+            ctx.uow,
+            ctx.encoder,
+            ctx.community,
+            ctx.member,
+            FieldKind.SKILLS,
+            member_id,
+            skills_text(ctx.member.skills),
+        )
+    else:
+        await ctx.uow.vectors.delete([field_key(FieldKind.SKILLS, member_id)])
 
 
 async def show_help(ctx: Context, cmd: c.ShowHelp) -> Messages:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot import render
+from bot.directory import HelperDirectory
 from bot.domain import (
     RELEVANCE_ANSWER_DAYS,
     Ask,
@@ -25,7 +26,7 @@ from bot.messages import Message
 from bot.ports import UnitOfWork
 from bot.render import Digest
 from bot.use_cases.context import Messages, member_of, stored_id
-from bot.use_cases.helpers import HelperDirectory, rank_helpers
+from bot.use_cases.helpers import ask_vector, find_helpers
 from bot.use_cases.introductions import new_introduction, tell_asker_and_suggest_next
 
 
@@ -39,7 +40,7 @@ class Scheduled:
 
 
 async def expire_introductions(
-    uow: UnitOfWork, directory: HelperDirectory, now: datetime
+    uow: UnitOfWork, helpers: HelperDirectory, now: datetime
 ) -> list[Scheduled]:
     """Expire unanswered requests and move each ask on to its next candidate."""
     out: list[Scheduled] = []
@@ -51,14 +52,14 @@ async def expire_introductions(
         community = await uow.communities.get(intro.community_id)
         if community is None:
             continue
-        messages = await _after_expiry(uow, directory, community, intro, now)
+        messages = await _after_expiry(uow, helpers, community, intro, now)
         out.append(Scheduled(key, stored_id(community), messages))
     return out
 
 
 async def _after_expiry(
     uow: UnitOfWork,
-    directory: HelperDirectory,
+    helpers: HelperDirectory,
     community: Community,
     intro: Introduction,
     now: datetime,
@@ -68,10 +69,10 @@ async def _after_expiry(
         return [render.asker_not_answering(await member_of(uow, intro.helper_id))]
     ask = await uow.asks.get(intro.ask_id) if intro.ask_id else None
     if ask is not None and ask.is_open:
-        return await _move_on(uow, directory, community, ask, intro, now)
+        return await _move_on(uow, helpers, community, ask, intro, now)
     return await tell_asker_and_suggest_next(
         uow,
-        directory,
+        helpers,
         community,
         intro,
         now,
@@ -81,7 +82,7 @@ async def _after_expiry(
 
 async def _move_on(
     uow: UnitOfWork,
-    directory: HelperDirectory,
+    helpers: HelperDirectory,
     community: Community,
     ask: Ask,
     expired: Introduction,
@@ -90,13 +91,14 @@ async def _move_on(
     """The asker already said yes to being introduced for this ask: ask the next candidate."""
     asker = await member_of(uow, ask.member_id)
     late = await member_of(uow, expired.helper_id)
-    ranked = await rank_helpers(uow, directory, community, ask, now, top=1)
+    vector = await ask_vector(uow, helpers, ask)
+    found = await find_helpers(uow, helpers, community, ask, now, vector=vector, top=1)
     days = community.intro_expiry_days
-    if not ranked:
+    if not found.confident:
         ask.looking_for_helper = True
         return [render.nobody_else_yet(asker, late, days)]
-    helper = await member_of(uow, ranked[0].member_id)
-    reason = "; ".join(ranked[0].reasons)
+    helper = await member_of(uow, found.confident[0].member_id)
+    reason = " · ".join(found.confident[0].reasons)
     intro = new_introduction(community, asker, helper, Party.HELPER, reason, now, ask=ask)
     await uow.introductions.add(intro)
     return [

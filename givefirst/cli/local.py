@@ -33,7 +33,7 @@ def demo(demo_url: str | None) -> None:
 
 async def _demo(url: str) -> None:
     clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    async with running(url, clock) as runtime:
+    async with running(url, clock, matching=True) as runtime:
         out = sys.stdout
         session = ConsoleSession(
             runtime.bot, DEMO_COMMUNITY, out, advance=clock.advance, admins=DEMO_ADMINS
@@ -86,7 +86,7 @@ def shell(invocation: Invocation, community_key: str, admins: tuple[str, ...]) -
 
 async def _shell(url: str | None, community_key: str, admins: tuple[str, ...]) -> None:
     clock = _ShiftedClock()
-    async with running(url, clock) as runtime:
+    async with running(url, clock, matching=True) as runtime:
         session = ConsoleSession(
             runtime.bot, community_key, sys.stdout, advance=clock.shift, admins=admins
         )

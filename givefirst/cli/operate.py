@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -11,7 +12,9 @@ import click
 
 from adapters.console import ConsoleChat
 from bot.directory_import import MemberImportError, parse_member_file
+from bot.domain import Member
 from bot.errors import GiveFirstError
+from bot.matching import Candidate
 from bot.skills import Vocabulary
 from givefirst.bootstrap import open_storage, running
 from givefirst.cli.context import Invocation, pass_invocation, run
@@ -36,13 +39,22 @@ def import_members(invocation: Invocation, file: Path, community_key: str) -> No
         raise click.ClickException(f"{file}: {error} — nothing was imported.") from None
 
     async def store() -> Any:
-        async with running(invocation.database_url) as runtime:
-            return await runtime.bot.import_members(community_key, records)
+        async with running(
+            invocation.database_url, settings=invocation.settings, matching=True
+        ) as runtime:
+            with progress_bar(len(records), "Importing") as bar:
+                summary = await runtime.bot.import_members(community_key, records, bar.update)
+            if runtime.bot.encoder is not None:
+                members = await runtime.bot.count_members(community_key)
+                with progress_bar(members, "Reading their words") as bar:
+                    await runtime.bot.fill_vectors(community_key=community_key, progress=bar.update)
+            return summary
 
     summary = run(store)
     click.echo(
-        f"Imported {len(records)} members into {community_key}: {summary.created} new, "
-        f"{summary.updated} updated, {summary.offers} offers added."
+        f"Imported {plural(len(records), 'member')} into {community_key}: "
+        f"{summary.created} new, {summary.updated} updated, "
+        f"{plural(summary.offers, 'offer')} added."
     )
 
 
@@ -72,20 +84,14 @@ def match(
         raise click.UsageError("Give the ask as TEXT, or --file PATH with one ask per line.")
     asks = [line.strip() for line in batch if line.strip()] if batch else [text or ""]
 
-    async def rank() -> list[list[dict[str, Any]]]:
-        async with running(invocation.database_url) as runtime:
+    async def rank() -> list[dict[str, Any]]:
+        async with running(
+            invocation.database_url, settings=invocation.settings, matching=True
+        ) as runtime:
             found = await runtime.bot.match(community_key, asks, top=top)
         return [
-            [
-                {
-                    "handle": m.platform_user_id,
-                    "name": m.name,
-                    "score": round(c.score, 4),
-                    "reasons": list(c.reasons),
-                }
-                for m, c in ranked
-            ]
-            for ranked in found
+            {"ask": ask, "helpers": _rows(m.confident), "closest": _rows(m.closest)}
+            for ask, m in zip(asks, found, strict=True)
         ]
 
     try:
@@ -93,17 +99,45 @@ def match(
     except GiveFirstError as error:
         raise click.ClickException(error.message) from None
     if batch is not None:
-        for ask, ranked in zip(asks, results, strict=True):
-            click.echo(json.dumps({"ask": ask, "helpers": ranked}, ensure_ascii=False))
+        for result in results:
+            click.echo(json.dumps(result, ensure_ascii=False))
     elif as_json:
         click.echo(json.dumps(results[0], indent=2, ensure_ascii=False))
-    elif not results[0]:
-        click.echo("Nobody yet — no member is a good enough fit.")
     else:
-        for i, row in enumerate(results[0], 1):
-            click.echo(f"{i}. {row['handle']} ({row['name']})  score {row['score']:.3f}")
-            for reason in row["reasons"]:
-                click.echo(f"     {reason}")
+        _print_matches(results[0])
+
+
+def progress_bar(length: int, label: str) -> Any:
+    """A progress bar on a terminal, and nothing elsewhere (logs, pipes)."""
+    return click.progressbar(length=length, label=label, file=sys.stderr)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def _rows(found: Sequence[tuple[Member, Candidate]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "handle": m.platform_user_id,
+            "name": m.name,
+            "score": round(c.score, 4),
+            "reasons": list(c.reasons),
+        }
+        for m, c in found
+    ]
+
+
+def _print_matches(result: dict[str, Any]) -> None:
+    if not result["helpers"] and not result["closest"]:
+        click.echo("Nobody yet — no member is a good enough fit.")
+        return
+    if not result["helpers"]:
+        click.echo("No one is a clear fit yet. The closest, as a lead:")
+    for i, row in enumerate(result["helpers"] or result["closest"], 1):
+        click.echo(f"{i}. {row['handle']} ({row['name']})  score {row['score']:.3f}")
+        for reason in row["reasons"]:
+            click.echo(f"     {reason}")
 
 
 @click.group()
@@ -122,6 +156,36 @@ def db_upgrade(invocation: Invocation) -> None:
 
     run(upgrade)
     click.echo("Database is up to date.")
+
+
+@db.command("embed")
+@click.option("--community", "community_key", default=None, help="Only this community.")
+@pass_invocation
+def db_embed(invocation: Invocation, community_key: str | None) -> None:
+    """Make the vectors matching reads that are missing or out of date: after an import
+    made without a sentence model, or after changing GIVEFIRST_EMBEDDING_MODEL. Serving
+    processes also do this in the background when they start."""
+
+    async def embed() -> int:
+        async with running(
+            invocation.database_url, settings=invocation.settings, matching=True
+        ) as runtime:
+            if runtime.bot.encoder is None:
+                raise click.ClickException(
+                    "No sentence model is in use (GIVEFIRST_MATCHING=lexical, or the "
+                    "model could not be loaded: see the log above); nothing to do."
+                )
+            members = await runtime.bot.count_members(community_key)
+            with progress_bar(members, "Reading members' words") as bar:
+                return await runtime.bot.fill_vectors(
+                    community_key=community_key, progress=bar.update
+                )
+
+    try:
+        encoded = run(embed)
+    except GiveFirstError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Encoded {plural(encoded, 'field')}; every vector is up to date.")
 
 
 @db.command("forget-community")

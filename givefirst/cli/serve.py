@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING
@@ -13,6 +15,7 @@ import aiohttp
 import click
 
 from adapters.console import ConsoleChat
+from bot.app import GiveFirst
 from bot.scheduler import ChatFor, Scheduler, run_scheduler
 from givefirst.bootstrap import running, settle_before_serving
 from givefirst.cli.context import Invocation, pass_invocation, run
@@ -44,6 +47,32 @@ no_scheduler_option = click.option(
     help="Don't run scheduled work (digests, follow-ups, expiry) in this process, e.g. "
     "when `givefirst scheduler` runs separately.",
 )
+
+
+@asynccontextmanager
+async def reading(bot: GiveFirst) -> AsyncIterator[None]:
+    """While serving: read every community's helper directory (a command arriving
+    meanwhile waits for its own community's), then make any vectors that are missing
+    or of another model, a page at a time; the event loop stays free throughout."""
+
+    async def read() -> None:
+        started = time.monotonic()
+        communities = await bot.warm_up()
+        log.info(
+            "read the helper directories of %d communities in %.1f s",
+            communities,
+            time.monotonic() - started,
+        )
+        if encoded := await bot.fill_vectors():
+            log.info("encoded %d fields that had no vector of the model in use", encoded)
+
+    task = asyncio.create_task(read(), name="givefirst: reading the helper directories")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
 
 
 @asynccontextmanager
@@ -154,7 +183,7 @@ async def _slack(
         serve_socket_mode,
     )
 
-    async with running(url) as runtime:
+    async with running(url, settings=settings, matching=True) as runtime, reading(runtime.bot):
         options = slack_options(settings, runtime.storage)
         async with aiohttp.ClientSession() as session:  # connections to Slack, kept open
             app = create_app(runtime.bot, options, session=session)
@@ -205,7 +234,7 @@ async def _discord(
     )
 
     point_at(settings.discord_api_url, settings.discord_gateway_url)
-    async with running(url) as runtime:
+    async with running(url, settings=settings, matching=True) as runtime, reading(runtime.bot):
         bot = runtime.bot
         client = (
             ShardedGiveFirstClient(bot, guild_id=settings.discord_guild_id, shard_count=shards)
@@ -260,7 +289,7 @@ async def _scheduler(
     """Scheduled work for every platform with credentials set (or printed), until ``stop``:
     planned once per tick, then delivered on each platform."""
     stop = stop or asyncio.Event()
-    async with running(url) as runtime:
+    async with running(url, settings=settings, matching=True) as runtime, reading(runtime.bot):
         scheduler = runtime.scheduler()
         if to_console:
             chat = ConsoleChat(sys.stdout)

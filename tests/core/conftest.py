@@ -15,6 +15,7 @@ from bot.clock import FakeClock
 from bot.commands import Actor
 from bot.messages import Button, ChannelPost, DirectMessage, Ephemeral, Message
 from bot.ports import UnitOfWork
+from givefirst.embedding import OnnxTextEncoder, load_encoder
 from storage import Storage
 from tests.conftest import storage_for
 from tests.core.fakes import FakeChat, FakeStore, FakeUnitOfWork
@@ -124,3 +125,35 @@ async def town(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[
         yield Town(
             GiveFirst(storage.unit_of_work, clock), FakeChat(), clock, storage.unit_of_work, storage
         )
+
+
+@pytest.fixture(scope="session")
+def sentence_model() -> OnnxTextEncoder:
+    """The sentence model givefirst ships, loaded once for the tests that use it."""
+    return load_encoder()
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("memory"),
+        pytest.param("sqlite"),
+        pytest.param("postgres", marks=pytest.mark.postgres),
+    ]
+)
+async def meaning_town(
+    request: pytest.FixtureRequest, tmp_path: Path, sentence_model: OnnxTextEncoder
+) -> AsyncIterator[Town]:
+    """A town whose bot matches by meaning too, as it does by default."""
+    clock = FakeClock()
+    if request.param == "memory":
+        store = FakeStore()
+
+        def unit_of_work() -> UnitOfWork:
+            return FakeUnitOfWork(store)
+
+        bot = GiveFirst(unit_of_work, clock, encoder=sentence_model)
+        yield Town(bot, FakeChat(), clock, unit_of_work)
+        return
+    async for storage in storage_for(request.param, tmp_path):
+        bot = GiveFirst(storage.unit_of_work, clock, encoder=sentence_model)
+        yield Town(bot, FakeChat(), clock, storage.unit_of_work, storage)

@@ -27,8 +27,16 @@ from bot.domain import (
     Thanks,
 )
 from bot.domain.digest import DigestFacts
+from bot.domain.directory import (
+    DirectoryChanges,
+    FieldVector,
+    HelperRecord,
+    MissingVector,
+    WaitingAsk,
+)
+from bot.matching.fields import field_hash, skills_text
 from bot.messages import Message
-from bot.ports import DeliveryFailed, DeliveryProblem, HelperRecord, PostRef
+from bot.ports import DeliveryFailed, DeliveryProblem, PostRef
 
 
 @dataclass
@@ -36,6 +44,9 @@ class FakeStore:
     rows: dict[str, dict[int, Any]] = field(default_factory=dict)
     events: set[str] = field(default_factory=set)
     claims: set[str] = field(default_factory=set)
+    vectors: dict[str, tuple[int, str, FieldVector]] = field(default_factory=dict)
+    revision: int = 0
+    open: int = 0
     next_id: int = 1
 
     def table(self, name: str) -> dict[int, Any]:
@@ -94,35 +105,23 @@ class FakeMembers(_Repo):
     async def list(self, community_id: int) -> Sequence[Member]:
         return [m for m in self._rows if m.community_id == community_id]
 
+    async def ids_after(
+        self, after: int, limit: int, *, community_id: int | None = None
+    ) -> Sequence[int]:
+        ids = sorted(
+            m.id for m in self._rows if m.id > after and community_id in (None, m.community_id)
+        )
+        return ids[:limit]
+
+    async def count(self, community_id: int | None = None) -> int:
+        return sum(1 for m in self._rows if community_id in (None, m.community_id))
+
     async def set_direct_messages_closed(
         self, community_id: int, user_ids: Collection[str], *, closed: bool
     ) -> None:
         for member in self._rows:
             if member.community_id == community_id and member.platform_user_id in user_ids:
                 member.dm_closed = closed
-
-    async def helpers(self, community_id: int) -> Sequence[HelperRecord]:
-        offers = sorted(self._store.table("offers").values(), key=lambda o: (o.created_at, o.id))
-        return [
-            HelperRecord(
-                member_id=m.id,
-                platform_user_id=m.platform_user_id,
-                display_name=m.display_name,
-                skills=tuple(m.skills),
-                bio=m.bio,
-                timezone=m.timezone,
-                paused_until=m.paused_until,
-                forgotten=m.forgotten_at is not None,
-                dm_closed=m.dm_closed,
-                offers=tuple(
-                    (o.id, o.text)
-                    for o in offers
-                    if o.member_id == m.id and o.status is OfferStatus.OPEN
-                ),
-            )
-            for m in sorted(self._rows, key=lambda m: m.id)
-            if m.community_id == community_id
-        ]
 
 
 class FakeOffers(_Repo):
@@ -197,6 +196,20 @@ class FakeIntroductions(_Repo):
 
     async def in_community(self, community_id: int) -> Sequence[Introduction]:
         return [i for i in self._rows if i.community_id == community_id]
+
+    async def loads(
+        self, community_id: int, helper_ids: Collection[int], since: datetime
+    ) -> dict[int, int]:
+        loads: dict[int, int] = {}
+        for i in self._rows:
+            if (
+                i.community_id == community_id
+                and i.helper_id in helper_ids
+                and i.requested_at >= since
+                and i.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED)
+            ):
+                loads[i.helper_id] = loads.get(i.helper_id, 0) + 1
+        return loads
 
     async def pending_expired(self, now: datetime) -> Sequence[Introduction]:
         return [i for i in self._rows if i.status is IntroStatus.PENDING and i.expires_at <= now]
@@ -339,8 +352,145 @@ class FakeOutbox(_Repo):
         return due
 
 
+class FakeDirectory:
+    """Every commit is a new revision, and every read returns the whole community."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    async def revision(self, community_id: int) -> int:
+        return self._store.revision
+
+    async def changes(
+        self,
+        community_id: int,
+        since: int,
+        until: int,
+        *,
+        model: str | None,
+        after_member: int = 0,
+        limit: int | None = None,
+    ) -> DirectoryChanges:
+        members = sorted(
+            (
+                m
+                for m in self._store.table("members").values()
+                if m.community_id == community_id and m.id > after_member
+            ),
+            key=lambda m: m.id,
+        )[:limit]
+        offers = sorted(self._store.table("offers").values(), key=lambda o: (o.created_at, o.id))
+        vectors = self._store.vectors
+        helpers = tuple(
+            HelperRecord(
+                member_id=m.id,
+                platform_user_id=m.platform_user_id,
+                display_name=m.display_name,
+                skills=tuple(m.skills),
+                bio=m.bio,
+                timezone=m.timezone,
+                paused_until=m.paused_until,
+                forgotten=m.forgotten_at is not None,
+                dm_closed=m.dm_closed,
+                offers=tuple(
+                    (o.id, o.text)
+                    for o in offers
+                    if o.member_id == m.id and o.status is OfferStatus.OPEN
+                ),
+                vectors=tuple(
+                    v
+                    for (member, stored_model, v) in vectors.values()
+                    if member == m.id and stored_model == model and not v.key.startswith("ask:")
+                ),
+            )
+            for m in members
+        )
+        asks = tuple(
+            WaitingAsk(
+                ask_id=a.id,
+                member_id=a.member_id,
+                text=a.text,
+                skills=tuple(a.skills),
+                waiting=a.status is AskStatus.OPEN and a.looking_for_helper,
+                vector=next(
+                    (
+                        v
+                        for (_, stored_model, v) in vectors.values()
+                        if v.key == f"ask:{a.id}" and stored_model == model
+                    ),
+                    None,
+                ),
+            )
+            for a in self._store.table("asks").values()
+            if a.community_id == community_id
+        )
+        return DirectoryChanges(self._store.revision, helpers, asks if after_member == 0 else ())
+
+
+class FakeVectors:
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    async def put(self, community_id: int, member_id: int, model: str, vector: FieldVector) -> None:
+        self._store.vectors[vector.key] = (member_id, model, vector)
+
+    async def delete(self, keys: Collection[str]) -> None:
+        for key in keys:
+            self._store.vectors.pop(key, None)
+
+    async def forget_member(self, member_id: int) -> None:
+        for key in [k for k, (m, _, _) in self._store.vectors.items() if m == member_id]:
+            del self._store.vectors[key]
+
+    async def get(self, key: str, model: str) -> FieldVector | None:
+        found = self._store.vectors.get(key)
+        return found[2] if found is not None and found[1] == model else None
+
+    async def missing(
+        self, model: str, *, after_member: int, limit: int, community_id: int | None = None
+    ) -> Sequence[MissingVector]:
+        members = sorted(
+            (
+                m
+                for m in self._store.table("members").values()
+                if m.id > after_member
+                and m.forgotten_at is None
+                and community_id in (None, m.community_id)
+            ),
+            key=lambda m: m.id,
+        )[:limit]
+        wanted: list[MissingVector] = []
+        for m in members:
+            if m.skills:
+                wanted.append(
+                    MissingVector(m.community_id, m.id, f"skills:{m.id}", skills_text(m.skills))
+                )
+            if m.bio:
+                wanted.append(MissingVector(m.community_id, m.id, f"bio:{m.id}", m.bio))
+            for o in self._store.table("offers").values():
+                if o.member_id == m.id and o.status is OfferStatus.OPEN:
+                    wanted.append(MissingVector(m.community_id, m.id, f"offer:{o.id}", o.text))
+            for a in self._store.table("asks").values():
+                if a.member_id == m.id and a.status is AskStatus.OPEN:
+                    wanted.append(MissingVector(m.community_id, m.id, f"ask:{a.id}", a.text))
+        stored = self._store.vectors
+        return [
+            f
+            for f in wanted
+            if f.text
+            and not (
+                f.key in stored
+                and stored[f.key][1] == model
+                and stored[f.key][2].text_hash == field_hash(f.text)
+            )
+        ]
+
+
 class FakeUnitOfWork:
-    """Commits by keeping changes; rolls back by restoring a snapshot taken on entry."""
+    """Commits by keeping changes; rolls back by restoring a snapshot taken on entry.
+
+    One opened while another is open (the helper directory reads in one of its own)
+    joins it: only the outermost snapshots and rolls back."""
 
     def __init__(self, store: FakeStore) -> None:
         self._store = store
@@ -355,10 +505,13 @@ class FakeUnitOfWork:
         self.digests: ports.DigestSource = FakeDigests(store)
         self.claims: ports.ClaimRepository = FakeClaims(store)
         self.outbox: ports.OutboxRepository = FakeOutbox(store)
+        self.directory: ports.DirectorySource = FakeDirectory(store)
+        self.vectors: ports.VectorRepository = FakeVectors(store)
         self._snapshot: FakeStore | None = None
 
     async def __aenter__(self) -> Self:
-        self._snapshot = copy.deepcopy(self._store)
+        self._store.open += 1
+        self._snapshot = copy.deepcopy(self._store) if self._store.open == 1 else None
         return self
 
     async def __aexit__(
@@ -369,9 +522,13 @@ class FakeUnitOfWork:
     ) -> None:
         if self._snapshot is not None:
             await self.rollback()
+        self._store.open -= 1
 
     async def commit(self) -> None:
         self._snapshot = None
+        self._store.revision += 1
+        for community in self._store.table("communities").values():
+            community.directory_revision = self._store.revision
 
     async def rollback(self) -> None:
         if self._snapshot is not None:
@@ -379,6 +536,7 @@ class FakeUnitOfWork:
             self._store.events = self._snapshot.events
             self._store.claims = self._snapshot.claims
             self._store.next_id = self._snapshot.next_id
+            self._store.vectors = self._snapshot.vectors
             self._snapshot = None
 
 

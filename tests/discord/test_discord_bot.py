@@ -470,7 +470,7 @@ async def test_commands_in_replies_are_shown_as_code_and_typed_values_cannot_bre
 
 
 async def test_a_member_with_closed_dms_is_told_about_and_set_aside_until_they_open_them(
-    community: DiscordCommunity,
+    community: DiscordCommunity, storage: Storage
 ) -> None:
     community.members["ana"].dms_closed = True
     await community.command("ana", "offer", text="Happy to review resumes #resume")
@@ -506,6 +506,7 @@ async def test_a_member_with_closed_dms_is_told_about_and_set_aside_until_they_o
     community.members["ana"].dms_closed = False
     await community.press("ana", "I've opened my DMs")
     await community.dm("ana", "reading this in your DMs")
+    await reachable_again(storage, community.id("ana"))  # recorded just after it arrived
     back = await community.command("ben", "ask", text="could someone look over my resume?")
     suggested = await community.reply(back, "These members could help")
     assert f"<@{community.id('ana')}>" in text_of(suggested.body)
@@ -628,3 +629,15 @@ async def test_the_private_option_is_a_flag_and_the_words_stay_as_typed(
         for c in community.fake.calls("POST")
         if "loan for my parents" in text_of(c.body) and c.path.startswith(CHANNEL_POSTS)
     ]
+
+
+async def reachable_again(storage: Storage, user_id: int) -> None:
+    for _ in range(100):
+        async with storage.unit_of_work() as uow:
+            community = await uow.communities.get_by_key(f"discord:{GUILD_ID}")
+            assert community is not None and community.id is not None
+            member = await uow.members.get_by_platform_id(community.id, str(user_id))
+        if member is not None and not member.dm_closed:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the direct message that arrived was not recorded")

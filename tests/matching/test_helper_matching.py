@@ -178,9 +178,9 @@ def test_urgent_asks_prefer_helpers_awake_at_the_same_time() -> None:
 
 def test_a_new_offer_counts_from_the_next_search() -> None:
     index = community()
-    assert suggested(index, "anyone into beekeeping?", asked_by_dana()) == []
+    assert suggested(index, "anyone into #beekeeping?", asked_by_dana()) == []
     index.add_offer(DEV.member_id, OfferText(41, "I keep two hives, happy to talk #beekeeping"))
-    found = index.search("anyone into beekeeping?", asked_by_dana())
+    found = index.search("anyone into #beekeeping?", asked_by_dana())
     assert [candidate.member_id for candidate in found] == [DEV.member_id]
     assert found[0].reasons == ("offered: 'I keep two hives, happy to talk #beekeeping'",)
 
@@ -189,7 +189,7 @@ def test_a_withdrawn_offer_stops_counting() -> None:
     index = community()
     index.add_offer(DEV.member_id, OfferText(41, "I keep two hives #beekeeping"))
     index.remove_offer(DEV.member_id, 41)
-    assert suggested(index, "anyone into beekeeping?", asked_by_dana()) == []
+    assert suggested(index, "anyone into #beekeeping?", asked_by_dana()) == []
 
 
 def test_a_removed_member_is_forgotten() -> None:
@@ -249,3 +249,27 @@ def test_suggestions_always_respect_the_rules(
     assert all(loads.get(member, 0) < context.capacity for member in ids)
     assert all(candidate.reasons for candidate in found)
     assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
+
+
+def test_a_plain_word_does_not_match_a_one_member_tag_over_a_real_specialist() -> None:
+    """A broad "connector" who tags everything (#data, #product) does not win an ask
+    that merely says "data"; the hashtag itself still finds them."""
+    index = MatchIndex(vocabulary)
+    connector = HelperProfile(
+        member_id=1,
+        name="Connector",
+        skills=("data", "product", "business", "tech"),
+        bio="Happy to chat about anything: tech, business, product, data, careers",
+    )
+    analyst = HelperProfile(
+        member_id=2,
+        name="Analyst",
+        skills=("sql", "excel"),
+        offers=(OfferText(21, "I can help clean up messy spreadsheets and pivot tables"),),
+    )
+    index.upsert(connector)
+    index.upsert(analyst)
+    context = MatchContext(asker_id=99, now=datetime(2026, 3, 2, tzinfo=UTC))
+    found = index.search("my spreadsheet data is a mess, pivot tables keep breaking", context)
+    assert [c.member_id for c in found][:1] == [2]
+    assert [c.member_id for c in index.search("any #data people?", context)] == [1]

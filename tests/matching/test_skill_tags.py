@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from adapters.discord.inbound import to_core_text as discord_text
 from adapters.slack.inbound import to_core_text as slack_text
-from bot.skills import Vocabulary, clean_chat_markup
+from bot.skills import Vocabulary, clean_chat_markup, normalise_word
 
 vocabulary = Vocabulary.default()
 
@@ -120,3 +120,36 @@ def test_extraction_never_fails_on_anything_a_member_could_type(text: str) -> No
 def test_normalising_twice_changes_nothing(term: str) -> None:
     once = vocabulary.normalise(term)
     assert vocabulary.normalise(once) == once
+
+
+def test_real_words_are_never_taken_for_misspelt_skills() -> None:
+    for text in (
+        "my flaky tests fail at random",
+        "I'm rusty at this",
+        "baking bread at home",
+        "a former teacher here",
+        "want to start a podcast",
+        "speak at a meetup",
+        "a person I admire",
+    ):
+        found = vocabulary.extract(text)
+        assert not {"flask", "rust", "branding", "figma", "stat", "spark", "persona"} & set(
+            found
+        ), (text, found)
+
+
+def test_a_misspelt_skill_is_still_recognised() -> None:
+    assert vocabulary.extract("help with kubernets please") == ("kubernetes",)
+    assert vocabulary.extract("my terrafrom plan fails") == ("terraform",)
+
+
+def test_acronyms_ending_in_s_are_not_plurals() -> None:
+    assert [normalise_word(w) for w in ("SaaS", "PaaS", "AWS", "iOS", "DNS", "URLs")] == [
+        "saas",
+        "paas",
+        "aws",
+        "ios",
+        "dns",
+        "url",
+    ]
+    assert normalise_word("saas") == "saas", "typed in lower case too"

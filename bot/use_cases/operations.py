@@ -1,20 +1,25 @@
-"""The member directory, for operators: importing members, and who would be suggested."""
+"""What operators do with a community: import its members, check who would be suggested, count."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.directory import HelperDirectory
 from bot.directory_import import MemberRecord
 from bot.domain import Ask, Community, IntroStatus, Member, Offer, Outcome
 from bot.errors import NotFound
 from bot.matching import Candidate
-from bot.ports import UnitOfWork
+from bot.matching.fields import packed
+from bot.ports import TextEncoder, UnitOfWork
 from bot.skills import Vocabulary
 from bot.use_cases.context import members_by_id, stored_id
-from bot.use_cases.helpers import SUGGESTIONS, HelperDirectory, rank_helpers
+from bot.use_cases.helpers import SUGGESTIONS, find_helpers
+
+Progress = Callable[[int], None]
+"""Told how many more items are done, for a progress bar."""
 
 
 @dataclass(frozen=True)
@@ -25,7 +30,11 @@ class ImportSummary:
 
 
 async def import_directory(
-    uow: UnitOfWork, community_key: str, records: Sequence[MemberRecord], now: datetime
+    uow: UnitOfWork,
+    community_key: str,
+    records: Sequence[MemberRecord],
+    now: datetime,
+    progress: Progress | None = None,
 ) -> ImportSummary:
     """Create or update members (and their offers) from a validated directory file.
 
@@ -71,17 +80,28 @@ async def import_directory(
                 )
             )
             offers += 1
+        if progress is not None:
+            progress(1)
     return ImportSummary(created, updated, offers)
+
+
+@dataclass(frozen=True)
+class Matches:
+    """Who would be suggested for an ask: confidently, or only as the closest lead."""
+
+    confident: list[tuple[Member, Candidate]]
+    closest: list[tuple[Member, Candidate]]
 
 
 async def match_text(
     uow: UnitOfWork,
-    directory: HelperDirectory,
+    helpers: HelperDirectory,
+    encoder: TextEncoder | None,
     community_key: str,
     ask_text: str,
     now: datetime,
     top: int = SUGGESTIONS,
-) -> list[tuple[Member, Candidate]]:
+) -> Matches:
     """Who would be suggested for this ask right now (for admins checking the directory)."""
     community = await uow.communities.get_by_key(community_key)
     if community is None:
@@ -94,9 +114,15 @@ async def match_text(
         private=True,
         created_at=now,
     )
-    ranked = await rank_helpers(uow, directory, community, probe, now, top=top)
-    members = await members_by_id(uow, [r.member_id for r in ranked])
-    return [(members[r.member_id], r) for r in ranked]
+    vector = None
+    if encoder is not None:
+        [vector] = await encoder.encode([ask_text])
+    found = await find_helpers(uow, helpers, community, probe, now, vector=vector, top=top)
+    members = await members_by_id(uow, [c.member_id for c in (*found.confident, *found.closest)])
+    return Matches(
+        [(members[c.member_id], c) for c in found.confident],
+        [(members[c.member_id], c) for c in found.closest],
+    )
 
 
 async def community_counts(uow: UnitOfWork, only: str | None = None) -> list[dict[str, Any]]:
@@ -119,3 +145,39 @@ async def community_counts(uow: UnitOfWork, only: str | None = None) -> list[dic
             }
         )
     return rows
+
+
+async def fill_missing_vectors(
+    unit_of_work: Callable[[], UnitOfWork],
+    encoder: TextEncoder,
+    *,
+    community_id: int | None = None,
+    page: int = 500,
+    progress: Progress | None = None,
+) -> int:
+    """Make the vectors that are missing or out of date (a new model, an import made
+    without one, words changed while it was off), a page of members at a time, each
+    page in a transaction of its own; returns how many fields were encoded."""
+    after, encoded = 0, 0
+    while True:
+        async with unit_of_work() as uow:
+            scanned = await uow.members.ids_after(after, page, community_id=community_id)
+            if not scanned:
+                return encoded
+            missing = await uow.vectors.missing(
+                encoder.model_id, after_member=after, limit=page, community_id=community_id
+            )
+            if missing:
+                vectors = await encoder.encode([field.text for field in missing])
+                for field, vector in zip(missing, vectors, strict=True):
+                    await uow.vectors.put(
+                        field.community_id,
+                        field.member_id,
+                        encoder.model_id,
+                        packed(field.key, field.text, vector),
+                    )
+            await uow.commit()
+        encoded += len(missing)
+        after = scanned[-1]
+        if progress is not None:
+            progress(len(scanned))

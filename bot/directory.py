@@ -1,0 +1,253 @@
+"""The helper directory: who could help in each community, kept in memory and current.
+
+A process reads a community once, in pages that leave the event loop free between
+them, then only what changed since the revision it last saw (see
+``storage/directory.py``), in a transaction of its own, so it only ever holds what
+was committed. Several processes on one database each stay current the same way, and
+a command costs the same whether the community has a hundred members or a hundred
+thousand, and however long its history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Container
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.domain import Community
+from bot.domain.directory import DirectoryChanges, FieldKind, HelperRecord, WaitingAsk
+from bot.matching import HelperProfile, MatchIndex, OfferText
+from bot.matching.hybrid import HybridSearch, LexicalSearch, Search
+from bot.matching.vectors import AskVectors, VectorIndex
+from bot.ports import UnitOfWork
+from bot.skills import Vocabulary
+
+log = logging.getLogger(__name__)
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+PAGE = 2_000
+"""Members read at once when a community is read whole."""
+SLICE = 250
+"""Members taken into the indexes between two turns of the event loop."""
+COMMUNITIES = 256
+"""Communities a process keeps; the least recently used is dropped first."""
+
+
+@dataclass
+class CommunityDirectory:
+    """Everyone who could help in one community, as of a revision."""
+
+    key: str
+    revision: int
+    vocabulary: Vocabulary
+    dimensions: int | None
+    records: dict[int, HelperRecord] = field(default_factory=dict)
+    unreachable: set[int] = field(default_factory=set)
+    """Members nobody may be introduced to, whatever the day: erased, without an
+    account, or with closed DMs (see :mod:`bot.domain.pairing`)."""
+    paused: dict[int, datetime] = field(default_factory=dict)
+    waiting: dict[int, WaitingAsk] = field(default_factory=dict)
+    """Asks still looking for a helper."""
+
+    def __post_init__(self) -> None:
+        self.words = MatchIndex(self.vocabulary)
+        self.vectors = VectorIndex(self.dimensions) if self.dimensions else None
+        self.ask_vectors = AskVectors(self.dimensions) if self.dimensions else None
+        self.search: Search = (
+            HybridSearch(self.words, self.vectors)
+            if self.vectors is not None
+            else LexicalSearch(self.words)
+        )
+
+    def away(self, now: datetime) -> Container[int]:
+        """Members who cannot be asked to help anyone now."""
+        return _Away(self.unreachable, self.paused, now)
+
+    def apply(self, records: tuple[HelperRecord, ...]) -> None:
+        for record in records:
+            self._put(record)
+
+    def apply_asks(self, asks: tuple[WaitingAsk, ...]) -> None:
+        for ask in asks:
+            if ask.waiting:
+                self.waiting[ask.ask_id] = ask
+                if self.ask_vectors is not None:
+                    self.ask_vectors.put(ask.ask_id, ask.vector)
+            else:
+                self.waiting.pop(ask.ask_id, None)
+                if self.ask_vectors is not None:
+                    self.ask_vectors.remove(ask.ask_id)
+
+    def _put(self, record: HelperRecord) -> None:
+        member = record.member_id
+        self.records[member] = record
+        obstacle_free = not (record.forgotten or record.platform_user_id is None)
+        if obstacle_free and not record.dm_closed:
+            self.unreachable.discard(member)
+        else:
+            self.unreachable.add(member)
+        if record.paused_until is not None:
+            self.paused[member] = record.paused_until
+        else:
+            self.paused.pop(member, None)
+        if record.platform_user_id is None:
+            self.words.remove(member)
+            if self.vectors is not None:
+                self.vectors.remove(member)
+            return
+        self.words.upsert(
+            HelperProfile(
+                member_id=member,
+                name=record.name,
+                skills=record.skills,
+                bio=record.bio or "",
+                offers=tuple(OfferText(offer_id, text) for offer_id, text in record.offers),
+                timezone=record.timezone,
+            )
+        )
+        if self.vectors is not None:
+            open_offers = {offer_id for offer_id, _ in record.offers}
+            self.vectors.put(
+                member,
+                [
+                    v
+                    for v in record.vectors
+                    if v.kind is not FieldKind.OFFER or v.owner_id in open_offers
+                ],
+            )
+
+
+@dataclass(frozen=True)
+class _Away:
+    unreachable: set[int]
+    paused: dict[int, datetime]
+    now: datetime
+
+    def __contains__(self, member: object) -> bool:
+        if member in self.unreachable:
+            return True
+        until = self.paused.get(member) if isinstance(member, int) else None
+        return until is not None and until > self.now
+
+
+class HelperDirectory:
+    """The directories of the communities this process serves, read on first use and
+    brought up to date when their revision moves on."""
+
+    def __init__(
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        *,
+        model: str | None = None,
+        dimensions: int | None = None,
+        communities: int = COMMUNITIES,
+    ) -> None:
+        self._uow = unit_of_work
+        self._model = model
+        self._dimensions = dimensions if model else None
+        self._size = communities
+        self._directories: OrderedDict[tuple[str, frozenset[tuple[str, str]]], CommunityDirectory]
+        self._directories = OrderedDict()
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @property
+    def model(self) -> str | None:
+        """The sentence model whose vectors are read, if any."""
+        return self._model
+
+    def current(self, community: Community) -> CommunityDirectory:
+        """The community's directory as last read (see :meth:`refresh`), without reading:
+        use cases call this inside their transaction, which must not wait for another
+        one (a lock queued between the two would hold both for ever)."""
+        key = (community.key, frozenset(community.aliases.items()))
+        known = self._directories.get(key)
+        if known is None:
+            # Not read yet (the caller did not refresh): nobody to suggest this time.
+            return CommunityDirectory(
+                community.key,
+                0,
+                Vocabulary.for_aliases(community.aliases),
+                self._dimensions,
+            )
+        self._directories.move_to_end(key)
+        return known
+
+    async def refresh_key(self, community_key: str) -> None:
+        """:meth:`refresh` the community with this key, if there is one."""
+        async with self._uow() as uow:
+            community = await uow.communities.get_by_key(community_key)
+        if community is not None:
+            await self.refresh(community)
+
+    async def refresh(self, community: Community) -> CommunityDirectory:
+        """Bring the community's directory up to date, reading in transactions of its
+        own: call it before the transaction that will use it, never inside one."""
+        key = (community.key, frozenset(community.aliases.items()))
+        lock = self._locks.setdefault(community.key, asyncio.Lock())
+        async with lock:
+            known = self._directories.get(key)
+            if known is None:
+                known = await self._read_whole(community)
+                self._directories[key] = known
+                while len(self._directories) > self._size:
+                    self._directories.popitem(last=False)
+            else:
+                await self._catch_up(community, known)
+            self._directories.move_to_end(key)
+            return known
+
+    async def _read_whole(self, community: Community) -> CommunityDirectory:
+        assert community.id is not None
+        async with self._uow() as uow:
+            revision = await uow.directory.revision(community.id)
+        directory = CommunityDirectory(
+            community.key,
+            revision,
+            Vocabulary.for_aliases(community.aliases),
+            self._dimensions,
+        )
+        after = 0
+        while True:
+            async with self._uow() as uow:
+                page = await uow.directory.changes(
+                    community.id, 0, revision, model=self._model, after_member=after, limit=PAGE
+                )
+            if after == 0:
+                directory.apply_asks(page.asks)
+            await self._apply_gently(directory, page)
+            if len(page.helpers) < PAGE:
+                break
+            after = page.helpers[-1].member_id
+        log.info(
+            "read the helpers of %s: %d members at revision %d",
+            community.key,
+            len(directory.records),
+            revision,
+        )
+        return directory
+
+    async def _catch_up(self, community: Community, directory: CommunityDirectory) -> None:
+        assert community.id is not None
+        async with self._uow() as uow:
+            revision = await uow.directory.revision(community.id)
+            if revision <= directory.revision:
+                return
+            changes = await uow.directory.changes(
+                community.id, directory.revision, revision, model=self._model
+            )
+        directory.apply_asks(changes.asks)
+        await self._apply_gently(directory, changes)
+        directory.revision = revision
+
+    @staticmethod
+    async def _apply_gently(directory: CommunityDirectory, changes: DirectoryChanges) -> None:
+        """Take changes in slices, letting the event loop acknowledge in between."""
+        helpers = changes.helpers
+        for start in range(0, len(helpers), SLICE):
+            directory.apply(helpers[start : start + SLICE])
+            if len(helpers) > SLICE:
+                await asyncio.sleep(0)

@@ -1,0 +1,47 @@
+"""The words of a member that matching reads, field by field, and their vectors.
+
+A member is described by their skills (one line), their bio and each open offer;
+each field gets a vector of its own, so a member is found by the closest of their
+words, not by an average that a long profile dilutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.domain.directory import FieldVector
+from bot.skills import Vocabulary
+
+Vector = npt.NDArray[np.float32]
+
+
+def skills_text(skills: Sequence[str]) -> str:
+    """A member's skills (canonical names) as one line a sentence model reads well:
+    their labels in the shipped vocabulary ("resume" is "resumes and CVs")."""
+    if not skills:
+        return ""
+    vocabulary = Vocabulary.default()
+    return "Skills: " + ", ".join(vocabulary.describe(skill) for skill in skills)
+
+
+def field_hash(text: str) -> str:
+    """Whether a stored vector still stands for a field's words."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def packed(key: str, text: str, vector: Vector) -> FieldVector:
+    """A unit vector as int8 components and one scale (a quarter of the float size;
+    cosines change by about one part in a thousand)."""
+    peak = float(np.max(np.abs(vector))) or 1.0
+    components = np.clip(np.rint(vector / peak * 127.0), -127, 127).astype(np.int8)
+    return FieldVector(key, field_hash(text), components.tobytes(), peak / 127.0)
+
+
+def unpacked(vector: FieldVector) -> Vector:
+    components = np.frombuffer(vector.components, dtype=np.int8).astype(np.float32)
+    result: Vector = components * np.float32(vector.scale)
+    return result

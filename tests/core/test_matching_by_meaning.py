@@ -1,0 +1,161 @@
+"""Matching by meaning, with the sentence model givefirst ships: stories of a town whose
+members describe their problems in their own words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.app import GiveFirst
+from bot.domain.directory import FieldKind, field_key
+from bot.ports import TextEncoder
+from tests.core.conftest import Town
+
+NEIGHBOURS = {
+    "ana": "/offer Happy to review resumes and cover letters",
+    "ben": "/offer I keep Kubernetes clusters running at a fintech, happy to help",
+    "carl": "/offer I bake sourdough every weekend and can teach you",
+    "dee": "/offer Ask me about taxes for freelancers",
+    "eli": "/offer I shoot weddings and can advise on photography",
+    "fay": "/offer Happy to practise Spanish conversation",
+    "gus": "/offer I can help you train for your first marathon",
+    "hal": "/offer I fix leaky taps and patch drywall",
+    "ivy": "/offer Ask me anything about moving to Berlin",
+    "jo": "/offer I coach first-time managers",
+    "kim": "/offer I can review your React components",
+}
+
+
+async def neighbourhood(town: Town) -> None:
+    for who, line in NEIGHBOURS.items():
+        await town.say(who, line)
+
+
+async def test_an_ask_with_no_word_in_common_finds_the_right_member(meaning_town: Town) -> None:
+    await neighbourhood(meaning_town)
+    await meaning_town.say("zoe", "/ask my containers keep getting killed and restarted")
+    reply = meaning_town.last_to("zoe")
+    assert "These members could help" in reply
+    first = reply.split("•")[1]
+    assert "@ben" in first, "the Kubernetes person, though the ask never says Kubernetes"
+    assert "offered: 'I keep Kubernetes clusters running" in first, "in Ben's own words"
+
+
+async def test_a_new_offer_counts_from_the_next_ask_and_a_withdrawn_one_stops(
+    meaning_town: Town,
+) -> None:
+    await neighbourhood(meaning_town)
+    await meaning_town.say("zoe", "/ask where can I buy bee hives and a smoker?")
+    assert "@lee" not in meaning_town.last_to("zoe")
+    await meaning_town.say("lee", "/offer I keep bees and can help you start your first hive")
+    model = meaning_town.bot.encoder.model_id if meaning_town.bot.encoder else ""
+    async with meaning_town.unit_of_work() as uow:
+        [offer] = [o for o in await uow.offers.open_in(1) if "bees" in o.text]
+        assert await uow.vectors.get(field_key(FieldKind.OFFER, offer.id or 0), model) is not None
+    await meaning_town.say("max", "/ask how do I get started with beekeeping?")
+    assert "@lee" in meaning_town.last_to("max")
+
+    async with meaning_town.unit_of_work() as uow:
+        lee = await uow.members.get_by_platform_id(1, "lee")
+        assert lee is not None and lee.id is not None
+        [offer] = await uow.offers.by_member(lee.id)
+    await meaning_town.bot.button(
+        meaning_town.actor("lee"), "offer.withdraw", str(offer.id), meaning_town.chat
+    )
+    await meaning_town.say("nia", "/ask any beekeepers here? my hive swarmed")
+    assert "@lee" not in meaning_town.last_to("nia")
+    model = meaning_town.bot.encoder.model_id if meaning_town.bot.encoder else ""
+    async with meaning_town.unit_of_work() as uow:
+        assert await uow.vectors.get(field_key(FieldKind.OFFER, offer.id or 0), model) is None
+
+
+async def test_skills_are_read_by_meaning_once_added(meaning_town: Town) -> None:
+    await neighbourhood(meaning_town)
+    await meaning_town.say("lee", "/skills add woodworking, furniture restoration")
+    await meaning_town.say("zoe", "/ask the drawer of my grandmother's old dresser is stuck")
+    assert "@lee" in meaning_town.last_to("zoe")
+
+
+async def test_when_nobody_clearly_fits_the_closest_are_offered_as_a_lead(
+    meaning_town: Town,
+) -> None:
+    await neighbourhood(meaning_town)
+    await meaning_town.say(
+        "zoe", "/ask private: can someone fix the shutter on my old film camera?"
+    )
+    reply = meaning_town.last_to("zoe")
+    assert "No one has offered this yet — the closest I found" in reply
+    assert "@eli" in reply, "the photographer is the closest lead"
+    assert "[Share it with the community]" in reply
+    assert meaning_town.channel()[-1].as_plain_text().count("film camera") == 0, "still private"
+
+    await meaning_town.press("zoe", "Share it with the community")
+    assert "film camera" in meaning_town.channel()[-1].as_plain_text()
+    assert "Shared" in meaning_town.last_to("zoe")
+
+
+async def test_an_ask_nobody_here_can_answer_gets_nobody_yet(meaning_town: Town) -> None:
+    await neighbourhood(meaning_town)
+    await meaning_town.say("zoe", "/ask my landlord is keeping my deposit, what can I do?")
+    reply = meaning_town.last_to("zoe")
+    assert "Nobody yet" in reply
+    assert "These members could help" not in reply
+
+
+async def test_an_offer_tells_an_asker_nobody_could_help_yet(meaning_town: Town) -> None:
+    await neighbourhood(meaning_town)
+    await meaning_town.say("zoe", "/ask where can I buy bee hives and a smoker?")
+    assert "These members could help" not in meaning_town.last_to("zoe")
+    await meaning_town.say("lee", "/offer I keep bees and can help you start your first hive")
+    told = meaning_town.last_to("zoe")
+    assert "Someone new could help" in told and "@lee" in told
+
+
+async def test_a_member_edited_in_one_worker_is_matched_as_edited_by_another(
+    meaning_town: Town,
+) -> None:
+    """Two processes on one database: each keeps its own directory current by revision."""
+    await neighbourhood(meaning_town)
+    other = GiveFirst(
+        meaning_town.unit_of_work, meaning_town.clock, encoder=meaning_town.bot.encoder
+    )
+    elsewhere = Town(other, meaning_town.chat, meaning_town.clock, meaning_town.unit_of_work)
+    await elsewhere.say("zoe", "/ask the drawer of my old dresser is stuck")
+    assert "@lee" not in elsewhere.last_to("zoe"), "the second worker has read everyone"
+
+    await meaning_town.say("lee", "/skills add woodworking, furniture restoration")
+    await elsewhere.say("max", "/ask my grandmother's wooden chest has a broken hinge")
+    assert "@lee" in elsewhere.last_to("max"), "and reads Lee's new skills before matching"
+
+
+async def test_vectors_of_another_model_are_made_again(meaning_town: Town) -> None:
+    """After a model change, fields are encoded again in the background; until then the
+    words alone find helpers."""
+    await neighbourhood(meaning_town)
+    model = meaning_town.bot.encoder
+    assert model is not None
+    renamed = RenamedModel(model)
+    restarted = GiveFirst(meaning_town.unit_of_work, meaning_town.clock, encoder=renamed)
+    town = Town(restarted, meaning_town.chat, meaning_town.clock, meaning_town.unit_of_work)
+    await town.say("zoe", "/ask my containers keep getting killed and restarted")
+    assert "These members could help" not in town.last_to("zoe"), "no vectors of this model yet"
+
+    encoded = await restarted.fill_vectors()
+    assert encoded == len(NEIGHBOURS), "every offer (Zoe's ask has its vector already)"
+    assert await restarted.fill_vectors() == 0, "nothing left to do"
+    await town.say("max", "/ask my pods keep getting OOMKilled")
+    assert "@ben" in town.last_to("max")
+
+
+class RenamedModel:
+    """The same sentence model under another name, as after an upgrade."""
+
+    def __init__(self, model: TextEncoder) -> None:
+        self._model = model
+        self.model_id = model.model_id + "-next"
+        self.dimensions = model.dimensions
+
+    async def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return await self._model.encode(texts)
