@@ -100,7 +100,8 @@ class GiveFirst:
         except GiveFirstError as error:
             return await self._refuse(actor, error, chat)
         handled = await self.handle(actor, command, chat)
-        if handled.error is None and in_direct_message and label:
+        settles = action not in actions.LEAVES_BUTTONS
+        if handled.error is None and in_direct_message and label and settles:
             return Handled(handled.messages, chosen=render.chosen(label))
         return handled
 

@@ -20,6 +20,7 @@ from bot.ports import (
     OutboxRepository,
     PostRepository,
     ProcessedEventRepository,
+    RoundRepository,
     ThanksRepository,
 )
 from storage.mapping import start_mappers
@@ -33,6 +34,7 @@ from storage.repositories import (
     SqlAlchemyProcessedEventRepository,
     SqlAlchemyThanksRepository,
 )
+from storage.rounds import SqlAlchemyRoundRepository
 from storage.scheduled import (
     SqlAlchemyClaimRepository,
     SqlAlchemyDigestSource,
@@ -59,6 +61,7 @@ class SqlAlchemyUnitOfWork:
     digests: DigestSource
     claims: ClaimRepository
     outbox: OutboxRepository
+    rounds: RoundRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         start_mappers()
@@ -87,6 +90,7 @@ class SqlAlchemyUnitOfWork:
         self.digests = SqlAlchemyDigestSource(session)
         self.claims = SqlAlchemyClaimRepository(session)
         self.outbox = SqlAlchemyOutboxRepository(session)
+        self.rounds = SqlAlchemyRoundRepository(session)
         return self
 
     async def __aexit__(

@@ -26,6 +26,7 @@ DOMAIN_TABLES = {
 }
 SLACK_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
 SCHEDULE_TABLES = {"scheduled_claims", "outbox"}
+ROUND_TABLES = {"round_participants", "round_never_pairs", "rounds", "round_groups"}
 
 
 def _table_names(connection: Connection) -> set[str]:
@@ -40,14 +41,16 @@ def _schema_differences(connection: Connection) -> list[Any]:
 async def test_migrations_create_every_table(storage: Storage) -> None:
     async with storage.engine.connect() as connection:
         names = await connection.run_sync(_table_names)
-    assert names == DOMAIN_TABLES | SLACK_TABLES | SCHEDULE_TABLES | {"alembic_version"}
+    assert names == DOMAIN_TABLES | SLACK_TABLES | SCHEDULE_TABLES | ROUND_TABLES | {
+        "alembic_version"
+    }
 
 
 async def test_upgrading_twice_changes_nothing(storage: Storage) -> None:
     await storage.upgrade()
     async with storage.engine.connect() as connection:
         versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
-    assert [v for (v,) in versions] == ["0004"]
+    assert [v for (v,) in versions] == ["0008"]
 
 
 async def test_migrations_match_the_tables_the_code_uses(storage: Storage) -> None:
@@ -120,7 +123,7 @@ async def test_workers_starting_together_migrate_once(storage: Storage) -> None:
             await worker.dispose()
     async with storage.engine.connect() as connection:
         versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
-    assert [v for (v,) in versions] == ["0004"]
+    assert [v for (v,) in versions] == ["0008"]
 
 
 async def test_upgrading_keeps_no_text_of_messages_already_sent_or_given_up_on(
@@ -130,13 +133,24 @@ async def test_upgrading_keeps_no_text_of_messages_already_sent_or_given_up_on(
     now = datetime.now(UTC)
     try:
         await storage.upgrade("0002")
+        async with storage.engine.begin() as connection:
+            # Written as that version's schema had it: today's columns are not there yet.
+            community_id = (
+                await connection.execute(
+                    text(
+                        "INSERT INTO communities (key, name, admin_ids, digest_weekday, "
+                        "digest_hour, timezone, skip_quiet_weeks, capacity, intro_expiry_days, "
+                        "follow_up_days, aliases) VALUES ('slack:T1', '', '[]', 0, 9, 'UTC', "
+                        "true, 2, 3, 7, '{}') RETURNING id"
+                    )
+                )
+            ).scalar_one()
         async with storage.unit_of_work() as uow:
-            await uow.communities.add(community := Community(key="slack:T1"))
             for status in OutboxStatus:
                 await uow.outbox.add(
                     OutboxMessage(
                         key=f"digest:{status}",
-                        community_id=community.id or 0,
+                        community_id=community_id,
                         payload='{"quote": "words a member may erase"}',
                         created_at=now,
                         claimed_until=now,
