@@ -283,7 +283,7 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
                 raise problem
         case "rounds":
             words = [v.lower() for v in values]
-            if words == ["off"] or (len(words) == 2 and words[0] == "size" and words[1] in ("2", "3")):
+            if words in (["off"], ["size", "2"], ["size", "3"]):
                 return
             rounds_schedule(values)
 
