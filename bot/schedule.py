@@ -156,6 +156,12 @@ def round_slot(community: Community, now: datetime) -> RoundSlot | None:
     )
 
 
+def upcoming_round(community: Community, now: datetime) -> RoundSlot | None:
+    """The community's next round after ``now``, None while rounds are off."""
+    at = next_round(community, now)
+    return round_slot(community, at) if at is not None else None
+
+
 def next_round(community: Community, now: datetime) -> datetime | None:
     """When the community's next round starts, after ``now``; None while rounds are off."""
     first = _first_round(community)
