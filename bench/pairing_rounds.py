@@ -251,6 +251,14 @@ async def populate(storage: Storage, community: Simulated) -> None:
                 await conn.execute(insert(table), rows[start : start + 5000])
 
 
+async def _ticker(done: asyncio.Event, stalls: list[float]) -> None:
+    """How late a 10 ms sleep wakes up, over and over: the event loop's stalls."""
+    while not done.is_set():
+        before = time.perf_counter()
+        await asyncio.sleep(0.01)
+        stalls.append((time.perf_counter() - before - 0.01) * 1000)
+
+
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -276,14 +284,7 @@ async def scale(members: int, rounds: int) -> None:
             slot = round_slot(community, clock.now())
             assert slot is not None
             ticking = asyncio.Event()
-
-            async def ticker() -> None:
-                while not ticking.is_set():
-                    before = time.perf_counter()
-                    await asyncio.sleep(0.01)
-                    stalls.append((time.perf_counter() - before - 0.01) * 1000)
-
-            watch = asyncio.create_task(ticker())
+            watch = asyncio.create_task(_ticker(ticking, stalls))
             started = time.perf_counter()
             queued = await scheduler.claim_round(community, slot, clock.now())
             times.append(time.perf_counter() - started)

@@ -307,8 +307,7 @@ def _register_commands(client: GiveFirstClient) -> None:
     @app_commands.describe(
         setting="Leave empty to show all settings",
         value=(
-            "e.g. #channel, monday 09:00 Europe/Berlin, 3, add @member, "
-            "every 2 weeks monday 10:00"
+            "e.g. #channel, monday 09:00 Europe/Berlin, 3, add @member, every 2 weeks monday 10:00"
         ),
     )
     async def config(
