@@ -222,3 +222,16 @@ async def test_a_preview_shows_the_next_rounds_groups_and_sends_nothing(town: To
     assert len(town.chat.sent) == sent
     assert isinstance(preview.to, ChannelPost)
     assert len(groups(await next_round(town))) == 1, "the round itself still happens"
+
+
+async def test_a_declined_introduction_keeps_the_two_apart_in_rounds(town: Town) -> None:
+    await town.say("ana", "/offer Happy to review resumes #resume")
+    await town.say("dana", "/ask could someone look over my CV? #resume")
+    await town.press("dana", "Ask Ana")
+    await town.press("ana", "Not this time")
+    await rounds_on(town)
+    await join(town, "ana", "ben", "cy", "dana")
+    for _ in range(2):
+        made = groups(await next_round(town))
+        assert len(made) == 2
+        assert frozenset({"ana", "dana"}) not in made, "a declined pairing is never proposed"
