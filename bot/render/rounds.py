@@ -327,6 +327,20 @@ def digest_lines(slot: datetime, met: int, groups: int, *, join: bool) -> tuple[
     )
 
 
+def digest_invitation(next_at: datetime | None) -> tuple[Block, ...]:
+    """The digest's rounds section before any round can be told about."""
+    return (
+        Paragraph(
+            text(
+                Strong("☕ Give-first rounds"),
+                ": meet someone new who could help you, and whom you could help.",
+                when(next_at),
+            )
+        ),
+        Buttons((join_button(),)),
+    )
+
+
 def preview_line(members: Sequence[Member], givings: Sequence[Giving], why: Sequence[str]) -> str:
     """One group of a preview: who, and why they were put together."""
     names = " + ".join(f"@{m.mention_id} ({m.name})" for m in members)

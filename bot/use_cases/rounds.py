@@ -117,4 +117,6 @@ async def digest_lines(uow: UnitOfWork, community: Community, until: datetime) -
             if groups:
                 return words.digest_lines(round_.slot, met, groups, join=community.rounds_on)
             break
+    if community.rounds_on:
+        return words.digest_invitation(next_round(community, until))
     return ()

@@ -235,3 +235,16 @@ async def test_a_declined_introduction_keeps_the_two_apart_in_rounds(town: Town)
         made = groups(await next_round(town))
         assert len(made) == 2
         assert frozenset({"ana", "dana"}) not in made, "a declined pairing is never proposed"
+
+
+async def test_the_digest_invites_members_to_join_while_rounds_are_on(town: Town) -> None:
+    await town.say("admin", "/givefirst config rounds every 2 weeks wednesday 10:00")
+    await town.say("admin", "/givefirst config channel <#general>")
+    await town.say("admin", "/givefirst config quiet-weeks post")
+    town.clock.advance(WEEK)
+    await town.run_due_work()
+    digest = [m for m in town.channel() if "This week in give-first" in m.summary][-1]
+    assert "Give-first rounds: meet someone new" in digest.as_plain_text()
+    assert "The next round is on Wed 21 Jan." in digest.as_plain_text(), "the 7th had nobody"
+    await town.press_button("ben", next(b for b in digest.buttons if b.label.startswith("Join")))
+    assert "You're in!" in town.last_to("ben")
