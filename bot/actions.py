@@ -18,15 +18,18 @@ from bot.commands import (
     Command,
     DeclineIntro,
     ForgetMe,
+    JoinRounds,
     KeepAsk,
     KeepOffer,
     Pause,
     PromptThanks,
     ReportOutcome,
+    ReportRoundOutcome,
     RequestIntro,
     RequestOffer,
     Resume,
     ShareAsk,
+    SkipRound,
     SolveAsk,
     ThankForPost,
     Volunteer,
@@ -52,6 +55,10 @@ ACTION_KEEP_ASK = "ask.keep"
 ACTION_KEEP_OFFER = "offer.keep"
 ACTION_CHECK_DMS = "member.check_dms"
 ACTION_SHARE_ASK = "ask.share"
+ACTION_ROUND_JOIN = "round.join"
+ACTION_ROUND_MET = "round.met"
+ACTION_ROUND_NOT_MET = "round.not_met"
+ACTION_ROUND_SKIP = "round.skip"
 
 ANSWERS = frozenset(
     {
@@ -67,6 +74,10 @@ ANSWERS = frozenset(
 )
 """Buttons that answer a question put to one member (yes or no, how did it go, keep
 it or close it): once the answer is taken, the question is settled for good."""
+
+LEAVES_BUTTONS = frozenset({ACTION_ROUND_JOIN, ACTION_ROUND_SKIP})
+"""Buttons pressed beside a question without answering it (sitting out the next round
+under a round's introduction): the question's buttons stay."""
 
 
 def request_intro_value(ask_id: int | None, helper_id: int | None) -> str:
@@ -117,6 +128,14 @@ def parse_action(action: str, value: str) -> Command:
                 return Resume()
             case "member.check_dms":
                 return CheckDirectMessages()
+            case "round.join":
+                return JoinRounds()
+            case "round.skip":
+                return SkipRound()
+            case "round.met":
+                return ReportRoundOutcome(int(value), met=True)
+            case "round.not_met":
+                return ReportRoundOutcome(int(value), met=False)
     except ValueError:
         pass
     raise InvalidInput("That button no longer works — try the command again.")

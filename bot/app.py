@@ -23,9 +23,11 @@ from bot.domain import Community, Member
 from bot.errors import GiveFirstError, NotFound
 from bot.messages import Ephemeral, Message, Text
 from bot.ports import Chat, Clock, Conflict, DeliveryFailed, TextEncoder, UnitOfWork
+from bot.render import rounds as round_words
+from bot.schedule import upcoming_round
 from bot.scheduler import ChatFor, Scheduler
 from bot.text import quotable
-from bot.use_cases import operations, privacy, profile, scheduled
+from bot.use_cases import operations, privacy, profile, round_planning, scheduled
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +122,8 @@ class GiveFirst:
         except GiveFirstError as error:
             return await self._refuse(actor, error, chat)
         handled = await self.handle(actor, command, chat)
-        if handled.error is None and in_direct_message and label:
+        settles = action not in actions.LEAVES_BUTTONS
+        if handled.error is None and in_direct_message and label and settles:
             return Handled(handled.messages, chosen=render.chosen(label))
         return handled
 
@@ -273,6 +276,22 @@ class GiveFirst:
                 return None
             digest = await scheduled.digest_for(uow, community, now - timedelta(days=days), now)
         return community, digest.message
+
+    async def round_preview(self, community_key: str) -> Message | None:
+        """The community's next give-first round as it would be planned now, with the
+        reasons for each group; nothing is claimed or sent. None if there is no such
+        community."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            community = await uow.communities.get_by_key(community_key)
+            if community is None:
+                return None
+            slot = upcoming_round(community, now)
+            if slot is None:
+                return round_words.preview_off(community)
+            inputs = await round_planning.read_round(uow, community, slot, slot.slot)
+        planned = await asyncio.to_thread(round_planning.compute_round, inputs, now)
+        return round_planning.preview_message(planned)
 
     async def forget_community(self, key: str) -> bool:
         """Erase everything personal a community holds (an operator's action, say when a

@@ -199,6 +199,48 @@ class WithdrawOffer:
 
 
 @dataclass(frozen=True)
+class ShowRounds:
+    """Whether the member takes part in rounds, when the next is, and their never list."""
+
+
+@dataclass(frozen=True)
+class JoinRounds:
+    pass
+
+
+@dataclass(frozen=True)
+class LeaveRounds:
+    pass
+
+
+@dataclass(frozen=True)
+class SkipRound:
+    """Sit out the next round only."""
+
+
+@dataclass(frozen=True)
+class NeverPairWith:
+    """Never be paired with this member in a round (private)."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class AllowPairWith:
+    """Take a member off one's never list."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class ReportRoundOutcome:
+    """A member of a round's pair or trio says whether they met."""
+
+    group_id: int
+    met: bool
+
+
+@dataclass(frozen=True)
 class ThankForPost:
     """🙏 on a post: thank its author."""
 
@@ -237,6 +279,13 @@ Command = (
     | ThankForPost
     | KeepAsk
     | KeepOffer
+    | ShowRounds
+    | JoinRounds
+    | LeaveRounds
+    | SkipRound
+    | NeverPairWith
+    | AllowPairWith
+    | ReportRoundOutcome
 )
 
 SLASH_COMMANDS = ("offer", "ask", "skills", "thanks", "givefirst")
@@ -251,4 +300,5 @@ CONFIG_SETTINGS = (
     "quiet-weeks",
     "admins",
     "alias",
+    "rounds",
 )

@@ -9,6 +9,7 @@ the small helpers here (:func:`skill_list`) for what their options carry as text
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,14 +17,18 @@ from bot.commands import (
     CONFIG_SETTINGS,
     WEEKDAYS,
     AddSkills,
+    AllowPairWith,
     Command,
     Configure,
     Export,
     ForgetMe,
     GiveThanks,
+    JoinRounds,
+    LeaveRounds,
     ListSkills,
     MakeAsk,
     MakeOffer,
+    NeverPairWith,
     Pause,
     RemoveSkills,
     Resume,
@@ -31,6 +36,8 @@ from bot.commands import (
     ShowConfig,
     ShowHelp,
     ShowMe,
+    ShowRounds,
+    SkipRound,
 )
 from bot.errors import InvalidInput
 from bot.text import quotable
@@ -136,7 +143,80 @@ def _parse_givefirst(text: str) -> Command:
             raise InvalidInput("Use `/givefirst thanks public` or `/givefirst thanks private`.")
         case "config":
             return _parse_config(args)
+        case "rounds" | "round":
+            return _parse_rounds(args)
     raise InvalidInput(f"`/givefirst {quotable(verb)}` isn't something I know. {_HELP_HINT}")
+
+
+ROUNDS_USAGE = (
+    "Use `/givefirst rounds join`, `leave`, `skip` (the next round only), "
+    "`never @member` (private) or `never remove @member`."
+)
+
+
+def _parse_rounds(args: list[str]) -> Command:
+    verb = args[0].lower() if args else "status"
+    rest = args[1:]
+    match verb:
+        case "status" | "show" | "me":
+            return ShowRounds()
+        case "join":
+            return JoinRounds()
+        case "leave":
+            return LeaveRounds()
+        case "skip":
+            return SkipRound()
+        case "never" if not rest:
+            return ShowRounds()
+        case "never" if len(rest) == 1 and (user := user_id_of(rest[0])) is not None:
+            return NeverPairWith(user)
+        case "never" if (
+            len(rest) == 2
+            and rest[0].lower() in ("remove", "undo")
+            and (user := user_id_of(rest[1])) is not None
+        ):
+            return AllowPairWith(user)
+    raise InvalidInput(ROUNDS_USAGE)
+
+
+@dataclass(frozen=True)
+class RoundsSchedule:
+    """``every 2 weeks monday 10:00 [Europe/Berlin]``, read."""
+
+    every_weeks: int
+    weekday: int
+    hour: int
+    timezone: str | None
+
+
+def rounds_schedule(values: tuple[str, ...]) -> RoundsSchedule:
+    """The schedule in ``/givefirst config rounds every …``; raises InvalidInput."""
+    words = [v.lower() for v in values]
+    problem = InvalidInput(f"Usage: {ROUNDS_SETTING_USAGE}")
+    if not words or words[0] != "every":
+        raise problem
+    words = words[1:]
+    every = 1
+    if words and words[0].isdigit():
+        every, words = int(words[0]), words[1:]
+    if not words or words[0] not in ("week", "weeks"):
+        raise problem
+    words = words[1:]
+    if not 2 <= len(words) <= 3 or words[0] not in WEEKDAYS:
+        raise problem
+    if not 1 <= every <= 12:
+        raise InvalidInput("Rounds can be every 1 to 12 weeks.")
+    start = parse_hour(words[1])
+    if start.minute:
+        raise InvalidInput("Rounds start on the hour; use e.g. `10:00`.")
+    zone = ensure_timezone(values[-1]) if len(words) == 3 else None
+    return RoundsSchedule(every, WEEKDAYS.index(words[0]), start.hour, zone)
+
+
+ROUNDS_SETTING_USAGE = (
+    "`/givefirst config rounds every 2 weeks monday 10:00 [Europe/Berlin]`, "
+    "`… rounds off`, `… rounds size 2` (pairs) or `… rounds size 3` (trios)"
+)
 
 
 def _parse_config(args: list[str]) -> Command:
@@ -165,6 +245,7 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
         "quiet-weeks": "`/givefirst config quiet-weeks skip` or `… post`",
         "admins": "`/givefirst config admins add @member` or `… remove @member`",
         "alias": "`/givefirst config alias k8s=kubernetes`",
+        "rounds": ROUNDS_SETTING_USAGE,
     }[setting]
     problem = InvalidInput(f"Usage: {usage}")
     match setting:
@@ -200,6 +281,11 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
         case "alias":
             if len(values) != 1 or values[0].count("=") != 1 or "" in values[0].split("="):
                 raise problem
+        case "rounds":
+            words = [v.lower() for v in values]
+            if words in (["off"], ["size", "2"], ["size", "3"]):
+                return
+            rounds_schedule(values)
 
 
 def parse_hour(value: str) -> time:

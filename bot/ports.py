@@ -21,9 +21,13 @@ from bot.domain import (
     Community,
     Introduction,
     Member,
+    NeverPair,
     Offer,
     OutboxMessage,
     Post,
+    Round,
+    RoundGroup,
+    RoundParticipant,
     Subject,
     Thanks,
 )
@@ -258,6 +262,37 @@ class VectorRepository(Protocol):
         ...
 
 
+class RoundRepository(Protocol):
+    """Give-first rounds: who joined, never lists, and the rounds with their groups."""
+
+    async def participants(self, community_id: int) -> Sequence[RoundParticipant]: ...
+    async def participant(self, member_id: int) -> RoundParticipant | None: ...
+    async def join(self, participant: RoundParticipant) -> None: ...
+    async def leave(self, participant: RoundParticipant) -> None: ...
+    async def never_list(self, member_id: int) -> Sequence[NeverPair]:
+        """The members this member asked never to be paired with."""
+        ...
+
+    async def never_pairs(self, community_id: int) -> Sequence[NeverPair]: ...
+    async def add_never(self, never: NeverPair) -> None: ...
+    async def remove_never(self, never: NeverPair) -> None: ...
+    async def add(self, round_: Round) -> None: ...
+    async def add_group(self, group: RoundGroup) -> None: ...
+    async def latest(self, community_id: int, limit: int) -> Sequence[Round]:
+        """The community's most recent rounds, newest first."""
+        ...
+
+    async def groups_of(self, round_ids: Collection[int]) -> Sequence[RoundGroup]: ...
+    async def group(self, group_id: int) -> RoundGroup | None: ...
+    async def follow_ups_due(self, now: datetime) -> Sequence[Round]:
+        """Rounds whose "did you meet?" is due and not yet sent."""
+        ...
+
+    async def forget_member(self, member_id: int) -> None:
+        """Remove a member from the rounds and from every never list, theirs and others'."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository: ``async with uow: ...; await uow.commit()``.
 
@@ -278,6 +313,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     directory: DirectorySource
     vectors: VectorRepository
+    rounds: RoundRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

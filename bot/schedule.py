@@ -1,4 +1,4 @@
-"""When scheduled work is due: digest slots in a community's own time zone.
+"""When scheduled work is due: digest and round slots in a community's own time zone.
 
 A digest slot is the configured weekday and hour on the community's local wall
 clock. Converting through :mod:`zoneinfo` for every week (rather than adding 7×24
@@ -20,6 +20,9 @@ from bot.domain import Community
 WEEK = timedelta(days=7)
 MINUTE = timedelta(minutes=1)
 DIGEST_CLAIM_PREFIX = "digest:"
+ROUND_CLAIM_PREFIX = "round:"
+ROUND_FOLLOW_UP_BEFORE = timedelta(days=3)
+"""How long before the next round its pairs are asked whether they met."""
 
 
 def outbox_key(claim: str, n: int) -> str:
@@ -96,3 +99,73 @@ def digest_period(community: Community, now: datetime) -> DigestPeriod | None:
 def minute_of(now: datetime) -> datetime:
     """``now`` truncated to the minute: the grain of the scheduler's wake-ups."""
     return now.replace(second=0, microsecond=0)
+
+
+@dataclass(frozen=True)
+class RoundSlot:
+    """One community's give-first round: due at ``slot``, the next at ``next_slot``."""
+
+    community_id: int
+    slot: datetime
+    next_slot: datetime
+
+    @property
+    def key(self) -> str:
+        """The claim (and outbox) key: unique per community and round."""
+        return f"{ROUND_CLAIM_PREFIX}{self.community_id}:{self.slot.isoformat()}"
+
+    @property
+    def follow_up_at(self) -> datetime:
+        """A few days before the next round (halfway, for rounds a week apart)."""
+        return self.next_slot - min(ROUND_FOLLOW_UP_BEFORE, (self.next_slot - self.slot) / 2)
+
+
+def _first_round(community: Community) -> datetime | None:
+    """The first weekly slot after the rounds' schedule was set."""
+    since = community.rounds_since
+    if since is None or not community.rounds_on:
+        return None
+    weekday, hour, timezone = community.rounds_weekday, community.rounds_hour, community.timezone
+    first = latest_digest_slot(weekday, hour, timezone, since)
+    if first <= since:
+        first = _local_slot(
+            first.astimezone(ZoneInfo(timezone)).date() + WEEK, hour, ZoneInfo(timezone)
+        )
+    return first
+
+
+def round_slot(community: Community, now: datetime) -> RoundSlot | None:
+    """The round due for ``community`` at ``now``, or None if none is: the latest slot
+    on its schedule (every N weeks from the first) at or before ``now``. As with the
+    digest, only the latest is ever due."""
+    first = _first_round(community)
+    if first is None or community.id is None or now < first:
+        return None
+    zone = ZoneInfo(community.timezone)
+    latest = latest_digest_slot(
+        community.rounds_weekday, community.rounds_hour, community.timezone, now
+    )
+    first_day, latest_day = first.astimezone(zone).date(), latest.astimezone(zone).date()
+    every = community.rounds_every_weeks
+    weeks_back = ((latest_day - first_day).days // 7) % every
+    day = latest_day - weeks_back * WEEK
+    return RoundSlot(
+        community.id,
+        _local_slot(day, community.rounds_hour, zone),
+        _local_slot(day + every * WEEK, community.rounds_hour, zone),
+    )
+
+
+def upcoming_round(community: Community, now: datetime) -> RoundSlot | None:
+    """The community's next round after ``now``, None while rounds are off."""
+    at = next_round(community, now)
+    return round_slot(community, at) if at is not None else None
+
+
+def next_round(community: Community, now: datetime) -> datetime | None:
+    """When the community's next round starts, after ``now``; None while rounds are off."""
+    first = _first_round(community)
+    if first is None or now < first:
+        return first
+    due = round_slot(community, now)
+    return due.next_slot if due is not None else None

@@ -1,5 +1,5 @@
-"""Scheduled work — digests, follow-ups, reminders, expiry — done exactly once
-by whichever of several processes gets to it first.
+"""Scheduled work — digests, give-first rounds, follow-ups, reminders, expiry —
+done exactly once by whichever of several processes gets to it first.
 
 Every tick has two halves. *Planning* decides what is due and, in the same
 transaction that records the decision (a claim keyed by community and week, an
@@ -23,8 +23,8 @@ from bot.message_json import to_json
 from bot.messages import ChannelPost
 from bot.outbox import ChatFor, Delivered, OutboxSender, Sleep
 from bot.ports import Clock, UnitOfWork
-from bot.schedule import DigestPeriod, digest_period, outbox_key
-from bot.use_cases import scheduled
+from bot.schedule import DigestPeriod, RoundSlot, digest_period, outbox_key, round_slot
+from bot.use_cases import round_planning, scheduled
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,13 @@ class Scheduler:
         """Write the messages of all due work to the outbox; returns how many."""
         now = self._clock.now()
         planned = 0
-        for step in (self.plan_introductions, self.plan_relevance_checks, self.plan_digests):
+        steps = (
+            self.plan_introductions,
+            self.plan_relevance_checks,
+            self.plan_digests,
+            self.plan_rounds,
+        )
+        for step in steps:
             try:
                 planned += await step(now)
             except Exception:
@@ -202,6 +208,39 @@ class Scheduler:
             planned = await _enqueue(uow, work, now)
             await uow.commit()
         return planned
+
+    async def plan_rounds(self, now: datetime) -> int:
+        """Ask last round's pairs whether they met, and plan each round that is due."""
+        async with self._uow() as uow:
+            planned = await _enqueue(uow, await round_planning.round_follow_ups(uow, now), now)
+            await uow.commit()
+        async with self._uow() as uow:
+            due = {
+                s.key: (c, s)
+                for c in await uow.communities.list()
+                if (s := round_slot(c, now)) is not None
+            }
+            done = await uow.claims.claimed(list(due)) if due else set()
+        for key, (community, slot) in due.items():
+            if key not in done:
+                planned += await self.claim_round(community, slot, now)
+        return planned
+
+    async def claim_round(self, community: Community, slot: RoundSlot, now: datetime) -> int:
+        """Plan one community's round and queue its introductions, claimed like a
+        digest; the pairing itself runs in a thread, off the event loop, between a
+        transaction that reads and one that claims and writes."""
+        async with self._uow() as uow:
+            inputs = await round_planning.read_round(uow, community, slot, now)
+        planned = await asyncio.to_thread(round_planning.compute_round, inputs, now)
+        async with self._uow() as uow:
+            work = await round_planning.write_round(uow, planned, now)
+            if work is None:
+                return 0
+            queued = await _enqueue(uow, [work], now)
+            await uow.commit()
+        log.info("planned %s: %d groups", slot.key, len(planned.plan.groups))
+        return queued
 
     async def claim_current_digest(self, community_key: str, *, even_if_quiet: bool) -> str:
         """Queue the digest of the current week now (for ``givefirst digest``); the same

@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from sqlalchemy.orm import registry
 
-from bot.domain import Ask, Community, Introduction, Member, Offer, Post, Thanks
+from bot.domain import (
+    Ask,
+    Community,
+    Introduction,
+    Member,
+    NeverPair,
+    Offer,
+    Post,
+    Round,
+    RoundGroup,
+    RoundParticipant,
+    Thanks,
+)
 from storage import scheduled, tables
 
 mapper_registry = registry(metadata=tables.metadata)
@@ -27,4 +39,8 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Introduction, tables.introductions)
     mapper_registry.map_imperatively(Thanks, tables.thanks)
     mapper_registry.map_imperatively(Post, tables.posts)
+    mapper_registry.map_imperatively(RoundParticipant, tables.round_participants)
+    mapper_registry.map_imperatively(NeverPair, tables.round_never_pairs)
+    mapper_registry.map_imperatively(Round, tables.rounds)
+    mapper_registry.map_imperatively(RoundGroup, tables.round_groups)
     scheduled.map_outbox(mapper_registry)

@@ -25,7 +25,15 @@ from sqlalchemy import (
     func,
 )
 
-from bot.domain import AskStatus, IntroStatus, OfferStatus, Outcome, Party, SubjectKind
+from bot.domain import (
+    AskStatus,
+    IntroStatus,
+    OfferStatus,
+    Outcome,
+    Party,
+    RoundOutcome,
+    SubjectKind,
+)
 from storage.columns import StrEnumType, UTCDateTime
 
 NAMING_CONVENTION = {
@@ -70,6 +78,12 @@ communities = Table(
     Column("stale_after_days", Integer, nullable=False, server_default="30"),
     Column("aliases", JSON, nullable=False),
     Column("created_at", UTCDateTime),
+    Column("rounds_every_weeks", Integer, nullable=False, server_default="0"),
+    Column("rounds_weekday", Integer, nullable=False, server_default="0"),
+    Column("rounds_hour", Integer, nullable=False, server_default="10"),
+    Column("rounds_size", Integer, nullable=False, server_default="2"),
+    Column("rounds_window", Integer, nullable=False, server_default="6"),
+    Column("rounds_since", UTCDateTime),
     Column("directory_revision", BigInteger, nullable=False, server_default="0"),
 )
 
@@ -196,6 +210,60 @@ posts = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("community_id", "channel_id", "message_id"),
     Index(None, "community_id", "kind", "subject_id"),
+)
+
+round_participants = Table(
+    "round_participants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _community_id(),
+    _member_id("member_id"),
+    Column("joined_at", UTCDateTime, nullable=False),
+    Column("skip_next", Boolean, nullable=False),
+    Column("told_paused_until", UTCDateTime),
+    UniqueConstraint("member_id"),
+    Index(None, "community_id"),
+)
+
+# One member's private wish never to be paired with another in a round.
+round_never_pairs = Table(
+    "round_never_pairs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _community_id(),
+    _member_id("member_id"),
+    _member_id("other_id"),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("member_id", "other_id"),
+    Index(None, "community_id"),
+    Index(None, "other_id"),
+)
+
+rounds = Table(
+    "rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _community_id(),
+    Column("slot", UTCDateTime, nullable=False),
+    Column("planned_at", UTCDateTime, nullable=False),
+    Column("joined", Integer, nullable=False),
+    Column("follow_up_due_at", UTCDateTime, nullable=False),
+    Column("follow_up_sent_at", UTCDateTime),
+    UniqueConstraint("community_id", "slot"),
+    Index(None, "follow_up_sent_at", "follow_up_due_at"),
+)
+
+round_groups = Table(
+    "round_groups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _community_id(),
+    Column("round_id", Integer, ForeignKey("rounds.id", ondelete="CASCADE"), nullable=False),
+    # Member ids only: a member who is forgotten stays an anonymous tombstone.
+    Column("member_ids", JSON, nullable=False),
+    Column("outcome", StrEnumType(RoundOutcome)),
+    Column("outcome_at", UTCDateTime),
+    Index(None, "round_id"),
 )
 
 # What members wrote, as vectors of the sentence model named in ``model``: one row per

@@ -21,6 +21,7 @@ from bot.ports import (
     OutboxRepository,
     PostRepository,
     ProcessedEventRepository,
+    RoundRepository,
     ThanksRepository,
     VectorRepository,
 )
@@ -36,6 +37,7 @@ from storage.repositories import (
     SqlAlchemyProcessedEventRepository,
     SqlAlchemyThanksRepository,
 )
+from storage.rounds import SqlAlchemyRoundRepository
 from storage.scheduled import (
     SqlAlchemyClaimRepository,
     SqlAlchemyDigestSource,
@@ -64,6 +66,7 @@ class SqlAlchemyUnitOfWork:
     outbox: OutboxRepository
     directory: DirectorySource
     vectors: VectorRepository
+    rounds: RoundRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         start_mappers()
@@ -94,6 +97,7 @@ class SqlAlchemyUnitOfWork:
         self.outbox = SqlAlchemyOutboxRepository(session)
         self.directory = SqlAlchemyDirectorySource(session)
         self.vectors = SqlAlchemyVectorRepository(session)
+        self.rounds = SqlAlchemyRoundRepository(session)
         return self
 
     async def __aexit__(

@@ -44,6 +44,7 @@ SettingName = Literal[
     "quiet-weeks",
     "admins",
     "alias",
+    "rounds",
 ]
 assert set(SettingName.__args__) == set(CONFIG_SETTINGS)  # type: ignore[attr-defined]
 
@@ -305,7 +306,9 @@ def _register_commands(client: GiveFirstClient) -> None:
     @givefirst.command(name="config", description="Show settings; admins can change them")
     @app_commands.describe(
         setting="Leave empty to show all settings",
-        value="e.g. #channel, monday 09:00 Europe/Berlin, 3, add @member",
+        value=(
+            "e.g. #channel, monday 09:00 Europe/Berlin, 3, add @member, every 2 weeks monday 10:00"
+        ),
     )
     async def config(
         interaction: discord.Interaction[Any], setting: SettingName | None = None, value: str = ""
@@ -314,6 +317,33 @@ def _register_commands(client: GiveFirstClient) -> None:
             c.Configure(setting, tuple(to_core_text(value).split())) if setting else c.ShowConfig()
         )
         await client.run_command(interaction, command)
+
+    rounds = app_commands.Group(
+        name="rounds", description="Give-first rounds: meet someone new", parent=givefirst
+    )
+
+    def round_command(name: str, description: str, command: c.Command) -> None:
+        async def callback(interaction: discord.Interaction[Any]) -> None:
+            await client.run_command(interaction, command)
+
+        rounds.add_command(
+            app_commands.Command(name=name, description=description, callback=callback)
+        )
+
+    round_command("status", "Whether you're in, the next round, your never list", c.ShowRounds())
+    round_command("join", "Take part in give-first rounds", c.JoinRounds())
+    round_command("leave", "Stop taking part in rounds", c.LeaveRounds())
+    round_command("skip", "Sit out the next round only", c.SkipRound())
+
+    @rounds.command(name="never", description="Never be paired with a member (only you know)")
+    @app_commands.describe(member="Who to keep apart from", remove="Take them off your list")
+    async def never(
+        interaction: discord.Interaction[Any], member: discord.User, remove: bool = False
+    ) -> None:
+        user = str(member.id)
+        await client.run_command(
+            interaction, c.AllowPairWith(user) if remove else c.NeverPairWith(user)
+        )
 
     tree.add_command(givefirst)
 

@@ -24,6 +24,13 @@ from bot.domain.records import (
     SubjectKind,
     Thanks,
 )
+from bot.domain.rounds import (
+    NeverPair,
+    Round,
+    RoundGroup,
+    RoundOutcome,
+    RoundParticipant,
+)
 
 __all__ = [
     "DEFAULT_CAPACITY",
@@ -37,6 +44,7 @@ __all__ = [
     "IntroStatus",
     "Introduction",
     "Member",
+    "NeverPair",
     "Offer",
     "OfferStatus",
     "OutboxMessage",
@@ -44,6 +52,10 @@ __all__ = [
     "Outcome",
     "Party",
     "Post",
+    "Round",
+    "RoundGroup",
+    "RoundOutcome",
+    "RoundParticipant",
     "Subject",
     "SubjectKind",
     "Thanks",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.rounds import DEFAULT_ROUND_HOUR, DEFAULT_ROUND_SIZE, DEFAULT_ROUND_WINDOW
+
 DEFAULT_CAPACITY = 2
 DEFAULT_INTRO_EXPIRY_DAYS = 3
 DEFAULT_FOLLOW_UP_DAYS = 7
@@ -33,7 +35,19 @@ class Community:
     directory_revision: int = 0
     """Counts the committed changes to what matching reads here (see the helper
     directory): a process that has seen this revision has nothing new to read."""
+    rounds_every_weeks: int = 0
+    """Give-first rounds every this many weeks; 0 while they are off."""
+    rounds_weekday: int = 0
+    rounds_hour: int = DEFAULT_ROUND_HOUR
+    rounds_size: int = DEFAULT_ROUND_SIZE
+    rounds_window: int = DEFAULT_ROUND_WINDOW
+    rounds_since: datetime | None = None
+    """When the rounds' schedule was set: the first round is the first slot after it."""
     id: int | None = None
+
+    @property
+    def rounds_on(self) -> bool:
+        return self.rounds_every_weeks > 0
 
     def is_admin(self, platform_user_id: str, *, platform_admin: bool) -> bool:
         return platform_admin or platform_user_id in self.admin_ids
@@ -46,3 +60,4 @@ class Community:
         self.aliases = {}
         self.digest_weekday, self.digest_hour = defaults.digest_weekday, defaults.digest_hour
         self.timezone = defaults.timezone
+        self.rounds_every_weeks = 0

@@ -3,7 +3,8 @@
 Helper search uses it to set members aside before anyone is ranked; a named request
 (an asker picking a helper, a member volunteering, a request for an offer) uses it to
 refuse with a reason. Both read the same functions, so a member who may not be asked
-is never suggested, and a member who is suggested may always be asked.
+is never suggested, and a member who is suggested may always be asked. Give-first
+rounds read it too: who takes part in a round, and which two may never meet in one.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from bot.domain.identity import stored_id
 from bot.domain.introductions import Introduction, IntroStatus
 from bot.domain.members import Member
+from bot.domain.rounds import NeverPair, RoundGroup
 
 LOAD_WINDOW = timedelta(days=7)
 """New introductions count towards a helper's load for this long."""
@@ -166,3 +168,34 @@ def introduction_obstacle(
         load = weekly_load(stored_id(helper), helper_introductions, now)
         found = Obstacle.BUSY_WEEK if is_at_capacity(load, capacity) else None
     return found
+
+
+def round_obstacle(member: Member, now: datetime) -> Obstacle | None:
+    """Whether a member who joined the rounds sits this one out: gone, on a break, or
+    unreachable by direct message (where introductions arrive)."""
+    return helper_obstacle(
+        paused_until=member.paused_until,
+        forgotten=member.forgotten_at is not None,
+        has_account=member.platform_user_id is not None,
+        dm_closed=member.dm_closed,
+        now=now,
+    )
+
+
+def kept_apart_in_rounds(
+    introductions: Iterable[Introduction],
+    never: Iterable[NeverPair],
+    recent_groups: Iterable[RoundGroup],
+) -> set[tuple[int, int]]:
+    """Pairs (smaller id first) that a round may not put together: one declined an
+    introduction to the other, one asked never to be paired with the other, or they
+    met in one of the recent rounds."""
+    apart = {
+        (min(i.asker_id, i.helper_id), max(i.asker_id, i.helper_id))
+        for i in introductions
+        if history_obstacle(i.asker_id, i.helper_id, [i]) is Obstacle.DECLINED_BEFORE
+    }
+    apart.update((min(n.member_id, n.other_id), max(n.member_id, n.other_id)) for n in never)
+    for group in recent_groups:
+        apart.update(group.pairs())
+    return apart

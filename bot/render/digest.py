@@ -40,8 +40,11 @@ class Digest:
     is_quiet: bool
 
 
-def compose_digest(facts: DigestFacts, *, limit: int = LIST_LIMIT) -> Digest:
-    """Build the week's digest post from its facts."""
+def compose_digest(
+    facts: DigestFacts, *, limit: int = LIST_LIMIT, rounds: tuple[Block, ...] = ()
+) -> Digest:
+    """Build the week's digest post from its facts (and ``rounds``, the lines about the
+    latest give-first round: how many met, never who)."""
     members = facts.members
 
     def shown(member_id: int) -> bool:
@@ -141,6 +144,7 @@ def compose_digest(facts: DigestFacts, *, limit: int = LIST_LIMIT) -> Digest:
             )
         )
         blocks.append(_more(len(newcomers), limit))
+    blocks += rounds
     quiet = not (new_offers or made or helped or thanks or newcomers)
     if quiet:
         blocks.append(Paragraph(wording("A quiet week. What could you offer? Try `/offer`.")))

@@ -31,6 +31,7 @@ from bot.messages import (
 )
 from bot.ports import DeliveryFailed, DeliveryProblem
 from bot.render.posts import skills_line
+from bot.render.rounds import schedule as round_schedule
 from bot.render.voice import joined_mentions, say
 from bot.text import has_mass_mention, shorten
 
@@ -42,6 +43,11 @@ HELP = (
     ("/givefirst me", "your open offers, asks, introductions and private balance"),
     ("/givefirst pause [days] | resume", "take a break from being suggested"),
     ("/givefirst thanks public|private", "whether thanks to you appear in the digest"),
+    (
+        "/givefirst rounds join | leave | skip",
+        "give-first rounds: meet someone new every few weeks",
+    ),
+    ("/givefirst rounds never @member", "never be paired with someone in rounds (private)"),
     ("/givefirst export | forget-me", "get a copy of your data, or erase it"),
     ("/givefirst config …", "admins: channel, digest day and hour, capacity, expiry"),
 )
@@ -75,6 +81,16 @@ def config_message(user_id: str, community: Community) -> Message:
             )
         ),
         Paragraph(text(f"Capacity: {community.capacity} new introductions per helper per week")),
+        Paragraph(
+            text(
+                f"Give-first rounds: {round_schedule(community)}"
+                + (
+                    f"; no pair meets twice within {community.rounds_window} rounds"
+                    if community.rounds_on
+                    else ""
+                )
+            )
+        ),
         Paragraph(
             text(
                 f"Introduction requests expire after {community.intro_expiry_days} days; "

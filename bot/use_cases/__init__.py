@@ -11,7 +11,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot import commands as c
-from bot.use_cases import admin, introductions, offers_and_asks, privacy, profile, thanks
+from bot.use_cases import (
+    admin,
+    introductions,
+    offers_and_asks,
+    privacy,
+    profile,
+    rounds,
+    thanks,
+)
 from bot.use_cases.context import Context, Messages
 
 Handler = Callable[[Context, Any], Awaitable[Messages]]
@@ -48,6 +56,13 @@ HANDLERS: dict[type, Handler] = {
     c.ForgetMe: privacy.forget_me,
     c.ShowConfig: admin.show_config,
     c.Configure: admin.configure,
+    c.ShowRounds: rounds.show_rounds,
+    c.JoinRounds: rounds.join_rounds,
+    c.LeaveRounds: rounds.leave_rounds,
+    c.SkipRound: rounds.skip_round,
+    c.NeverPairWith: rounds.never_pair_with,
+    c.AllowPairWith: rounds.allow_pair_with,
+    c.ReportRoundOutcome: rounds.report_round_outcome,
 }
 
 SEARCHING: frozenset[type] = frozenset(

@@ -6,6 +6,8 @@ from bot import commands as c
 from bot import parsing, render
 from bot.commands import WEEKDAYS
 from bot.errors import InvalidInput, NotAllowed
+from bot.render import rounds as round_words
+from bot.schedule import next_round
 from bot.use_cases.context import Context, Messages
 
 
@@ -49,7 +51,34 @@ async def configure(ctx: Context, cmd: c.Configure) -> Messages:
         case "alias":
             alias, skill = (v.strip().lower() for v in values[0].split("="))
             community.aliases = {**community.aliases, alias: skill}
+        case "rounds":
+            return [
+                *_configure_rounds(ctx, values),
+                render.config_message(ctx.actor.user_id, community),
+            ]
     return [
         render.reply(ctx.member, "✅ Saved."),
         render.config_message(ctx.actor.user_id, community),
     ]
+
+
+def _configure_rounds(ctx: Context, values: tuple[str, ...]) -> Messages:
+    """Rounds on (with an announcement and a Join button), off, or their group size."""
+    community, words = ctx.community, [v.lower() for v in values]
+    if words == ["off"]:
+        community.rounds_every_weeks = 0
+        return [render.reply(ctx.member, "✅ Saved — give-first rounds are off.")]
+    if words[0] == "size":
+        community.rounds_size = int(words[1])
+        return [render.reply(ctx.member, "✅ Saved.")]
+    schedule = parsing.rounds_schedule(values)
+    was_on = community.rounds_on
+    community.rounds_every_weeks = schedule.every_weeks
+    community.rounds_weekday, community.rounds_hour = schedule.weekday, schedule.hour
+    if schedule.timezone is not None:
+        community.timezone = schedule.timezone
+    community.rounds_since = ctx.now
+    saved = render.reply(ctx.member, "✅ Saved.")
+    if was_on:
+        return [saved]
+    return [saved, round_words.announcement(community, next_round(community, ctx.now))]

@@ -10,6 +10,7 @@ from typing import Any
 from bot.directory import HelperDirectory
 from bot.directory_import import MemberRecord
 from bot.domain import Ask, Community, IntroStatus, Member, Offer, Outcome
+from bot.domain.rounds import meeting_rate
 from bot.errors import NotFound
 from bot.matching import Candidate
 from bot.matching.fields import packed
@@ -142,6 +143,7 @@ async def community_counts(uow: UnitOfWork, only: str | None = None) -> list[dic
                 "introductions": sum(1 for i in intros if i.status is IntroStatus.ACCEPTED),
                 "helped": sum(1 for i in intros if i.outcome is Outcome.HELPED),
                 "thanks": len(await uow.thanks.in_community(community.id)),
+                **await _round_counts(uow, community.id),
             }
         )
     return rows
@@ -181,3 +183,15 @@ async def fill_missing_vectors(
         after = scanned[-1]
         if progress is not None:
             progress(len(scanned))
+
+
+async def _round_counts(uow: UnitOfWork, community_id: int) -> dict[str, Any]:
+    """Members in the rounds, and how many groups of the latest round said they met."""
+    latest = await uow.rounds.latest(community_id, 1)
+    groups = list(await uow.rounds.groups_of([r.id for r in latest if r.id is not None]))
+    met, total = meeting_rate(groups)
+    return {
+        "round_members": len(await uow.rounds.participants(community_id)),
+        "last_round_groups": total,
+        "last_round_met": met,
+    }

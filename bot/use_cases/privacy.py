@@ -85,6 +85,10 @@ async def export_member(uow: UnitOfWork, member: Member) -> dict[str, Any]:
             }
             for i in await uow.introductions.involving(me)
         ],
+        "rounds": {
+            "joined": await uow.rounds.participant(me) is not None,
+            "never_paired_with": [await name(n.other_id) for n in await uow.rounds.never_list(me)],
+        },
         "thanks": [
             {
                 "direction": "given" if t.giver_id == me else "received",
@@ -127,6 +131,7 @@ async def erase_member(
     for thanks in await uow.thanks.involving(me):
         thanks.note = ""
         out.append(remove_posts(Subject(SubjectKind.THANKS, stored_id(thanks))))
+    await uow.rounds.forget_member(me)
     if member.platform_user_id in community.admin_ids:
         community.admin_ids = [a for a in community.admin_ids if a != member.platform_user_id]
     if member.platform_user_id is not None:

@@ -28,6 +28,7 @@ from bot.render import Digest
 from bot.use_cases.context import Messages, member_of, stored_id
 from bot.use_cases.helpers import ask_vector, find_helpers
 from bot.use_cases.introductions import new_introduction, tell_asker_and_suggest_next
+from bot.use_cases.rounds import digest_lines
 
 
 @dataclass(frozen=True)
@@ -201,4 +202,5 @@ async def digest_for(
     uow: UnitOfWork, community: Community, since: datetime, until: datetime
 ) -> Digest:
     """Load one community's facts for a digest period and compose it."""
-    return render.compose_digest(await uow.digests.facts(stored_id(community), since, until))
+    facts = await uow.digests.facts(stored_id(community), since, until)
+    return render.compose_digest(facts, rounds=await digest_lines(uow, community, until))

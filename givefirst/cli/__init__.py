@@ -42,6 +42,7 @@ for command in (
     operate.db,
     operate.digest,
     operate.stats,
+    operate.rounds,
 ):
     main.add_command(command)
 

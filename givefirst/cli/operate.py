@@ -1,4 +1,5 @@
-"""Looking after a deployment: ``db``, ``import-members``, ``match``, ``digest``, ``stats``."""
+"""Looking after a deployment: ``db``, ``import-members``, ``match``, ``digest``, ``stats``,
+``rounds preview``."""
 
 from __future__ import annotations
 
@@ -292,3 +293,26 @@ def stats(invocation: Invocation, community_key: str | None, as_json: bool) -> N
         click.echo("No communities yet.")
     for row in rows:
         click.echo("  ".join(f"{k}={v}" for k, v in row.items()))
+
+
+@click.group()
+def rounds() -> None:
+    """Give-first rounds."""
+
+
+@rounds.command("preview")
+@click.option("--community", "community_key", required=True, help="e.g. slack:T0123")
+@pass_invocation
+def rounds_preview(invocation: Invocation, community_key: str) -> None:
+    """Show the next round's pairs (or trios) and why, as they would be planned now;
+    nothing is claimed or sent."""
+
+    async def plan() -> str | None:
+        async with running(invocation.database_url) as runtime:
+            preview = await runtime.bot.round_preview(community_key)
+        return preview.as_plain_text() if preview is not None else None
+
+    shown = run(plan)
+    if shown is None:
+        raise click.ClickException(f"There is no community {community_key!r} in this database.")
+    click.echo(shown)

@@ -18,11 +18,15 @@ from bot.domain import (
     Introduction,
     IntroStatus,
     Member,
+    NeverPair,
     Offer,
     OfferStatus,
     OutboxMessage,
     OutboxStatus,
     Post,
+    Round,
+    RoundGroup,
+    RoundParticipant,
     Subject,
     Thanks,
 )
@@ -486,6 +490,80 @@ class FakeVectors:
         ]
 
 
+class FakeRounds:
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def _rows(self, name: str) -> list[Any]:
+        return list(self._store.table(name).values())
+
+    async def participants(self, community_id: int) -> Sequence[RoundParticipant]:
+        found = [p for p in self._rows("round_participants") if p.community_id == community_id]
+        return sorted(found, key=lambda p: p.member_id)
+
+    async def participant(self, member_id: int) -> RoundParticipant | None:
+        return next((p for p in self._rows("round_participants") if p.member_id == member_id), None)
+
+    async def join(self, participant: RoundParticipant) -> None:
+        if await self.participant(participant.member_id) is not None:
+            raise ports.Conflict("already a participant")
+        self._store.add("round_participants", participant)
+
+    async def leave(self, participant: RoundParticipant) -> None:
+        self._store.table("round_participants").pop(participant.id or 0, None)
+
+    async def never_list(self, member_id: int) -> Sequence[NeverPair]:
+        return [n for n in self._rows("round_never_pairs") if n.member_id == member_id]
+
+    async def never_pairs(self, community_id: int) -> Sequence[NeverPair]:
+        return [n for n in self._rows("round_never_pairs") if n.community_id == community_id]
+
+    async def add_never(self, never: NeverPair) -> None:
+        self._store.add("round_never_pairs", never)
+
+    async def remove_never(self, never: NeverPair) -> None:
+        self._store.table("round_never_pairs").pop(never.id or 0, None)
+
+    async def add(self, round_: Round) -> None:
+        if any(
+            r.community_id == round_.community_id and r.slot == round_.slot
+            for r in self._rows("rounds")
+        ):
+            raise ports.Conflict("round already planned")
+        self._store.add("rounds", round_)
+
+    async def add_group(self, group: RoundGroup) -> None:
+        self._store.add("round_groups", group)
+
+    async def latest(self, community_id: int, limit: int) -> Sequence[Round]:
+        found = [r for r in self._rows("rounds") if r.community_id == community_id]
+        return sorted(found, key=lambda r: (r.slot, r.id), reverse=True)[:limit]
+
+    async def groups_of(self, round_ids: Collection[int]) -> Sequence[RoundGroup]:
+        return [g for g in self._rows("round_groups") if g.round_id in round_ids]
+
+    async def group(self, group_id: int) -> RoundGroup | None:
+        group: RoundGroup | None = self._store.table("round_groups").get(group_id)
+        return group
+
+    async def follow_ups_due(self, now: datetime) -> Sequence[Round]:
+        return [
+            r
+            for r in self._rows("rounds")
+            if r.follow_up_sent_at is None and r.follow_up_due_at <= now
+        ]
+
+    async def forget_member(self, member_id: int) -> None:
+        for name, columns in (
+            ("round_participants", ("member_id",)),
+            ("round_never_pairs", ("member_id", "other_id")),
+        ):
+            table = self._store.table(name)
+            for key, row in list(table.items()):
+                if any(getattr(row, column) == member_id for column in columns):
+                    del table[key]
+
+
 class FakeUnitOfWork:
     """Commits by keeping changes; rolls back by restoring a snapshot taken on entry.
 
@@ -507,6 +585,7 @@ class FakeUnitOfWork:
         self.outbox: ports.OutboxRepository = FakeOutbox(store)
         self.directory: ports.DirectorySource = FakeDirectory(store)
         self.vectors: ports.VectorRepository = FakeVectors(store)
+        self.rounds: ports.RoundRepository = FakeRounds(store)
         self._snapshot: FakeStore | None = None
 
     async def __aenter__(self) -> Self:

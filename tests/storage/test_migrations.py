@@ -27,6 +27,8 @@ DOMAIN_TABLES = {
 SLACK_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
 SCHEDULE_TABLES = {"scheduled_claims", "outbox"}
 MATCHING_TABLES = {"text_vectors"}
+ROUND_TABLES = {"round_participants", "round_never_pairs", "rounds", "round_groups"}
+HEAD = "0006"
 
 
 def _table_names(connection: Connection) -> set[str]:
@@ -41,7 +43,7 @@ def _schema_differences(connection: Connection) -> list[Any]:
 async def test_migrations_create_every_table(storage: Storage) -> None:
     async with storage.engine.connect() as connection:
         names = await connection.run_sync(_table_names)
-    expected = DOMAIN_TABLES | SLACK_TABLES | SCHEDULE_TABLES | MATCHING_TABLES
+    expected = DOMAIN_TABLES | SLACK_TABLES | SCHEDULE_TABLES | MATCHING_TABLES | ROUND_TABLES
     assert names == expected | {"alembic_version"}
 
 
@@ -49,7 +51,7 @@ async def test_upgrading_twice_changes_nothing(storage: Storage) -> None:
     await storage.upgrade()
     async with storage.engine.connect() as connection:
         versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
-    assert [v for (v,) in versions] == ["0005"]
+    assert [v for (v,) in versions] == [HEAD]
 
 
 async def test_migrations_match_the_tables_the_code_uses(storage: Storage) -> None:
@@ -122,7 +124,7 @@ async def test_workers_starting_together_migrate_once(storage: Storage) -> None:
             await worker.dispose()
     async with storage.engine.connect() as connection:
         versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
-    assert [v for (v,) in versions] == ["0005"]
+    assert [v for (v,) in versions] == [HEAD]
 
 
 async def test_upgrading_keeps_no_text_of_messages_already_sent_or_given_up_on(

@@ -1,0 +1,122 @@
+"""Members and the give-first rounds: joining, leaving, sitting one out, a private
+never list, and saying whether a round's introduction led to a meeting."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot import commands as c
+from bot.domain import Community, Member, NeverPair, RoundOutcome, RoundParticipant
+from bot.domain.pairing import round_obstacle
+from bot.domain.rounds import meeting_rate
+from bot.errors import NotFound, NotPossible
+from bot.messages import Block
+from bot.ports import UnitOfWork
+from bot.render import rounds as words
+from bot.schedule import next_round
+from bot.use_cases.context import Context, Messages, stored_id
+
+DIGEST_ROUND_AGE = (timedelta(days=2), timedelta(days=35))
+"""A round shows in the digest once its pairs had two days to meet, for five weeks."""
+
+
+async def show_rounds(ctx: Context, cmd: c.ShowRounds) -> Messages:
+    me = stored_id(ctx.member)
+    participant = await ctx.uow.rounds.participant(me)
+    never = await ctx.uow.rounds.never_list(me)
+    others = {stored_id(m): m for m in await ctx.uow.members.get_many([n.other_id for n in never])}
+    return [
+        words.status(
+            ctx.member,
+            ctx.community,
+            taking_part=participant is not None,
+            skipping=participant is not None and participant.skip_next,
+            next_at=next_round(ctx.community, ctx.now),
+            found=round_obstacle(ctx.member, ctx.now),
+            never=[others[n.other_id] for n in never if n.other_id in others],
+        )
+    ]
+
+
+async def join_rounds(ctx: Context, cmd: c.JoinRounds) -> Messages:
+    if not ctx.community.rounds_on:
+        return [words.rounds_are_off(ctx.member)]
+    me = stored_id(ctx.member)
+    participant = await ctx.uow.rounds.participant(me)
+    if participant is None:
+        await ctx.uow.rounds.join(RoundParticipant(stored_id(ctx.community), me, ctx.now))
+    elif participant.skip_next:
+        participant.skip_next = False
+    return [
+        words.joined(
+            ctx.member, next_round(ctx.community, ctx.now), round_obstacle(ctx.member, ctx.now)
+        )
+    ]
+
+
+async def leave_rounds(ctx: Context, cmd: c.LeaveRounds) -> Messages:
+    participant = await ctx.uow.rounds.participant(stored_id(ctx.member))
+    if participant is None:
+        return [words.not_in_rounds(ctx.member)]
+    await ctx.uow.rounds.leave(participant)
+    return [words.left(ctx.member)]
+
+
+async def skip_round(ctx: Context, cmd: c.SkipRound) -> Messages:
+    participant = await ctx.uow.rounds.participant(stored_id(ctx.member))
+    if participant is None:
+        return [words.not_in_rounds(ctx.member)]
+    participant.skip_next = True
+    return [words.skipping(ctx.member, next_round(ctx.community, ctx.now))]
+
+
+async def never_pair_with(ctx: Context, cmd: c.NeverPairWith) -> Messages:
+    other = await _member_named(ctx, cmd.user_id)
+    me = stored_id(ctx.member)
+    if not any(n.other_id == other.id for n in await ctx.uow.rounds.never_list(me)):
+        await ctx.uow.rounds.add_never(
+            NeverPair(stored_id(ctx.community), me, stored_id(other), ctx.now)
+        )
+    return [words.never_added(ctx.member, other)]
+
+
+async def allow_pair_with(ctx: Context, cmd: c.AllowPairWith) -> Messages:
+    other = await _member_named(ctx, cmd.user_id)
+    for never in await ctx.uow.rounds.never_list(stored_id(ctx.member)):
+        if never.other_id == other.id:
+            await ctx.uow.rounds.remove_never(never)
+    return [words.never_removed(ctx.member, other)]
+
+
+async def report_round_outcome(ctx: Context, cmd: c.ReportRoundOutcome) -> Messages:
+    group = await ctx.uow.rounds.group(cmd.group_id)
+    if group is None:
+        raise NotFound("That round's introduction doesn't exist any more.")
+    group.record(ctx.member, RoundOutcome.MET if cmd.met else RoundOutcome.NOT_MET, ctx.now)
+    return [words.outcome(ctx.member, cmd.met)]
+
+
+async def _member_named(ctx: Context, user_id: str) -> Member:
+    """The member a command names, known from now on if they were not yet."""
+    if user_id == ctx.actor.user_id:
+        raise NotPossible("That's you — rounds never pair you with yourself.")
+    community_id = stored_id(ctx.community)
+    other = await ctx.uow.members.get_by_platform_id(community_id, user_id)
+    if other is None:
+        other = Member(community_id, user_id, None, joined_at=ctx.now)
+        await ctx.uow.members.add(other)
+    return other
+
+
+async def digest_lines(uow: UnitOfWork, community: Community, until: datetime) -> tuple[Block, ...]:
+    """The digest's line about the latest round old enough to tell how it went."""
+    youngest, oldest = DIGEST_ROUND_AGE
+    for round_ in await uow.rounds.latest(stored_id(community), 3):
+        if until - oldest <= round_.slot <= until - youngest:
+            met, groups = meeting_rate(list(await uow.rounds.groups_of([stored_id(round_)])))
+            if groups:
+                return words.digest_lines(round_.slot, met, groups, join=community.rounds_on)
+            break
+    if community.rounds_on:
+        return words.digest_invitation(next_round(community, until))
+    return ()

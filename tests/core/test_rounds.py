@@ -1,0 +1,250 @@
+"""Give-first rounds, as a community lives them: joining, being introduced to someone
+new every round, sitting one out, keeping apart, saying whether you met."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from bot.commands import Actor
+from bot.messages import ChannelPost, DirectMessage, Message
+from tests.core.conftest import COMMUNITY, Town
+
+WEEK = timedelta(weeks=1)
+
+
+async def rounds_on(town: Town, schedule: str = "every 1 week monday 10:00") -> None:
+    """The clock starts on a Monday at 09:00 UTC: the first round is an hour away."""
+    await town.say("admin", "/givefirst config channel <#general>")
+    await town.say("admin", f"/givefirst config rounds {schedule}")
+
+
+async def join(town: Town, *members: str) -> None:
+    for member in members:
+        await town.say(member, "/givefirst rounds join")
+
+
+async def next_round(town: Town) -> list[Message]:
+    """Let the next round start; the round's introductions, and its other DMs."""
+    before = len(town.chat.sent)
+    start = town.clock.now().replace(hour=10, minute=0)
+    while start <= town.clock.now() or start.weekday() != 0:
+        start += timedelta(days=1)
+    town.clock.set(start + timedelta(minutes=1))
+    await town.run_due_work()
+    return [s.message for s in town.chat.sent[before:] if isinstance(s.message.to, DirectMessage)]
+
+
+def groups(messages: list[Message]) -> list[frozenset[str]]:
+    return [
+        frozenset(m.to.user_ids)
+        for m in messages
+        if isinstance(m.to, DirectMessage) and "meet each other" in m.as_plain_text()
+    ]
+
+
+async def test_an_admin_starts_rounds_and_members_join_with_the_button(town: Town) -> None:
+    await rounds_on(town)
+    [announcement] = [m for m in town.channel() if "Give-first rounds are starting" in m.summary]
+    body = announcement.as_plain_text()
+    assert "Every week on Mondays at 10:00 (UTC), in pairs" in body
+    assert "First round: Mon 05 Jan" in body
+    await town.press("ana", "Join the rounds")
+    assert "You're in!" in town.last_to("ana")
+    await town.say("ben", "/givefirst rounds")
+    assert "You haven't joined" in town.last_to("ben")
+
+
+async def test_a_round_introduces_members_who_could_give_each_other_something(town: Town) -> None:
+    await rounds_on(town)
+    await town.say("ana", "/offer I can debug Kubernetes deployments #kubernetes")
+    await town.say("ben", "/ask could someone help me deploy to kubernetes?")
+    await town.say("ben", "/offer happy to review resumes #resume")
+    await town.say("ana", "/ask help with my CV please #resume")
+    await town.say("cy", "/offer I bake sourdough bread")
+    await join(town, "ana", "ben", "cy", "dee")
+
+    round_one = await next_round(town)
+    assert sorted(len(g) for g in groups(round_one)) == [2, 2], "two pairs"
+    assert frozenset({"ana", "ben"}) in groups(round_one), "Ana can give Ben what he asked for"
+    [intro] = [m for m in round_one if set(m.to.user_ids) == {"ana", "ben"}]  # type: ignore[union-attr]
+    body = intro.as_plain_text()
+    assert "@ana could give @ben a hand" in body
+    assert "could someone help me deploy to kubernetes?" in body
+    assert "@ben could give @ana a hand" in body, "and the other way round"
+    assert "help with my CV please" in body
+    assert "you've never been introduced" in body
+    assert "Ice-breakers" in body
+    assert [b.label for b in intro.buttons] == ["We met 🎉", "Not this time", "Skip next round"]
+
+
+async def test_an_odd_count_makes_one_trio_and_a_lone_member_is_told(town: Town) -> None:
+    await rounds_on(town)
+    await join(town, "ana")
+    [alone] = await next_round(town)
+    assert alone.to == DirectMessage(("ana",))
+    assert "Nobody else joined" in alone.as_plain_text()
+
+    await join(town, "ben", "cy", "dee", "eve")
+    made = groups(await next_round(town))
+    assert sorted(len(g) for g in made) == [2, 3], "five make a pair and one trio"
+    assert set().union(*made) == {"ana", "ben", "cy", "dee", "eve"}, "nobody is left out"
+
+
+async def test_no_pair_meets_twice_within_the_window_and_a_never_stays_private(
+    town: Town,
+) -> None:
+    await rounds_on(town)
+    await join(town, "ana", "ben", "cy", "dee")
+    await town.say("ana", "/givefirst rounds never @ben")
+    assert "Only you know" in town.last_to("ana")
+    assert all("ana" not in plain for plain in map(Message.as_plain_text, town.seen_by("ben")))
+
+    met: list[frozenset[str]] = []
+    for _ in range(3):
+        dms = await next_round(town)
+        for group in groups(dms):
+            assert frozenset({"ana", "ben"}) != group, "a pair someone ruled out never meets"
+            for pair in itertools.combinations(sorted(group), 2):
+                assert frozenset(pair) not in met, f"{pair} met twice within six rounds"
+                met.append(frozenset(pair))
+    # Round three: every pair Ana or Ben may join has met, so only Cy and Dee meet, and
+    # Ana and Ben are told rather than silently left out.
+    assert "couldn't find anyone for you" in town.last_to("ana")
+    assert "couldn't find anyone for you" in town.last_to("ben")
+
+    await town.say("ana", "/givefirst rounds")
+    assert "Never paired with (only you see this): @ben" in town.last_to("ana")
+
+
+async def test_skipping_sits_out_one_round_only(town: Town) -> None:
+    await rounds_on(town)
+    await join(town, "ana", "ben", "cy")
+    await town.say("cy", "/givefirst rounds skip")
+    assert "sit out the next round on Mon 05 Jan" in town.last_to("cy")
+    assert groups(await next_round(town)) == [frozenset({"ana", "ben"})]
+    made = groups(await next_round(town))
+    assert made and "cy" in made[0], "back for the round after"
+
+    await town.press("cy", "Skip next round")
+    assert "sit out the next round" in town.last_to("cy")
+    assert all("cy" not in g for g in groups(await next_round(town)))
+
+
+async def test_members_on_a_break_or_who_left_are_never_paired(town: Town) -> None:
+    await rounds_on(town)
+    await join(town, "ana", "ben", "cy", "dee", "eve")
+    await town.say("dee", "/givefirst pause 30")
+    await town.say("eve", "/givefirst forget-me confirm")
+    dms = await next_round(town)
+    assert groups(dms) == [frozenset({"ana", "ben", "cy"})]
+    [told] = [m for m in dms if m.to == DirectMessage(("dee",))]
+    assert "you're on a break until" in told.as_plain_text()
+    assert all("eve" not in m.to.user_ids for m in dms)  # type: ignore[union-attr]
+
+    dms = await next_round(town)
+    assert not [m for m in dms if m.to == DirectMessage(("dee",))], "told once per break"
+
+
+async def test_members_with_closed_direct_messages_sit_out(town: Town) -> None:
+    await rounds_on(town)
+    await join(town, "ana", "ben", "cy")
+    town.chat.dm_closed.add("cy")
+    async with town.unit_of_work() as uow:
+        community = await uow.communities.get_by_key(COMMUNITY)
+        assert community is not None and community.id is not None
+        await uow.members.set_direct_messages_closed(community.id, ["cy"], closed=True)
+        await uow.commit()
+    assert groups(await next_round(town)) == [frozenset({"ana", "ben"})]
+    await town.say("cy", "/givefirst rounds")
+    told = [m.as_plain_text() for m in town.seen_by("cy")]
+    assert any("Introductions arrive by direct message and yours are closed" in t for t in told)
+
+
+async def test_we_met_the_follow_up_and_the_digest_line(town: Town) -> None:
+    await rounds_on(town, "every 2 weeks monday 10:00")
+    await join(town, "ana", "ben", "cy", "dee")
+    await next_round(town)
+    [first, second] = groups(
+        [s.message for s in town.chat.sent if isinstance(s.message.to, DirectMessage)]
+    )
+    one = sorted(first)[0]
+    await town.press(one, "We met")
+    assert "Glad you met" in town.last_to(one)
+
+    town.clock.advance(timedelta(days=11))  # three days before the next round
+    await town.run_due_work()
+    asked = [
+        s.message.to
+        for s in town.chat.sent
+        if isinstance(s.message.to, DirectMessage)
+        and "meet for the give-first round" in s.message.summary
+    ]
+    assert [set(a.user_ids) for a in asked] == [set(second)], "only the pair that hasn't said"
+    await town.press(sorted(second)[0], "Not this time")
+    await town.say("ana", "/offer a quiet week needs one offer")
+    town.clock.advance(timedelta(days=3))
+    await town.run_due_work()
+    digest = [m for m in town.channel() if "This week in give-first" in m.summary][-1]
+    body = digest.as_plain_text()
+    assert "Give-first round of 05 Jan: 1 of 2 pairs met." in body
+    assert "ana" not in body.split("Give-first round")[1].split("\n")[0], "no names"
+    assert any(b.label.startswith("Join the rounds") for b in digest.buttons)
+
+
+async def test_time_zones_are_respected_when_the_community_spans_them(town: Town) -> None:
+    await rounds_on(town)
+    zones = {
+        "ana": "Asia/Tokyo",
+        "ben": "America/Los_Angeles",
+        "cy": "Asia/Tokyo",
+        "dee": "America/Los_Angeles",
+    }
+    for member, zone in zones.items():
+        actor = Actor(COMMUNITY, member, member.title(), timezone=zone, channel_id="general")
+        await town.bot.slash_command(actor, "/givefirst", "rounds join", town.chat)
+    made = groups(await next_round(town))
+    assert sorted(made, key=sorted) == [frozenset({"ana", "cy"}), frozenset({"ben", "dee"})]
+
+
+async def test_a_preview_shows_the_next_rounds_groups_and_sends_nothing(town: Town) -> None:
+    await rounds_on(town)
+    await town.say("ana", "/offer I can debug Kubernetes deployments #kubernetes")
+    await town.say("ben", "/ask could someone help me deploy to kubernetes?")
+    await join(town, "ana", "ben")
+    sent = len(town.chat.sent)
+    preview = await town.bot.round_preview(COMMUNITY)
+    assert preview is not None
+    body = preview.as_plain_text()
+    assert "Next give-first round in console:test: Mon 05 Jan 10:00 UTC" in body
+    assert "@ana (Ana) + @ben (Ben)" in body
+    assert "Ana could help Ben with “could someone help me deploy to kubernetes?”" in body
+    assert len(town.chat.sent) == sent
+    assert isinstance(preview.to, ChannelPost)
+    assert len(groups(await next_round(town))) == 1, "the round itself still happens"
+
+
+async def test_a_declined_introduction_keeps_the_two_apart_in_rounds(town: Town) -> None:
+    await town.say("ana", "/offer Happy to review resumes #resume")
+    await town.say("dana", "/ask could someone look over my CV? #resume")
+    await town.press("dana", "Ask Ana")
+    await town.press("ana", "Not this time")
+    await rounds_on(town)
+    await join(town, "ana", "ben", "cy", "dana")
+    for _ in range(2):
+        made = groups(await next_round(town))
+        assert len(made) == 2
+        assert frozenset({"ana", "dana"}) not in made, "a declined pairing is never proposed"
+
+
+async def test_the_digest_invites_members_to_join_while_rounds_are_on(town: Town) -> None:
+    await town.say("admin", "/givefirst config rounds every 2 weeks wednesday 10:00")
+    await town.say("admin", "/givefirst config channel <#general>")
+    await town.say("admin", "/givefirst config quiet-weeks post")
+    town.clock.advance(WEEK)
+    await town.run_due_work()
+    digest = [m for m in town.channel() if "This week in give-first" in m.summary][-1]
+    assert "Give-first rounds: meet someone new" in digest.as_plain_text()
+    assert "The next round is on Wed 21 Jan." in digest.as_plain_text(), "the 7th had nobody"
+    await town.press_button("ben", next(b for b in digest.buttons if b.label.startswith("Join")))
+    assert "You're in!" in town.last_to("ben")
