@@ -1,5 +1,6 @@
 """The one door adapters and the command line talk to: commands, buttons and reactions
-in, messages out; and the operator's errands (import, match, digest preview, erase).
+in, messages out; the operator's errands (import, match, digest preview, erase); and
+how the community is doing, for its admins' dashboard.
 
 ``GiveFirst`` runs one use case per event inside one unit of work, commits, and only
 then delivers the resulting messages (see :mod:`bot.delivery`).
@@ -12,7 +13,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot import actions, parsing, render, use_cases
 from bot.commands import Actor, Command, ShowMe
@@ -20,11 +20,14 @@ from bot.delivery import Arrival, Delivery
 from bot.directory_import import MemberRecord
 from bot.domain import Community, Member
 from bot.errors import GiveFirstError
+from bot.health import DEFAULT_WEEKS, CommunityHealth
 from bot.matching import Candidate
 from bot.messages import DirectMessage, Ephemeral, Message, Text
+from bot.metrics import Metrics, NoMetrics
 from bot.ports import Chat, Clock, Conflict, DeliveryFailed, UnitOfWork
 from bot.scheduler import ChatFor, Scheduler
-from bot.use_cases import directory, privacy, profile, scheduled
+from bot.sign_in import DashboardAccess, Session, SignInRefused
+from bot.use_cases import directory, health, privacy, profile, scheduled
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +56,15 @@ class GiveFirst:
         *,
         concurrent_use_cases: int = 1,
         helpers: use_cases.HelperDirectory | None = None,
+        dashboard: DashboardAccess | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._uow = unit_of_work
         self._clock = clock
         self._helpers = helpers or use_cases.HelperDirectory()
-        self._delivery = Delivery(unit_of_work, clock)
+        self._dashboard = dashboard or DashboardAccess(public_url=None)
+        self._metrics = metrics or NoMetrics()
+        self._delivery = Delivery(unit_of_work, clock, self._metrics)
         # Use cases are mostly CPU (matching, the ORM) between short database calls.
         # Run one at a time per process: several at once finish no sooner on one event
         # loop, but delay the acknowledgements the platforms wait for. Deliveries (the
@@ -73,6 +80,11 @@ class GiveFirst:
         """The match indexes this process keeps, shared with its scheduler."""
         return self._helpers
 
+    @property
+    def metrics(self) -> Metrics:
+        """Where this process's counts go, for its adapters and scheduler too."""
+        return self._metrics
+
     # --- members' events ------------------------------------------------------------------
 
     async def slash_command(self, actor: Actor, name: str, text_: str, chat: Chat) -> Handled:
@@ -80,6 +92,7 @@ class GiveFirst:
         try:
             command = parsing.parse(name, text_)
         except GiveFirstError as error:
+            self._metrics.handled("unparsed", "refused")
             return await self._refuse(actor, error, chat)
         return await self.handle(actor, command, chat)
 
@@ -127,11 +140,14 @@ class GiveFirst:
 
     async def handle(self, actor: Actor, command: Command, chat: Chat) -> Handled:
         """Run a command and deliver what it says."""
+        kind = type(command).__name__
         try:
             community, messages = await self._run(actor, command)
         except GiveFirstError as error:
+            self._metrics.handled(kind, "refused")
             return await self._refuse(actor, error, chat)
         except Exception:
+            self._metrics.handled(kind, "failed")
             log.exception("%s failed for %s", type(command).__name__, actor.community_key)
             sorry = render.reply(
                 actor.user_id,
@@ -140,6 +156,7 @@ class GiveFirst:
             )
             await self._deliver(None, [sorry], chat, actor)
             return Handled((sorry,), error="internal error")
+        self._metrics.handled(kind, "done")
         await self._deliver(community, messages, chat, actor)
         return Handled(tuple(messages))
 
@@ -149,7 +166,9 @@ class GiveFirst:
         now = self._clock.now()
         async with self._uow() as uow:
             community, member = await self._enter(uow, actor, now)
-            ctx = use_cases.Context(uow, now, actor, community, member, self._helpers)
+            ctx = use_cases.Context(
+                uow, now, actor, community, member, self._helpers, self._dashboard
+            )
             [overview] = await profile.show_me(ctx, ShowMe())
             await uow.commit()
         return overview
@@ -195,10 +214,55 @@ class GiveFirst:
                 for ask in asks
             ]
 
-    async def counts(self, community_key: str | None = None) -> list[dict[str, Any]]:
-        """Anonymous counts per community (or that community alone)."""
+    async def community_keys(self) -> list[str]:
         async with self._uow() as uow:
-            return await directory.community_counts(uow, community_key)
+            return [c.key for c in await uow.communities.list()]
+
+    # --- how the community is doing --------------------------------------------------------
+
+    async def health(
+        self, community_key: str, *, weeks: int = DEFAULT_WEEKS
+    ) -> CommunityHealth | None:
+        """The community's health figures (see :mod:`bot.health`), for operators;
+        None if there is no such community."""
+        async with self._uow() as uow:
+            return await health.community_health(uow, community_key, self._clock.now(), weeks=weeks)
+
+    async def check_sign_in(self, community_key: str, token: str) -> None:
+        """Whether a sign-in link could be used, without using it; raises
+        :class:`SignInRefused` with the reason."""
+        async with self._uow() as uow:
+            await health.check_pass(uow, self._dashboard, community_key, token, self._clock.now())
+
+    async def sign_in(self, community_key: str, token: str) -> tuple[str, Session]:
+        """Trade a one-time sign-in link's token for a session token for that community;
+        raises :class:`SignInRefused` with the reason."""
+        async with self._uow() as uow:
+            traded = await health.trade_pass(
+                uow, self._dashboard, community_key, token, self._clock.now()
+            )
+            await uow.commit()
+        return traded
+
+    async def dashboard(
+        self, community_key: str, session: str, *, weeks: int = DEFAULT_WEEKS
+    ) -> CommunityHealth:
+        """The community's figures for someone signed in to it (and to it alone);
+        raises :class:`SignInRefused` otherwise."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            await health.check_session(uow, self._dashboard, community_key, session, now)
+            found = await health.community_health(uow, community_key, now, weeks=weeks)
+        if found is None:
+            raise SignInRefused("There is no such community here.")
+        return found
+
+    async def sign_in_link(self, community_key: str) -> str:
+        """A one-time sign-in link, for an operator (``givefirst web --sign-in``)."""
+        async with self._uow() as uow:
+            link = await health.sign_in_link(uow, self._dashboard, community_key, self._clock.now())
+            await uow.commit()
+        return link
 
     async def digest_preview(
         self, community_key: str, *, days: int = 7
@@ -244,7 +308,9 @@ class GiveFirst:
             try:
                 async with self._use_cases, self._uow() as uow:
                     community, member = await self._enter(uow, actor, now)
-                    ctx = use_cases.Context(uow, now, actor, community, member, self._helpers)
+                    ctx = use_cases.Context(
+                        uow, now, actor, community, member, self._helpers, self._dashboard
+                    )
                     messages = await handler(ctx, command)
                     messages += profile.recheck_direct_messages(ctx, messages)
                     await uow.commit()
@@ -297,7 +363,9 @@ class GiveFirst:
         for msg in messages:
             try:
                 arrivals.append(await self._delivery.send(msg, community, chat, channel=channel))
+                self._metrics.delivery("live", "delivered")
             except DeliveryFailed as failure:
+                self._metrics.delivery("live", "failed")
                 log.warning("could not deliver to %s: %s", msg.to, failure)
                 if (partly := Arrival.partly(msg, failure)) is not None:
                     arrivals.append(partly)

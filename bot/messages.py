@@ -50,7 +50,16 @@ class ChannelLink:
     channel_id: str
 
 
-Span = Plain | Strong | Code | Mention | ChannelLink
+@dataclass(frozen=True)
+class Link:
+    """A web address of givefirst's own (never one a member typed), such as a sign-in
+    link: shown as a link labelled ``label``."""
+
+    url: str
+    label: str
+
+
+Span = Plain | Strong | Code | Mention | ChannelLink | Link
 Text = tuple[Span, ...]
 
 _TO_TYPE = re.compile(r"`([^`\n]+)`")
@@ -93,6 +102,8 @@ def plain(rendered: Text) -> str:
                 out.append(f"@{uid}")
             case ChannelLink(cid):
                 out.append(f"#{cid}")
+            case Link(url, label):
+                out.append(f"{label}: {url}" if label else url)
     return "".join(out)
 
 

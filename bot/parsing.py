@@ -24,6 +24,7 @@ from bot.commands import (
     ListSkills,
     MakeAsk,
     MakeOffer,
+    OpenDashboard,
     Pause,
     RemoveSkills,
     Resume,
@@ -136,6 +137,8 @@ def _parse_givefirst(text: str) -> Command:
             raise InvalidInput("Use `/givefirst thanks public` or `/givefirst thanks private`.")
         case "config":
             return _parse_config(args)
+        case "dashboard":
+            return OpenDashboard()
     raise InvalidInput(f"`/givefirst {quotable(verb)}` isn't something I know. {_HELP_HINT}")
 
 

@@ -26,6 +26,7 @@ from bot.domain import (
     member_name,
 )
 from bot.domain.digest import DigestFacts
+from bot.domain.health import HealthFacts
 from bot.domain.pairing import Obstacle, helper_obstacle
 from bot.messages import Message
 
@@ -174,6 +175,20 @@ class DigestSource(Protocol):
         ...
 
 
+class HealthSource(Protocol):
+    async def facts(self, community_id: int) -> HealthFacts:
+        """The community's whole history as dates, statuses and ids, for its health
+        figures: no names, and no text but the skills of asks."""
+        ...
+
+
+class SigningKeyRepository(Protocol):
+    async def get_or_add(self, name: str, candidate: str, now: datetime) -> str:
+        """The key stored under ``name``; if there is none, ``candidate`` is stored and
+        returned. Workers racing to store one all get the one stored first."""
+        ...
+
+
 class ClaimRepository(Protocol):
     """Scheduled work that was done, by a unique key, so each piece is done once."""
 
@@ -237,6 +252,8 @@ class UnitOfWork(Protocol):
     posts: PostRepository
     events: ProcessedEventRepository
     digests: DigestSource
+    health: HealthSource
+    signing_keys: SigningKeyRepository
     claims: ClaimRepository
     outbox: OutboxRepository
 

@@ -15,7 +15,9 @@ from bot.app import GiveFirst
 from bot.clock import SystemClock
 from bot.ports import Clock
 from bot.scheduler import Scheduler
+from bot.sign_in import DashboardAccess
 from bot.skills import Vocabulary
+from givefirst.metrics import PrometheusMetrics
 from storage import Storage
 
 FULL_COLLECTION_THRESHOLD = 100
@@ -38,6 +40,7 @@ class Runtime:
             platform=platform,
             community=community,
             helpers=self.bot.helpers,
+            metrics=self.bot.metrics,
         )
 
 
@@ -53,12 +56,24 @@ async def open_storage(database_url: str | None) -> Storage:
 
 
 @asynccontextmanager
-async def running(database_url: str | None, clock: Clock | None = None) -> AsyncIterator[Runtime]:
-    """Storage, clock and bot for the length of the block; the database is closed after."""
+async def running(
+    database_url: str | None,
+    clock: Clock | None = None,
+    *,
+    dashboard: DashboardAccess | None = None,
+    metrics: PrometheusMetrics | None = None,
+) -> AsyncIterator[Runtime]:
+    """Storage, clock and bot for the length of the block; the database is closed after.
+
+    ``dashboard`` says where sign-in links lead; ``metrics`` receives what the bot,
+    its scheduler and the database count (see :mod:`givefirst.metrics`)."""
     storage = await open_storage(database_url)
     try:
         chosen = clock or SystemClock()
-        yield Runtime(storage, chosen, GiveFirst(storage.unit_of_work, chosen))
+        if metrics is not None:
+            metrics.watch(storage)
+        bot = GiveFirst(storage.unit_of_work, chosen, dashboard=dashboard, metrics=metrics)
+        yield Runtime(storage, chosen, bot)
     finally:
         await storage.dispose()
 

@@ -14,14 +14,17 @@ from bot.ports import (
     CommunityRepository,
     Conflict,
     DigestSource,
+    HealthSource,
     IntroductionRepository,
     MemberRepository,
     OfferRepository,
     OutboxRepository,
     PostRepository,
     ProcessedEventRepository,
+    SigningKeyRepository,
     ThanksRepository,
 )
+from storage.health import SqlAlchemyHealthSource, SqlAlchemySigningKeyRepository
 from storage.mapping import start_mappers
 from storage.repositories import (
     SqlAlchemyAskRepository,
@@ -57,6 +60,8 @@ class SqlAlchemyUnitOfWork:
     posts: PostRepository
     events: ProcessedEventRepository
     digests: DigestSource
+    health: HealthSource
+    signing_keys: SigningKeyRepository
     claims: ClaimRepository
     outbox: OutboxRepository
 
@@ -85,6 +90,8 @@ class SqlAlchemyUnitOfWork:
         self.posts = SqlAlchemyPostRepository(session)
         self.events = SqlAlchemyProcessedEventRepository(session)
         self.digests = SqlAlchemyDigestSource(session)
+        self.health = SqlAlchemyHealthSource(session)
+        self.signing_keys = SqlAlchemySigningKeyRepository(session)
         self.claims = SqlAlchemyClaimRepository(session)
         self.outbox = SqlAlchemyOutboxRepository(session)
         return self

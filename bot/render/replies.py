@@ -44,6 +44,7 @@ HELP = (
     ("/givefirst thanks public|private", "whether thanks to you appear in the digest"),
     ("/givefirst export | forget-me", "get a copy of your data, or erase it"),
     ("/givefirst config …", "admins: channel, digest day and hour, capacity, expiry"),
+    ("/givefirst dashboard", "admins: a sign-in link to how the community is doing"),
 )
 
 

@@ -11,7 +11,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot import commands as c
-from bot.use_cases import admin, introductions, offers_and_asks, privacy, profile, thanks
+from bot.use_cases import (
+    admin,
+    health,
+    introductions,
+    offers_and_asks,
+    privacy,
+    profile,
+    thanks,
+)
 from bot.use_cases.context import Context, Messages
 from bot.use_cases.helpers import HelperDirectory
 
@@ -47,6 +55,7 @@ HANDLERS: dict[type, Handler] = {
     c.ForgetMe: privacy.forget_me,
     c.ShowConfig: admin.show_config,
     c.Configure: admin.configure,
+    c.OpenDashboard: health.open_dashboard,
 }
 
 __all__ = ["HANDLERS", "Context", "Handler", "HelperDirectory", "Messages"]

@@ -12,6 +12,7 @@ from bot.domain.identity import stored_id
 from bot.errors import NotFound
 from bot.messages import Message
 from bot.ports import UnitOfWork
+from bot.sign_in import DashboardAccess
 from bot.skills import Vocabulary
 from bot.use_cases.helpers import HelperDirectory
 
@@ -30,6 +31,9 @@ class Context:
     community: Community
     member: Member
     directory: HelperDirectory
+    dashboard: DashboardAccess | None = None
+    """Where the dashboard is and how sign-in links are signed; None when the
+    operator has not set it up."""
 
     @property
     def vocabulary(self) -> Vocabulary:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from bot.directory_import import MemberRecord
-from bot.domain import Ask, Community, IntroStatus, Member, Offer, Outcome
+from bot.domain import Ask, Community, Member, Offer
 from bot.errors import NotFound
 from bot.matching import Candidate
 from bot.ports import UnitOfWork
@@ -97,25 +96,3 @@ async def match_text(
     ranked = await rank_helpers(uow, directory, community, probe, now, top=top)
     members = await members_by_id(uow, [r.member_id for r in ranked])
     return [(members[r.member_id], r) for r in ranked]
-
-
-async def community_counts(uow: UnitOfWork, only: str | None = None) -> list[dict[str, Any]]:
-    """Anonymous counts per community (or ``only`` that community)."""
-    rows: list[dict[str, Any]] = []
-    for community in await uow.communities.list():
-        if (only and community.key != only) or community.id is None:
-            continue
-        intros = await uow.introductions.in_community(community.id)
-        members = await uow.members.list(community.id)
-        rows.append(
-            {
-                "community": community.key,
-                "members": sum(1 for m in members if m.forgotten_at is None),
-                "open_offers": len(await uow.offers.open_in(community.id)),
-                "open_asks": len(await uow.asks.open_in(community.id)),
-                "introductions": sum(1 for i in intros if i.status is IntroStatus.ACCEPTED),
-                "helped": sum(1 for i in intros if i.outcome is Outcome.HELPED),
-                "thanks": len(await uow.thanks.in_community(community.id)),
-            }
-        )
-    return rows

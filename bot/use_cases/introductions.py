@@ -204,7 +204,7 @@ async def tell_asker_and_suggest_next(
     if ask is None or not ask.is_open:
         return [message(DirectMessage((asker.mention_id,)), Paragraph(lead))]
     ranked = await rank_helpers(uow, directory, community, ask, now)
-    ask.looking_for_helper = not ranked
+    ask.suggested(len(ranked), now)
     members = await members_by_id(uow, [r.member_id for r in ranked])
     suggestion = render.suggestions(
         ask, [(members[r.member_id], r.reasons) for r in ranked], DirectMessage((asker.mention_id,))

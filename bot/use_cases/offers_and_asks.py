@@ -48,7 +48,7 @@ async def _tell_waiting_askers(ctx: Context, offer: Offer) -> Messages:
         if not ranked:
             continue
         asker = await member_of(ctx.uow, ask.member_id)
-        ask.looking_for_helper = False
+        ask.suggested(1, ctx.now)
         out.append(
             render.suggestions(
                 ask,
@@ -72,7 +72,8 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
     )
     await ctx.uow.asks.add(ask)
     ranked = await rank_helpers(ctx.uow, ctx.directory, ctx.community, ask, ctx.now)
-    ask.looking_for_helper = not ranked
+    ask.suggested_count = len(ranked)
+    ask.suggested(len(ranked), ctx.now)
     out: Messages = [] if ask.private else [render.ask_post(ask, ctx.member)]
     members = await members_by_id(ctx.uow, [r.member_id for r in ranked])
     suggestions = render.suggestions(

@@ -93,7 +93,7 @@ async def _move_on(
     ranked = await rank_helpers(uow, directory, community, ask, now, top=1)
     days = community.intro_expiry_days
     if not ranked:
-        ask.looking_for_helper = True
+        ask.suggested(0, now)
         return [render.nobody_else_yet(asker, late, days)]
     helper = await member_of(uow, ranked[0].member_id)
     reason = "; ".join(ranked[0].reasons)

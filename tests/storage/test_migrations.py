@@ -23,6 +23,7 @@ DOMAIN_TABLES = {
     "thanks",
     "posts",
     "processed_events",
+    "signing_keys",
 }
 SLACK_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
 SCHEDULE_TABLES = {"scheduled_claims", "outbox"}
@@ -47,7 +48,7 @@ async def test_upgrading_twice_changes_nothing(storage: Storage) -> None:
     await storage.upgrade()
     async with storage.engine.connect() as connection:
         versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
-    assert [v for (v,) in versions] == ["0004"]
+    assert [v for (v,) in versions] == ["0007"]
 
 
 async def test_migrations_match_the_tables_the_code_uses(storage: Storage) -> None:
@@ -120,7 +121,7 @@ async def test_workers_starting_together_migrate_once(storage: Storage) -> None:
             await worker.dispose()
     async with storage.engine.connect() as connection:
         versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
-    assert [v for (v,) in versions] == ["0004"]
+    assert [v for (v,) in versions] == ["0007"]
 
 
 async def test_upgrading_keeps_no_text_of_messages_already_sent_or_given_up_on(
