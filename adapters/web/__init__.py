@@ -91,7 +91,7 @@ class Dashboard:
             session, _ = await self._bot.sign_in(community, token)
         except SignInRefused as refusal:
             return self._refused(refusal)
-        response = web.Response(status=303, headers={"Location": "../../", **SECURITY_HEADERS})
+        response = web.Response(status=303, headers={"Location": "../", **SECURITY_HEADERS})
         response.set_cookie(
             SESSION_COOKIE,
             session,

@@ -44,17 +44,17 @@ def _frame(top: float, labels: Sequence[str], show: Callable[[float], str]) -> l
             f'stroke="{GRID}" stroke-width="1"/>'
         )
         parts.append(
-            f'<text x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end" font-size="9" '
+            f'<text x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end" font-size="10" '
             f'fill="{INK}">{escape(show(top * fraction))}</text>'
         )
     band = PLOT_W / max(len(labels), 1)
-    every = 1 if len(labels) <= 13 else (len(labels) + 12) // 13
+    every = 1 if len(labels) <= 8 else (len(labels) + 7) // 8
     for i, label in enumerate(labels):
         if i % every:
             continue
         x = LEFT + band * (i + 0.5)
         parts.append(
-            f'<text x="{x:.1f}" y="{HEIGHT - 10}" text-anchor="middle" font-size="8" '
+            f'<text x="{x:.1f}" y="{HEIGHT - 10}" text-anchor="middle" font-size="9" '
             f'fill="{INK}">{escape(label)}</text>'
         )
     return parts

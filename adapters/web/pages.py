@@ -9,7 +9,7 @@ from html import escape
 from adapters.web import charts
 from adapters.web.charts import Series
 from bot.health import IDEAL_GIVERS_PER_ASKER, TREND_WEEKS, CommunityHealth, Gap
-from bot.render.health import FIGURES, HEADLINES, load_line, shown, trend, trend_is_good
+from bot.render.health import FIGURES, HEADLINES, shown, trend, trend_is_good
 
 STYLESHEET = "/admin/static/dashboard.css"
 HELPED, INTRODUCED, SUGGESTED, NOTHING = "#2f6f4f", "#6aa883", "#b9dcc6", "#e0a458"
@@ -106,7 +106,7 @@ def _charts(health: CommunityHealth) -> str:
         return f"{v:g}"
 
     def hours(v: float) -> str:
-        return shown("hours", v)
+        return f"{v:.0f} h"
 
     ends = [
         Series('"it helped"', HELPED, [f.asks_helped for f in figures]),
@@ -216,10 +216,11 @@ def _table(health: CommunityHealth) -> str:
             f'<tr data-figure="{line.key}"><th scope="row">{escape(line.label)}</th>{cells}</tr>'
         )
     loads = "".join(
-        f"<td>{escape(load_line(f))}</td>"
+        f"<td>{escape(' · '.join(f'{n}: {c}' for n, c in f.load_distribution.items()))}</td>"
         for f in (health.all_time, health.window, *[w.figures for w in reversed(health.weeks)])
     )
-    rows.append(f'<tr data-figure="load"><th scope="row">Helper load</th>{loads}</tr>')
+    label = '<th scope="row">Helper-weeks by introductions held</th>'
+    rows.append(f'<tr data-figure="load">{label}{loads}</tr>')
     return (
         '<section class="table"><h2>Every figure</h2><div class="scroll"><table id="figures">'
         f'<thead><tr><th scope="col">Figure</th><th scope="col">All time</th>'
