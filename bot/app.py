@@ -185,7 +185,9 @@ class GiveFirst:
     async def run_due_work(self, chat_for: ChatFor) -> int:
         """Do all scheduled work that is due now, through the outbox (see
         :mod:`bot.scheduler`), without pacing; returns messages sent."""
-        scheduler = Scheduler(self._uow, self._clock, min_interval=0, helpers=self._helpers)
+        scheduler = Scheduler(
+            self._uow, self._clock, min_interval=0, helpers=self._helpers, metrics=self._metrics
+        )
         return (await scheduler.tick(chat_for)).sent
 
     async def community(self, key: str) -> Community | None:

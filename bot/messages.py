@@ -89,8 +89,9 @@ def wording(*parts: str | Span) -> Text:
     return tuple(span for span in out if span != Plain(""))
 
 
-def plain(rendered: Text) -> str:
-    """The text without formatting, mentions as ``@id``: for logs, fallbacks and tests."""
+def plain(rendered: Text, *, addresses: bool = True) -> str:
+    """The text without formatting, mentions as ``@id``: for logs, fallbacks and tests.
+    Without ``addresses``, links show their label alone (notification previews)."""
     out: list[str] = []
     for span in rendered:
         match span:
@@ -103,7 +104,7 @@ def plain(rendered: Text) -> str:
             case ChannelLink(cid):
                 out.append(f"#{cid}")
             case Link(url, label):
-                out.append(f"{label}: {url}" if label else url)
+                out.append(f"{label}: {url}" if label and addresses else label or url)
     return "".join(out)
 
 
@@ -247,7 +248,9 @@ def message(
 ) -> Message:
     """Build a message, skipping ``None`` blocks so optional sections read naturally."""
     kept = tuple(b for b in blocks if b is not None)
-    summary = next((plain(b.text) for b in kept if isinstance(b, Heading | Paragraph)), "")
+    summary = next(
+        (plain(b.text, addresses=False) for b in kept if isinstance(b, Heading | Paragraph)), ""
+    )
     return Message(to=to, blocks=kept, summary=summary[:150], subject=subject, notify=notify)
 
 
