@@ -294,7 +294,7 @@ def _story(ask: AskFact, introductions: Iterable[IntroductionFact]) -> _AskStory
     first = min(accepted, default=None)
     # Any proposed introduction means someone was put forward (or volunteered); for
     # older asks without a record of suggestions, that is all that is known.
-    if ask.first_suggested_at is not None or intros:
+    if ask.first_suggested_at is not None or ask.suggested_count or intros:
         suggestion: bool | None = True
     else:
         suggestion = None if ask.suggested_count is None else False
