@@ -84,6 +84,7 @@ def dashboard(health: CommunityHealth, *, csv_url: str) -> str:
 
 def _headlines(health: CommunityHealth) -> str:
     cards = []
+    ideal = f'<p class="trend">ideal: about {IDEAL_GIVERS_PER_ASKER:g}</p>'
     for line in HEADLINES:
         good = trend_is_good(line, health)
         mood = "level" if good is None else ("good" if good else "bad")
@@ -92,8 +93,9 @@ def _headlines(health: CommunityHealth) -> str:
             f'<div class="card" data-figure="{line.key}"><p class="label">{escape(line.label)}</p>'
             f'<p class="value">{escape(shown(line.kind, line.value(health.window)))}</p>'
             f'<p class="trend {mood}"><span aria-hidden="true">{trend(line, health)}</span> '
-            f"last {TREND_WEEKS} weeks {escape(shown(line.kind, recent))}, "
-            f"{TREND_WEEKS} before {escape(shown(line.kind, earlier))}</p></div>"
+            f"{escape(shown(line.kind, recent))} in the last {TREND_WEEKS} weeks, "
+            f"{escape(shown(line.kind, earlier))} in the {TREND_WEEKS} before</p>"
+            f"{ideal if line.key == 'givers_per_asker' else ''}</div>"
         )
     return f'<section class="headlines" aria-label="Headline figures">{"".join(cards)}</section>'
 

@@ -86,13 +86,14 @@ class Browser:
     async def source(self) -> str:
         return await self.call(lambda: self.driver.page_source)
 
-    async def screenshot(self, path: Path, width: int) -> None:
-        """The whole page at this window width."""
-        self.driver.set_window_size(width, 900)
-        height = await self.call(
-            self.driver.execute_script, "return document.documentElement.scrollHeight"
-        )
-        self.driver.set_window_size(width, int(height) + 20)
+    async def screenshot(self, path: Path, width: int, height: int | None = None) -> None:
+        """The page at this window width: all of it, or its first ``height`` pixels."""
+        self.driver.set_window_size(width, height or 900)
+        if height is None:
+            whole = await self.call(
+                self.driver.execute_script, "return document.documentElement.scrollHeight"
+            )
+            self.driver.set_window_size(width, int(whole) + 20)
         path.parent.mkdir(parents=True, exist_ok=True)
         await self.call(self.driver.save_screenshot, str(path))
         self.driver.set_window_size(1280, 900)

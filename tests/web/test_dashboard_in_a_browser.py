@@ -46,7 +46,9 @@ async def test_an_admin_signs_in_from_slack_and_sees_how_giving_is_going(
     assert "zed" not in page.lower(), "a member who was forgotten is never named"
 
     await browser.screenshot(ARTIFACTS / "dashboard.png", width=1280)
+    await browser.screenshot(ARTIFACTS / "dashboard-top.png", width=1100, height=1000)
     await browser.screenshot(ARTIFACTS / "dashboard-phone.png", width=390)
+    await browser.screenshot(ARTIFACTS / "dashboard-phone-top.png", width=390, height=844)
     assert await browser.call(
         browser.driver.execute_script,
         "return document.documentElement.scrollWidth <= window.innerWidth + 1",
