@@ -20,7 +20,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import IntroStatus, Outcome
@@ -209,6 +209,13 @@ class _History:
             (i for i in facts.introductions if i.status is IntroStatus.ACCEPTED and i.decided_at),
             key=lambda i: (i.decided_at, i.requested_at),
         )
+        # Which week each introduction holding a helper's place falls in, worked out
+        # once: time zone arithmetic is the costliest step of the figures.
+        self.places = [
+            (i.requested_at, i.helper_id, week_of(i.requested_at, zone))
+            for i in facts.introductions
+            if i.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED)
+        ]
         seen: set[frozenset[int]] = set()
         self.first_ties: list[bool] = []
         for intro in self.accepted:
@@ -268,10 +275,7 @@ class _History:
         """Introductions each helper took on in each week (those that hold a place
         towards the weekly capacity: waiting for an answer, or accepted)."""
         loads: Counter[tuple[int, date]] = Counter(
-            (i.helper_id, week_of(i.requested_at, self.zone))
-            for i in self.facts.introductions
-            if span.holds(i.requested_at)
-            and i.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED)
+            (helper, week) for requested, helper, week in self.places if span.holds(requested)
         )
         return list(loads.values())
 
@@ -316,7 +320,9 @@ def week_of(moment: datetime, zone: ZoneInfo) -> date:
 
 
 def start_of(monday: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(monday, time(0), tzinfo=zone)
+    """Monday 00:00 in the time zone, in UTC: comparing with the stored times (UTC)
+    then needs no time zone arithmetic, which is most of the cost of the figures."""
+    return datetime.combine(monday, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def compute(
