@@ -26,7 +26,7 @@ from bot.messages import DirectMessage, Ephemeral, Message, Text
 from bot.metrics import Metrics, NoMetrics
 from bot.ports import Chat, Clock, Conflict, DeliveryFailed, UnitOfWork
 from bot.scheduler import ChatFor, Scheduler
-from bot.sign_in import DashboardAccess, Session, SignInRefused
+from bot.sign_in import DashboardAccess, Session
 from bot.use_cases import directory, health, privacy, profile, scheduled
 
 log = logging.getLogger(__name__)
@@ -231,14 +231,12 @@ class GiveFirst:
             return await health.community_health(uow, community_key, self._clock.now(), weeks=weeks)
 
     async def check_sign_in(self, community_key: str, token: str) -> None:
-        """Whether a sign-in link could be used, without using it; raises
-        :class:`SignInRefused` with the reason."""
+        """Whether a sign-in link could be used, without using it (or :class:`SignInRefused`)."""
         async with self._uow() as uow:
             await health.check_pass(uow, self._dashboard, community_key, token, self._clock.now())
 
     async def sign_in(self, community_key: str, token: str) -> tuple[str, Session]:
-        """Trade a one-time sign-in link's token for a session token for that community;
-        raises :class:`SignInRefused` with the reason."""
+        """A one-time sign-in link's token, traded for a session for that community."""
         async with self._uow() as uow:
             traded = await health.trade_pass(
                 uow, self._dashboard, community_key, token, self._clock.now()
@@ -249,15 +247,11 @@ class GiveFirst:
     async def dashboard(
         self, community_key: str, session: str, *, weeks: int = DEFAULT_WEEKS
     ) -> CommunityHealth:
-        """The community's figures for someone signed in to it (and to it alone);
-        raises :class:`SignInRefused` otherwise."""
-        now = self._clock.now()
+        """The figures, for someone signed in to this community (or :class:`SignInRefused`)."""
         async with self._uow() as uow:
-            await health.check_session(uow, self._dashboard, community_key, session, now)
-            found = await health.community_health(uow, community_key, now, weeks=weeks)
-        if found is None:
-            raise SignInRefused("There is no such community here.")
-        return found
+            return await health.for_session(
+                uow, self._dashboard, community_key, session, self._clock.now(), weeks=weeks
+            )
 
     async def sign_in_link(self, community_key: str) -> str:
         """A one-time sign-in link, for an operator (``givefirst web --sign-in``)."""

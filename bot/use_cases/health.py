@@ -88,10 +88,21 @@ async def trade_pass(
     return sign_in.issue_session(await signing_key(uow, access, now), community_key, now)
 
 
-async def check_session(
-    uow: UnitOfWork, access: DashboardAccess, community_key: str, token: str, now: datetime
-) -> Session:
-    return sign_in.read_session(await signing_key(uow, access, now), token, community_key, now)
+async def for_session(
+    uow: UnitOfWork,
+    access: DashboardAccess,
+    community_key: str,
+    token: str,
+    now: datetime,
+    *,
+    weeks: int,
+) -> CommunityHealth:
+    """The community's figures, for a session signed in to that community alone."""
+    sign_in.read_session(await signing_key(uow, access, now), token, community_key, now)
+    found = await community_health(uow, community_key, now, weeks=weeks)
+    if found is None:
+        raise SignInRefused("There is no such community here.")
+    return found
 
 
 async def signing_key(uow: UnitOfWork, access: DashboardAccess, now: datetime) -> str:
