@@ -414,7 +414,9 @@ async def _web(
 
     from adapters.web import dashboard_application
 
-    access = settings.dashboard(fallback_url=f"http://{host}:{port}")
+    # Listening everywhere is reached from this machine at its loopback address.
+    reached = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    access = settings.dashboard(fallback_url=f"http://{reached}:{port}")
     metrics = watch.metrics()
     async with (
         running(url, dashboard=access, metrics=metrics) as runtime,
