@@ -115,6 +115,11 @@ class Configure:
 
 
 @dataclass(frozen=True)
+class OpenDashboard:
+    """An admin asks for a one-time sign-in link to the community's health dashboard."""
+
+
+@dataclass(frozen=True)
 class RequestIntro:
     """The asker asks a suggested helper for an introduction."""
 
@@ -264,6 +269,7 @@ Command = (
     | SetThanksVisibility
     | ShowConfig
     | Configure
+    | OpenDashboard
     | RequestIntro
     | Volunteer
     | RequestOffer

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot.domain import Community, Post
 from bot.messages import DeletePosts, DirectMessage, Message, UpdatePosts
+from bot.metrics import Metrics, NoMetrics
 from bot.ports import Chat, Clock, DeliveryFailed, DeliveryProblem, PostRef, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,12 @@ class Arrival:
 class Delivery:
     """Sends messages through a chat and records what their arrival means."""
 
-    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, unit_of_work: UnitOfWorkFactory, clock: Clock, metrics: Metrics | None = None
+    ) -> None:
         self._uow = unit_of_work
         self._clock = clock
+        self._metrics = metrics or NoMetrics()
 
     async def deliver(
         self,
@@ -69,7 +73,9 @@ class Delivery:
         for message in messages:
             try:
                 arrival = await self.send(message, community, chat, channel=channel)
+                self._metrics.delivery("live", "delivered")
             except DeliveryFailed as failure:
+                self._metrics.delivery("live", "failed")
                 log.warning("could not deliver to %s: %s", message.to, failure)
                 await self._record(community, Arrival.partly(message, failure))
                 await self._refused(community, message, failure, chat, explain)
@@ -159,6 +165,7 @@ class Delivery:
         unreachable = closed_to(failure, message)
         if unreachable:
             await uow.members.set_direct_messages_closed(community_id, unreachable, closed=True)
+            self._metrics.direct_messages_closed(len(unreachable))
         return unreachable
 
     async def _revise(self, community: Community | None, message: Message, chat: Chat) -> None:

@@ -50,7 +50,16 @@ class ChannelLink:
     channel_id: str
 
 
-Span = Plain | Strong | Code | Mention | ChannelLink
+@dataclass(frozen=True)
+class Link:
+    """A web address of givefirst's own (never one a member typed), such as a sign-in
+    link: shown as a link labelled ``label``."""
+
+    url: str
+    label: str
+
+
+Span = Plain | Strong | Code | Mention | ChannelLink | Link
 Text = tuple[Span, ...]
 
 _TO_TYPE = re.compile(r"`([^`\n]+)`")
@@ -80,8 +89,9 @@ def wording(*parts: str | Span) -> Text:
     return tuple(span for span in out if span != Plain(""))
 
 
-def plain(rendered: Text) -> str:
-    """The text without formatting, mentions as ``@id``: for logs, fallbacks and tests."""
+def plain(rendered: Text, *, addresses: bool = True) -> str:
+    """The text without formatting, mentions as ``@id``: for logs, fallbacks and tests.
+    Without ``addresses``, links show their label alone (notification previews)."""
     out: list[str] = []
     for span in rendered:
         match span:
@@ -93,6 +103,8 @@ def plain(rendered: Text) -> str:
                 out.append(f"@{uid}")
             case ChannelLink(cid):
                 out.append(f"#{cid}")
+            case Link(url, label):
+                out.append(f"{label}: {url}" if label and addresses else label or url)
     return "".join(out)
 
 
@@ -236,7 +248,9 @@ def message(
 ) -> Message:
     """Build a message, skipping ``None`` blocks so optional sections read naturally."""
     kept = tuple(b for b in blocks if b is not None)
-    summary = next((plain(b.text) for b in kept if isinstance(b, Heading | Paragraph)), "")
+    summary = next(
+        (plain(b.text, addresses=False) for b in kept if isinstance(b, Heading | Paragraph)), ""
+    )
     return Message(to=to, blocks=kept, summary=summary[:150], subject=subject, notify=notify)
 
 

@@ -19,6 +19,7 @@ from bot.delivery import Arrival, Delivery
 from bot.domain import Community, OutboxMessage, OutboxStatus
 from bot.message_json import MessageFormatError, from_json
 from bot.messages import ChannelPost, DeletePosts, DirectMessage, Message, UpdatePosts
+from bot.metrics import Metrics, NoMetrics
 from bot.ports import Chat, Clock, DeliveryFailed, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -64,12 +65,14 @@ class OutboxSender:
         concurrency: int = 8,
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
         if lease.total_seconds() <= batch_size * min_interval:
             raise ValueError("the lease must outlast sending a whole batch to one destination")
         self._uow = unit_of_work
         self._clock = clock
-        self._delivery = Delivery(unit_of_work, clock)
+        self._metrics = metrics or NoMetrics()
+        self._delivery = Delivery(unit_of_work, clock, self._metrics)
         self._min_interval = min_interval
         self._lease = lease
         self._batch_size = batch_size
@@ -168,6 +171,7 @@ class OutboxSender:
             await self._hold(entry, repr(error), None)
             return Delivered(held=1)
         await self._sent(entry, community, arrival)
+        self._metrics.delivery("scheduled", "delivered")
         return Delivered(sent=1)
 
     async def _sent(self, entry: OutboxMessage, community: Community, arrival: Arrival) -> None:
@@ -194,8 +198,10 @@ class OutboxSender:
                     log.error("giving up on %s after %d attempts", entry.key, stored.attempts)
                     stored.status = OutboxStatus.FAILED
                     stored.payload = ""  # never sent: members' words are not kept either
+                    self._metrics.delivery("scheduled", "failed")
                 else:
                     stored.claimed_until = now + delay
+                    self._metrics.delivery("scheduled", "retried")
             await uow.commit()
 
     async def _fail(
@@ -204,6 +210,7 @@ class OutboxSender:
         error: str,
         refused: tuple[DeliveryFailed, Message] | None = None,
     ) -> None:
+        self._metrics.delivery("scheduled", "failed")
         async with self._uow() as uow:
             stored = await uow.outbox.get(entry.id or 0)
             if stored is not None:

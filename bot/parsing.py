@@ -29,6 +29,7 @@ from bot.commands import (
     MakeAsk,
     MakeOffer,
     NeverPairWith,
+    OpenDashboard,
     Pause,
     RemoveSkills,
     Resume,
@@ -145,6 +146,8 @@ def _parse_givefirst(text: str) -> Command:
             return _parse_config(args)
         case "rounds" | "round":
             return _parse_rounds(args)
+        case "dashboard":
+            return OpenDashboard()
     raise InvalidInput(f"`/givefirst {quotable(verb)}` isn't something I know. {_HELP_HINT}")
 
 

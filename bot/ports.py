@@ -6,9 +6,7 @@ adapter implements :class:`Chat`; tests use the in-memory fakes in ``bot.fakes``
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -16,6 +14,7 @@ from typing import Protocol, Self
 import numpy as np
 import numpy.typing as npt
 
+from bot.chat import Chat, DeliveryFailed, DeliveryProblem, PostRef
 from bot.domain import (
     Ask,
     Community,
@@ -37,7 +36,7 @@ from bot.domain.directory import (
     FieldVector,
     MissingVector,
 )
-from bot.messages import Message
+from bot.domain.health import HealthFacts
 
 
 class Conflict(Exception):
@@ -168,6 +167,20 @@ class DigestSource(Protocol):
     async def facts(self, community_id: int, since: datetime, until: datetime) -> DigestFacts:
         """What a digest for this period may mention: the week's offers, thanks,
         introductions and newcomers, every open ask, and only the members they name."""
+        ...
+
+
+class HealthSource(Protocol):
+    async def facts(self, community_id: int) -> HealthFacts:
+        """The community's whole history as dates, statuses and ids, for its health
+        figures: no names, and no text but the skills of asks."""
+        ...
+
+
+class SigningKeyRepository(Protocol):
+    async def get_or_add(self, name: str, candidate: str, now: datetime) -> str:
+        """The key stored under ``name``; if there is none, ``candidate`` is stored and
+        returned. Workers racing to store one all get the one stored first."""
         ...
 
 
@@ -309,6 +322,8 @@ class UnitOfWork(Protocol):
     posts: PostRepository
     events: ProcessedEventRepository
     digests: DigestSource
+    health: HealthSource
+    signing_keys: SigningKeyRepository
     claims: ClaimRepository
     outbox: OutboxRepository
     directory: DirectorySource
@@ -326,64 +341,13 @@ class UnitOfWork(Protocol):
     async def rollback(self) -> None: ...
 
 
-class DeliveryProblem(enum.StrEnum):
-    DM_CLOSED = "dm_closed"
-    NOT_IN_CHANNEL = "not_in_channel"
-    CHANNEL_NOT_FOUND = "channel_not_found"
-    MISSING_PERMISSION = "missing_permission"
-    RATE_LIMITED = "rate_limited"
-    UNAVAILABLE = "unavailable"
-    OTHER = "other"
-
-    @property
-    def is_transient(self) -> bool:
-        """Worth trying again later as it is (the platform was busy or down)."""
-        return self in (DeliveryProblem.RATE_LIMITED, DeliveryProblem.UNAVAILABLE)
-
-
-class DeliveryFailed(Exception):
-    """The platform refused a message, for a reason someone can fix or (if
-    :attr:`DeliveryProblem.is_transient`) one that passes; ``retry_after`` is the
-    platform's hint in seconds, when it gave one. ``users`` names the members a
-    message could not reach when it reached others (empty: nobody was reached)."""
-
-    def __init__(
-        self,
-        problem: DeliveryProblem,
-        detail: str = "",
-        *,
-        retry_after: float | None = None,
-        users: tuple[str, ...] = (),
-    ) -> None:
-        super().__init__(f"{problem.value}: {detail}" if detail else problem.value)
-        self.problem = problem
-        self.detail = detail
-        self.retry_after = retry_after
-        self.users = users
-
-
-@dataclass(frozen=True)
-class PostRef:
-    """Where a channel post landed, so later reactions and updates can find it."""
-
-    channel_id: str
-    message_id: str
-
-
-class Chat(Protocol):
-    """The way back to the platform, implemented by each adapter.
-
-    An adapter builds one per incoming event (so ephemeral replies reach the
-    right person in the right place) and one without a reply context for
-    scheduled work, which sends only DMs and channel posts.
-    """
-
-    async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
-        """Deliver a message; return where a channel post landed (None otherwise).
-
-        Raises :class:`DeliveryFailed` for problems worth telling someone about.
-        """
-        ...
-
-    async def update(self, ref: PostRef, message: Message) -> None: ...
-    async def delete(self, ref: PostRef) -> None: ...
+__all__ = [
+    "Chat",
+    "Clock",
+    "Conflict",
+    "DeliveryFailed",
+    "DeliveryProblem",
+    "PostRef",
+    "TextEncoder",
+    "UnitOfWork",
+]

@@ -21,6 +21,7 @@ from bot.directory import HelperDirectory
 from bot.domain import Community, OutboxMessage
 from bot.message_json import to_json
 from bot.messages import ChannelPost
+from bot.metrics import Metrics, NoMetrics
 from bot.outbox import ChatFor, Delivered, OutboxSender, Sleep
 from bot.ports import Clock, UnitOfWork
 from bot.schedule import DigestPeriod, RoundSlot, digest_period, outbox_key, round_slot
@@ -61,9 +62,11 @@ class Scheduler:
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         helpers: HelperDirectory | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._uow = unit_of_work
         self._clock = clock
+        self._metrics = metrics or NoMetrics()
         self._sender = OutboxSender(
             unit_of_work,
             clock,
@@ -75,6 +78,7 @@ class Scheduler:
             concurrency=concurrency,
             sleep=sleep,
             monotonic=monotonic,
+            metrics=self._metrics,
         )
         self._helpers = helpers or HelperDirectory(unit_of_work)
         self._relevance_every = relevance_every
@@ -114,6 +118,7 @@ class Scheduler:
 
     async def plan(self) -> int:
         """Write the messages of all due work to the outbox; returns how many."""
+        self._metrics.scheduler_ran()
         now = self._clock.now()
         planned = 0
         steps = (
@@ -144,7 +149,7 @@ class Scheduler:
                 *await scheduled.remind_introductions(uow, now),
                 *await scheduled.send_follow_ups(uow, now),
             ]
-            planned = await _enqueue(uow, work, now)
+            planned = await _enqueue(uow, work, now, self._metrics)
             await uow.commit()
         return planned
 
@@ -159,7 +164,7 @@ class Scheduler:
         for community in communities:
             async with self._uow() as uow:
                 work = await scheduled.check_relevance(uow, community, now)
-                planned += await _enqueue(uow, work, now)
+                planned += await _enqueue(uow, work, now, self._metrics)
                 await uow.commit()
         self._last_relevance_check = now
         return planned
@@ -201,18 +206,21 @@ class Scheduler:
             digest = await scheduled.digest_for(uow, community, period.since, period.slot)
             if digest.is_quiet and community.skip_quiet_weeks and not even_if_quiet:
                 await uow.commit()
+                self._metrics.claimed("digest")
                 log.info("quiet week in %s: no digest for %s", community.key, period.slot)
                 return 0
             post = dataclasses.replace(digest.message, to=ChannelPost(community.channel_id))
             work = [scheduled.Scheduled(period.key, period.community_id, [post])]
-            planned = await _enqueue(uow, work, now)
+            planned = await _enqueue(uow, work, now, self._metrics)
             await uow.commit()
         return planned
 
     async def plan_rounds(self, now: datetime) -> int:
         """Ask last round's pairs whether they met, and plan each round that is due."""
         async with self._uow() as uow:
-            planned = await _enqueue(uow, await round_planning.round_follow_ups(uow, now), now)
+            planned = await _enqueue(
+                uow, await round_planning.round_follow_ups(uow, now), now, self._metrics
+            )
             await uow.commit()
         async with self._uow() as uow:
             due = {
@@ -237,7 +245,7 @@ class Scheduler:
             work = await round_planning.write_round(uow, planned, now)
             if work is None:
                 return 0
-            queued = await _enqueue(uow, [work], now)
+            queued = await _enqueue(uow, [work], now, self._metrics)
             await uow.commit()
         log.info("planned %s: %d groups", slot.key, len(planned.plan.groups))
         return queued
@@ -268,10 +276,13 @@ class Scheduler:
         )
 
 
-async def _enqueue(uow: UnitOfWork, work: Sequence[scheduled.Scheduled], now: datetime) -> int:
+async def _enqueue(
+    uow: UnitOfWork, work: Sequence[scheduled.Scheduled], now: datetime, metrics: Metrics
+) -> int:
     """Write each piece of work's messages to the outbox, keyed by its claim."""
     count = 0
     for item in work:
+        metrics.claimed(item.key.partition(":")[0])
         for n, msg in enumerate(item.messages):
             await uow.outbox.add(
                 OutboxMessage(

@@ -16,8 +16,10 @@ from bot.app import GiveFirst
 from bot.clock import SystemClock
 from bot.ports import Clock
 from bot.scheduler import Scheduler
+from bot.sign_in import DashboardAccess
 from bot.skills import Vocabulary
 from givefirst.embedding import EmbeddingUnavailable, OnnxTextEncoder, load_encoder
+from givefirst.metrics import PrometheusMetrics
 from givefirst.settings import Settings
 from storage import Storage
 
@@ -43,6 +45,7 @@ class Runtime:
             platform=platform,
             community=community,
             helpers=self.bot.helpers,
+            metrics=self.bot.metrics,
         )
 
 
@@ -64,14 +67,24 @@ async def running(
     *,
     settings: Settings | None = None,
     matching: bool = False,
+    dashboard: DashboardAccess | None = None,
+    metrics: PrometheusMetrics | None = None,
 ) -> AsyncIterator[Runtime]:
     """Storage, clock and bot for the length of the block; the database is closed after.
-    With ``matching``, the sentence model the settings choose is loaded too."""
+
+    With ``matching``, the sentence model the settings choose is loaded too;
+    ``dashboard`` says where sign-in links lead; ``metrics`` receives what the bot, its
+    scheduler and the database count (see :mod:`givefirst.metrics`)."""
     encoder = choose_encoder(settings or Settings()) if matching else None
     storage = await open_storage(database_url)
     try:
         chosen = clock or SystemClock()
-        yield Runtime(storage, chosen, GiveFirst(storage.unit_of_work, chosen, encoder=encoder))
+        if metrics is not None:
+            metrics.watch(storage)
+        bot = GiveFirst(
+            storage.unit_of_work, chosen, encoder=encoder, dashboard=dashboard, metrics=metrics
+        )
+        yield Runtime(storage, chosen, bot)
     finally:
         await storage.dispose()
         if encoder is not None:

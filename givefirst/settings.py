@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.sign_in import DashboardAccess
+
 
 class Settings(BaseSettings):
     """Every setting an operator can give; all optional except each platform's token."""
@@ -37,3 +39,20 @@ class Settings(BaseSettings):
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None
     discord_guild_id: int | None = None
+
+    givefirst_public_url: str | None = Field(
+        default=None, description="Where people open the admin dashboard, for sign-in links"
+    )
+    givefirst_secret_key: str | None = Field(
+        default=None,
+        description="Signs dashboard sign-in links and sessions; default: a key kept in "
+        "the database",
+    )
+
+    def dashboard(self, fallback_url: str | None = None) -> DashboardAccess:
+        """Where sign-in links lead (GIVEFIRST_PUBLIC_URL, else ``fallback_url``), and
+        the key that signs them."""
+        return DashboardAccess(
+            public_url=self.givefirst_public_url or fallback_url,
+            secret=self.givefirst_secret_key or None,
+        )

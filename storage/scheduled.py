@@ -75,7 +75,8 @@ def map_outbox(mappers: registry) -> None:
     mappers.map_imperatively(OutboxMessage, outbox)
 
 
-def _insert(session: AsyncSession) -> Any:
+def insert_for(session: AsyncSession) -> Any:
+    """The dialect's INSERT, for ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
     name = session.get_bind().dialect.name
     return postgresql.insert if name == "postgresql" else sqlite.insert
 
@@ -86,7 +87,7 @@ class SqlAlchemyClaimRepository:
 
     async def claim(self, key: str, now: datetime) -> bool:
         statement = (
-            _insert(self._session)(scheduled_claims)
+            insert_for(self._session)(scheduled_claims)
             .values(key=key, claimed_at=now)
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(scheduled_claims.c.key)

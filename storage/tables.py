@@ -143,6 +143,9 @@ asks = Table(
     Column("confirmed_at", UTCDateTime),
     Column("relevance_asked_at", UTCDateTime),
     Column("directory_revision", BigInteger, nullable=False, server_default="0"),
+    # NULL for asks made before givefirst kept count (see bot.health).
+    Column("suggested_count", Integer),
+    Column("first_suggested_at", UTCDateTime),
     Index(None, "community_id", "status"),
     Index(None, "member_id"),
     Index(None, "community_id", "directory_revision"),
@@ -291,6 +294,16 @@ processed_events = Table(
     Column("id", Integer, primary_key=True),
     Column("key", String(255), nullable=False, unique=True),
     Column("received_at", UTCDateTime, nullable=False),
+)
+
+# Keys givefirst makes for itself, such as the one signing dashboard sign-in links,
+# shared by every process on the database.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("secret", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 # The tables slack_sdk's SQLAlchemy installation and OAuth state stores use, so a

@@ -15,6 +15,7 @@ from bot.ports import (
     Conflict,
     DigestSource,
     DirectorySource,
+    HealthSource,
     IntroductionRepository,
     MemberRepository,
     OfferRepository,
@@ -22,10 +23,12 @@ from bot.ports import (
     PostRepository,
     ProcessedEventRepository,
     RoundRepository,
+    SigningKeyRepository,
     ThanksRepository,
     VectorRepository,
 )
 from storage.directory import SqlAlchemyDirectorySource, SqlAlchemyVectorRepository
+from storage.health import SqlAlchemyHealthSource, SqlAlchemySigningKeyRepository
 from storage.mapping import start_mappers
 from storage.repositories import (
     SqlAlchemyAskRepository,
@@ -62,6 +65,8 @@ class SqlAlchemyUnitOfWork:
     posts: PostRepository
     events: ProcessedEventRepository
     digests: DigestSource
+    health: HealthSource
+    signing_keys: SigningKeyRepository
     claims: ClaimRepository
     outbox: OutboxRepository
     directory: DirectorySource
@@ -93,6 +98,8 @@ class SqlAlchemyUnitOfWork:
         self.posts = SqlAlchemyPostRepository(session)
         self.events = SqlAlchemyProcessedEventRepository(session)
         self.digests = SqlAlchemyDigestSource(session)
+        self.health = SqlAlchemyHealthSource(session)
+        self.signing_keys = SqlAlchemySigningKeyRepository(session)
         self.claims = SqlAlchemyClaimRepository(session)
         self.outbox = SqlAlchemyOutboxRepository(session)
         self.directory = SqlAlchemyDirectorySource(session)

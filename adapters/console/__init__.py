@@ -28,6 +28,7 @@ from bot.messages import (
     Divider,
     Ephemeral,
     Heading,
+    Link,
     Mention,
     Message,
     Paragraph,
@@ -58,6 +59,8 @@ def render_text(spans: Text) -> str:
                 out.append(f"@{uid}")
             case ChannelLink(cid):
                 out.append(f"#{cid}")
+            case Link(url, label):
+                out.append(f"{label}: {url}" if label else url)
     return "".join(out)
 
 

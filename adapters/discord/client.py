@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Literal
@@ -141,7 +142,9 @@ class GiveFirstClient(discord.Client):
                 "givefirst commands work inside a server.", ephemeral=True
             )
             return
+        started = time.perf_counter()
         await interaction.response.defer(ephemeral=True, thinking=True)
+        self.bot.metrics.acknowledged("discord", time.perf_counter() - started)
         chat = DiscordChat(self, interaction.guild_id, interaction)
         try:
             async with self.slots:
@@ -189,7 +192,9 @@ def _button_class(client: GiveFirstClient) -> type[discord.ui.DynamicItem[discor
 
         async def callback(self, interaction: discord.Interaction[Any]) -> None:
             # Acknowledge without a placeholder; replies to the member follow ephemerally.
+            started = time.perf_counter()
             await interaction.response.defer()
+            client.bot.metrics.acknowledged("discord", time.perf_counter() - started)
             chat = DiscordChat(client, self.guild_id, interaction)
             actor = _actor(interaction, self.guild_id)
             if interaction.guild_id is None:
@@ -290,6 +295,7 @@ def _register_commands(client: GiveFirstClient) -> None:
     simple("resume", "Be suggested as a helper again", c.Resume())
     simple("export", "Get all your data by DM", c.Export())
     simple("forget-me", "Erase your data (asks for confirmation)", c.ForgetMe())
+    simple("dashboard", "Admins: a sign-in link to how the community is doing", c.OpenDashboard())
 
     @givefirst.command(name="pause", description="Take a break from being suggested")
     async def pause(

@@ -22,6 +22,7 @@ from bot.messages import (
     Code,
     Divider,
     Heading,
+    Link,
     Mention,
     Message,
     Paragraph,
@@ -67,6 +68,8 @@ def markdown(text: Text) -> str:
                 out.append(f"<@{uid}>")
             case ChannelLink(cid):
                 out.append(f"<#{cid}>")
+            case Link(url, label):
+                out.append(f"[{escape(label)}](<{url}>)" if label else f"<{url}>")
     return "".join(out)
 
 

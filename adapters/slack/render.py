@@ -20,6 +20,7 @@ from bot.messages import (
     Code,
     Divider,
     Heading,
+    Link,
     Mention,
     Message,
     Paragraph,
@@ -57,6 +58,8 @@ def _elements(text: Text, *, bold: bool = False) -> list[JSON]:
                 out.append({"type": "user", "user_id": uid})
             case ChannelLink(cid):
                 out.append({"type": "channel", "channel_id": cid})
+            case Link(url, label):
+                out.append({"type": "link", "url": url, "text": label or url})
     return out or [{"type": "text", "text": " "}]
 
 
@@ -75,6 +78,8 @@ def mrkdwn(text: Text) -> str:
                 out.append(f"<@{uid}>")
             case ChannelLink(cid):
                 out.append(f"<#{cid}>")
+            case Link(url, label):
+                out.append(f"<{url}|{escape(label or url)}>")
     return "".join(out)
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import ClientSession, web
+from aiohttp.typedefs import Handler, Middleware
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
@@ -28,6 +30,7 @@ from adapters.slack.chat import SlackChat
 from bot.app import GiveFirst
 from bot.domain import Community
 from bot.messages import Message
+from bot.metrics import Metrics
 from bot.ports import Chat, DeliveryFailed, DeliveryProblem, PostRef
 
 log = logging.getLogger(__name__)
@@ -203,9 +206,12 @@ class InstalledBotChat:
         return self._chat
 
 
-def web_application(app: AsyncApp) -> web.Application:
-    """``POST /slack/events`` (and the OAuth pages when enabled) plus ``GET /healthz``."""
+def web_application(app: AsyncApp, *, metrics: Metrics | None = None) -> web.Application:
+    """``POST /slack/events`` (and the OAuth pages when enabled) plus ``GET /healthz``;
+    with ``metrics``, how long each event took to acknowledge."""
     application = app.web_app(path=EVENTS_PATH)
+    if metrics is not None:
+        application.middlewares.append(_timing(metrics))
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
@@ -214,8 +220,35 @@ def web_application(app: AsyncApp) -> web.Application:
     return application
 
 
-async def serve_http(app: AsyncApp, host: str, port: int) -> None:
-    runner = web.AppRunner(web_application(app))
+def _timing(metrics: Metrics) -> Middleware:
+    # Bolt answers Slack once the listener has acknowledged: the response is the ack.
+    @web.middleware
+    async def timed(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path != EVENTS_PATH:
+            return await handler(request)
+        started = time.perf_counter()
+        try:
+            return await handler(request)
+        finally:
+            metrics.acknowledged("slack", time.perf_counter() - started)
+
+    return timed
+
+
+async def serve_http(
+    app: AsyncApp,
+    host: str,
+    port: int,
+    *,
+    metrics: Metrics | None = None,
+    also: Callable[[web.Application], None] | None = None,
+) -> None:
+    """Serve Slack's requests on ``host:port``; ``also`` adds routes of the caller's
+    own (the admin dashboard) to the same server."""
+    application = web_application(app, metrics=metrics)
+    if also is not None:
+        also(application)
+    runner = web.AppRunner(application)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

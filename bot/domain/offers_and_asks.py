@@ -57,11 +57,23 @@ class Ask:
     looking_for_helper: bool = False
     confirmed_at: datetime | None = None
     relevance_asked_at: datetime | None = None
+    suggested_count: int | None = None
+    """How many helpers were suggested when it was made (0: "nobody yet"); None for
+    asks made before givefirst kept count, for the community's health figures."""
+    first_suggested_at: datetime | None = None
+    """When givefirst first suggested a helper for it, then or later."""
     id: int | None = None
 
     @property
     def is_open(self) -> bool:
         return self.status is AskStatus.OPEN
+
+    def suggested(self, helpers: int, now: datetime) -> None:
+        """givefirst has just suggested this many helpers for it (perhaps none), when it
+        was made or later; with none, it waits for someone who can help."""
+        self.looking_for_helper = not helpers
+        if helpers and self.first_suggested_at is None:
+            self.first_suggested_at = now
 
     def solve(self, by: Member, now: datetime) -> None:
         if by.id != self.member_id:

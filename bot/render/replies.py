@@ -50,6 +50,7 @@ HELP = (
     ("/givefirst rounds never @member", "never be paired with someone in rounds (private)"),
     ("/givefirst export | forget-me", "get a copy of your data, or erase it"),
     ("/givefirst config …", "admins: channel, digest day and hour, capacity, expiry"),
+    ("/givefirst dashboard", "admins: a sign-in link to how the community is doing"),
 )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from bot import commands as c
 from bot.use_cases import (
     admin,
+    health,
     introductions,
     offers_and_asks,
     privacy,
@@ -63,6 +64,7 @@ HANDLERS: dict[type, Handler] = {
     c.NeverPairWith: rounds.never_pair_with,
     c.AllowPairWith: rounds.allow_pair_with,
     c.ReportRoundOutcome: rounds.report_round_outcome,
+    c.OpenDashboard: health.open_dashboard,
 }
 
 SEARCHING: frozenset[type] = frozenset(

@@ -13,6 +13,7 @@ from bot.domain.identity import stored_id
 from bot.errors import NotFound
 from bot.messages import Message
 from bot.ports import TextEncoder, UnitOfWork
+from bot.sign_in import DashboardAccess
 from bot.skills import Vocabulary
 
 Messages = list[Message]
@@ -31,6 +32,9 @@ class Context:
     member: Member
     helpers: HelperDirectory
     encoder: TextEncoder | None = None
+    dashboard: DashboardAccess | None = None
+    """Where the dashboard is and how sign-in links are signed; None when the
+    operator has not set it up."""
     follow_ups: list[Command] = field(default_factory=list)
     """Commands to run once this one is committed (in a transaction of their own)."""
 

@@ -206,7 +206,7 @@ async def tell_asker_and_suggest_next(
         return [message(DirectMessage((asker.mention_id,)), Paragraph(lead))]
     vector = await ask_vector(uow, helpers, ask)
     found = await find_helpers(uow, helpers, community, ask, now, vector=vector)
-    ask.looking_for_helper = not found.confident
+    ask.suggested(len(found.confident), now)
     return [await suggestions_for(uow, ask, found, DirectMessage((asker.mention_id,)), lead)]
 
 

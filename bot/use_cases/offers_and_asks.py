@@ -79,7 +79,7 @@ async def tell_waiting_askers(ctx: Context, cmd: c.TellWaitingAskers) -> Message
         if not mine:
             continue
         asker = await member_of(ctx.uow, ask.member_id)
-        ask.looking_for_helper = False
+        ask.suggested(1, ctx.now)
         out.append(
             render.suggestions(
                 ask,
@@ -108,7 +108,8 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
     found = await find_helpers(
         ctx.uow, ctx.helpers, ctx.community, ask, ctx.now, vector=vector, asker=ctx.member
     )
-    ask.looking_for_helper = not found.confident
+    ask.suggested_count = len(found.confident)
+    ask.suggested(len(found.confident), ctx.now)
     out: Messages = [] if ask.private else [render.ask_post(ask, ctx.member)]
     suggestions = await suggestions_for(ctx.uow, ask, found, Ephemeral(ctx.actor.user_id))
     has_offered = bool(await ctx.uow.offers.by_member(stored_id(ctx.member)))

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from bot.directory import HelperDirectory
 from bot.directory_import import MemberRecord
-from bot.domain import Ask, Community, IntroStatus, Member, Offer, Outcome
-from bot.domain.rounds import meeting_rate
+from bot.domain import Ask, Community, Member, Offer
 from bot.errors import NotFound
 from bot.matching import Candidate
 from bot.matching.fields import packed
@@ -126,29 +124,6 @@ async def match_text(
     )
 
 
-async def community_counts(uow: UnitOfWork, only: str | None = None) -> list[dict[str, Any]]:
-    """Anonymous counts per community (or ``only`` that community)."""
-    rows: list[dict[str, Any]] = []
-    for community in await uow.communities.list():
-        if (only and community.key != only) or community.id is None:
-            continue
-        intros = await uow.introductions.in_community(community.id)
-        members = await uow.members.list(community.id)
-        rows.append(
-            {
-                "community": community.key,
-                "members": sum(1 for m in members if m.forgotten_at is None),
-                "open_offers": len(await uow.offers.open_in(community.id)),
-                "open_asks": len(await uow.asks.open_in(community.id)),
-                "introductions": sum(1 for i in intros if i.status is IntroStatus.ACCEPTED),
-                "helped": sum(1 for i in intros if i.outcome is Outcome.HELPED),
-                "thanks": len(await uow.thanks.in_community(community.id)),
-                **await _round_counts(uow, community.id),
-            }
-        )
-    return rows
-
-
 async def fill_missing_vectors(
     unit_of_work: Callable[[], UnitOfWork],
     encoder: TextEncoder,
@@ -183,15 +158,3 @@ async def fill_missing_vectors(
         after = scanned[-1]
         if progress is not None:
             progress(len(scanned))
-
-
-async def _round_counts(uow: UnitOfWork, community_id: int) -> dict[str, Any]:
-    """Members in the rounds, and how many groups of the latest round said they met."""
-    latest = await uow.rounds.latest(community_id, 1)
-    groups = list(await uow.rounds.groups_of([r.id for r in latest if r.id is not None]))
-    met, total = meeting_rate(groups)
-    return {
-        "round_members": len(await uow.rounds.participants(community_id)),
-        "last_round_groups": total,
-        "last_round_met": met,
-    }

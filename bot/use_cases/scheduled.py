@@ -96,7 +96,7 @@ async def _move_on(
     found = await find_helpers(uow, helpers, community, ask, now, vector=vector, top=1)
     days = community.intro_expiry_days
     if not found.confident:
-        ask.looking_for_helper = True
+        ask.suggested(0, now)
         return [render.nobody_else_yet(asker, late, days)]
     helper = await member_of(uow, found.confident[0].member_id)
     reason = " · ".join(found.confident[0].reasons)

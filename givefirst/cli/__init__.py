@@ -37,6 +37,7 @@ for command in (
     serve.slack,
     serve.discord,
     serve.scheduler,
+    serve.web,
     operate.import_members,
     operate.match,
     operate.db,

@@ -13,6 +13,7 @@ import click
 from adapters.console import ConsoleSession
 from adapters.console.demo import DEMO_ADMINS, DEMO_COMMUNITY, STORY
 from bot.clock import FakeClock, SystemClock
+from bot.sign_in import DashboardAccess
 from givefirst.bootstrap import running
 from givefirst.cli.context import Invocation, pass_invocation, run
 
@@ -80,13 +81,23 @@ async def _demo(url: str) -> None:
 )
 @pass_invocation
 def shell(invocation: Invocation, community_key: str, admins: tuple[str, ...]) -> None:
-    """Type commands as different members: `/as dana`, `/ask …`, press buttons by number."""
-    run(lambda: _shell(invocation.database_url, community_key, admins))
+    """Type commands as different members: `/as dana`, `/ask …`, press buttons by number.
+
+    `/givefirst dashboard` (as an admin) gives a sign-in link to the dashboard that
+    `givefirst web` serves."""
+    access = invocation.settings.dashboard(fallback_url=WEB_URL)
+    run(lambda: _shell(invocation.database_url, community_key, admins, access))
 
 
-async def _shell(url: str | None, community_key: str, admins: tuple[str, ...]) -> None:
+WEB_URL = "http://127.0.0.1:8080"
+"""Where ``givefirst web`` serves the dashboard by default."""
+
+
+async def _shell(
+    url: str | None, community_key: str, admins: tuple[str, ...], access: DashboardAccess
+) -> None:
     clock = _ShiftedClock()
-    async with running(url, clock, matching=True) as runtime:
+    async with running(url, clock, matching=True, dashboard=access) as runtime:
         session = ConsoleSession(
             runtime.bot, community_key, sys.stdout, advance=clock.shift, admins=admins
         )

@@ -1,5 +1,5 @@
-"""Looking after a deployment: ``db``, ``import-members``, ``match``, ``digest``, ``stats``,
-``rounds preview``."""
+"""Looking after a deployment: ``db``, ``import-members``, ``match``, ``digest``,
+``rounds preview``, and how communities are doing (``stats``)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from adapters.console import ConsoleChat
 from bot.directory_import import MemberImportError, parse_member_file
 from bot.domain import Member
 from bot.errors import GiveFirstError
+from bot.health import DEFAULT_WEEKS, CommunityHealth
 from bot.matching import Candidate
+from bot.render import health as words
 from bot.skills import Vocabulary
 from givefirst.bootstrap import open_storage, running
 from givefirst.cli.context import Invocation, pass_invocation, run
@@ -276,23 +278,67 @@ def digest(invocation: Invocation, community_key: str, dry_run: bool) -> None:
 
 @click.command()
 @click.option("--community", "community_key", default=None, help="Only this community.")
+@click.option(
+    "--weeks",
+    default=DEFAULT_WEEKS,
+    show_default=True,
+    type=click.IntRange(1, 52),
+    help="Weeks to show, up to this one.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV: a row per community and week.")
 @pass_invocation
-def stats(invocation: Invocation, community_key: str | None, as_json: bool) -> None:
-    """Anonymous counts per community: members, offers, asks, introductions, thanks."""
+def stats(
+    invocation: Invocation, community_key: str | None, weeks: int, as_json: bool, as_csv: bool
+) -> None:
+    """How each community is doing: asks and how they ended, time to an introduction,
+    givers and askers, new ties, helper load, gaps; per week and all time. No figure
+    names a member."""
+    if as_json and as_csv:
+        raise click.UsageError("Choose --json or --csv, not both.")
 
-    async def collect() -> list[dict[str, Any]]:
+    async def collect() -> list[CommunityHealth]:
         async with running(invocation.database_url) as runtime:
-            return await runtime.bot.counts(community_key)
+            keys = [community_key] if community_key else await runtime.bot.community_keys()
+            found = [await runtime.bot.health(key, weeks=weeks) for key in keys]
+        return [health for health in found if health is not None]
 
-    rows = run(collect)
+    healths = run(collect)
+    if community_key and not healths:
+        raise click.ClickException(f"There is no community {community_key!r} in this database.")
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
-        return
-    if not rows:
+        click.echo(json.dumps([words.as_json(h) for h in healths], indent=2, ensure_ascii=False))
+    elif as_csv:
+        click.echo(words.as_csv(healths), nl=False)
+    elif not healths:
         click.echo("No communities yet.")
-    for row in rows:
-        click.echo("  ".join(f"{k}={v}" for k, v in row.items()))
+    else:
+        click.echo("\n\n".join(health_table(h) for h in healths))
+
+
+def health_table(health: CommunityHealth) -> str:
+    """One community's figures as a plain-text table: all time, the weeks together,
+    then each week, newest first."""
+    columns = [
+        "all time",
+        f"{len(health.weeks)} weeks",
+        *[f"{w.start:%d %b}{'*' if w.partial else ''}" for w in reversed(health.weeks)],
+    ]
+    periods = [health.all_time, health.window, *[w.figures for w in reversed(health.weeks)]]
+    label_width = max(len(line.label) for line in words.FIGURES)
+    width = max(8, *(len(c) + 1 for c in columns))
+    lines = [
+        f"{health.community_key} — as of {health.computed_at:%Y-%m-%d %H:%M} UTC; "
+        f"weeks start on Monday ({health.timezone}); * this week so far",
+        "figure".ljust(label_width) + "".join(c.rjust(width) for c in columns),
+    ]
+    for line in words.FIGURES:
+        cells = "".join(words.shown(line.kind, line.value(f)).rjust(width) for f in periods)
+        lines.append(line.label.ljust(label_width) + cells)
+    lines.append(f"Helper load, {len(health.weeks)} weeks: {words.load_line(health.window)}")
+    gaps = ", ".join(f"{g.label} ({g.asks})" for g in health.gaps) or "none"
+    lines.append(f"Gaps, {len(health.weeks)} weeks (asked for, nobody to suggest): {gaps}")
+    return "\n".join(lines)
 
 
 @click.group()

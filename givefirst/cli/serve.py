@@ -1,4 +1,5 @@
-"""Serving communities: ``slack``, ``discord`` and ``scheduler``."""
+"""Serving communities: ``slack``, ``discord``, ``scheduler``, and the admin dashboard
+on its own (``web``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -16,9 +18,11 @@ import click
 
 from adapters.console import ConsoleChat
 from bot.app import GiveFirst
+from bot.errors import GiveFirstError
 from bot.scheduler import ChatFor, Scheduler, run_scheduler
 from givefirst.bootstrap import running, settle_before_serving
 from givefirst.cli.context import Invocation, pass_invocation, run
+from givefirst.metrics import PrometheusMetrics, serving_metrics
 from givefirst.settings import Settings
 from storage import Storage
 
@@ -47,6 +51,35 @@ no_scheduler_option = click.option(
     help="Don't run scheduled work (digests, follow-ups, expiry) in this process, e.g. "
     "when `givefirst scheduler` runs separately.",
 )
+
+
+@dataclass(frozen=True)
+class MetricsAddress:
+    """Where this process answers Prometheus (``GET /metrics``), if anywhere."""
+
+    host: str
+    port: int | None
+
+    def metrics(self) -> PrometheusMetrics | None:
+        return PrometheusMetrics() if self.port is not None else None
+
+
+def metrics_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--metrics-port``/``--metrics-host``, handed to the command as ``metrics``."""
+    command = click.option(
+        "--metrics-host",
+        default="127.0.0.1",
+        show_default=True,
+        envvar="GIVEFIRST_METRICS_HOST",
+        help="Address for --metrics-port.",
+    )(command)
+    return click.option(
+        "--metrics-port",
+        type=int,
+        default=None,
+        envvar="GIVEFIRST_METRICS_PORT",
+        help="Serve Prometheus metrics at GET /metrics on this port (default: off).",
+    )(command)
 
 
 @asynccontextmanager
@@ -119,11 +152,20 @@ async def scheduling(
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=3000, show_default=True, type=int, help="Port to listen on.")
 @no_scheduler_option
+@metrics_options
 @pass_invocation
-def slack(invocation: Invocation, host: str, port: int, no_scheduler: bool) -> None:
+def slack(
+    invocation: Invocation,
+    host: str,
+    port: int,
+    no_scheduler: bool,
+    metrics_host: str,
+    metrics_port: int | None,
+) -> None:
     """Run on Slack: HTTP (Events API) on --host/--port, or Socket Mode with SLACK_APP_TOKEN.
 
-    Scheduled work runs in the same process unless --no-scheduler is given.
+    In HTTP mode the admin dashboard is served at /admin on the same port. Scheduled
+    work runs in the same process unless --no-scheduler is given.
     """
     settings = invocation.settings
     if not settings.slack_signing_secret:
@@ -133,7 +175,8 @@ def slack(invocation: Invocation, host: str, port: int, no_scheduler: bool) -> N
             "Set SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID and "
             "SLACK_CLIENT_SECRET to let many workspaces install givefirst."
         )
-    run(lambda: _slack(invocation.database_url, settings, host, port, not no_scheduler))
+    watch = MetricsAddress(metrics_host, metrics_port)
+    run(lambda: _slack(invocation.database_url, settings, host, port, not no_scheduler, watch))
 
 
 def slack_oauth_client_id(settings: Settings) -> str | None:
@@ -172,7 +215,12 @@ def slack_options(settings: Settings, storage: Storage) -> SlackOptions:
 
 
 async def _slack(
-    url: str | None, settings: Settings, host: str, port: int, scheduled: bool = True
+    url: str | None,
+    settings: Settings,
+    host: str,
+    port: int,
+    scheduled: bool = True,
+    watch: MetricsAddress | None = None,
 ) -> None:
     from adapters.slack.server import (
         TokenRefused,
@@ -182,8 +230,17 @@ async def _slack(
         serve_http,
         serve_socket_mode,
     )
+    from adapters.web import add_dashboard
 
-    async with running(url, settings=settings, matching=True) as runtime, reading(runtime.bot):
+    watch = watch or MetricsAddress("127.0.0.1", None)
+    metrics = watch.metrics()
+    async with (
+        running(
+            url, settings=settings, matching=True, dashboard=settings.dashboard(), metrics=metrics
+        ) as runtime,
+        reading(runtime.bot),
+        serving_metrics(metrics, watch.host, watch.port),
+    ):
         options = slack_options(settings, runtime.storage)
         async with aiohttp.ClientSession() as session:  # connections to Slack, kept open
             app = create_app(runtime.bot, options, session=session)
@@ -198,7 +255,16 @@ async def _slack(
                 if settings.slack_app_token:
                     await serve_socket_mode(app, settings.slack_app_token)
                 else:
-                    await serve_http(app, host, port)
+                    public_url = settings.givefirst_public_url
+                    await serve_http(
+                        app,
+                        host,
+                        port,
+                        metrics=metrics,
+                        also=lambda web_app: add_dashboard(
+                            web_app, runtime.bot, public_url=public_url
+                        ),
+                    )
 
 
 @click.command()
@@ -209,8 +275,15 @@ async def _slack(
     help="Run this many shards in this process (large bots); default: one connection.",
 )
 @no_scheduler_option
+@metrics_options
 @pass_invocation
-def discord(invocation: Invocation, shards: int | None, no_scheduler: bool) -> None:
+def discord(
+    invocation: Invocation,
+    shards: int | None,
+    no_scheduler: bool,
+    metrics_host: str,
+    metrics_port: int | None,
+) -> None:
     """Run on Discord with DISCORD_TOKEN.
 
     Scheduled work runs in the same process, once connected, unless --no-scheduler is given.
@@ -218,11 +291,16 @@ def discord(invocation: Invocation, shards: int | None, no_scheduler: bool) -> N
     settings = invocation.settings
     if not settings.discord_token:
         raise click.UsageError("Set DISCORD_TOKEN (see README: Run on Discord).")
-    run(lambda: _discord(invocation.database_url, settings, shards, not no_scheduler))
+    watch = MetricsAddress(metrics_host, metrics_port)
+    run(lambda: _discord(invocation.database_url, settings, shards, not no_scheduler, watch))
 
 
 async def _discord(
-    url: str | None, settings: Settings, shards: int | None, scheduled: bool = True
+    url: str | None,
+    settings: Settings,
+    shards: int | None,
+    scheduled: bool = True,
+    watch: MetricsAddress | None = None,
 ) -> None:
     import discord
 
@@ -234,7 +312,15 @@ async def _discord(
     )
 
     point_at(settings.discord_api_url, settings.discord_gateway_url)
-    async with running(url, settings=settings, matching=True) as runtime, reading(runtime.bot):
+    watch = watch or MetricsAddress("127.0.0.1", None)
+    metrics = watch.metrics()
+    async with (
+        running(
+            url, settings=settings, matching=True, dashboard=settings.dashboard(), metrics=metrics
+        ) as runtime,
+        reading(runtime.bot),
+        serving_metrics(metrics, watch.host, watch.port),
+    ):
         bot = runtime.bot
         client = (
             ShardedGiveFirstClient(bot, guild_id=settings.discord_guild_id, shard_count=shards)
@@ -261,8 +347,15 @@ async def _discord(
     help="Print what would be sent instead of posting (no platform needed).",
 )
 @click.option("--every", default=30.0, show_default=True, help="Seconds between ticks.")
+@metrics_options
 @pass_invocation
-def scheduler(invocation: Invocation, to_console: bool, every: float) -> None:
+def scheduler(
+    invocation: Invocation,
+    to_console: bool,
+    every: float,
+    metrics_host: str,
+    metrics_port: int | None,
+) -> None:
     """Run only the scheduler: digests, follow-ups, reminders and expiry.
 
     `givefirst slack` and `givefirst discord` run it too; any number of processes
@@ -275,7 +368,12 @@ def scheduler(invocation: Invocation, to_console: bool, every: float) -> None:
             "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) and/or DISCORD_TOKEN, or pass "
             "--console to print instead."
         )
-    run(lambda: _scheduler(invocation.database_url, settings, to_console=to_console, every=every))
+    watch = MetricsAddress(metrics_host, metrics_port)
+    run(
+        lambda: _scheduler(
+            invocation.database_url, settings, to_console=to_console, every=every, watch=watch
+        )
+    )
 
 
 async def _scheduler(
@@ -285,11 +383,18 @@ async def _scheduler(
     to_console: bool = False,
     every: float = 30.0,
     stop: asyncio.Event | None = None,
+    watch: MetricsAddress | None = None,
 ) -> None:
     """Scheduled work for every platform with credentials set (or printed), until ``stop``:
     planned once per tick, then delivered on each platform."""
     stop = stop or asyncio.Event()
-    async with running(url, settings=settings, matching=True) as runtime, reading(runtime.bot):
+    watch = watch or MetricsAddress("127.0.0.1", None)
+    metrics = watch.metrics()
+    async with (
+        running(url, settings=settings, matching=True, metrics=metrics) as runtime,
+        reading(runtime.bot),
+        serving_metrics(metrics, watch.host, watch.port),
+    ):
         scheduler = runtime.scheduler()
         if to_console:
             chat = ConsoleChat(sys.stdout)
@@ -297,6 +402,82 @@ async def _scheduler(
             return
         async with scheduled_chats(settings, runtime.storage) as chats:
             await run_scheduler(lambda: scheduler.tick_each_platform(chats), stop, every=every)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--sign-in",
+    "sign_in_key",
+    default=None,
+    metavar="KEY",
+    help="Print a one-time sign-in link for a console community (e.g. console:shell).",
+)
+@metrics_options
+@pass_invocation
+def web(
+    invocation: Invocation,
+    host: str,
+    port: int,
+    sign_in_key: str | None,
+    metrics_host: str,
+    metrics_port: int | None,
+) -> None:
+    """Serve the admin dashboard on its own, at /admin on --host/--port: for Discord,
+    Slack in Socket Mode and console communities. Admins sign in with a link from
+    `/givefirst dashboard`; GIVEFIRST_PUBLIC_URL says where the links lead (default:
+    this address)."""
+    if sign_in_key is not None and not sign_in_key.startswith("console:"):
+        raise click.UsageError(
+            "--sign-in is for console communities; on Slack and Discord an admin types "
+            "/givefirst dashboard in the community."
+        )
+    watch = MetricsAddress(metrics_host, metrics_port)
+    run(lambda: _web(invocation.database_url, invocation.settings, host, port, sign_in_key, watch))
+
+
+async def _web(
+    url: str | None,
+    settings: Settings,
+    host: str,
+    port: int,
+    sign_in_key: str | None,
+    watch: MetricsAddress,
+    started: asyncio.Event | None = None,
+) -> None:
+    from aiohttp import web as aiohttp_web
+
+    from adapters.web import dashboard_application
+
+    # Listening everywhere is reached from this machine at its loopback address.
+    reached = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    access = settings.dashboard(fallback_url=f"http://{reached}:{port}")
+    metrics = watch.metrics()
+    async with (
+        running(url, dashboard=access, metrics=metrics) as runtime,
+        serving_metrics(metrics, watch.host, watch.port),
+    ):
+        if sign_in_key is not None:
+            if await runtime.bot.community(sign_in_key) is None:
+                raise click.ClickException(f"There is no community {sign_in_key!r} here yet.")
+            try:
+                link = await runtime.bot.sign_in_link(sign_in_key)
+            except GiveFirstError as error:
+                raise click.ClickException(error.message) from None
+            click.echo(f"Sign in to {sign_in_key} (once, within 10 minutes): {link}")
+        runner = aiohttp_web.AppRunner(
+            dashboard_application(runtime.bot, public_url=access.public_url)
+        )
+        await runner.setup()
+        await aiohttp_web.TCPSite(runner, host, port).start()
+        log.info("the dashboard is at %s/admin/", access.public_url)
+        if started is not None:
+            started.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
 
 
 def configured_platforms(settings: Settings) -> set[str]:

@@ -81,7 +81,7 @@ def test_a_shell_session_acts_as_different_members(tmp_path: Path) -> None:
 
     # The data outlives the session: a new one on the same database sees it.
     stats = givefirst("stats", "--json", database=tmp_path / "shell.db")
-    assert '"introductions": 1' in stats.stdout
+    assert '"requests_accepted": 1' in stats.stdout
 
 
 def test_a_raised_hand_of_any_skin_tone_volunteers_in_the_console(tmp_path: Path) -> None:

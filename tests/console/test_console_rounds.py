@@ -34,4 +34,4 @@ def test_waiting_in_the_shell_plays_a_round(tmp_path: Path) -> None:
     assert ": We met 🎉]" in out
     stats = givefirst("stats", "--json", database=tmp_path / "shell.db")
     assert '"round_members": 2' in stats.stdout
-    assert '"last_round_groups": 1' in stats.stdout
+    assert '"round_groups": 1' in stats.stdout

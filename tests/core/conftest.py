@@ -33,10 +33,11 @@ class Town:
     clock: FakeClock
     unit_of_work: Callable[[], UnitOfWork]
     storage: Storage | None = None
+    community: str = COMMUNITY
 
     def actor(self, who: str) -> Actor:
         return Actor(
-            COMMUNITY, who, who.title(), is_platform_admin=who in ADMINS, channel_id="general"
+            self.community, who, who.title(), is_platform_admin=who in ADMINS, channel_id="general"
         )
 
     async def say(self, who: str, line: str) -> Handled:

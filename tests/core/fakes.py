@@ -38,6 +38,14 @@ from bot.domain.directory import (
     MissingVector,
     WaitingAsk,
 )
+from bot.domain.health import (
+    AskFact,
+    HealthFacts,
+    IntroductionFact,
+    MemberFact,
+    OfferFact,
+    ThanksFact,
+)
 from bot.matching.fields import field_hash, skills_text
 from bot.messages import Message
 from bot.ports import DeliveryFailed, DeliveryProblem, PostRef
@@ -51,6 +59,7 @@ class FakeStore:
     vectors: dict[str, tuple[int, str, FieldVector]] = field(default_factory=dict)
     revision: int = 0
     open: int = 0
+    keys: dict[str, str] = field(default_factory=dict)
     next_id: int = 1
 
     def table(self, name: str) -> dict[int, Any]:
@@ -292,6 +301,54 @@ class FakeDigests:
             introductions=rows("introductions"),
             thanks=rows("thanks"),
         )
+
+
+class FakeHealth:
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    async def facts(self, community_id: int) -> HealthFacts:
+        def rows(name: str) -> list[Any]:
+            return [r for r in self._store.table(name).values() if r.community_id == community_id]
+
+        return HealthFacts(
+            asks=[
+                AskFact(
+                    a.id,
+                    a.member_id,
+                    a.private,
+                    a.created_at,
+                    tuple(a.skills),
+                    a.suggested_count,
+                    a.first_suggested_at,
+                )
+                for a in rows("asks")
+            ],
+            introductions=[
+                IntroductionFact(
+                    i.asker_id,
+                    i.helper_id,
+                    i.ask_id,
+                    i.status,
+                    i.requested_at,
+                    i.decided_at,
+                    i.outcome,
+                    i.outcome_at,
+                )
+                for i in rows("introductions")
+            ],
+            offers=[OfferFact(o.member_id, o.created_at) for o in rows("offers")],
+            thanks=[ThanksFact(t.giver_id, t.created_at) for t in rows("thanks")],
+            members=[MemberFact(m.id, m.joined_at) for m in rows("members")],
+        )
+
+
+class FakeSigningKeys:
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    async def get_or_add(self, name: str, candidate: str, now: datetime) -> str:
+        return self._store.keys.setdefault(name, candidate)
 
 
 class FakeClaims:
@@ -581,6 +638,8 @@ class FakeUnitOfWork:
         self.posts: ports.PostRepository = FakePosts(store)
         self.events: ports.ProcessedEventRepository = FakeEvents(store)
         self.digests: ports.DigestSource = FakeDigests(store)
+        self.health: ports.HealthSource = FakeHealth(store)
+        self.signing_keys: ports.SigningKeyRepository = FakeSigningKeys(store)
         self.claims: ports.ClaimRepository = FakeClaims(store)
         self.outbox: ports.OutboxRepository = FakeOutbox(store)
         self.directory: ports.DirectorySource = FakeDirectory(store)
@@ -614,6 +673,7 @@ class FakeUnitOfWork:
             self._store.rows = self._snapshot.rows
             self._store.events = self._snapshot.events
             self._store.claims = self._snapshot.claims
+            self._store.keys = self._snapshot.keys
             self._store.next_id = self._snapshot.next_id
             self._store.vectors = self._snapshot.vectors
             self._snapshot = None

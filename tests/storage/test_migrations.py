@@ -23,12 +23,13 @@ DOMAIN_TABLES = {
     "thanks",
     "posts",
     "processed_events",
+    "signing_keys",
 }
 SLACK_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
 SCHEDULE_TABLES = {"scheduled_claims", "outbox"}
 MATCHING_TABLES = {"text_vectors"}
 ROUND_TABLES = {"round_participants", "round_never_pairs", "rounds", "round_groups"}
-HEAD = "0006"
+HEAD = "0007"
 
 
 def _table_names(connection: Connection) -> set[str]:
@@ -169,3 +170,40 @@ async def test_upgrading_keeps_no_text_of_messages_already_sent_or_given_up_on(
         "digest:failed": "",
         "digest:pending": '{"quote": "words a member may erase"}',
     }
+
+
+async def test_asks_from_before_the_health_figures_say_nothing_was_recorded(
+    tmp_path: Path,
+) -> None:
+    storage = Storage.connect(f"sqlite:///{tmp_path / 'older.db'}")
+    try:
+        await storage.upgrade("0004")
+        async with storage.engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO communities (id, key, name, admin_ids, digest_weekday, "
+                    "digest_hour, timezone, skip_quiet_weeks, capacity, intro_expiry_days, "
+                    "follow_up_days, aliases) VALUES (1, 'slack:T1', '', '[]', 0, 9, 'UTC', "
+                    "1, 2, 3, 7, '{}')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO members (id, community_id, joined_at, skills, public_thanks, "
+                    "dm_closed) VALUES (1, 1, '2026-01-05 09:00:00', '[]', 1, 0)"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO asks (community_id, member_id, text, skills, private, "
+                    "created_at, status, looking_for_helper) VALUES (1, 1, 'bees?', "
+                    "'[\"beekeeping\"]', 0, '2026-01-05 09:00:00', 'open', 1)"
+                )
+            )
+        await storage.upgrade()
+        async with storage.unit_of_work() as uow:
+            [older] = (await uow.health.facts(1)).asks
+    finally:
+        await storage.dispose()
+    assert (older.suggested_count, older.first_suggested_at) == (None, None)
+    assert older.skills == ("beekeeping",)

@@ -1,5 +1,6 @@
 """The one door adapters and the command line talk to: commands, buttons and reactions
-in, messages out; and the operator's errands (import, match, digest preview, erase).
+in, messages out; the operator's errands (import, match, digest preview, erase); and
+how the community is doing, for its admins' dashboard.
 
 ``GiveFirst`` runs one use case per event inside one unit of work, commits, and only
 then delivers the resulting messages (see :mod:`bot.delivery`).
@@ -11,23 +12,22 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from bot import actions, parsing, render, use_cases
+from bot.app.dashboard import Dashboard
+from bot.app.errands import Errands
 from bot.commands import Actor, Command, ShowMe
 from bot.delivery import Delivery
 from bot.directory import HelperDirectory
-from bot.directory_import import MemberRecord
 from bot.domain import Community, Member
-from bot.errors import GiveFirstError, NotFound
+from bot.errors import GiveFirstError
 from bot.messages import Ephemeral, Message, Text
+from bot.metrics import Metrics, NoMetrics
 from bot.ports import Chat, Clock, Conflict, DeliveryFailed, TextEncoder, UnitOfWork
-from bot.render import rounds as round_words
-from bot.schedule import upcoming_round
 from bot.scheduler import ChatFor, Scheduler
-from bot.text import quotable
-from bot.use_cases import operations, privacy, profile, round_planning, scheduled
+from bot.sign_in import DashboardAccess
+from bot.use_cases import profile
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class Handled:
     buttons, so the same question is not answered twice."""
 
 
-class GiveFirst:
+class GiveFirst(Errands, Dashboard):
     """The platform-neutral bot."""
 
     def __init__(
@@ -56,6 +56,8 @@ class GiveFirst:
         *,
         concurrent_use_cases: int = 1,
         encoder: TextEncoder | None = None,
+        dashboard: DashboardAccess | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._uow = unit_of_work
         self._clock = clock
@@ -65,7 +67,9 @@ class GiveFirst:
             model=encoder.model_id if encoder else None,
             dimensions=encoder.dimensions if encoder else None,
         )
-        self._delivery = Delivery(unit_of_work, clock)
+        self._dashboard = dashboard or DashboardAccess(public_url=None)
+        self._metrics = metrics or NoMetrics()
+        self._delivery = Delivery(unit_of_work, clock, self._metrics)
         # Use cases are mostly CPU (matching, the ORM) between short database calls.
         # Run one at a time per process: several at once finish no sooner on one event
         # loop, but delay the acknowledgements the platforms wait for. Deliveries (the
@@ -86,6 +90,11 @@ class GiveFirst:
         """The sentence model in use, if any (see :mod:`bot.matching.hybrid`)."""
         return self._encoder
 
+    @property
+    def metrics(self) -> Metrics:
+        """Where this process's counts go, for its adapters and scheduler too."""
+        return self._metrics
+
     async def warm_up(self) -> int:
         """Read every community's helper directory now, so the first command in each
         does not wait for it; returns how many communities were read."""
@@ -102,6 +111,7 @@ class GiveFirst:
         try:
             command = parsing.parse(name, text_)
         except GiveFirstError as error:
+            self._metrics.handled("unparsed", "refused")
             return await self._refuse(actor, error, chat)
         return await self.handle(actor, command, chat)
 
@@ -150,11 +160,14 @@ class GiveFirst:
 
     async def handle(self, actor: Actor, command: Command, chat: Chat) -> Handled:
         """Run a command and deliver what it says."""
+        kind = type(command).__name__
         try:
             community, messages, follow_ups = await self._run(actor, command)
         except GiveFirstError as error:
+            self._metrics.handled(kind, "refused")
             return await self._refuse(actor, error, chat)
         except Exception:
+            self._metrics.handled(kind, "failed")
             log.exception("%s failed for %s", type(command).__name__, actor.community_key)
             sorry = render.reply(
                 actor.user_id,
@@ -163,6 +176,7 @@ class GiveFirst:
             )
             await self._deliver(None, [sorry], chat, actor)
             return Handled((sorry,), error="internal error")
+        self._metrics.handled(kind, "done")
         await self._deliver(community, messages, chat, actor)
         for follow_up in follow_ups:
             # Already done and delivered; what follows is a bonus, never a reason to fail.
@@ -198,121 +212,10 @@ class GiveFirst:
     async def run_due_work(self, chat_for: ChatFor) -> int:
         """Do all scheduled work that is due now, through the outbox (see
         :mod:`bot.scheduler`), without pacing; returns messages sent."""
-        scheduler = Scheduler(self._uow, self._clock, min_interval=0, helpers=self._helpers)
-        return (await scheduler.tick(chat_for)).sent
-
-    async def community(self, key: str) -> Community | None:
-        async with self._uow() as uow:
-            return await uow.communities.get_by_key(key)
-
-    async def import_members(
-        self,
-        community_key: str,
-        records: Sequence[MemberRecord],
-        progress: operations.Progress | None = None,
-    ) -> operations.ImportSummary:
-        """Create or update members and their offers from a validated directory file,
-        all or none (the vectors of their words come after: :meth:`fill_vectors`)."""
-        async with self._uow() as uow:
-            summary = await operations.import_directory(
-                uow, community_key, records, self._clock.now(), progress
-            )
-            await uow.commit()
-        return summary
-
-    async def match(
-        self, community_key: str, asks: Sequence[str], *, top: int
-    ) -> list[operations.Matches]:
-        """Who would be suggested for each ask right now, best first."""
-        await self._helpers.refresh_key(community_key)
-        now = self._clock.now()
-        async with self._uow() as uow:
-            return [
-                await operations.match_text(
-                    uow, self._helpers, self._encoder, community_key, ask, now, top=top
-                )
-                for ask in asks
-            ]
-
-    async def fill_vectors(
-        self, *, community_key: str | None = None, progress: operations.Progress | None = None
-    ) -> int:
-        """Encode the fields whose vectors are missing or out of date (see
-        :func:`operations.fill_missing_vectors`); 0 with no sentence model."""
-        if self._encoder is None:
-            return 0
-        community_id = None
-        if community_key is not None:
-            found = await self.community(community_key)
-            if found is None:
-                raise NotFound(f"There is no community {quotable(community_key)!r} here.")
-            community_id = found.id
-        return await operations.fill_missing_vectors(
-            self._uow, self._encoder, community_id=community_id, progress=progress
+        scheduler = Scheduler(
+            self._uow, self._clock, min_interval=0, helpers=self._helpers, metrics=self._metrics
         )
-
-    async def count_members(self, community_key: str | None = None) -> int:
-        community_id = None
-        if community_key is not None:
-            found = await self.community(community_key)
-            community_id = found.id if found else -1
-        async with self._uow() as uow:
-            return await uow.members.count(community_id)
-
-    async def counts(self, community_key: str | None = None) -> list[dict[str, Any]]:
-        """Anonymous counts per community (or that community alone)."""
-        async with self._uow() as uow:
-            return await operations.community_counts(uow, community_key)
-
-    async def digest_preview(
-        self, community_key: str, *, days: int = 7
-    ) -> tuple[Community, Message] | None:
-        """The community's digest of the last ``days`` days, as it would be posted now;
-        None if there is no such community."""
-        now = self._clock.now()
-        async with self._uow() as uow:
-            community = await uow.communities.get_by_key(community_key)
-            if community is None:
-                return None
-            digest = await scheduled.digest_for(uow, community, now - timedelta(days=days), now)
-        return community, digest.message
-
-    async def round_preview(self, community_key: str) -> Message | None:
-        """The community's next give-first round as it would be planned now, with the
-        reasons for each group; nothing is claimed or sent. None if there is no such
-        community."""
-        now = self._clock.now()
-        async with self._uow() as uow:
-            community = await uow.communities.get_by_key(community_key)
-            if community is None:
-                return None
-            slot = upcoming_round(community, now)
-            if slot is None:
-                return round_words.preview_off(community)
-            inputs = await round_planning.read_round(uow, community, slot, slot.slot)
-        planned = await asyncio.to_thread(round_planning.compute_round, inputs, now)
-        return round_planning.preview_message(planned)
-
-    async def forget_community(self, key: str) -> bool:
-        """Erase everything personal a community holds (an operator's action, say when a
-        workspace leaves): every member as by forget-me, and the community's name and
-        settings; only anonymous counts remain. False if there is no such community.
-
-        Rows stay rather than being deleted, so their ids, which scheduled work is
-        claimed by, are never given to new rows (SQLite reuses the highest)."""
-        now = self._clock.now()
-        async with self._uow() as uow:
-            community = await uow.communities.get_by_key(key)
-            if community is None or community.id is None:
-                return False
-            for member in await uow.members.list(community.id):
-                if member.forgotten_at is None:
-                    # Their posts are left: the bot may no longer be there to remove them.
-                    await privacy.erase_member(uow, community, member, now)
-            community.forget()
-            await uow.commit()
-        log.info("erased the data of community %s", key)
-        return True
+        return (await scheduler.tick(chat_for)).sent
 
     # --- inside ---------------------------------------------------------------------------
 
@@ -345,7 +248,14 @@ class GiveFirst:
         self, uow: UnitOfWork, now: datetime, actor: Actor, community: Community, member: Member
     ) -> use_cases.Context:
         return use_cases.Context(
-            uow, now, actor, community, member, self._helpers, encoder=self._encoder
+            uow,
+            now,
+            actor,
+            community,
+            member,
+            self._helpers,
+            encoder=self._encoder,
+            dashboard=self._dashboard,
         )
 
     async def _enter(

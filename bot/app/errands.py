@@ -1,0 +1,133 @@
+"""The operators' errands: importing members, checking matches, the vectors, a digest
+or a round previewed, and erasing a community that leaves."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from bot.app.rooms import Rooms
+from bot.directory_import import MemberRecord
+from bot.domain import Community
+from bot.errors import NotFound
+from bot.messages import Message
+from bot.render import rounds as round_words
+from bot.schedule import upcoming_round
+from bot.text import quotable
+from bot.use_cases import operations, privacy, round_planning, scheduled
+
+log = logging.getLogger("bot.app")
+
+
+class Errands(Rooms):
+    """What operators ask of the bot, from the command line."""
+
+    async def community(self, key: str) -> Community | None:
+        async with self._uow() as uow:
+            return await uow.communities.get_by_key(key)
+
+    async def import_members(
+        self,
+        community_key: str,
+        records: Sequence[MemberRecord],
+        progress: operations.Progress | None = None,
+    ) -> operations.ImportSummary:
+        """Create or update members and their offers from a validated directory file,
+        all or none (the vectors of their words come after: :meth:`fill_vectors`)."""
+        async with self._uow() as uow:
+            summary = await operations.import_directory(
+                uow, community_key, records, self._clock.now(), progress
+            )
+            await uow.commit()
+        return summary
+
+    async def match(
+        self, community_key: str, asks: Sequence[str], *, top: int
+    ) -> list[operations.Matches]:
+        """Who would be suggested for each ask right now, best first."""
+        await self._helpers.refresh_key(community_key)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            return [
+                await operations.match_text(
+                    uow, self._helpers, self._encoder, community_key, ask, now, top=top
+                )
+                for ask in asks
+            ]
+
+    async def fill_vectors(
+        self, *, community_key: str | None = None, progress: operations.Progress | None = None
+    ) -> int:
+        """Encode the fields whose vectors are missing or out of date (see
+        :func:`operations.fill_missing_vectors`); 0 with no sentence model."""
+        if self._encoder is None:
+            return 0
+        community_id = None
+        if community_key is not None:
+            found = await self.community(community_key)
+            if found is None:
+                raise NotFound(f"There is no community {quotable(community_key)!r} here.")
+            community_id = found.id
+        return await operations.fill_missing_vectors(
+            self._uow, self._encoder, community_id=community_id, progress=progress
+        )
+
+    async def count_members(self, community_key: str | None = None) -> int:
+        community_id = None
+        if community_key is not None:
+            found = await self.community(community_key)
+            community_id = found.id if found else -1
+        async with self._uow() as uow:
+            return await uow.members.count(community_id)
+
+    async def digest_preview(
+        self, community_key: str, *, days: int = 7
+    ) -> tuple[Community, Message] | None:
+        """The community's digest of the last ``days`` days, as it would be posted now;
+        None if there is no such community."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            community = await uow.communities.get_by_key(community_key)
+            if community is None:
+                return None
+            digest = await scheduled.digest_for(uow, community, now - timedelta(days=days), now)
+        return community, digest.message
+
+    async def round_preview(self, community_key: str) -> Message | None:
+        """The community's next give-first round as it would be planned now, with the
+        reasons for each group; nothing is claimed or sent. None if there is no such
+        community."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            community = await uow.communities.get_by_key(community_key)
+            if community is None:
+                return None
+            slot = upcoming_round(community, now)
+            if slot is None:
+                return round_words.preview_off(community)
+            inputs = await round_planning.read_round(uow, community, slot, slot.slot)
+        planned = await asyncio.to_thread(round_planning.compute_round, inputs, now)
+        return round_planning.preview_message(planned)
+
+    async def forget_community(self, key: str) -> bool:
+        """Erase everything personal a community holds (an operator's action, say when a
+        workspace leaves): every member as by forget-me, and the community's name and
+        settings; only anonymous counts remain. False if there is no such community.
+
+        Rows stay rather than being deleted, so their ids, which scheduled work is
+        claimed by, are never given to new rows (SQLite reuses the highest)."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            community = await uow.communities.get_by_key(key)
+            if community is None or community.id is None:
+                return False
+            for member in await uow.members.list(community.id):
+                if member.forgotten_at is None:
+                    # Their posts are left: the bot may no longer be there to remove them.
+                    await privacy.erase_member(uow, community, member, now)
+            community.forget()
+            await uow.commit()
+        log.info("erased the data of community %s", key)
+        return True

@@ -1,0 +1,172 @@
+"""The rules behind the figures and the sign-in, one at a time, on facts written by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import sign_in
+from bot.domain import IntroStatus, Outcome
+from bot.domain.health import AskFact, HealthFacts, IntroductionFact
+from bot.health import compute, nearest_rank, week_of
+from bot.render.health import FIGURES, shown, trend
+from bot.sign_in import SignInRefused
+from bot.skills import Vocabulary
+
+NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # a Wednesday
+
+
+def ask(ask_id: int, when: datetime, *, suggested: int | None, private: bool = False) -> AskFact:
+    return AskFact(ask_id, 100 + ask_id, private, when, ("beekeeping",), suggested, None)
+
+
+def intro(ask_id: int, status: IntroStatus, decided: datetime) -> IntroductionFact:
+    return IntroductionFact(100 + ask_id, 7, ask_id, status, decided, decided, None, None)
+
+
+def test_the_90th_percentile_is_a_value_that_happened() -> None:
+    assert nearest_rank([], 0.9) is None
+    assert nearest_rank([5.0], 0.9) == 5.0
+    assert nearest_rank([float(n) for n in range(1, 11)], 0.9) == 9.0
+    assert nearest_rank([float(n) for n in range(1, 12)], 0.9) == 10.0
+
+
+def test_weeks_start_on_monday_in_the_communitys_time_zone() -> None:
+    sunday_night_utc = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    assert week_of(sunday_night_utc, ZoneInfo("UTC")) == date(2026, 2, 23)
+    # Already Monday 00:30 in Berlin.
+    berlin = ZoneInfo("Europe/Berlin")
+    assert week_of(sunday_night_utc, berlin) == date(2026, 3, 2)
+    facts = HealthFacts([ask(1, sunday_night_utc, suggested=1)], [], [], [], [])
+    in_utc = compute(
+        facts,
+        community_key="k",
+        now=NOW,
+        timezone="UTC",
+        capacity=2,
+        vocabulary=Vocabulary.default(),
+        weeks=2,
+    )
+    in_berlin = compute(
+        facts,
+        community_key="k",
+        now=NOW,
+        timezone="Europe/Berlin",
+        capacity=2,
+        vocabulary=Vocabulary.default(),
+        weeks=2,
+    )
+    assert [w.figures.asks for w in in_utc.weeks] == [1, 0]
+    assert [w.figures.asks for w in in_berlin.weeks] == [0, 1]
+
+
+def test_asks_from_before_suggestions_were_recorded_are_left_out_of_those_shares() -> None:
+    monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    facts = HealthFacts(
+        asks=[
+            ask(1, monday, suggested=None),  # older, and nothing is known
+            ask(2, monday, suggested=None),  # older, but an introduction shows a suggestion
+            ask(3, monday, suggested=0),
+            ask(4, monday, suggested=2),
+        ],
+        introductions=[intro(2, IntroStatus.ACCEPTED, monday + timedelta(hours=3))],
+        offers=[],
+        thanks=[],
+        members=[],
+    )
+    health = compute(
+        facts,
+        community_key="k",
+        now=NOW,
+        timezone="UTC",
+        capacity=2,
+        vocabulary=Vocabulary.default(),
+        weeks=1,
+    )
+    f = health.all_time
+    assert (f.asks, f.asks_suggestion_known, f.asks_with_suggestion) == (4, 3, 2)
+    assert (f.asks_recorded, f.asks_nobody_yet, f.nobody_yet_share) == (2, 1, 0.5)
+    assert f.introduced_share == 0.25 and f.hours_to_introduction == (3.0,)
+    assert [g.skill for g in health.gaps] == ["beekeeping"]
+
+
+def test_a_private_asks_own_tags_never_become_a_gap() -> None:
+    monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    secret = AskFact(1, 5, True, monday, ("quasarlen", "salary-negotiation"), 0, None)
+    health = compute(
+        HealthFacts([secret], [], [], [], []),
+        community_key="k",
+        now=NOW,
+        timezone="UTC",
+        capacity=2,
+        vocabulary=Vocabulary.default(),
+        weeks=1,
+    )
+    assert [g.skill for g in health.gaps] == ["salary-negotiation"]
+
+
+def test_an_outcome_counts_in_the_week_it_was_answered() -> None:
+    monday = datetime(2026, 2, 23, 9, 0, tzinfo=UTC)
+    answered = IntroductionFact(
+        1, 2, 1, IntroStatus.ACCEPTED, monday, monday, Outcome.HELPED, NOW - timedelta(hours=1)
+    )
+    health = compute(
+        HealthFacts([ask(1, monday, suggested=1)], [answered], [], [], []),
+        community_key="k",
+        now=NOW,
+        timezone="UTC",
+        capacity=2,
+        vocabulary=Vocabulary.default(),
+        weeks=2,
+    )
+    last_week, this_week = (w.figures for w in health.weeks)
+    assert (last_week.asks_helped, last_week.follow_ups_answered) == (1, 0)
+    assert (this_week.asks_helped, this_week.follow_ups_answered) == (0, 1)
+    asks = next(line for line in FIGURES if line.key == "asks")
+    assert trend(asks, health) == "↑"
+
+
+def test_values_read_as_people_read_them() -> None:
+    assert [shown("share", 0.834), shown("hours", 5.4), shown("hours", 60.0)] == [
+        "83%",
+        "5 h",
+        "2.5 d",
+    ]
+    assert [shown("ratio", 7.0), shown("count", 1234), shown("share", None)] == [
+        "7.0",
+        "1,234",
+        "—",
+    ]
+
+
+KEY = "a signing key for tests"
+
+
+def test_a_pass_is_for_one_community_and_ten_minutes() -> None:
+    token = sign_in.issue_pass(KEY, "slack:T1", NOW)
+    assert sign_in.read_pass(KEY, token, "slack:T1", NOW).community_key == "slack:T1"
+    with pytest.raises(SignInRefused, match="another community"):
+        sign_in.read_pass(KEY, token, "slack:T2", NOW)
+    with pytest.raises(SignInRefused, match="expired"):
+        sign_in.read_pass(KEY, token, "slack:T1", NOW + timedelta(minutes=10))
+    with pytest.raises(SignInRefused, match="not valid"):
+        sign_in.read_pass("another deployment's key", token, "slack:T1", NOW)
+
+
+def test_neither_token_can_be_altered_or_used_as_the_other() -> None:
+    token = sign_in.issue_pass(KEY, "slack:T1", NOW)
+    payload, signature = token.split(".")
+    forged_payload = sign_in._encode(b'{"c":"slack:T2","e":9999999999,"n":"x"}')
+    for forged in (f"{forged_payload}.{signature}", payload, ".", "", f"{payload}.!!"):
+        with pytest.raises(SignInRefused):
+            sign_in.read_pass(KEY, forged, "slack:T2", NOW)
+    session, _ = sign_in.issue_session(KEY, "slack:T1", NOW)
+    with pytest.raises(SignInRefused):
+        sign_in.read_pass(KEY, session, "slack:T1", NOW)
+    with pytest.raises(SignInRefused):
+        sign_in.read_session(KEY, token, "slack:T1", NOW)
+    assert sign_in.read_session(KEY, session, "slack:T1", NOW + timedelta(hours=11)).expires_at
+    with pytest.raises(SignInRefused, match="expired"):
+        sign_in.read_session(KEY, session, "slack:T1", NOW + timedelta(hours=12))

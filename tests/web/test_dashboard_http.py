@@ -1,0 +1,102 @@
+"""The dashboard's HTTP side, without a browser: addresses behind a proxy, the cookie's
+attributes, headers that keep pages and links to themselves, and the week range."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web as aiohttp_web
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.web import SESSION_COOKIE, dashboard_application
+from bot.app import GiveFirst
+from bot.clock import FakeClock
+from bot.sign_in import DashboardAccess
+from storage import Storage
+from tests.core.conftest import COMMUNITY, Town
+from tests.core.fakes import FakeChat
+
+BEHIND_A_PROXY = "https://example.org/givefirst"
+Client = TestClient[aiohttp_web.Request, aiohttp_web.Application]
+
+
+@pytest.fixture
+async def town(storage: Storage) -> Town:
+    clock = FakeClock()
+    bot = GiveFirst(storage.unit_of_work, clock, dashboard=DashboardAccess(BEHIND_A_PROXY))
+    town = Town(bot, FakeChat(), clock, storage.unit_of_work, storage)
+    await town.say("ana", "/offer Happy to review resumes #resume")
+    await town.say("dana", "/ask could someone look over my CV? #resume")
+    return town
+
+
+@pytest.fixture
+async def web(town: Town) -> AsyncIterator[Client]:
+    app = dashboard_application(town.bot, public_url=BEHIND_A_PROXY)
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
+async def signed_in(town: Town, web: Client) -> str:
+    await town.say("admin", "/givefirst dashboard")
+    link = town.last_to("admin").split(": ", 1)[1].split()[0]
+    assert link.startswith(f"{BEHIND_A_PROXY}/admin/{COMMUNITY}/sign-in/")
+    response = await web.post(link.removeprefix(BEHIND_A_PROXY), allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "../"
+    cookie = response.cookies[SESSION_COOKIE]
+    # Browsers see the proxy's path, so the cookie is scoped to it; HTTPS makes it Secure.
+    assert cookie["path"] == f"/givefirst/admin/{COMMUNITY}/"
+    assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert int(cookie["max-age"]) == 12 * 3600
+    return cookie.value
+
+
+async def test_pages_behind_a_proxy_name_their_stylesheet_through_it(
+    town: Town, web: Client
+) -> None:
+    session = await signed_in(town, web)
+    page = await web.get(f"/admin/{COMMUNITY}/", cookies={SESSION_COOKIE: session})
+    body = await page.text()
+    assert '<link rel="stylesheet" href="/givefirst/admin/static/dashboard.css">' in body
+    css = await web.get("/admin/static/dashboard.css")
+    assert css.status == 200 and css.content_type == "text/css"
+    moved = await web.get(f"/admin/{COMMUNITY}", allow_redirects=False)
+    assert moved.headers["Location"] == f"./{COMMUNITY}/"
+
+
+async def test_every_page_keeps_to_itself(town: Town, web: Client) -> None:
+    for path in ("/admin/", f"/admin/{COMMUNITY}/", f"/admin/{COMMUNITY}/sign-in/nonsense"):
+        response = await web.get(path)
+        assert response.headers["Referrer-Policy"] == "no-referrer", path
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Cache-Control"] == "no-store"
+    refused = await web.get(f"/admin/{COMMUNITY}/figures.csv")
+    assert refused.status == 403 and "not signed in" in await refused.text()
+
+
+async def test_the_weeks_shown_can_be_chosen(town: Town, web: Client) -> None:
+    session = await signed_in(town, web)
+    four = await web.get(f"/admin/{COMMUNITY}/?weeks=4", cookies={SESSION_COOKIE: session})
+    assert "the last 4 weeks" in await four.text()
+    csv = await web.get(
+        f"/admin/{COMMUNITY}/figures.csv?weeks=4", cookies={SESSION_COOKIE: session}
+    )
+    assert (await csv.text()).count("\n") == 1 + 4 + 2
+    nonsense = await web.get(f"/admin/{COMMUNITY}/?weeks=-3", cookies={SESSION_COOKIE: session})
+    assert "the last 12 weeks" in await nonsense.text()
+    assert (await web.get("/healthz")).status == 200
+
+
+async def test_without_a_public_address_admins_are_told_it_is_not_set_up(tmp_path: Path) -> None:
+    storage = Storage.connect(f"sqlite:///{tmp_path / 'x.db'}")
+    await storage.upgrade()
+    try:
+        bot = GiveFirst(storage.unit_of_work, FakeClock())
+        town = Town(bot, FakeChat(), FakeClock(), storage.unit_of_work, storage)
+        await town.say("admin", "/givefirst dashboard")
+        assert "GIVEFIRST_PUBLIC_URL" in town.last_to("admin")
+    finally:
+        await storage.dispose()
