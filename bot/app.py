@@ -22,7 +22,7 @@ from bot.domain import Community, Member
 from bot.errors import GiveFirstError
 from bot.matching import Candidate
 from bot.messages import DirectMessage, Ephemeral, Message, Text
-from bot.ports import Chat, Clock, Conflict, DeliveryFailed, UnitOfWork
+from bot.ports import Chat, Clock, Conflict, DeliveryFailed, StorageUnavailable, UnitOfWork
 from bot.scheduler import ChatFor, Scheduler
 from bot.use_cases import directory, privacy, profile, scheduled
 
@@ -75,13 +75,17 @@ class GiveFirst:
 
     # --- members' events ------------------------------------------------------------------
 
-    async def slash_command(self, actor: Actor, name: str, text_: str, chat: Chat) -> Handled:
-        """``/offer``, ``/ask``, … with their text (mentions as ``<@id>``)."""
+    async def slash_command(
+        self, actor: Actor, name: str, text_: str, chat: Chat, *, event_key: str | None = None
+    ) -> Handled:
+        """``/offer``, ``/ask``, … with their text (mentions as ``<@id>``). With
+        ``event_key`` (the platform's id of this invocation), a command seen before —
+        replayed, or delivered twice — is ignored."""
         try:
             command = parsing.parse(name, text_)
         except GiveFirstError as error:
             return await self._refuse(actor, error, chat)
-        return await self.handle(actor, command, chat)
+        return await self.handle(actor, command, chat, event_key=event_key)
 
     async def button(
         self,
@@ -105,41 +109,58 @@ class GiveFirst:
         return handled
 
     async def reaction(
-        self, actor: Actor, channel_id: str, message_id: str, emoji: str, chat: Chat
+        self,
+        actor: Actor,
+        channel_id: str,
+        message_id: str,
+        emoji: str,
+        chat: Chat,
+        *,
+        event_key: str | None = None,
     ) -> Handled:
         """A reaction on a post, by emoji or name (see :mod:`bot.actions`); ignored unless
-        the post is one of ours and the reaction means something there."""
+        the post is one of ours and the reaction means something there. With
+        ``event_key``, a reaction event seen before (a platform's retry) is ignored."""
         if actions.reaction_of(emoji) is None:
             return Handled(())
-        async with self._uow() as uow:
-            community = await uow.communities.get_by_key(actor.community_key)
-            post = (
-                await uow.posts.find(community.id, channel_id, message_id)
-                if community is not None and community.id is not None
-                else None
-            )
+        try:
+            async with self._uow() as uow:
+                community = await uow.communities.get_by_key(actor.community_key)
+                post = (
+                    await uow.posts.find(community.id, channel_id, message_id)
+                    if community is not None and community.id is not None
+                    else None
+                )
+        except StorageUnavailable as error:
+            return await self._unavailable(actor, error, chat)
         if post is None:
             return Handled(())
         command = actions.reaction_command(emoji, post.subject)
         if command is None:
             return Handled(())
-        return await self.handle(actor, command, chat)
+        return await self.handle(actor, command, chat, event_key=event_key)
 
-    async def handle(self, actor: Actor, command: Command, chat: Chat) -> Handled:
-        """Run a command and deliver what it says."""
+    async def handle(
+        self, actor: Actor, command: Command, chat: Chat, *, event_key: str | None = None
+    ) -> Handled:
+        """Run a command and deliver what it says. With ``event_key``, the platform's id
+        of the event, it is recorded in the command's own transaction, and an event
+        seen before is ignored: it takes effect once, on any number of workers."""
         try:
-            community, messages = await self._run(actor, command)
+            ran = await self._run(actor, command, event_key)
         except GiveFirstError as error:
             return await self._refuse(actor, error, chat)
+        except StorageUnavailable as error:
+            return await self._unavailable(actor, error, chat)
         except Exception:
             log.exception("%s failed for %s", type(command).__name__, actor.community_key)
-            sorry = render.reply(
-                actor.user_id,
-                "😬 Something went wrong on my side and nothing "
-                "was changed. Please try again in a moment.",
-            )
+            sorry = render.went_wrong(actor.user_id)
             await self._deliver(None, [sorry], chat, actor)
             return Handled((sorry,), error="internal error")
+        if ran is None:
+            log.info("ignored %s seen before (%s)", type(command).__name__, event_key)
+            return Handled((), error="seen before")
+        community, messages = ran
         await self._deliver(community, messages, chat, actor)
         return Handled(tuple(messages))
 
@@ -236,13 +257,18 @@ class GiveFirst:
 
     # --- inside ---------------------------------------------------------------------------
 
-    async def _run(self, actor: Actor, command: Command) -> tuple[Community, list[Message]]:
-        """Run a use case in one transaction, again if a concurrent event got in first."""
+    async def _run(
+        self, actor: Actor, command: Command, event_key: str | None = None
+    ) -> tuple[Community, list[Message]] | None:
+        """Run a use case in one transaction, again if a concurrent event got in first;
+        None if ``event_key`` was recorded before."""
         handler = use_cases.HANDLERS[type(command)]
         for attempt in range(1, CONFLICT_RETRIES + 1):
             now = self._clock.now()
             try:
                 async with self._use_cases, self._uow() as uow:
+                    if event_key is not None and not await uow.events.first_time(event_key, now):
+                        return None
                     community, member = await self._enter(uow, actor, now)
                     ctx = use_cases.Context(uow, now, actor, community, member, self._helpers)
                     messages = await handler(ctx, command)
@@ -287,6 +313,14 @@ class GiveFirst:
         await self._deliver(None, [reply], chat, actor)
         return Handled((reply,), error=error.message)
 
+    async def _unavailable(self, actor: Actor, error: StorageUnavailable, chat: Chat) -> Handled:
+        """The database is out of reach: nothing was changed; the member is told to try
+        again shortly, rather than left in silence."""
+        log.warning("could not reach the database for %s: %s", actor.community_key, error)
+        reply = render.could_not_save(actor.user_id)
+        await self._deliver(None, [reply], chat, actor)
+        return Handled((reply,), error="storage unavailable")
+
     async def _deliver(
         self, community: Community | None, messages: Sequence[Message], chat: Chat, actor: Actor
     ) -> None:
@@ -302,10 +336,14 @@ class GiveFirst:
                 if (partly := Arrival.partly(msg, failure)) is not None:
                     arrivals.append(partly)
                 await self._undeliverable(community, msg, failure, chat, actor)
+            except StorageUnavailable as error:
+                log.warning("could not revise the posts of %s: %s", msg.subject, error)
             except Exception:
                 log.exception("delivering a message to %s failed", msg.to)
         try:
             await self._delivery.record_now(community, arrivals)
+        except StorageUnavailable as error:
+            log.warning("could not record where messages for %s landed: %s", actor.user_id, error)
         except Exception:
             log.exception("could not record where messages for %s landed", actor.community_key)
 
@@ -318,9 +356,12 @@ class GiveFirst:
         actor: Actor,
     ) -> None:
         if community is not None and community.id is not None and isinstance(msg.to, DirectMessage):
-            async with self._uow() as uow:
-                await self._delivery.mark_unreachable(uow, community.id, failure, msg)
-                await uow.commit()
+            try:
+                async with self._uow() as uow:
+                    await self._delivery.mark_unreachable(uow, community.id, failure, msg)
+                    await uow.commit()
+            except StorageUnavailable as error:
+                log.warning("could not mark %s unreachable: %s", msg.to, error)
         if isinstance(msg.to, Ephemeral):
             return
         try:

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 
 from bot.domain import Community, Post
 from bot.messages import DeletePosts, DirectMessage, Message, UpdatePosts
-from bot.ports import Chat, Clock, DeliveryFailed, DeliveryProblem, PostRef, UnitOfWork
+from bot.ports import (
+    Chat,
+    Clock,
+    DeliveryFailed,
+    DeliveryProblem,
+    PostRef,
+    SendOnce,
+    UnitOfWork,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +61,22 @@ class Delivery:
         self._clock = clock
 
     async def send(
-        self, message: Message, community: Community | None, chat: Chat, *, channel: str | None
+        self,
+        message: Message,
+        community: Community | None,
+        chat: Chat,
+        *,
+        channel: str | None,
+        once: SendOnce | None = None,
     ) -> Arrival:
         """Send or post one message (``channel`` is where a post without its own goes),
-        or revise the posts about its subject; raises :class:`DeliveryFailed`."""
+        or revise the posts about its subject; raises :class:`DeliveryFailed`.
+        ``once`` is a scheduled message's identity (see :meth:`Chat.send`); revising
+        is the same however often it is done."""
         if isinstance(message.to, UpdatePosts | DeletePosts):
             await self._revise(community, message, chat)
             return Arrival(message)
-        return Arrival.of(message, await chat.send(message, default_channel=channel))
+        return Arrival.of(message, await chat.send(message, default_channel=channel, once=once))
 
     async def record(
         self, uow: UnitOfWork, community: Community | None, arrivals: Sequence[Arrival]
@@ -107,17 +123,25 @@ class Delivery:
         return unreachable
 
     async def _revise(self, community: Community | None, message: Message, chat: Chat) -> None:
+        """Update or delete the subject's posts; no transaction is held open while the
+        platform is asked, so a slow platform keeps no database connection busy."""
         if community is None or community.id is None or message.subject is None:
             return
         async with self._uow() as uow:
-            for post in await uow.posts.for_subject(community.id, message.subject):
-                ref = PostRef(post.channel_id, post.message_id)
-                if isinstance(message.to, DeletePosts):
-                    await chat.delete(ref)
+            posts = await uow.posts.for_subject(community.id, message.subject)
+        removed = []
+        for post in posts:
+            ref = PostRef(post.channel_id, post.message_id)
+            if isinstance(message.to, DeletePosts):
+                await chat.delete(ref)
+                removed.append(post)
+            else:
+                await chat.update(ref, message)
+        if removed:
+            async with self._uow() as uow:
+                for post in removed:
                     await uow.posts.delete(post)
-                else:
-                    await chat.update(ref, message)
-            await uow.commit()
+                await uow.commit()
 
 
 def closed_to(failure: DeliveryFailed, message: Message) -> tuple[str, ...]:

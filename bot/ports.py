@@ -1,7 +1,7 @@
 """The core's ports: what it needs from storage, the chat platform and time.
 
 Storage implements :class:`UnitOfWork` (``storage.SqlAlchemyUnitOfWork``); each
-adapter implements :class:`Chat`; tests use the in-memory fakes in ``bot.fakes``.
+adapter implements :class:`Chat`; tests use the in-memory fakes in ``tests.core.fakes``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,15 @@ class Conflict(Exception):
 
     Storage raises this for unique-constraint races (two first messages from a new
     community, a double click), so the core can retry without knowing the database.
+    """
+
+
+class StorageUnavailable(Exception):
+    """The database cannot be reached right now (restarting, failing over, too busy);
+    nothing of the transaction was kept, and trying again in a while will do.
+
+    Storage raises this instead of its driver's connection errors, so the core can tell
+    members to try again, and the scheduler can back off, without knowing the database.
     """
 
 
@@ -212,12 +221,31 @@ class OutboxRepository(Protocol):
         *,
         key_prefix: str = "",
         community_key: str | None = None,
+        owner: str = "",
     ) -> Sequence[OutboxMessage]:
         """Lease up to ``limit`` pending messages whose ``claimed_until`` has passed,
-        oldest first, setting it to ``lease_until``; rows another transaction is
+        oldest first, to ``owner`` until ``lease_until``; rows another transaction is
         leasing right now are skipped, not waited for. With ``key_prefix`` only
         messages for communities whose key starts with it are leased; with
-        ``community_key``, only that community's."""
+        ``community_key``, only that community's.
+
+        A message still marked with an earlier owner was let go by nobody: its sender
+        died or lost its answer mid-send, so it comes back with ``maybe_delivered``."""
+        ...
+
+    async def renew(
+        self, owner: str, entry_ids: Collection[int], lease_until: datetime
+    ) -> Collection[int]:
+        """Extend ``owner``'s lease on these pending messages; returns those it still
+        held (a message whose lease ran out may have been taken over)."""
+        ...
+
+    async def release(
+        self, owner: str, entry_ids: Collection[int], now: datetime, *, in_doubt: bool
+    ) -> None:
+        """Hand these pending messages, if ``owner`` still holds them, to whichever
+        sender comes next. ``in_doubt``: they may have reached the platform already (a
+        send was interrupted), so the next sender is told to check."""
         ...
 
 
@@ -288,6 +316,20 @@ class DeliveryFailed(Exception):
 
 
 @dataclass(frozen=True)
+class SendOnce:
+    """What makes a scheduled message the same message on every attempt to send it,
+    so a platform that can tell may keep it from arriving twice."""
+
+    key: str
+    """The message's outbox key, the same on every attempt."""
+    since: datetime
+    """When it was decided on: it cannot have arrived before."""
+    retry: bool = False
+    """An earlier attempt may have reached the platform (its sender died, or lost
+    the platform's answer): look before sending again, where the platform can."""
+
+
+@dataclass(frozen=True)
 class PostRef:
     """Where a channel post landed, so later reactions and updates can find it."""
 
@@ -303,8 +345,14 @@ class Chat(Protocol):
     scheduled work, which sends only DMs and channel posts.
     """
 
-    async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
+    async def send(
+        self, message: Message, *, default_channel: str | None, once: SendOnce | None = None
+    ) -> PostRef | None:
         """Deliver a message; return where a channel post landed (None otherwise).
+
+        ``once`` comes with scheduled messages: where the platform allows, the same
+        ``once.key`` never makes two messages (Discord's nonces; on Slack the key is
+        attached as message metadata, and looked for before a ``retry``).
 
         Raises :class:`DeliveryFailed` for problems worth telling someone about.
         """

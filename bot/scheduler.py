@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from bot.domain import Community, OutboxMessage
 from bot.message_json import to_json
 from bot.messages import ChannelPost
-from bot.outbox import ChatFor, Delivered, OutboxSender, Sleep
-from bot.ports import Clock, UnitOfWork
+from bot.outbox import BATCH_SIZE, LEASE, ChatFor, Delivered, OutboxSender, Sleep
+from bot.ports import Clock, StorageUnavailable, UnitOfWork
 from bot.schedule import DigestPeriod, digest_period, outbox_key
 from bot.use_cases import scheduled
 from bot.use_cases.helpers import HelperDirectory
@@ -31,6 +31,12 @@ log = logging.getLogger(__name__)
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 __all__ = ["ChatFor", "Delivered", "Scheduler", "run_scheduler"]
+
+DELIVER_EVERY = 5.0
+"""Seconds between looks at the outbox between two planning ticks: how soon a message
+handed on by a stopping process, or left by a dead one, is picked up."""
+BACKOFF_CAP = 15.0
+"""The longest wait between rounds while the database is out of reach."""
 
 
 class Scheduler:
@@ -50,8 +56,8 @@ class Scheduler:
         clock: Clock,
         *,
         min_interval: float = 1.0,
-        lease: timedelta = timedelta(minutes=5),
-        batch_size: int = 100,
+        lease: timedelta = LEASE,
+        batch_size: int = BATCH_SIZE,
         retry_delay: timedelta = timedelta(seconds=30),
         max_attempts: int = 12,
         relevance_every: timedelta = timedelta(hours=1),
@@ -95,6 +101,10 @@ class Scheduler:
         through its own chat (``{"slack": …, "discord": …}``), the platforms side by
         side; one platform's trouble leaves the others' delivery going."""
         await self.plan()
+        return await self.deliver_each_platform(chats)
+
+    async def deliver_each_platform(self, chats: Mapping[str, ChatFor]) -> Delivered:
+        """Deliver each platform's messages through its own chat, side by side."""
         results = await asyncio.gather(
             *(
                 self._sender.deliver(chat_for, key_prefix=f"{platform}:")
@@ -106,19 +116,58 @@ class Scheduler:
         for platform, result in zip(chats, results, strict=True):
             if isinstance(result, Delivered):
                 total += result
+            elif isinstance(result, StorageUnavailable):
+                raise result
             else:
                 log.error(
                     "delivering to %s failed; trying again next tick", platform, exc_info=result
                 )
         return total
 
+    async def run(
+        self,
+        chats: ChatFor | Mapping[str, ChatFor],
+        stop: asyncio.Event,
+        *,
+        every: float = 30.0,
+        deliver_every: float = DELIVER_EVERY,
+    ) -> None:
+        """Plan and deliver every ``every`` seconds, and deliver every ``deliver_every``
+        seconds in between, until ``stop`` is set (see :func:`run_scheduler`); through
+        one chat, or each platform's (``{"slack": …, "discord": …}``)."""
+        if isinstance(chats, Mapping):
+            platforms = chats
+            tick = lambda: self.tick_each_platform(platforms)  # noqa: E731
+            deliver = lambda: self.deliver_each_platform(platforms)  # noqa: E731
+        else:
+            chat_for = chats
+            tick = lambda: self.tick(chat_for)  # noqa: E731
+            deliver = lambda: self.deliver(chat_for)  # noqa: E731
+        await run_scheduler(
+            tick,
+            stop,
+            every=every,
+            deliver=deliver,
+            deliver_every=deliver_every,
+            stopping=self.stop,
+        )
+
+    async def stop(self) -> None:
+        """Take no new work, and hand the messages not yet started to other processes at
+        once; a round in progress finishes what it has in flight."""
+        await self._sender.stop()
+
     async def plan(self) -> int:
         """Write the messages of all due work to the outbox; returns how many."""
         now = self._clock.now()
         planned = 0
         for step in (self.plan_introductions, self.plan_relevance_checks, self.plan_digests):
+            if self._sender.stopping:
+                break
             try:
                 planned += await step(now)
+            except StorageUnavailable:
+                raise  # the whole round waits for the database
             except Exception:
                 log.exception("planning %s failed; it will be tried again", step.__name__)
         return planned
@@ -247,14 +296,70 @@ async def run_scheduler(
     stop: asyncio.Event,
     *,
     every: float = 30.0,
+    deliver: Callable[[], Awaitable[object]] | None = None,
+    deliver_every: float = DELIVER_EVERY,
+    stopping: Callable[[], Awaitable[object]] | None = None,
+    backoff_cap: float = BACKOFF_CAP,
 ) -> None:
-    """Run ``tick`` (e.g. a scheduler's ``tick`` with its chat) every ``every`` seconds
-    until ``stop`` is set; each process serving a platform may run one, and they share
-    the work through the database."""
+    """Run ``tick`` (e.g. a scheduler's ``tick`` with its chat) every ``every`` seconds,
+    and ``deliver`` every ``deliver_every`` seconds in between, until ``stop`` is set;
+    each process serving a platform may run one, and they share the work through the
+    database.
+
+    When ``stop`` is set during a round, ``stopping`` is awaited at once (the scheduler
+    hands on what it has not started) and the round finishes what it has in flight.
+    While the database is out of reach, rounds back off (doubling, up to
+    ``backoff_cap`` seconds) and the work resumes by itself once it is back."""
+    loop = asyncio.get_running_loop()
+    deliver_every = min(deliver_every, every)
+    next_tick = loop.time()
+    away_since: float | None = None
+    failures = 0
     while not stop.is_set():
+        planning = deliver is None or loop.time() >= next_tick
+        if planning:
+            next_tick = loop.time() + every
         try:
-            await tick()
+            await _round(tick if planning else deliver or tick, stop, stopping)
+        except StorageUnavailable as error:
+            failures += 1
+            if away_since is None:
+                away_since = loop.time()
+                log.warning("the database is out of reach (%s); scheduled work waits", error)
+            next_tick = loop.time()  # plan again as soon as it is back
+            wait = min(deliver_every * 2 ** (failures - 1), max(backoff_cap, deliver_every))
         except Exception:
             log.exception("scheduled work failed; trying again in %s s", every)
+            wait = deliver_every if deliver is not None else every
+        else:
+            if away_since is not None:
+                log.info(
+                    "the database is back after %.1f s; scheduled work resumes",
+                    loop.time() - away_since,
+                )
+            away_since, failures = None, 0
+            wait = deliver_every if deliver is not None else every
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
+            await asyncio.wait_for(stop.wait(), timeout=wait)
+
+
+async def _round(
+    work: Callable[[], Awaitable[object]],
+    stop: asyncio.Event,
+    stopping: Callable[[], Awaitable[object]] | None,
+) -> None:
+    """One round of scheduled work; if ``stop`` is set meanwhile, ``stopping`` runs at
+    once while the round finishes what it started."""
+    round_ = asyncio.ensure_future(work())
+    told = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({round_, told}, return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set() and not round_.done() and stopping is not None:
+            await stopping()
+        await round_
+    except asyncio.CancelledError:
+        round_.cancel()
+        await asyncio.gather(round_, return_exceptions=True)
+        raise
+    finally:
+        told.cancel()

@@ -1,4 +1,11 @@
-"""Serving communities: ``slack``, ``discord`` and ``scheduler``."""
+"""Serving communities: ``slack``, ``discord`` and ``scheduler``.
+
+Each runs until SIGTERM or SIGINT, then stops the way a deploy needs (see
+:mod:`givefirst.shutdown`): it takes nothing new, hands its scheduled messages not
+yet started to other processes at once, finishes what it acknowledged within the
+grace period (``--grace``, default 20 s), and closes its connections; a second
+signal exits at once.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +20,12 @@ import aiohttp
 import click
 
 from adapters.console import ConsoleChat
-from bot.scheduler import ChatFor, Scheduler, run_scheduler
+from adapters.inflight import InFlight
+from bot.scheduler import ChatFor, Scheduler
 from givefirst.bootstrap import running, settle_before_serving
 from givefirst.cli.context import Invocation, pass_invocation, run
 from givefirst.settings import Settings
+from givefirst.shutdown import DEFAULT_GRACE, Shutdown
 from storage import Storage
 
 if TYPE_CHECKING:
@@ -24,8 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("givefirst")
 
-SCHEDULER_STOP_SECONDS = 10.0
-"""How long shutting down waits for a scheduler tick in progress before cancelling it."""
 OAUTH_STATE_SECONDS = 600
 """How long a Slack install link stays valid."""
 SLACK_TOKEN_REFUSED = (
@@ -44,6 +51,15 @@ no_scheduler_option = click.option(
     help="Don't run scheduled work (digests, follow-ups, expiry) in this process, e.g. "
     "when `givefirst scheduler` runs separately.",
 )
+grace_option = click.option(
+    "--grace",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_GRACE,
+    show_default=True,
+    envvar="GIVEFIRST_SHUTDOWN_GRACE",
+    help="On SIGTERM or SIGINT, seconds to finish what is in flight before exiting "
+    "(a second signal exits at once).",
+)
 
 
 @asynccontextmanager
@@ -53,14 +69,17 @@ async def scheduling(
     *,
     ready: Callable[[], Awaitable[object]] | None = None,
     every: float = 30.0,
+    shutdown: Shutdown | None = None,
 ) -> AsyncIterator[None]:
     """Run the scheduler in the background while the block runs (once ``ready``
-    returns, if given); on the way out, let a tick in progress finish. With no
-    scheduler, just run the block."""
+    returns, if given). It stops as soon as ``shutdown`` is requested (handing on the
+    work it has not started), or when the block ends; on the way out, what it has in
+    flight may finish within the grace period. With no scheduler, just run the block."""
     if scheduler is None:
         yield
         return
-    stop = asyncio.Event()
+    shutdown = shutdown or Shutdown()
+    stop = shutdown.requested
 
     async def scheduled() -> None:
         if ready is not None:
@@ -71,27 +90,25 @@ async def scheduling(
             stopping.cancel()
             if stop.is_set():
                 return
-        await run_scheduler(lambda: scheduler.tick(chat_for), stop, every=every)
+        await scheduler.run(chat_for, stop, every=every)
 
     task = asyncio.create_task(scheduled())
     try:
         yield
     finally:
-        stop.set()
-        try:
-            # wait_for cancels a tick that takes too long; a message whose delivery
-            # was cut short is sent again once its lease runs out.
-            await asyncio.wait_for(task, timeout=SCHEDULER_STOP_SECONDS)
-        except TimeoutError:
-            log.warning("stopped the scheduler in the middle of a tick")
+        shutdown.request("the process is stopping")
+        # Cut short after the grace period, a message in flight is handed on in doubt,
+        # and the next sender checks before sending it again.
+        await shutdown.finish(task, "the scheduler")
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=3000, show_default=True, type=int, help="Port to listen on.")
 @no_scheduler_option
+@grace_option
 @pass_invocation
-def slack(invocation: Invocation, host: str, port: int, no_scheduler: bool) -> None:
+def slack(invocation: Invocation, host: str, port: int, no_scheduler: bool, grace: float) -> None:
     """Run on Slack: HTTP (Events API) on --host/--port, or Socket Mode with SLACK_APP_TOKEN.
 
     Scheduled work runs in the same process unless --no-scheduler is given.
@@ -104,7 +121,11 @@ def slack(invocation: Invocation, host: str, port: int, no_scheduler: bool) -> N
             "Set SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID and "
             "SLACK_CLIENT_SECRET to let many workspaces install givefirst."
         )
-    run(lambda: _slack(invocation.database_url, settings, host, port, not no_scheduler))
+    run(
+        lambda: _slack(
+            invocation.database_url, settings, host, port, not no_scheduler, shutdown=grace
+        )
+    )
 
 
 def slack_oauth_client_id(settings: Settings) -> str | None:
@@ -143,8 +164,16 @@ def slack_options(settings: Settings, storage: Storage) -> SlackOptions:
 
 
 async def _slack(
-    url: str | None, settings: Settings, host: str, port: int, scheduled: bool = True
+    url: str | None,
+    settings: Settings,
+    host: str,
+    port: int,
+    scheduled: bool = True,
+    *,
+    shutdown: Shutdown | float = DEFAULT_GRACE,
 ) -> None:
+    """Serve Slack until asked to stop (``shutdown``, or SIGTERM/SIGINT with a grace
+    period in seconds), then stop listening and finish the acknowledged work."""
     from adapters.slack.server import (
         TokenRefused,
         chat_for_scheduled_work,
@@ -154,10 +183,12 @@ async def _slack(
         serve_socket_mode,
     )
 
-    async with running(url) as runtime:
+    stopping = shutdown if isinstance(shutdown, Shutdown) else Shutdown(shutdown)
+    async with stopping.on_signals(), running(url) as runtime:
         options = slack_options(settings, runtime.storage)
         async with aiohttp.ClientSession() as session:  # connections to Slack, kept open
-            app = create_app(runtime.bot, options, session=session)
+            in_flight = InFlight()
+            app = create_app(runtime.bot, options, session=session, in_flight=in_flight)
             try:
                 await check_bot_token(app.client)
             except TokenRefused as refused:
@@ -165,11 +196,13 @@ async def _slack(
             chat_for = chat_for_scheduled_work(options, session=session)
             settle_before_serving()
             scheduler = runtime.scheduler(platform="slack") if scheduled else None
-            async with scheduling(scheduler, chat_for):
+            async with scheduling(scheduler, chat_for, shutdown=stopping):
                 if settings.slack_app_token:
-                    await serve_socket_mode(app, settings.slack_app_token)
+                    await serve_socket_mode(app, settings.slack_app_token, stop=stopping.requested)
                 else:
-                    await serve_http(app, host, port)
+                    await serve_http(app, host, port, stop=stopping.requested)
+                drained = await in_flight.drain(stopping.remaining())
+                log.info("stopped taking Slack events: %d in flight finished, %d cut", *drained)
 
 
 @click.command()
@@ -180,8 +213,9 @@ async def _slack(
     help="Run this many shards in this process (large bots); default: one connection.",
 )
 @no_scheduler_option
+@grace_option
 @pass_invocation
-def discord(invocation: Invocation, shards: int | None, no_scheduler: bool) -> None:
+def discord(invocation: Invocation, shards: int | None, no_scheduler: bool, grace: float) -> None:
     """Run on Discord with DISCORD_TOKEN.
 
     Scheduled work runs in the same process, once connected, unless --no-scheduler is given.
@@ -189,12 +223,23 @@ def discord(invocation: Invocation, shards: int | None, no_scheduler: bool) -> N
     settings = invocation.settings
     if not settings.discord_token:
         raise click.UsageError("Set DISCORD_TOKEN (see README: Run on Discord).")
-    run(lambda: _discord(invocation.database_url, settings, shards, not no_scheduler))
+    run(
+        lambda: _discord(
+            invocation.database_url, settings, shards, not no_scheduler, shutdown=grace
+        )
+    )
 
 
 async def _discord(
-    url: str | None, settings: Settings, shards: int | None, scheduled: bool = True
+    url: str | None,
+    settings: Settings,
+    shards: int | None,
+    scheduled: bool = True,
+    *,
+    shutdown: Shutdown | float = DEFAULT_GRACE,
 ) -> None:
+    """Serve Discord until asked to stop, then take no new events, finish the ones
+    being worked on within the grace period, and disconnect."""
     import discord
 
     from adapters.discord.client import (
@@ -205,7 +250,8 @@ async def _discord(
     )
 
     point_at(settings.discord_api_url, settings.discord_gateway_url)
-    async with running(url) as runtime:
+    stopping = shutdown if isinstance(shutdown, Shutdown) else Shutdown(shutdown)
+    async with stopping.on_signals(), running(url) as runtime:
         bot = runtime.bot
         client = (
             ShardedGiveFirstClient(bot, guild_id=settings.discord_guild_id, shard_count=shards)
@@ -214,14 +260,33 @@ async def _discord(
         )
         settle_before_serving()
         scheduler = runtime.scheduler(platform="discord") if scheduled else None
-        async with (
-            client,
-            scheduling(scheduler, chat_for_scheduled_work(client), ready=client.wait_until_ready),
-        ):
+        async with client:
+            connection = asyncio.create_task(client.start(settings.discord_token or ""))
             try:
-                await client.start(settings.discord_token or "")
+                async with scheduling(
+                    scheduler,
+                    chat_for_scheduled_work(client),
+                    ready=client.wait_until_ready,
+                    shutdown=stopping,
+                ):
+                    asked = asyncio.ensure_future(stopping.requested.wait())
+                    await asyncio.wait({connection, asked}, return_when=asyncio.FIRST_COMPLETED)
+                    asked.cancel()
+                    if connection.done():
+                        connection.result()
+                        return
+                    finished, cut = await client.drain(stopping.remaining())
+                    log.info(
+                        "stopped taking Discord events: %d in flight finished, %d cut",
+                        finished,
+                        cut,
+                    )
             except discord.LoginFailure:
                 raise click.UsageError(DISCORD_TOKEN_REFUSED) from None
+            finally:
+                await client.close()
+                connection.cancel()
+                await asyncio.gather(connection, return_exceptions=True)
 
 
 @click.command()
@@ -232,8 +297,9 @@ async def _discord(
     help="Print what would be sent instead of posting (no platform needed).",
 )
 @click.option("--every", default=30.0, show_default=True, help="Seconds between ticks.")
+@grace_option
 @pass_invocation
-def scheduler(invocation: Invocation, to_console: bool, every: float) -> None:
+def scheduler(invocation: Invocation, to_console: bool, every: float, grace: float) -> None:
     """Run only the scheduler: digests, follow-ups, reminders and expiry.
 
     `givefirst slack` and `givefirst discord` run it too; any number of processes
@@ -246,7 +312,11 @@ def scheduler(invocation: Invocation, to_console: bool, every: float) -> None:
             "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) and/or DISCORD_TOKEN, or pass "
             "--console to print instead."
         )
-    run(lambda: _scheduler(invocation.database_url, settings, to_console=to_console, every=every))
+    run(
+        lambda: _scheduler(
+            invocation.database_url, settings, to_console=to_console, every=every, grace=grace
+        )
+    )
 
 
 async def _scheduler(
@@ -256,18 +326,30 @@ async def _scheduler(
     to_console: bool = False,
     every: float = 30.0,
     stop: asyncio.Event | None = None,
+    grace: float = DEFAULT_GRACE,
 ) -> None:
-    """Scheduled work for every platform with credentials set (or printed), until ``stop``:
-    planned once per tick, then delivered on each platform."""
-    stop = stop or asyncio.Event()
-    async with running(url) as runtime:
+    """Scheduled work for every platform with credentials set (or printed), until ``stop``
+    is set or SIGTERM/SIGINT: planned once per tick, then delivered on each platform.
+    Stopping hands the messages not yet started to other processes at once, and lets
+    those in flight finish within ``grace`` seconds."""
+    shutdown = Shutdown(grace, requested=stop)
+    async with shutdown.on_signals(), running(url) as runtime:
         scheduler = runtime.scheduler()
-        if to_console:
-            chat = ConsoleChat(sys.stdout)
-            await run_scheduler(lambda: scheduler.tick(lambda community: chat), stop, every=every)
-            return
-        async with scheduled_chats(settings, runtime.storage) as chats:
-            await run_scheduler(lambda: scheduler.tick_each_platform(chats), stop, every=every)
+        async with AsyncExitStack() as stack:
+            if to_console:
+                chat = ConsoleChat(sys.stdout)
+                chats: ChatFor | dict[str, ChatFor] = lambda community: chat  # noqa: E731
+            else:
+                chats = await stack.enter_async_context(scheduled_chats(settings, runtime.storage))
+            work = asyncio.create_task(scheduler.run(chats, shutdown.requested, every=every))
+            asked = asyncio.ensure_future(shutdown.requested.wait())
+            try:
+                await asyncio.wait({work, asked}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                asked.cancel()
+            await shutdown.finish(work, "the scheduler")
+            if shutdown.reason:
+                log.info("the scheduler stopped (%s)", shutdown.reason)
 
 
 def configured_platforms(settings: Settings) -> set[str]:

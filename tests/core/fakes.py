@@ -28,7 +28,7 @@ from bot.domain import (
 )
 from bot.domain.digest import DigestFacts
 from bot.messages import Message
-from bot.ports import DeliveryFailed, DeliveryProblem, HelperRecord, PostRef
+from bot.ports import DeliveryFailed, DeliveryProblem, HelperRecord, PostRef, SendOnce
 
 
 @dataclass
@@ -303,13 +303,13 @@ class FakeOutbox(_Repo):
         await super().add(entity)
 
     async def drop_unsent_naming(self, community_id: int, platform_user_id: str) -> Sequence[str]:
-        quoted = json.dumps(platform_user_id)
+        quoted, mentioned = json.dumps(platform_user_id), f"<@{platform_user_id}>"
         naming = [
             e
             for e in self._rows
             if e.community_id == community_id
             and e.status is OutboxStatus.PENDING
-            and quoted in e.payload
+            and (quoted in e.payload or mentioned in e.payload)
         ]
         for entry in naming:
             del self._store.table(self.name)[entry.id]
@@ -323,6 +323,7 @@ class FakeOutbox(_Repo):
         *,
         key_prefix: str = "",
         community_key: str | None = None,
+        owner: str = "",
     ) -> Sequence[OutboxMessage]:
         keys = {c.id: c.key for c in self._store.table("communities").values()}
         due = [
@@ -336,7 +337,32 @@ class FakeOutbox(_Repo):
         for entry in due:
             entry.claimed_until = lease_until
             entry.attempts += 1
+            entry.maybe_delivered = entry.maybe_delivered or entry.claimed_by is not None
+            entry.claimed_by = owner or None
         return due
+
+    def _held_by(self, owner: str, entry_ids: Collection[int]) -> list[OutboxMessage]:
+        return [
+            e
+            for e in self._rows
+            if e.id in entry_ids and e.claimed_by == owner and e.status is OutboxStatus.PENDING
+        ]
+
+    async def renew(
+        self, owner: str, entry_ids: Collection[int], lease_until: datetime
+    ) -> Collection[int]:
+        renewed = [e for e in self._held_by(owner, entry_ids) if e.claimed_until < lease_until]
+        for entry in renewed:
+            entry.claimed_until = lease_until
+        return {e.id or 0 for e in renewed}
+
+    async def release(
+        self, owner: str, entry_ids: Collection[int], now: datetime, *, in_doubt: bool
+    ) -> None:
+        for entry in self._held_by(owner, entry_ids):
+            entry.claimed_until = now
+            if not in_doubt:
+                entry.claimed_by = None
 
 
 class FakeUnitOfWork:
@@ -393,12 +419,16 @@ class FakeChat:
 
     def __init__(self) -> None:
         self.sent: list[Sent] = []
+        self.once: list[SendOnce | None] = []
+        """What each sent message said about itself (scheduled ones only)."""
         self.updated: list[tuple[PostRef, Message]] = []
         self.deleted: list[PostRef] = []
         self.dm_closed: set[str] = set()
         self._counter = 0
 
-    async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
+    async def send(
+        self, message: Message, *, default_channel: str | None, once: SendOnce | None = None
+    ) -> PostRef | None:
         from bot.messages import ChannelPost, DirectMessage
 
         if isinstance(message.to, DirectMessage) and self.dm_closed & set(message.to.user_ids):
@@ -410,6 +440,7 @@ class FakeChat:
                 message.to.channel_id or default_channel or "C-default", f"m{self._counter}"
             )
         self.sent.append(Sent(message, ref))
+        self.once.append(once)
         return ref
 
     async def update(self, ref: PostRef, message: Message) -> None:
