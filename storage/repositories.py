@@ -169,6 +169,15 @@ class SqlAlchemyOfferRepository(_SqlAlchemyRepository):
         )
         return result.all()
 
+    async def containing(self, community_id: int, words: str) -> Sequence[Offer]:
+        c = tables.offers.c
+        result = await self.session.scalars(
+            select(Offer)
+            .where(c.community_id == community_id, c.text.contains(words, autoescape=True))
+            .order_by(c.id)
+        )
+        return result.all()
+
     async def stale(
         self, community_id: int, unconfirmed_since: datetime, asked_before: datetime
     ) -> Sequence[Offer]:
@@ -207,6 +216,15 @@ class SqlAlchemyAskRepository(_SqlAlchemyRepository):
         )
         return result.all()
 
+    async def containing(self, community_id: int, words: str) -> Sequence[Ask]:
+        c = tables.asks.c
+        result = await self.session.scalars(
+            select(Ask)
+            .where(c.community_id == community_id, c.text.contains(words, autoescape=True))
+            .order_by(c.id)
+        )
+        return result.all()
+
     async def stale(
         self, community_id: int, unconfirmed_since: datetime, asked_before: datetime
     ) -> Sequence[Ask]:
@@ -233,6 +251,12 @@ class SqlAlchemyIntroductionRepository(_SqlAlchemyRepository):
     async def in_community(self, community_id: int) -> Sequence[Introduction]:
         c = tables.introductions.c
         return await self._all(c.community_id == community_id)
+
+    async def containing(self, community_id: int, words: str) -> Sequence[Introduction]:
+        c = tables.introductions.c
+        return await self._all(
+            c.community_id == community_id, c.reason.contains(words, autoescape=True)
+        )
 
     async def pending_expired(self, now: datetime) -> Sequence[Introduction]:
         """Requests nobody answered before they expired."""
@@ -270,6 +294,12 @@ class SqlAlchemyThanksRepository(_SqlAlchemyRepository):
     async def in_community(self, community_id: int) -> Sequence[Thanks]:
         c = tables.thanks.c
         return await self._all(c.community_id == community_id)
+
+    async def containing(self, community_id: int, words: str) -> Sequence[Thanks]:
+        c = tables.thanks.c
+        return await self._all(
+            c.community_id == community_id, c.note.contains(words, autoescape=True)
+        )
 
     async def _all(self, *where: Any) -> Sequence[Thanks]:
         c = tables.thanks.c

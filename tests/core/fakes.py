@@ -49,6 +49,8 @@ class FakeStore:
 
 class _Repo:
     name = ""
+    words_in = "text"
+    """The field :meth:`containing` looks in."""
 
     def __init__(self, store: FakeStore) -> None:
         self._store = store
@@ -62,6 +64,13 @@ class _Repo:
 
     async def add(self, entity: Any) -> None:
         self._store.add(self.name, entity)
+
+    async def containing(self, community_id: int, words: str) -> Sequence[Any]:
+        return [
+            r
+            for r in self._rows
+            if r.community_id == community_id and words in getattr(r, self.words_in)
+        ]
 
 
 class FakeCommunities(_Repo):
@@ -188,6 +197,7 @@ class FakeAsks(_Repo):
 
 class FakeIntroductions(_Repo):
     name = "introductions"
+    words_in = "reason"
 
     async def for_ask(self, ask_id: int) -> Sequence[Introduction]:
         return [i for i in self._rows if i.ask_id == ask_id]
@@ -217,6 +227,7 @@ class FakeIntroductions(_Repo):
 
 class FakeThanks(_Repo):
     name = "thanks"
+    words_in = "note"
 
     async def involving(self, member_id: int) -> Sequence[Thanks]:
         return [t for t in self._rows if member_id in (t.giver_id, t.receiver_id)]
