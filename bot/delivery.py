@@ -10,8 +10,9 @@ as unreachable. Commands and the scheduler both go through here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from bot.domain import Community, Post
@@ -23,12 +24,37 @@ from bot.ports import (
     DeliveryProblem,
     PostRef,
     SendOnce,
+    StorageUnavailable,
     UnitOfWork,
 )
 
 log = logging.getLogger(__name__)
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+SETTLE_DELAYS = (0.5, 1.0, 2.0, 4.0)
+"""Pauses between tries at recording a platform's answer while the database is away."""
+
+
+async def settle(
+    unit_of_work: UnitOfWorkFactory,
+    record: Callable[[UnitOfWork], Awaitable[None]],
+    *,
+    delays: Sequence[float] = SETTLE_DELAYS,
+) -> None:
+    """Record what a platform's answer means, in a transaction of its own, trying again
+    for a few seconds while the database is out of reach: the answer is in hand, and
+    would be lost (a post nobody's reactions find, a message left in doubt)."""
+    for delay in (*delays, None):
+        try:
+            async with unit_of_work() as uow:
+                await record(uow)
+                await uow.commit()
+            return
+        except StorageUnavailable:
+            if delay is None:
+                raise
+            await asyncio.sleep(delay)
 
 
 @dataclass(frozen=True)
@@ -105,12 +131,14 @@ class Delivery:
             await uow.members.set_direct_messages_closed(community.id, reached, closed=False)
 
     async def record_now(self, community: Community | None, arrivals: Sequence[Arrival]) -> None:
-        """:meth:`record` in a transaction of its own."""
+        """:meth:`record` in a transaction of its own (see :func:`settle`)."""
         if community is None or not arrivals:
             return
-        async with self._uow() as uow:
+
+        async def record(uow: UnitOfWork) -> None:
             await self.record(uow, community, arrivals)
-            await uow.commit()
+
+        await settle(self._uow, record)
 
     async def mark_unreachable(
         self, uow: UnitOfWork, community_id: int, failure: DeliveryFailed, message: Message

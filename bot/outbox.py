@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.delivery import Arrival, Delivery
+from bot.delivery import Arrival, Delivery, settle
 from bot.domain import Community, OutboxMessage, OutboxStatus
 from bot.leases import LEASE, Leases, Round
 from bot.message_json import MessageFormatError, from_json
@@ -35,8 +35,6 @@ __all__ = ["BATCH_SIZE", "LEASE", "ChatFor", "Delivered", "OutboxSender", "Sleep
 BATCH_SIZE = 16
 """Messages leased at a time: what a sender that dies leaves waiting for its lease."""
 MAX_RETRY_DELAY = timedelta(hours=1)
-SETTLE_DELAYS = (0.5, 1.0, 2.0, 4.0)
-"""Pauses between tries at recording how a send went while the database is away."""
 
 
 @dataclass(frozen=True)
@@ -209,20 +207,13 @@ class OutboxSender:
     async def _settle(
         self, entry: OutboxMessage, record: Callable[[UnitOfWork], Awaitable[None]]
     ) -> None:
-        """Record how a send went, in a transaction of its own, trying again for a few
-        seconds while the database is out of reach: the platform's answer is in hand,
-        and losing it would leave the message in doubt."""
-        for delay in (*SETTLE_DELAYS, None):
-            try:
-                async with self._uow() as uow:
-                    await record(uow)
-                    await uow.commit()
-                return
-            except StorageUnavailable:
-                if delay is None:
-                    log.warning("could not record how sending %s went", entry.key)
-                    raise
-                await asyncio.sleep(delay)
+        """Record how a send went (see :func:`bot.delivery.settle`); a message whose
+        outcome cannot be recorded stays leased, and goes on in doubt."""
+        try:
+            await settle(self._uow, record)
+        except StorageUnavailable:
+            log.warning("could not record how sending %s went", entry.key)
+            raise
 
     async def _sent(self, entry: OutboxMessage, community: Community, arrival: Arrival) -> None:
         async def record(uow: UnitOfWork) -> None:

@@ -190,6 +190,10 @@ class ProcessedEventRepository(Protocol):
         """Record a platform event id; False if it was recorded before (a retry)."""
         ...
 
+    async def forget_before(self, cutoff: datetime) -> int:
+        """Forget the event ids recorded before ``cutoff``; returns how many."""
+        ...
+
 
 class DigestSource(Protocol):
     async def facts(self, community_id: int, since: datetime, until: datetime) -> DigestFacts:

@@ -37,6 +37,9 @@ DELIVER_EVERY = 5.0
 handed on by a stopping process, or left by a dead one, is picked up."""
 BACKOFF_CAP = 15.0
 """The longest wait between rounds while the database is out of reach."""
+EVENT_MEMORY = timedelta(days=1)
+"""How long platform event ids are remembered: Slack retries an event within the hour,
+and refuses to replay a request after five minutes (its signature's time stamp)."""
 
 
 class Scheduler:
@@ -87,6 +90,7 @@ class Scheduler:
         self._key_prefix = f"{platform}:" if platform else ""
         self._community = community
         self._last_relevance_check: datetime | None = None
+        self._last_forgetting: datetime | None = None
         self._told_no_channel: set[str] = set()
 
     # --- a tick -----------------------------------------------------------------------------
@@ -161,7 +165,13 @@ class Scheduler:
         """Write the messages of all due work to the outbox; returns how many."""
         now = self._clock.now()
         planned = 0
-        for step in (self.plan_introductions, self.plan_relevance_checks, self.plan_digests):
+        steps = (
+            self.plan_introductions,
+            self.plan_relevance_checks,
+            self.plan_digests,
+            self.forget_old_events,
+        )
+        for step in steps:
             if self._sender.stopping:
                 break
             try:
@@ -201,6 +211,20 @@ class Scheduler:
                 await uow.commit()
         self._last_relevance_check = now
         return planned
+
+    async def forget_old_events(self, now: datetime) -> int:
+        """Forget platform event ids older than :data:`EVENT_MEMORY` (hourly per
+        process), so that recording every command's id keeps the table small."""
+        last = self._last_forgetting
+        if last is not None and now - last < self._relevance_every:
+            return 0
+        async with self._uow() as uow:
+            forgotten = await uow.events.forget_before(now - EVENT_MEMORY)
+            await uow.commit()
+        self._last_forgetting = now
+        if forgotten:
+            log.info("forgot %d platform event ids older than %s", forgotten, EVENT_MEMORY)
+        return 0  # nothing to send
 
     async def plan_digests(self, now: datetime) -> int:
         """Claim and compose each community's digest whose slot has passed."""

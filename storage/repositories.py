@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -363,6 +363,13 @@ class SqlAlchemyProcessedEventRepository(_SqlAlchemyRepository):
         )
         inserted = await self.session.scalar(statement)
         return inserted is not None
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        events = tables.processed_events
+        forgotten = await self.session.execute(
+            delete(events).where(events.c.received_at < cutoff).returning(events.c.id)
+        )
+        return len(forgotten.all())
 
     async def _first_time_in_savepoint(self, values: dict[str, Any]) -> bool:
         try:

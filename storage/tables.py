@@ -194,6 +194,7 @@ processed_events = Table(
     Column("id", Integer, primary_key=True),
     Column("key", String(255), nullable=False, unique=True),
     Column("received_at", UTCDateTime, nullable=False),
+    Index(None, "received_at"),  # old ones are forgotten (see bot.scheduler)
 )
 
 # The tables slack_sdk's SQLAlchemy installation and OAuth state stores use, so a

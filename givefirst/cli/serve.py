@@ -138,16 +138,22 @@ def slack_oauth_client_id(settings: Settings) -> str | None:
 
 def slack_options(settings: Settings, storage: Storage) -> SlackOptions:
     """The Slack app's settings; with OAuth, its installations and install states are
-    kept in givefirst's database (tables made by our migrations)."""
+    kept in givefirst's database (tables made by our migrations), and each workspace's
+    bot is remembered for when that database cannot be read."""
+    from slack_sdk.oauth.installation_store.async_installation_store import (
+        AsyncInstallationStore,
+    )
     from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
     from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 
+    from adapters.slack.installations import RememberingInstallationStore
     from adapters.slack.server import SlackOptions
 
-    installation_store = state_store = None
+    installation_store: AsyncInstallationStore | None = None
+    state_store = None
     if client_id := slack_oauth_client_id(settings):
-        installation_store = AsyncSQLAlchemyInstallationStore(
-            client_id=client_id, engine=storage.engine
+        installation_store = RememberingInstallationStore(
+            AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=storage.engine)
         )
         state_store = AsyncSQLAlchemyOAuthStateStore(
             expiration_seconds=OAUTH_STATE_SECONDS, engine=storage.engine

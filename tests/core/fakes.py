@@ -34,7 +34,7 @@ from bot.ports import DeliveryFailed, DeliveryProblem, HelperRecord, PostRef, Se
 @dataclass
 class FakeStore:
     rows: dict[str, dict[int, Any]] = field(default_factory=dict)
-    events: set[str] = field(default_factory=set)
+    events: dict[str, datetime] = field(default_factory=dict)
     claims: set[str] = field(default_factory=set)
     next_id: int = 1
 
@@ -265,8 +265,14 @@ class FakeEvents:
     async def first_time(self, key: str, now: datetime) -> bool:
         if key in self._store.events:
             return False
-        self._store.events.add(key)
+        self._store.events[key] = now
         return True
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        old = [key for key, seen in self._store.events.items() if seen < cutoff]
+        for key in old:
+            del self._store.events[key]
+        return len(old)
 
 
 class FakeDigests:

@@ -147,7 +147,6 @@ async def test_the_database_goes_away_and_comes_back(
         for process in processes.started:
             process.send(signal.SIGTERM)
         codes = [await process.exited(within=30) for process in processes.started]
-    print(processes.outputs())
 
     assert "week" in str(digest.args).lower()
     assert len(slack.messages_in(LATE_CHANNEL)) == 1, "the digest held back went out once"
