@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -139,14 +140,16 @@ class Scheduler:
         """Plan and deliver every ``every`` seconds, and deliver every ``deliver_every``
         seconds in between, until ``stop`` is set (see :func:`run_scheduler`); through
         one chat, or each platform's (``{"slack": …, "discord": …}``)."""
+        tick: Callable[[], Awaitable[Delivered]]
+        deliver: Callable[[], Awaitable[Delivered]]
         if isinstance(chats, Mapping):
-            platforms = chats
-            tick = lambda: self.tick_each_platform(platforms)  # noqa: E731
-            deliver = lambda: self.deliver_each_platform(platforms)  # noqa: E731
+            tick = functools.partial(self.tick_each_platform, chats)
+            deliver = functools.partial(self.deliver_each_platform, chats)
         else:
-            chat_for = chats
-            tick = lambda: self.tick(chat_for)  # noqa: E731
-            deliver = lambda: self.deliver(chat_for)  # noqa: E731
+            tick, deliver = (
+                functools.partial(self.tick, chats),
+                functools.partial(self.deliver, chats),
+            )
         await run_scheduler(
             tick,
             stop,
@@ -353,8 +356,8 @@ async def run_scheduler(
             next_tick = loop.time()  # plan again as soon as it is back
             wait = min(deliver_every * 2 ** (failures - 1), max(backoff_cap, deliver_every))
         except Exception:
-            log.exception("scheduled work failed; trying again in %s s", every)
             wait = deliver_every if deliver is not None else every
+            log.exception("scheduled work failed; trying again in %s s", wait)
         else:
             if away_since is not None:
                 log.info(

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+import aiohttp
 import pytest
 
 from storage import Storage
@@ -130,3 +132,22 @@ async def until(
         if loop.time() > deadline:
             raise TimeoutError(f"not within {within} s: {what}")
         await asyncio.sleep(every)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def until_healthy(session: aiohttp.ClientSession, base: str, processes: Processes) -> None:
+    """Wait for ``GET base/healthz`` to answer 200 (a `givefirst slack` serving)."""
+    for _ in range(200):
+        try:
+            async with session.get(f"{base}/healthz") as reply:
+                if reply.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    pytest.fail(f"givefirst slack did not come up\n{processes.outputs()}")

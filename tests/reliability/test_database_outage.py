@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -26,7 +25,7 @@ from givefirst.testing.fake_slack import (
 )
 from givefirst.testing.tcp_proxy import TcpProxy
 from storage import Storage
-from tests.reliability.conftest import Processes, url_of
+from tests.reliability.conftest import Processes, free_port, until_healthy, url_of
 
 pytestmark = pytest.mark.postgres
 
@@ -39,12 +38,6 @@ LATE_CHANNEL = "C0LATE"
 async def slack() -> AsyncIterator[FakeSlack]:
     async with FakeSlack() as fake:
         yield fake
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def through(proxy: TcpProxy, storage: Storage) -> str:
@@ -81,20 +74,7 @@ async def test_the_database_goes_away_and_comes_back(
         )
         async with aiohttp.ClientSession() as session:
             base = f"http://127.0.0.1:{port}"
-
-            async def healthy() -> bool:
-                try:
-                    async with session.get(f"{base}/healthz") as reply:
-                        return reply.status == 200
-                except aiohttp.ClientError:
-                    return False
-
-            for _ in range(200):
-                if await healthy():
-                    break
-                await asyncio.sleep(0.1)
-            else:
-                pytest.fail(processes.outputs())
+            await until_healthy(session, base, processes)
             requests = SlackRequests(session, f"{base}/slack/events", SIGNING_SECRET)
             acks: list[float] = []
 

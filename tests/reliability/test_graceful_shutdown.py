@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -30,16 +29,10 @@ from givefirst.testing.fake_slack import (
     slash_command,
 )
 from storage import Storage
-from tests.reliability.conftest import Process, Processes, until
+from tests.reliability.conftest import Process, Processes, free_port, until, until_healthy
 
 SLOW = 2.0
 """How long the platform takes over the command in flight when SIGTERM comes."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def offers_in(url: str) -> list[str]:
@@ -79,20 +72,12 @@ async def serve_slack(
     )
     session = aiohttp.ClientSession()
     base = f"http://127.0.0.1:{port}"
-
-    async def healthy() -> bool:
-        try:
-            async with session.get(f"{base}/healthz") as reply:
-                return reply.status == 200
-        except aiohttp.ClientError:
-            return False
-
-    for _ in range(200):
-        if await healthy():
-            return process, base, session
-        await asyncio.sleep(0.1)
-    await session.close()
-    pytest.fail(processes.outputs())
+    try:
+        await until_healthy(session, base, processes)
+    except BaseException:
+        await session.close()
+        raise
+    return process, base, session
 
 
 async def test_givefirst_slack_finishes_the_command_in_flight_and_exits(

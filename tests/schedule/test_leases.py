@@ -90,7 +90,7 @@ async def test_a_stopping_sender_hands_what_it_has_not_started_to_another_at_onc
 async def test_a_sender_keeps_its_lease_for_as_long_as_it_works(database: MemoryDatabase) -> None:
     clock = SystemClock()
     await queue_posts(await database.process(), clock, 1)  # type: ignore[arg-type]
-    lease = timedelta(seconds=0.6)
+    lease = timedelta(seconds=1)
     slow = SlowChat(clock, seconds=2.0)  # type: ignore[arg-type]
     working = Scheduler(await database.process(), clock, min_interval=0, lease=lease)
     sending = asyncio.create_task(working.deliver(lambda c: slow))
