@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from bot.messages import Message
@@ -47,6 +48,20 @@ class DeliveryFailed(Exception):
 
 
 @dataclass(frozen=True)
+class SendOnce:
+    """What makes a scheduled message the same message on every attempt to send it,
+    so a platform that can tell may keep it from arriving twice."""
+
+    key: str
+    """The message's outbox key, the same on every attempt."""
+    since: datetime
+    """When it was decided on: it cannot have arrived before."""
+    retry: bool = False
+    """An earlier attempt may have reached the platform (its sender died, or lost
+    the platform's answer): look before sending again, where the platform can."""
+
+
+@dataclass(frozen=True)
 class PostRef:
     """Where a channel post landed, so later reactions and updates can find it."""
 
@@ -62,8 +77,14 @@ class Chat(Protocol):
     scheduled work, which sends only DMs and channel posts.
     """
 
-    async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
+    async def send(
+        self, message: Message, *, default_channel: str | None, once: SendOnce | None = None
+    ) -> PostRef | None:
         """Deliver a message; return where a channel post landed (None otherwise).
+
+        ``once`` comes with scheduled messages: where the platform allows, the same
+        ``once.key`` never makes two messages (Discord's nonces; on Slack the key is
+        attached as message metadata, and looked for before a ``retry``).
 
         Raises :class:`DeliveryFailed` for problems worth telling someone about.
         """

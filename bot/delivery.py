@@ -10,18 +10,52 @@ as unreachable. Commands and the scheduler both go through here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from bot.domain import Community, Post
 from bot.messages import DeletePosts, DirectMessage, Message, UpdatePosts
 from bot.metrics import Metrics, NoMetrics
-from bot.ports import Chat, Clock, DeliveryFailed, DeliveryProblem, PostRef, UnitOfWork
+from bot.ports import (
+    Chat,
+    Clock,
+    DeliveryFailed,
+    DeliveryProblem,
+    PostRef,
+    SendOnce,
+    StorageUnavailable,
+    UnitOfWork,
+)
 
 log = logging.getLogger(__name__)
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+SETTLE_DELAYS = (0.5, 1.0, 2.0, 4.0)
+"""Pauses between tries at recording a platform's answer while the database is away."""
+
+
+async def settle(
+    unit_of_work: UnitOfWorkFactory,
+    record: Callable[[UnitOfWork], Awaitable[None]],
+    *,
+    delays: Sequence[float] = SETTLE_DELAYS,
+) -> None:
+    """Record what a platform's answer means, in a transaction of its own, trying again
+    for a few seconds while the database is out of reach: the answer is in hand, and
+    would be lost (a post nobody's reactions find, a message left in doubt)."""
+    for delay in (*delays, None):
+        try:
+            async with unit_of_work() as uow:
+                await record(uow)
+                await uow.commit()
+            return
+        except StorageUnavailable:
+            if delay is None:
+                raise
+            await asyncio.sleep(delay)
 
 
 @dataclass(frozen=True)
@@ -80,6 +114,9 @@ class Delivery:
                 await self._record(community, Arrival.partly(message, failure))
                 await self._refused(community, message, failure, chat, explain)
                 continue
+            except StorageUnavailable as error:  # revising posts reads where they are
+                log.warning("could not revise the posts of %s: %s", message.subject, error)
+                continue
             except Exception:
                 log.exception("delivering a message to %s failed", message.to)
                 continue
@@ -90,6 +127,8 @@ class Delivery:
             return
         try:
             await self.record_now(community, [arrival])
+        except StorageUnavailable as error:
+            log.warning("could not record where a message landed: %s", error)
         except Exception:
             log.exception("could not record where a message landed in %s", community)
 
@@ -102,9 +141,15 @@ class Delivery:
         explain: Callable[[DeliveryFailed, Message], Message | None],
     ) -> None:
         if community is not None and community.id is not None and closed_to(failure, message):
-            async with self._uow() as uow:
-                await self.mark_unreachable(uow, community.id, failure, message)
-                await uow.commit()
+            community_id = community.id
+
+            async def mark(uow: UnitOfWork) -> None:
+                await self.mark_unreachable(uow, community_id, failure, message)
+
+            try:
+                await settle(self._uow, mark)
+            except StorageUnavailable as error:
+                log.warning("could not mark %s unreachable: %s", message.to, error)
         note = explain(failure, message)
         if note is None:
             return
@@ -114,14 +159,22 @@ class Delivery:
             log.warning("could not tell the member about an undeliverable message")
 
     async def send(
-        self, message: Message, community: Community | None, chat: Chat, *, channel: str | None
+        self,
+        message: Message,
+        community: Community | None,
+        chat: Chat,
+        *,
+        channel: str | None,
+        once: SendOnce | None = None,
     ) -> Arrival:
         """Send or post one message (``channel`` is where a post without its own goes),
-        or revise the posts about its subject; raises :class:`DeliveryFailed`."""
+        or revise the posts about its subject; raises :class:`DeliveryFailed`.
+        ``once`` is a scheduled message's identity (see :meth:`Chat.send`); revising
+        is the same however often it is done."""
         if isinstance(message.to, UpdatePosts | DeletePosts):
             await self._revise(community, message, chat)
             return Arrival(message)
-        return Arrival.of(message, await chat.send(message, default_channel=channel))
+        return Arrival.of(message, await chat.send(message, default_channel=channel, once=once))
 
     async def record(
         self, uow: UnitOfWork, community: Community | None, arrivals: Sequence[Arrival]
@@ -150,12 +203,14 @@ class Delivery:
             await uow.members.set_direct_messages_closed(community.id, reached, closed=False)
 
     async def record_now(self, community: Community | None, arrivals: Sequence[Arrival]) -> None:
-        """:meth:`record` in a transaction of its own."""
+        """:meth:`record` in a transaction of its own (see :func:`settle`)."""
         if community is None or not arrivals:
             return
-        async with self._uow() as uow:
+
+        async def record(uow: UnitOfWork) -> None:
             await self.record(uow, community, arrivals)
-            await uow.commit()
+
+        await settle(self._uow, record)
 
     async def mark_unreachable(
         self, uow: UnitOfWork, community_id: int, failure: DeliveryFailed, message: Message
@@ -169,17 +224,25 @@ class Delivery:
         return unreachable
 
     async def _revise(self, community: Community | None, message: Message, chat: Chat) -> None:
+        """Update or delete the subject's posts; no transaction is held open while the
+        platform is asked, so a slow platform keeps no database connection busy."""
         if community is None or community.id is None or message.subject is None:
             return
         async with self._uow() as uow:
-            for post in await uow.posts.for_subject(community.id, message.subject):
-                ref = PostRef(post.channel_id, post.message_id)
-                if isinstance(message.to, DeletePosts):
-                    await chat.delete(ref)
+            posts = await uow.posts.for_subject(community.id, message.subject)
+        removed = []
+        for post in posts:
+            ref = PostRef(post.channel_id, post.message_id)
+            if isinstance(message.to, DeletePosts):
+                await chat.delete(ref)
+                removed.append(post)
+            else:
+                await chat.update(ref, message)
+        if removed:
+            async with self._uow() as uow:
+                for post in removed:
                     await uow.posts.delete(post)
-                else:
-                    await chat.update(ref, message)
-            await uow.commit()
+                await uow.commit()
 
 
 def closed_to(failure: DeliveryFailed, message: Message) -> tuple[str, ...]:

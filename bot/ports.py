@@ -1,7 +1,7 @@
 """The core's ports: what it needs from storage, the chat platform and time.
 
 Storage implements :class:`UnitOfWork` (``storage.SqlAlchemyUnitOfWork``); each
-adapter implements :class:`Chat`; tests use the in-memory fakes in ``bot.fakes``.
+adapter implements :class:`Chat`; tests use the in-memory fakes in ``tests.core.fakes``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Protocol, Self
 import numpy as np
 import numpy.typing as npt
 
-from bot.chat import Chat, DeliveryFailed, DeliveryProblem, PostRef
+from bot.chat import Chat, DeliveryFailed, DeliveryProblem, PostRef, SendOnce
 from bot.domain import (
     Ask,
     Community,
@@ -31,11 +31,7 @@ from bot.domain import (
     Thanks,
 )
 from bot.domain.digest import DigestFacts
-from bot.domain.directory import (
-    DirectoryChanges,
-    FieldVector,
-    MissingVector,
-)
+from bot.domain.directory import DirectoryChanges, FieldVector, MissingVector
 from bot.domain.health import HealthFacts
 
 
@@ -57,6 +53,15 @@ class TextEncoder(Protocol):
     @property
     def dimensions(self) -> int: ...
     async def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]: ...
+
+
+class StorageUnavailable(Exception):
+    """The database cannot be reached right now (restarting, failing over, too busy);
+    nothing of the transaction was kept, and trying again in a while will do.
+
+    Storage raises this instead of its driver's connection errors, so the core can tell
+    members to try again, and the scheduler can back off, without knowing the database.
+    """
 
 
 class Clock(Protocol):
@@ -101,6 +106,10 @@ class OfferRepository(Protocol):
     async def add(self, offer: Offer) -> None: ...
     async def open_in(self, community_id: int) -> Sequence[Offer]: ...
     async def by_member(self, member_id: int) -> Sequence[Offer]: ...
+    async def containing(self, community_id: int, words: str) -> Sequence[Offer]:
+        """The community's offers whose text contains ``words``, as typed."""
+        ...
+
     async def stale(
         self, community_id: int, unconfirmed_since: datetime, asked_before: datetime
     ) -> Sequence[Offer]:
@@ -118,6 +127,10 @@ class AskRepository(Protocol):
         ...
 
     async def by_member(self, member_id: int) -> Sequence[Ask]: ...
+    async def containing(self, community_id: int, words: str) -> Sequence[Ask]:
+        """The community's asks whose text contains ``words``, as typed."""
+        ...
+
     async def stale(
         self, community_id: int, unconfirmed_since: datetime, asked_before: datetime
     ) -> Sequence[Ask]:
@@ -135,6 +148,9 @@ class IntroductionRepository(Protocol):
         self, community_id: int, helper_ids: Collection[int], since: datetime
     ) -> dict[int, int]:
         """New introductions (waiting or accepted) per helper, requested since then."""
+
+    async def containing(self, community_id: int, words: str) -> Sequence[Introduction]:
+        """The community's introductions whose reason contains ``words``."""
         ...
 
     async def pending_expired(self, now: datetime) -> Sequence[Introduction]: ...
@@ -148,6 +164,9 @@ class ThanksRepository(Protocol):
     async def add(self, thanks: Thanks) -> None: ...
     async def involving(self, member_id: int) -> Sequence[Thanks]: ...
     async def in_community(self, community_id: int) -> Sequence[Thanks]: ...
+    async def containing(self, community_id: int, words: str) -> Sequence[Thanks]:
+        """The community's thank-yous whose note contains ``words``."""
+        ...
 
 
 class PostRepository(Protocol):
@@ -160,6 +179,10 @@ class PostRepository(Protocol):
 class ProcessedEventRepository(Protocol):
     async def first_time(self, key: str, now: datetime) -> bool:
         """Record a platform event id; False if it was recorded before (a retry)."""
+        ...
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        """Forget the event ids recorded before ``cutoff``; returns how many."""
         ...
 
 
@@ -222,12 +245,31 @@ class OutboxRepository(Protocol):
         *,
         key_prefix: str = "",
         community_key: str | None = None,
+        owner: str = "",
     ) -> Sequence[OutboxMessage]:
         """Lease up to ``limit`` pending messages whose ``claimed_until`` has passed,
-        oldest first, setting it to ``lease_until``; rows another transaction is
+        oldest first, to ``owner`` until ``lease_until``; rows another transaction is
         leasing right now are skipped, not waited for. With ``key_prefix`` only
         messages for communities whose key starts with it are leased; with
-        ``community_key``, only that community's."""
+        ``community_key``, only that community's.
+
+        A message still marked with an earlier owner was let go by nobody: its sender
+        died or lost its answer mid-send, so it comes back with ``maybe_delivered``."""
+        ...
+
+    async def renew(
+        self, owner: str, entry_ids: Collection[int], lease_until: datetime
+    ) -> Collection[int]:
+        """Extend ``owner``'s lease on these pending messages; returns those it still
+        held (a message whose lease ran out may have been taken over)."""
+        ...
+
+    async def release(
+        self, owner: str, entry_ids: Collection[int], now: datetime, *, in_doubt: bool
+    ) -> None:
+        """Hand these pending messages, if ``owner`` still holds them, to whichever
+        sender comes next. ``in_doubt``: they may have reached the platform already (a
+        send was interrupted), so the next sender is told to check."""
         ...
 
 
@@ -348,6 +390,8 @@ __all__ = [
     "DeliveryFailed",
     "DeliveryProblem",
     "PostRef",
+    "SendOnce",
+    "StorageUnavailable",
     "TextEncoder",
     "UnitOfWork",
 ]

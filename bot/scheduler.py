@@ -10,8 +10,8 @@ introduction marked expired), writes the resulting messages to the outbox.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -22,8 +22,9 @@ from bot.domain import Community, OutboxMessage
 from bot.message_json import to_json
 from bot.messages import ChannelPost
 from bot.metrics import Metrics, NoMetrics
-from bot.outbox import ChatFor, Delivered, OutboxSender, Sleep
-from bot.ports import Clock, UnitOfWork
+from bot.outbox import BATCH_SIZE, LEASE, ChatFor, Delivered, OutboxSender, Sleep
+from bot.ports import Clock, StorageUnavailable, UnitOfWork
+from bot.repeating import DELIVER_EVERY, run_scheduler
 from bot.schedule import DigestPeriod, RoundSlot, digest_period, outbox_key, round_slot
 from bot.use_cases import round_planning, scheduled
 
@@ -32,6 +33,10 @@ log = logging.getLogger(__name__)
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 __all__ = ["ChatFor", "Delivered", "Scheduler", "run_scheduler"]
+
+EVENT_MEMORY = timedelta(days=1)
+"""How long platform event ids are remembered: Slack retries an event within the hour,
+and refuses to replay a request after five minutes (its signature's time stamp)."""
 
 
 class Scheduler:
@@ -51,8 +56,8 @@ class Scheduler:
         clock: Clock,
         *,
         min_interval: float = 1.0,
-        lease: timedelta = timedelta(minutes=5),
-        batch_size: int = 100,
+        lease: timedelta = LEASE,
+        batch_size: int = BATCH_SIZE,
         retry_delay: timedelta = timedelta(seconds=30),
         max_attempts: int = 12,
         relevance_every: timedelta = timedelta(hours=1),
@@ -85,6 +90,7 @@ class Scheduler:
         self._key_prefix = f"{platform}:" if platform else ""
         self._community = community
         self._last_relevance_check: datetime | None = None
+        self._last_forgetting: datetime | None = None
         self._told_no_channel: set[str] = set()
 
     # --- a tick -----------------------------------------------------------------------------
@@ -99,6 +105,10 @@ class Scheduler:
         through its own chat (``{"slack": …, "discord": …}``), the platforms side by
         side; one platform's trouble leaves the others' delivery going."""
         await self.plan()
+        return await self.deliver_each_platform(chats)
+
+    async def deliver_each_platform(self, chats: Mapping[str, ChatFor]) -> Delivered:
+        """Deliver each platform's messages through its own chat, side by side."""
         results = await asyncio.gather(
             *(
                 self._sender.deliver(chat_for, key_prefix=f"{platform}:")
@@ -110,11 +120,48 @@ class Scheduler:
         for platform, result in zip(chats, results, strict=True):
             if isinstance(result, Delivered):
                 total += result
+            elif isinstance(result, StorageUnavailable):
+                raise result
             else:
                 log.error(
                     "delivering to %s failed; trying again next tick", platform, exc_info=result
                 )
         return total
+
+    async def run(
+        self,
+        chats: ChatFor | Mapping[str, ChatFor],
+        stop: asyncio.Event,
+        *,
+        every: float = 30.0,
+        deliver_every: float = DELIVER_EVERY,
+    ) -> None:
+        """Plan and deliver every ``every`` seconds, and deliver every ``deliver_every``
+        seconds in between, until ``stop`` is set (see :func:`run_scheduler`); through
+        one chat, or each platform's (``{"slack": …, "discord": …}``)."""
+        tick: Callable[[], Awaitable[Delivered]]
+        deliver: Callable[[], Awaitable[Delivered]]
+        if isinstance(chats, Mapping):
+            tick = functools.partial(self.tick_each_platform, chats)
+            deliver = functools.partial(self.deliver_each_platform, chats)
+        else:
+            tick, deliver = (
+                functools.partial(self.tick, chats),
+                functools.partial(self.deliver, chats),
+            )
+        await run_scheduler(
+            tick,
+            stop,
+            every=every,
+            deliver=deliver,
+            deliver_every=deliver_every,
+            stopping=self.stop,
+        )
+
+    async def stop(self) -> None:
+        """Take no new work, and hand the messages not yet started to other processes at
+        once; a round in progress finishes what it has in flight."""
+        await self._sender.stop()
 
     async def plan(self) -> int:
         """Write the messages of all due work to the outbox; returns how many."""
@@ -126,10 +173,15 @@ class Scheduler:
             self.plan_relevance_checks,
             self.plan_digests,
             self.plan_rounds,
+            self.forget_old_events,
         )
         for step in steps:
+            if self._sender.stopping:
+                break
             try:
                 planned += await step(now)
+            except StorageUnavailable:
+                raise  # the whole round waits for the database
             except Exception:
                 log.exception("planning %s failed; it will be tried again", step.__name__)
         return planned
@@ -168,6 +220,20 @@ class Scheduler:
                 await uow.commit()
         self._last_relevance_check = now
         return planned
+
+    async def forget_old_events(self, now: datetime) -> int:
+        """Forget platform event ids older than :data:`EVENT_MEMORY` (hourly per
+        process), so that recording every command's id keeps the table small."""
+        last = self._last_forgetting
+        if last is not None and now - last < self._relevance_every:
+            return 0
+        async with self._uow() as uow:
+            forgotten = await uow.events.forget_before(now - EVENT_MEMORY)
+            await uow.commit()
+        self._last_forgetting = now
+        if forgotten:
+            log.info("forgot %d platform event ids older than %s", forgotten, EVENT_MEMORY)
+        return 0  # nothing to send
 
     async def plan_digests(self, now: datetime) -> int:
         """Claim and compose each community's digest whose slot has passed."""
@@ -295,21 +361,3 @@ async def _enqueue(
             )
             count += 1
     return count
-
-
-async def run_scheduler(
-    tick: Callable[[], Awaitable[object]],
-    stop: asyncio.Event,
-    *,
-    every: float = 30.0,
-) -> None:
-    """Run ``tick`` (e.g. a scheduler's ``tick`` with its chat) every ``every`` seconds
-    until ``stop`` is set; each process serving a platform may run one, and they share
-    the work through the database."""
-    while not stop.is_set():
-        try:
-            await tick()
-        except Exception:
-            log.exception("scheduled work failed; trying again in %s s", every)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)

@@ -52,6 +52,12 @@ def checked(raw: str, *, what: str, example: str, limit: int = MAX_POST_LENGTH) 
     return text
 
 
+def mention_of(user_id: str) -> str:
+    """How members' words mention a member once an adapter has handed them over (the
+    core's neutral form, ``<@U123>``), and so how they are stored."""
+    return f"<@{user_id}>"
+
+
 def shorten(text: str, limit: int = 80) -> str:
     """One line of at most ``limit`` characters, for lists and explanations."""
     line = " ".join(text.split())

@@ -64,12 +64,19 @@ def create_engine(url: str | None, **options: Any) -> AsyncEngine:
     """An async engine for ``url`` (normalised with :func:`database_url`).
 
     SQLite connections enforce foreign keys and, for files, use write-ahead
-    logging so readers do not block the writer. PostgreSQL connections are
-    pooled and checked before use, since workers live long.
+    logging so readers do not block the writer; every transaction takes the write
+    lock when it begins, waiting up to 30 s for it (see :func:`_configure_sqlite`).
+
+    PostgreSQL connections are pooled and checked before use, since workers live
+    long and the server may restart under them: a connection that died is replaced
+    on its next use, so the pool recovers by itself once the server is back.
+    Connecting gives up after a few seconds, and a connection whose server stopped
+    answering (a failover, a cut network) is noticed within about ten seconds by TCP
+    keepalives and ``tcp_user_timeout``, rather than hanging for many minutes.
     """
     parsed = make_url(database_url(url))
     if parsed.get_backend_name() == "sqlite":
-        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+        options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_SECONDS)
         engine = create_async_engine(parsed, **options)
         _configure_sqlite(engine, wal=not _is_sqlite_memory(parsed))
         return engine
@@ -77,10 +84,39 @@ def create_engine(url: str | None, **options: Any) -> AsyncEngine:
     options.setdefault("pool_size", 5)
     options.setdefault("max_overflow", 10)
     options.setdefault("pool_recycle", 1800)
+    options.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
+    connect_args = options.setdefault("connect_args", {})
+    for name, value in POSTGRES_CONNECT_ARGS.items():
+        if name not in parsed.query:  # the URL's own settings win
+            connect_args.setdefault(name, value)
     return create_async_engine(parsed, **options)
 
 
+SQLITE_BUSY_SECONDS = 30
+"""How long a SQLite transaction waits for another process's to finish."""
+POOL_TIMEOUT_SECONDS = 10
+"""How long a unit of work waits for a free pooled PostgreSQL connection."""
+POSTGRES_CONNECT_ARGS = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,  # milliseconds
+}
+"""libpq settings for every PostgreSQL connection, unless the URL sets them."""
+
+
 def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
+    """Foreign keys, write-ahead logging, and ``BEGIN IMMEDIATE`` transactions.
+
+    SQLite's usual transactions start as readers and take the write lock at their
+    first write; if another process wrote in between, that write fails at once with
+    "database is locked" (waiting cannot help, since the reader's snapshot is stale).
+    Beginning every transaction with the write lock makes concurrent writers wait
+    their turn instead (up to :data:`SQLITE_BUSY_SECONDS`), which is what a small
+    deployment with a few processes on one file wants."""
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
@@ -91,6 +127,12 @@ def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # The driver begins no transactions of its own; `_on_begin` does.
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(url: str | None = None) -> Config:

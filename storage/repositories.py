@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -147,6 +147,15 @@ class SqlAlchemyOfferRepository(_SqlAlchemyRepository):
         )
         return result.all()
 
+    async def containing(self, community_id: int, words: str) -> Sequence[Offer]:
+        c = tables.offers.c
+        result = await self.session.scalars(
+            select(Offer)
+            .where(c.community_id == community_id, c.text.contains(words, autoescape=True))
+            .order_by(c.id)
+        )
+        return result.all()
+
     async def stale(
         self, community_id: int, unconfirmed_since: datetime, asked_before: datetime
     ) -> Sequence[Offer]:
@@ -182,6 +191,15 @@ class SqlAlchemyAskRepository(_SqlAlchemyRepository):
         c = tables.asks.c
         result = await self.session.scalars(
             select(Ask).where(c.member_id == member_id).order_by(c.created_at, c.id)
+        )
+        return result.all()
+
+    async def containing(self, community_id: int, words: str) -> Sequence[Ask]:
+        c = tables.asks.c
+        result = await self.session.scalars(
+            select(Ask)
+            .where(c.community_id == community_id, c.text.contains(words, autoescape=True))
+            .order_by(c.id)
         )
         return result.all()
 
@@ -230,6 +248,12 @@ class SqlAlchemyIntroductionRepository(_SqlAlchemyRepository):
         )
         return {helper: count for helper, count in rows}
 
+    async def containing(self, community_id: int, words: str) -> Sequence[Introduction]:
+        c = tables.introductions.c
+        return await self._all(
+            c.community_id == community_id, c.reason.contains(words, autoescape=True)
+        )
+
     async def pending_expired(self, now: datetime) -> Sequence[Introduction]:
         """Requests nobody answered before they expired."""
         c = tables.introductions.c
@@ -266,6 +290,12 @@ class SqlAlchemyThanksRepository(_SqlAlchemyRepository):
     async def in_community(self, community_id: int) -> Sequence[Thanks]:
         c = tables.thanks.c
         return await self._all(c.community_id == community_id)
+
+    async def containing(self, community_id: int, words: str) -> Sequence[Thanks]:
+        c = tables.thanks.c
+        return await self._all(
+            c.community_id == community_id, c.note.contains(words, autoescape=True)
+        )
 
     async def _all(self, *where: Any) -> Sequence[Thanks]:
         c = tables.thanks.c
@@ -329,6 +359,13 @@ class SqlAlchemyProcessedEventRepository(_SqlAlchemyRepository):
         )
         inserted = await self.session.scalar(statement)
         return inserted is not None
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        events = tables.processed_events
+        forgotten = await self.session.execute(
+            delete(events).where(events.c.received_at < cutoff).returning(events.c.id)
+        )
+        return len(forgotten.all())
 
     async def _first_time_in_savepoint(self, values: dict[str, Any]) -> bool:
         try:

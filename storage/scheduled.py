@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Index,
     Integer,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    false,
     or_,
     select,
     update,
@@ -67,6 +69,8 @@ outbox = Table(
     Column("attempts", Integer, nullable=False),
     Column("sent_at", UTCDateTime),
     Column("last_error", Text),
+    Column("claimed_by", String(64)),
+    Column("maybe_delivered", Boolean, nullable=False, server_default=false()),
     Index(None, "status", "claimed_until"),
 )
 
@@ -123,14 +127,18 @@ class SqlAlchemyOutboxRepository:
         return await self._session.get(OutboxMessage, entry_id)
 
     async def drop_unsent_naming(self, community_id: int, platform_user_id: str) -> Sequence[str]:
-        # Payloads are JSON, in which every id is a quoted string.
-        quoted = json.dumps(platform_user_id)
+        # Payloads are JSON, in which every id is a quoted string, and members' words
+        # mention others in the core's neutral form (see bot.parsing).
+        quoted, mentioned = json.dumps(platform_user_id), f"<@{platform_user_id}>"
         dropped = await self._session.scalars(
             delete(outbox)
             .where(
                 outbox.c.community_id == community_id,
                 outbox.c.status == OutboxStatus.PENDING,
-                outbox.c.payload.contains(quoted, autoescape=True),
+                or_(
+                    outbox.c.payload.contains(quoted, autoescape=True),
+                    outbox.c.payload.contains(mentioned, autoescape=True),
+                ),
             )
             .returning(outbox.c.key)
         )
@@ -144,6 +152,7 @@ class SqlAlchemyOutboxRepository:
         *,
         key_prefix: str = "",
         community_key: str | None = None,
+        owner: str = "",
     ) -> Sequence[OutboxMessage]:
         due = (
             select(outbox.c.id)
@@ -162,7 +171,14 @@ class SqlAlchemyOutboxRepository:
         leased = await self._session.scalars(
             update(outbox)
             .where(outbox.c.id.in_(due))
-            .values(claimed_until=lease_until, attempts=outbox.c.attempts + 1)
+            .values(
+                claimed_until=lease_until,
+                attempts=outbox.c.attempts + 1,
+                claimed_by=owner or None,
+                # On the right, the values before this update: a previous owner still
+                # named never let go of the message.
+                maybe_delivered=outbox.c.maybe_delivered | outbox.c.claimed_by.is_not(None),
+            )
             .returning(outbox.c.id)
         )
         ids = sorted(leased)
@@ -175,6 +191,40 @@ class SqlAlchemyOutboxRepository:
             .execution_options(populate_existing=True)
         )
         return rows.all()
+
+    async def renew(
+        self, owner: str, entry_ids: Collection[int], lease_until: datetime
+    ) -> Collection[int]:
+        if not entry_ids:
+            return set()
+        renewed = await self._session.scalars(
+            update(outbox)
+            .where(*self._held_by(owner, entry_ids))
+            .where(outbox.c.claimed_until < lease_until)  # a held message waits its turn
+            .values(claimed_until=lease_until)
+            .returning(outbox.c.id)
+        )
+        return set(renewed)
+
+    async def release(
+        self, owner: str, entry_ids: Collection[int], now: datetime, *, in_doubt: bool
+    ) -> None:
+        if not entry_ids:
+            return
+        await self._session.execute(
+            update(outbox)
+            .where(*self._held_by(owner, entry_ids))
+            # An interrupted send keeps its owner's name: whoever leases it next is told.
+            .values(claimed_until=now, **({} if in_doubt else {"claimed_by": None}))
+        )
+
+    @staticmethod
+    def _held_by(owner: str, entry_ids: Collection[int]) -> list[ColumnElement[bool]]:
+        return [
+            outbox.c.id.in_(sorted(entry_ids)),
+            outbox.c.claimed_by == owner,
+            outbox.c.status == OutboxStatus.PENDING,
+        ]
 
 
 class SqlAlchemyDigestSource:

@@ -294,6 +294,7 @@ processed_events = Table(
     Column("id", Integer, primary_key=True),
     Column("key", String(255), nullable=False, unique=True),
     Column("received_at", UTCDateTime, nullable=False),
+    Index(None, "received_at"),  # old ones are forgotten (see bot.scheduler)
 )
 
 # Keys givefirst makes for itself, such as the one signing dashboard sign-in links,

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import NoReturn, Self
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ports import (
     AskRepository,
     ClaimRepository,
     CommunityRepository,
-    Conflict,
     DigestSource,
     DirectorySource,
     HealthSource,
@@ -28,6 +26,7 @@ from bot.ports import (
     VectorRepository,
 )
 from storage.directory import SqlAlchemyDirectorySource, SqlAlchemyVectorRepository
+from storage.errors import translated
 from storage.health import SqlAlchemyHealthSource, SqlAlchemySigningKeyRepository
 from storage.mapping import start_mappers
 from storage.repositories import (
@@ -54,6 +53,10 @@ class SqlAlchemyUnitOfWork:
     Objects loaded inside stay readable after the block ends: sessions are made
     with ``expire_on_commit=False`` and are closed, never expired, on the way out.
     A unit of work can be entered again; each entry opens a fresh session.
+
+    The database's errors leave the block as the core's own (see
+    :func:`storage.errors.translated`): :class:`~bot.ports.Conflict` for a race a retry
+    settles, :class:`~bot.ports.StorageUnavailable` for a database out of reach.
     """
 
     communities: CommunityRepository
@@ -114,15 +117,22 @@ class SqlAlchemyUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session, self._session = self.session, None
-        # Closing rolls back whatever was not committed and detaches the objects
-        # without expiring them, so the core can still read what it loaded.
-        await session.close()
+        try:
+            # Closing rolls back whatever was not committed and detaches the objects
+            # without expiring them, so the core can still read what it loaded.
+            await session.close()
+        except Exception as closing:
+            if exc is None:
+                _raise_translated(closing)
+            # The connection went with the error being raised; that one tells the story.
+        if exc is not None and (core := translated(exc)) is not None:
+            raise core from exc
 
     async def commit(self) -> None:
         try:
             await self.session.commit()
-        except IntegrityError as error:
-            raise Conflict(str(error.orig)) from error
+        except Exception as error:
+            _raise_translated(error)
 
     async def rollback(self) -> None:
         """Discard the changes since the last commit.
@@ -133,4 +143,16 @@ class SqlAlchemyUnitOfWork:
         sessions cannot do implicitly.)
         """
         self.session.expunge_all()
-        await self.session.rollback()
+        try:
+            await self.session.rollback()
+        except Exception as error:
+            _raise_translated(error)
+
+
+def _raise_translated(error: Exception) -> NoReturn:
+    """Raise the core's exception for ``error`` if there is one, else ``error`` itself;
+    call it inside the ``except`` block that caught ``error``."""
+    core = translated(error)
+    if core is None:
+        raise error
+    raise core from error

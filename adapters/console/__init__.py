@@ -38,7 +38,7 @@ from bot.messages import (
     Strong,
     Text,
 )
-from bot.ports import PostRef
+from bot.ports import PostRef, SendOnce
 
 DEFAULT_CHANNEL = "community"
 _MENTION = re.compile(r"(?<![\w<])@([A-Za-z0-9_.-]+)")
@@ -89,7 +89,9 @@ class ConsoleChat:
     posts: dict[int, PostRef] = field(default_factory=dict)
     _next_post: int = 1
 
-    async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
+    async def send(
+        self, message: Message, *, default_channel: str | None, once: SendOnce | None = None
+    ) -> PostRef | None:
         ref = None
         match message.to:
             case ChannelPost(channel):

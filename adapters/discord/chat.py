@@ -1,7 +1,16 @@
-"""Delivering neutral messages through discord.py."""
+"""Delivering neutral messages through discord.py.
+
+Scheduled messages are sent with a nonce made from their outbox key and where they
+go, which discord.py sends with ``enforce_nonce``: Discord then answers a second
+message with the same nonce, from the same bot within a few minutes, with the first
+one instead of posting it again. A resend after a sender died mid-send therefore
+never shows twice, as long as it comes within those minutes.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 from typing import Any
 
@@ -9,7 +18,7 @@ import discord
 
 from adapters.discord.render import render
 from bot.messages import ChannelPost, DirectMessage, Ephemeral, Message
-from bot.ports import DeliveryFailed, DeliveryProblem, PostRef
+from bot.ports import DeliveryFailed, DeliveryProblem, PostRef, SendOnce
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +26,21 @@ CANNOT_DM = 50007
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
 UNKNOWN_CHANNEL = 10003
+NONCE_LENGTH = 25
+"""Discord accepts nonces of at most 25 characters."""
+
+
+def nonce(once: SendOnce, destination: str) -> str:
+    """The same nonce on every attempt to send one scheduled message to one channel or
+    member (``channel:<id>``, ``user:<id>``)."""
+    digest = hashlib.sha256(f"{once.key}|{destination}".encode()).digest()
+    return base64.b32encode(digest[:15]).decode()[:NONCE_LENGTH]
+
+
+def _with_nonce(kwargs: dict[str, Any], once: SendOnce | None, destination: str) -> dict[str, Any]:
+    """``send`` arguments with the message's nonce, if it has an identity (without one,
+    discord.py picks a random nonce)."""
+    return kwargs if once is None else {**kwargs, "nonce": nonce(once, destination)}
 
 
 def _failure(error: discord.HTTPException) -> DeliveryFailed:
@@ -60,7 +84,9 @@ class DiscordChat:
         self.answered = False
         """Whether the member who acted got an ephemeral reply to their interaction."""
 
-    async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
+    async def send(
+        self, message: Message, *, default_channel: str | None, once: SendOnce | None = None
+    ) -> PostRef | None:
         rendered = render(message, self._guild_id)
         try:
             match message.to:
@@ -73,13 +99,15 @@ class DiscordChat:
                         await self._dm(user, message)
                     return None
                 case DirectMessage(users):
-                    await self._dm_each(users, message)
+                    await self._dm_each(users, message, once)
                     return None
                 case ChannelPost(channel):
                     target = channel or default_channel
                     if target is None:
                         raise DeliveryFailed(DeliveryProblem.CHANNEL_NOT_FOUND, "no channel set")
-                    sent = await (await self._channel(target)).send(**rendered.send_kwargs())
+                    sent = await (await self._channel(target)).send(
+                        **_with_nonce(rendered.send_kwargs(), once, f"channel:{target}")
+                    )
                     return PostRef(str(sent.channel.id), str(sent.id))
         except discord.HTTPException as error:
             raise _failure(error) from error
@@ -107,13 +135,15 @@ class DiscordChat:
         except discord.HTTPException as error:
             raise _failure(error) from error
 
-    async def _dm_each(self, users: tuple[str, ...], message: Message) -> None:
+    async def _dm_each(
+        self, users: tuple[str, ...], message: Message, once: SendOnce | None = None
+    ) -> None:
         """One DM per member (bots cannot open group DMs); one member's closed DMs
         don't keep the message from the others."""
         unreachable: list[str] = []
         for user in users:
             try:
-                await self._dm(user, message)
+                await self._dm(user, message, once)
             except discord.HTTPException as error:
                 if error.code != CANNOT_DM:
                     raise
@@ -121,9 +151,10 @@ class DiscordChat:
         if unreachable:
             raise DeliveryFailed(DeliveryProblem.DM_CLOSED, "DMs closed", users=tuple(unreachable))
 
-    async def _dm(self, user_id: str, message: Message) -> None:
+    async def _dm(self, user_id: str, message: Message, once: SendOnce | None = None) -> None:
         user = self._client.get_user(int(user_id)) or await self._client.fetch_user(int(user_id))
-        await user.send(**render(message, self._guild_id).send_kwargs())
+        kwargs = render(message, self._guild_id).send_kwargs()
+        await user.send(**_with_nonce(kwargs, once, f"user:{user_id}"))
 
     async def _channel(self, channel_id: str) -> discord.TextChannel | discord.Thread:
         channel = self._client.get_channel(int(channel_id))

@@ -24,6 +24,7 @@ from discord import app_commands
 from adapters.discord.chat import DiscordChat
 from adapters.discord.inbound import to_core_text
 from adapters.discord.render import CUSTOM_ID, markdown
+from adapters.inflight import InFlight
 from bot import commands as c
 from bot.actions import reaction_of
 from bot.app import GiveFirst
@@ -122,6 +123,9 @@ class GiveFirstClient(discord.Client):
         super().__init__(intents=intents(), **options)
         self.bot = bot
         self.slots = asyncio.Semaphore(concurrent_events)
+        self.in_flight = InFlight("work on a Discord event")
+        """Events being worked on, which :meth:`drain` lets finish."""
+        self.accepting = True
         self.dev_guild_id = guild_id
         self.tree = app_commands.CommandTree(self)
         _register_commands(self)
@@ -135,8 +139,21 @@ class GiveFirstClient(discord.Client):
         else:
             await self.tree.sync()
 
+    async def drain(self, timeout: float) -> tuple[int, int]:  # noqa: ASYNC109
+        """Take no new events, and wait up to ``timeout`` seconds for those being worked
+        on (their members were told "thinking…"); returns how many finished and how
+        many were cut short. Close the client afterwards."""
+        self.accepting = False
+        return await self.in_flight.drain(timeout)
+
     async def run_command(self, interaction: discord.Interaction[Any], command: c.Command) -> None:
         """Hand a command, built from the interaction's typed options, to the core."""
+        if not self.accepting:
+            return  # stopping: the next process answers
+        async with self.in_flight.tracked():
+            await self._run_command(interaction, command)
+
+    async def _run_command(self, interaction: discord.Interaction[Any], command: c.Command) -> None:
         if interaction.guild_id is None:
             await interaction.response.send_message(
                 "givefirst commands work inside a server.", ephemeral=True
@@ -156,6 +173,12 @@ class GiveFirstClient(discord.Client):
                     await interaction.delete_original_response()
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        if not self.accepting:
+            return
+        async with self.in_flight.tracked():
+            await self._reaction(payload)
+
+    async def _reaction(self, payload: discord.RawReactionActionEvent) -> None:
         if payload.guild_id is None or self.user is None or payload.user_id == self.user.id:
             return
         emoji = str(payload.emoji)
@@ -191,6 +214,12 @@ def _button_class(client: GiveFirstClient) -> type[discord.ui.DynamicItem[discor
             return cls(int(match["guild"]), match["action"], match["value"])
 
         async def callback(self, interaction: discord.Interaction[Any]) -> None:
+            if not client.accepting:
+                return  # stopping: the next process answers
+            async with client.in_flight.tracked():
+                await self.pressed(interaction)
+
+        async def pressed(self, interaction: discord.Interaction[Any]) -> None:
             # Acknowledge without a placeholder; replies to the member follow ephemerally.
             started = time.perf_counter()
             await interaction.response.defer()

@@ -10,7 +10,13 @@ client's connection pool included.)
 
 The work after the acks runs a few events at a time: a burst of commands queues
 for a slot instead of crowding the event loop that has to send the next acks, and
-instead of asking the database for more connections than its pool holds.
+instead of asking the database for more connections than its pool holds. It is
+kept in an :class:`~adapters.inflight.InFlight`, so a process asked to stop lets it
+finish.
+
+Slash commands and reactions carry Slack's id of the invocation (``trigger_id``,
+``event_id``); the core records it with the command's own transaction, so one
+delivered twice — a retry, or a captured request replayed — takes effect once.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +37,7 @@ from slack_bolt.context.async_context import AsyncBoltContext as BoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.inflight import InFlight
 from adapters.slack import render
 from adapters.slack.chat import SlackChat
 from adapters.slack.inbound import to_core_text
@@ -129,23 +136,26 @@ def _reason(error: Exception) -> str:
 
 
 def build_app(
-    bot: GiveFirst, app: AsyncApp, *, concurrent_events: int = CONCURRENT_EVENTS
+    bot: GiveFirst,
+    app: AsyncApp,
+    *,
+    concurrent_events: int = CONCURRENT_EVENTS,
+    in_flight: InFlight | None = None,
 ) -> AsyncApp:
     """Register givefirst's listeners on a Bolt app configured by the caller.
 
     Make the app with ``process_before_response=True`` so acknowledgements go out
     at once (see the module's docstring); the listeners work either way. At most
     ``concurrent_events`` events are worked on at once after their acks; the others
-    wait their turn (Bolt has already answered Slack for them).
+    wait their turn (Bolt has already answered Slack for them), kept in
+    ``in_flight``.
     """
     profiles = ProfileDirectory()
     slots = asyncio.Semaphore(concurrent_events)
-    working: set[asyncio.Task[None]] = set()
+    working = in_flight if in_flight is not None else InFlight()
 
     def after_ack(work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work, name=AFTER_ACK)
-        working.add(task)  # the loop keeps only weak references to tasks
-        task.add_done_callback(_finished(working))
+        working.start(work, name=AFTER_ACK)
 
     async def actor_for(
         client: AsyncWebClient,
@@ -182,7 +192,14 @@ def build_app(
                 channel_id=actor.channel_id,
                 response_url=body.get("response_url"),
             )
-            await bot.slash_command(actor, body["command"], text, chat)
+            trigger = body.get("trigger_id")
+            await bot.slash_command(
+                actor,
+                body["command"],
+                text,
+                chat,
+                event_key=f"slack:trigger:{trigger}" if trigger else None,
+            )
 
     async def handle_button(body: dict[str, Any], client: AsyncWebClient) -> None:
         async with slots:
@@ -225,13 +242,19 @@ def build_app(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
         async with slots:
-            if not await bot.first_time(f"slack:{body.get('event_id')}"):
-                return
             item = event["item"]
             actor = await event_actor(body, event, client, channel=item.get("channel"))
             chat = SlackChat(client, user_id=actor.user_id, channel_id=item.get("channel"))
             reaction = str(event.get("reaction", ""))
-            await bot.reaction(actor, item["channel"], item["ts"], reaction, chat)
+            event_id = body.get("event_id")
+            await bot.reaction(
+                actor,
+                item["channel"],
+                item["ts"],
+                reaction,
+                chat,
+                event_key=f"slack:{event_id}" if event_id else None,
+            )
 
     async def handle_home(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
@@ -294,15 +317,6 @@ def build_app(
             )
 
     return app
-
-
-def _finished(working: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
-    def forget(task: asyncio.Task[None]) -> None:
-        working.discard(task)
-        if not task.cancelled() and (error := task.exception()) is not None:
-            log.error("work after an acknowledgement failed", exc_info=error)
-
-    return forget
 
 
 async def _publish_home(bot: GiveFirst, client: AsyncWebClient, actor: Actor) -> None:

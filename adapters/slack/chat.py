@@ -1,8 +1,18 @@
-"""Delivering neutral messages through Slack's Web API."""
+"""Delivering neutral messages through Slack's Web API.
+
+Scheduled messages carry their outbox key as message metadata (event type
+``givefirst_outbox``). When one is sent again after an interrupted attempt, the
+conversation's recent history is read first (``conversations.history`` with
+``include_all_metadata``), and the parts already there are not posted again. That
+needs the history scope of the conversation's kind (``channels:history``,
+``groups:history``, ``im:history``, ``mpim:history``); without it, Slack answers
+``missing_scope``, and the message is sent again and the resend logged.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -11,9 +21,17 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render
 from bot.messages import ChannelPost, DirectMessage, Ephemeral, Message
-from bot.ports import DeliveryFailed, DeliveryProblem, PostRef
+from bot.ports import DeliveryFailed, DeliveryProblem, PostRef, SendOnce
 
 log = logging.getLogger(__name__)
+
+OUTBOX_EVENT = "givefirst_outbox"
+"""The metadata event type of scheduled messages; the payload holds the outbox key."""
+HISTORY_PAGES = 5
+HISTORY_PAGE_SIZE = 200
+CLOCK_SKEW = timedelta(minutes=1)
+"""How much earlier than its decision a message is looked for, in case clocks differ."""
+_HISTORY_UNREADABLE = frozenset({"missing_scope", "not_in_channel", "not_allowed_token_type"})
 
 _PROBLEMS = {
     "not_in_channel": DeliveryProblem.NOT_IN_CHANNEL,
@@ -57,8 +75,12 @@ class SlackChat:
         self._respond = (
             AsyncWebhookClient(response_url, session=client.session) if response_url else None
         )
+        self._unreadable: set[str] = set()
+        """Kinds of conversation (by id prefix) whose history this token cannot read."""
 
-    async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
+    async def send(
+        self, message: Message, *, default_channel: str | None, once: SendOnce | None = None
+    ) -> PostRef | None:
         try:
             match message.to:
                 case Ephemeral(user):
@@ -66,13 +88,13 @@ class SlackChat:
                     return None
                 case DirectMessage(users):
                     channel = await self.open_conversation(users)
-                    await self._post(channel, message)
+                    await self._post(channel, message, once)
                     return None
                 case ChannelPost(channel):
                     target = channel or default_channel
                     if target is None:
                         raise DeliveryFailed(DeliveryProblem.CHANNEL_NOT_FOUND, "no channel set")
-                    return await self._post(target, message)
+                    return await self._post(target, message, once)
         except SlackApiError as error:
             raise _failure(error) from error
         return None
@@ -117,13 +139,76 @@ class SlackChat:
                 channel = await self.open_conversation((user,))
                 await self._client.chat_postMessage(channel=channel, text=text, blocks=chunk)
 
-    async def _post(self, channel: str, message: Message) -> PostRef:
+    async def _post(self, channel: str, message: Message, once: SendOnce | None = None) -> PostRef:
+        """Post the message (in as many parts as Slack's block limit needs), each part
+        marked with ``once``'s key; on a retry, the parts already there are kept."""
         text = render.fallback_text(message)
+        already = await self._already_posted(channel, once) if once and once.retry else {}
         first: PostRef | None = None
-        for chunk in render.blocks(message):
-            response = await self._client.chat_postMessage(
-                channel=channel, text=text, blocks=chunk, unfurl_links=False, unfurl_media=False
-            )
-            first = first or PostRef(str(response["channel"]), str(response["ts"]))
+        for part, chunk in enumerate(render.blocks(message)):
+            ref = already.get(part)
+            if ref is None:
+                extra: dict[str, Any] = {}
+                if once is not None:
+                    extra["metadata"] = {
+                        "event_type": OUTBOX_EVENT,
+                        "event_payload": {"key": once.key, "part": part},
+                    }
+                response = await self._client.chat_postMessage(
+                    channel=channel,
+                    text=text,
+                    blocks=chunk,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    **extra,
+                )
+                ref = PostRef(str(response["channel"]), str(response["ts"]))
+            first = first or ref
         assert first is not None
         return first
+
+    async def _already_posted(self, channel: str, once: SendOnce) -> dict[int, PostRef]:
+        """The parts of a scheduled message an interrupted attempt posted, found by their
+        metadata in the conversation's history since the message was decided on; none
+        when the history cannot be read (the message is then sent again, and logged)."""
+        kind = channel[:1]
+        if kind in self._unreadable:
+            log.warning("sending %s again without checking: history unreadable", once.key)
+            return {}
+        oldest = f"{(once.since - CLOCK_SKEW).timestamp():.6f}"
+        found: dict[int, PostRef] = {}
+        cursor: str | None = None
+        try:
+            for _ in range(HISTORY_PAGES):
+                page = await self._client.conversations_history(
+                    channel=channel,
+                    include_all_metadata=True,
+                    oldest=oldest,
+                    limit=HISTORY_PAGE_SIZE,
+                    cursor=cursor,
+                )
+                for posted in page.get("messages") or []:
+                    metadata = posted.get("metadata") or {}
+                    payload = metadata.get("event_payload") or {}
+                    ours = metadata.get("event_type") == OUTBOX_EVENT
+                    if ours and payload.get("key") == once.key:
+                        found[int(payload.get("part") or 0)] = PostRef(channel, str(posted["ts"]))
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not page.get("has_more") or cursor is None:
+                    break
+        except SlackApiError as error:
+            reason = str(error.response.get("error", ""))
+            if reason not in _HISTORY_UNREADABLE:
+                raise
+            self._unreadable.add(kind)
+            log.warning(
+                "sending %s again without checking: cannot read the history of %s (%s%s)",
+                once.key,
+                channel,
+                reason,
+                f", needs {error.response.get('needed')}" if error.response.get("needed") else "",
+            )
+            return {}
+        if found:
+            log.info("%s had arrived before its sender stopped: not posted again", once.key)
+        return found

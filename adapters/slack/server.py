@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -25,17 +26,23 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.inflight import InFlight
 from adapters.slack.app import build_app
 from adapters.slack.chat import SlackChat
 from bot.app import GiveFirst
 from bot.domain import Community
 from bot.messages import Message
 from bot.metrics import Metrics
-from bot.ports import Chat, DeliveryFailed, DeliveryProblem, PostRef
+from bot.ports import Chat, DeliveryFailed, DeliveryProblem, PostRef, SendOnce
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+HTTP_SHUTDOWN_SECONDS = 3.0
+"""How long requests being answered may take once the server stops listening; every
+request is acknowledged at once, so this is plenty."""
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 BOT_SCOPES = (
     "commands",
     "chat:write",
@@ -78,12 +85,17 @@ def web_client(
 
 
 def create_app(
-    bot: GiveFirst, options: SlackOptions, *, session: ClientSession | None = None
+    bot: GiveFirst,
+    options: SlackOptions,
+    *,
+    session: ClientSession | None = None,
+    in_flight: InFlight | None = None,
 ) -> AsyncApp:
     """The Bolt app: one workspace with a bot token, or many through OAuth installs.
 
     Every call to Slack, replies to response URLs included, goes over ``session``
-    when given (Bolt hands the app client's session to each event's client)."""
+    when given (Bolt hands the app client's session to each event's client). The
+    work done after acknowledging each request is kept in ``in_flight``."""
     client = web_client(options.api_url, options.bot_token, session)
     if options.client_id and options.client_secret:
         oauth = AsyncOAuthSettings(
@@ -116,7 +128,7 @@ def create_app(
         app = AsyncApp(
             signing_secret=options.signing_secret, client=client, process_before_response=True
         )
-    return build_app(bot, app)
+    return build_app(bot, app, in_flight=in_flight)
 
 
 class TokenRefused(Exception):
@@ -179,8 +191,11 @@ class InstalledBotChat:
         self._workspace = community_key.removeprefix("slack:")
         self._chat: SlackChat | None = None
 
-    async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
-        return await (await self._installed()).send(message, default_channel=default_channel)
+    async def send(
+        self, message: Message, *, default_channel: str | None, once: SendOnce | None = None
+    ) -> PostRef | None:
+        installed = await self._installed()
+        return await installed.send(message, default_channel=default_channel, once=once)
 
     async def update(self, ref: PostRef, message: Message) -> None:
         await (await self._installed()).update(ref, message)
@@ -208,8 +223,10 @@ class InstalledBotChat:
 
 def web_application(app: AsyncApp, *, metrics: Metrics | None = None) -> web.Application:
     """``POST /slack/events`` (and the OAuth pages when enabled) plus ``GET /healthz``;
+    events whose signature headers are not even well formed are refused with 401;
     with ``metrics``, how long each event took to acknowledge."""
     application = app.web_app(path=EVENTS_PATH)
+    application.middlewares.append(_well_formed_signature)
     if metrics is not None:
         application.middlewares.append(_timing(metrics))
 
@@ -235,31 +252,59 @@ def _timing(metrics: Metrics) -> Middleware:
     return timed
 
 
+@web.middleware
+async def _well_formed_signature(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A request to the events URL must carry a numeric timestamp and a ``v0=`` hex
+    signature; Bolt checks the signature itself, but a timestamp that is not a
+    number would fail there with a server error rather than a refusal."""
+    if request.method == "POST" and request.path == EVENTS_PATH:
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if not (_TIMESTAMP.fullmatch(timestamp) and _SIGNATURE.fullmatch(signature)):
+            return web.Response(status=401, text="invalid request")
+    return await handler(request)
+
+
 async def serve_http(
     app: AsyncApp,
     host: str,
     port: int,
     *,
+    stop: asyncio.Event | None = None,
     metrics: Metrics | None = None,
     also: Callable[[web.Application], None] | None = None,
 ) -> None:
-    """Serve Slack's requests on ``host:port``; ``also`` adds routes of the caller's
-    own (the admin dashboard) to the same server."""
+    """Serve Slack's requests on ``host:port`` until ``stop`` is set (or the task is
+    cancelled): then stop listening at once, and let the requests being answered finish
+    (they are acknowledged at once; the work after them is the caller's to wait for).
+    ``also`` adds routes of the caller's own (the admin dashboard) to the same server."""
     application = web_application(app, metrics=metrics)
     if also is not None:
         also(application)
-    runner = web.AppRunner(application)
+    runner = web.AppRunner(application, shutdown_timeout=HTTP_SHUTDOWN_SECONDS)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
     log.info("listening for Slack on http://%s:%s%s", host, port, EVENTS_PATH)
     try:
-        await asyncio.Event().wait()
+        await (stop or asyncio.Event()).wait()
+        log.info("no longer listening for Slack")
     finally:
         await runner.cleanup()
 
 
-async def serve_socket_mode(app: AsyncApp, app_token: str) -> None:
+async def serve_socket_mode(
+    app: AsyncApp, app_token: str, *, stop: asyncio.Event | None = None
+) -> None:
+    """Take events over Socket Mode until ``stop`` is set (or the task is cancelled),
+    then close the connection, so Slack sends nothing more to this process."""
     handler = AsyncSocketModeHandler(app, app_token)
     log.info("connecting to Slack in Socket Mode")
-    await handler.start_async()  # type: ignore[no-untyped-call]
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    try:
+        await (stop or asyncio.Event()).wait()
+        log.info("disconnected from Slack's Socket Mode")
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]

@@ -24,7 +24,15 @@ from bot.domain import Community, Member
 from bot.errors import GiveFirstError
 from bot.messages import Ephemeral, Message, Text
 from bot.metrics import Metrics, NoMetrics
-from bot.ports import Chat, Clock, Conflict, DeliveryFailed, TextEncoder, UnitOfWork
+from bot.ports import (
+    Chat,
+    Clock,
+    Conflict,
+    DeliveryFailed,
+    StorageUnavailable,
+    TextEncoder,
+    UnitOfWork,
+)
 from bot.scheduler import ChatFor, Scheduler
 from bot.sign_in import DashboardAccess
 from bot.use_cases import profile
@@ -106,14 +114,18 @@ class GiveFirst(Errands, Dashboard):
 
     # --- members' events ------------------------------------------------------------------
 
-    async def slash_command(self, actor: Actor, name: str, text_: str, chat: Chat) -> Handled:
-        """``/offer``, ``/ask``, … with their text (mentions as ``<@id>``)."""
+    async def slash_command(
+        self, actor: Actor, name: str, text_: str, chat: Chat, *, event_key: str | None = None
+    ) -> Handled:
+        """``/offer``, ``/ask``, … with their text (mentions as ``<@id>``). With
+        ``event_key`` (the platform's id of this invocation), a command seen before —
+        replayed, or delivered twice — is ignored."""
         try:
             command = parsing.parse(name, text_)
         except GiveFirstError as error:
             self._metrics.handled("unparsed", "refused")
             return await self._refuse(actor, error, chat)
-        return await self.handle(actor, command, chat)
+        return await self.handle(actor, command, chat, event_key=event_key)
 
     async def button(
         self,
@@ -138,53 +150,73 @@ class GiveFirst(Errands, Dashboard):
         return handled
 
     async def reaction(
-        self, actor: Actor, channel_id: str, message_id: str, emoji: str, chat: Chat
+        self,
+        actor: Actor,
+        channel_id: str,
+        message_id: str,
+        emoji: str,
+        chat: Chat,
+        *,
+        event_key: str | None = None,
     ) -> Handled:
         """A reaction on a post, by emoji or name (see :mod:`bot.actions`); ignored unless
-        the post is one of ours and the reaction means something there."""
+        the post is one of ours and the reaction means something there. With
+        ``event_key``, a reaction event seen before (a platform's retry) is ignored."""
         if actions.reaction_of(emoji) is None:
             return Handled(())
-        async with self._uow() as uow:
-            community = await uow.communities.get_by_key(actor.community_key)
-            post = (
-                await uow.posts.find(community.id, channel_id, message_id)
-                if community is not None and community.id is not None
-                else None
-            )
+        try:
+            async with self._uow() as uow:
+                community = await uow.communities.get_by_key(actor.community_key)
+                post = (
+                    await uow.posts.find(community.id, channel_id, message_id)
+                    if community is not None and community.id is not None
+                    else None
+                )
+        except StorageUnavailable as error:
+            return await self._unavailable(actor, error, chat)
         if post is None:
             return Handled(())
         command = actions.reaction_command(emoji, post.subject)
         if command is None:
             return Handled(())
-        return await self.handle(actor, command, chat)
+        return await self.handle(actor, command, chat, event_key=event_key)
 
-    async def handle(self, actor: Actor, command: Command, chat: Chat) -> Handled:
-        """Run a command and deliver what it says."""
+    async def handle(
+        self, actor: Actor, command: Command, chat: Chat, *, event_key: str | None = None
+    ) -> Handled:
+        """Run a command and deliver what it says. With ``event_key``, the platform's id
+        of the event, it is recorded in the command's own transaction, and an event
+        seen before is ignored: it takes effect once, on any number of workers."""
         kind = type(command).__name__
         try:
-            community, messages, follow_ups = await self._run(actor, command)
+            ran = await self._run(actor, command, event_key)
         except GiveFirstError as error:
             self._metrics.handled(kind, "refused")
             return await self._refuse(actor, error, chat)
+        except StorageUnavailable as error:
+            return await self._unavailable(actor, error, chat)
         except Exception:
             self._metrics.handled(kind, "failed")
             log.exception("%s failed for %s", type(command).__name__, actor.community_key)
-            sorry = render.reply(
-                actor.user_id,
-                "😬 Something went wrong on my side and nothing "
-                "was changed. Please try again in a moment.",
-            )
+            sorry = render.went_wrong(actor.user_id)
             await self._deliver(None, [sorry], chat, actor)
             return Handled((sorry,), error="internal error")
+        if ran is None:
+            log.info("ignored %s seen before (%s)", kind, event_key)
+            return Handled((), error="seen before")
         self._metrics.handled(kind, "done")
+        community, messages, follow_ups = ran
         await self._deliver(community, messages, chat, actor)
         for follow_up in follow_ups:
             # Already done and delivered; what follows is a bonus, never a reason to fail.
             try:
-                community, more, _ = await self._run(actor, follow_up)
+                followed = await self._run(actor, follow_up)
             except Exception:
                 log.exception("%s failed for %s", type(follow_up).__name__, actor.community_key)
                 continue
+            if followed is None:
+                continue
+            community, more, _ = followed
             await self._deliver(community, more, chat, actor)
             messages += more
         return Handled(tuple(messages))
@@ -220,10 +252,11 @@ class GiveFirst(Errands, Dashboard):
     # --- inside ---------------------------------------------------------------------------
 
     async def _run(
-        self, actor: Actor, command: Command
-    ) -> tuple[Community, list[Message], list[Command]]:
+        self, actor: Actor, command: Command, event_key: str | None = None
+    ) -> tuple[Community, list[Message], list[Command]] | None:
         """Run a use case in one transaction, again if a concurrent event got in first;
-        returns its messages and the commands to run once it is committed."""
+        returns its messages and the commands to run once it is committed, or None if
+        ``event_key`` was recorded before."""
         handler = use_cases.HANDLERS[type(command)]
         if type(command) in use_cases.SEARCHING:
             # Before the transaction: the directory reads in transactions of its own.
@@ -232,6 +265,8 @@ class GiveFirst(Errands, Dashboard):
             now = self._clock.now()
             try:
                 async with self._use_cases, self._uow() as uow:
+                    if event_key is not None and not await uow.events.first_time(event_key, now):
+                        return None
                     community, member = await self._enter(uow, actor, now)
                     ctx = self._context(uow, now, actor, community, member)
                     messages = await handler(ctx, command)
@@ -289,6 +324,14 @@ class GiveFirst(Errands, Dashboard):
         reply = render.reply(actor.user_id, error.message)
         await self._deliver(None, [reply], chat, actor)
         return Handled((reply,), error=error.message)
+
+    async def _unavailable(self, actor: Actor, error: StorageUnavailable, chat: Chat) -> Handled:
+        """The database is out of reach: nothing was changed; the member is told to try
+        again shortly, rather than left in silence."""
+        log.warning("could not reach the database for %s: %s", actor.community_key, error)
+        reply = render.could_not_save(actor.user_id)
+        await self._deliver(None, [reply], chat, actor)
+        return Handled((reply,), error="storage unavailable")
 
     async def _deliver(
         self, community: Community | None, messages: Sequence[Message], chat: Chat, actor: Actor

@@ -14,7 +14,7 @@ from bot.domain.community import (
     Community,
 )
 from bot.domain.introductions import Introduction, IntroStatus, Outcome, Party
-from bot.domain.members import Member, member_name
+from bot.domain.members import FORMER_MEMBER, Member, member_name
 from bot.domain.offers_and_asks import Ask, AskStatus, Offer, OfferStatus
 from bot.domain.records import (
     OutboxMessage,
@@ -37,6 +37,7 @@ __all__ = [
     "DEFAULT_FOLLOW_UP_DAYS",
     "DEFAULT_INTRO_EXPIRY_DAYS",
     "DEFAULT_STALE_AFTER_DAYS",
+    "FORMER_MEMBER",
     "RELEVANCE_ANSWER_DAYS",
     "Ask",
     "AskStatus",

@@ -7,11 +7,14 @@ from datetime import datetime, timedelta
 
 from bot.errors import NotPossible
 
+FORMER_MEMBER = "a former member"
+"""How a member who used forget-me is named, in messages and in others' words."""
+
 
 def member_name(display_name: str | None, platform_user_id: str | None, *, forgotten: bool) -> str:
     """How a member is named in messages."""
     if forgotten:
-        return "a former member"
+        return FORMER_MEMBER
     return display_name or platform_user_id or "a member"
 
 

@@ -63,8 +63,10 @@ class OutboxMessage:
 
     It is written in the same transaction as the decision (the digest claimed, the
     request expired), so a decision is never lost or taken twice. ``claimed_until``
-    keeps other senders away while one is delivering it, or after a transient
-    failure; ``payload`` is the message as :mod:`bot.message_json` stores it.
+    keeps other senders away while ``claimed_by`` is delivering it (renewing it as it
+    goes), or after a transient failure; ``payload`` is the message as
+    :mod:`bot.message_json` stores it. ``maybe_delivered``: an earlier attempt may
+    have reached the platform (its sender died or lost the answer mid-send).
     """
 
     key: str
@@ -76,4 +78,6 @@ class OutboxMessage:
     attempts: int = 0
     sent_at: datetime | None = None
     last_error: str | None = None
+    claimed_by: str | None = None
+    maybe_delivered: bool = False
     id: int | None = None

@@ -42,12 +42,14 @@ from bot.render.replies import (
     balance,
     chosen,
     config_message,
+    could_not_save,
     export,
     forget_confirmation,
     help_message,
     no_ping_note,
     offer_shared,
     undeliverable,
+    went_wrong,
 )
 from bot.render.voice import reply, say, who
 
@@ -63,6 +65,7 @@ __all__ = [
     "compose_digest",
     "config_message",
     "consent_request",
+    "could_not_save",
     "declined",
     "didnt_work_lead",
     "direct_messages_check",
@@ -93,5 +96,6 @@ __all__ = [
     "thanks_post",
     "undeliverable",
     "volunteered",
+    "went_wrong",
     "who",
 ]

@@ -77,10 +77,12 @@ def ask_post(ask: Ask, author: Member, *, to: Audience | None = None) -> Message
     )
 
 
-def thanks_post(thanks: Thanks, giver: Member, receiver: Member, *, public: bool) -> Message:
+def thanks_post(
+    thanks: Thanks, giver: Member, receiver: Member, *, public: bool, to: Audience | None = None
+) -> Message:
     note = thanks.note
     return message(
-        ChannelPost() if public else DirectMessage((receiver.mention_id,)),
+        to or (ChannelPost() if public else DirectMessage((receiver.mention_id,))),
         Paragraph(
             text(
                 "🙏 ",

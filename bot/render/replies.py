@@ -249,6 +249,22 @@ def export(user_id: str, document: str) -> Message:
     )
 
 
+def could_not_save(user_id: str) -> Message:
+    """The database is out of reach for a moment: nothing was changed."""
+    return say(
+        Ephemeral(user_id),
+        "⏳ I couldn't save that — please try again in a minute.",
+    )
+
+
+def went_wrong(user_id: str) -> Message:
+    """Something unexpected failed on givefirst's side: nothing was changed."""
+    return say(
+        Ephemeral(user_id),
+        "😬 Something went wrong on my side and nothing was changed. Please try again in a moment.",
+    )
+
+
 def chosen(label: str) -> Text:
     """What replaces the buttons of a question once a member's answer is taken."""
     return text(f"✓ You chose: {label}")

@@ -8,10 +8,20 @@ from typing import Any
 
 from bot import commands as c
 from bot import render
-from bot.domain import AskStatus, Community, IntroStatus, Member, OfferStatus, Subject, SubjectKind
-from bot.messages import DeletePosts, Message
+from bot.domain import (
+    FORMER_MEMBER,
+    AskStatus,
+    Community,
+    IntroStatus,
+    Member,
+    OfferStatus,
+    Subject,
+    SubjectKind,
+)
+from bot.messages import DeletePosts, Message, UpdatePosts
 from bot.ports import UnitOfWork
 from bot.schedule import DIGEST_CLAIM_PREFIX, claim_of
+from bot.text import mention_of
 from bot.use_cases.context import Context, Messages, member_of, stored_id
 
 
@@ -135,6 +145,7 @@ async def erase_member(
     if member.platform_user_id in community.admin_ids:
         community.admin_ids = [a for a in community.admin_ids if a != member.platform_user_id]
     if member.platform_user_id is not None:
+        out += await unmention(uow, community, member.platform_user_id)
         # Scheduled messages not yet out (a digest, a follow-up) would repeat their words.
         # A digest is composed again without them; nothing else needs sending any more.
         dropped = await uow.outbox.drop_unsent_naming(stored_id(community), member.platform_user_id)
@@ -143,6 +154,36 @@ async def erase_member(
         )
     await uow.vectors.forget_member(me)
     member.forget(now)
+    return out
+
+
+async def unmention(uow: UnitOfWork, community: Community, user_id: str) -> Messages:
+    """Where other members' words mention the member (an ask "could <@U1> help?"), the
+    mention becomes "a former member": in what is stored, so that no digest, post or
+    export shows their id again, and in the posts already showing those words. Done
+    at erase time, because afterwards nothing stored says whose id it was."""
+    mention, cid = mention_of(user_id), stored_id(community)
+    out: Messages = []
+    for offer in await uow.offers.containing(cid, mention):
+        offer.text = offer.text.replace(mention, FORMER_MEMBER)
+        subject = Subject(SubjectKind.OFFER, stored_id(offer))
+        author = await member_of(uow, offer.member_id)
+        out.append(render.offer_post(offer, author, to=UpdatePosts(subject)))
+    for ask in await uow.asks.containing(cid, mention):
+        ask.text = ask.text.replace(mention, FORMER_MEMBER)
+        subject = Subject(SubjectKind.ASK, stored_id(ask))
+        author = await member_of(uow, ask.member_id)
+        out.append(render.ask_post(ask, author, to=UpdatePosts(subject)))
+    for thanks in await uow.thanks.containing(cid, mention):
+        thanks.note = thanks.note.replace(mention, FORMER_MEMBER)
+        giver = await member_of(uow, thanks.giver_id)
+        receiver = await member_of(uow, thanks.receiver_id)
+        subject = Subject(SubjectKind.THANKS, stored_id(thanks))
+        out.append(
+            render.thanks_post(thanks, giver, receiver, public=True, to=UpdatePosts(subject))
+        )
+    for intro in await uow.introductions.containing(cid, mention):
+        intro.reason = intro.reason.replace(mention, FORMER_MEMBER)
     return out
 
 

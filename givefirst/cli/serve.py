@@ -1,5 +1,12 @@
 """Serving communities: ``slack``, ``discord``, ``scheduler``, and the admin dashboard
-on its own (``web``)."""
+on its own (``web``).
+
+Each runs until SIGTERM or SIGINT, then stops the way a deploy needs (see
+:mod:`givefirst.shutdown`): it takes nothing new, hands its scheduled messages not
+yet started to other processes at once, finishes what it acknowledged within the
+grace period (``--grace``, default 20 s), and closes its connections; a second
+signal exits at once.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +24,15 @@ import aiohttp
 import click
 
 from adapters.console import ConsoleChat
+from adapters.inflight import InFlight
 from bot.app import GiveFirst
 from bot.errors import GiveFirstError
-from bot.scheduler import ChatFor, Scheduler, run_scheduler
+from bot.scheduler import ChatFor, Scheduler
 from givefirst.bootstrap import running, settle_before_serving
 from givefirst.cli.context import Invocation, pass_invocation, run
 from givefirst.metrics import PrometheusMetrics, serving_metrics
 from givefirst.settings import Settings
+from givefirst.shutdown import DEFAULT_GRACE, Shutdown
 from storage import Storage
 
 if TYPE_CHECKING:
@@ -31,8 +40,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("givefirst")
 
-SCHEDULER_STOP_SECONDS = 10.0
-"""How long shutting down waits for a scheduler tick in progress before cancelling it."""
 OAUTH_STATE_SECONDS = 600
 """How long a Slack install link stays valid."""
 SLACK_TOKEN_REFUSED = (
@@ -50,6 +57,15 @@ no_scheduler_option = click.option(
     envvar="GIVEFIRST_NO_SCHEDULER",
     help="Don't run scheduled work (digests, follow-ups, expiry) in this process, e.g. "
     "when `givefirst scheduler` runs separately.",
+)
+grace_option = click.option(
+    "--grace",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_GRACE,
+    show_default=True,
+    envvar="GIVEFIRST_SHUTDOWN_GRACE",
+    help="On SIGTERM or SIGINT, seconds to finish what is in flight before exiting "
+    "(a second signal exits at once).",
 )
 
 
@@ -115,14 +131,17 @@ async def scheduling(
     *,
     ready: Callable[[], Awaitable[object]] | None = None,
     every: float = 30.0,
+    shutdown: Shutdown | None = None,
 ) -> AsyncIterator[None]:
     """Run the scheduler in the background while the block runs (once ``ready``
-    returns, if given); on the way out, let a tick in progress finish. With no
-    scheduler, just run the block."""
+    returns, if given). It stops as soon as ``shutdown`` is requested (handing on the
+    work it has not started), or when the block ends; on the way out, what it has in
+    flight may finish within the grace period. With no scheduler, just run the block."""
     if scheduler is None:
         yield
         return
-    stop = asyncio.Event()
+    shutdown = shutdown or Shutdown()
+    stop = shutdown.requested
 
     async def scheduled() -> None:
         if ready is not None:
@@ -133,19 +152,16 @@ async def scheduling(
             stopping.cancel()
             if stop.is_set():
                 return
-        await run_scheduler(lambda: scheduler.tick(chat_for), stop, every=every)
+        await scheduler.run(chat_for, stop, every=every)
 
     task = asyncio.create_task(scheduled())
     try:
         yield
     finally:
-        stop.set()
-        try:
-            # wait_for cancels a tick that takes too long; a message whose delivery
-            # was cut short is sent again once its lease runs out.
-            await asyncio.wait_for(task, timeout=SCHEDULER_STOP_SECONDS)
-        except TimeoutError:
-            log.warning("stopped the scheduler in the middle of a tick")
+        shutdown.request("the process is stopping")
+        # Cut short after the grace period, a message in flight is handed on in doubt,
+        # and the next sender checks before sending it again.
+        await shutdown.finish(task, "the scheduler")
 
 
 @click.command()
@@ -153,6 +169,7 @@ async def scheduling(
 @click.option("--port", default=3000, show_default=True, type=int, help="Port to listen on.")
 @no_scheduler_option
 @metrics_options
+@grace_option
 @pass_invocation
 def slack(
     invocation: Invocation,
@@ -161,6 +178,7 @@ def slack(
     no_scheduler: bool,
     metrics_host: str,
     metrics_port: int | None,
+    grace: float,
 ) -> None:
     """Run on Slack: HTTP (Events API) on --host/--port, or Socket Mode with SLACK_APP_TOKEN.
 
@@ -176,7 +194,17 @@ def slack(
             "SLACK_CLIENT_SECRET to let many workspaces install givefirst."
         )
     watch = MetricsAddress(metrics_host, metrics_port)
-    run(lambda: _slack(invocation.database_url, settings, host, port, not no_scheduler, watch))
+    run(
+        lambda: _slack(
+            invocation.database_url,
+            settings,
+            host,
+            port,
+            not no_scheduler,
+            watch,
+            shutdown=grace,
+        )
+    )
 
 
 def slack_oauth_client_id(settings: Settings) -> str | None:
@@ -189,16 +217,22 @@ def slack_oauth_client_id(settings: Settings) -> str | None:
 
 def slack_options(settings: Settings, storage: Storage) -> SlackOptions:
     """The Slack app's settings; with OAuth, its installations and install states are
-    kept in givefirst's database (tables made by our migrations)."""
+    kept in givefirst's database (tables made by our migrations), and each workspace's
+    bot is remembered for when that database cannot be read."""
+    from slack_sdk.oauth.installation_store.async_installation_store import (
+        AsyncInstallationStore,
+    )
     from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
     from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 
+    from adapters.slack.installations import RememberingInstallationStore
     from adapters.slack.server import SlackOptions
 
-    installation_store = state_store = None
+    installation_store: AsyncInstallationStore | None = None
+    state_store = None
     if client_id := slack_oauth_client_id(settings):
-        installation_store = AsyncSQLAlchemyInstallationStore(
-            client_id=client_id, engine=storage.engine
+        installation_store = RememberingInstallationStore(
+            AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=storage.engine)
         )
         state_store = AsyncSQLAlchemyOAuthStateStore(
             expiration_seconds=OAUTH_STATE_SECONDS, engine=storage.engine
@@ -221,7 +255,11 @@ async def _slack(
     port: int,
     scheduled: bool = True,
     watch: MetricsAddress | None = None,
+    *,
+    shutdown: Shutdown | float = DEFAULT_GRACE,
 ) -> None:
+    """Serve Slack until asked to stop (``shutdown``, or SIGTERM/SIGINT with a grace
+    period in seconds), then stop listening and finish the acknowledged work."""
     from adapters.slack.server import (
         TokenRefused,
         chat_for_scheduled_work,
@@ -234,7 +272,9 @@ async def _slack(
 
     watch = watch or MetricsAddress("127.0.0.1", None)
     metrics = watch.metrics()
+    stopping = shutdown if isinstance(shutdown, Shutdown) else Shutdown(shutdown)
     async with (
+        stopping.on_signals(),
         running(
             url, settings=settings, matching=True, dashboard=settings.dashboard(), metrics=metrics
         ) as runtime,
@@ -243,7 +283,8 @@ async def _slack(
     ):
         options = slack_options(settings, runtime.storage)
         async with aiohttp.ClientSession() as session:  # connections to Slack, kept open
-            app = create_app(runtime.bot, options, session=session)
+            in_flight = InFlight()
+            app = create_app(runtime.bot, options, session=session, in_flight=in_flight)
             try:
                 await check_bot_token(app.client)
             except TokenRefused as refused:
@@ -251,20 +292,23 @@ async def _slack(
             chat_for = chat_for_scheduled_work(options, session=session)
             settle_before_serving()
             scheduler = runtime.scheduler(platform="slack") if scheduled else None
-            async with scheduling(scheduler, chat_for):
+            async with scheduling(scheduler, chat_for, shutdown=stopping):
                 if settings.slack_app_token:
-                    await serve_socket_mode(app, settings.slack_app_token)
+                    await serve_socket_mode(app, settings.slack_app_token, stop=stopping.requested)
                 else:
                     public_url = settings.givefirst_public_url
                     await serve_http(
                         app,
                         host,
                         port,
+                        stop=stopping.requested,
                         metrics=metrics,
                         also=lambda web_app: add_dashboard(
                             web_app, runtime.bot, public_url=public_url
                         ),
                     )
+                drained = await in_flight.drain(stopping.remaining())
+                log.info("stopped taking Slack events: %d in flight finished, %d cut", *drained)
 
 
 @click.command()
@@ -276,6 +320,7 @@ async def _slack(
 )
 @no_scheduler_option
 @metrics_options
+@grace_option
 @pass_invocation
 def discord(
     invocation: Invocation,
@@ -283,6 +328,7 @@ def discord(
     no_scheduler: bool,
     metrics_host: str,
     metrics_port: int | None,
+    grace: float,
 ) -> None:
     """Run on Discord with DISCORD_TOKEN.
 
@@ -292,7 +338,11 @@ def discord(
     if not settings.discord_token:
         raise click.UsageError("Set DISCORD_TOKEN (see README: Run on Discord).")
     watch = MetricsAddress(metrics_host, metrics_port)
-    run(lambda: _discord(invocation.database_url, settings, shards, not no_scheduler, watch))
+    run(
+        lambda: _discord(
+            invocation.database_url, settings, shards, not no_scheduler, watch, shutdown=grace
+        )
+    )
 
 
 async def _discord(
@@ -301,7 +351,11 @@ async def _discord(
     shards: int | None,
     scheduled: bool = True,
     watch: MetricsAddress | None = None,
+    *,
+    shutdown: Shutdown | float = DEFAULT_GRACE,
 ) -> None:
+    """Serve Discord until asked to stop, then take no new events, finish the ones
+    being worked on within the grace period, and disconnect."""
     import discord
 
     from adapters.discord.client import (
@@ -314,7 +368,9 @@ async def _discord(
     point_at(settings.discord_api_url, settings.discord_gateway_url)
     watch = watch or MetricsAddress("127.0.0.1", None)
     metrics = watch.metrics()
+    stopping = shutdown if isinstance(shutdown, Shutdown) else Shutdown(shutdown)
     async with (
+        stopping.on_signals(),
         running(
             url, settings=settings, matching=True, dashboard=settings.dashboard(), metrics=metrics
         ) as runtime,
@@ -329,14 +385,33 @@ async def _discord(
         )
         settle_before_serving()
         scheduler = runtime.scheduler(platform="discord") if scheduled else None
-        async with (
-            client,
-            scheduling(scheduler, chat_for_scheduled_work(client), ready=client.wait_until_ready),
-        ):
+        async with client:
+            connection = asyncio.create_task(client.start(settings.discord_token or ""))
             try:
-                await client.start(settings.discord_token or "")
+                async with scheduling(
+                    scheduler,
+                    chat_for_scheduled_work(client),
+                    ready=client.wait_until_ready,
+                    shutdown=stopping,
+                ):
+                    asked = asyncio.ensure_future(stopping.requested.wait())
+                    await asyncio.wait({connection, asked}, return_when=asyncio.FIRST_COMPLETED)
+                    asked.cancel()
+                    if connection.done():
+                        connection.result()
+                        return
+                    finished, cut = await client.drain(stopping.remaining())
+                    log.info(
+                        "stopped taking Discord events: %d in flight finished, %d cut",
+                        finished,
+                        cut,
+                    )
             except discord.LoginFailure:
                 raise click.UsageError(DISCORD_TOKEN_REFUSED) from None
+            finally:
+                await client.close()
+                connection.cancel()
+                await asyncio.gather(connection, return_exceptions=True)
 
 
 @click.command()
@@ -348,6 +423,7 @@ async def _discord(
 )
 @click.option("--every", default=30.0, show_default=True, help="Seconds between ticks.")
 @metrics_options
+@grace_option
 @pass_invocation
 def scheduler(
     invocation: Invocation,
@@ -355,6 +431,7 @@ def scheduler(
     every: float,
     metrics_host: str,
     metrics_port: int | None,
+    grace: float,
 ) -> None:
     """Run only the scheduler: digests, follow-ups, reminders and expiry.
 
@@ -371,7 +448,12 @@ def scheduler(
     watch = MetricsAddress(metrics_host, metrics_port)
     run(
         lambda: _scheduler(
-            invocation.database_url, settings, to_console=to_console, every=every, watch=watch
+            invocation.database_url,
+            settings,
+            to_console=to_console,
+            every=every,
+            watch=watch,
+            grace=grace,
         )
     )
 
@@ -384,24 +466,37 @@ async def _scheduler(
     every: float = 30.0,
     stop: asyncio.Event | None = None,
     watch: MetricsAddress | None = None,
+    grace: float = DEFAULT_GRACE,
 ) -> None:
-    """Scheduled work for every platform with credentials set (or printed), until ``stop``:
-    planned once per tick, then delivered on each platform."""
-    stop = stop or asyncio.Event()
+    """Scheduled work for every platform with credentials set (or printed), until ``stop``
+    is set or SIGTERM/SIGINT: planned once per tick, then delivered on each platform.
+    Stopping hands the messages not yet started to other processes at once, and lets
+    those in flight finish within ``grace`` seconds."""
     watch = watch or MetricsAddress("127.0.0.1", None)
     metrics = watch.metrics()
+    shutdown = Shutdown(grace, requested=stop)
     async with (
+        shutdown.on_signals(),
         running(url, settings=settings, matching=True, metrics=metrics) as runtime,
         reading(runtime.bot),
         serving_metrics(metrics, watch.host, watch.port),
     ):
         scheduler = runtime.scheduler()
-        if to_console:
-            chat = ConsoleChat(sys.stdout)
-            await run_scheduler(lambda: scheduler.tick(lambda community: chat), stop, every=every)
-            return
-        async with scheduled_chats(settings, runtime.storage) as chats:
-            await run_scheduler(lambda: scheduler.tick_each_platform(chats), stop, every=every)
+        async with AsyncExitStack() as stack:
+            if to_console:
+                chat = ConsoleChat(sys.stdout)
+                chats: ChatFor | dict[str, ChatFor] = lambda community: chat  # noqa: E731
+            else:
+                chats = await stack.enter_async_context(scheduled_chats(settings, runtime.storage))
+            work = asyncio.create_task(scheduler.run(chats, shutdown.requested, every=every))
+            asked = asyncio.ensure_future(shutdown.requested.wait())
+            try:
+                await asyncio.wait({work, asked}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                asked.cancel()
+            await shutdown.finish(work, "the scheduler")
+            if shutdown.reason:
+                log.info("the scheduler stopped (%s)", shutdown.reason)
 
 
 @click.command()
@@ -415,6 +510,7 @@ async def _scheduler(
     help="Print a one-time sign-in link for a console community (e.g. console:shell).",
 )
 @metrics_options
+@grace_option
 @pass_invocation
 def web(
     invocation: Invocation,
@@ -423,6 +519,7 @@ def web(
     sign_in_key: str | None,
     metrics_host: str,
     metrics_port: int | None,
+    grace: float,
 ) -> None:
     """Serve the admin dashboard on its own, at /admin on --host/--port: for Discord,
     Slack in Socket Mode and console communities. Admins sign in with a link from
@@ -434,7 +531,17 @@ def web(
             "/givefirst dashboard in the community."
         )
     watch = MetricsAddress(metrics_host, metrics_port)
-    run(lambda: _web(invocation.database_url, invocation.settings, host, port, sign_in_key, watch))
+    run(
+        lambda: _web(
+            invocation.database_url,
+            invocation.settings,
+            host,
+            port,
+            sign_in_key,
+            watch,
+            shutdown=Shutdown(grace),
+        )
+    )
 
 
 async def _web(
@@ -445,7 +552,11 @@ async def _web(
     sign_in_key: str | None,
     watch: MetricsAddress,
     started: asyncio.Event | None = None,
+    *,
+    shutdown: Shutdown | None = None,
 ) -> None:
+    """Serve the dashboard until asked to stop; the pages being answered then finish
+    within the grace period."""
     from aiohttp import web as aiohttp_web
 
     from adapters.web import dashboard_application
@@ -454,7 +565,9 @@ async def _web(
     reached = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
     access = settings.dashboard(fallback_url=f"http://{reached}:{port}")
     metrics = watch.metrics()
+    stopping = shutdown or Shutdown()
     async with (
+        stopping.on_signals(),
         running(url, dashboard=access, metrics=metrics) as runtime,
         serving_metrics(metrics, watch.host, watch.port),
     ):
@@ -467,7 +580,8 @@ async def _web(
                 raise click.ClickException(error.message) from None
             click.echo(f"Sign in to {sign_in_key} (once, within 10 minutes): {link}")
         runner = aiohttp_web.AppRunner(
-            dashboard_application(runtime.bot, public_url=access.public_url)
+            dashboard_application(runtime.bot, public_url=access.public_url),
+            shutdown_timeout=stopping.grace,
         )
         await runner.setup()
         await aiohttp_web.TCPSite(runner, host, port).start()
@@ -475,7 +589,8 @@ async def _web(
         if started is not None:
             started.set()
         try:
-            await asyncio.Event().wait()
+            await stopping.requested.wait()
+            log.info("no longer serving the dashboard")
         finally:
             await runner.cleanup()
 

@@ -6,7 +6,9 @@ channels, channel messages (JSON and multipart), edits and deletes — answering
 the payloads Discord sends, and a gateway websocket that plays HELLO → IDENTIFY →
 READY → GUILD_CREATE and then dispatches whatever a test sends. Every REST call is
 recorded. Members can close their DMs (403, code 50007, like Discord) and any route
-can be made to fail once, e.g. with a 429.
+can be made to fail once, e.g. with a 429, or answer late (`slow`). A message sent
+with a ``nonce`` and ``enforce_nonce`` that repeats one the bot sent within the last
+few minutes is answered with the first message, and not posted again, as Discord does.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncio
 import itertools
 import json
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -39,6 +42,8 @@ BOT_TOKEN = "fake.discord.bot-token"
 MANAGE_GUILD = 1 << 5
 MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 6) | (1 << 16)  # view, send, react, history
 EPHEMERAL = 1 << 6
+NONCE_SECONDS = 300
+"""How long Discord remembers a message's nonce for ``enforce_nonce`` ("a few minutes")."""
 
 Json = dict[str, Any]
 DiscordClient = TypeVar("DiscordClient", bound=discord.Client)
@@ -57,6 +62,8 @@ class RestCall:
     files: tuple[tuple[str, bytes], ...] = ()
     at: float = field(default_factory=perf_counter)
     """When the request arrived (``time.perf_counter``)."""
+    token: str = ""
+    """The bot token it came with."""
 
     @property
     def text(self) -> str:
@@ -157,6 +164,11 @@ class FakeDiscord:
         self.identified: list[Json] = []
         self._calls: list[RestCall] = []
         self._failures: list[Failure] = []
+        self._slow: list[tuple[str, re.Pattern[str], Callable[[str, Any], float]]] = []
+        self._nonces: dict[str, tuple[float, int]] = {}  # nonce -> (when, message id)
+        self._awaiting: Counter[str] = Counter()
+        self.tokens = {BOT_TOKEN}
+        """Bot tokens accepted, all for the same bot (tests tell processes apart by them)."""
         self._sockets: dict[web.WebSocketResponse, tuple[int, int]] = {}  # -> [shard, count]
         self._sequence = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -169,7 +181,8 @@ class FakeDiscord:
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
-        self._runner = web.AppRunner(app, access_log=None)
+        # Answers still being slowed down are not waited for when the fake stops.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -236,7 +249,28 @@ class FakeDiscord:
             body = {"code": code, "message": message}
         self._failures.append(Failure(method, re.compile(path), status, body, headers or {}))
 
+    def slow(self, method: str, path: str, seconds: Callable[[str, Any], float]) -> None:
+        """From now on, answer requests matching ``path`` after ``seconds(path, body)``
+        seconds; each takes effect (a message is posted) before the wait."""
+        self._slow.append((method, re.compile(path), seconds))
+
+    def add_channel(self, channel_id: int, guild_id: int, name: str) -> None:
+        """A text channel in another server the bot is in."""
+        self.channels[channel_id] = {
+            **self.channels[CHANNEL_ID],
+            "id": str(channel_id),
+            "guild_id": str(guild_id),
+            "name": name,
+        }
+
     # --- what tests read ----------------------------------------------------------------------
+
+    def awaiting_answer(self, token: str | None = None) -> int:
+        """Requests (with bot ``token``, or all) that took effect, their answer still to go."""
+        return self._awaiting[token] if token is not None else sum(self._awaiting.values())
+
+    def messages_in(self, channel_id: int) -> list[Json]:
+        return [m for m in self.messages.values() if m["channel_id"] == str(channel_id)]
 
     def calls(self, method: str | None = None, path: str | None = None) -> list[RestCall]:
         return [
@@ -395,8 +429,24 @@ class FakeDiscord:
                 status,
                 response,
                 tuple(files),
+                token=request.headers.get("Authorization", "").removeprefix("Bot "),
             )
         )
+        delay = next(
+            (
+                seconds(path, body)
+                for method, pattern, seconds in self._slow
+                if method == request.method and pattern.fullmatch(path)
+            ),
+            0.0,
+        )
+        if delay > 0:
+            token = request.headers.get("Authorization", "").removeprefix("Bot ")
+            self._awaiting[token] += 1
+            try:
+                await asyncio.sleep(delay)
+            finally:
+                self._awaiting[token] -= 1
         if status == 204:
             return web.Response(status=204)
         return _json(response, status, headers)
@@ -425,9 +475,8 @@ class FakeDiscord:
         return (json.loads(raw) if raw else None), []
 
     def _answer(self, method: str, path: str, body: Any, request: web.Request) -> tuple[int, Any]:
-        if request.headers.get("Authorization") != f"Bot {BOT_TOKEN}" and not path.startswith(
-            ("/interactions/", "/webhooks/")
-        ):
+        token = request.headers.get("Authorization", "").removeprefix("Bot ")
+        if token not in self.tokens and not path.startswith(("/interactions/", "/webhooks/")):
             return 401, {"message": "401: Unauthorized", "code": 0}
         routes: list[tuple[str, str, Callable[..., tuple[int, Any]]]] = [
             ("GET", r"/users/@me", lambda: (200, self.bot.payload())),
@@ -586,7 +635,18 @@ class FakeDiscord:
         recipient = next((u for u, c in self.dm_channels.items() if c == channel_id), None)
         if recipient is not None and self.users[recipient].dms_closed:
             return 403, {"message": "Cannot send messages to this user", "code": 50007}
-        return 200, self._store_message(channel_id, body)
+        nonce = str(body.get("nonce") or "")
+        if nonce and body.get("enforce_nonce"):
+            seen = self._nonces.get(nonce)
+            if seen is not None and perf_counter() - seen[0] < NONCE_SECONDS:
+                original = self.messages.get(seen[1])
+                if original is not None:
+                    return 200, original
+        message = self._store_message(channel_id, body)
+        if nonce:
+            message["nonce"] = nonce
+            self._nonces[nonce] = (perf_counter(), int(message["id"]))
+        return 200, message
 
     def _store_message(self, channel_id: int, body: Json, *, webhook: bool = False) -> Json:
         message_id = next(self._ids)

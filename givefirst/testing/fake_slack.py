@@ -3,6 +3,10 @@
 `FakeSlack` answers `POST /api/<method>` the way slack.com does (form, JSON or query
 arguments, `Authorization: Bearer` tokens, `{"ok": ...}` bodies), records every call,
 accepts `respond()` posts on its response URLs and serves a Socket Mode websocket.
+Messages keep their metadata, and `conversations.history` returns them (with it, if
+asked) to tokens holding the history scope of the conversation's kind (`grant`).
+A method can be made slow (`slow`): the call takes effect at once, but its answer
+comes late, as when Slack accepts a message and the network is slow.
 It also plays Slack's side of an OAuth install: `approve_install` stands for a member
 pressing "Allow", and `oauth.v2.access` exchanges the code it returns for a bot token.
 The module-level builders produce the payloads Slack sends to an app, and
@@ -17,6 +21,7 @@ import itertools
 import json
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -38,6 +43,14 @@ BOT_TOKEN = "xoxb-1-givefirst-test"
 APP_TOKEN = "xapp-1-givefirst-test"
 SIGNING_SECRET = "givefirst-signing-secret"
 FORM = "application/x-www-form-urlencoded"
+SCOPES = ("commands", "chat:write", "im:write", "mpim:write", "reactions:read", "users:read")
+"""The bot scopes every token has unless more are granted (the manifest's)."""
+HISTORY_SCOPES = {
+    "C": ("channels:history",),
+    "G": ("groups:history", "mpim:history"),
+    "D": ("im:history",),
+}
+"""The scopes that let a token read a conversation's history, by its id's first letter."""
 
 Args = dict[str, Any]
 _T = TypeVar("_T")
@@ -110,11 +123,12 @@ class _Workspace:
     conversations: dict[frozenset[str], str] = field(default_factory=dict)
     messages: dict[tuple[str, str], Args] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _ticks: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _last_ts: float = 0.0
 
     def next_ts(self) -> str:
-        tick = next(self._ticks) * 100
-        return f"{1_700_000_000 + tick // 1_000_000}.{tick % 1_000_000:06d}"
+        """A message timestamp as Slack makes them: the time posted, unique, increasing."""
+        self._last_ts = max(time.time(), self._last_ts + 0.000_001)
+        return f"{self._last_ts:.6f}"
 
     def next_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):08d}"
@@ -160,6 +174,10 @@ class FakeSlack:
         self._failures: dict[str, list[_ScriptedFailure]] = {}
         self._dropped: dict[str, Callable[[Args], bool]] = {}
         self._revoked: set[str] = set()
+        self._slow: dict[str, Callable[[Args], float]] = {}
+        self._awaiting: Counter[str | None] = Counter()
+        self.scopes: set[str] = set(SCOPES)
+        """The bot scopes every token holds."""
         self._workspace = _Workspace(team_id)
         self._apps: dict[str, str] = {}  # OAuth client id -> client secret
         self._grants: dict[str, Args] = {}  # unused OAuth codes -> oauth.v2.access answers
@@ -173,6 +191,7 @@ class FakeSlack:
             "chat.update": self._chat_update,
             "chat.delete": self._chat_delete,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "views.publish": self._views_publish,
             "reactions.add": lambda args: {},
@@ -189,7 +208,8 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{response_id}", self._handle_response_url)
         app.router.add_get("/link/", self._handle_socket)
-        self._runner = web.AppRunner(app, access_log=None)
+        # Answers still being slowed down are not waited for when the fake stops.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -310,6 +330,28 @@ class FakeSlack:
         """Refuse `token` from now on, as Slack does once an app is uninstalled."""
         self._revoked.add(token)
 
+    def grant(self, *scopes: str) -> None:
+        """Give every token these bot scopes too (e.g. ``channels:history``)."""
+        self.scopes |= set(scopes)
+
+    def slow(self, method: str, seconds: Callable[[Args], float]) -> None:
+        """From now on, answer calls to `method` after ``seconds(args)`` seconds; each
+        call takes effect (a message is posted) before the wait, as on a slow network."""
+        self._slow[method] = seconds
+
+    def awaiting_answer(self, token: str | None = None) -> int:
+        """Calls (with `token`, or all) that took effect but whose answer is still to go."""
+        return self._awaiting[token] if token is not None else sum(self._awaiting.values())
+
+    def messages_in(self, channel: str) -> list[Args]:
+        """The messages in a conversation now, oldest first."""
+        found = [m for (c, _), m in self._workspace.messages.items() if c == channel]
+        return sorted(found, key=lambda m: float(m["ts"]))
+
+    def conversation_of(self, *user_ids: str) -> str:
+        """The id of the bot's conversation with these members (opened if need be)."""
+        return self._workspace.conversation_with(frozenset(user_ids))
+
     def drop_calls(self, method: str, when: Callable[[Args], bool]) -> None:
         """From now on, close the connection unanswered on calls to `method` whose
         arguments match `when`, as a network failure would."""
@@ -379,6 +421,13 @@ class FakeSlack:
         )
         self._calls.append(ApiCall(method, args, token, request.path, status, answer))
         await self._notify_waiters()
+        slow = self._slow.get(method)
+        if slow is not None and (seconds := slow(args)) > 0:
+            self._awaiting[token] += 1
+            try:
+                await asyncio.sleep(seconds)
+            finally:
+                self._awaiting[token] -= 1
         return web.json_response(answer, status=status, headers=headers)
 
     def _scripted_or_real_answer(
@@ -408,6 +457,13 @@ class FakeSlack:
             return {"ok": False, "error": "unknown_method"}
         try:
             return {"ok": True, **handler(args)}
+        except _MissingScope as missing:
+            return {
+                "ok": False,
+                "error": "missing_scope",
+                "needed": str(missing),
+                "provided": ",".join(sorted(self.scopes)),
+            }
         except _SlackError as error:
             return {"ok": False, "error": str(error)}
 
@@ -472,7 +528,7 @@ class FakeSlack:
         return {"ok": True, **{k: v for k, v in grant.items() if k != "client_id"}}
 
     def _bot_message(self, args: Args, ts: str) -> Args:
-        return {
+        message = {
             "type": "message",
             "user": self.bot_user_id,
             "bot_id": self.bot_id,
@@ -482,6 +538,10 @@ class FakeSlack:
             "blocks": _blocks(args),
             "ts": ts,
         }
+        metadata = args.get("metadata")
+        if metadata:
+            message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+        return message
 
     def _chat_post_message(self, args: Args) -> Args:
         channel = self._workspace.resolve_channel(_required(args, "channel", "channel_not_found"))
@@ -518,6 +578,29 @@ class FakeSlack:
         channel_id = self._workspace.conversation_with(users)
         return {"no_op": False, "already_open": False, "channel": {"id": channel_id}}
 
+    def _conversations_history(self, args: Args) -> Args:
+        """Newest first, after ``oldest``, ``limit`` at a time (``cursor`` is an offset);
+        metadata only with ``include_all_metadata``, as on slack.com."""
+        channel = _required(args, "channel", "channel_not_found")
+        needed = HISTORY_SCOPES.get(channel[:1], ("channels:history",))
+        if not self.scopes & set(needed):
+            raise _MissingScope(needed[0])
+        oldest = float(args.get("oldest") or 0)
+        newest_first = [m for m in reversed(self.messages_in(channel)) if float(m["ts"]) > oldest]
+        start = int(args.get("cursor") or 0)
+        limit = int(args.get("limit") or 100)
+        page = newest_first[start : start + limit]
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        more = start + limit < len(newest_first)
+        return {
+            "messages": [
+                m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+                for m in page
+            ],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
     def _users_info(self, args: Args) -> Args:
         member = self._workspace.member(_required(args, "user", "user_not_found"))
         return {"user": member.as_user_object(self.team_id)}
@@ -542,6 +625,10 @@ class FakeSlack:
 
 class _SlackError(Exception):
     """A Web API error code, answered as `{"ok": false, "error": code}`."""
+
+
+class _MissingScope(_SlackError):
+    """The token lacks the scope named, answered as Slack does (`missing_scope`)."""
 
 
 def _required(args: Args, name: str, error: str = "invalid_arguments") -> str:

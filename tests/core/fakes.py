@@ -48,13 +48,13 @@ from bot.domain.health import (
 )
 from bot.matching.fields import field_hash, skills_text
 from bot.messages import Message
-from bot.ports import DeliveryFailed, DeliveryProblem, PostRef
+from bot.ports import DeliveryFailed, DeliveryProblem, PostRef, SendOnce
 
 
 @dataclass
 class FakeStore:
     rows: dict[str, dict[int, Any]] = field(default_factory=dict)
-    events: set[str] = field(default_factory=set)
+    events: dict[str, datetime] = field(default_factory=dict)
     claims: set[str] = field(default_factory=set)
     vectors: dict[str, tuple[int, str, FieldVector]] = field(default_factory=dict)
     revision: int = 0
@@ -73,6 +73,8 @@ class FakeStore:
 
 class _Repo:
     name = ""
+    words_in = "text"
+    """The field :meth:`containing` looks in."""
 
     def __init__(self, store: FakeStore) -> None:
         self._store = store
@@ -86,6 +88,13 @@ class _Repo:
 
     async def add(self, entity: Any) -> None:
         self._store.add(self.name, entity)
+
+    async def containing(self, community_id: int, words: str) -> Sequence[Any]:
+        return [
+            r
+            for r in self._rows
+            if r.community_id == community_id and words in getattr(r, self.words_in)
+        ]
 
 
 class FakeCommunities(_Repo):
@@ -200,6 +209,7 @@ class FakeAsks(_Repo):
 
 class FakeIntroductions(_Repo):
     name = "introductions"
+    words_in = "reason"
 
     async def for_ask(self, ask_id: int) -> Sequence[Introduction]:
         return [i for i in self._rows if i.ask_id == ask_id]
@@ -243,6 +253,7 @@ class FakeIntroductions(_Repo):
 
 class FakeThanks(_Repo):
     name = "thanks"
+    words_in = "note"
 
     async def involving(self, member_id: int) -> Sequence[Thanks]:
         return [t for t in self._rows if member_id in (t.giver_id, t.receiver_id)]
@@ -280,8 +291,14 @@ class FakeEvents:
     async def first_time(self, key: str, now: datetime) -> bool:
         if key in self._store.events:
             return False
-        self._store.events.add(key)
+        self._store.events[key] = now
         return True
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        old = [key for key, seen in self._store.events.items() if seen < cutoff]
+        for key in old:
+            del self._store.events[key]
+        return len(old)
 
 
 class FakeDigests:
@@ -377,13 +394,13 @@ class FakeOutbox(_Repo):
         await super().add(entity)
 
     async def drop_unsent_naming(self, community_id: int, platform_user_id: str) -> Sequence[str]:
-        quoted = json.dumps(platform_user_id)
+        quoted, mentioned = json.dumps(platform_user_id), f"<@{platform_user_id}>"
         naming = [
             e
             for e in self._rows
             if e.community_id == community_id
             and e.status is OutboxStatus.PENDING
-            and quoted in e.payload
+            and (quoted in e.payload or mentioned in e.payload)
         ]
         for entry in naming:
             del self._store.table(self.name)[entry.id]
@@ -397,6 +414,7 @@ class FakeOutbox(_Repo):
         *,
         key_prefix: str = "",
         community_key: str | None = None,
+        owner: str = "",
     ) -> Sequence[OutboxMessage]:
         keys = {c.id: c.key for c in self._store.table("communities").values()}
         due = [
@@ -410,7 +428,32 @@ class FakeOutbox(_Repo):
         for entry in due:
             entry.claimed_until = lease_until
             entry.attempts += 1
+            entry.maybe_delivered = entry.maybe_delivered or entry.claimed_by is not None
+            entry.claimed_by = owner or None
         return due
+
+    def _held_by(self, owner: str, entry_ids: Collection[int]) -> list[OutboxMessage]:
+        return [
+            e
+            for e in self._rows
+            if e.id in entry_ids and e.claimed_by == owner and e.status is OutboxStatus.PENDING
+        ]
+
+    async def renew(
+        self, owner: str, entry_ids: Collection[int], lease_until: datetime
+    ) -> Collection[int]:
+        renewed = [e for e in self._held_by(owner, entry_ids) if e.claimed_until < lease_until]
+        for entry in renewed:
+            entry.claimed_until = lease_until
+        return {e.id or 0 for e in renewed}
+
+    async def release(
+        self, owner: str, entry_ids: Collection[int], now: datetime, *, in_doubt: bool
+    ) -> None:
+        for entry in self._held_by(owner, entry_ids):
+            entry.claimed_until = now
+            if not in_doubt:
+                entry.claimed_by = None
 
 
 class FakeDirectory:
@@ -690,12 +733,16 @@ class FakeChat:
 
     def __init__(self) -> None:
         self.sent: list[Sent] = []
+        self.once: list[SendOnce | None] = []
+        """What each sent message said about itself (scheduled ones only)."""
         self.updated: list[tuple[PostRef, Message]] = []
         self.deleted: list[PostRef] = []
         self.dm_closed: set[str] = set()
         self._counter = 0
 
-    async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
+    async def send(
+        self, message: Message, *, default_channel: str | None, once: SendOnce | None = None
+    ) -> PostRef | None:
         from bot.messages import ChannelPost, DirectMessage
 
         if isinstance(message.to, DirectMessage) and self.dm_closed & set(message.to.user_ids):
@@ -707,6 +754,7 @@ class FakeChat:
                 message.to.channel_id or default_channel or "C-default", f"m{self._counter}"
             )
         self.sent.append(Sent(message, ref))
+        self.once.append(once)
         return ref
 
     async def update(self, ref: PostRef, message: Message) -> None:

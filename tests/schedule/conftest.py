@@ -15,7 +15,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.domain import Community
 from bot.messages import Message
-from bot.ports import PostRef, UnitOfWork
+from bot.ports import PostRef, SendOnce, UnitOfWork
 from bot.scheduler import Scheduler
 from storage import Storage
 from tests.conftest import _postgres_storage, _sqlite_storage
@@ -82,8 +82,10 @@ class RecordingChat(FakeChat):
         self.clock = clock
         self.times: list[datetime] = []
 
-    async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
-        ref = await super().send(message, default_channel=default_channel)
+    async def send(
+        self, message: Message, *, default_channel: str | None, once: SendOnce | None = None
+    ) -> PostRef | None:
+        ref = await super().send(message, default_channel=default_channel, once=once)
         self.times.append(self.clock.now())
         return ref
 

@@ -14,7 +14,7 @@ from bot.clock import FakeClock
 from bot.domain import Community, Introduction, IntroStatus, Member, OutboxMessage, Party
 from bot.message_json import to_json
 from bot.messages import ChannelPost, DirectMessage, Message
-from bot.ports import DeliveryFailed, DeliveryProblem, PostRef
+from bot.ports import DeliveryFailed, DeliveryProblem, PostRef, SendOnce
 from bot.scheduler import Scheduler
 from tests.schedule.conftest import MemoryDatabase, RecordingChat, add_community, scheduler
 
@@ -28,7 +28,9 @@ class Killed(BaseException):
 class DyingChat(RecordingChat):
     """Dies on its first post, as a process killed after claiming work would."""
 
-    async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
+    async def send(
+        self, message: Message, *, default_channel: str | None, once: SendOnce | None = None
+    ) -> PostRef | None:
         raise Killed
 
 
@@ -39,11 +41,13 @@ class BusyChat(RecordingChat):
         super().__init__(clock)
         self.busy = busy
 
-    async def send(self, message: Message, *, default_channel: str | None) -> PostRef | None:
+    async def send(
+        self, message: Message, *, default_channel: str | None, once: SendOnce | None = None
+    ) -> PostRef | None:
         if self.busy:
             self.busy -= 1
             raise DeliveryFailed(DeliveryProblem.RATE_LIMITED, "ratelimited", retry_after=30)
-        return await super().send(message, default_channel=default_channel)
+        return await super().send(message, default_channel=default_channel, once=once)
 
 
 def communities(n: int) -> list[Community]:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.server import SlackOptions, create_app, web_application
+from bot.app import GiveFirst
+from bot.clock import FakeClock
 from givefirst.testing.fake_slack import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -19,6 +24,8 @@ from givefirst.testing.fake_slack import (
     SlackRequests,
     serve_bolt_app,
 )
+from storage import Storage
+from tests.slack.community import CHANNEL, SlackCommunity
 
 
 @pytest.fixture
@@ -55,3 +62,38 @@ async def socket_mode(bolt_app: AsyncApp) -> AsyncIterator[AsyncSocketModeHandle
     await handler.connect_async()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
     yield handler
     await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+@pytest.fixture
+async def slack(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackCommunity]:
+    storage = Storage.connect(f"sqlite:///{tmp_path / 'slack.db'}")
+    await storage.upgrade()
+    clock = FakeClock()
+    bot = GiveFirst(storage.unit_of_work, clock)
+    # Calls to Slack share one session, as `givefirst slack` sets it up.
+    slack_session = aiohttp.ClientSession()
+    app = create_app(
+        bot,
+        SlackOptions(
+            signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, api_url=fake_slack.api_url
+        ),
+        session=slack_session,
+    )
+    runner = web.AppRunner(web_application(app), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    url = f"http://{host}:{port}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            requests = SlackRequests(session, f"{url}/slack/events", SIGNING_SECRET)
+            fake_slack.set_member("U0ANA", name="ana", is_admin=True)
+            community = SlackCommunity(fake_slack, requests, bot, clock, url, storage)
+            await community.command("ana", "/givefirst", f"config channel <#{CHANNEL}|offers>")
+            await fake_slack.wait_for("response_url")  # the channel is set
+            yield community
+    finally:
+        await runner.cleanup()
+        await slack_session.close()
+        await storage.dispose()

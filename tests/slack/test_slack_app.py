@@ -6,155 +6,34 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 import yaml
-from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from adapters.slack.app import COMMANDS, EVENTS
 from adapters.slack.chat import SlackChat
-from adapters.slack.server import SlackOptions, create_app, web_application
+from adapters.slack.server import SlackOptions, create_app
 from bot.app import GiveFirst
 from bot.clock import FakeClock
 from givefirst.testing.fake_slack import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
-    ApiCall,
     FakeSlack,
-    SlackRequests,
     app_home_opened,
-    block_actions,
     event_callback,
     reaction_added,
     sign,
     slash_command,
 )
 from storage import Storage
+from tests.slack.community import CHANNEL, USERS, SlackCommunity, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
-CHANNEL = "C0OFFERS"
-USERS = {"ana": "U0ANA", "ben": "U0BEN", "dana": "U0DANA", "erin": "U0ERIN"}
-
-
-@dataclass
-class SlackCommunity:
-    fake: FakeSlack
-    requests: SlackRequests
-    bot: GiveFirst
-    clock: FakeClock
-    url: str
-
-    async def command(self, who: str, command: str, text: str) -> int:
-        fields = slash_command(
-            command,
-            text,
-            response_url=self.fake.response_url(),
-            user_id=USERS[who],
-            user_name=who,
-            channel_id=CHANNEL,
-        )
-        reply = await self.requests.command(fields)
-        return reply.status
-
-    async def press(self, who: str, label: str, *, after: int = 0) -> ApiCall:
-        """Press the newest button labelled ``label`` in a message ``who`` received."""
-        for call in reversed(self.fake.calls()[after:]):
-            for block in call.args.get("blocks") or []:
-                if isinstance(block, str):
-                    continue
-                for element in block.get("elements", []):
-                    if element.get("type") == "button" and element["text"]["text"].startswith(
-                        label
-                    ):
-                        return await self._click(who, call, block, element)
-        raise AssertionError(f"no button {label!r} was sent")
-
-    async def _click(
-        self, who: str, call: ApiCall, block: dict[str, Any], element: dict[str, Any]
-    ) -> ApiCall:
-        channel = call.response.get("channel") or call.args.get("channel") or CHANNEL
-        ts = call.response.get("ts") or "0"
-        payload = block_actions(
-            action_id=element["action_id"],
-            value=element["value"],
-            block_id=block["block_id"],
-            user_id=USERS[who],
-            channel_id=channel,
-            message_ts=ts,
-            response_url=self.fake.response_url(),
-            user_name=who,
-        )
-        payload["actions"][0]["text"] = element["text"]
-        stored = self.fake.message(channel, ts)
-        if stored is not None:
-            payload["message"] = {**payload["message"], **stored}
-        reply = await self.requests.action(payload)
-        assert reply.status == 200
-        return call
-
-    async def react(
-        self, who: str, post: ApiCall, reaction: str, event_id: str | None = None
-    ) -> int:
-        event = reaction_added(
-            user=USERS[who],
-            reaction=reaction,
-            channel=post.response["channel"],
-            ts=post.response["ts"],
-        )
-        reply = await self.requests.event(event_callback(event, event_id=event_id))
-        return reply.status
-
-    async def said(self, method: str, contains: str) -> ApiCall:
-        return await self.fake.wait_for(
-            method, lambda c: contains in json.dumps(c.args, ensure_ascii=False)
-        )
-
-
-@pytest.fixture
-async def slack(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackCommunity]:
-    storage = Storage.connect(f"sqlite:///{tmp_path / 'slack.db'}")
-    await storage.upgrade()
-    clock = FakeClock()
-    bot = GiveFirst(storage.unit_of_work, clock)
-    # Calls to Slack share one session, as `givefirst slack` sets it up.
-    slack_session = aiohttp.ClientSession()
-    app = create_app(
-        bot,
-        SlackOptions(
-            signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, api_url=fake_slack.api_url
-        ),
-        session=slack_session,
-    )
-    runner = web.AppRunner(web_application(app), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    url = f"http://{host}:{port}"
-    try:
-        async with aiohttp.ClientSession() as session:
-            requests = SlackRequests(session, f"{url}/slack/events", SIGNING_SECRET)
-            fake_slack.set_member("U0ANA", name="ana", is_admin=True)
-            community = SlackCommunity(fake_slack, requests, bot, clock, url)
-            await community.command("ana", "/givefirst", f"config channel <#{CHANNEL}|offers>")
-            await fake_slack.wait_for("response_url")  # the channel is set
-            yield community
-    finally:
-        await runner.cleanup()
-        await slack_session.close()
-        await storage.dispose()
-
-
-def text_of(call: ApiCall) -> str:
-    return json.dumps(call.args, ensure_ascii=False)
 
 
 async def test_an_offer_is_posted_with_a_button_and_the_author_sees_its_skills(

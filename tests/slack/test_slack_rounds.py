@@ -7,13 +7,8 @@ import json
 from datetime import timedelta
 
 from adapters.slack.chat import SlackChat
-from tests.slack.test_slack_app import (  # noqa: F401  (the fixture)
-    CHANNEL,
-    SlackCommunity,
-    create_app_client,
-    slack,
-    text_of,
-)
+from tests.slack.community import CHANNEL, SlackCommunity, text_of
+from tests.slack.test_slack_app import create_app_client
 
 
 async def round_starts(community: SlackCommunity) -> None:
@@ -31,7 +26,7 @@ async def due_work(community: SlackCommunity) -> None:
     await community.bot.run_due_work(lambda c: SlackChat(client))
 
 
-async def test_a_round_on_slack_from_joining_to_the_digest(slack: SlackCommunity) -> None:  # noqa: F811
+async def test_a_round_on_slack_from_joining_to_the_digest(slack: SlackCommunity) -> None:
     await slack.command("ana", "/givefirst", "config quiet-weeks post")
     await slack.command("ana", "/givefirst", "config rounds every 1 week monday 10:00")
     announcement = await slack.said("chat.postMessage", "Give-first rounds are starting")

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
-from bot.domain import Community, OutboxMessage, OutboxStatus
+from bot.domain import Community, OutboxStatus
 from storage import Storage, alembic_config
 from storage.tables import metadata
 
@@ -29,7 +29,7 @@ SLACK_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
 SCHEDULE_TABLES = {"scheduled_claims", "outbox"}
 MATCHING_TABLES = {"text_vectors"}
 ROUND_TABLES = {"round_participants", "round_never_pairs", "rounds", "round_groups"}
-HEAD = "0007"
+HEAD = "0008"
 
 
 def _table_names(connection: Connection) -> set[str]:
@@ -147,19 +147,23 @@ async def test_upgrading_keeps_no_text_of_messages_already_sent_or_given_up_on(
                     )
                 )
             ).scalar_one()
-        async with storage.unit_of_work() as uow:
+        # Written as the code of revision 0002 wrote them: its outbox has fewer columns.
+        async with storage.engine.begin() as connection:
             for status in OutboxStatus:
-                await uow.outbox.add(
-                    OutboxMessage(
-                        key=f"digest:{status}",
-                        community_id=community_id,
-                        payload='{"quote": "words a member may erase"}',
-                        created_at=now,
-                        claimed_until=now,
-                        status=status,
-                    )
+                await connection.execute(
+                    text(
+                        "INSERT INTO outbox (key, community_id, payload, created_at,"
+                        " claimed_until, status, attempts)"
+                        " VALUES (:key, :community, :payload, :now, :now, :status, 0)"
+                    ),
+                    {
+                        "key": f"digest:{status}",
+                        "community": community_id,
+                        "payload": '{"quote": "words a member may erase"}',
+                        "now": now,
+                        "status": status.value,
+                    },
                 )
-            await uow.commit()
         await storage.upgrade()
         async with storage.engine.connect() as connection:
             rows = (await connection.execute(text("SELECT key, payload FROM outbox"))).all()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
+from bot.clock import FakeClock
+from bot.scheduler import Scheduler
 from storage import SqlAlchemyUnitOfWork, Storage
 from tests.storage.village import NOW
 
@@ -50,3 +53,22 @@ async def test_concurrent_workers_agree_on_exactly_one_first_time(storage: Stora
             await worker.dispose()
 
     assert sorted(results) == [False] * 9 + [True]
+
+
+async def test_event_ids_are_forgotten_after_a_day(
+    uow_factory: Callable[[], SqlAlchemyUnitOfWork],
+) -> None:
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    clock = FakeClock(start)
+    async with uow_factory() as uow:
+        assert await uow.events.first_time("slack:trigger:old", start)
+        await uow.commit()
+    scheduler = Scheduler(uow_factory, clock)
+    clock.advance(timedelta(hours=23))
+    await scheduler.plan()
+    async with uow_factory() as uow:
+        assert not await uow.events.first_time("slack:trigger:old", clock.now()), "still known"
+    clock.advance(timedelta(hours=2))
+    await scheduler.plan()
+    async with uow_factory() as uow:
+        assert await uow.events.first_time("slack:trigger:old", clock.now()), "forgotten"
