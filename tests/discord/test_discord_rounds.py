@@ -103,6 +103,11 @@ async def test_a_round_on_discord_from_joining_to_the_digest(
     await dc.dm("dana", "meet for the give-first round?")
     await dc.dm(partner, "meet for the give-first round?")
     await dc.press(partner, "We met")
+    await dc.fake.wait_for(  # the answer is recorded before the button says so
+        "PATCH",
+        r"/webhooks/\d+/[^/]+/messages/@original",
+        lambda c: "We met" in str(c.body) and c is not answered,
+    )
 
     dc.clock.advance(timedelta(days=2, hours=23))  # the Monday digest, 09:00
     await dc.bot.run_due_work(dc.chat())
