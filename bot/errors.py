@@ -4,9 +4,12 @@
 class GiveFirstError(Exception):
     """Base for errors shown to the member who caused them."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, said: tuple[object, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
+        self.said = said
+        """The same words as the message's parts (strings and spans), where plain text
+        cannot say it: a mention of a member, say. Empty: the message itself."""
 
 
 class InvalidInput(GiveFirstError):

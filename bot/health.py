@@ -163,6 +163,8 @@ class CommunityHealth:
     gaps_all_time: tuple[Gap, ...]
     round_members: int = 0
     """Members in the give-first rounds now."""
+    members: int = 0
+    """Members now (those who asked to be forgotten are not)."""
 
 
 def share(part: int, whole: int) -> float | None:
@@ -382,4 +384,5 @@ def compute(
         gaps=history.gaps(window, vocabulary),
         gaps_all_time=history.gaps(_Span(None, None), vocabulary),
         round_members=facts.round_members,
+        members=sum(1 for m in facts.members if not m.erased),
     )

@@ -8,7 +8,9 @@ the small helpers here (:func:`skill_list`) for what their options carry as text
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -61,6 +63,30 @@ def channel_id_of(token: str) -> str | None:
     return match.group(1) if match else None
 
 
+COMMAND_NAMES = ("offer", "ask", "skills", "thanks", "givefirst")
+GIVEFIRST_VERBS = (
+    "help",
+    "me",
+    "pause",
+    "resume",
+    "export",
+    "forget-me",
+    "thanks",
+    "config",
+    "rounds",
+    "dashboard",
+)
+
+
+def _did_you_mean(prefix: str, typed: str, known: Sequence[str]) -> str:
+    """`` Did you mean `/ask`?`` for a near miss (letters swapped first, as typing
+    fingers do), or nothing."""
+    typed = typed.lower()
+    swapped = [k for k in known if len(k) == len(typed) and sorted(k) == sorted(typed)]
+    close = swapped or difflib.get_close_matches(typed, known, n=1, cutoff=0.6)
+    return f" Did you mean `{prefix}{close[0]}`?" if close else ""
+
+
 def parse(name: str, text: str) -> Command:
     """Turn a slash command and its text into a command, or explain what is wrong."""
     name = name.strip().lstrip("/").lower()
@@ -75,7 +101,10 @@ def parse(name: str, text: str) -> Command:
             return _parse_thanks(text)
         case "givefirst":
             return _parse_givefirst(text)
-    raise InvalidInput(f"I don't know the command `/{quotable(name)}`. {_HELP_HINT}")
+    raise InvalidInput(
+        f"I don't know the command `/{quotable(name)}`."
+        f"{_did_you_mean('/', name, COMMAND_NAMES)} {_HELP_HINT}"
+    )
 
 
 def _parse_ask(text: str) -> MakeAsk:
@@ -129,7 +158,13 @@ def _parse_givefirst(text: str) -> Command:
         case "me":
             return ShowMe()
         case "pause":
-            return Pause(_whole_number(args[0], "days") if args else 14)
+            return Pause(
+                _whole_number(
+                    args[0], "Pause for a whole number of days, e.g. `/givefirst pause 14`."
+                )
+                if args
+                else 14
+            )
         case "resume":
             return Resume()
         case "export":
@@ -148,7 +183,10 @@ def _parse_givefirst(text: str) -> Command:
             return _parse_rounds(args)
         case "dashboard":
             return OpenDashboard()
-    raise InvalidInput(f"`/givefirst {quotable(verb)}` isn't something I know. {_HELP_HINT}")
+    raise InvalidInput(
+        f"`/givefirst {quotable(verb)}` isn't something I know."
+        f"{_did_you_mean('/givefirst ', verb, GIVEFIRST_VERBS)} {_HELP_HINT}"
+    )
 
 
 ROUNDS_USAGE = (
@@ -228,7 +266,8 @@ def _parse_config(args: list[str]) -> Command:
     setting = args[0].lower()
     if setting not in CONFIG_SETTINGS:
         raise InvalidInput(
-            f"There is no setting called `{quotable(setting)}`. "
+            f"There is no setting called `{quotable(setting)}`."
+            f"{_did_you_mean('/givefirst config ', setting, CONFIG_SETTINGS)} "
             f"Settings: {', '.join(CONFIG_SETTINGS)}."
         )
     values = tuple(args[1:])
@@ -247,7 +286,7 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
         "follow-up": "`/givefirst config follow-up 7` (days before asking how it went)",
         "quiet-weeks": "`/givefirst config quiet-weeks skip` or `… post`",
         "admins": "`/givefirst config admins add @member` or `… remove @member`",
-        "alias": "`/givefirst config alias k8s=kubernetes`",
+        "alias": "`/givefirst config alias k8s=kubernetes` or `… alias remove k8s`",
         "rounds": ROUNDS_SETTING_USAGE,
     }[setting]
     problem = InvalidInput(f"Usage: {usage}")
@@ -268,9 +307,12 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
         case "capacity" | "expiry" | "follow-up":
             if len(values) != 1:
                 raise problem
-            number = _whole_number(values[0], setting)
-            if not 1 <= number <= 60:
-                raise InvalidInput(f"{setting} must be between 1 and 60.")
+            within = (
+                f"Give {setting} as a whole number from 1 to 60, "
+                f"e.g. `/givefirst config {setting} {SETTING_EXAMPLES[setting]}`."
+            )
+            if not 1 <= _whole_number(values[0], within) <= 60:
+                raise InvalidInput(within)
         case "quiet-weeks":
             if len(values) != 1 or values[0].lower() not in ("skip", "post"):
                 raise problem
@@ -282,6 +324,8 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
             ):
                 raise problem
         case "alias":
+            if len(values) == 2 and values[0].lower() == "remove":
+                return
             if len(values) != 1 or values[0].count("=") != 1 or "" in values[0].split("="):
                 raise problem
         case "rounds":
@@ -308,7 +352,10 @@ def ensure_timezone(name: str) -> str:
     return name
 
 
-def _whole_number(value: str, what: str) -> int:
+SETTING_EXAMPLES = {"capacity": "2", "expiry": "3", "follow-up": "7"}
+
+
+def _whole_number(value: str, problem: str) -> int:
     if not value.isdigit():
-        raise InvalidInput(f"`{quotable(value)}` is not a whole number of {what}.")
+        raise InvalidInput(f"`{quotable(value)}` is not a whole number. {problem}")
     return int(value)

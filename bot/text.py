@@ -68,3 +68,8 @@ def quotable(typed: str, limit: int = 40) -> str:
     """A member's words (a name, a value they typed) to quote inside givefirst's own
     sentence, where back quotes mark code: short, with no back quote of its own."""
     return shorten(typed.replace("`", "'"), limit)
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 ask``, ``2 asks``, ``0 thank-yous``; ``many`` where adding an s is wrong."""
+    return f"{count:,} {noun if count == 1 else many or noun + 's'}"

@@ -72,7 +72,9 @@ class SqlAlchemyHealthSource:
             select(t.giver_id, t.created_at).where(t.community_id == community_id).order_by(t.id)
         )
         members = await self._session.execute(
-            select(m.id, m.joined_at).where(m.community_id == community_id).order_by(m.id)
+            select(m.id, m.joined_at, m.forgotten_at.is_not(None))
+            .where(m.community_id == community_id)
+            .order_by(m.id)
         )
         r, g = tables.rounds.c, tables.round_groups.c
         groups = await self._session.execute(

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from bot import actions, parsing, render, use_cases
 from bot.app.dashboard import Dashboard
@@ -22,7 +23,7 @@ from bot.delivery import Delivery
 from bot.directory import HelperDirectory
 from bot.domain import Community, Member
 from bot.errors import GiveFirstError
-from bot.messages import Ephemeral, Message, Text
+from bot.messages import Ephemeral, Message, Span, Text
 from bot.metrics import Metrics, NoMetrics
 from bot.ports import (
     Chat,
@@ -321,7 +322,8 @@ class GiveFirst(Errands, Dashboard):
         return community, member
 
     async def _refuse(self, actor: Actor, error: GiveFirstError, chat: Chat) -> Handled:
-        reply = render.reply(actor.user_id, error.message)
+        said = error.said or (error.message,)
+        reply = render.reply(actor.user_id, *cast(tuple[str | Span, ...], said))
         await self._deliver(None, [reply], chat, actor)
         return Handled((reply,), error=error.message)
 

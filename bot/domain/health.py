@@ -51,6 +51,8 @@ class ThanksFact:
 class MemberFact:
     id: int
     joined_at: datetime
+    erased: bool = False
+    """They asked to be forgotten (or their community was): counted, never named."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.identity import stored_id
 from bot.domain.members import Member
 from bot.errors import NotAllowed, NotPossible
 
@@ -71,6 +72,24 @@ class Introduction:
             self.is_pending and self.reminded_at is None and self.remind_at <= now < self.expires_at
         )
 
+    @property
+    def request_key(self) -> str:
+        """This request, as scheduled work claims it: a request made again after it
+        expired is reminded of and expires anew."""
+        return f"{stored_id(self)}@{int(self.requested_at.timestamp())}"
+
+    def ask_again(self, awaiting: Party, reason: str, now: datetime, expiry_days: int) -> None:
+        """Make again a request that expired unanswered (the member may have been away)."""
+        if self.status is not IntroStatus.EXPIRED:
+            raise NotPossible(f"This introduction was already {self.status.value}.")
+        self.status = IntroStatus.PENDING
+        self.awaiting = awaiting
+        self.reason = reason
+        self.requested_at = now
+        self.expires_at = now + timedelta(days=expiry_days)
+        self.decided_at = None
+        self.reminded_at = None
+
     def awaited_member_id(self) -> int:
         return self.helper_id if self.awaiting is Party.HELPER else self.asker_id
 
@@ -81,10 +100,10 @@ class Introduction:
         return self.helper_id if member_id == self.asker_id else self.asker_id
 
     def _ensure_answerable_by(self, member: Member, now: datetime) -> None:
-        if member.id != self.awaited_member_id():
-            raise NotAllowed("This introduction is waiting for someone else's answer.")
         if self.status is not IntroStatus.PENDING:
             raise NotPossible(f"This introduction was already {self.status.value}.")
+        if member.id != self.awaited_member_id():
+            raise NotAllowed("This introduction is waiting for someone else's answer.")
         if now >= self.expires_at:
             raise NotPossible("This request has expired — nobody was introduced.")
 

@@ -36,7 +36,8 @@ class Obstacle(enum.StrEnum):
     ALREADY_INTRODUCED = "already_introduced"
     """A request for this same ask or offer is waiting, or was accepted."""
     RAN_ITS_COURSE = "ran_its_course"
-    """A request for this same ask or offer was declined, expired or cancelled."""
+    """A request for this same ask or offer was cancelled (one that expired unanswered
+    may be made again: the helper may have been away)."""
     BUSY_WEEK = "busy_week"
     """The helper already has all the new introductions they take in a week."""
 
@@ -82,7 +83,7 @@ def history_obstacle(
         )
         if same and intro.status in (IntroStatus.PENDING, IntroStatus.ACCEPTED):
             found = Obstacle.ALREADY_INTRODUCED
-        elif same and found is None:
+        elif same and found is None and intro.status is not IntroStatus.EXPIRED:
             found = Obstacle.RAN_ITS_COURSE
     return found
 
@@ -114,7 +115,9 @@ class AskerHistory:
     """What an asker's past introductions mean for a search of helpers."""
 
     off_limits: frozenset[int]
-    """Members they may not be introduced to for this ask (see :func:`history_obstacle`)."""
+    """Members they may not be introduced to for this ask (see :func:`history_obstacle`),
+    and those who let a request for it expire: not suggested again, though the asker
+    may still ask them by name."""
     previous_partners: frozenset[int]
     """Members they were introduced to before: new connections rank above these."""
 
@@ -129,6 +132,7 @@ class AskerHistory:
                 for i in own
                 if history_obstacle(asker_id, partner := i.partner_of(asker_id), [i], ask_id=ask_id)
                 is not None
+                or (ask_id is not None and i.ask_id == ask_id and i.status is IntroStatus.EXPIRED)
             ),
             previous_partners=frozenset(
                 i.partner_of(asker_id) for i in own if i.status is IntroStatus.ACCEPTED

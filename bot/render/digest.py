@@ -7,8 +7,10 @@ to keep them private.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bot.actions import ACTION_VOLUNTEER
 from bot.domain import IntroStatus, Member, Outcome
@@ -93,18 +95,18 @@ def compose_digest(
         blocks.append(Paragraph(text(Strong("🎁 New offers"))))
         blocks += [
             Paragraph(text("• ", who(o.member_id), ": ", shorten(o.text, 120)))
-            for o in new_offers[:limit]
+            for o in _first(new_offers, limit)
         ]
         blocks.append(_more(len(new_offers), limit))
     if waiting:
         blocks.append(Paragraph(text(Strong("🙋 Still looking for help"), " (oldest first)")))
-        for ask in waiting[:limit]:
+        for ask in _first(waiting, limit):
             blocks.append(Paragraph(text("• ", who(ask.member_id), ": ", shorten(ask.text, 120))))
         blocks.append(
             Buttons(
                 tuple(
                     Button(f"Help with #{i + 1}", ACTION_VOLUNTEER, str(a.id))
-                    for i, a in enumerate(waiting[:limit])
+                    for i, a in enumerate(_first(waiting, limit))
                 )
             )
         )
@@ -130,7 +132,7 @@ def compose_digest(
                     *((": ", shorten(t.note, 120)) if t.note else ()),
                 )
             )
-            for t in thanks[:limit]
+            for t in _first(thanks, limit)
         ]
         blocks.append(_more(len(thanks), limit))
     if newcomers:
@@ -139,7 +141,7 @@ def compose_digest(
                 text(
                     Strong("👋 Welcome"),
                     ": ",
-                    *_mentions([who(_key(m)) for m in newcomers[:limit]]),
+                    *_mentions([who(_key(m)) for m in _first(newcomers, limit)]),
                 )
             )
         )
@@ -172,5 +174,13 @@ def _mentions(mentions: list[Mention]) -> list[str | Mention]:
     return out
 
 
+T = TypeVar("T")
+
+
+def _first(items: Sequence[T], limit: int) -> Sequence[T]:
+    """The first ``limit`` items, or all of them when only one more would be left out."""
+    return items if len(items) <= limit + 1 else items[:limit]
+
+
 def _more(total: int, limit: int) -> Small | None:
-    return Small(text(f"…and {total - limit} more")) if total > limit else None
+    return Small(text(f"…and {total - limit} more")) if total > limit + 1 else None

@@ -234,6 +234,7 @@ def as_json(health: CommunityHealth) -> dict[str, object]:
         "computed_at": health.computed_at.isoformat(),
         "timezone": health.timezone,
         "capacity": health.capacity,
+        "members": health.members,
         "round_members": health.round_members,
         "all_time": period(health.all_time),
         "weeks_together": period(health.window),

@@ -16,16 +16,18 @@ from bot.messages import (
     DirectMessage,
     Ephemeral,
     Heading,
+    Mention,
     Message,
     Paragraph,
     Quote,
     Small,
+    Span,
     Text,
     message,
     text,
 )
 from bot.render.voice import reply, say, who
-from bot.text import quotable, shorten
+from bot.text import plural, shorten
 
 
 def consent_request(
@@ -341,27 +343,32 @@ def didnt_work_lead(found_someone: bool) -> Text:
     )
 
 
-def obstacle(found: Obstacle, helper: Member) -> str:
+def obstacle(found: Obstacle, helper: Member, *, capacity: int) -> tuple[str | Span, ...]:
     """Why a pairing is not possible, for the member who asked for it."""
-    name = quotable(helper.name)
+    them = Mention(helper.mention_id)
     match found:
         case Obstacle.SAME_PERSON:
-            return "You can't be introduced to yourself."
+            return ("You can't be introduced to yourself.",)
         case Obstacle.GONE:
-            return "That member isn't here any more."
+            return ("That member isn't here any more.",)
         case Obstacle.TAKING_A_BREAK:
-            return f"{name} is taking a break right now — try someone else."
+            return (them, " is taking a break right now — try someone else.")
         case Obstacle.DMS_CLOSED:
             return (
-                f"I can't reach {name} by direct message right now (their DMs are "
-                "closed), so I can't ask them for you — try someone else, or mention them in "
-                "a channel."
+                "I can't reach ",
+                them,
+                " by direct message right now (their DMs are closed), so I can't ask them "
+                "for you — try someone else, or mention them in a channel.",
             )
         case Obstacle.DECLINED_BEFORE:
-            return "That pairing isn't possible — try someone else."
+            return ("That pairing isn't possible — try someone else.",)
         case Obstacle.ALREADY_INTRODUCED:
-            return "There's already an introduction between you two for this."
+            return ("There's already an introduction between you two for this.",)
         case Obstacle.RAN_ITS_COURSE:
-            return "That request already ran its course — try someone else."
+            return ("That request already ran its course — try someone else.",)
         case Obstacle.BUSY_WEEK:
-            return f"{name} has had a busy week already — try someone else."
+            return (
+                them,
+                f" already has {plural(capacity, 'introduction request')} this week, as "
+                "many as each member takes — try someone else, or ask again next week.",
+            )

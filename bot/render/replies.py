@@ -33,7 +33,7 @@ from bot.ports import DeliveryFailed, DeliveryProblem
 from bot.render.posts import skills_line
 from bot.render.rounds import schedule as round_schedule
 from bot.render.voice import joined_mentions, say
-from bot.text import has_mass_mention, shorten
+from bot.text import has_mass_mention, plural, shorten
 
 HELP = (
     ("/offer TEXT", "share something you can help with; #tags become skills"),
@@ -81,7 +81,9 @@ def config_message(user_id: str, community: Community) -> Message:
                 f" ({'quiet weeks skipped' if community.skip_quiet_weeks else 'every week'})"
             )
         ),
-        Paragraph(text(f"Capacity: {community.capacity} new introductions per helper per week")),
+        Paragraph(
+            text(f"Capacity: {plural(community.capacity, 'new introduction')} per helper per week")
+        ),
         Paragraph(
             text(
                 f"Give-first rounds: {round_schedule(community)}"
@@ -94,14 +96,26 @@ def config_message(user_id: str, community: Community) -> Message:
         ),
         Paragraph(
             text(
-                f"Introduction requests expire after {community.intro_expiry_days} days; "
-                f"follow-up after {community.follow_up_days} days"
+                "Introduction requests expire after "
+                f"{plural(community.intro_expiry_days, 'day')}; "
+                f"follow-up after {plural(community.follow_up_days, 'day')}"
             )
         ),
         Paragraph(
             text(
                 "Extra admins: ",
                 *(joined_mentions(community.admin_ids) or ["none (platform admins only)"]),
+            )
+        ),
+        Paragraph(
+            text(
+                "Skill aliases: "
+                + (
+                    ", ".join(
+                        f"{alias} → {skill}" for alias, skill in sorted(community.aliases.items())
+                    )
+                    or "none"
+                )
             )
         ),
         Small(wording("Change with `/givefirst config SETTING …` (admins only).")),
@@ -176,9 +190,11 @@ def balance(
         Heading(text("Your give-first balance (only you see this)")),
         Paragraph(
             text(
-                f"Given: {offers} offers, {helped} introductions as a helper, "
-                f"{thanked} thank-yous sent. "
-                f"Received: {asks} asks, {introduced} introductions, {thanks} thank-yous."
+                f"Given: {plural(offers, 'offer')}, "
+                f"{plural(helped, 'introduction')} as a helper, "
+                f"{plural(thanked, 'thank-you')} sent. "
+                f"Received: {plural(asks, 'ask')}, {plural(introduced, 'introduction')}, "
+                f"{plural(thanks, 'thank-you')}."
             )
         ),
     ]

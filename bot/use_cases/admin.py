@@ -8,6 +8,7 @@ from bot.commands import WEEKDAYS
 from bot.errors import InvalidInput, NotAllowed
 from bot.render import rounds as round_words
 from bot.schedule import next_round
+from bot.text import quotable
 from bot.use_cases.context import Context, Messages
 
 
@@ -48,6 +49,13 @@ async def configure(ctx: Context, cmd: c.Configure) -> Messages:
             user = parsing.user_id_of(values[1]) or ""
             others = [a for a in community.admin_ids if a != user]
             community.admin_ids = [*others, user] if values[0].lower() == "add" else others
+        case "alias" if values[0].lower() == "remove":
+            alias = values[1].strip().lower()
+            if alias not in community.aliases:
+                raise InvalidInput(
+                    f"There is no alias `{quotable(alias)}` here; `/givefirst config` lists them."
+                )
+            community.aliases = {a: s for a, s in community.aliases.items() if a != alias}
         case "alias":
             alias, skill = (v.strip().lower() for v in values[0].split("="))
             community.aliases = {**community.aliases, alias: skill}

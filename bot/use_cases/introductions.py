@@ -7,10 +7,19 @@ from datetime import datetime, timedelta
 from bot import commands as c
 from bot import render
 from bot.directory import HelperDirectory
-from bot.domain import Ask, Community, Introduction, Member, Offer, Outcome, Party
+from bot.domain import (
+    Ask,
+    Community,
+    Introduction,
+    IntroStatus,
+    Member,
+    Offer,
+    Outcome,
+    Party,
+)
 from bot.domain.pairing import introduction_obstacle
 from bot.errors import NotAllowed, NotFound, NotPossible
-from bot.messages import DirectMessage, Ephemeral, Paragraph, message
+from bot.messages import DirectMessage, Ephemeral, Paragraph, message, plain, wording
 from bot.ports import UnitOfWork
 from bot.text import shorten
 from bot.use_cases.context import (
@@ -109,7 +118,8 @@ async def ensure_may_pair(
         capacity=ctx.community.capacity if capacity else None,
     )
     if found is not None:
-        raise NotPossible(render.obstacle(found, helper))
+        said = render.obstacle(found, helper, capacity=ctx.community.capacity)
+        raise NotPossible(plain(wording(*said)), said=said)
 
 
 async def propose(
@@ -122,6 +132,11 @@ async def propose(
     ask: Ask | None = None,
     offer: Offer | None = None,
 ) -> Introduction:
+    if ask is not None:
+        for earlier in await ctx.uow.introductions.for_ask(stored_id(ask)):
+            if earlier.helper_id == stored_id(helper) and earlier.status is IntroStatus.EXPIRED:
+                earlier.ask_again(awaiting, reason, ctx.now, ctx.community.intro_expiry_days)
+                return earlier
     intro = new_introduction(
         ctx.community, asker, helper, awaiting, reason, ctx.now, ask=ask, offer=offer
     )

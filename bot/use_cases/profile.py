@@ -130,7 +130,11 @@ async def pause(ctx: Context, cmd: c.Pause) -> Messages:
 
 
 async def resume(ctx: Context, cmd: c.Resume) -> Messages:
+    """Back from a break: asks still waiting hear if the member's open offers fit them."""
     ctx.member.resume()
+    for offer in await ctx.uow.offers.by_member(stored_id(ctx.member)):
+        if offer.is_open:
+            ctx.follow_ups.append(c.TellWaitingAskers(stored_id(offer)))
     return [render.reply(ctx.member, "▶️ Welcome back! I'll suggest you to people who need help.")]
 
 

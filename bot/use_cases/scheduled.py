@@ -46,7 +46,7 @@ async def expire_introductions(
     """Expire unanswered requests and move each ask on to its next candidate."""
     out: list[Scheduled] = []
     for intro in await uow.introductions.pending_expired(now):
-        key = f"expire:{stored_id(intro)}"
+        key = f"expire:{intro.request_key}"
         if not await uow.claims.claim(key, now):
             continue
         intro.expire(now)
@@ -130,7 +130,7 @@ async def remind_introductions(uow: UnitOfWork, now: datetime) -> list[Scheduled
     for intro in await uow.introductions.reminders_due(now):
         if not intro.needs_reminder(now):
             continue
-        key = f"remind:{stored_id(intro)}"
+        key = f"remind:{intro.request_key}"
         if not await uow.claims.claim(key, now):
             continue
         intro.reminded_at = now

@@ -280,6 +280,13 @@ class FakePosts(_Repo):
             None,
         )
 
+    async def latest(self, community_id: int) -> Post | None:
+        return max(
+            (p for p in self._rows if p.community_id == community_id),
+            key=lambda p: p.id or 0,
+            default=None,
+        )
+
     async def delete(self, post: Post) -> None:
         self._store.table(self.name).pop(post.id or 0, None)
 
@@ -356,7 +363,9 @@ class FakeHealth:
             ],
             offers=[OfferFact(o.member_id, o.created_at) for o in rows("offers")],
             thanks=[ThanksFact(t.giver_id, t.created_at) for t in rows("thanks")],
-            members=[MemberFact(m.id, m.joined_at) for m in rows("members")],
+            members=[
+                MemberFact(m.id, m.joined_at, m.forgotten_at is not None) for m in rows("members")
+            ],
         )
 
 

@@ -128,6 +128,28 @@ async def test_expiry_with_nobody_left_keeps_the_ask_open_and_says_so(town: Town
     assert len(town.seen_by("dana")) == told
 
 
+async def test_a_helper_who_let_a_request_expire_may_be_asked_again_by_name(town: Town) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    town.clock.advance(timedelta(days=4))
+    await town.run_due_work()
+    assert "nobody else fits yet" in town.last_to("dana")
+    asked_before = len(town.seen_by("ana"))
+
+    again = await town.press("dana", "Ask Ana")
+    assert again.error is None, "she may have been away: the asker may try her once more"
+    assert "I've asked @ana" in town.last_to("dana")
+    assert len(town.seen_by("ana")) == asked_before + 1
+    assert "is looking for help" in town.last_to("ana")
+
+    town.clock.advance(timedelta(days=4))
+    await town.run_due_work()
+    assert "nobody else fits yet" in town.last_to("dana"), "the new request expires in turn"
+    late = await town.press("ana", "Happy to help")
+    assert late.error is not None and "expired" in late.error
+
+
 async def test_capacity_holds_helpers_back_after_two_introductions_a_week(town: Town) -> None:
     await town.say("ana", "/offer resume reviews #resume")
     for asker in ("dana", "erin"):
@@ -146,6 +168,8 @@ async def test_paused_members_are_not_suggested(town: Town) -> None:
     await town.say("dana", "/ask CV help please #resume")
     assert "@ana" not in town.last_to("dana")
     await town.say("ana", "/givefirst resume")
+    assert "Someone new could help" in town.last_to("dana"), "back from her break, she fits"
+    assert "@ana" in town.last_to("dana")
     await town.say("erin", "/ask CV help please #resume")
     assert "@ana" in town.last_to("erin")
 
@@ -162,7 +186,7 @@ async def test_a_helper_whose_dms_are_closed_is_set_aside_until_a_dm_reaches_the
     await town.say("erin", "/ask CV help please #resume")
     assert "@ana" not in town.last_to("erin"), "not suggested while her DMs are closed"
     await town.press("dana", "I'd like this")
-    assert "I can't reach Ana by direct message" in town.last_to("dana")
+    assert "I can't reach @ana by direct message" in town.last_to("dana")
     assert await intro_statuses(town) == [IntroStatus.PENDING], "no request stored for nothing"
 
     await town.say("ana", "/skills list")  # still closed: she is told, in the channel

@@ -41,12 +41,18 @@ async def test_only_admins_change_settings(town: Town) -> None:
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("/givefirst config capacity lots", "not a whole number"),
+        ("/givefirst config capacity lots", "not a whole number. Give capacity as a whole"),
+        ("/givefirst config capacity -3", "`-3` is not a whole number. Give capacity as"),
+        ("/givefirst config expiry 61", "Give expiry as a whole number from 1 to 60, e.g."),
+        ("/givefirst pause soon", "`soon` is not a whole number. Pause for a whole number"),
         ("/givefirst config digest funday 09:00", "Usage"),
         ("/givefirst config digest monday 25:00", "not a time of day"),
         ("/givefirst config timezone Mars/Olympus", "not a time zone"),
         ("/givefirst config colour blue", "no setting called"),
         ("/givefirst dance", "isn't something I know"),
+        ("/givefirst hepl", "isn't something I know. Did you mean `/givefirst help`?"),
+        ("/aks a CV review", "I don't know the command `/aks`. Did you mean `/ask`?"),
+        ("/givefirst config capacty 3", "Did you mean `/givefirst config capacity`?"),
         ("/skills juggle", "isn't something I know"),
         ("/skills add", "at least one skill"),
         ("/thanks nobody in particular", "Who would you like to thank"),
@@ -149,7 +155,8 @@ async def test_me_shows_a_private_balance_with_actions(town: Town) -> None:
     me = town.seen_by("dana")[-1]
     assert me.to.__class__.__name__ == "Ephemeral"
     text = me.as_plain_text()
-    assert "Given: 1 offers" in text and "Received: 1 asks" in text
+    assert "Given: 1 offer, 0 introductions as a helper, 0 thank-yous sent." in text
+    assert "Received: 1 ask, 0 introductions, 0 thank-yous." in text
     assert "[Withdraw]" in text and "[Solved ✅]" in text
     await town.press("dana", "Withdraw")
     assert any("no longer available" in m.as_plain_text() for _, m in town.chat.updated)
@@ -284,7 +291,21 @@ async def test_back_quotes_in_a_members_name_stay_text_in_givefirsts_replies(
     await town.say("dana", "/ask CV help please #resume")
     await town.bot.slash_command(ana, "/givefirst", "pause 7", town.chat)
     refused = await town.press("dana", "Ask Ana")
-    assert refused.error is not None and "Ana 'CV' Lima is taking a break" in refused.error
+    assert refused.error == "@ana is taking a break right now — try someone else.", (
+        "named by a mention, which the platform shows as her name"
+    )
     [reply] = refused.messages
     spans = [span for block in reply.blocks for span in getattr(block, "text", ())]
     assert not any(isinstance(span, Code) for span in spans)
+
+
+async def test_admins_see_remove_and_are_told_about_skill_aliases(town: Town) -> None:
+    await town.say("admin", "/givefirst config alias k8s=kubernetes")
+    assert "Skill aliases: k8s → kubernetes" in town.last_to("admin")
+    await town.say("ana", "/offer I can help with k8s upgrades")
+    assert "#kubernetes" in town.last_to("ana"), "the alias tags offers"
+
+    await town.say("admin", "/givefirst config alias remove k8s")
+    assert "Skill aliases: none" in town.last_to("admin")
+    missing = await town.say("admin", "/givefirst config alias remove k8s")
+    assert missing.error == "There is no alias `k8s` here; `/givefirst config` lists them."

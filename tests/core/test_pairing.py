@@ -48,9 +48,15 @@ def test_the_rule_names_each_reason_two_members_may_not_be_introduced() -> None:
     assert introduction_obstacle(DANA, ana, waiting, now=NOW, ask_id=7) is (
         Obstacle.ALREADY_INTRODUCED
     )
+    cancelled = [intro(IntroStatus.CANCELLED)]
+    assert introduction_obstacle(DANA, ana, cancelled, now=NOW, ask_id=7) is (
+        Obstacle.RAN_ITS_COURSE
+    )
+    assert introduction_obstacle(DANA, ana, cancelled, now=NOW, ask_id=8) is None, "another ask"
     expired = [intro(IntroStatus.EXPIRED)]
-    assert introduction_obstacle(DANA, ana, expired, now=NOW, ask_id=7) is Obstacle.RAN_ITS_COURSE
-    assert introduction_obstacle(DANA, ana, expired, now=NOW, ask_id=8) is None, "another ask"
+    assert introduction_obstacle(DANA, ana, expired, now=NOW, ask_id=7) is None, (
+        "a request that expired unanswered may be made again"
+    )
 
     resting = member(ANA, paused_until=NOW + timedelta(days=3))
     assert introduction_obstacle(DANA, resting, [], now=NOW) is Obstacle.TAKING_A_BREAK

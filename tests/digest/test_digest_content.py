@@ -155,6 +155,13 @@ def test_asks_are_oldest_first_and_long_lists_are_truncated() -> None:
     assert "…and 14 more" in text
 
 
+def test_a_list_one_longer_than_the_limit_is_shown_whole_rather_than_hide_one() -> None:
+    asks = [ask(i, 2, f"ask number {i}", created=WEEK_AGO - timedelta(days=i)) for i in range(6)]
+    text = compose(facts(open_asks=asks)).message.as_plain_text()
+    assert all(f"ask number {i}" in text for i in range(6)), "nobody left out for one line"
+    assert "more" not in text
+
+
 def test_a_week_without_giving_is_quiet() -> None:
     digest = compose(
         facts(members={1: member(1, "ana")}, open_asks=[ask(1, 1, "old ask", created=WEEK_AGO)])
