@@ -333,6 +333,13 @@ class SqlAlchemyPostRepository(_SqlAlchemyRepository):
         )
         return result.one_or_none()
 
+    async def latest(self, community_id: int) -> Post | None:
+        c = tables.posts.c
+        result = await self.session.scalars(
+            select(Post).where(c.community_id == community_id).order_by(c.id.desc()).limit(1)
+        )
+        return result.first()
+
     async def delete(self, post: Post) -> None:
         await self.session.delete(post)
         await self.session.flush()

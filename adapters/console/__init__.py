@@ -87,7 +87,8 @@ class ConsoleChat:
     out: TextIO
     buttons: dict[int, Button] = field(default_factory=dict)
     posts: dict[int, PostRef] = field(default_factory=dict)
-    _next_post: int = 1
+    next_post: int = 1
+    """The number the next channel post gets (on from the community's last one)."""
 
     async def send(
         self, message: Message, *, default_channel: str | None, once: SendOnce | None = None
@@ -95,9 +96,9 @@ class ConsoleChat:
         ref = None
         match message.to:
             case ChannelPost(channel):
-                ref = PostRef(channel or default_channel or DEFAULT_CHANNEL, str(self._next_post))
-                self.posts[self._next_post] = ref
-                self._next_post += 1
+                ref = PostRef(channel or default_channel or DEFAULT_CHANNEL, str(self.next_post))
+                self.posts[self.next_post] = ref
+                self.next_post += 1
                 label = f"#{ref.channel_id} · post {ref.message_id}"
             case Ephemeral(user):
                 label = f"only @{user} sees"
@@ -108,18 +109,23 @@ class ConsoleChat:
         self._print(label, message)
         return ref
 
+    def preview(self, message: Message, *, channel: str | None) -> None:
+        """Show a channel post as it would look, without posting it (its buttons are
+        not numbered: there is nothing to press)."""
+        self._print(f"#{channel or DEFAULT_CHANNEL} · preview, not posted", message, press=False)
+
     async def update(self, ref: PostRef, message: Message) -> None:
         self._print(f"#{ref.channel_id} · post {ref.message_id} updated", message)
 
     async def delete(self, ref: PostRef) -> None:
         self.out.write(f"── #{ref.channel_id} · post {ref.message_id} deleted\n")
 
-    def _print(self, label: str, message: Message) -> None:
+    def _print(self, label: str, message: Message, *, press: bool = True) -> None:
         self.out.write(f"── {label}\n")
         for block in message.blocks:
             match block:
                 case Heading(t):
-                    self.out.write(f"  ** {render_text(t)} **\n")
+                    self.out.write(f"  ━ {render_text(t)}\n")
                 case Paragraph(t):
                     self.out.write(f"  {render_text(t)}\n")
                 case Quote(t):
@@ -128,7 +134,8 @@ class ConsoleChat:
                 case Small(t):
                     self.out.write(f"  ({render_text(t)})\n")
                 case Buttons(buttons):
-                    self.out.write("  " + "  ".join(self._number(b) for b in buttons) + "\n")
+                    shown = (self._number(b) if press else f"[{b.label}]" for b in buttons)
+                    self.out.write("  " + "  ".join(shown) + "\n")
                 case Divider():
                     self.out.write("  ────\n")
                 case Attachment(filename, content):
@@ -153,14 +160,22 @@ class ConsoleSession:
         out: TextIO,
         advance: Callable[[timedelta], object] | None = None,
         admins: tuple[str, ...] = (),
+        user: str = "guest",
     ) -> None:
         self.bot = bot
         self.community_key = community_key
         self.chat = ConsoleChat(out)
         self.out = out
-        self.user = "guest"
+        self.user = user
         self._advance = advance
         self._admins = admins
+
+    async def open(self) -> None:
+        """Carry on where an earlier session in the same database left off: channel
+        posts are numbered on from the community's last one."""
+        latest = await self.bot.latest_post(self.community_key)
+        if latest is not None and latest.message_id.isdigit():
+            self.chat.next_post = int(latest.message_id) + 1
 
     def actor(self, user: str | None = None) -> Actor:
         handle = user or self.user
@@ -183,11 +198,15 @@ class ConsoleSession:
         self.out.write(f"\n@{self.user}> {line}\n")
         if line.isdigit():
             return await self.press(int(line))
+        if not line.startswith("/"):
+            self.out.write(PLAIN_TEXT_HINT)
+            return None
         word, _, rest = line.partition(" ")
         match word.lower():
             case "/as":
                 self.user = rest.strip().lstrip("@") or self.user
-                self.out.write(f"(you are now @{self.user})\n")
+                admin = " (an admin here)" if self.user in self._admins else ""
+                self.out.write(f"(you are now @{self.user}{admin})\n")
                 return None
             case "/press":
                 return await self.press(int(rest) if rest.strip().isdigit() else 0)
@@ -197,11 +216,15 @@ class ConsoleSession:
                 await self.wait(rest.strip())
                 return None
             case "/help" | "/?":
-                self.out.write(SHELL_HELP)
+                self.out.write(self.help())
                 return None
         return await self.bot.slash_command(
             self.actor(), word, to_neutral(word.lower(), rest), self.chat
         )
+
+    def help(self) -> str:
+        admins = ", ".join(f"@{a}" for a in self._admins) or "nobody"
+        return SHELL_HELP.format(user=self.user, admins=admins)
 
     async def press(self, number: int) -> Handled | None:
         button = self.chat.buttons.get(number)
@@ -223,15 +246,26 @@ class ConsoleSession:
         try:
             post_number, emoji = shlex.split(rest)
         except ValueError:
-            self.out.write("(usage: /react POST_NUMBER 🙋|✅|🙏)\n")
+            self.out.write(REACT_USAGE)
             return None
-        ref = self.chat.posts.get(int(post_number)) if post_number.isdigit() else None
-        if ref is None:
-            self.out.write(f"(there is no post {post_number})\n")
+        if not post_number.isdigit():
+            self.out.write(REACT_USAGE)
             return None
-        return await self.bot.reaction(
+        ref = self.chat.posts.get(int(post_number)) or await self._earlier_post(post_number)
+        handled = await self.bot.reaction(
             self.actor(), ref.channel_id, ref.message_id, emoji, self.chat
         )
+        if not handled.messages:
+            self.out.write(
+                f"(nothing happens: givefirst acts on 🙋, ✅ and 🙏 on its own posts, "
+                f"and post {post_number} is not one it knows for that)\n"
+            )
+        return handled
+
+    async def _earlier_post(self, number: str) -> PostRef:
+        """A post from an earlier session: in the community's channel."""
+        community = await self.bot.community(self.community_key)
+        return PostRef((community.channel_id if community else None) or DEFAULT_CHANNEL, number)
 
     async def wait(self, duration: str) -> None:
         """Let time pass (``7d``, ``12h``) and run whatever became due."""
@@ -248,11 +282,17 @@ class ConsoleSession:
         return self.chat
 
 
+REACT_USAGE = "(usage: /react POST_NUMBER 🙋|✅|🙏, e.g. /react 2 🙋)\n"
+PLAIN_TEXT_HINT = (
+    "(givefirst reads commands, not chat: share what you can help with using "
+    "/offer …, ask for help with /ask … — /help lists everything)\n"
+)
 SHELL_HELP = """\
+  You are @{user}. Admins here: {admins} (/as NAME to act as someone else).
   /as NAME                 act as another member (e.g. /as dana)
   /offer … /ask … /skills … /thanks @name … /givefirst …   the bot's commands
   N  or  /press N          press button number N
   /react POST 🙋|✅|🙏      react to channel post number POST
   /wait 7d                 let time pass and run due follow-ups and expiries
-  /quit                    leave
+  /quit  or  Ctrl-D        leave (everything is kept in the database)
 """

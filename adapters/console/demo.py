@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 DEMO_COMMUNITY = "console:demo"
 DEMO_ADMINS = ("ana",)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-# Each line is typed by the member before the colon; "/wait" lets days pass.
+
+def setting_up(start: datetime) -> tuple[tuple[str, str], ...]:
+    """How the admin set the community up before the story (played, not shown). The
+    story starts at ``start`` and lasts three days: its weekly digest is set for a day
+    it does not reach, so the digest is shown once, at the end, as a preview."""
+    digest_day = WEEKDAYS[(start.weekday() + 5) % 7]
+    return (
+        ("ana", "/givefirst config channel #community"),
+        ("ana", f"/givefirst config digest {digest_day} 09:00"),
+        ("ana", "/givefirst config follow-up 3"),
+    )
+
+
 STORY: tuple[tuple[str, str], ...] = (
-    ("ana", "/givefirst config channel #community"),
+    ("ana", "/givefirst config"),
     ("ana", "/skills add resumes, product management"),
     ("ana", "/offer Happy to review resumes for people moving into product #resume"),
     ("ben", "/offer I can help debug Kubernetes deployments and flaky pods #kubernetes"),
@@ -18,8 +33,10 @@ STORY: tuple[tuple[str, str], ...] = (
     ("dana", "/ask Could someone look over my CV? I'm moving from support into product."),
     ("dana", "press:Ask ana"),
     ("ana", "press:Happy to help"),
-    ("dana", "/wait 7d"),
+    ("dana", "/wait 3d"),
     ("dana", "press:It helped 🎉"),
     ("dana", "press:Say thanks 🙏"),
     ("dana", "/givefirst me"),
 )
+"""Each line is typed by the member before the comma; "/wait" lets days pass and
+"press:" presses the latest button with that label."""

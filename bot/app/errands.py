@@ -13,6 +13,7 @@ from bot.directory_import import MemberRecord
 from bot.domain import Community
 from bot.errors import NotFound
 from bot.messages import Message
+from bot.ports import PostRef
 from bot.render import rounds as round_words
 from bot.schedule import upcoming_round
 from bot.text import quotable
@@ -27,6 +28,14 @@ class Errands(Rooms):
     async def community(self, key: str) -> Community | None:
         async with self._uow() as uow:
             return await uow.communities.get_by_key(key)
+
+    async def latest_post(self, key: str) -> PostRef | None:
+        """Where the community's most recent channel post is (a console numbers its
+        posts on from there)."""
+        async with self._uow() as uow:
+            community = await uow.communities.get_by_key(key)
+            post = await uow.posts.latest(community.id) if community and community.id else None
+        return PostRef(post.channel_id, post.message_id) if post else None
 
     async def import_members(
         self,

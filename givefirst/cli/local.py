@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import sys
-import tempfile
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from datetime import datetime, timedelta
 
 import click
 
 from adapters.console import ConsoleSession
-from adapters.console.demo import DEMO_ADMINS, DEMO_COMMUNITY, STORY
+from adapters.console.demo import DEMO_ADMINS, DEMO_COMMUNITY, STORY, setting_up
 from bot.clock import FakeClock, SystemClock
 from bot.sign_in import DashboardAccess
 from givefirst.bootstrap import running
-from givefirst.cli.context import Invocation, pass_invocation, run
+from givefirst.cli.context import Invocation, database_named, pass_invocation, run
+
+STORY_LENGTH = timedelta(days=3, hours=2)
+"""How long ago the demo's story starts: it ends about now, so what it leaves behind
+looks like this week's (the follow-up comes after three days in the story)."""
 
 
 @click.command()
@@ -23,22 +29,43 @@ from givefirst.cli.context import Invocation, pass_invocation, run
     "--database-url",
     "demo_url",
     default=None,
-    help="Play the demo into this database instead of a temporary SQLite file.",
+    hidden=True,
+    help="Same as givefirst --database-url.",
 )
-def demo(demo_url: str | None) -> None:
-    """Play a short scripted story of a small community on a local database."""
-    with tempfile.TemporaryDirectory() as folder:
-        url = demo_url or f"sqlite:///{Path(folder) / 'demo.db'}"
-        run(lambda: _demo(url))
+@pass_invocation
+def demo(invocation: Invocation, demo_url: str | None) -> None:
+    """Play a short story of a small community, and keep it to explore afterwards.
+
+    The community (console:demo, or console:demo-2 and on if that is taken) stays in
+    the database, with dates of the last few days."""
+    url = demo_url or invocation.database_url
+    key = run(lambda: _demo(url))
+    where = database_named(url)
+    flag = f" --database-url {url}" if demo_url else ""
+    click.echo(
+        f"\nThe demo community stays in {where} as {key}. Look around:\n"
+        f"  givefirst{flag} stats\n"
+        f"  givefirst{flag} digest --community {key} --dry-run\n"
+        f'  givefirst{flag} match --community {key} "help with my pitch deck"\n'
+        f"  givefirst{flag} shell --community {key} --admin ana   "
+        "(carry on as its members: /as dana)"
+    )
 
 
-async def _demo(url: str) -> None:
-    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+async def _demo(url: str | None) -> str:
+    now = SystemClock().now().replace(second=0, microsecond=0)
+    clock = FakeClock(now - STORY_LENGTH)
     async with running(url, clock, matching=True) as runtime:
+        key = DEMO_COMMUNITY
+        taken = 1
+        while await runtime.bot.community(key) is not None:
+            taken += 1
+            key = f"{DEMO_COMMUNITY}-{taken}"
         out = sys.stdout
-        session = ConsoleSession(
-            runtime.bot, DEMO_COMMUNITY, out, advance=clock.advance, admins=DEMO_ADMINS
-        )
+        session = ConsoleSession(runtime.bot, key, out, advance=clock.advance, admins=DEMO_ADMINS)
+        backstage = ConsoleSession(runtime.bot, key, io.StringIO(), admins=DEMO_ADMINS)
+        for user, line in setting_up(clock.now()):
+            await backstage.run(line, as_=user)
         out.write(
             "givefirst demo — a small community gives first.\n"
             "Every message below is what a platform would show, and to whom.\n"
@@ -49,18 +76,20 @@ async def _demo(url: str) -> None:
                 await session.press_labelled(line.removeprefix("press:"))
             else:
                 await session.run(line, as_=user)
-        out.write(
-            "\n@ana> givefirst digest --dry-run   (the weekly digest, as it would be posted)\n"
-        )
         clock.advance(timedelta(hours=1))
-        preview = await runtime.bot.digest_preview(DEMO_COMMUNITY, days=8)
+        preview = await runtime.bot.digest_preview(key)
         if preview is not None:
             community, digest = preview
-            await session.chat.send(digest, default_channel=community.channel_id)
+            out.write(
+                f"\n(What `givefirst digest --community {key} --dry-run` shows: "
+                "the weekly digest so far, as it would be posted.)\n"
+            )
+            session.chat.preview(digest, channel=community.channel_id)
         out.write(
             "\nThat's givefirst: offers first, double opt-in introductions, follow-ups, "
             "thanks and paying it forward.\n"
         )
+        return key
 
 
 @click.command()
@@ -77,41 +106,108 @@ async def _demo(url: str) -> None:
     multiple=True,
     default=("admin",),
     show_default=True,
-    help="Handles treated as admins.",
+    help="Handles treated as admins (repeat for more).",
 )
+@click.option("--as", "user", default="guest", show_default=True, help="The member you start as.")
 @pass_invocation
-def shell(invocation: Invocation, community_key: str, admins: tuple[str, ...]) -> None:
+def shell(invocation: Invocation, community_key: str, admins: tuple[str, ...], user: str) -> None:
     """Type commands as different members: `/as dana`, `/ask …`, press buttons by number.
 
-    `/givefirst dashboard` (as an admin) gives a sign-in link to the dashboard that
-    `givefirst web` serves."""
+    Everything is kept in the database, so a later session carries on. `/help` lists
+    what you can type; `/givefirst dashboard` (as an admin) gives a sign-in link to the
+    dashboard that `givefirst web` serves."""
     access = invocation.settings.dashboard(fallback_url=WEB_URL)
-    run(lambda: _shell(invocation.database_url, community_key, admins, access))
+    _shell(invocation.database_url, community_key, admins, user, access)
 
 
 WEB_URL = "http://127.0.0.1:8080"
 """Where ``givefirst web`` serves the dashboard by default."""
 
 
-async def _shell(
-    url: str | None, community_key: str, admins: tuple[str, ...], access: DashboardAccess
+def _shell(
+    url: str | None,
+    community_key: str,
+    admins: tuple[str, ...],
+    user: str,
+    access: DashboardAccess,
 ) -> None:
+    """Read a line, run it, print what the members would see; until /quit, Ctrl-D or
+    Ctrl-C. Lines are read outside the event loop, so Ctrl-C leaves at once."""
+    interactive = sys.stdin.isatty()
     clock = _ShiftedClock()
-    async with running(url, clock, matching=True, dashboard=access) as runtime:
-        session = ConsoleSession(
-            runtime.bot, community_key, sys.stdout, advance=clock.shift, admins=admins
+    with asyncio.Runner() as runner:
+        stack = AsyncExitStack()
+        runtime = runner.run(
+            stack.enter_async_context(running(url, clock, matching=True, dashboard=access))
         )
-        interactive = sys.stdin.isatty()
-        if interactive:
-            sys.stdout.write("givefirst shell — /help for help, /quit to leave.\n")
-        while True:
+        try:
+            session = ConsoleSession(
+                runtime.bot,
+                community_key,
+                sys.stdout,
+                advance=clock.shift,
+                admins=admins,
+                user=user,
+            )
+            runner.run(session.open())
+            read = _line_editor() if interactive else _piped
             if interactive:
-                sys.stdout.write(f"@{session.user}> ")
-                sys.stdout.flush()
-            line = await asyncio.to_thread(sys.stdin.readline)
-            if not line or line.strip() in ("/quit", "/exit"):
-                break
-            await session.run(line)
+                click.echo(
+                    f"givefirst shell — {community_key}, kept in {database_named(url)}. "
+                    "/help for help, /quit or Ctrl-D to leave."
+                )
+                click.echo(session.help(), nl=False)
+            while True:
+                try:
+                    line = read(f"@{session.user}> ")
+                except (EOFError, KeyboardInterrupt):
+                    line = None
+                if line is None or line.strip() in ("/quit", "/exit"):
+                    break
+                try:
+                    runner.run(session.run(line))
+                except KeyboardInterrupt:
+                    click.echo("\n(stopped)")
+                    break
+            if interactive:
+                click.echo("\nBye — everything is kept; `givefirst shell` carries on.")
+        finally:
+            runner.run(stack.aclose())
+
+
+def _piped(prompt: str) -> str | None:
+    """A line from a pipe or file, with no prompt; None at the end."""
+    return sys.stdin.readline() or None
+
+
+def _line_editor() -> Callable[[str], str | None]:
+    """Lines from the terminal, with history on the arrow keys and Tab completing the
+    commands (where Python has readline)."""
+    with contextlib.suppress(ImportError):
+        import readline
+
+        words = [
+            "/offer ",
+            "/ask ",
+            "/skills ",
+            "/thanks ",
+            "/givefirst ",
+            "/as ",
+            "/press ",
+            "/react ",
+            "/wait ",
+            "/help",
+            "/quit",
+        ]
+
+        def complete(text: str, state: int) -> str | None:
+            found = [w for w in words if w.startswith(text)]
+            return found[state] if state < len(found) else None
+
+        readline.set_completer(complete)
+        readline.set_completer_delims(" \t\n")
+        readline.parse_and_bind("tab: complete")
+    return input
 
 
 class _ShiftedClock(SystemClock):

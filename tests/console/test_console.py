@@ -10,41 +10,52 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def givefirst(
-    *args: str, stdin: str = "", database: Path | None = None
+    *args: str,
+    stdin: str = "",
+    database: Path | None = None,
+    folder: Path = ROOT,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
+    """The real command line in a process of its own; with no ``database``, the
+    default one (``givefirst.db`` in ``folder``), as a newcomer would have it."""
+    environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **(env or {})}
     if database is not None:
-        env["DATABASE_URL"] = f"sqlite:///{database}"
+        environment["DATABASE_URL"] = f"sqlite:///{database}"
     return subprocess.run(
         [sys.executable, "-m", "givefirst.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
-        env=env,
-        cwd=ROOT,
+        env=environment,
+        cwd=folder,
         check=False,
     )
 
 
-def test_the_demo_tells_a_whole_give_first_story() -> None:
-    result = givefirst("demo")
+def test_the_demo_tells_a_whole_give_first_story(tmp_path: Path) -> None:
+    result = givefirst("demo", database=tmp_path / "demo.db")
     assert result.returncode == 0, result.stderr
+    assert result.stderr == "", "nothing logged into the conversation"
     out = result.stdout
     story = [
         "── #community · post 1\n  🎁 @ana can help:",  # an offer, posted to the channel
         "These members could help",  # suggestions for an ask
         "── DM to @ana\n  👋 @dana is looking for help",  # the helper is asked first
-        "── DM to @dana + @ana\n  ** 🤝 @dana, meet @ana! **",  # both said yes
-        "Did you connect with @ana? Did it help?",  # the follow-up a week later
+        "── DM to @dana + @ana\n  ━ 🤝 @dana, meet @ana!",  # both said yes
+        "Did you connect with @ana? Did it help?",  # the follow-up, days later
         "💛 Pay it forward?",  # paying it forward
         "🙏 @dana thanked @ana",  # public thanks
-        "givefirst digest --dry-run",  # the preview (the scheduler also posted the digest)
+        "Given: 0 offers, 0 introductions as a helper, 1 thank-you sent.",  # her balance
+        "── #community · preview, not posted\n  ━ 🌱 This week in give-first",  # the digest
+        "👋 Welcome: @ana, @ben, @chen, @eve, @farid, @dana\n",  # nobody hidden
+        "Look around:\n  givefirst stats\n",  # what to try next
     ]
     positions = [out.find(step) for step in story]
     assert -1 not in positions, [s for s, p in zip(story, positions, strict=True) if p == -1]
     assert positions == sorted(positions), "the story happens in order"
-    assert "Something went wrong" not in out
+    assert out.count("This week in give-first") == 1, "one digest, not two that disagree"
+    assert "Something went wrong" not in out and "**" not in out
 
 
 def test_a_shell_session_acts_as_different_members(tmp_path: Path) -> None:
@@ -74,7 +85,7 @@ def test_a_shell_session_acts_as_different_members(tmp_path: Path) -> None:
     assert "[3: Ask ana]" in out
     assert "(@dana presses “Ask ana”)" in out
     assert "(@ana presses “Happy to help”)" in out
-    assert "** 🤝 @dana, meet @ana! **" in out
+    assert "━ 🤝 @dana, meet @ana!" in out
     assert "Did you connect with @ana?" in out
     assert "Your offer is empty" in out
     assert "`/givefirst dance` isn't something I know" in out

@@ -27,9 +27,7 @@ def test_waiting_in_the_shell_plays_a_round(tmp_path: Path) -> None:
     out = result.stdout
     assert "☕ Give-first rounds are starting" in out
     assert "(@ben presses “Join the rounds ☕”)" in out
-    assert (
-        "── DM to @ana + @ben\n  ** ☕ Give-first round: @ana and @ben, meet each other! **" in out
-    )
+    assert "── DM to @ana + @ben\n  ━ ☕ Give-first round: @ana and @ben, meet each other!" in out
     assert "🎁 @ana could give @ben a hand" in out
     assert ": We met 🎉]" in out
     stats = givefirst("stats", "--json", database=tmp_path / "shell.db")
