@@ -52,20 +52,49 @@ class MemberImportError(ValueError):
         self.problem = problem
 
 
-def parse_member_file(path: Path, vocabulary: Vocabulary | None = None) -> list[MemberRecord]:
-    """Parse a ``.csv``, ``.json`` or ``.jsonl`` member file (chosen by its suffix)."""
-    text = path.read_text("utf-8-sig")
+class NotInEncoding(MemberImportError):
+    """The file's bytes are not text in the encoding it was read with."""
+
+    def __init__(self, line: int, encoding: str, byte: int) -> None:
+        super().__init__(line, f"this is not {encoding} text (byte 0x{byte:02x})")
+        self.encoding = encoding
+
+
+def parse_member_file(
+    path: Path,
+    vocabulary: Vocabulary | None = None,
+    *,
+    encoding: str = "utf-8-sig",
+    delimiter: str | None = None,
+) -> list[MemberRecord]:
+    """Parse a ``.csv``, ``.json`` or ``.jsonl`` member file (chosen by its suffix), its
+    bytes read as ``encoding``; a CSV file's ``delimiter`` is found from its header
+    unless given."""
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".json", ".jsonl", ".ndjson"):
+        raise MemberImportError(1, f"unsupported file type {suffix!r} (use .csv, .json or .jsonl)")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise NotInEncoding(line, encoding.removesuffix("-sig").upper(), raw[error.start]) from None
     if suffix == ".csv":
-        return parse_members_csv(text, vocabulary)
-    if suffix in (".json", ".jsonl", ".ndjson"):
-        return parse_members_json(text, vocabulary)
-    raise MemberImportError(1, f"unsupported file type {suffix!r} (use .csv, .json or .jsonl)")
+        return parse_members_csv(text, vocabulary, delimiter=delimiter)
+    return parse_members_json(text, vocabulary)
 
 
-def parse_members_csv(text: str, vocabulary: Vocabulary | None = None) -> list[MemberRecord]:
-    """Members from CSV with a header row; skills and offers split on ``;`` (or ``,``)."""
-    reader = csv.DictReader(io.StringIO(text, newline=""), restkey="\0extra")
+def parse_members_csv(
+    text: str, vocabulary: Vocabulary | None = None, *, delimiter: str | None = None
+) -> list[MemberRecord]:
+    """Members from CSV with a header row; skills and offers split on ``;`` (or ``,``).
+    Without a ``delimiter``, the header says which one the file uses: commas, or the
+    semicolons (or tabs) spreadsheets write in some countries."""
+    reader = csv.DictReader(
+        io.StringIO(text, newline=""),
+        restkey="\0extra",
+        delimiter=delimiter or delimiter_of(text.partition("\n")[0]),
+    )
     try:
         header = reader.fieldnames or []
     except csv.Error as error:
@@ -147,6 +176,15 @@ def _skip_space(text: str, position: int) -> int:
     while position < len(text) and text[position].isspace():
         position += 1
     return position
+
+
+def delimiter_of(header: str) -> str:
+    """The delimiter a CSV header row uses: the one that splits it into known columns."""
+    for candidate in (",", ";", "\t"):
+        names = [name.strip().strip('"').lower() for name in header.split(candidate)]
+        if len(names) > 1 and all(name in FIELDS for name in names):
+            return candidate
+    return ","
 
 
 def _check_columns(columns: list[str]) -> None:

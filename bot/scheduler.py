@@ -149,11 +149,18 @@ class Scheduler:
                 functools.partial(self.tick, chats),
                 functools.partial(self.deliver, chats),
             )
+        log.info(
+            "the scheduler is running: looking for due work every %.0f s, for messages "
+            "to send every %.0f s",
+            every,
+            min(every, deliver_every),
+        )
+        tally = _Tally()
         await run_scheduler(
-            tick,
+            functools.partial(tally.counted, tick),
             stop,
             every=every,
-            deliver=deliver,
+            deliver=functools.partial(tally.counted, deliver),
             deliver_every=deliver_every,
             stopping=self.stop,
         )
@@ -361,3 +368,28 @@ async def _enqueue(
             )
             count += 1
     return count
+
+
+@dataclasses.dataclass
+class _Tally:
+    """What the scheduler sent, said in the log once an hour, so a quiet scheduler is
+    seen to be alive."""
+
+    every: float = 3600.0
+    delivered: Delivered = dataclasses.field(default_factory=Delivered)
+    since: float = dataclasses.field(default_factory=time.monotonic)
+
+    async def counted(self, work: Callable[[], Awaitable[Delivered]]) -> Delivered:
+        done = await work()
+        self.delivered += done
+        if time.monotonic() - self.since >= self.every:
+            d = self.delivered
+            log.info(
+                "the scheduler is running; in the last hour: %d messages sent, %d to retry, "
+                "%d failed",
+                d.sent,
+                d.held,
+                d.failed,
+            )
+            self.delivered, self.since = Delivered(), time.monotonic()
+        return done

@@ -9,6 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -35,6 +36,14 @@ _POSTGRES_DRIVERS = {
 }
 
 
+class UnsupportedDatabase(ValueError):
+    """A database URL for a database givefirst does not run on."""
+
+    def __init__(self, backend: str) -> None:
+        super().__init__(f"unsupported database {backend!r}: use a sqlite:/// or postgresql:// URL")
+        self.backend = backend
+
+
 def database_url(raw: str | None) -> str:
     """Turn a ``DATABASE_URL`` as people write it into one our async drivers accept.
 
@@ -50,9 +59,7 @@ def database_url(raw: str | None) -> str:
     elif url.drivername in _POSTGRES_DRIVERS:
         url = url.set(drivername="postgresql+psycopg")
     else:
-        raise ValueError(
-            f"unsupported database {url.drivername!r}: use a sqlite:/// or postgresql:// URL"
-        )
+        raise UnsupportedDatabase(url.drivername)
     return url.render_as_string(hide_password=False)
 
 
@@ -154,6 +161,10 @@ def alembic_config(url: str | None = None) -> Config:
 _MIGRATION_LOCK_ID = 0x6769766566697273
 
 
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
 def _upgrade(connection: Connection, revision: str) -> None:
     if connection.dialect.name == "postgresql":
         # Workers starting together take turns; the later ones find nothing to do.
@@ -201,6 +212,11 @@ class Storage:
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.session_factory)
+
+    async def revision(self) -> str | None:
+        """The schema's version (its newest migration), or None for a new database."""
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(_current_revision)
 
     async def upgrade(self, revision: str = "head") -> None:
         """Bring the schema up to date with Alembic; running it again changes nothing."""

@@ -15,6 +15,7 @@ from aiohttp.typedefs import Handler, Middleware
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -36,6 +37,17 @@ from bot.metrics import Metrics
 from bot.ports import Chat, DeliveryFailed, DeliveryProblem, PostRef, SendOnce
 
 log = logging.getLogger(__name__)
+
+
+class _TokenGivenTwice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself, then warns on every start that the client's
+    token wins over it: our client holds that very token, so the warning says nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_TokenGivenTwice())
 
 EVENTS_PATH = "/slack/events"
 HTTP_SHUTDOWN_SECONDS = 3.0

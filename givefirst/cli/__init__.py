@@ -1,34 +1,73 @@
 """The ``givefirst`` command, by purpose: serving communities (:mod:`.serve`), trying
-givefirst locally (:mod:`.local`) and looking after a deployment (:mod:`.operate`)."""
+givefirst locally (:mod:`.local`) and looking after a deployment (:mod:`.operate`).
+What goes wrong is said in a line or two (:mod:`.errors`)."""
 
 from __future__ import annotations
 
 import logging
+import os
+from typing import Any
 
 import click
 
-from givefirst.cli import local, operate, serve
+from givefirst.cli import errors, local, operate, serve
 from givefirst.cli.context import Invocation
 from givefirst.settings import Settings
 
+SERVING = frozenset({"slack", "discord", "scheduler", "web"})
+"""Commands that run until stopped: they log what they do (INFO) unless LOG_LEVEL says
+otherwise; the others log only warnings, so their own output reads clearly."""
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class GiveFirstCommands(click.Group):
+    """Runs a subcommand; an error it raises becomes a message saying what to do."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Stopped.", err=True)
+            ctx.exit(130)
+        except Exception as error:
+            invocation = ctx.obj if isinstance(ctx.obj, Invocation) else None
+            if invocation is None or invocation.debug:
+                raise
+            explained = errors.explain(error, invocation.database_url)
+            if explained is None:
+                click.echo(errors.unforeseen(error), err=True)
+                ctx.exit(errors.FAILED)
+            click.echo(f"Error: {explained.message}", err=True)
+            ctx.exit(explained.exit_code)
+
+
+@click.group(cls=GiveFirstCommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--database-url",
     envvar="DATABASE_URL",
     default=None,
     help="Where to keep data (default: sqlite givefirst.db in this folder).",
 )
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Log everything, and show the traceback of an error (like LOG_LEVEL=DEBUG).",
+)
 @click.pass_context
-def main(ctx: click.Context, database_url: str | None) -> None:
+def main(ctx: click.Context, database_url: str | None, debug: bool) -> None:
     """givefirst — a community bot that helps members give before they ask."""
     settings = Settings()
-    level = settings.log_level.upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if level != "DEBUG":
+    chosen = "DEBUG" if debug else settings.log_level.upper()
+    if "LOG_LEVEL" not in os.environ and not debug and ctx.invoked_subcommand not in SERVING:
+        chosen = "WARNING"
+    logging.basicConfig(level=chosen, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if chosen != "DEBUG":
         # Migration chatter on every start helps nobody; failures still surface.
         logging.getLogger("alembic").setLevel(logging.WARNING)
-    ctx.obj = Invocation(settings, database_url or settings.database_url)
+    ctx.obj = Invocation(
+        settings, database_url or settings.database_url, debug=debug or chosen == "DEBUG"
+    )
 
 
 for command in (

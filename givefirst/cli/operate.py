@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 from collections.abc import Sequence
@@ -12,15 +13,16 @@ from typing import Any, TextIO
 import click
 
 from adapters.console import ConsoleChat
-from bot.directory_import import MemberImportError, parse_member_file
+from bot.directory_import import MemberImportError, NotInEncoding, parse_member_file
 from bot.domain import Member
 from bot.errors import GiveFirstError
 from bot.health import DEFAULT_WEEKS, CommunityHealth
 from bot.matching import Candidate
 from bot.render import health as words
 from bot.skills import Vocabulary
-from givefirst.bootstrap import open_storage, running
-from givefirst.cli.context import Invocation, pass_invocation, run
+from bot.text import plural
+from givefirst.bootstrap import running
+from givefirst.cli.context import Invocation, database_named, pass_invocation, run
 from givefirst.cli.serve import (
     configured_platforms,
     scheduled_chats,
@@ -28,16 +30,55 @@ from givefirst.cli.serve import (
     slack_options,
 )
 from givefirst.settings import Settings
+from storage import Storage
 
 
 @click.command("import-members")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--community", "community_key", required=True, help="e.g. slack:T0123")
+@click.option(
+    "--encoding",
+    default="utf-8-sig",
+    show_default=True,
+    help="The file's text encoding, e.g. cp1252 for Excel's 'CSV' on Windows.",
+)
+@click.option(
+    "--delimiter",
+    type=click.Choice([",", ";", "tab"]),
+    default=None,
+    help="A CSV file's delimiter (default: read from its header row).",
+)
 @pass_invocation
-def import_members(invocation: Invocation, file: Path, community_key: str) -> None:
+def import_members(
+    invocation: Invocation,
+    file: Path,
+    community_key: str,
+    encoding: str,
+    delimiter: str | None,
+) -> None:
     """Import a member directory (CSV, JSON or JSON Lines): all rows or none."""
     try:
-        records = parse_member_file(file, Vocabulary.default())
+        codecs.lookup(encoding)
+    except LookupError:
+        raise click.BadParameter(
+            f"{encoding!r} is not an encoding I know (try utf-8, cp1252 or latin-1).",
+            param_hint="--encoding",
+        ) from None
+    try:
+        records = parse_member_file(
+            file,
+            Vocabulary.default(),
+            encoding=encoding,
+            delimiter="\t" if delimiter == "tab" else delimiter,
+        )
+    except NotInEncoding as error:
+        hint = (
+            'save it as "CSV UTF-8" from your spreadsheet, or pass --encoding cp1252 '
+            "(Excel on Windows) or --encoding latin-1"
+            if error.encoding == "UTF-8"
+            else "pass the --encoding it was saved in"
+        )
+        raise click.ClickException(f"{file}: {error} — {hint}. Nothing was imported.") from None
     except MemberImportError as error:
         raise click.ClickException(f"{file}: {error} — nothing was imported.") from None
 
@@ -115,10 +156,6 @@ def progress_bar(length: int, label: str) -> Any:
     return click.progressbar(length=length, label=label, file=sys.stderr)
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
-
-
 def _rows(found: Sequence[tuple[Member, Candidate]]) -> list[dict[str, Any]]:
     return [
         {
@@ -153,12 +190,23 @@ def db() -> None:
 def db_upgrade(invocation: Invocation) -> None:
     """Create or migrate the database schema to the latest version."""
 
-    async def upgrade() -> None:
-        storage = await open_storage(invocation.database_url)
-        await storage.dispose()
+    async def upgrade() -> tuple[str | None, str | None]:
+        storage = Storage.connect(invocation.database_url)
+        try:
+            before = await storage.revision()
+            await storage.upgrade()
+            return before, await storage.revision()
+        finally:
+            await storage.dispose()
 
-    run(upgrade)
-    click.echo("Database is up to date.")
+    before, after = run(upgrade)
+    where = database_named(invocation.database_url)
+    if before is None:
+        click.echo(f"Created the database {where} (schema version {after}).")
+    elif before != after:
+        click.echo(f"Upgraded the database {where} from schema version {before} to {after}.")
+    else:
+        click.echo(f"The database {where} is up to date (schema version {after}).")
 
 
 @db.command("embed")
@@ -250,7 +298,7 @@ def digest(invocation: Invocation, community_key: str, dry_run: bool) -> None:
         if preview is None:
             return False
         community, message = preview
-        await ConsoleChat(sys.stdout).send(message, default_channel=community.channel_id)
+        ConsoleChat(sys.stdout).preview(message, channel=community.channel_id)
         return True
 
     async def post() -> str:
@@ -328,8 +376,9 @@ def health_table(health: CommunityHealth) -> str:
     label_width = max(len(line.label) for line in words.FIGURES)
     width = max(8, *(len(c) + 1 for c in columns))
     lines = [
-        f"{health.community_key} — as of {health.computed_at:%Y-%m-%d %H:%M} UTC; "
-        f"weeks start on Monday ({health.timezone}); * this week so far",
+        f"{health.community_key} — {plural(health.members, 'member')} now; as of "
+        f"{health.computed_at:%Y-%m-%d %H:%M} UTC; weeks start on Monday "
+        f"({health.timezone}); * this week so far",
         "figure".ljust(label_width) + "".join(c.rjust(width) for c in columns),
     ]
     for line in words.FIGURES:

@@ -186,12 +186,18 @@ def slack(
     work runs in the same process unless --no-scheduler is given.
     """
     settings = invocation.settings
+    missing = []
     if not settings.slack_signing_secret:
-        raise click.UsageError("Set SLACK_SIGNING_SECRET (see README: Run on Slack).")
+        missing.append("SLACK_SIGNING_SECRET (the app's Signing Secret)")
     if not settings.slack_bot_token and not slack_oauth_client_id(settings):
+        missing.append(
+            "SLACK_BOT_TOKEN for one workspace (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+            "to let many workspaces install givefirst)"
+        )
+    if missing:
         raise click.UsageError(
-            "Set SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID and "
-            "SLACK_CLIENT_SECRET to let many workspaces install givefirst."
+            f"Set {' and '.join(missing)} — see README: Run on Slack; `givefirst check` "
+            "tells what is set."
         )
     watch = MetricsAddress(metrics_host, metrics_port)
     run(

@@ -1,0 +1,114 @@
+"""What went wrong, in a line or two that says what to do: the one place where the
+command line turns database, configuration and file errors into messages.
+
+``givefirst --debug`` (or ``LOG_LEVEL=DEBUG``) shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import exc
+
+from bot.ports import StorageUnavailable
+from givefirst.cli.context import database_named
+from storage.database import UnsupportedDatabase
+
+USAGE = 2
+"""Exit status for a mistake in how givefirst was called or configured."""
+FAILED = 1
+"""Exit status for anything else that stopped it."""
+
+_DOES_NOT_EXIST = re.compile(r'database "([^"]+)" does not exist')
+_ROLE_MISSING = re.compile(r'role "([^"]+)" does not exist')
+
+
+@dataclass(frozen=True)
+class Explained:
+    message: str
+    exit_code: int = FAILED
+
+
+def explain(error: BaseException, database_url: str | None) -> Explained | None:
+    """The message for ``error``, or None for one nobody foresaw (shown with a hint
+    to run again with ``--debug``)."""
+    if isinstance(error, ModuleNotFoundError) and (error.name or "").startswith("psycopg"):
+        return Explained(
+            "PostgreSQL needs its driver, which is not installed: "
+            "pip install 'givefirst[postgres]'.",
+            USAGE,
+        )
+    if isinstance(error, UnsupportedDatabase):
+        return Explained(
+            f"DATABASE_URL: givefirst runs on SQLite and PostgreSQL, not {error.backend}: "
+            "use e.g. sqlite:///givefirst.db or postgresql://user:password@host/dbname.",
+            USAGE,
+        )
+    if isinstance(error, exc.ArgumentError) and "URL" in str(error):
+        return Explained(
+            "DATABASE_URL is not a database URL I can read: use e.g. "
+            "sqlite:///givefirst.db or postgresql://user:password@host/dbname.",
+            USAGE,
+        )
+    if isinstance(error, exc.DBAPIError | StorageUnavailable):
+        return _database_problem(error, database_url)
+    if isinstance(error, PermissionError | FileNotFoundError | IsADirectoryError):
+        where = f" {error.filename}" if error.filename else ""
+        return Explained(f"Cannot use{where}: {error.strerror or error}.")
+    return None
+
+
+def unforeseen(error: BaseException) -> str:
+    return (
+        f"Something went wrong: {type(error).__name__}: {error}\n"
+        "Run the same command with --debug to see where, and please report it."
+    )
+
+
+def _database_problem(error: BaseException, database_url: str | None) -> Explained:
+    said = str(getattr(error, "orig", None) or error)
+    where = database_named(database_url)
+    if missing := _DOES_NOT_EXIST.search(said):
+        name = missing.group(1)
+        return Explained(
+            f"The database {name!r} does not exist on {where.rpartition('/')[0]}: create it with "
+            f"`createdb {name}` (or CREATE DATABASE {name}; in psql), then run "
+            "`givefirst db upgrade`.",
+            USAGE,
+        )
+    if role := _ROLE_MISSING.search(said):
+        return Explained(
+            f"PostgreSQL at {where} has no user {role.group(1)!r}: check the user in DATABASE_URL.",
+            USAGE,
+        )
+    if "password authentication failed" in said or "no password supplied" in said:
+        return Explained(f"PostgreSQL at {where} refused the password: check DATABASE_URL.", USAGE)
+    if "unable to open database file" in said:
+        return Explained(
+            f"Cannot open the SQLite database {where}: check that its folder exists and "
+            "that you may write there.",
+            USAGE,
+        )
+    if "readonly database" in said or "read-only" in said:
+        return Explained(f"Cannot write to the SQLite database {where}: check its permissions.")
+    if "database is locked" in said:
+        return Explained(
+            f"The SQLite database {where} is busy (another givefirst is writing to it): "
+            "try again in a moment."
+        )
+    if "no such table" in said or ("does not exist" in said and "relation" in said):
+        return Explained(
+            f"The database {where} is not set up for this version: run `givefirst db upgrade`.",
+            USAGE,
+        )
+    first = said.strip().splitlines()[0] if said.strip() else type(error).__name__
+    reason = first.rpartition("failed: ")[2].strip() or first
+    return Explained(
+        f"Cannot reach the database at {where} ({_short(reason)}): is the server running, "
+        "and is DATABASE_URL right?"
+    )
+
+
+def _short(reason: str) -> str:
+    return reason if len(reason) <= 160 else reason[:157] + "…"

@@ -1,0 +1,194 @@
+"""A newcomer's first hour, through the real command line in a folder of its own: the
+quickstart, then looking around, then the shell twice; and the mistakes people make
+on the way, each answered in a line or two with no traceback."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tests.console.test_console import givefirst
+
+
+def no_traceback(text: str) -> bool:
+    return "Traceback" not in text and 'File "' not in text
+
+
+def test_the_quickstart_then_looking_around_then_the_shell_twice(tmp_path: Path) -> None:
+    demo = givefirst("demo", folder=tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    assert "The demo community stays in givefirst.db as console:demo." in demo.stdout
+    assert (tmp_path / "givefirst.db").exists(), "kept in the default database, in this folder"
+
+    stats = givefirst("stats", folder=tmp_path)
+    assert stats.returncode == 0, stats.stderr
+    assert stats.stdout.startswith("console:demo — 6 members now")
+    asks = next(line for line in stats.stdout.splitlines() if line.startswith("Asks made"))
+    assert asks.split()[2:4] == ["2", "2"], "the demo's asks are this week's"
+
+    digest = givefirst("digest", "--community", "console:demo", "--dry-run", folder=tmp_path)
+    assert digest.returncode == 0, digest.stderr
+    assert "🎁 New offers" in digest.stdout and "A quiet week" not in digest.stdout
+    assert "preview, not posted" in digest.stdout
+
+    match = givefirst(
+        "match", "--community", "console:demo", "help with my pitch deck", folder=tmp_path
+    )
+    assert match.returncode == 0, match.stderr
+    assert "1. eve (eve)" in match.stdout
+
+    first = givefirst(
+        "shell",
+        "--community",
+        "console:demo",
+        stdin="/as ben\n/ask could someone look over my Kubernetes deployment?\n/quit\n",
+        folder=tmp_path,
+    )
+    assert first.returncode == 0, first.stderr
+    assert "── #community · post 8\n  🙋 @ben is looking for help" in first.stdout, (
+        "posts are numbered on from the demo's seven"
+    )
+    second = givefirst(
+        "shell",
+        "--community",
+        "console:demo",
+        stdin="/as gus\n/offer I run Kubernetes clusters for a living #kubernetes\n/react 8 🙋\n",
+        folder=tmp_path,
+    )
+    assert second.returncode == 0, second.stderr
+    assert "── #community · post 9\n  🎁 @gus can help" in second.stdout
+    assert "🙋 @gus would like to help with your ask" in second.stdout, (
+        "a post from the earlier session can be reacted to"
+    )
+    assert no_traceback(first.stderr + second.stderr)
+
+
+def test_the_demo_played_again_plays_in_a_community_of_its_own(tmp_path: Path) -> None:
+    database = tmp_path / "demo.db"
+    assert givefirst("demo", database=database).returncode == 0
+    again = givefirst("demo", database=database)
+    assert again.returncode == 0, again.stderr
+    assert "stays in " in again.stdout and " as console:demo-2." in again.stdout
+    assert "── #community · post 1\n" in again.stdout
+    assert "Something went wrong" not in again.stdout
+    stats = givefirst("stats", "--json", database=database)
+    assert stats.stdout.count('"community": "console:demo') == 2
+
+
+def test_the_shell_answers_what_a_newcomer_types(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "/help",
+            "hello everyone!",
+            "/aks could someone help me?",
+            "/as dana",
+            "/ask could someone look over my CV? #resume",
+            "/react 1 👍",
+            "/react one 🙋",
+            "/as admin",
+            "/givefirst config capacity -3",
+        ]
+    )
+    result = givefirst("shell", stdin=script + "\n", database=tmp_path / "shell.db")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "You are @guest. Admins here: @admin (/as NAME to act as someone else)." in out
+    assert "givefirst reads commands, not chat" in out and "/offer" in out
+    assert "I don't know the command `/aks`. Did you mean `/ask`?" in out
+    assert "(nothing happens: givefirst acts on 🙋, ✅ and 🙏 on its own posts" in out
+    assert "(usage: /react POST_NUMBER" in out
+    assert "`-3` is not a whole number. Give capacity as a whole number from 1 to 60" in out
+    assert result.stderr == "", "no log lines in the conversation"
+
+
+def test_database_mistakes_are_a_line_that_says_what_to_do(tmp_path: Path) -> None:
+    cases = {
+        "sqlite:////nonexistent-folder/givefirst.db": (
+            2,
+            "Cannot open the SQLite database /nonexistent-folder/givefirst.db: check that "
+            "its folder exists",
+        ),
+        "mysql://someone@localhost/db": (
+            2,
+            "givefirst runs on SQLite and PostgreSQL, not mysql",
+        ),
+        "postgresql://postgres@127.0.0.1:9/test": (
+            1,
+            "Cannot reach the database at 127.0.0.1:9/test (Connection refused)",
+        ),
+    }
+    for url, (code, said) in cases.items():
+        result = givefirst("--database-url", url, "stats", folder=tmp_path)
+        assert result.returncode == code, (url, result.stderr)
+        assert said in result.stderr, (url, result.stderr)
+        assert len(result.stderr.strip().splitlines()) <= 2 and no_traceback(result.stderr)
+
+    debug = givefirst("--debug", "--database-url", "mysql://someone@localhost/db", "stats")
+    assert debug.returncode == 1 and "Traceback" in debug.stderr, "--debug shows where"
+
+
+def test_postgresql_without_its_driver_says_how_to_install_it(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.console.test_console import ROOT
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.modules['psycopg'] = None; from givefirst.cli import main; main()",
+            "--database-url",
+            "postgresql://postgres@127.0.0.1:9/test",
+            "stats",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "pip install 'givefirst[postgres]'" in result.stderr and no_traceback(result.stderr)
+
+
+def test_db_upgrade_says_what_it_did(tmp_path: Path) -> None:
+    database = tmp_path / "new.db"
+    created = givefirst("db", "upgrade", database=database)
+    assert created.returncode == 0
+    assert created.stdout.startswith(f"Created the database {database} (schema version ")
+    again = givefirst("db", "upgrade", database=database)
+    assert again.stdout.startswith(f"The database {database} is up to date")
+
+
+def test_a_spreadsheets_csv_is_imported_or_refused_with_the_fix(tmp_path: Path) -> None:
+    semicolons = tmp_path / "semicolons.csv"
+    semicolons.write_text("handle;name;skills\nana;Ana Lima;resumes\n", "utf-8")
+    result = givefirst(
+        "import-members", str(semicolons), "--community", "console:x", database=tmp_path / "x.db"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Imported 1 member into console:x: 1 new" in result.stdout
+
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes("handle,name,bio\nzoe,Zoë Café,barista\n".encode("cp1252"))
+    refused = givefirst(
+        "import-members", str(excel), "--community", "console:x", database=tmp_path / "x.db"
+    )
+    assert refused.returncode == 1 and no_traceback(refused.stderr)
+    assert "line 2: this is not UTF-8 text (byte 0xeb)" in refused.stderr
+    assert "--encoding cp1252" in refused.stderr and "Nothing was imported." in refused.stderr
+    imported = givefirst(
+        "import-members",
+        str(excel),
+        "--community",
+        "console:x",
+        "--encoding",
+        "cp1252",
+        database=tmp_path / "x.db",
+    )
+    assert imported.returncode == 0, imported.stderr
+    match = givefirst(
+        "match", "--community", "console:x", "coffee", "--json", database=tmp_path / "x.db"
+    )
+    assert "Zoë Café" in match.stdout, "the name arrives as it was written"
