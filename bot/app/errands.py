@@ -28,6 +28,11 @@ class Errands(Rooms):
         async with self._uow() as uow:
             return await uow.communities.get_by_key(key)
 
+    async def communities(self) -> list[Community]:
+        """Every community with its settings (for checking a deployment)."""
+        async with self._uow() as uow:
+            return list(await uow.communities.list())
+
     async def import_members(
         self,
         community_key: str,
