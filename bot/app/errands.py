@@ -37,6 +37,11 @@ class Errands(Rooms):
             post = await uow.posts.latest(community.id) if community and community.id else None
         return PostRef(post.channel_id, post.message_id) if post else None
 
+    async def communities(self) -> list[Community]:
+        """Every community with its settings (for checking a deployment)."""
+        async with self._uow() as uow:
+            return list(await uow.communities.list())
+
     async def import_members(
         self,
         community_key: str,

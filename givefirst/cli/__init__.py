@@ -9,8 +9,9 @@ import os
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
-from givefirst.cli import errors, local, operate, serve
+from givefirst.cli import check, errors, local, operate, serve
 from givefirst.cli.context import Invocation
 from givefirst.settings import Settings
 
@@ -57,7 +58,10 @@ class GiveFirstCommands(click.Group):
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None, debug: bool) -> None:
     """givefirst — a community bot that helps members give before they ask."""
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as invalid:
+        raise click.ClickException(errors.unusable_settings(invalid)) from None
     chosen = "DEBUG" if debug else settings.log_level.upper()
     if "LOG_LEVEL" not in os.environ and not debug and ctx.invoked_subcommand not in SERVING:
         chosen = "WARNING"
@@ -83,6 +87,7 @@ for command in (
     operate.digest,
     operate.stats,
     operate.rounds,
+    check.check,
 ):
     main.add_command(command)
 

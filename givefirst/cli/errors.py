@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pydantic import ValidationError
 from sqlalchemy import exc
 
 from bot.ports import StorageUnavailable
@@ -57,6 +58,15 @@ def explain(error: BaseException, database_url: str | None) -> Explained | None:
         where = f" {error.filename}" if error.filename else ""
         return Explained(f"Cannot use{where}: {error.strerror or error}.")
     return None
+
+
+def unusable_settings(invalid: ValidationError) -> str:
+    """Which settings cannot be used, and why, one line each."""
+    lines = [
+        f"{'.'.join(str(part) for part in error['loc']).upper()}={error['input']!r}: {error['msg']}"
+        for error in invalid.errors()
+    ]
+    return "These settings cannot be used:\n" + "\n".join(lines)
 
 
 def unforeseen(error: BaseException) -> str:

@@ -9,6 +9,10 @@ recorded. Members can close their DMs (403, code 50007, like Discord) and any ro
 can be made to fail once, e.g. with a 429, or answer late (`slow`). A message sent
 with a ``nonce`` and ``enforce_nonce`` that repeats one the bot sent within the last
 few minutes is answered with the first message, and not posted again, as Discord does.
+It also answers what a bot reads about where it is: its application (whose ``flags``
+say which privileged intents are on), its servers, a server's roles, members and
+channels. The bot has the role Discord gives a bot invited with givefirst's invite
+link, and channels can carry permission overwrites (`overwrite`).
 """
 
 from __future__ import annotations
@@ -38,9 +42,14 @@ BOT_ID = 1_300_000_000_000_000_002
 GUILD_ID = 1_300_000_000_004_194_307  # on shard 1 of 2, so shard routing is exercised
 CHANNEL_ID = 1_300_000_000_000_000_004
 OWNER_ID = 1_300_000_000_000_000_005
+BOT_ROLE_ID = 1_300_000_000_000_000_006
 BOT_TOKEN = "fake.discord.bot-token"
 MANAGE_GUILD = 1 << 5
-MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 6) | (1 << 16)  # view, send, react, history
+# view, send, react, history, use application commands (@everyone's, as Discord sets them)
+MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 6) | (1 << 16) | (1 << 31)
+INVITED_PERMISSIONS = 274878024768
+"""What the bot's role holds: the permissions in the README's invite link."""
+GUILD_NAME = "Give First Club"
 EPHEMERAL = 1 << 6
 NONCE_SECONDS = 300
 """How long Discord remembers a message's nonce for ``enforce_nonce`` ("a few minutes")."""
@@ -78,6 +87,7 @@ class User:
     permissions: int = MEMBER_PERMISSIONS
     dms_closed: bool = False
     bot: bool = False
+    roles: tuple[int, ...] = ()
 
     def payload(self) -> Json:
         return {
@@ -94,7 +104,7 @@ class User:
         return {
             "user": self.payload(),
             "nick": None,
-            "roles": [],
+            "roles": [str(role) for role in self.roles],
             "joined_at": "2025-01-01T00:00:00+00:00",
             "deaf": False,
             "mute": False,
@@ -135,7 +145,13 @@ class FakeDiscord:
 
     def __init__(self) -> None:
         self._ids = itertools.count(1_400_000_000_000_000_000)
-        self.bot = User(BOT_ID, "givefirst", bot=True)
+        self.bot = User(BOT_ID, "givefirst", bot=True, roles=(BOT_ROLE_ID,))
+        self.application_flags = 0
+        """The application's flags: which privileged intents are on (``1 << 14``: members,
+        ``1 << 18``: message content, and their ``_LIMITED`` neighbours)."""
+        self.guilds: dict[int, str] = {GUILD_ID: GUILD_NAME}
+        """The servers the bot is in, by id, with their names."""
+        self.bot_role_permissions = INVITED_PERMISSIONS
         self.users: dict[int, User] = {OWNER_ID: User(OWNER_ID, "owner", permissions=(1 << 41) - 1)}
         self.channels: dict[int, Json] = {
             CHANNEL_ID: {
@@ -254,8 +270,30 @@ class FakeDiscord:
         seconds; each takes effect (a message is posted) before the wait."""
         self._slow.append((method, re.compile(path), seconds))
 
+    def overwrite(
+        self,
+        channel_id: int,
+        target_id: int,
+        *,
+        allow: int = 0,
+        deny: int = 0,
+        member: bool = False,
+    ) -> None:
+        """Add a permission overwrite to a channel, for a role (the server's id is
+        @everyone's) or, with ``member``, for one member."""
+        self.channels[channel_id]["permission_overwrites"] = [
+            *self.channels[channel_id]["permission_overwrites"],
+            {
+                "id": str(target_id),
+                "type": 1 if member else 0,
+                "allow": str(allow),
+                "deny": str(deny),
+            },
+        ]
+
     def add_channel(self, channel_id: int, guild_id: int, name: str) -> None:
         """A text channel in another server the bot is in."""
+        self.guilds.setdefault(guild_id, f"server {guild_id}")
         self.channels[channel_id] = {
             **self.channels[CHANNEL_ID],
             "id": str(channel_id),
@@ -343,7 +381,7 @@ class FakeDiscord:
             "guilds": [{"id": str(GUILD_ID), "unavailable": True}] if ours else [],
             "session_id": f"session-{next(self._ids)}",
             "resume_gateway_url": self.gateway_url,
-            "application": {"id": str(APP_ID), "flags": 0},
+            "application": {"id": str(APP_ID), "flags": self.application_flags},
             "shard": shard,
         }
         await socket.send_json({"op": 0, "t": "READY", "s": next(self._sequence), "d": ready})
@@ -353,10 +391,11 @@ class FakeDiscord:
             )
         self._sockets[socket] = (shard[0], shard[1])
 
-    def _guild(self) -> Json:
+    def _guild(self, guild_id: int = GUILD_ID) -> Json:
+        """The server as GUILD_CREATE sends it."""
         return {
-            "id": str(GUILD_ID),
-            "name": "Give First Club",
+            "id": str(guild_id),
+            "name": self.guilds.get(guild_id, GUILD_NAME),
             "icon": None,
             "owner_id": str(OWNER_ID),
             "unavailable": False,
@@ -365,7 +404,7 @@ class FakeDiscord:
             "features": [],
             "roles": [
                 {
-                    "id": str(GUILD_ID),
+                    "id": str(guild_id),
                     "name": "@everyone",
                     "permissions": str(MEMBER_PERMISSIONS),
                     "position": 0,
@@ -374,14 +413,26 @@ class FakeDiscord:
                     "managed": False,
                     "mentionable": False,
                     "flags": 0,
-                }
+                },
+                {
+                    "id": str(BOT_ROLE_ID),
+                    "name": self.bot.name,
+                    "permissions": str(self.bot_role_permissions),
+                    "position": 1,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": True,
+                    "mentionable": False,
+                    "flags": 0,
+                    "tags": {"bot_id": str(BOT_ID)},
+                },
             ],
             "emojis": [],
             "stickers": [],
             "channels": [
                 {k: v for k, v in c.items() if k != "guild_id"}
                 for c in self.channels.values()
-                if c.get("guild_id")
+                if c.get("guild_id") == str(guild_id)
             ],
             "threads": [],
             "members": [self.bot.member()],
@@ -480,6 +531,10 @@ class FakeDiscord:
             return 401, {"message": "401: Unauthorized", "code": 0}
         routes: list[tuple[str, str, Callable[..., tuple[int, Any]]]] = [
             ("GET", r"/users/@me", lambda: (200, self.bot.payload())),
+            ("GET", r"/users/@me/guilds", self._my_guilds),
+            ("GET", r"/guilds/(\d+)", lambda g: self._rest_guild(int(g))),
+            ("GET", r"/guilds/(\d+)/members/(\d+)", lambda g, u: self._member(int(g), int(u))),
+            ("GET", r"/guilds/(\d+)/channels", lambda g: self._guild_channels(int(g))),
             ("GET", r"/oauth2/applications/@me", self._application),
             ("GET", r"/gateway/bot", self._gateway_bot),
             ("PUT", r"/applications/\d+/commands", lambda: self._sync(body)),
@@ -521,9 +576,51 @@ class FakeDiscord:
             "owner": self.users[OWNER_ID].payload(),
             "team": None,
             "verify_key": "0" * 64,
-            "flags": 0,
+            "flags": self.application_flags,
             "summary": "",
         }
+
+    def _my_guilds(self) -> tuple[int, list[Json]]:
+        return 200, [
+            {
+                "id": str(guild_id),
+                "name": name,
+                "icon": None,
+                "banner": None,
+                "owner": False,
+                "permissions": str(MEMBER_PERMISSIONS | self.bot_role_permissions),
+                "features": [],
+                "approximate_member_count": len(self.users) + 1,
+                "approximate_presence_count": 0,
+            }
+            for guild_id, name in self.guilds.items()
+        ]
+
+    def _rest_guild(self, guild_id: int) -> tuple[int, Json]:
+        if guild_id not in self.guilds:
+            return 403, {"message": "Missing Access", "code": 50001}
+        gateway_only = {
+            "channels", "threads", "members", "voice_states", "presences", "stage_instances",
+            "guild_scheduled_events", "soundboard_sounds", "joined_at", "large",
+            "member_count", "unavailable",
+        }  # fmt: skip
+        guild = {k: v for k, v in self._guild(guild_id).items() if k not in gateway_only}
+        guild["approximate_member_count"] = len(self.users) + 1
+        guild["approximate_presence_count"] = 0
+        return 200, guild
+
+    def _member(self, guild_id: int, user_id: int) -> tuple[int, Json]:
+        if guild_id not in self.guilds:
+            return 403, {"message": "Missing Access", "code": 50001}
+        user = self.bot if user_id == BOT_ID else self.users.get(user_id)
+        if user is None:
+            return 404, {"message": "Unknown Member", "code": 10007}
+        return 200, {k: v for k, v in user.member().items() if k != "permissions"}
+
+    def _guild_channels(self, guild_id: int) -> tuple[int, list[Json] | Json]:
+        if guild_id not in self.guilds:
+            return 403, {"message": "Missing Access", "code": 50001}
+        return 200, [c for c in self.channels.values() if c.get("guild_id") == str(guild_id)]
 
     def _gateway_bot(self) -> tuple[int, Json]:
         return 200, {

@@ -5,6 +5,12 @@ arguments, `Authorization: Bearer` tokens, `{"ok": ...}` bodies), records every 
 accepts `respond()` posts on its response URLs and serves a Socket Mode websocket.
 Messages keep their metadata, and `conversations.history` returns them (with it, if
 asked) to tokens holding the history scope of the conversation's kind (`grant`).
+Every answer to a bot token carries its scopes in the `x-oauth-scopes` header, as
+Slack's do. Channels described with `add_channel` answer `conversations.info` (to
+tokens with `channels:read`, or `groups:read` for private ones), and refuse posts
+from a bot that is not in them (`not_in_channel`) unless it may post to public
+channels anyway (`chat:write.public`); other channels take any post, and
+`conversations.info` does not find them.
 A method can be made slow (`slow`): the call takes effect at once, but its answer
 comes late, as when Slack accepts a message and the network is slow.
 It also plays Slack's side of an OAuth install: `approve_install` stands for a member
@@ -109,6 +115,49 @@ class Member:
 
 
 @dataclass
+class Channel:
+    """A channel of the fake workspace, as `conversations.info` describes it."""
+
+    id: str
+    name: str
+    bot_is_member: bool = True
+    is_private: bool = False
+    is_archived: bool = False
+
+    def as_conversation(self) -> Args:
+        created = 1_700_000_000
+        return {
+            "id": self.id,
+            "name": self.name,
+            "name_normalized": self.name,
+            "is_channel": not self.is_private,
+            "is_group": False,
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": self.is_private,
+            "is_archived": self.is_archived,
+            "is_general": False,
+            "is_shared": False,
+            "is_ext_shared": False,
+            "is_org_shared": False,
+            "is_pending_ext_shared": False,
+            "is_member": self.bot_is_member,
+            "created": created,
+            "updated": created * 1000,
+            "creator": "U0OWNER",
+            "unlinked": 0,
+            "context_team_id": TEAM_ID,
+            "parent_conversation": None,
+            "shared_team_ids": [TEAM_ID],
+            "pending_shared": [],
+            "pending_connected_team_ids": [],
+            "previous_names": [],
+            "topic": {"value": "", "creator": "", "last_set": 0},
+            "purpose": {"value": "", "creator": "", "last_set": 0},
+        }
+
+
+@dataclass
 class _ScriptedFailure:
     error: str = ""
     retry_after: int | None = None
@@ -120,6 +169,7 @@ class _Workspace:
 
     team_id: str
     members: dict[str, Member] = field(default_factory=dict)
+    channels: dict[str, Channel] = field(default_factory=dict)
     conversations: dict[frozenset[str], str] = field(default_factory=dict)
     messages: dict[tuple[str, str], Args] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -159,11 +209,13 @@ class FakeSlack:
         self,
         *,
         team_id: str = TEAM_ID,
+        team_name: str = "givefirst dev",
         bot_user_id: str = BOT_USER_ID,
         bot_id: str = BOT_ID,
         app_id: str = APP_ID,
     ) -> None:
         self.team_id = team_id
+        self.team_name = team_name
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.app_id = app_id
@@ -181,7 +233,8 @@ class FakeSlack:
         self._workspace = _Workspace(team_id)
         self._apps: dict[str, str] = {}  # OAuth client id -> client secret
         self._grants: dict[str, Args] = {}  # unused OAuth codes -> oauth.v2.access answers
-        self._teams_by_token: dict[str, tuple[str, str, str]] = {}  # installed bot tokens
+        # Installed bot tokens: their workspace's id and name, their bot's user and bot ids.
+        self._teams_by_token: dict[str, tuple[str, str, str, str]] = {}
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
@@ -192,6 +245,7 @@ class FakeSlack:
             "chat.delete": self._chat_delete,
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
+            "conversations.info": self._conversations_info,
             "users.info": self._users_info,
             "views.publish": self._views_publish,
             "reactions.add": lambda args: {},
@@ -249,6 +303,20 @@ class FakeSlack:
         self._workspace.members[user_id] = member
         return member
 
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        bot_is_member: bool = True,
+        is_private: bool = False,
+        is_archived: bool = False,
+    ) -> Channel:
+        """Describe a channel for `conversations.info`, with the bot in it or not."""
+        channel = Channel(channel_id, name, bot_is_member, is_private, is_archived)
+        self._workspace.channels[channel_id] = channel
+        return channel
+
     def response_url(self) -> str:
         """A fresh response URL on this fake, as Slack puts in commands and actions."""
         return f"{self.url}/response/{uuid.uuid4().hex}"
@@ -302,7 +370,7 @@ class FakeSlack:
         code = f"{team_id}.{uuid.uuid4().hex[:12]}"
         token = f"xoxb-{team_id}-{uuid.uuid4().hex[:8]}"
         bot_user_id, bot_id = f"U0BOT{team_id[-4:]}", f"B0BOT{team_id[-4:]}"
-        self._teams_by_token[token] = (team_id, bot_user_id, bot_id)
+        self._teams_by_token[token] = (team_id, team_name, bot_user_id, bot_id)
         self._grants[code] = {
             "client_id": client_id,
             "access_token": token,
@@ -333,6 +401,10 @@ class FakeSlack:
     def grant(self, *scopes: str) -> None:
         """Give every token these bot scopes too (e.g. ``channels:history``)."""
         self.scopes |= set(scopes)
+
+    def withhold(self, *scopes: str) -> None:
+        """Take these bot scopes from every token, as an app installed without them."""
+        self.scopes -= set(scopes)
 
     def slow(self, method: str, seconds: Callable[[Args], float]) -> None:
         """From now on, answer calls to `method` after ``seconds(args)`` seconds; each
@@ -419,6 +491,8 @@ class FakeSlack:
             if method == "oauth.v2.access"  # authenticated by the app's client id and secret
             else self._scripted_or_real_answer(method, args, token)
         )
+        if self._is_bot_token(token) and method != "oauth.v2.access":
+            headers = {**headers, "x-oauth-scopes": ",".join(sorted(self.scopes))}
         self._calls.append(ApiCall(method, args, token, request.path, status, answer))
         await self._notify_waiters()
         slow = self._slow.get(method)
@@ -441,6 +515,9 @@ class FakeSlack:
                 return 429, headers, {"ok": False, "error": "ratelimited"}
             return 200, {}, {"ok": False, "error": failure.error}
         return 200, {}, self._answer(method, args, token)
+
+    def _is_bot_token(self, token: str | None) -> bool:
+        return token is not None and token not in self._revoked and token.startswith("xoxb-")
 
     def _answer(self, method: str, args: Args, token: str | None) -> Args:
         if token is None:
@@ -499,12 +576,12 @@ class FakeSlack:
         return socket
 
     def _auth_test(self, token: str) -> Args:
-        team_id, user_id, bot_id = self._teams_by_token.get(
-            token, (self.team_id, self.bot_user_id, self.bot_id)
+        team_id, team_name, user_id, bot_id = self._teams_by_token.get(
+            token, (self.team_id, self.team_name, self.bot_user_id, self.bot_id)
         )
         return {
             "url": f"https://{TEAM_DOMAIN}.slack.com/",
-            "team": "givefirst dev",
+            "team": team_name,
             "user": "givefirst",
             "team_id": team_id,
             "user_id": user_id,
@@ -545,6 +622,13 @@ class FakeSlack:
 
     def _chat_post_message(self, args: Args) -> Args:
         channel = self._workspace.resolve_channel(_required(args, "channel", "channel_not_found"))
+        described = self._workspace.channels.get(channel)
+        if described is not None:
+            if described.is_archived:
+                raise _SlackError("is_archived")
+            public = not described.is_private and "chat:write.public" in self.scopes
+            if not described.bot_is_member and not public:
+                raise _SlackError("not_in_channel")
         ts = self._workspace.next_ts()
         message = self._bot_message(args, ts)
         if "thread_ts" in args:
@@ -600,6 +684,15 @@ class FakeSlack:
             "has_more": more,
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
+
+    def _conversations_info(self, args: Args) -> Args:
+        channel = self._workspace.channels.get(_required(args, "channel", "channel_not_found"))
+        needed = "groups:read" if channel is not None and channel.is_private else "channels:read"
+        if needed not in self.scopes:
+            raise _MissingScope(needed)
+        if channel is None or (channel.is_private and not channel.bot_is_member):
+            raise _SlackError("channel_not_found")
+        return {"channel": channel.as_conversation()}
 
     def _users_info(self, args: Args) -> Args:
         member = self._workspace.member(_required(args, "user", "user_not_found"))
