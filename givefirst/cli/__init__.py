@@ -9,6 +9,7 @@ import os
 from typing import Any
 
 import click
+from dotenv import load_dotenv
 from pydantic import ValidationError
 
 from givefirst.cli import check, errors, local, operate, serve
@@ -58,6 +59,9 @@ class GiveFirstCommands(click.Group):
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None, debug: bool) -> None:
     """givefirst — a community bot that helps members give before they ask."""
+    # Every setting may be kept in .env, those read as command-line options too (the
+    # environment wins over the file).
+    load_dotenv(".env", override=False)
     try:
         settings = Settings()
     except ValidationError as invalid:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from alembic.util.exc import CommandError
 from pydantic import ValidationError
 from sqlalchemy import exc
 
@@ -36,8 +37,8 @@ def explain(error: BaseException, database_url: str | None) -> Explained | None:
     to run again with ``--debug``)."""
     if isinstance(error, ModuleNotFoundError) and (error.name or "").startswith("psycopg"):
         return Explained(
-            "PostgreSQL needs its driver, which is not installed: "
-            "pip install 'givefirst[postgres]'.",
+            "PostgreSQL needs its driver, psycopg, which is missing from this "
+            "installation: pip install 'psycopg[binary]' (or reinstall givefirst).",
             USAGE,
         )
     if isinstance(error, UnsupportedDatabase):
@@ -50,6 +51,12 @@ def explain(error: BaseException, database_url: str | None) -> Explained | None:
         return Explained(
             "DATABASE_URL is not a database URL I can read: use e.g. "
             "sqlite:///givefirst.db or postgresql://user:password@host/dbname.",
+            USAGE,
+        )
+    if isinstance(error, CommandError) and "Can't locate revision" in str(error):
+        return Explained(
+            "This database was set up by a newer version of givefirst than this one: run "
+            "that version, or restore the backup made before upgrading.",
             USAGE,
         )
     if isinstance(error, exc.DBAPIError | StorageUnavailable):

@@ -149,7 +149,7 @@ def test_postgresql_without_its_driver_says_how_to_install_it(tmp_path: Path) ->
         check=False,
     )
     assert result.returncode == 2
-    assert "pip install 'givefirst[postgres]'" in result.stderr and no_traceback(result.stderr)
+    assert "pip install 'psycopg[binary]'" in result.stderr and no_traceback(result.stderr)
 
 
 def test_db_upgrade_says_what_it_did(tmp_path: Path) -> None:
@@ -192,3 +192,22 @@ def test_a_spreadsheets_csv_is_imported_or_refused_with_the_fix(tmp_path: Path) 
         "match", "--community", "console:x", "coffee", "--json", database=tmp_path / "x.db"
     )
     assert "Zoë Café" in match.stdout, "the name arrives as it was written"
+
+
+def test_a_database_from_a_newer_version_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    import sqlite3
+
+    database = tmp_path / "newer.db"
+    assert givefirst("db", "upgrade", database=database).returncode == 0
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    result = givefirst("stats", database=database)
+    assert result.returncode == 2 and no_traceback(result.stderr)
+    assert "set up by a newer version of givefirst" in result.stderr
+
+
+def test_settings_are_read_from_a_dotenv_file_in_the_folder(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("DATABASE_URL=sqlite:///kept-here.db\n", "utf-8")
+    result = givefirst("db", "upgrade", folder=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Created the database kept-here.db")
