@@ -26,6 +26,28 @@ POSTGRES_SKIP_REASON = (
 )
 
 
+_NOT_RUN = pytest.StashKey[int]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a PostgreSQL server to test on, its tests are set aside up front and
+    counted in one line at the end, rather than each reported as skipped."""
+    if os.environ.get(POSTGRES_URL_VARIABLE) or os.environ.get("GIVEFIRST_REQUIRE_POSTGRES"):
+        return
+    postgres = [item for item in items if item.get_closest_marker("postgres")]
+    if postgres:
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+        config.hook.pytest_deselected(items=postgres)
+        config.stash[_NOT_RUN] = len(postgres)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    if not_run := config.stash.get(_NOT_RUN, 0):
+        terminalreporter.write_line(f"{not_run} PostgreSQL tests not run: {POSTGRES_SKIP_REASON}")
+
+
 @pytest.fixture(
     params=[
         pytest.param("sqlite"),

@@ -23,7 +23,7 @@ from bot.checks import CHECK_SECONDS, Check
 from bot.domain import Community
 
 INVITE_PERMISSIONS = 274878024768
-"""The permissions givefirst asks for when invited (see README: Run on Discord)."""
+"""The permissions givefirst asks for when invited (see README: Set up on Discord)."""
 BOT_NEEDS = {
     "view_channel": "View Channels",
     "send_messages": "Send Messages",

@@ -44,11 +44,11 @@ OAUTH_STATE_SECONDS = 600
 """How long a Slack install link stays valid."""
 SLACK_TOKEN_REFUSED = (
     "Slack refused SLACK_BOT_TOKEN ({}): set it to the Bot User OAuth Token of the "
-    "installed app (see README: Run on Slack)."
+    "installed app (see README: Set up on Slack)."
 )
 DISCORD_TOKEN_REFUSED = (
     "Discord refused DISCORD_TOKEN: set it to the token of your application's bot "
-    "(see README: Run on Discord)."
+    "(see README: Set up on Discord)."
 )
 
 no_scheduler_option = click.option(
@@ -196,7 +196,7 @@ def slack(
         )
     if missing:
         raise click.UsageError(
-            f"Set {' and '.join(missing)} — see README: Run on Slack; `givefirst check` "
+            f"Set {' and '.join(missing)} — see README: Set up on Slack; `givefirst check` "
             "tells what is set."
         )
     watch = MetricsAddress(metrics_host, metrics_port)
@@ -342,7 +342,7 @@ def discord(
     """
     settings = invocation.settings
     if not settings.discord_token:
-        raise click.UsageError("Set DISCORD_TOKEN (see README: Run on Discord).")
+        raise click.UsageError("Set DISCORD_TOKEN (see README: Set up on Discord).")
     watch = MetricsAddress(metrics_host, metrics_port)
     run(
         lambda: _discord(
