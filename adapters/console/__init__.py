@@ -161,7 +161,10 @@ class ConsoleSession:
         advance: Callable[[timedelta], object] | None = None,
         admins: tuple[str, ...] = (),
         user: str = "guest",
+        echo: bool = True,
     ) -> None:
+        """``echo``: print each line as typed, before what follows from it (not when a
+        person types at a terminal, which shows it already)."""
         self.bot = bot
         self.community_key = community_key
         self.chat = ConsoleChat(out)
@@ -169,6 +172,7 @@ class ConsoleSession:
         self.user = user
         self._advance = advance
         self._admins = admins
+        self._echo = echo
 
     async def open(self) -> None:
         """Carry on where an earlier session in the same database left off: channel
@@ -195,7 +199,8 @@ class ConsoleSession:
             return None
         if as_ is not None:
             self.user = as_
-        self.out.write(f"\n@{self.user}> {line}\n")
+        if self._echo:
+            self.out.write(f"\n@{self.user}> {line}\n")
         if line.isdigit():
             return await self.press(int(line))
         if not line.startswith("/"):

@@ -148,6 +148,7 @@ def _shell(
                 advance=clock.shift,
                 admins=admins,
                 user=user,
+                echo=not interactive,
             )
             runner.run(session.open())
             read = _line_editor() if interactive else _piped

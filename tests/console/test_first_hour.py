@@ -4,9 +4,14 @@ on the way, each answered in a line or two with no traceback."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
+import pytest
+from sqlalchemy import make_url
+
+from tests.conftest import POSTGRES_SKIP_REASON, POSTGRES_URL_VARIABLE
 from tests.console.test_console import givefirst
 
 
@@ -211,3 +216,17 @@ def test_settings_are_read_from_a_dotenv_file_in_the_folder(tmp_path: Path) -> N
     result = givefirst("db", "upgrade", folder=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Created the database kept-here.db")
+
+
+@pytest.mark.postgres
+def test_a_postgresql_database_that_does_not_exist_says_how_to_create_it(tmp_path: Path) -> None:
+    server = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not server:
+        pytest.fail(f"PostgreSQL tests are required here: {POSTGRES_SKIP_REASON}")
+    missing = make_url(server).set(database="givefirst_no_such_database")
+    result = givefirst(
+        "--database-url", missing.render_as_string(hide_password=False), "stats", folder=tmp_path
+    )
+    assert result.returncode == 2 and no_traceback(result.stderr)
+    assert "The database 'givefirst_no_such_database' does not exist on " in result.stderr
+    assert "createdb givefirst_no_such_database" in result.stderr
