@@ -24,13 +24,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from givefirst.testing.browser import CHROMEDRIVER, CHROMIUM, chromium_installed, headless_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 PICTURE = ROOT / "docs" / "conversation.png"
-CHROMIUM = os.environ.get("GIVEFIRST_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("GIVEFIRST_CHROMEDRIVER", "/usr/bin/chromedriver")
 WIDTH = 900
 SCALE = 2
 CAPTION = "givefirst demo — what members see"
@@ -452,27 +449,12 @@ code { font-family: "DejaVu Sans Mono", monospace; font-size: 12.5px; background
 
 
 def photograph(html_file: Path, picture: Path, profile: Path) -> None:
-    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+    if not chromium_installed():
         sys.exit(
             f"conversation.py needs {CHROMIUM} and {CHROMEDRIVER}: "
             "apt-get install chromium chromium-driver"
         )
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver = headless_chromium(str(profile), "--hide-scrollbars")
     try:
         metrics = {"width": WIDTH, "height": 600, "deviceScaleFactor": SCALE, "mobile": False}
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)

@@ -22,8 +22,6 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import unused_port
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
@@ -33,6 +31,7 @@ from adapters.web import add_dashboard
 from bot.app import GiveFirst
 from bot.clock import FakeClock
 from bot.sign_in import DashboardAccess
+from givefirst.testing.browser import CHROMEDRIVER, CHROMIUM, headless_chromium
 from givefirst.testing.fake_slack import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -46,8 +45,6 @@ from storage import Storage
 from tests.core.conftest import Town
 from tests.core.fakes import FakeChat
 
-CHROMIUM = os.environ.get("GIVEFIRST_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("GIVEFIRST_CHROMEDRIVER", "/usr/bin/chromedriver")
 COMMUNITY = f"slack:{TEAM_ID}"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 """Where the test run leaves its screenshots (not kept in git)."""
@@ -108,28 +105,11 @@ class Browser:
 
 
 def _start_chromium(downloads: Path, profile: str) -> WebDriver:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        # Chromium's own connections (updates, sync, safe browsing) would be refused
-        # on a closed network and slow every page down.
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
+    driver = headless_chromium(
+        profile,
         "--window-size=1280,900",
-    ):
-        options.add_argument(flag)
-    options.add_experimental_option(
-        "prefs",
-        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
+        prefs={"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     driver.execute_cdp_cmd(
         "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
     )
