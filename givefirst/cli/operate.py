@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -328,22 +329,28 @@ def digest(invocation: Invocation, community_key: str, dry_run: bool) -> None:
 @click.option("--community", "community_key", default=None, help="Only this community.")
 @click.option(
     "--weeks",
-    default=DEFAULT_WEEKS,
-    show_default=True,
+    default=None,
     type=click.IntRange(1, 52),
-    help="Weeks to show, up to this one.",
+    help=f"Weeks to show, up to this one (default: {DEFAULT_WEEKS}; in a table on a "
+    "terminal, as many as fit its width, at least 4).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV: a row per community and week.")
 @pass_invocation
 def stats(
-    invocation: Invocation, community_key: str | None, weeks: int, as_json: bool, as_csv: bool
+    invocation: Invocation,
+    community_key: str | None,
+    weeks: int | None,
+    as_json: bool,
+    as_csv: bool,
 ) -> None:
     """How each community is doing: asks and how they ended, time to an introduction,
     givers and askers, new ties, helper load, gaps; per week and all time. No figure
     names a member."""
     if as_json and as_csv:
         raise click.UsageError("Choose --json or --csv, not both.")
+    if weeks is None:
+        weeks = DEFAULT_WEEKS if as_json or as_csv else weeks_that_fit(sys.stdout)
 
     async def collect() -> list[CommunityHealth]:
         async with running(invocation.database_url) as runtime:
@@ -362,6 +369,20 @@ def stats(
         click.echo("No communities yet.")
     else:
         click.echo("\n\n".join(health_table(h) for h in healths))
+
+
+TABLE_COLUMN = 9
+"""Characters a week takes in the stats table."""
+
+
+def weeks_that_fit(out: TextIO) -> int:
+    """On a terminal, as many weeks as its width leaves room for beside the labels, all
+    time and the weeks together (between 4 and the default); elsewhere the default."""
+    if not out.isatty():
+        return DEFAULT_WEEKS
+    label_width = max(len(line.label) for line in words.FIGURES)
+    room = shutil.get_terminal_size().columns - label_width - 2 * TABLE_COLUMN
+    return max(4, min(DEFAULT_WEEKS, room // TABLE_COLUMN))
 
 
 def health_table(health: CommunityHealth) -> str:
