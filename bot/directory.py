@@ -37,6 +37,10 @@ COMMUNITIES = 256
 """Communities a process keeps; the least recently used is dropped first."""
 
 
+class ReadingStopped(Exception):
+    """A community's directory was not read whole: the process is stopping."""
+
+
 @dataclass
 class CommunityDirectory:
     """Everyone who could help in one community, as of a revision."""
@@ -183,15 +187,19 @@ class HelperDirectory:
         if community is not None:
             await self.refresh(community)
 
-    async def refresh(self, community: Community) -> CommunityDirectory:
+    async def refresh(
+        self, community: Community, *, stopping: Callable[[], bool] = lambda: False
+    ) -> CommunityDirectory:
         """Bring the community's directory up to date, reading in transactions of its
-        own: call it before the transaction that will use it, never inside one."""
+        own: call it before the transaction that will use it, never inside one. A
+        community read whole for the first time stops between two pages, raising
+        :class:`ReadingStopped`, once ``stopping()`` is true."""
         key = (community.key, frozenset(community.aliases.items()))
         lock = self._locks.setdefault(community.key, asyncio.Lock())
         async with lock:
             known = self._directories.get(key)
             if known is None:
-                known = await self._read_whole(community)
+                known = await self._read_whole(community, stopping)
                 self._directories[key] = known
                 while len(self._directories) > self._size:
                     self._directories.popitem(last=False)
@@ -200,8 +208,12 @@ class HelperDirectory:
             self._directories.move_to_end(key)
             return known
 
-    async def _read_whole(self, community: Community) -> CommunityDirectory:
+    async def _read_whole(
+        self, community: Community, stopping: Callable[[], bool]
+    ) -> CommunityDirectory:
         assert community.id is not None
+        if stopping():
+            raise ReadingStopped(community.key)
         async with self._uow() as uow:
             revision = await uow.directory.revision(community.id)
         directory = CommunityDirectory(
@@ -221,6 +233,8 @@ class HelperDirectory:
             await self._apply_gently(directory, page)
             if len(page.helpers) < PAGE:
                 break
+            if stopping():
+                raise ReadingStopped(community.key)
             after = page.helpers[-1].member_id
         log.info(
             "read the helpers of %s: %d members at revision %d",

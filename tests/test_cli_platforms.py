@@ -144,7 +144,7 @@ async def test_a_refused_discord_token_stops_givefirst_before_any_work_is_claime
         ("digest", "--community", f"discord:{GUILD_ID}"),
     ):
         refused = await givefirst(database, *command, env=env)
-        assert refused.exit_code == 2, refused.output
+        assert refused.exit_code == 2, (command, refused.output)
         assert "Discord refused DISCORD_TOKEN" in refused.output
     assert [c.status for c in discord.calls("GET", "/users/@me")] == [401, 401, 401]
     assert slack.calls("chat.postMessage") == [], "Slack's scheduled work did not start either"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from bot.app.rooms import Rooms
@@ -72,10 +72,15 @@ class Errands(Rooms):
             ]
 
     async def fill_vectors(
-        self, *, community_key: str | None = None, progress: operations.Progress | None = None
+        self,
+        *,
+        community_key: str | None = None,
+        progress: operations.Progress | None = None,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> int:
         """Encode the fields whose vectors are missing or out of date (see
-        :func:`operations.fill_missing_vectors`); 0 with no sentence model."""
+        :func:`operations.fill_missing_vectors`); 0 with no sentence model. Once
+        ``stopping()`` is true it stops between two pages."""
         if self._encoder is None:
             return 0
         community_id = None
@@ -85,7 +90,11 @@ class Errands(Rooms):
                 raise NotFound(f"There is no community {quotable(community_key)!r} here.")
             community_id = found.id
         return await operations.fill_missing_vectors(
-            self._uow, self._encoder, community_id=community_id, progress=progress
+            self._uow,
+            self._encoder,
+            community_id=community_id,
+            progress=progress,
+            stopping=stopping,
         )
 
     async def count_members(self, community_key: str | None = None) -> int:

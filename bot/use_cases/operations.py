@@ -131,12 +131,18 @@ async def fill_missing_vectors(
     community_id: int | None = None,
     page: int = 500,
     progress: Progress | None = None,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> int:
     """Make the vectors that are missing or out of date (a new model, an import made
-    without one, words changed while it was off), a page of members at a time, each
-    page in a transaction of its own; returns how many fields were encoded."""
+    without one, words changed while it was off), a page of members at a time, until
+    ``stopping()`` is true; returns how many fields were encoded.
+
+    Each page is read in one transaction, encoded with none open (on SQLite a
+    transaction holds the write lock, which members' commands would wait for), and
+    written in another, which keeps only the vectors whose text is still the one
+    encoded: a member who edits meanwhile has their new words encoded by the edit."""
     after, encoded = 0, 0
-    while True:
+    while not stopping():
         async with unit_of_work() as uow:
             scanned = await uow.members.ids_after(after, page, community_id=community_id)
             if not scanned:
@@ -144,17 +150,24 @@ async def fill_missing_vectors(
             missing = await uow.vectors.missing(
                 encoder.model_id, after_member=after, limit=page, community_id=community_id
             )
-            if missing:
-                vectors = await encoder.encode([field.text for field in missing])
+        if missing:
+            vectors = await encoder.encode([field.text for field in missing])
+            async with unit_of_work() as uow:
+                still = await uow.vectors.missing(
+                    encoder.model_id, after_member=after, limit=page, community_id=community_id
+                )
+                unchanged = {(field.key, field.text) for field in still}
                 for field, vector in zip(missing, vectors, strict=True):
-                    await uow.vectors.put(
-                        field.community_id,
-                        field.member_id,
-                        encoder.model_id,
-                        packed(field.key, field.text, vector),
-                    )
-            await uow.commit()
+                    if (field.key, field.text) in unchanged:
+                        await uow.vectors.put(
+                            field.community_id,
+                            field.member_id,
+                            encoder.model_id,
+                            packed(field.key, field.text, vector),
+                        )
+                await uow.commit()
         encoded += len(missing)
         after = scanned[-1]
         if progress is not None:
             progress(len(scanned))
+    return encoded

@@ -104,24 +104,36 @@ async def reading(bot: GiveFirst) -> AsyncIterator[None]:
     meanwhile waits for its own community's), then make any vectors that are missing
     or of another model, a page at a time; the event loop stays free throughout."""
 
+    stop = asyncio.Event()
+
     async def read() -> None:
         started = time.monotonic()
-        communities = await bot.warm_up()
+        communities = await bot.warm_up(stopping=stop.is_set)
         log.info(
             "read the helper directories of %d communities in %.1f s",
             communities,
             time.monotonic() - started,
         )
-        if encoded := await bot.fill_vectors():
+        if encoded := await bot.fill_vectors(stopping=stop.is_set):
             log.info("encoded %d fields that had no vector of the model in use", encoded)
 
     task = asyncio.create_task(read(), name="givefirst: reading the helper directories")
     try:
         yield
     finally:
+        # Stop between two transactions rather than in one: a task cancelled inside a
+        # query can leave its connection open, and on SQLite holding the write lock,
+        # until the garbage collector finds it.
+        stop.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait({task}, timeout=STOP_READING_SECONDS)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+
+
+STOP_READING_SECONDS = 5.0
+"""How long stopping waits for the transaction the reading has in hand."""
 
 
 @asynccontextmanager

@@ -3,13 +3,14 @@ members describe their problems in their own words."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.app import GiveFirst
 from bot.domain.directory import FieldKind, field_key
+from bot.matching.fields import field_hash, skills_text
 from bot.ports import TextEncoder
 from tests.core.conftest import Town
 
@@ -149,13 +150,42 @@ async def test_vectors_of_another_model_are_made_again(meaning_town: Town) -> No
     assert "@ben" in town.last_to("max")
 
 
+async def test_words_edited_while_the_background_encodes_keep_their_new_vector(
+    meaning_town: Town,
+) -> None:
+    """Filling vectors encodes with no transaction open; a member who edits meanwhile
+    keeps the vector of what they wrote, not one of their old words."""
+    await neighbourhood(meaning_town)
+    await meaning_town.say("ben", "/skills add kubernetes")
+    model = meaning_town.bot.encoder
+    assert model is not None
+    renamed = RenamedModel(model)
+    restarted = GiveFirst(meaning_town.unit_of_work, meaning_town.clock, encoder=renamed)
+    town = Town(restarted, meaning_town.chat, meaning_town.clock, meaning_town.unit_of_work)
+    renamed.meanwhile = lambda: town.say("ben", "/skills add baking")
+
+    await restarted.fill_vectors()
+    async with meaning_town.unit_of_work() as uow:
+        [ben] = [m for m in await uow.members.list(1) if m.platform_user_id == "ben"]
+        stored = await uow.vectors.get(field_key(FieldKind.SKILLS, ben.id or 0), renamed.model_id)
+    assert ben.skills == ["kubernetes", "cooking"], "baking is a kind of cooking"
+    assert stored is not None
+    assert stored.text_hash == field_hash(skills_text(ben.skills)), "the skills Ben has now"
+    assert await restarted.fill_vectors() == 0, "nothing out of date"
+
+
 class RenamedModel:
     """The same sentence model under another name, as after an upgrade."""
 
     def __init__(self, model: TextEncoder) -> None:
         self._model = model
+        self.meanwhile: Callable[[], Awaitable[object]] | None = None
+        """Something to do, once, while the first batch is being encoded."""
         self.model_id = model.model_id + "-next"
         self.dimensions = model.dimensions
 
     async def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if self.meanwhile is not None:
+            meanwhile, self.meanwhile = self.meanwhile, None
+            await meanwhile()
         return await self._model.encode(texts)

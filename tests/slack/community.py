@@ -93,9 +93,13 @@ class SlackCommunity:
         reply = await self.requests.event(event_callback(event, event_id=event_id))
         return reply.status
 
-    async def said(self, method: str, contains: str) -> ApiCall:
+    async def said(self, method: str, contains: str, *, after: int = 0) -> ApiCall:
+        """The first call to ``method`` containing ``contains``, among the calls made
+        after the first ``after`` (waiting for it to arrive)."""
+        earlier = {id(call) for call in self.fake.calls()[:after]}
         return await self.fake.wait_for(
-            method, lambda c: contains in json.dumps(c.args, ensure_ascii=False)
+            method,
+            lambda c: id(c) not in earlier and contains in json.dumps(c.args, ensure_ascii=False),
         )
 
 

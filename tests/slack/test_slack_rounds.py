@@ -67,8 +67,9 @@ async def test_a_round_on_slack_from_joining_to_the_digest(slack: SlackCommunity
     await due_work(slack)
     asked = await slack.said("chat.postMessage", "meet for the give-first round?")
     assert "U0DANA" in text_of(asked)
+    calls = len(slack.fake.calls())
     await slack.press("dana", "We met")
-    await slack.said("response_url", "Glad you met")
+    await slack.said("response_url", "Glad you met", after=calls)
 
     slack.clock.advance(timedelta(days=2, hours=23))  # the Monday digest, 09:00
     await due_work(slack)

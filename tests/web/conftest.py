@@ -22,8 +22,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import unused_port
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
 from adapters.slack.server import SlackOptions, create_app, web_application
@@ -67,11 +67,15 @@ class Browser:
     async def click(self, css: str) -> None:
         """Click, and wait for the page it leads to (if it leads to one)."""
         element = await self.call(self.driver.find_element, "css selector", css)
-        page = await self.call(self.driver.find_element, "css selector", "html")
         leaves = await self.call(lambda: element.get_attribute("download") is None)
+        # A mark on this page's window, gone once the next page has loaded. (Waiting
+        # for the old <html> to go stale races the navigation: Chromium may answer
+        # about a node of a document that is half torn down.)
+        await self.call(self.driver.execute_script, "window.givefirstClicked = true")
         await self.call(element.click)
         if leaves:
-            await self.call(WebDriverWait(self.driver, 10).until, staleness_of(page))
+            wait = WebDriverWait(self.driver, 10, ignored_exceptions=[WebDriverException])
+            await self.call(wait.until, _next_page_loaded)
 
     async def text(self, css: str = "body") -> str:
         element = await self.call(self.driver.find_element, "css selector", css)
@@ -102,6 +106,14 @@ class Browser:
                 return path
             await asyncio.sleep(0.1)
         raise AssertionError(f"{name} was not downloaded: {list(self.downloads.iterdir())}")
+
+
+def _next_page_loaded(driver: WebDriver) -> bool:
+    return bool(
+        driver.execute_script(
+            "return !window.givefirstClicked && document.readyState === 'complete'"
+        )
+    )
 
 
 def _start_chromium(downloads: Path, profile: str) -> WebDriver:
