@@ -1,0 +1,63 @@
+"""Recording where a post landed can fail (the platform handed out a message id already
+on record, the database went away for that one write): the rest of what the command
+said still goes out, above all the member's own reply, and what the command did stays."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import GiveFirst
+from bot.clock import FakeClock
+from bot.messages import ChannelPost, Message
+from bot.ports import PostRef, SendOnce
+from tests.conftest import storage_for
+from tests.core.conftest import Town
+from tests.core.fakes import FakeChat
+
+
+class RepeatingChat(FakeChat):
+    """A platform that gives every channel post the same message id, as a second
+    console session numbering its posts from 1 again once did."""
+
+    async def send(
+        self, message: Message, *, default_channel: str | None, once: SendOnce | None = None
+    ) -> PostRef | None:
+        ref = await super().send(message, default_channel=default_channel, once=once)
+        return None if ref is None else PostRef(ref.channel_id, "m1")
+
+
+@pytest.fixture(
+    params=[pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+async def stored_town(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Town]:
+    """A town on a real database, whose unique index on posts refuses a repeated id."""
+    clock = FakeClock()
+    async for storage in storage_for(request.param, tmp_path):
+        bot = GiveFirst(storage.unit_of_work, clock)
+        yield Town(bot, RepeatingChat(), clock, storage.unit_of_work, storage)
+
+
+async def test_a_post_that_cannot_be_recorded_keeps_the_members_reply(
+    stored_town: Town, caplog: pytest.LogCaptureFixture
+) -> None:
+    town = stored_town
+    await town.say("ana", "/offer Happy to review resumes #resume")
+    assert len(town.channel()) == 1, "Ana's offer is posted (as m1)"
+
+    with caplog.at_level(logging.WARNING):
+        await town.say("ben", "/offer I can debug Kubernetes deployments #kubernetes")
+    [ben_post] = [m for m in town.channel() if "Kubernetes" in m.as_plain_text()]
+    assert isinstance(ben_post.to, ChannelPost), "Ben's offer went out to the channel"
+    assert "could not record where a message landed" in caplog.text
+    assert town.seen_by("ben"), "and Ben heard back, though its record failed"
+
+    async with town.unit_of_work() as uow:
+        offers = [o.text for o in await uow.offers.open_in(1)]
+    assert any("Kubernetes" in text for text in offers), "Ben's offer is kept"
+
+    await town.say("dana", "/ask can someone help with my Kubernetes deployment?")
+    assert "@ben" in town.last_to("dana"), "and found by the next ask"
