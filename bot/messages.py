@@ -63,6 +63,8 @@ Span = Plain | Strong | Code | Mention | ChannelLink | Link
 Text = tuple[Span, ...]
 
 _TO_TYPE = re.compile(r"`([^`\n]+)`")
+_MENTIONED = re.compile(r"<@([A-Za-z0-9_.:-]+)>")
+"""A mention in a member's words, in the core's neutral form (see :mod:`bot.parsing`)."""
 
 
 def text(*parts: str | Span) -> Text:
@@ -224,6 +226,24 @@ class Message:
         return tuple(
             b for block in self.blocks if isinstance(block, Buttons) for b in block.buttons
         )
+
+    def names(self) -> frozenset[str]:
+        """The platform ids of every member it is addressed to or mentions, the
+        mentions in members' own words included (``<@id>``, see :mod:`bot.parsing`)."""
+        named: set[str] = set()
+        match self.to:
+            case Ephemeral(user_id):
+                named.add(user_id)
+            case DirectMessage(user_ids):
+                named.update(user_ids)
+        for block in self.blocks:
+            if isinstance(block, Heading | Paragraph | Quote | Small):
+                for span in block.text:
+                    if isinstance(span, Mention):
+                        named.add(span.user_id)
+                    elif isinstance(span, Plain | Strong):
+                        named.update(_MENTIONED.findall(span.text))
+        return frozenset(named)
 
     def as_plain_text(self) -> str:
         """All the message's text, one block per line: for terminals, logs and tests."""

@@ -364,7 +364,8 @@ async def _enqueue(
                     payload=to_json(msg),
                     created_at=now,
                     claimed_until=now,
-                )
+                ),
+                names=msg.names(),
             )
             count += 1
     return count

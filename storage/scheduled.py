@@ -10,7 +10,6 @@ SQLite (no row locks, one writer at a time) the single statement is atomic.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
@@ -18,12 +17,14 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
+    ForeignKey,
     Index,
     Integer,
     String,
     Table,
     Text,
     delete,
+    event,
     false,
     or_,
     select,
@@ -31,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import registry
+from sqlalchemy.orm import Session, UOWTransaction, registry
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain import (
@@ -48,6 +49,7 @@ from bot.domain import (
 from bot.domain.digest import DigestFacts
 from storage import tables
 from storage.columns import StrEnumType, UTCDateTime
+from storage.directory import DirectorySession
 
 scheduled_claims = Table(
     "scheduled_claims",
@@ -73,10 +75,38 @@ outbox = Table(
     Column("maybe_delivered", Boolean, nullable=False, server_default=false()),
     Index(None, "status", "claimed_until"),
 )
+outbox_names = Table(
+    "outbox_names",
+    tables.metadata,
+    Column(
+        "outbox_id",
+        Integer,
+        ForeignKey("outbox.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("user_id", String(255), primary_key=True),
+    Index(None, "user_id"),
+)
+"""The members each outbox message is addressed to or mentions, by platform id."""
 
 
 def map_outbox(mappers: registry) -> None:
     mappers.map_imperatively(OutboxMessage, outbox)
+
+
+@event.listens_for(DirectorySession, "after_flush")
+def _forget_names_once_out(session: Session, _context: UOWTransaction) -> None:
+    """A message sent or given up on no longer needs to be found by the members it
+    names: who it named is not kept after it leaves the outbox."""
+    done = [
+        entry.id
+        for entry in session.dirty
+        if isinstance(entry, OutboxMessage)
+        and entry.id is not None
+        and entry.status is not OutboxStatus.PENDING
+    ]
+    if done:
+        session.execute(delete(outbox_names).where(outbox_names.c.outbox_id.in_(done)))
 
 
 def insert_for(session: AsyncSession) -> Any:
@@ -119,28 +149,31 @@ class SqlAlchemyOutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, entry: OutboxMessage) -> None:
+    async def add(self, entry: OutboxMessage, names: Collection[str] = ()) -> None:
         self._session.add(entry)
         await self._session.flush()
+        if names:
+            await self._session.execute(
+                outbox_names.insert(),
+                [{"outbox_id": entry.id, "user_id": name} for name in sorted(names)],
+            )
 
     async def get(self, entry_id: int) -> OutboxMessage | None:
         return await self._session.get(OutboxMessage, entry_id)
 
     async def drop_unsent_naming(self, community_id: int, platform_user_id: str) -> Sequence[str]:
-        # Payloads are JSON, in which every id is a quoted string, and members' words
-        # mention others in the core's neutral form (see bot.parsing).
-        quoted, mentioned = json.dumps(platform_user_id), f"<@{platform_user_id}>"
+        naming = select(outbox_names.c.outbox_id).where(outbox_names.c.user_id == platform_user_id)
         dropped = await self._session.scalars(
             delete(outbox)
             .where(
                 outbox.c.community_id == community_id,
                 outbox.c.status == OutboxStatus.PENDING,
-                or_(
-                    outbox.c.payload.contains(quoted, autoescape=True),
-                    outbox.c.payload.contains(mentioned, autoescape=True),
-                ),
+                outbox.c.id.in_(naming),
             )
             .returning(outbox.c.key)
+        )
+        await self._session.execute(
+            delete(outbox_names).where(outbox_names.c.user_id == platform_user_id)
         )
         return dropped.all()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,6 +59,7 @@ class FakeStore:
     revision: int = 0
     open: int = 0
     keys: dict[str, str] = field(default_factory=dict)
+    outbox_names: dict[str, frozenset[str]] = field(default_factory=dict)
     next_id: int = 1
 
     def table(self, name: str) -> dict[int, Any]:
@@ -397,19 +397,19 @@ class FakeClaims:
 class FakeOutbox(_Repo):
     name = "outbox"
 
-    async def add(self, entity: Any) -> None:
+    async def add(self, entity: Any, names: Collection[str] = ()) -> None:
         if any(e.key == entity.key for e in self._rows):
             raise ValueError(f"duplicate outbox key {entity.key}")
         await super().add(entity)
+        self._store.outbox_names[entity.key] = frozenset(names)
 
     async def drop_unsent_naming(self, community_id: int, platform_user_id: str) -> Sequence[str]:
-        quoted, mentioned = json.dumps(platform_user_id), f"<@{platform_user_id}>"
         naming = [
             e
             for e in self._rows
             if e.community_id == community_id
             and e.status is OutboxStatus.PENDING
-            and (quoted in e.payload or mentioned in e.payload)
+            and platform_user_id in self._store.outbox_names.get(e.key, ())
         ]
         for entry in naming:
             del self._store.table(self.name)[entry.id]

@@ -23,13 +23,21 @@ from tests.schedule.conftest import MemoryDatabase, RecordingChat, UnitOfWorkFac
 
 
 class SlowChat(RecordingChat):
-    """Each send takes ``seconds`` (or, with ``hang``, forever); remembers what is in
-    flight."""
+    """Each send takes ``seconds`` (or, with ``hang``, forever; or, given a ``gate``,
+    until it opens); remembers what is in flight."""
 
-    def __init__(self, clock: FakeClock, seconds: float = 0.0, *, hang: bool = False) -> None:
+    def __init__(
+        self,
+        clock: FakeClock,
+        seconds: float = 0.0,
+        *,
+        hang: bool = False,
+        gate: asyncio.Event | None = None,
+    ) -> None:
         super().__init__(clock)
         self.seconds = seconds
         self.hang = hang
+        self.gate = gate
         self.in_flight = 0
         self.started = asyncio.Event()
 
@@ -39,7 +47,10 @@ class SlowChat(RecordingChat):
         self.in_flight += 1
         self.started.set()
         try:
-            await (asyncio.Event().wait() if self.hang else asyncio.sleep(self.seconds))
+            if self.gate is not None:
+                await self.gate.wait()
+            else:
+                await (asyncio.Event().wait() if self.hang else asyncio.sleep(self.seconds))
         finally:
             self.in_flight -= 1
         return await super().send(message, default_channel=default_channel, once=once)
@@ -71,10 +82,12 @@ async def test_a_stopping_sender_hands_what_it_has_not_started_to_another_at_onc
 ) -> None:
     await queue_posts(await database.process(), clock, 6)
     leaving = Scheduler(await database.process(), clock, min_interval=0, concurrency=2)
-    slow = SlowChat(clock, seconds=0.3)
+    gate = asyncio.Event()
+    slow = SlowChat(clock, gate=gate)
     sending = asyncio.create_task(leaving.deliver(lambda c: slow))
-    await slow.started.wait()
-    assert slow.in_flight == 2
+    async with asyncio.timeout(5):
+        while slow.in_flight < 2:
+            await asyncio.sleep(0.01)
 
     await leaving.stop()
     staying = Scheduler(await database.process(), clock, min_interval=0)
@@ -82,6 +95,7 @@ async def test_a_stopping_sender_hands_what_it_has_not_started_to_another_at_onc
     taken_over = await staying.deliver(lambda c: chat)
     assert taken_over.sent == 4, "the four not started, at once: no lease to wait out"
     assert slow.in_flight == 2, "while the two in flight are still going"
+    gate.set()
     finished = await sending
     assert finished.sent == 2
     assert posts(slow, chat) == {f"post {n}": 1 for n in range(6)}

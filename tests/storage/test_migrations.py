@@ -11,6 +11,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
 from bot.domain import Community, OutboxStatus
+from bot.message_json import to_json
+from bot.messages import DirectMessage, Mention, Paragraph, message
+from bot.messages import text as spans
 from storage import Storage, alembic_config
 from storage.tables import metadata
 
@@ -26,10 +29,10 @@ DOMAIN_TABLES = {
     "signing_keys",
 }
 SLACK_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
-SCHEDULE_TABLES = {"scheduled_claims", "outbox"}
+SCHEDULE_TABLES = {"scheduled_claims", "outbox", "outbox_names"}
 MATCHING_TABLES = {"text_vectors"}
 ROUND_TABLES = {"round_participants", "round_never_pairs", "rounds", "round_groups"}
-HEAD = "0008"
+HEAD = "0009"
 
 
 def _table_names(connection: Connection) -> set[str]:
@@ -211,3 +214,38 @@ async def test_asks_from_before_the_health_figures_say_nothing_was_recorded(
         await storage.dispose()
     assert (older.suggested_count, older.first_suggested_at) == (None, None)
     assert older.skills == ("beekeeping",)
+
+
+async def test_messages_waiting_when_upgrading_are_found_by_the_members_they_name(
+    tmp_path: Path,
+) -> None:
+    storage = Storage.connect(f"sqlite:///{tmp_path / 'older.db'}")
+    waiting = message(
+        DirectMessage(("U0ANA",)),
+        Paragraph(spans("You helped ", Mention("U0BEN"), " with: my friend <@U0CARL> says hi")),
+    )
+    try:
+        await storage.upgrade("0008")
+        async with storage.engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO communities (id, key, name, admin_ids, digest_weekday, "
+                    "digest_hour, timezone, skip_quiet_weeks, capacity, intro_expiry_days, "
+                    "follow_up_days, aliases) VALUES (1, 'slack:T1', '', '[]', 0, 9, 'UTC', "
+                    "1, 2, 3, 7, '{}')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO outbox (key, community_id, payload, created_at, claimed_until,"
+                    " status, attempts) VALUES (:key, 1, :payload, :now, :now, 'pending', 0)"
+                ),
+                {"key": "follow-up:1#0", "payload": to_json(waiting), "now": datetime.now(UTC)},
+            )
+        await storage.upgrade()
+        async with storage.unit_of_work() as uow:
+            assert await uow.outbox.drop_unsent_naming(1, "U0DANA") == []
+            assert await uow.outbox.drop_unsent_naming(1, "U0CARL") == ["follow-up:1#0"]
+            await uow.commit()
+    finally:
+        await storage.dispose()

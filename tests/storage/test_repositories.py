@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
+from sqlalchemy import select
+
 from bot.domain import (
     Ask,
     AskStatus,
@@ -14,6 +16,8 @@ from bot.domain import (
     Member,
     Offer,
     OfferStatus,
+    OutboxMessage,
+    OutboxStatus,
     Outcome,
     Party,
     Post,
@@ -21,7 +25,10 @@ from bot.domain import (
     SubjectKind,
     Thanks,
 )
+from bot.message_json import from_json, to_json
+from bot.messages import DirectMessage, Mention, Paragraph, message, text
 from storage import SqlAlchemyUnitOfWork
+from storage.scheduled import outbox_names
 from tests.storage.village import NOW, Village, member_id
 
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
@@ -436,3 +443,32 @@ async def test_posts_are_found_by_subject_and_by_message_and_can_be_deleted(
     async with uow_factory() as uow:
         assert await uow.posts.find(village.community_id, "C1", "1700000000.3") is None
         assert len(await uow.posts.for_subject(village.community_id, Subject(SubjectKind.ASK, 7)))
+
+
+async def test_who_an_outbox_message_names_is_kept_only_until_it_is_out(
+    uow_factory: Callable[[], SqlAlchemyUnitOfWork], village: Village
+) -> None:
+    def waiting(key: str, to: str) -> OutboxMessage:
+        says = message(DirectMessage((to,)), Paragraph(text("Did ", Mention("U0BEN"), " help?")))
+        return OutboxMessage(key, village.community_id, to_json(says), NOW, NOW)
+
+    async with uow_factory() as uow:
+        for key, to in (("follow-up:1#0", "U0ANA"), ("follow-up:2#0", "U0CLEO")):
+            entry = waiting(key, to)
+            await uow.outbox.add(entry, names=from_json(entry.payload).names())
+        await uow.commit()
+    async with uow_factory() as uow:
+        [sent] = [
+            e for e in await uow.outbox.claim_due(NOW, NOW, 10) if e.key.startswith("follow-up:1")
+        ]
+        sent.status, sent.payload = OutboxStatus.SENT, ""
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        named = select(outbox_names.c.user_id).order_by(outbox_names.c.user_id)
+        assert list(await uow.session.scalars(named)) == ["U0BEN", "U0CLEO"], "Ana's is out"
+        assert await uow.outbox.drop_unsent_naming(village.community_id, "U0BEN") == [
+            "follow-up:2#0"
+        ], "the one still waiting, which mentions Ben"
+        assert list(await uow.session.scalars(named)) == []
+        await uow.commit()
