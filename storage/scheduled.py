@@ -335,7 +335,9 @@ async def stale(
     unconfirmed_since: datetime,
     asked_before: datetime,
 ) -> Sequence[Any]:
-    """Open asks or offers due a "still relevant?" check, or unanswered too long."""
+    """Open asks or offers due a "still relevant?" check, or unanswered too long: the
+    rule of :func:`bot.domain.due_relevance_check`, as a query narrow enough for a
+    community of any size (the core applies the rule itself to what it reads)."""
     table = tables.asks if entity is Ask else tables.offers
     is_open = AskStatus.OPEN if entity is Ask else OfferStatus.OPEN
     base = table.c.confirmed_at.is_(None) & (table.c.created_at <= unconfirmed_since)

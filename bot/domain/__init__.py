@@ -15,7 +15,13 @@ from bot.domain.community import (
 )
 from bot.domain.introductions import Introduction, IntroStatus, Outcome, Party
 from bot.domain.members import FORMER_MEMBER, Member, member_name
-from bot.domain.offers_and_asks import Ask, AskStatus, Offer, OfferStatus
+from bot.domain.offers_and_asks import (
+    Ask,
+    AskStatus,
+    Offer,
+    OfferStatus,
+    due_relevance_check,
+)
 from bot.domain.records import (
     OutboxMessage,
     OutboxStatus,
@@ -60,5 +66,6 @@ __all__ = [
     "Subject",
     "SubjectKind",
     "Thanks",
+    "due_relevance_check",
     "member_name",
 ]

@@ -86,3 +86,16 @@ class Ask:
     def ensure_open(self) -> None:
         if not self.is_open:
             raise NotPossible("That ask is no longer open — start a new one with `/ask`.")
+
+
+def due_relevance_check(
+    item: Ask | Offer, unconfirmed_since: datetime, asked_before: datetime
+) -> bool:
+    """Whether to ask the author of an open ask or offer if it still stands (it was
+    neither made nor confirmed since ``unconfirmed_since``), or, when they were asked
+    before ``asked_before`` and never answered, to close it."""
+    if not item.is_open:
+        return False
+    if item.relevance_asked_at is not None:
+        return item.relevance_asked_at <= asked_before
+    return (item.confirmed_at or item.created_at) <= unconfirmed_since

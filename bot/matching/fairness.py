@@ -10,6 +10,7 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.pairing import is_at_capacity
 from bot.matching.profiles import MatchContext
 
 LOAD_PENALTY = 0.35
@@ -41,8 +42,9 @@ URGENT_WORDS = frozenset(
 
 
 def at_capacity(member_id: int, context: MatchContext) -> bool:
-    """Whether a helper already had all the introductions they can take this week."""
-    return context.recent_introductions.get(member_id, 0) >= context.capacity
+    """Whether a helper already had all the introductions they can take this week (the
+    rule of :mod:`bot.domain.pairing`, on the loads the context carries)."""
+    return is_at_capacity(context.recent_introductions.get(member_id, 0), context.capacity)
 
 
 def is_eligible(member_id: int, context: MatchContext) -> bool:

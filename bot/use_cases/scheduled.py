@@ -21,6 +21,7 @@ from bot.domain import (
     Offer,
     OfferStatus,
     Party,
+    due_relevance_check,
 )
 from bot.messages import Message
 from bot.ports import UnitOfWork
@@ -157,23 +158,18 @@ async def check_relevance(uow: UnitOfWork, community: Community, now: datetime) 
     unconfirmed_since = now - timedelta(days=community.stale_after_days)
     asked_before = now - timedelta(days=RELEVANCE_ANSWER_DAYS)
     out: list[Scheduled] = []
-    for ask in await uow.asks.stale(cid, unconfirmed_since, asked_before):
-        out += await _check_relevance(uow, ask, now, asked_before)
-    for offer in await uow.offers.stale(cid, unconfirmed_since, asked_before):
-        out += await _check_relevance(uow, offer, now, asked_before)
+    items: list[Ask | Offer] = [*await uow.asks.stale(cid, unconfirmed_since, asked_before)]
+    items += await uow.offers.stale(cid, unconfirmed_since, asked_before)
+    for item in items:
+        if due_relevance_check(item, unconfirmed_since, asked_before):
+            out += await _check_relevance(uow, item, now)
     return out
 
 
-async def _check_relevance(
-    uow: UnitOfWork, item: Ask | Offer, now: datetime, asked_before: datetime
-) -> list[Scheduled]:
+async def _check_relevance(uow: UnitOfWork, item: Ask | Offer, now: datetime) -> list[Scheduled]:
     kind = "ask" if isinstance(item, Ask) else "offer"
-    if not item.is_open:
-        return []
     author = await member_of(uow, item.member_id)
     if item.relevance_asked_at is not None:
-        if item.relevance_asked_at > asked_before:
-            return []
         key = f"stale-close:{kind}:{stored_id(item)}:{item.relevance_asked_at.isoformat()}"
         if not await uow.claims.claim(key, now):
             return []
