@@ -2,9 +2,11 @@
 
 Each member has a vector per field (skills, bio, each open offer) and one for their
 profile as a whole (the normalised mean of their fields). A search scores every
-profile at once, then each field of the most promising members: a member is as close
-to an ask as the closest of their words. Vectors are kept as int8 with a scale per
-row, a quarter of their float size, and turned back into floats a block at a time.
+profile at once, in one matrix product over floats kept ready for it, then each
+field of the most promising members, together: a member is as close to an ask as the
+closest of their words. Field vectors, of which there are several per member, are
+kept as int8 with a scale per row (a quarter of their float size) and turned back
+into floats only for the members a search shortlists.
 """
 
 from __future__ import annotations
@@ -18,9 +20,6 @@ import numpy.typing as npt
 from bot.domain.directory import FieldVector
 from bot.matching.fields import Vector, unpacked
 
-BLOCK = 8192
-"""Profiles turned back into floats at a time: large enough for fast matrix products,
-small enough to stay in the processor's caches."""
 SHORTLIST = 300
 """Members whose fields are all scored for an ask: the closest profiles."""
 
@@ -47,8 +46,7 @@ class VectorIndex:
 
     def __init__(self, dimensions: int) -> None:
         self._dimensions = dimensions
-        self._rows = np.zeros((0, dimensions), dtype=np.int8)
-        self._scales = np.zeros(0, dtype=np.float32)
+        self._profiles = np.zeros((0, dimensions), dtype=np.float32)
         self._owners = np.zeros(0, dtype=np.int64)
         self._row_of: dict[int, int] = {}
         self._free: list[int] = []
@@ -73,20 +71,18 @@ class VectorIndex:
         )
         profile = np.vstack([unpacked(v) for v in usable]).mean(axis=0)
         profile /= max(float(np.linalg.norm(profile)), 1e-9)
-        peak = float(np.max(np.abs(profile))) or 1.0
         row = self._row_of.get(member_id)
         if row is None:
             row = self._free.pop() if self._free else self._grow()
             self._row_of[member_id] = row
-        self._rows[row] = np.clip(np.rint(profile / peak * 127.0), -127, 127).astype(np.int8)
-        self._scales[row] = peak / 127.0
+        self._profiles[row] = profile
         self._owners[row] = member_id
 
     def remove(self, member_id: int) -> None:
         self._fields.pop(member_id, None)
         row = self._row_of.pop(member_id, None)
         if row is not None:
-            self._scales[row] = 0.0
+            self._profiles[row] = 0.0
             self._owners[row] = -1
             self._free.append(row)
 
@@ -99,41 +95,44 @@ class VectorIndex:
     ) -> dict[int, Closeness]:
         """The members whose profiles are closest to the ask, and ``also`` these,
         each with their closest field."""
-        chosen = set(self._shortlist(ask, shortlist))
-        chosen.update(member for member in also if member in self._fields)
+        chosen = dict.fromkeys(self._shortlist(ask, shortlist))
+        chosen.update(dict.fromkeys(member for member in also if member in self._fields))
+        members = list(chosen)
+        if not members:
+            return {}
+        fields = [self._fields[member] for member in members]
+        # Every field of every chosen member in one product, then the best per member.
+        components = np.concatenate([f.components for f in fields])
+        scales = np.concatenate([f.scales for f in fields])
+        scores = ((components.astype(np.float32) @ ask) * scales).tolist()
+        rows = [self._row_of[member] for member in members]
+        profiles = (self._profiles[rows] @ ask).tolist()
         found: dict[int, Closeness] = {}
-        for member in chosen:
-            fields = self._fields[member]
-            scores = (fields.components.astype(np.float32) @ ask) * fields.scales
-            best = int(np.argmax(scores))
-            row = self._row_of[member]
-            profile = float(self._rows[row].astype(np.float32) @ ask) * float(self._scales[row])
-            found[member] = Closeness(float(scores[best]), fields.keys[best], profile)
+        start = 0
+        for member, field, profile in zip(members, fields, profiles, strict=True):
+            end = start + len(field.keys)
+            best = max(range(start, end), key=scores.__getitem__)
+            found[member] = Closeness(scores[best], field.keys[best - start], profile)
+            start = end
         return found
 
     def _shortlist(self, ask: Vector, size: int) -> list[int]:
         used = len(self._owners)
         if used == 0:
             return []
-        scores = np.empty(used, dtype=np.float32)
-        for start in range(0, used, BLOCK):
-            block = self._rows[start : start + BLOCK].astype(np.float32)
-            scores[start : start + BLOCK] = block @ ask
-        scores *= self._scales
+        scores = self._profiles @ ask
         scores[self._owners < 0] = -np.inf
         best = np.argpartition(-scores, size)[:size] if used > size else np.arange(used)
-        return [int(self._owners[row]) for row in best if self._owners[row] >= 0]
+        return [int(owner) for owner in self._owners[best] if owner >= 0]
 
     def _grow(self) -> int:
         used = len(self._owners)
         capacity = max(64, used * 2)
-        rows = np.zeros((capacity, self._dimensions), dtype=np.int8)
-        rows[:used] = self._rows
-        scales = np.zeros(capacity, dtype=np.float32)
-        scales[:used] = self._scales
+        profiles = np.zeros((capacity, self._dimensions), dtype=np.float32)
+        profiles[:used] = self._profiles
         owners = np.full(capacity, -1, dtype=np.int64)
         owners[:used] = self._owners
-        self._rows, self._scales, self._owners = rows, scales, owners
+        self._profiles, self._owners = profiles, owners
         self._free.extend(range(capacity - 1, used, -1))
         return used
 
@@ -144,28 +143,52 @@ class AskVectors:
 
     def __init__(self, dimensions: int) -> None:
         self._dimensions = dimensions
-        self._vectors: dict[int, Vector] = {}
-        self._matrix: npt.NDArray[np.float32] | None = None
-        self._ids: list[int] = []
+        self._matrix = np.zeros((0, dimensions), dtype=np.float32)
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._row_of: dict[int, int] = {}
+        self._free: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self._row_of)
 
     def put(self, ask_id: int, vector: FieldVector | None) -> None:
         if vector is None or len(vector.components) != self._dimensions:
             self.remove(ask_id)
             return
-        self._vectors[ask_id] = unpacked(vector)
-        self._matrix = None
+        row = self._row_of.get(ask_id)
+        if row is None:
+            row = self._free.pop() if self._free else self._grow()
+            self._row_of[ask_id] = row
+        self._matrix[row] = unpacked(vector)
+        self._ids[row] = ask_id
 
     def remove(self, ask_id: int) -> None:
-        if self._vectors.pop(ask_id, None) is not None:
-            self._matrix = None
+        row = self._row_of.pop(ask_id, None)
+        if row is not None:
+            self._matrix[row] = 0.0
+            self._ids[row] = -1
+            self._free.append(row)
 
     def closest(self, offer: Vector, floor: float, limit: int) -> list[int]:
         """Asks at least ``floor`` close to an offer, closest first."""
-        if not self._vectors:
+        if not self._row_of:
             return []
-        if self._matrix is None:
-            self._ids = list(self._vectors)
-            self._matrix = np.vstack([self._vectors[i] for i in self._ids])
         scores = self._matrix @ offer
-        order = np.argsort(-scores)[:limit]
-        return [self._ids[i] for i in order if scores[i] >= floor]
+        scores[self._ids < 0] = -np.inf
+        if len(scores) > limit:
+            top = np.argpartition(-scores, limit)[:limit]
+            order = top[np.argsort(-scores[top])]
+        else:
+            order = np.argsort(-scores)
+        return [int(self._ids[row]) for row in order if scores[row] >= floor]
+
+    def _grow(self) -> int:
+        used = len(self._ids)
+        capacity = max(64, used * 2)
+        matrix = np.zeros((capacity, self._dimensions), dtype=np.float32)
+        matrix[:used] = self._matrix
+        ids = np.full(capacity, -1, dtype=np.int64)
+        ids[:used] = self._ids
+        self._matrix, self._ids = matrix, ids
+        self._free.extend(range(capacity - 1, used, -1))
+        return used
