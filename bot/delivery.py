@@ -80,15 +80,28 @@ class Arrival:
         return cls(message, None, tuple(u for u in message.to.user_ids if u not in failure.users))
 
 
+async def _all_of_them(_community: Community, user_ids: Collection[str]) -> Collection[str]:
+    return user_ids
+
+
 class Delivery:
     """Sends messages through a chat and records what their arrival means."""
 
     def __init__(
-        self, unit_of_work: UnitOfWorkFactory, clock: Clock, metrics: Metrics | None = None
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        clock: Clock,
+        metrics: Metrics | None = None,
+        *,
+        maybe_closed: Callable[[Community, Collection[str]], Awaitable[Collection[str]]]
+        | None = None,
     ) -> None:
+        """``maybe_closed`` tells which members a direct message reached may still be
+        marked as having closed their DMs (by default, all): only they are written."""
         self._uow = unit_of_work
         self._clock = clock
         self._metrics = metrics or NoMetrics()
+        self._maybe_closed = maybe_closed or _all_of_them
 
     async def deliver(
         self,
@@ -123,6 +136,13 @@ class Delivery:
             await self._record(community, arrival)
 
     async def _record(self, community: Community | None, arrival: Arrival | None) -> None:
+        if arrival is not None and community is not None and arrival.reached:
+            # Lifting a closed-DMs mark nobody has is no news: no transaction for it.
+            try:
+                closed = await self._maybe_closed(community, arrival.reached)
+            except StorageUnavailable:
+                closed = arrival.reached
+            arrival = Arrival(arrival.message, arrival.ref, tuple(closed))
         if arrival is None or (arrival.ref is None and not arrival.reached):
             return
         try:

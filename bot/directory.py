@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Container
+from collections.abc import Callable, Collection, Container
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -54,6 +54,8 @@ class CommunityDirectory:
     """Members nobody may be introduced to, whatever the day: erased, without an
     account, or with closed DMs (see :mod:`bot.domain.pairing`)."""
     paused: dict[int, datetime] = field(default_factory=dict)
+    closed_dms: set[str] = field(default_factory=set)
+    """The platform ids of members whose direct messages were found closed."""
     waiting: dict[int, WaitingAsk] = field(default_factory=dict)
     """Asks still looking for a helper."""
 
@@ -94,6 +96,11 @@ class CommunityDirectory:
             self.unreachable.discard(member)
         else:
             self.unreachable.add(member)
+        if record.platform_user_id is not None:
+            if record.dm_closed:
+                self.closed_dms.add(record.platform_user_id)
+            else:
+                self.closed_dms.discard(record.platform_user_id)
         if record.paused_until is not None:
             self.paused[member] = record.paused_until
         else:
@@ -179,6 +186,16 @@ class HelperDirectory:
             )
         self._directories.move_to_end(key)
         return known
+
+    async def maybe_closed(self, community: Community, user_ids: Collection[str]) -> set[str]:
+        """Those of these members whose direct messages are marked closed, as of the
+        last commit (reading only what changed since the directory's last read); all of
+        them in a community this process has not read (it is not read for this)."""
+        key = (community.key, frozenset(community.aliases.items()))
+        if community.id is None or key not in self._directories:
+            return set(user_ids)
+        directory = await self.refresh(community)
+        return directory.closed_dms.intersection(user_ids)
 
     async def refresh_key(self, community_key: str) -> None:
         """:meth:`refresh` the community with this key, if there is one."""

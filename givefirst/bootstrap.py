@@ -82,7 +82,12 @@ async def running(
         if metrics is not None:
             metrics.watch(storage)
         bot = GiveFirst(
-            storage.unit_of_work, chosen, encoder=encoder, dashboard=dashboard, metrics=metrics
+            storage.unit_of_work,
+            chosen,
+            encoder=encoder,
+            dashboard=dashboard,
+            metrics=metrics,
+            reading=storage.reading,
         )
         yield Runtime(storage, chosen, bot)
     finally:

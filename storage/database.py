@@ -100,6 +100,8 @@ def create_engine(url: str | None, **options: Any) -> AsyncEngine:
 
 
 SQLITE_BUSY_SECONDS = 30
+READ_ONLY = "givefirst_read_only"
+"""The execution option that marks a unit of work that only reads."""
 """How long a SQLite transaction waits for another process's to finish."""
 POOL_TIMEOUT_SECONDS = 10
 """How long a unit of work waits for a free pooled PostgreSQL connection."""
@@ -139,7 +141,10 @@ def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A unit of work that only reads begins as a reader: with write-ahead logging it
+        # sees the last commit and holds no lock (see Storage.reading).
+        reads_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -201,6 +206,11 @@ class Storage:
         self.session_factory = async_sessionmaker(
             engine, expire_on_commit=False, sync_session_class=DirectorySession
         )
+        self.reading_session_factory = async_sessionmaker(
+            engine.execution_options(**{READ_ONLY: True}),
+            expire_on_commit=False,
+            sync_session_class=DirectorySession,
+        )
 
     @classmethod
     def connect(cls, url: str | None = None, **engine_options: Any) -> Storage:
@@ -212,6 +222,11 @@ class Storage:
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.session_factory)
+
+    def reading(self) -> SqlAlchemyUnitOfWork:
+        """A unit of work that only reads: on SQLite it takes no write lock, so it
+        neither waits for writers nor keeps them waiting (see :func:`create_engine`)."""
+        return SqlAlchemyUnitOfWork(self.reading_session_factory)
 
     async def revision(self) -> str | None:
         """The schema's version (its newest migration), or None for a new database."""

@@ -176,7 +176,7 @@ introductions = Table(
     UniqueConstraint("offer_id", "asker_id"),
     Index(None, "community_id"),
     Index(None, "asker_id"),
-    Index(None, "helper_id"),
+    Index(None, "helper_id", "requested_at"),  # a helper's load this week
     Index(None, "status", "expires_at"),
     Index(None, "status", "follow_up_due_at"),
 )

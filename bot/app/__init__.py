@@ -67,18 +67,23 @@ class GiveFirst(Errands, Dashboard):
         encoder: TextEncoder | None = None,
         dashboard: DashboardAccess | None = None,
         metrics: Metrics | None = None,
+        reading: UnitOfWorkFactory | None = None,
     ) -> None:
+        """``reading`` makes units of work that only read (the helper directory's), if
+        the storage has a cheaper kind for them."""
         self._uow = unit_of_work
         self._clock = clock
         self._encoder = encoder
         self._helpers = HelperDirectory(
-            unit_of_work,
+            reading or unit_of_work,
             model=encoder.model_id if encoder else None,
             dimensions=encoder.dimensions if encoder else None,
         )
         self._dashboard = dashboard or DashboardAccess(public_url=None)
         self._metrics = metrics or NoMetrics()
-        self._delivery = Delivery(unit_of_work, clock, self._metrics)
+        self._delivery = Delivery(
+            unit_of_work, clock, self._metrics, maybe_closed=self._helpers.maybe_closed
+        )
         # Use cases are mostly CPU (matching, the ORM) between short database calls.
         # Run one at a time per process: several at once finish no sooner on one event
         # loop, but delay the acknowledgements the platforms wait for. Deliveries (the

@@ -40,12 +40,15 @@ class SlowChat(RecordingChat):
         self.gate = gate
         self.in_flight = 0
         self.started = asyncio.Event()
+        self.two_in_flight = asyncio.Event()
 
     async def send(
         self, message: Message, *, default_channel: str | None, once: SendOnce | None = None
     ) -> PostRef | None:
         self.in_flight += 1
         self.started.set()
+        if self.in_flight >= 2:
+            self.two_in_flight.set()
         try:
             if self.gate is not None:
                 await self.gate.wait()
@@ -86,8 +89,7 @@ async def test_a_stopping_sender_hands_what_it_has_not_started_to_another_at_onc
     slow = SlowChat(clock, gate=gate)
     sending = asyncio.create_task(leaving.deliver(lambda c: slow))
     async with asyncio.timeout(5):
-        while slow.in_flight < 2:
-            await asyncio.sleep(0.01)
+        await slow.two_in_flight.wait()
 
     await leaving.stop()
     staying = Scheduler(await database.process(), clock, min_interval=0)
