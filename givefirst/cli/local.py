@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import os
+import shlex
 import sys
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -41,7 +43,10 @@ def demo(invocation: Invocation, demo_url: str | None) -> None:
     url = demo_url or invocation.database_url
     key = run(lambda: _demo(url))
     where = database_named(url)
-    flag = f" --database-url {url}" if demo_url else ""
+    # The commands to try next find the demo where it was played: in the database
+    # given on the command line, which the environment would not point them to.
+    given = url is not None and url != os.environ.get("DATABASE_URL")
+    flag = f" --database-url {shlex.quote(url)}" if given and url else ""
     click.echo(
         f"\nThe demo community stays in {where} as {key}. Look around:\n"
         f"  givefirst{flag} stats\n"

@@ -5,6 +5,7 @@ on the way, each answered in a line or two with no traceback."""
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -46,6 +47,8 @@ def test_the_quickstart_then_looking_around_then_the_shell_twice(tmp_path: Path)
         "shell",
         "--community",
         "console:demo",
+        "--admin",
+        "ana",
         stdin="/as ben\n/ask could someone look over my Kubernetes deployment?\n/quit\n",
         folder=tmp_path,
     )
@@ -78,6 +81,20 @@ def test_the_demo_played_again_plays_in_a_community_of_its_own(tmp_path: Path) -
     assert "Something went wrong" not in again.stdout
     stats = givefirst("stats", "--json", database=database)
     assert stats.stdout.count('"community": "console:demo') == 2
+
+
+def test_the_demo_in_a_database_of_ones_choosing_says_how_to_find_it_again(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    demo = givefirst("--database-url", url, "demo", folder=tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    [stats_line] = [line for line in demo.stdout.splitlines() if line.strip().endswith(" stats")]
+    printed = shlex.split(stats_line)
+    assert printed[:3] == ["givefirst", "--database-url", url], stats_line
+    stats = givefirst(*printed[1:], folder=tmp_path)
+    assert stats.stdout.startswith("console:demo — 6 members now"), stats.stdout
+    assert not (tmp_path / "givefirst.db").exists(), "nothing went to the default database"
 
 
 def test_the_shell_answers_what_a_newcomer_types(tmp_path: Path) -> None:

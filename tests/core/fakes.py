@@ -25,6 +25,7 @@ from bot.domain import (
     Post,
     Round,
     RoundGroup,
+    RoundOutcome,
     RoundParticipant,
     Subject,
     Thanks,
@@ -43,6 +44,7 @@ from bot.domain.health import (
     IntroductionFact,
     MemberFact,
     OfferFact,
+    RoundGroupFact,
     ThanksFact,
 )
 from bot.matching.fields import field_hash, skills_text
@@ -313,6 +315,7 @@ class FakeHealth:
         def rows(name: str) -> list[Any]:
             return [r for r in self._store.table(name).values() if r.community_id == community_id]
 
+        slots = {r.id: r.slot for r in rows("rounds")}
         return HealthFacts(
             asks=[
                 AskFact(
@@ -344,6 +347,11 @@ class FakeHealth:
             members=[
                 MemberFact(m.id, m.joined_at, m.forgotten_at is not None) for m in rows("members")
             ],
+            round_groups=[
+                RoundGroupFact(slots[g.round_id], g.outcome is RoundOutcome.MET)
+                for g in sorted(rows("round_groups"), key=lambda g: g.id)
+            ],
+            round_members=len(rows("round_participants")),
         )
 
 

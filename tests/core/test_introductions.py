@@ -162,6 +162,32 @@ async def test_capacity_holds_helpers_back_after_two_introductions_a_week(town: 
     assert "@ana" in town.last_to("gus")
 
 
+async def test_a_helper_at_capacity_asked_by_name_is_said_to_have_a_busy_week(
+    town: Town,
+) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    for asker in ("dana", "erin", "finn"):
+        await town.say(asker, "/ask CV help please #resume")
+        assert "@ana" in town.last_to(asker)
+    for asker in ("dana", "erin"):
+        await town.press(asker, "Ask Ana")
+    await town.press("finn", "Ask Ana")  # suggested before the others asked her
+    said = town.last_to("finn")
+    assert "@ana already has 2 introduction requests this week" in said, said
+    assert "as many as each member takes" in said
+    assert await intro_statuses(town) == [IntroStatus.PENDING, IntroStatus.PENDING]
+
+
+async def test_an_answered_request_says_how_it_was_answered(town: Town) -> None:
+    await offers(town)
+    await town.say("dana", "/ask could someone look over my CV? #resume")
+    await town.press("dana", "Ask Ana")
+    await town.press("ana", "Happy to help")
+    await town.press("ana", "Not this time")
+    assert "This introduction was already accepted." in town.last_to("ana")
+    assert await intro_statuses(town) == [IntroStatus.ACCEPTED]
+
+
 async def test_paused_members_are_not_suggested(town: Town) -> None:
     await town.say("ana", "/offer resume reviews #resume")
     await town.say("ana", "/givefirst pause 7")

@@ -191,6 +191,13 @@ async def test_we_met_the_follow_up_and_the_digest_line(town: Town) -> None:
     assert "ana" not in body.split("Give-first round")[1].split("\n")[0], "no names"
     assert any(b.label.startswith("Join the rounds") for b in digest.buttons)
 
+    health = await town.bot.health(COMMUNITY)
+    assert health is not None
+    [first_round] = [w.figures for w in health.weeks if w.start.isoformat() == "2026-01-05"]
+    assert (first_round.round_groups, first_round.round_groups_met) == (2, 1)
+    assert first_round.round_met_share == 0.5, "what the health figures say of the rounds"
+    assert health.round_members == 4
+
 
 async def test_time_zones_are_respected_when_the_community_spans_them(town: Town) -> None:
     await rounds_on(town)
@@ -248,3 +255,37 @@ async def test_the_digest_invites_members_to_join_while_rounds_are_on(town: Town
     assert "The next round is on Wed 21 Jan." in digest.as_plain_text(), "the 7th had nobody"
     await town.press_button("ben", next(b for b in digest.buttons if b.label.startswith("Join")))
     assert "You're in!" in town.last_to("ben")
+
+
+async def test_rounds_in_threes_and_a_member_who_leaves_is_not_grouped(town: Town) -> None:
+    await rounds_on(town)
+    await town.say("admin", "/givefirst config rounds size 3")
+    await join(town, "ana", "ben", "cy", "dee", "eve", "fay", "gus")
+    await town.say("gus", "/givefirst rounds leave")
+    assert "You've left the rounds" in town.last_to("gus")
+    made = groups(await next_round(town))
+    assert sorted(len(g) for g in made) == [3, 3], "six members in two trios"
+    assert all("gus" not in g for g in made)
+
+
+async def test_a_never_can_be_taken_back(town: Town) -> None:
+    await rounds_on(town)
+    await join(town, "ana", "ben")
+    await town.say("ana", "/givefirst rounds never @ben")
+    assert groups(await next_round(town)) == []
+    await town.say("ana", "/givefirst rounds never remove @ben")
+    assert "you and @ben may be paired in rounds again" in town.last_to("ana")
+    await town.say("ana", "/givefirst rounds")
+    assert "Never paired with" not in town.last_to("ana")
+    assert groups(await next_round(town)) == [frozenset({"ana", "ben"})]
+
+
+async def test_rounds_turned_off_introduce_nobody(town: Town) -> None:
+    await rounds_on(town)
+    await join(town, "ana", "ben")
+    await town.say("admin", "/givefirst config rounds off")
+    assert "Give-first rounds: off" in town.last_to("admin")
+    assert groups(await next_round(town)) == []
+    await town.say("cy", "/givefirst rounds join")
+    said = town.last_to("cy")
+    assert "Give-first rounds aren't on in this community" in said, said
