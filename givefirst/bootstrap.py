@@ -111,6 +111,15 @@ def choose_encoder(settings: Settings) -> OnnxTextEncoder | None:
     return encoder
 
 
+def settle_after_reading() -> None:
+    """Once the helper directories are read: freeze them out of the garbage
+    collector's reach too, as :func:`settle_before_serving` froze the start-up heap.
+    A large community's directory is millions of objects that live as long as the
+    process; a full collection walking them would stall every event for a tenth of
+    a second or more. What commands change later is new, and collected as usual."""
+    gc.freeze()
+
+
 def settle_before_serving() -> None:
     """Before serving: load what the first command would otherwise wait for, then
     freeze everything loaded so far (modules, the skill vocabulary, mappers) out of
