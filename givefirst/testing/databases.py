@@ -25,11 +25,9 @@ async def migrated_sqlite(path: Path) -> AsyncIterator[Storage]:
 
 
 @asynccontextmanager
-async def migrated_postgres_schema(
-    server_url: str, *, prefix: str = "givefirst_test"
-) -> AsyncIterator[Storage]:
-    """Every connection of the returned storage starts with the new schema as its
-    search_path."""
+async def postgres_schema(server_url: str, *, prefix: str = "givefirst_test") -> AsyncIterator[str]:
+    """A new schema on the server, dropped afterwards; yields a URL whose connections
+    start with it as their search_path."""
     schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
     admin = create_engine(server_url)
     async with admin.begin() as connection:
@@ -37,12 +35,23 @@ async def migrated_postgres_schema(
     url = make_url(database_url(server_url)).update_query_dict(
         {"options": f"-csearch_path={schema}"}
     )
-    storage = Storage.connect(url.render_as_string(hide_password=False))
     try:
-        await storage.upgrade()
-        yield storage
+        yield url.render_as_string(hide_password=False)
     finally:
-        await storage.dispose()
         async with admin.begin() as connection:
             await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         await admin.dispose()
+
+
+@asynccontextmanager
+async def migrated_postgres_schema(
+    server_url: str, *, prefix: str = "givefirst_test"
+) -> AsyncIterator[Storage]:
+    """A migrated storage in a schema of its own (see :func:`postgres_schema`)."""
+    async with postgres_schema(server_url, prefix=prefix) as url:
+        storage = Storage.connect(url)
+        try:
+            await storage.upgrade()
+            yield storage
+        finally:
+            await storage.dispose()

@@ -179,6 +179,14 @@ async def test_upgrading_keeps_no_text_of_messages_already_sent_or_given_up_on(
     }
 
 
+OLDER_COMMUNITY = text(
+    "INSERT INTO communities (id, key, name, admin_ids, digest_weekday, digest_hour, timezone, "
+    "skip_quiet_weeks, capacity, intro_expiry_days, follow_up_days, aliases) "
+    "VALUES (1, 'slack:T1', '', '[]', 0, 9, 'UTC', 1, 2, 3, 7, '{}')"
+)
+"""Community 1, with the columns every schema since the first has."""
+
+
 async def test_asks_from_before_the_health_figures_say_nothing_was_recorded(
     tmp_path: Path,
 ) -> None:
@@ -186,14 +194,7 @@ async def test_asks_from_before_the_health_figures_say_nothing_was_recorded(
     try:
         await storage.upgrade("0004")
         async with storage.engine.begin() as connection:
-            await connection.execute(
-                text(
-                    "INSERT INTO communities (id, key, name, admin_ids, digest_weekday, "
-                    "digest_hour, timezone, skip_quiet_weeks, capacity, intro_expiry_days, "
-                    "follow_up_days, aliases) VALUES (1, 'slack:T1', '', '[]', 0, 9, 'UTC', "
-                    "1, 2, 3, 7, '{}')"
-                )
-            )
+            await connection.execute(OLDER_COMMUNITY)
             await connection.execute(
                 text(
                     "INSERT INTO members (id, community_id, joined_at, skills, public_thanks, "
@@ -227,14 +228,7 @@ async def test_messages_waiting_when_upgrading_are_found_by_the_members_they_nam
     try:
         await storage.upgrade("0008")
         async with storage.engine.begin() as connection:
-            await connection.execute(
-                text(
-                    "INSERT INTO communities (id, key, name, admin_ids, digest_weekday, "
-                    "digest_hour, timezone, skip_quiet_weeks, capacity, intro_expiry_days, "
-                    "follow_up_days, aliases) VALUES (1, 'slack:T1', '', '[]', 0, 9, 'UTC', "
-                    "1, 2, 3, 7, '{}')"
-                )
-            )
+            await connection.execute(OLDER_COMMUNITY)
             await connection.execute(
                 text(
                     "INSERT INTO outbox (key, community_id, payload, created_at, claimed_until,"
