@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
 
 from storage.directory import DirectorySession
 from storage.mapping import start_mappers
-from storage.unit_of_work import SqlAlchemyUnitOfWork
+from storage.unit_of_work import SqlAlchemyUnitOfWork, WriterTurns
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///givefirst.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -206,6 +206,7 @@ class Storage:
         self.session_factory = async_sessionmaker(
             engine, expire_on_commit=False, sync_session_class=DirectorySession
         )
+        self._turns = WriterTurns(SQLITE_BUSY_SECONDS) if engine.dialect.name == "sqlite" else None
         self.reading_session_factory = async_sessionmaker(
             engine.execution_options(**{READ_ONLY: True}),
             expire_on_commit=False,
@@ -221,7 +222,7 @@ class Storage:
         return self.engine.dialect.name
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self.session_factory)
+        return SqlAlchemyUnitOfWork(self.session_factory, self._turns)
 
     def reading(self) -> SqlAlchemyUnitOfWork:
         """A unit of work that only reads: on SQLite it takes no write lock, so it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import NoReturn, Self
 
@@ -47,6 +48,40 @@ from storage.scheduled import (
 )
 
 
+class WriterTurns:
+    """Units of work that write to one SQLite file from this process take turns, in
+    the order they arrive, waiting on the event loop rather than in the driver.
+
+    SQLite lets one transaction write at a time. One that finds another writing waits
+    in the driver's busy handler, which sleeps and tries again in growing steps, so a
+    waiting command may sleep long after the lock is free, or lose it again and again
+    to newer transactions: under load a few commands waited seconds. Across processes
+    the busy handler still decides. A unit of work opened inside another by the same
+    task, or kept waiting longer than ``patience``, goes ahead without a turn, and
+    SQLite's own waiting applies as before."""
+
+    def __init__(self, patience: float) -> None:
+        self._lock = asyncio.Lock()
+        self._holder: asyncio.Task[object] | None = None
+        self._patience = patience
+
+    async def take(self) -> bool:
+        """Wait for this task's turn; False if it goes ahead without one."""
+        task = asyncio.current_task()
+        if task is not None and task is self._holder:
+            return False
+        try:
+            await asyncio.wait_for(self._lock.acquire(), self._patience)
+        except TimeoutError:
+            return False
+        self._holder = task
+        return True
+
+    def give_back(self) -> None:
+        self._holder = None
+        self._lock.release()
+
+
 class SqlAlchemyUnitOfWork:
     """``async with uow: ...; await uow.commit()`` — leaving without commit rolls back.
 
@@ -76,10 +111,14 @@ class SqlAlchemyUnitOfWork:
     vectors: VectorRepository
     rounds: RoundRepository
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], turns: WriterTurns | None = None
+    ) -> None:
         start_mappers()
         self.session_factory = session_factory
         self._session: AsyncSession | None = None
+        self._turns = turns
+        self._has_turn = False
 
     @property
     def session(self) -> AsyncSession:
@@ -90,6 +129,8 @@ class SqlAlchemyUnitOfWork:
     async def __aenter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("this unit of work is already in use")
+        if self._turns is not None:
+            self._has_turn = await self._turns.take()
         session = self.session_factory()
         self._session = session
         self.communities = SqlAlchemyCommunityRepository(session)
@@ -125,6 +166,10 @@ class SqlAlchemyUnitOfWork:
             if exc is None:
                 _raise_translated(closing)
             # The connection went with the error being raised; that one tells the story.
+        finally:
+            if self._has_turn and self._turns is not None:
+                self._has_turn = False
+                self._turns.give_back()
         if exc is not None and (core := translated(exc)) is not None:
             raise core from exc
 

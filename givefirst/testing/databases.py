@@ -3,6 +3,7 @@ its own that is dropped afterwards (so runs are isolated on a shared server)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import Storage, create_engine, database_url
 
@@ -38,9 +41,25 @@ async def postgres_schema(server_url: str, *, prefix: str = "givefirst_test") ->
     try:
         yield url.render_as_string(hide_password=False)
     finally:
-        async with admin.begin() as connection:
-            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
+        try:
+            await _drop_schema(admin, schema)
+        finally:
+            await admin.dispose()
+
+
+async def _drop_schema(admin: AsyncEngine, schema: str, tries: int = 5) -> None:
+    """Drop the schema; work still finishing in it (a reply being recorded after the
+    test's last look) can make the server pick the drop as a deadlock's victim, so it
+    is tried again a moment later."""
+    for attempt in range(1, tries + 1):
+        try:
+            async with admin.begin() as connection:
+                await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            return
+        except OperationalError as error:
+            if attempt == tries or "deadlock" not in str(error).lower():
+                raise
+            await asyncio.sleep(0.2 * attempt)
 
 
 @asynccontextmanager

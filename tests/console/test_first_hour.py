@@ -247,3 +247,23 @@ def test_a_postgresql_database_that_does_not_exist_says_how_to_create_it(tmp_pat
     assert result.returncode == 2 and no_traceback(result.stderr)
     assert "The database 'givefirst_no_such_database' does not exist on " in result.stderr
     assert "createdb givefirst_no_such_database" in result.stderr
+
+
+def test_starting_slack_with_nothing_set_names_every_missing_setting(tmp_path: Path) -> None:
+    started = givefirst("slack", folder=tmp_path)
+    assert started.returncode == 2
+    said = started.stdout + started.stderr
+    assert "SLACK_SIGNING_SECRET (the app's Signing Secret)" in said
+    assert "SLACK_BOT_TOKEN for one workspace" in said, "both at once, not one per try"
+    assert no_traceback(said)
+
+
+def test_a_forgotten_community_is_gone_from_the_stats(tmp_path: Path) -> None:
+    database = tmp_path / "demo.db"
+    assert givefirst("demo", database=database).returncode == 0
+    assert givefirst("demo", database=database).returncode == 0
+    forgot = givefirst("db", "forget-community", "console:demo", "--yes", database=database)
+    assert forgot.returncode == 0, forgot.stderr
+    stats = givefirst("stats", database=database)
+    assert stats.stdout.startswith("console:demo — 0 members now"), stats.stdout
+    assert "console:demo-2 — 6 members now" in stats.stdout
