@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import Any
 
 import click
@@ -32,6 +33,11 @@ class GiveFirstCommands(click.Group):
         except KeyboardInterrupt:
             click.echo("Stopped.", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # The output went to a reader that stopped reading (`| head`): nothing to
+            # say, and nothing more can be written there.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(errors.FAILED)
         except Exception as error:
             invocation = ctx.obj if isinstance(ctx.obj, Invocation) else None
             if invocation is None or invocation.debug:
