@@ -89,6 +89,7 @@ from sqlalchemy import insert, text
 from adapters.inflight import InFlight
 from adapters.slack.app import community_key
 from adapters.slack.server import SlackOptions, check_bot_token, create_app
+from bench.measuring import StallTicker, status_mb
 from bot.directory import CommunityDirectory
 from bot.matching.fields import Vector, field_hash, packed, skills_text
 from bot.skills import Vocabulary
@@ -526,38 +527,11 @@ class _Watch(logging.Handler):
             self.encoded = int(cast(tuple[Any, ...], record.args)[0])
 
 
-class _Ticker:
-    """How late a 10 ms sleep wakes up, over and over: the event loop's stalls."""
-
-    def __init__(self) -> None:
-        self.longest = 0.0
-        self._stop = asyncio.Event()
-        self._task = asyncio.create_task(self._tick())
-
-    async def _tick(self) -> None:
-        while not self._stop.is_set():
-            before = time.perf_counter()
-            await asyncio.sleep(0.01)
-            self.longest = max(self.longest, (time.perf_counter() - before - 0.01) * 1000)
-
-    async def stop(self) -> float:
-        self._stop.set()
-        await self._task
-        return self.longest
-
-
 @dataclass
 class _Timings:
     acks: dict[str, list[float]] = field(default_factory=lambda: {"/ask": [], "/offer": []})
     replies: dict[str, list[float]] = field(default_factory=lambda: {"/ask": [], "/offer": []})
     failures: int = 0
-
-
-def status_mb(name: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{name}:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def command_text(kind: str, n: int, labels: Sequence[str]) -> str:
@@ -658,14 +632,15 @@ async def serve(url: str, members: int, commands: int, clients: int) -> Served:
                 session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients))
                 async with serve_bolt_app(app) as app_url, session:
                     listening = time.perf_counter()
-                    ticker = _Ticker()
+                    ticker = StallTicker()
                     slack = SlackRequests(session, app_url, SIGNING_SECRET)
                     first_ack, first_reply, _ = await _one(
                         slack, fake, _Timings(), "/ask", command_text("/ask", 0, labels), senders[0]
                     )
                     await asyncio.wait({reader}, timeout=600)
                     await in_flight.drain(TIMEOUT)
-                    startup_stall = await ticker.stop()
+                    await ticker.stop()
+                    startup_stall = ticker.longest
                     figures = await _serve_commands(
                         slack, fake, timings, senders[1:], labels, clients, in_flight
                     )
@@ -735,12 +710,13 @@ async def _serve_commands(
             if kind == "/ask":
                 asked.append((response_url, user_id(member)))
 
-    ticker = _Ticker()
+    ticker = StallTicker()
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
     _, unfinished = await in_flight.drain(TIMEOUT)
     elapsed = time.perf_counter() - started
-    stall = await ticker.stop()
+    await ticker.stop()
+    stall = ticker.longest
     first_bodies: dict[str, dict[str, Any]] = {}
     for call in fake.calls("response_url"):
         first_bodies.setdefault(call.path, call.args)

@@ -36,6 +36,7 @@ from pathlib import Path
 import networkx as nx
 from sqlalchemy import insert
 
+from bench.measuring import StallTicker, status_mb
 from bot.clock import FakeClock
 from bot.domain import RoundGroup
 from bot.domain.pairing import kept_apart_in_rounds
@@ -251,21 +252,6 @@ async def populate(storage: Storage, community: Simulated) -> None:
                 await conn.execute(insert(table), rows[start : start + 5000])
 
 
-async def _ticker(done: asyncio.Event, stalls: list[float]) -> None:
-    """How late a 10 ms sleep wakes up, over and over: the event loop's stalls."""
-    while not done.is_set():
-        before = time.perf_counter()
-        await asyncio.sleep(0.01)
-        stalls.append((time.perf_counter() - before - 0.01) * 1000)
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 async def scale(members: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         storage = Storage.connect(f"sqlite:///{Path(folder) / 'rounds.db'}")
@@ -283,14 +269,12 @@ async def scale(members: int, rounds: int) -> None:
             assert community is not None
             slot = round_slot(community, clock.now())
             assert slot is not None
-            ticking = asyncio.Event()
-            watch = asyncio.create_task(_ticker(ticking, stalls))
+            ticker = StallTicker()
             started = time.perf_counter()
             queued = await scheduler.claim_round(community, slot, clock.now())
             times.append(time.perf_counter() - started)
-            ticking.set()
-            await watch
-            memory.append(rss_mb())
+            stalls += await ticker.stop()
+            memory.append(status_mb("VmRSS"))
             print(f"  round {n + 1}: {times[-1]:.1f} s, {queued} introductions queued")
         await storage.dispose()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
