@@ -133,6 +133,11 @@ class CommunityDirectory:
             )
 
 
+def _key(community: Community) -> tuple[str, frozenset[tuple[str, str]]]:
+    """A directory is read for a community with its aliases: new aliases, a new read."""
+    return community.key, frozenset(community.aliases.items())
+
+
 @dataclass(frozen=True)
 class _Away:
     unreachable: set[int]
@@ -175,7 +180,7 @@ class HelperDirectory:
         """The community's directory as last read (see :meth:`refresh`), without reading:
         use cases call this inside their transaction, which must not wait for another
         one (a lock queued between the two would hold both for ever)."""
-        key = (community.key, frozenset(community.aliases.items()))
+        key = _key(community)
         known = self._directories.get(key)
         if known is None:
             # Not read yet (the caller did not refresh): nobody to suggest this time.
@@ -192,7 +197,7 @@ class HelperDirectory:
         """Those of these members whose direct messages are marked closed, as of the
         last commit (reading only what changed since the directory's last read); all of
         them in a community this process has not read (it is not read for this)."""
-        key = (community.key, frozenset(community.aliases.items()))
+        key = _key(community)
         if community.id is None or key not in self._directories:
             return set(user_ids)
         directory = await self.refresh(community)
@@ -212,7 +217,7 @@ class HelperDirectory:
         own: call it before the transaction that will use it, never inside one. A
         community read whole for the first time stops between two pages, raising
         :class:`ReadingStopped`, once ``stopping()`` is true."""
-        key = (community.key, frozenset(community.aliases.items()))
+        key = _key(community)
         lock = self._locks.setdefault(community.key, asyncio.Lock())
         async with lock:
             known = self._directories.get(key)
