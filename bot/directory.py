@@ -207,8 +207,12 @@ class HelperDirectory:
         """:meth:`refresh` the community with this key, if there is one."""
         async with self._uow() as uow:
             community = await uow.communities.get_by_key(community_key)
-        if community is not None:
-            await self.refresh(community)
+        if community is None:
+            return
+        known = self._directories.get(_key(community))
+        if known is not None and community.directory_revision <= known.revision:
+            return  # nothing committed since it was last read
+        await self.refresh(community)
 
     async def refresh(
         self, community: Community, *, stopping: Callable[[], bool] = lambda: False

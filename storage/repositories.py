@@ -226,6 +226,13 @@ class SqlAlchemyIntroductionRepository(_SqlAlchemyRepository):
         c = tables.introductions.c
         return await self._all(or_(c.asker_id == member_id, c.helper_id == member_id))
 
+    async def involving_any(self, member_ids: Collection[int]) -> Sequence[Introduction]:
+        c = tables.introductions.c
+        if not member_ids:
+            return []
+        chosen = list(member_ids)
+        return await self._all(or_(c.asker_id.in_(chosen), c.helper_id.in_(chosen)))
+
     async def in_community(self, community_id: int) -> Sequence[Introduction]:
         c = tables.introductions.c
         return await self._all(c.community_id == community_id)

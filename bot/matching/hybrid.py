@@ -19,6 +19,7 @@ the engine (see ``bench/matching_quality.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Protocol
 
 from bot.matching import fairness
@@ -90,7 +91,9 @@ class _Choosing:
     def choose(self, ranking: Ranking, context: MatchContext, *, top: int = 3) -> Suggestions:
         if top <= 0 or not ranking.scores:
             return Suggestions(margin=ranking.margin)
-        eligible = [(m, s) for m, s in ranking.scores if fairness.is_eligible(m, context)][:POOL]
+        eligible = list(
+            islice(((m, s) for m, s in ranking.scores if fairness.is_eligible(m, context)), POOL)
+        )
         if ranking.sure and eligible:
             near = [(m, s) for m, s in eligible if s >= eligible[0][1] - self._near()]
             chosen = sorted(

@@ -78,6 +78,15 @@ class VectorIndex:
         self._profiles[row] = profile
         self._owners[row] = member_id
 
+    def field_vector(self, member_id: int, key: str) -> Vector | None:
+        """One of a member's fields (``offer:12`` …) as a vector, if it is indexed."""
+        fields = self._fields.get(member_id)
+        if fields is None or key not in fields.keys:
+            return None
+        row = fields.keys.index(key)
+        vector: Vector = fields.components[row].astype(np.float32) * fields.scales[row]
+        return vector
+
     def remove(self, member_id: int) -> None:
         self._fields.pop(member_id, None)
         row = self._row_of.pop(member_id, None)

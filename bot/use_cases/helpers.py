@@ -8,16 +8,22 @@ lets :mod:`bot.domain.pairing` and fairness decide.
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.directory import CommunityDirectory, HelperDirectory
-from bot.domain import Ask, Community, Member
-from bot.domain.directory import FieldKind, field_key
+from bot.domain import Ask, Community, Introduction, Member
+from bot.domain.directory import FieldKind, WaitingAsk, field_key
 from bot.domain.identity import stored_id
 from bot.domain.pairing import LOAD_WINDOW, AskerHistory, busy_helpers
-from bot.matching import HelperProfile, MatchContext, OfferText, asks_member_could_answer
+from bot.matching import (
+    Candidate,
+    HelperProfile,
+    MatchContext,
+    OfferText,
+    asks_member_could_answer,
+)
 from bot.matching.fields import Vector, packed, unpacked
 from bot.matching.hybrid import Ranking, Suggestions
 from bot.matching.vectors import Closeness
@@ -55,8 +61,52 @@ async def find_helpers(
     until their first command is committed)."""
     directory = helpers.current(community)
     ranking = directory.search.rank(ask.text, vector, extra=extra)
-    context = await _context(uow, directory, community, ask, now, ranking, asker)
+    history = await uow.introductions.involving(ask.member_id)
+    loads = await uow.introductions.loads(
+        stored_id(community), ranking.leaders(), now - LOAD_WINDOW
+    )
+    sought = _Sought(ask.id, ask.member_id)
+    context = _context(directory, community, sought, now, history, loads, asker)
     return directory.search.choose(ranking, context, top=top)
+
+
+async def asks_now_fitting(
+    uow: UnitOfWork,
+    helpers: HelperDirectory,
+    community: Community,
+    member_id: int,
+    asks: Sequence[WaitingAsk],
+    now: datetime,
+) -> dict[int, Candidate]:
+    """Of these waiting asks, those this member now comes out for as a confident
+    suggestion (after every rule, as :func:`find_helpers` decides), with the reasons.
+    Each ask is scored in memory first; the rules' two queries are read once for the
+    asks the member could still win, not once per ask."""
+    directory = helpers.current(community)
+    ranked: list[tuple[WaitingAsk, Ranking]] = []
+    for ask in asks:
+        if ask.member_id == member_id:
+            continue
+        vector = unpacked(ask.vector) if ask.vector is not None else None
+        ranking = directory.search.rank(ask.text, vector)
+        # Rules only set members aside: one not ranked, or in a ranking nobody stands
+        # out in, cannot come out as a confident suggestion.
+        if ranking.sure and any(member == member_id for member, _ in ranking.scores):
+            ranked.append((ask, ranking))
+    if not ranked:
+        return {}
+    history = await uow.introductions.involving_any({ask.member_id for ask, _ in ranked})
+    leaders = {member for _, ranking in ranked for member in ranking.leaders()}
+    loads = await uow.introductions.loads(stored_id(community), leaders, now - LOAD_WINDOW)
+    fitting: dict[int, Candidate] = {}
+    for ask, ranking in ranked:
+        sought = _Sought(ask.ask_id, ask.member_id)
+        context = _context(directory, community, sought, now, history, loads)
+        found = directory.search.choose(ranking, context, top=SUGGESTIONS)
+        mine = [c for c in found.confident if c.member_id == member_id]
+        if mine:
+            fitting[ask.ask_id] = mine[0]
+    return fitting
 
 
 async def explain_helper(
@@ -76,20 +126,26 @@ async def explain_helper(
     return directory.search.explain(stored_id(member), ranking, context)
 
 
-async def _context(
-    uow: UnitOfWork,
+@dataclass(frozen=True)
+class _Sought:
+    ask_id: int | None
+    asker_id: int
+
+
+def _context(
     directory: CommunityDirectory,
     community: Community,
-    ask: Ask,
+    sought: _Sought,
     now: datetime,
-    ranking: Ranking,
-    member: Member | None,
+    introductions: Iterable[Introduction],
+    loads: dict[int, int],
+    member: Member | None = None,
 ) -> MatchContext:
-    asker = ask.member_id
-    history = AskerHistory.of(asker, await uow.introductions.involving(asker), ask_id=ask.id)
-    loads = await uow.introductions.loads(
-        stored_id(community), ranking.leaders(), now - LOAD_WINDOW
-    )
+    """The rules for one ask: ``introductions`` holds at least the asker's own, and
+    ``loads`` the recent load of at least its ranking's leaders; ``member`` is the
+    asker, when at hand."""
+    asker = sought.asker_id
+    history = AskerHistory.of(asker, introductions, ask_id=sought.ask_id)
     record = directory.records.get(asker)
     timezone = member.timezone if member is not None else record.timezone if record else None
     return MatchContext(

@@ -7,7 +7,6 @@ from bot import render
 from bot.domain import Ask, AskStatus, IntroStatus, Offer
 from bot.domain.directory import FieldKind, field_key
 from bot.errors import NotAllowed, NotPossible
-from bot.matching.fields import unpacked
 from bot.matching.hybrid import LEAD_FLOOR, Suggestions
 from bot.messages import Audience, DirectMessage, Ephemeral, Message, Text
 from bot.ports import UnitOfWork
@@ -22,7 +21,7 @@ from bot.use_cases.context import (
     stored_id,
 )
 from bot.use_cases.helpers import (
-    ask_vector,
+    asks_now_fitting,
     find_helpers,
     open_asks_for,
     remember_words,
@@ -51,39 +50,37 @@ async def make_offer(ctx: Context, cmd: c.MakeOffer) -> Messages:
 
 async def tell_waiting_askers(ctx: Context, cmd: c.TellWaitingAskers) -> Messages:
     """Asks that had nobody hear, once, that someone new could help: those the new offer
-    is closest to (or, without vectors, every one), if its author now comes out as a
-    confident suggestion for them."""
+    is closest to (or, without vectors, those sharing a skill with it), if its author now
+    comes out as a confident suggestion for them."""
     offer = await ctx.uow.offers.get(cmd.offer_id)
     if offer is None or not offer.is_open or offer.member_id != ctx.member.id:
         return []
     directory = ctx.helpers.current(ctx.community)
-    offered = await ctx.uow.vectors.get(
-        field_key(FieldKind.OFFER, stored_id(offer)), ctx.helpers.model or ""
+    me = stored_id(ctx.member)
+    offered = (
+        directory.vectors.field_vector(me, field_key(FieldKind.OFFER, stored_id(offer)))
+        if directory.vectors is not None
+        else None
     )
     if offered is not None and directory.ask_vectors is not None:
-        candidates = directory.ask_vectors.closest(unpacked(offered), LEAD_FLOOR, WAITING_ASKS)
+        candidates = directory.ask_vectors.closest(offered, LEAD_FLOOR, WAITING_ASKS)
     else:
         skills = set(offer.skills)
         candidates = [a.ask_id for a in directory.waiting.values() if skills & set(a.skills)]
         candidates = candidates[:WAITING_ASKS]
+    waiting = [directory.waiting[i] for i in candidates if i in directory.waiting]
+    fitting = await asks_now_fitting(ctx.uow, ctx.helpers, ctx.community, me, waiting, ctx.now)
     out: Messages = []
-    for ask_id in candidates:
-        ask = await ctx.uow.asks.get(ask_id)
+    for ask_id, candidate in fitting.items():
+        ask = await ctx.uow.asks.get(ask_id)  # as committed now, not as last read
         if ask is None or not ask.looking_for_helper or not ask.is_open:
-            continue
-        if ask.member_id == ctx.member.id:
-            continue
-        vector = await ask_vector(ctx.uow, ctx.helpers, ask)
-        found = await find_helpers(ctx.uow, ctx.helpers, ctx.community, ask, ctx.now, vector=vector)
-        mine = [c for c in found.confident if c.member_id == ctx.member.id]
-        if not mine:
             continue
         asker = await member_of(ctx.uow, ask.member_id)
         ask.suggested(1, ctx.now)
         out.append(
             render.suggestions(
                 ask,
-                [(ctx.member, mine[0].reasons)],
+                [(ctx.member, candidate.reasons)],
                 DirectMessage((asker.mention_id,)),
                 lead=render.someone_new(ask),
             )

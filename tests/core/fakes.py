@@ -197,6 +197,9 @@ class FakeIntroductions(_Repo):
     async def involving(self, member_id: int) -> Sequence[Introduction]:
         return [i for i in self._rows if i.involves(member_id)]
 
+    async def involving_any(self, member_ids: Collection[int]) -> Sequence[Introduction]:
+        return [i for i in self._rows if i.asker_id in member_ids or i.helper_id in member_ids]
+
     async def in_community(self, community_id: int) -> Sequence[Introduction]:
         return [i for i in self._rows if i.community_id == community_id]
 

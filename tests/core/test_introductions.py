@@ -128,6 +128,27 @@ async def test_expiry_with_nobody_left_keeps_the_ask_open_and_says_so(town: Town
     assert len(town.seen_by("dana")) == told
 
 
+async def test_a_new_offer_tells_every_waiting_asker_it_fits_but_one_it_declined(
+    town: Town,
+) -> None:
+    await town.say("carl", "/offer tax return questions #taxes")
+    await town.say("dana", "/ask help with my tax return #taxes")
+    await town.press("dana", "Ask Carl")
+    await town.press("carl", "Not this time")
+    for asker in ("dana", "erin", "finn"):
+        await town.say(asker, "/ask CV help please #resume")
+        assert "@carl" not in town.last_to(asker)
+    told = {asker: len(town.seen_by(asker)) for asker in ("dana", "erin", "finn")}
+
+    await town.say("carl", "/offer resume reviews #resume")
+
+    for asker in ("erin", "finn"):
+        assert len(town.seen_by(asker)) == told[asker] + 1
+        assert "Someone new could help" in town.last_to(asker)
+        assert "@carl" in town.last_to(asker)
+    assert len(town.seen_by("dana")) == told["dana"], "Carl turned Dana down before"
+
+
 async def test_a_helper_who_let_a_request_expire_may_be_asked_again_by_name(town: Town) -> None:
     await town.say("ana", "/offer resume reviews #resume")
     await town.say("dana", "/ask CV help please #resume")

@@ -320,6 +320,18 @@ async def test_introductions_are_found_by_ask_member_and_community(
             cleo_for_ben.id,
             ana_requests_cleo.id,
         ]
+        both = {member_id(village.ana), member_id(village.cleo)}
+        assert ids(await uow.introductions.involving_any(both)) == [
+            ana_for_ben.id,
+            cleo_for_ben.id,
+            ana_requests_cleo.id,
+        ]
+        assert ids(await uow.introductions.involving_any({member_id(village.ben)})) == [
+            ana_for_ben.id,
+            cleo_for_ben.id,
+        ]
+        assert await uow.introductions.involving_any({member_id(village.cleo) + 100}) == []
+        assert await uow.introductions.involving_any(set()) == []
         assert len(await uow.introductions.in_community(village.community_id)) == 3
         assert await uow.introductions.in_community(village.community_id + 1) == []
 
