@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from threadpoolctl import threadpool_limits
+
 from bot.app import GiveFirst
 from bot.clock import SystemClock
 from bot.ports import Clock
@@ -75,6 +77,7 @@ async def running(
     With ``matching``, the sentence model the settings choose is loaded too;
     ``dashboard`` says where sign-in links lead; ``metrics`` receives what the bot, its
     scheduler and the database count (see :mod:`givefirst.metrics`)."""
+    one_thread_per_vector_product()
     encoder = choose_encoder(settings or Settings()) if matching else None
     storage = await open_storage(database_url)
     try:
@@ -118,6 +121,16 @@ def settle_after_reading() -> None:
     process; a full collection walking them would stall every event for a tenth of
     a second or more. What commands change later is new, and collected as usual."""
     gc.freeze()
+
+
+def one_thread_per_vector_product() -> None:
+    """Work out vector products (a search's scores) in the thread that asks for them.
+    Left alone, numpy's BLAS shares each product among every core and keeps its threads
+    spinning between products: a process serving several members at once then burns a
+    core waiting, taken from the commands, the database and the sentence model (half of
+    every command's CPU time in ``bench/growth.py``'s communities, for no faster
+    answer)."""
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def settle_before_serving() -> None:
