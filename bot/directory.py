@@ -22,6 +22,7 @@ from bot.domain import Community
 from bot.domain.directory import DirectoryChanges, FieldKind, HelperRecord, WaitingAsk
 from bot.matching import HelperProfile, MatchIndex, OfferText
 from bot.matching.hybrid import HybridSearch, LexicalSearch, Search
+from bot.matching.pay_it_forward import AsksBySkill
 from bot.matching.vectors import AskVectors, VectorIndex
 from bot.ports import UnitOfWork
 from bot.skills import Vocabulary
@@ -64,6 +65,8 @@ class CommunityDirectory:
         self.words = MatchIndex(self.vocabulary)
         self.vectors = VectorIndex(self.dimensions) if self.dimensions else None
         self.ask_vectors = AskVectors(self.dimensions) if self.dimensions else None
+        self.public_asks = AsksBySkill(self.vocabulary)
+        """Open asks everyone may see, by skill: what a member could pay forward."""
         self.search: Search = (
             HybridSearch(self.words, self.vectors)
             if self.vectors is not None
@@ -88,6 +91,10 @@ class CommunityDirectory:
                 self.waiting.pop(ask.ask_id, None)
                 if self.ask_vectors is not None:
                     self.ask_vectors.remove(ask.ask_id)
+            if ask.is_open and not ask.private:
+                self.public_asks.put(ask.ask_id, ask.member_id, ask.text)
+            else:
+                self.public_asks.remove(ask.ask_id)
 
     def _put(self, record: HelperRecord) -> None:
         member = record.member_id
@@ -255,8 +262,6 @@ class HelperDirectory:
                 page = await uow.directory.changes(
                     community.id, 0, revision, model=self._model, after_member=after, limit=PAGE
                 )
-            if after == 0:
-                directory.apply_asks(page.asks)
             await self._apply_gently(directory, page)
             if len(page.helpers) < PAGE:
                 break
@@ -280,15 +285,19 @@ class HelperDirectory:
             changes = await uow.directory.changes(
                 community.id, directory.revision, revision, model=self._model
             )
-        directory.apply_asks(changes.asks)
         await self._apply_gently(directory, changes)
         directory.revision = revision
 
     @staticmethod
     async def _apply_gently(directory: CommunityDirectory, changes: DirectoryChanges) -> None:
         """Take changes in slices, letting the event loop acknowledge in between."""
-        helpers = changes.helpers
+        asks, helpers = changes.asks, changes.helpers
+        many = len(asks) + len(helpers) > SLICE
+        for start in range(0, len(asks), SLICE):
+            directory.apply_asks(asks[start : start + SLICE])
+            if many:
+                await asyncio.sleep(0)
         for start in range(0, len(helpers), SLICE):
             directory.apply(helpers[start : start + SLICE])
-            if len(helpers) > SLICE:
+            if many:
                 await asyncio.sleep(0)

@@ -213,14 +213,14 @@ class SqlAlchemyDirectorySource:
         a, v = tables.asks.c, tables.text_vectors.c
         where = [a.community_id == community_id, a.directory_revision <= until]
         if since == 0:
-            where += [a.status == AskStatus.OPEN, a.looking_for_helper.is_(True)]
+            where.append(a.status == AskStatus.OPEN)
         else:
             where.append(a.directory_revision > since)
         rows = list(
             await self.session.execute(
-                select(a.id, a.member_id, a.text, a.skills, a.status, a.looking_for_helper).where(
-                    *where
-                )
+                select(
+                    a.id, a.member_id, a.text, a.skills, a.status, a.looking_for_helper, a.private
+                ).where(*where)
             )
         )
         vectors: dict[str, FieldVector] = {}
@@ -240,6 +240,8 @@ class SqlAlchemyDirectorySource:
                 skills=tuple(row.skills or ()),
                 waiting=row.status == AskStatus.OPEN and bool(row.looking_for_helper),
                 vector=vectors.get(field_key(FieldKind.ASK, row.id)),
+                private=bool(row.private),
+                is_open=row.status == AskStatus.OPEN,
             )
             for row in rows
         ]

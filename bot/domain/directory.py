@@ -80,7 +80,9 @@ class HelperRecord:
 
 @dataclass(frozen=True)
 class WaitingAsk:
-    """An open ask nobody was found for yet, so a new offer can be checked against it."""
+    """An ask as the directory keeps it: one nobody was found for yet, so a new offer
+    can be checked against it, and any open one everyone may see, so a member who was
+    helped finds those they could answer."""
 
     ask_id: int
     member_id: int
@@ -89,6 +91,10 @@ class WaitingAsk:
     waiting: bool
     """Still open and still looking for a helper; False once it found one or closed."""
     vector: FieldVector | None = None
+    private: bool = False
+    """Seen by its author alone (and by those they are introduced to)."""
+    is_open: bool = True
+    """Neither solved nor closed (``waiting`` or not)."""
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,14 @@ HANDLERS: dict[type, Handler] = {
 }
 
 SEARCHING: frozenset[type] = frozenset(
-    {c.MakeAsk, c.RequestIntro, c.DeclineIntro, c.ReportOutcome, c.TellWaitingAskers}
+    {
+        c.MakeAsk,
+        c.RequestIntro,
+        c.DeclineIntro,
+        c.ReportOutcome,
+        c.SolveAsk,
+        c.TellWaitingAskers,
+    }
 )
 """Commands that look for helpers: the helper directory is brought up to date first."""
 

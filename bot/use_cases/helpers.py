@@ -22,13 +22,11 @@ from bot.matching import (
     HelperProfile,
     MatchContext,
     OfferText,
-    asks_member_could_answer,
 )
 from bot.matching.fields import Vector, packed, unpacked
 from bot.matching.hybrid import Ranking, Suggestions
 from bot.matching.vectors import Closeness
 from bot.ports import TextEncoder, UnitOfWork
-from bot.skills import Vocabulary
 
 SUGGESTIONS = 3
 
@@ -194,14 +192,10 @@ async def ask_vector(uow: UnitOfWork, helpers: HelperDirectory, ask: Ask) -> Vec
 
 
 async def open_asks_for(
-    uow: UnitOfWork, community: Community, member: Member, top: int = 3
+    uow: UnitOfWork, helpers: HelperDirectory, community: Community, member: Member, top: int = 3
 ) -> list[tuple[Ask, Member]]:
-    """Public open asks by others that this member's skills fit (pay it forward)."""
-    asks = [
-        a
-        for a in await uow.asks.open_in(stored_id(community))
-        if not a.private and a.member_id != member.id
-    ]
+    """Open public asks by others that this member's skills fit (pay it forward): found
+    in the helper directory by skill, then read as committed."""
     profile = HelperProfile(
         member_id=stored_id(member),
         name=member.name,
@@ -213,14 +207,11 @@ async def open_asks_for(
             if o.text
         ),
     )
-    chosen = asks_member_could_answer(
-        profile,
-        [(stored_id(a), a.text) for a in asks],
-        Vocabulary.for_aliases(community.aliases),
-        top=top,
-    )
-    by_id = {stored_id(a): a for a in asks}
-    authors = {
-        stored_id(m): m for m in await uow.members.get_many({by_id[i].member_id for i in chosen})
-    }
-    return [(by_id[i], authors[m]) for i in chosen if (m := by_id[i].member_id) in authors]
+    chosen = helpers.current(community).public_asks.fitting(profile, top=top)
+    asks = [
+        ask
+        for ask in [await uow.asks.get(ask_id) for ask_id in chosen]
+        if ask is not None and ask.is_open and not ask.private and ask.member_id != member.id
+    ]
+    authors = {stored_id(m): m for m in await uow.members.get_many({a.member_id for a in asks})}
+    return [(ask, authors[ask.member_id]) for ask in asks if ask.member_id in authors]

@@ -204,7 +204,7 @@ async def after_solved(ctx: Context, ask: Ask) -> Messages:
         if intro.status is IntroStatus.ACCEPTED:
             helper = await member_of(ctx.uow, intro.helper_id)
             out.append(render.thank_prompt(ctx.actor.user_id, helper, intro))
-    forward = await open_asks_for(ctx.uow, ctx.community, ctx.member)
+    forward = await open_asks_for(ctx.uow, ctx.helpers, ctx.community, ctx.member)
     if (note := render.pay_it_forward(forward, ctx.member)) is not None:
         out.append(note)
     return out

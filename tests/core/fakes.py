@@ -514,6 +514,8 @@ class FakeDirectory:
                 text=a.text,
                 skills=tuple(a.skills),
                 waiting=a.status is AskStatus.OPEN and a.looking_for_helper,
+                private=a.private,
+                is_open=a.status is AskStatus.OPEN,
                 vector=next(
                     (
                         v

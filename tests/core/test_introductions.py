@@ -314,6 +314,35 @@ async def test_closed_dms_are_checked_again_a_day_later_without_being_asked(town
     assert "@ana" in town.last_to("finn"), "the check got through, so she is back"
 
 
+async def test_paying_it_forward_offers_only_open_asks_everyone_may_see(town: Town) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("farid", "/ask tips for my first fundraising round? #fundraising")
+    await town.say("gus", "/ask private: is my fundraising pitch any good? #fundraising")
+    await town.say("erin", "/ask fundraising for a bakery? #fundraising")
+    await town.say("erin", "/givefirst me")
+    await town.press("erin", "Close")
+    await town.say("erin", "/ask my seed round: who should I talk to? #fundraising")
+    await town.say("carl", "/ask private: could you sanity-check my fundraising deck? #fundraising")
+    await town.press("carl", "Share it with the community")
+    await town.say("dana", "/skills add fundraising")
+    await town.say("dana", "/ask fundraising timeline for my own startup #fundraising")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    await town.press("ana", "Happy to help")
+    town.clock.advance(timedelta(days=7, minutes=1))
+    await town.run_due_work()
+
+    await town.press("dana", "It helped")
+
+    [forward] = [m for m in town.seen_by("dana") if "Pay it forward" in m.as_plain_text()]
+    said = forward.as_plain_text()
+    assert "first fundraising round" in said and "my seed round" in said
+    assert "sanity-check my fundraising deck" in said, "shared after all"
+    assert "pitch any good" not in said, "a private ask is never passed on"
+    assert "bakery" not in said, "closed"
+    assert "timeline for my own startup" not in said, "her own"
+
+
 async def test_follow_up_resolves_the_ask_prompts_thanks_and_pays_it_forward(town: Town) -> None:
     await town.say("ana", "/offer resume reviews #resume")
     await town.say("farid", "/ask tips for my first fundraising round? #fundraising")

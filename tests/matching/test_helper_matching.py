@@ -14,6 +14,7 @@ from bot.matching import (
     OfferText,
     asks_member_could_answer,
 )
+from bot.matching.pay_it_forward import AsksBySkill
 from bot.skills import Vocabulary
 
 vocabulary = Vocabulary.default()
@@ -219,6 +220,23 @@ def test_after_being_helped_a_member_sees_asks_they_could_answer() -> None:
     assert asks_member_could_answer(DEV, open_asks, vocabulary) == [1, 3]
     assert asks_member_could_answer(DEV, open_asks, vocabulary, top=1) == [1]
     assert asks_member_could_answer(EMMA, open_asks, vocabulary) == []
+
+
+def test_asks_kept_by_skill_follow_edits_and_closing_and_skip_the_members_own() -> None:
+    asks = AsksBySkill(vocabulary)
+    asks.put(1, EMMA.member_id, "my python script is slow")
+    asks.put(2, DEV.member_id, "django admin question")  # Dev's own
+    asks.put(3, EMMA.member_id, "where do I buy a good used car?")
+    asks.put(4, EMMA.member_id, "anyone around to help me with Django migrations?")
+    assert asks.fitting(DEV) == [1, 4]
+
+    asks.put(3, EMMA.member_id, "actually: a python question about decorators")
+    assert asks.fitting(DEV) == [1, 3, 4], "an edited ask keeps its place in line"
+    asks.remove(1)
+    asks.remove(1)  # twice: nothing more happens
+    assert asks.fitting(DEV) == [3, 4]
+    assert asks.fitting(DEV, top=1) == [3]
+    assert len(asks) == 3
 
 
 member_ids = st.integers(min_value=1, max_value=5)
