@@ -33,6 +33,8 @@ from bot.matching.fields import field_hash, skills_text
 from storage import tables
 
 _CHANGES = "givefirst.directory_changes"
+ASK_PAGE = 1_000
+"""Asks read at once for the helper directory."""
 _WATCHED: dict[type, tuple[Any, frozenset[str]]] = {
     Member: (
         tables.members,
@@ -210,41 +212,56 @@ class SqlAlchemyDirectorySource:
     async def _asks(
         self, community_id: int, since: int, until: int, model: str | None
     ) -> list[WaitingAsk]:
-        a, v = tables.asks.c, tables.text_vectors.c
+        """The asks the directory keeps, a page at a time: each query gives the event
+        loop its turn, and no page is more than the database takes in one ``IN``."""
+        a = tables.asks.c
+        columns = (a.id, a.member_id, a.text, a.skills, a.status, a.looking_for_helper, a.private)
         where = [a.community_id == community_id, a.directory_revision <= until]
         if since == 0:
             where.append(a.status == AskStatus.OPEN)
         else:
             where.append(a.directory_revision > since)
-        rows = list(
-            await self.session.execute(
-                select(
-                    a.id, a.member_id, a.text, a.skills, a.status, a.looking_for_helper, a.private
-                ).where(*where)
+        found: list[WaitingAsk] = []
+        after = 0
+        while True:
+            rows = list(
+                await self.session.execute(
+                    select(*columns).where(*where, a.id > after).order_by(a.id).limit(ASK_PAGE)
+                )
             )
-        )
-        vectors: dict[str, FieldVector] = {}
-        if model and rows:
-            keys = [field_key(FieldKind.ASK, row.id) for row in rows]
+            if not rows:
+                return found
+            vectors = await self._ask_vectors([row.id for row in rows], model)
+            found += [
+                WaitingAsk(
+                    ask_id=row.id,
+                    member_id=row.member_id,
+                    text=row.text,
+                    skills=tuple(row.skills or ()),
+                    waiting=row.status == AskStatus.OPEN and bool(row.looking_for_helper),
+                    vector=vectors.get(field_key(FieldKind.ASK, row.id)),
+                    private=bool(row.private),
+                    is_open=row.status == AskStatus.OPEN,
+                )
+                for row in rows
+            ]
+            if len(rows) < ASK_PAGE:
+                return found
+            after = rows[-1].id
+
+    async def _ask_vectors(self, ask_ids: list[int], model: str | None) -> dict[str, FieldVector]:
+        v = tables.text_vectors.c
+        if not model:
+            return {}
+        keys = [field_key(FieldKind.ASK, ask_id) for ask_id in ask_ids]
+        return {
+            row.key: FieldVector(row.key, row.text_hash, bytes(row.vector), row.scale)
             for row in await self.session.execute(
                 select(v.key, v.text_hash, v.vector, v.scale).where(
                     v.key.in_(keys), v.model == model
                 )
-            ):
-                vectors[row.key] = FieldVector(row.key, row.text_hash, bytes(row.vector), row.scale)
-        return [
-            WaitingAsk(
-                ask_id=row.id,
-                member_id=row.member_id,
-                text=row.text,
-                skills=tuple(row.skills or ()),
-                waiting=row.status == AskStatus.OPEN and bool(row.looking_for_helper),
-                vector=vectors.get(field_key(FieldKind.ASK, row.id)),
-                private=bool(row.private),
-                is_open=row.status == AskStatus.OPEN,
             )
-            for row in rows
-        ]
+        }
 
 
 class SqlAlchemyVectorRepository:

@@ -41,15 +41,73 @@ class _Fields:
     scales: npt.NDArray[np.float32]
 
 
+class _Rows:
+    """Unit vectors, one per owner, in blocks of a fixed size: growing adds a block
+    instead of copying every row into a larger matrix (at 100,000 members, a copy of
+    150 MB that would hold up everything else), and scoring is one product per block."""
+
+    BLOCK = 8_192
+
+    def __init__(self, dimensions: int) -> None:
+        self._dimensions = dimensions
+        self._blocks: list[npt.NDArray[np.float32]] = []
+        self._owners = np.zeros(0, dtype=np.int64)
+        self._row_of: dict[int, int] = {}
+        self._free: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self._row_of)
+
+    def row_of(self, owner: int) -> int:
+        return self._row_of[owner]
+
+    def put(self, owner: int, vector: Vector) -> None:
+        row = self._row_of.get(owner)
+        if row is None:
+            row = self._free.pop() if self._free else self._grow()
+            self._row_of[owner] = row
+        block, offset = divmod(row, self.BLOCK)
+        self._blocks[block][offset] = vector
+        self._owners[row] = owner
+
+    def remove(self, owner: int) -> None:
+        row = self._row_of.pop(owner, None)
+        if row is not None:
+            block, offset = divmod(row, self.BLOCK)
+            self._blocks[block][offset] = 0.0
+            self._owners[row] = -1
+            self._free.append(row)
+
+    def scores(self, query: Vector) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """Every row's closeness to the query (free rows: minus infinity), and owners."""
+        if not self._blocks:
+            return np.zeros(0, dtype=np.float32), self._owners
+        scores = np.concatenate([block @ query for block in self._blocks])
+        scores[self._owners < 0] = -np.inf
+        return scores, self._owners
+
+    def _grow(self) -> int:
+        used = len(self._owners)
+        self._blocks.append(np.zeros((self.BLOCK, self._dimensions), dtype=np.float32))
+        self._owners = np.concatenate([self._owners, np.full(self.BLOCK, -1, dtype=np.int64)])
+        self._free.extend(range(used + self.BLOCK - 1, used, -1))
+        return used
+
+
+def _best(scores: npt.NDArray[np.float32], size: int) -> npt.NDArray[np.intp]:
+    """The rows of the ``size`` highest scores, best first."""
+    if len(scores) > size:
+        top = np.argpartition(-scores, size)[:size]
+        return top[np.argsort(-scores[top])]
+    return np.argsort(-scores)
+
+
 class VectorIndex:
     """A community's field and profile vectors, updated member by member."""
 
     def __init__(self, dimensions: int) -> None:
         self._dimensions = dimensions
-        self._profiles = np.zeros((0, dimensions), dtype=np.float32)
-        self._owners = np.zeros(0, dtype=np.int64)
-        self._row_of: dict[int, int] = {}
-        self._free: list[int] = []
+        self._profiles = _Rows(dimensions)
         self._fields: dict[int, _Fields] = {}
 
     def __len__(self) -> int:
@@ -71,12 +129,7 @@ class VectorIndex:
         )
         profile = np.vstack([unpacked(v) for v in usable]).mean(axis=0)
         profile /= max(float(np.linalg.norm(profile)), 1e-9)
-        row = self._row_of.get(member_id)
-        if row is None:
-            row = self._free.pop() if self._free else self._grow()
-            self._row_of[member_id] = row
-        self._profiles[row] = profile
-        self._owners[row] = member_id
+        self._profiles.put(member_id, profile)
 
     def field_vector(self, member_id: int, key: str) -> Vector | None:
         """One of a member's fields (``offer:12`` …) as a vector, if it is indexed."""
@@ -89,11 +142,7 @@ class VectorIndex:
 
     def remove(self, member_id: int) -> None:
         self._fields.pop(member_id, None)
-        row = self._row_of.pop(member_id, None)
-        if row is not None:
-            self._profiles[row] = 0.0
-            self._owners[row] = -1
-            self._free.append(row)
+        self._profiles.remove(member_id)
 
     def closest(
         self,
@@ -104,18 +153,21 @@ class VectorIndex:
     ) -> dict[int, Closeness]:
         """The members whose profiles are closest to the ask, and ``also`` these,
         each with their closest field."""
-        chosen = dict.fromkeys(self._shortlist(ask, shortlist))
+        if not self._fields:
+            return {}
+        profile_scores, owners = self._profiles.scores(ask)
+        chosen = dict.fromkeys(
+            int(owners[row]) for row in _best(profile_scores, shortlist) if owners[row] >= 0
+        )
         chosen.update(dict.fromkeys(member for member in also if member in self._fields))
         members = list(chosen)
-        if not members:
-            return {}
         fields = [self._fields[member] for member in members]
         # Every field of every chosen member in one product, then the best per member.
         components = np.concatenate([f.components for f in fields])
         scales = np.concatenate([f.scales for f in fields])
         scores = ((components.astype(np.float32) @ ask) * scales).tolist()
-        rows = [self._row_of[member] for member in members]
-        profiles = (self._profiles[rows] @ ask).tolist()
+        rows = [self._profiles.row_of(member) for member in members]
+        profiles = profile_scores[rows].tolist()
         found: dict[int, Closeness] = {}
         start = 0
         for member, field, profile in zip(members, fields, profiles, strict=True):
@@ -125,26 +177,6 @@ class VectorIndex:
             start = end
         return found
 
-    def _shortlist(self, ask: Vector, size: int) -> list[int]:
-        used = len(self._owners)
-        if used == 0:
-            return []
-        scores = self._profiles @ ask
-        scores[self._owners < 0] = -np.inf
-        best = np.argpartition(-scores, size)[:size] if used > size else np.arange(used)
-        return [int(owner) for owner in self._owners[best] if owner >= 0]
-
-    def _grow(self) -> int:
-        used = len(self._owners)
-        capacity = max(64, used * 2)
-        profiles = np.zeros((capacity, self._dimensions), dtype=np.float32)
-        profiles[:used] = self._profiles
-        owners = np.full(capacity, -1, dtype=np.int64)
-        owners[:used] = self._owners
-        self._profiles, self._owners = profiles, owners
-        self._free.extend(range(capacity - 1, used, -1))
-        return used
-
 
 class AskVectors:
     """The vectors of asks still looking for a helper, so that a new offer finds the
@@ -152,52 +184,23 @@ class AskVectors:
 
     def __init__(self, dimensions: int) -> None:
         self._dimensions = dimensions
-        self._matrix = np.zeros((0, dimensions), dtype=np.float32)
-        self._ids = np.zeros(0, dtype=np.int64)
-        self._row_of: dict[int, int] = {}
-        self._free: list[int] = []
+        self._rows = _Rows(dimensions)
 
     def __len__(self) -> int:
-        return len(self._row_of)
+        return len(self._rows)
 
     def put(self, ask_id: int, vector: FieldVector | None) -> None:
         if vector is None or len(vector.components) != self._dimensions:
             self.remove(ask_id)
             return
-        row = self._row_of.get(ask_id)
-        if row is None:
-            row = self._free.pop() if self._free else self._grow()
-            self._row_of[ask_id] = row
-        self._matrix[row] = unpacked(vector)
-        self._ids[row] = ask_id
+        self._rows.put(ask_id, unpacked(vector))
 
     def remove(self, ask_id: int) -> None:
-        row = self._row_of.pop(ask_id, None)
-        if row is not None:
-            self._matrix[row] = 0.0
-            self._ids[row] = -1
-            self._free.append(row)
+        self._rows.remove(ask_id)
 
     def closest(self, offer: Vector, floor: float, limit: int) -> list[int]:
         """Asks at least ``floor`` close to an offer, closest first."""
-        if not self._row_of:
+        if not len(self._rows):
             return []
-        scores = self._matrix @ offer
-        scores[self._ids < 0] = -np.inf
-        if len(scores) > limit:
-            top = np.argpartition(-scores, limit)[:limit]
-            order = top[np.argsort(-scores[top])]
-        else:
-            order = np.argsort(-scores)
-        return [int(self._ids[row]) for row in order if scores[row] >= floor]
-
-    def _grow(self) -> int:
-        used = len(self._ids)
-        capacity = max(64, used * 2)
-        matrix = np.zeros((capacity, self._dimensions), dtype=np.float32)
-        matrix[:used] = self._matrix
-        ids = np.full(capacity, -1, dtype=np.int64)
-        ids[:used] = self._ids
-        self._matrix, self._ids = matrix, ids
-        self._free.extend(range(capacity - 1, used, -1))
-        return used
+        scores, ids = self._rows.scores(offer)
+        return [int(ids[row]) for row in _best(scores, limit) if scores[row] >= floor]

@@ -1,0 +1,56 @@
+"""Searching by meaning finds the same members however the index grew: across many
+blocks of rows, after members left and others took their rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.matching import vectors
+from bot.matching.fields import Vector, packed
+from bot.matching.vectors import AskVectors, VectorIndex
+
+DIMENSIONS = 16
+
+
+def unit(seed: int) -> Vector:
+    vector = np.random.default_rng(seed).standard_normal(DIMENSIONS).astype(np.float32)
+    result: Vector = vector / np.linalg.norm(vector)
+    return result
+
+
+@pytest.fixture(autouse=True)
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vectors._Rows, "BLOCK", 4)  # many blocks from a few members
+
+
+def test_the_closest_members_are_found_across_blocks_after_some_left() -> None:
+    index = VectorIndex(DIMENSIONS)
+    for member in range(1, 31):
+        index.put(member, [packed(f"bio:{member}", "x", unit(member))])
+    for member in (3, 7, 8, 21):
+        index.remove(member)
+    index.put(40, [packed("bio:40", "x", unit(40))])  # takes a freed row
+    present = [m for m in range(1, 31) if m not in (3, 7, 8, 21)] + [40]
+
+    ask: Vector = unit(12) + np.float32(0.1) * unit(99)
+    found = index.closest(ask, shortlist=5)
+
+    expected = sorted(present, key=lambda m: -float(unit(m) @ ask))[:5]
+    assert set(found) == set(expected)
+    assert max(found, key=lambda m: found[m].best_field) == 12
+    assert not {3, 7, 8, 21} & set(index.closest(unit(7), shortlist=30))
+    assert len(index) == len(present)
+
+
+def test_a_new_offer_finds_the_waiting_asks_closest_to_it_across_blocks() -> None:
+    asks = AskVectors(DIMENSIONS)
+    for ask_id in range(1, 20):
+        asks.put(ask_id, packed(f"ask:{ask_id}", "x", unit(ask_id)))
+    asks.remove(5)
+    asks.put(6, None)  # no vector any more
+
+    assert asks.closest(unit(5), floor=0.99, limit=3) == []
+    assert asks.closest(unit(6), floor=0.99, limit=3) == []
+    assert asks.closest(unit(17), floor=0.99, limit=3) == [17]
+    assert len(asks) == 17
