@@ -33,7 +33,7 @@ UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 PAGE = 2_000
 """Members read at once when a community is read whole."""
-SLICE = 250
+SLICE = 125
 """Members taken into the indexes between two turns of the event loop."""
 COMMUNITIES = 256
 """Communities a process keeps; the least recently used is dropped first."""

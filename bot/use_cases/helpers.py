@@ -8,6 +8,7 @@ lets :mod:`bot.domain.pairing` and fairness decide.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,12 +18,7 @@ from bot.domain import Ask, Community, Introduction, Member
 from bot.domain.directory import FieldKind, WaitingAsk, field_key
 from bot.domain.identity import stored_id
 from bot.domain.pairing import LOAD_WINDOW, AskerHistory, busy_helpers
-from bot.matching import (
-    Candidate,
-    HelperProfile,
-    MatchContext,
-    OfferText,
-)
+from bot.matching import Candidate, HelperProfile, MatchContext, OfferText
 from bot.matching.fields import Vector, packed, unpacked
 from bot.matching.hybrid import Ranking, Suggestions
 from bot.matching.vectors import Closeness
@@ -85,6 +81,7 @@ async def asks_now_fitting(
     for ask in asks:
         if ask.member_id == member_id:
             continue
+        await asyncio.sleep(0)  # other events between two searches, as between two queries
         vector = unpacked(ask.vector) if ask.vector is not None else None
         ranking = directory.search.rank(ask.text, vector)
         # Rules only set members aside: one not ranked, or in a ranking nobody stands
