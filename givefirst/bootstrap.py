@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 from threadpoolctl import threadpool_limits
@@ -114,13 +114,22 @@ def choose_encoder(settings: Settings) -> OnnxTextEncoder | None:
     return encoder
 
 
-def settle_after_reading() -> None:
-    """Once the helper directories are read: freeze them out of the garbage
-    collector's reach too, as :func:`settle_before_serving` froze the start-up heap.
-    A large community's directory is millions of objects that live as long as the
-    process; a full collection walking them would stall every event for a tenth of
-    a second or more. What commands change later is new, and collected as usual."""
-    gc.freeze()
+@contextmanager
+def reading_whole_directories() -> Iterator[None]:
+    """While the helper directories are read whole, and once they are: no full garbage
+    collections, then freeze what was read out of their reach, as
+    :func:`settle_before_serving` froze the start-up heap. A large community's
+    directory is millions of objects that live as long as the process; a collection
+    walking them, which reading them would trigger again and again, stalls every event
+    for a tenth of a second or more. Reading makes next to no garbage that only a
+    collection could free, and what commands change later is new, and collected as
+    usual."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def one_thread_per_vector_product() -> None:

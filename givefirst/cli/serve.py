@@ -28,7 +28,7 @@ from adapters.inflight import InFlight
 from bot.app import GiveFirst
 from bot.errors import GiveFirstError
 from bot.scheduler import ChatFor, Scheduler
-from givefirst.bootstrap import running, settle_after_reading, settle_before_serving
+from givefirst.bootstrap import reading_whole_directories, running, settle_before_serving
 from givefirst.cli.context import Invocation, pass_invocation, run
 from givefirst.metrics import PrometheusMetrics, serving_metrics
 from givefirst.settings import Settings
@@ -108,8 +108,8 @@ async def reading(bot: GiveFirst) -> AsyncIterator[None]:
 
     async def read() -> None:
         started = time.monotonic()
-        communities = await bot.warm_up(stopping=stop.is_set)
-        settle_after_reading()
+        with reading_whole_directories():
+            communities = await bot.warm_up(stopping=stop.is_set)
         log.info(
             "read the helper directories of %d communities in %.1f s",
             communities,
