@@ -26,7 +26,7 @@ from bot.matching import fairness
 from bot.matching.fields import Vector
 from bot.matching.index import MatchIndex
 from bot.matching.profiles import Candidate, MatchContext
-from bot.matching.vectors import Closeness, VectorIndex
+from bot.matching.vectors import Closeness, ProfileScores, VectorIndex
 
 PROFILE_WEIGHT = 0.3
 WORDS_WEIGHT = 0.2
@@ -76,7 +76,12 @@ class Ranking:
 
 class Search(Protocol):
     def rank(
-        self, ask_text: str, ask_vector: Vector | None, *, extra: dict[int, Closeness] | None = None
+        self,
+        ask_text: str,
+        ask_vector: Vector | None,
+        *,
+        extra: dict[int, Closeness] | None = None,
+        profiles: ProfileScores | None = None,
     ) -> Ranking: ...
 
     def choose(self, ranking: Ranking, context: MatchContext, *, top: int = 3) -> Suggestions: ...
@@ -165,17 +170,23 @@ class HybridSearch(_Choosing):
         self._words_weight = words_weight
 
     def rank(
-        self, ask_text: str, ask_vector: Vector | None, *, extra: dict[int, Closeness] | None = None
+        self,
+        ask_text: str,
+        ask_vector: Vector | None,
+        *,
+        extra: dict[int, Closeness] | None = None,
+        profiles: ProfileScores | None = None,
     ) -> Ranking:
         """Every member worth considering for an ask, best first. ``extra`` stands in for
         members whose newest words are not in the index yet (a new offer, before it is
-        committed)."""
+        committed); ``profiles``, the profiles' scores for the ask if already made
+        (see :meth:`VectorIndex.profiles_now`)."""
         if ask_vector is None:
             return LexicalSearch(self._words).rank(ask_text, None)
         words = self._words.relevance_in_units(ask_text)
         by_words = sorted(words, key=lambda m: -words[m])[:LEXICAL_CANDIDATES]
         extra = extra or {}
-        closeness = self._vectors.closest(ask_vector, also=[*by_words, *extra])
+        closeness = self._vectors.closest(ask_vector, also=[*by_words, *extra], profiles=profiles)
         for member, near in extra.items():
             known = closeness.get(member)
             if known is None or near.best_field > known.best_field:
@@ -208,7 +219,12 @@ class LexicalSearch(_Choosing):
         self._words = words
 
     def rank(
-        self, ask_text: str, ask_vector: Vector | None, *, extra: dict[int, Closeness] | None = None
+        self,
+        ask_text: str,
+        ask_vector: Vector | None,
+        *,
+        extra: dict[int, Closeness] | None = None,
+        profiles: ProfileScores | None = None,
     ) -> Ranking:
         relevant = self._words.above_floor(ask_text)
         ranked = sorted(relevant.items(), key=lambda pair: (-pair[1], pair[0]))

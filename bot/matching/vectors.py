@@ -58,9 +58,6 @@ class _Rows:
     def __len__(self) -> int:
         return len(self._row_of)
 
-    def row_of(self, owner: int) -> int:
-        return self._row_of[owner]
-
     def put(self, owner: int, vector: Vector) -> None:
         row = self._row_of.get(owner)
         if row is None:
@@ -78,13 +75,19 @@ class _Rows:
             self._owners[row] = -1
             self._free.append(row)
 
-    def scores(self, query: Vector) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
-        """Every row's closeness to the query (free rows: minus infinity), and owners."""
-        if not self._blocks:
-            return np.zeros(0, dtype=np.float32), self._owners
-        scores = np.concatenate([block @ query for block in self._blocks])
-        scores[self._owners < 0] = -np.inf
-        return scores, self._owners
+    def vector(self, owner: int) -> Vector:
+        block, offset = divmod(self._row_of[owner], self.BLOCK)
+        vector: Vector = self._blocks[block][offset]
+        return vector
+
+    def snapshot(self) -> RowsNow:
+        """The rows as they are, to be scored in another thread while this one goes on:
+        growing adds blocks and a new owners array, so the snapshot stays whole; a row
+        rewritten meanwhile is scored as either version."""
+        return RowsNow(tuple(self._blocks), self._owners)
+
+    def scores(self, query: Vector) -> ProfileScores:
+        return self.snapshot().scores(query)
 
     def _grow(self) -> int:
         used = len(self._owners)
@@ -92,6 +95,29 @@ class _Rows:
         self._owners = np.concatenate([self._owners, np.full(self.BLOCK, -1, dtype=np.int64)])
         self._free.extend(range(used + self.BLOCK - 1, used, -1))
         return used
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileScores:
+    """Every row's closeness to an ask (free rows: minus infinity), with its owner."""
+
+    scores: npt.NDArray[np.float32]
+    owners: npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class RowsNow:
+    """A snapshot of :class:`_Rows` (see :meth:`_Rows.snapshot`)."""
+
+    blocks: tuple[npt.NDArray[np.float32], ...]
+    owners: npt.NDArray[np.int64]
+
+    def scores(self, query: Vector) -> ProfileScores:
+        if not self.blocks:
+            return ProfileScores(np.zeros(0, dtype=np.float32), self.owners)
+        scores = np.concatenate([block @ query for block in self.blocks])
+        scores[self.owners < 0] = -np.inf
+        return ProfileScores(scores, self.owners)
 
 
 def _best(scores: npt.NDArray[np.float32], size: int) -> npt.NDArray[np.intp]:
@@ -144,33 +170,45 @@ class VectorIndex:
         self._fields.pop(member_id, None)
         self._profiles.remove(member_id)
 
+    def profiles_now(self) -> RowsNow:
+        """Every member's profile vector as it is, for :meth:`RowsNow.scores` in another
+        thread (the product over a large community's profiles is most of a search)."""
+        return self._profiles.snapshot()
+
     def closest(
         self,
         ask: Vector,
         *,
         also: Iterable[int] = (),
         shortlist: int = SHORTLIST,
+        profiles: ProfileScores | None = None,
     ) -> dict[int, Closeness]:
         """The members whose profiles are closest to the ask, and ``also`` these,
-        each with their closest field."""
+        each with their closest field. ``profiles`` are the profiles' scores for this
+        ask, if already worked out (see :meth:`profiles_now`)."""
         if not self._fields:
             return {}
-        profile_scores, owners = self._profiles.scores(ask)
-        chosen = dict.fromkeys(
-            int(owners[row]) for row in _best(profile_scores, shortlist) if owners[row] >= 0
-        )
-        chosen.update(dict.fromkeys(member for member in also if member in self._fields))
+        scored = profiles if profiles is not None else self._profiles.scores(ask)
+        chosen: dict[int, float] = {}
+        for row in _best(scored.scores, shortlist):
+            member = int(scored.owners[row])
+            if member in self._fields:  # not one removed since the scores were made
+                chosen[member] = float(scored.scores[row])
+        for member in also:
+            if member in self._fields and member not in chosen:
+                chosen[member] = float(self._profiles.vector(member) @ ask)
         members = list(chosen)
+        if not members:
+            return {}
         fields = [self._fields[member] for member in members]
         # Every field of every chosen member in one product, then the best per member.
         components = np.concatenate([f.components for f in fields])
         scales = np.concatenate([f.scales for f in fields])
         scores = ((components.astype(np.float32) @ ask) * scales).tolist()
-        rows = [self._profiles.row_of(member) for member in members]
-        profiles = profile_scores[rows].tolist()
         found: dict[int, Closeness] = {}
         start = 0
-        for member, field, profile in zip(members, fields, profiles, strict=True):
+        for member, field in zip(members, fields, strict=True):
+            profile = chosen[member]
             end = start + len(field.keys)
             best = max(range(start, end), key=scores.__getitem__)
             found[member] = Closeness(scores[best], field.keys[best - start], profile)
@@ -202,5 +240,9 @@ class AskVectors:
         """Asks at least ``floor`` close to an offer, closest first."""
         if not len(self._rows):
             return []
-        scores, ids = self._rows.scores(offer)
-        return [int(ids[row]) for row in _best(scores, limit) if scores[row] >= floor]
+        scored = self._rows.scores(offer)
+        return [
+            int(scored.owners[row])
+            for row in _best(scored.scores, limit)
+            if scored.scores[row] >= floor
+        ]

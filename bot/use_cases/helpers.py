@@ -53,8 +53,8 @@ async def find_helpers(
     """The best available helpers for an ask, after every pairing and fairness rule.
     ``asker`` is the member who asked, when at hand (a newcomer is not in the directory
     until their first command is committed)."""
+    ranking = await helpers.rank(community, ask.text, vector, extra=extra)
     directory = helpers.current(community)
-    ranking = directory.search.rank(ask.text, vector, extra=extra)
     history = await uow.introductions.involving(ask.member_id)
     loads = await uow.introductions.loads(
         stored_id(community), ranking.leaders(), now - LOAD_WINDOW
@@ -83,7 +83,7 @@ async def asks_now_fitting(
             continue
         await asyncio.sleep(0)  # other events between two searches, as between two queries
         vector = unpacked(ask.vector) if ask.vector is not None else None
-        ranking = directory.search.rank(ask.text, vector)
+        ranking = await helpers.rank(community, ask.text, vector)
         # Rules only set members aside: one not ranked, or in a ranking nobody stands
         # out in, cannot come out as a confident suggestion.
         if ranking.sure and any(member == member_id for member, _ in ranking.scores):

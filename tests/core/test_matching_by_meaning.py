@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
+import bot.directory
 from bot.app import GiveFirst
 from bot.domain.directory import FieldKind, field_key
 from bot.matching.fields import field_hash, skills_text
@@ -42,6 +44,27 @@ async def test_an_ask_with_no_word_in_common_finds_the_right_member(meaning_town
     first = reply.split("•")[1]
     assert "@ben" in first, "the Kubernetes person, though the ask never says Kubernetes"
     assert "offered: 'I keep Kubernetes clusters running" in first, "in Ben's own words"
+
+
+async def test_a_large_community_is_searched_the_same_with_the_product_in_another_thread(
+    meaning_town: Town, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.directory, "OFF_LOOP_MEMBERS", 1)  # as if it were large
+    await neighbourhood(meaning_town)
+    await meaning_town.say("zoe", "/ask my containers keep getting killed and restarted")
+    assert "@ben" in meaning_town.last_to("zoe").split("•")[1]
+    async with meaning_town.unit_of_work() as uow:
+        community = await uow.communities.get_by_key(meaning_town.community)
+    assert community is not None and meaning_town.bot.encoder is not None
+    text = "someone to look over my cover letter?"
+    [vector] = await meaning_town.bot.encoder.encode([text])
+    helpers = meaning_town.bot.helpers
+    in_thread = await helpers.rank(community, text, vector)
+    here = helpers.current(community).search.rank(text, vector)
+    assert in_thread.scores == here.scores and in_thread.sure == here.sure
+    await meaning_town.say("lu", "/offer I help with Kubernetes pods that keep restarting")
+    await meaning_town.say("zed", "/ask my kubernetes pods keep restarting, help?")
+    assert "@lu" in meaning_town.last_to("zed"), "a new offer counts from the next ask"
 
 
 async def test_a_new_offer_counts_from_the_next_ask_and_a_withdrawn_one_stops(

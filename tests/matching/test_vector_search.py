@@ -43,6 +43,23 @@ def test_the_closest_members_are_found_across_blocks_after_some_left() -> None:
     assert len(index) == len(present)
 
 
+def test_profiles_scored_in_another_thread_leave_out_members_who_left_meanwhile() -> None:
+    index = VectorIndex(DIMENSIONS)
+    for member in range(1, 9):
+        index.put(member, [packed(f"bio:{member}", "x", unit(member))])
+    ask = unit(3)
+    rows = index.profiles_now()  # taken here, scored "elsewhere" while things change
+    index.remove(3)
+    index.put(50, [packed("bio:50", "x", unit(3))])  # joins in a new block
+    scored = rows.scores(ask)
+
+    found = index.closest(ask, also=[50], shortlist=4, profiles=scored)
+
+    assert 3 not in found, "gone since the scores were made"
+    assert found[50].best_field > 0.99, "joined since, scored all the same"
+    assert found[50].profile > 0.99
+
+
 def test_a_new_offer_finds_the_waiting_asks_closest_to_it_across_blocks() -> None:
     asks = AskVectors(DIMENSIONS)
     for ask_id in range(1, 20):
