@@ -148,13 +148,12 @@ class VectorIndex:
         if not usable:
             self.remove(member_id)
             return
-        self._fields[member_id] = _Fields(
-            tuple(v.key for v in usable),
-            np.vstack([np.frombuffer(v.components, dtype=np.int8) for v in usable]),
-            np.array([v.scale for v in usable], dtype=np.float32),
-        )
-        profile = np.vstack([unpacked(v) for v in usable]).mean(axis=0)
-        profile /= max(float(np.linalg.norm(profile)), 1e-9)
+        components = np.frombuffer(b"".join(v.components for v in usable), dtype=np.int8)
+        components = components.reshape(len(usable), self._dimensions)
+        scales = np.array([v.scale for v in usable], dtype=np.float32)
+        self._fields[member_id] = _Fields(tuple(v.key for v in usable), components, scales)
+        profile: Vector = scales @ components.astype(np.float32)  # the mean, up to scale
+        profile /= np.float32(max(float(np.linalg.norm(profile)), 1e-9))
         self._profiles.put(member_id, profile)
 
     def field_vector(self, member_id: int, key: str) -> Vector | None:
