@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Container
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.domain import Community
@@ -102,7 +102,8 @@ class CommunityDirectory:
 
     def _put(self, record: HelperRecord) -> None:
         member = record.member_id
-        self.records[member] = record
+        # Its vectors live on in the vector index alone (a third of a large directory).
+        self.records[member] = replace(record, vectors=()) if record.vectors else record
         obstacle_free = not (record.forgotten or record.platform_user_id is None)
         if obstacle_free and not record.dm_closed:
             self.unreachable.discard(member)
