@@ -36,6 +36,8 @@ CREDENTIALS = (
     "GIVEFIRST_SHUTDOWN_GRACE",
 )
 T = TypeVar("T")
+GRACE = 20
+"""The shutdown grace the schedulers these tests stop are given, in seconds."""
 
 
 @dataclass
@@ -97,6 +99,22 @@ class Processes:
             process.send(signal.SIGKILL)
         for process in self.started:
             await process.handle.wait()
+
+
+async def start_scheduler(
+    processes: Processes, n: int, storage: Storage, env: Mapping[str, str]
+) -> Process:
+    """``givefirst scheduler`` number ``n`` on the storage's database, ticking every
+    second, with ``env`` naming its platforms."""
+    return await processes.start(
+        f"scheduler-{n}",
+        "scheduler",
+        "--every",
+        "1",
+        "--grace",
+        str(GRACE),
+        env={"DATABASE_URL": url_of(storage), **env},
+    )
 
 
 @pytest.fixture

@@ -24,14 +24,13 @@ from bot.ports import SendOnce
 from givefirst.testing.fake_discord import FakeDiscord
 from givefirst.testing.fake_slack import FakeSlack
 from storage import Storage
-from tests.reliability.conftest import Process, Processes, until, url_of
+from tests.reliability.conftest import GRACE, Process, Processes, start_scheduler, until
 
 pytestmark = pytest.mark.postgres
 
 SLACK_CHANNELS = [f"C{n:04d}" for n in range(32)]
 DISCORD_GUILD = 1_300_000_000_100_000_000
 DISCORD_CHANNELS = [1_300_000_000_200_000_000 + n for n in range(32)]
-GRACE = 20
 
 
 def slow_half(channel: str) -> float:
@@ -147,25 +146,20 @@ async def deploy(
     loop = asyncio.get_running_loop()
     tokens = [(f"xoxb-process-{n}", f"discord.process-{n}") for n in range(3)]
     discord.tokens |= {d for _, d in tokens}
-    schedulers: list[Process] = []
-    for n, (slack_token, discord_token) in enumerate(tokens):
-        schedulers.append(
-            await processes.start(
-                f"scheduler-{n}",
-                "scheduler",
-                "--every",
-                "1",
-                "--grace",
-                str(GRACE),
-                env={
-                    "DATABASE_URL": url_of(storage),
-                    "SLACK_BOT_TOKEN": slack_token,
-                    "SLACK_API_URL": slack.api_url,
-                    "DISCORD_TOKEN": discord_token,
-                    "DISCORD_API_URL": discord.api_url,
-                },
-            )
+    schedulers: list[Process] = [
+        await start_scheduler(
+            processes,
+            n,
+            storage,
+            {
+                "SLACK_BOT_TOKEN": slack_token,
+                "SLACK_API_URL": slack.api_url,
+                "DISCORD_TOKEN": discord_token,
+                "DISCORD_API_URL": discord.api_url,
+            },
         )
+        for n, (slack_token, discord_token) in enumerate(tokens)
+    ]
 
     def sending() -> int | None:
         """The process with posts in flight on both platforms, if one has them."""

@@ -20,13 +20,12 @@ from bot.clock import SystemClock
 from bot.domain import Community, Member, RoundParticipant
 from givefirst.testing.fake_slack import FakeSlack
 from storage import Storage
-from tests.reliability.conftest import Process, Processes, until, url_of
+from tests.reliability.conftest import GRACE, Process, Processes, start_scheduler, until
 
 pytestmark = pytest.mark.postgres
 
 WORKSPACES = 12
 MEMBERS = "ABCD"
-GRACE = 20
 
 
 def slow_half(args: dict[str, object]) -> float:
@@ -85,18 +84,8 @@ async def rounds_with_one_process_stopped(
     await workspaces_with_a_round_due(storage)
     tokens = [f"xoxb-process-{n}" for n in range(3)]
     schedulers: list[Process] = [
-        await processes.start(
-            f"scheduler-{n}",
-            "scheduler",
-            "--every",
-            "1",
-            "--grace",
-            str(GRACE),
-            env={
-                "DATABASE_URL": url_of(storage),
-                "SLACK_BOT_TOKEN": token,
-                "SLACK_API_URL": slack.api_url,
-            },
+        await start_scheduler(
+            processes, n, storage, {"SLACK_BOT_TOKEN": token, "SLACK_API_URL": slack.api_url}
         )
         for n, token in enumerate(tokens)
     ]
