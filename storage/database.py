@@ -100,9 +100,9 @@ def create_engine(url: str | None, **options: Any) -> AsyncEngine:
 
 
 SQLITE_BUSY_SECONDS = 30
+"""How long a SQLite transaction waits for another process's to finish."""
 READ_ONLY = "givefirst_read_only"
 """The execution option that marks a unit of work that only reads."""
-"""How long a SQLite transaction waits for another process's to finish."""
 POOL_TIMEOUT_SECONDS = 10
 """How long a unit of work waits for a free pooled PostgreSQL connection."""
 POSTGRES_CONNECT_ARGS = {

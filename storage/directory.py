@@ -204,9 +204,7 @@ class SqlAlchemyDirectorySource:
                 v.key.not_like(f"{FieldKind.ASK.value}:%"),
             )
         ):
-            found.setdefault(row.member_id, []).append(
-                FieldVector(row.key, row.text_hash, bytes(row.vector), row.scale)
-            )
+            found.setdefault(row.member_id, []).append(_field_vector(row))
         return found
 
     async def _asks(
@@ -255,7 +253,7 @@ class SqlAlchemyDirectorySource:
             return {}
         keys = [field_key(FieldKind.ASK, ask_id) for ask_id in ask_ids]
         return {
-            row.key: FieldVector(row.key, row.text_hash, bytes(row.vector), row.scale)
+            row.key: _field_vector(row)
             for row in await self.session.execute(
                 select(v.key, v.text_hash, v.vector, v.scale).where(
                     v.key.in_(keys), v.model == model
@@ -309,11 +307,7 @@ class SqlAlchemyVectorRepository:
                 select(v.key, v.text_hash, v.vector, v.scale).where(v.key == key, v.model == model)
             )
         ).first()
-        return (
-            None
-            if row is None
-            else FieldVector(row.key, row.text_hash, bytes(row.vector), row.scale)
-        )
+        return None if row is None else _field_vector(row)
 
     async def missing(
         self, model: str, *, after_member: int, limit: int, community_id: int | None = None
@@ -364,3 +358,8 @@ class SqlAlchemyVectorRepository:
             for field in wanted
             if field.text and stored.get(field.key) != field_hash(field.text)
         ]
+
+
+def _field_vector(row: Any) -> FieldVector:
+    """A stored vector row (key, text_hash, vector, scale) as the core reads it."""
+    return FieldVector(row.key, row.text_hash, bytes(row.vector), row.scale)

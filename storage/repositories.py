@@ -223,8 +223,7 @@ class SqlAlchemyIntroductionRepository(_SqlAlchemyRepository):
         return await self._all(c.ask_id == ask_id)
 
     async def involving(self, member_id: int) -> Sequence[Introduction]:
-        c = tables.introductions.c
-        return await self._all(or_(c.asker_id == member_id, c.helper_id == member_id))
+        return await self.involving_any([member_id])
 
     async def involving_any(self, member_ids: Collection[int]) -> Sequence[Introduction]:
         c = tables.introductions.c

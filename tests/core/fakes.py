@@ -195,7 +195,7 @@ class FakeIntroductions(_Repo):
         return [i for i in self._rows if i.ask_id == ask_id]
 
     async def involving(self, member_id: int) -> Sequence[Introduction]:
-        return [i for i in self._rows if i.involves(member_id)]
+        return await self.involving_any([member_id])
 
     async def involving_any(self, member_ids: Collection[int]) -> Sequence[Introduction]:
         return [i for i in self._rows if i.asker_id in member_ids or i.helper_id in member_ids]
