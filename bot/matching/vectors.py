@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -24,9 +25,8 @@ SHORTLIST = 300
 """Members whose fields are all scored for an ask: the closest profiles."""
 
 
-@dataclass(frozen=True, slots=True)
-class Closeness:
-    """How close a member's words are to an ask."""
+class Closeness(NamedTuple):
+    """How close a member's words are to an ask (a tuple: hundreds are made a search)."""
 
     best_field: float
     best_key: str
@@ -113,11 +113,18 @@ class RowsNow:
     owners: npt.NDArray[np.int64]
 
     def scores(self, query: Vector) -> ProfileScores:
-        if not self.blocks:
-            return ProfileScores(np.zeros(0, dtype=np.float32), self.owners)
-        scores = np.concatenate([block @ query for block in self.blocks])
-        scores[self.owners < 0] = -np.inf
-        return ProfileScores(scores, self.owners)
+        return self.scores_for([query])[0]
+
+    def scores_for(self, queries: Sequence[Vector]) -> list[ProfileScores]:
+        """:meth:`scores` for several queries in one product: each block is read from
+        memory once for all of them, which is most of what scoring costs."""
+        if not self.blocks or not queries:
+            empty = np.zeros(0, dtype=np.float32)
+            return [ProfileScores(empty, self.owners) for _ in queries]
+        wanted = np.stack(queries, axis=1)
+        scores = np.concatenate([block @ wanted for block in self.blocks]).T.copy()
+        scores[:, self.owners < 0] = -np.inf
+        return [ProfileScores(row, self.owners) for row in scores]
 
 
 def _best(scores: npt.NDArray[np.float32], size: int) -> npt.NDArray[np.intp]:
@@ -200,19 +207,20 @@ class VectorIndex:
         if not members:
             return {}
         fields = [self._fields[member] for member in members]
-        # Every field of every chosen member in one product, then the best per member.
+        # Every field of every chosen member in one product, then the best per member:
+        # sorted by member, then by score, each member's best comes first.
         components = np.concatenate([f.components for f in fields])
         scales = np.concatenate([f.scales for f in fields])
-        scores = ((components.astype(np.float32) @ ask) * scales).tolist()
-        found: dict[int, Closeness] = {}
-        start = 0
-        for member, field in zip(members, fields, strict=True):
-            profile = chosen[member]
-            end = start + len(field.keys)
-            best = max(range(start, end), key=scores.__getitem__)
-            found[member] = Closeness(scores[best], field.keys[best - start], profile)
-            start = end
-        return found
+        scores = (components.astype(np.float32) @ ask) * scales
+        lengths = np.fromiter((len(f.keys) for f in fields), dtype=np.intp, count=len(fields))
+        starts = np.cumsum(lengths) - lengths
+        best = np.lexsort((-scores, np.repeat(np.arange(len(fields)), lengths)))[starts]
+        return {
+            member: Closeness(score, field.keys[offset], chosen[member])
+            for member, field, score, offset in zip(
+                members, fields, scores[best].tolist(), (best - starts).tolist(), strict=True
+            )
+        }
 
 
 class AskVectors:

@@ -71,3 +71,27 @@ def test_a_new_offer_finds_the_waiting_asks_closest_to_it_across_blocks() -> Non
     assert asks.closest(unit(6), floor=0.99, limit=3) == []
     assert asks.closest(unit(17), floor=0.99, limit=3) == [17]
     assert len(asks) == 17
+
+
+def test_several_asks_scored_at_once_find_what_each_finds_alone() -> None:
+    index = VectorIndex(DIMENSIONS)
+    for member in range(1, 23):
+        fields = [packed(f"bio:{member}", "x", unit(member))]
+        if member % 3 == 0:  # some have a second field, closer to another ask
+            fields.append(packed(f"offer:{member}", "y", unit(100 + member)))
+        index.put(member, fields)
+    index.remove(9)
+    asks = [unit(4), unit(103), unit(9) + unit(21)]
+
+    together = index.profiles_now().scores_for(asks)
+
+    for ask, scored in zip(asks, together, strict=True):
+        found = index.closest(ask, shortlist=6, profiles=scored)
+        alone = index.closest(ask, shortlist=6)
+        assert {m: c.best_key for m, c in found.items()} == {
+            m: c.best_key for m, c in alone.items()
+        }
+        for member, closeness in found.items():  # one product or several: rounding aside
+            assert closeness == pytest.approx(alone[member], abs=1e-6)
+    assert index.closest(asks[1], shortlist=6)[3].best_key == "offer:3"
+    assert 9 not in index.closest(asks[2], shortlist=21, profiles=together[2])
