@@ -196,6 +196,8 @@ class TellWaitingAskers:
     """Once a new offer is saved: tell the askers nobody could help yet whom it fits."""
 
     offer_id: int
+    member_id: int
+    """Who offered it."""
 
 
 @dataclass(frozen=True)

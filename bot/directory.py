@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Container
+from collections.abc import Callable, Collection, Container, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -24,7 +24,7 @@ from bot.matching import HelperProfile, MatchIndex, OfferText
 from bot.matching.fields import Vector
 from bot.matching.hybrid import HybridSearch, LexicalSearch, Ranking, Search
 from bot.matching.pay_it_forward import AsksBySkill
-from bot.matching.vectors import AskVectors, Closeness, VectorIndex
+from bot.matching.vectors import AskVectors, Closeness, ProfileScores, VectorIndex
 from bot.ports import UnitOfWork
 from bot.skills import Vocabulary
 
@@ -41,6 +41,10 @@ COMMUNITIES = 256
 OFF_LOOP_MEMBERS = 20_000
 """From this many members, a search's product over every profile runs in another thread
 (about 3 ms at 20,000 members, 16 ms at 100,000 on the machine measured)."""
+
+
+RANKINGS_KEPT = 64
+"""Rankings a community's directory keeps until its helpers change."""
 
 
 class ReadingStopped(Exception):
@@ -64,6 +68,12 @@ class CommunityDirectory:
     """The platform ids of members whose direct messages were found closed."""
     waiting: dict[int, WaitingAsk] = field(default_factory=dict)
     """Asks still looking for a helper."""
+    rankings: dict[tuple[str, bool], Ranking] = field(default_factory=dict)
+    """Rankings made since the helpers last changed, by the ask's text and whether it
+    had a vector: a command ranks before its transaction and finds its ranking here
+    (see :meth:`HelperDirectory.rank_each`)."""
+    helpers_changed: int = 0
+    """How many times the helpers changed, so a ranking made meanwhile is not kept."""
 
     def __post_init__(self) -> None:
         self.words = MatchIndex(self.vocabulary)
@@ -82,6 +92,9 @@ class CommunityDirectory:
         return _Away(self.unreachable, self.paused, now)
 
     def apply(self, records: tuple[HelperRecord, ...]) -> None:
+        if records:
+            self.rankings.clear()
+            self.helpers_changed += 1
         for record in records:
             self._put(record)
 
@@ -214,19 +227,55 @@ class HelperDirectory:
         extra: dict[int, Closeness] | None = None,
     ) -> Ranking:
         """The community ranked for an ask, from its directory as last read (see
-        :meth:`current`). In a large community the product over every member's profile
-        is worked out in another thread, so other events go on meanwhile (numpy lets go
-        of the interpreter for it)."""
+        :meth:`current`)."""
+        if not extra:
+            [ranking] = await self.rank_each(community, [(ask_text, ask_vector)])
+            return ranking
+        # ``extra`` stands in for words not in the directory yet: not a ranking to keep.
         directory = self.current(community)
-        profiles = None
-        if (
-            ask_vector is not None
-            and directory.vectors is not None
-            and len(directory.vectors) >= OFF_LOOP_MEMBERS
-        ):
-            rows = directory.vectors.profiles_now()
-            profiles = await asyncio.to_thread(rows.scores, ask_vector)
+        (profiles,) = await self._profile_scores(directory, [ask_vector])
         return directory.search.rank(ask_text, ask_vector, extra=extra, profiles=profiles)
+
+    async def rank_each(
+        self, community: Community, asks: Sequence[tuple[str, Vector | None]]
+    ) -> list[Ranking]:
+        """:meth:`rank` for each of several asks (text and vector). A ranking made since
+        the helpers last changed is used again (a command ranks before its transaction,
+        where it holds up nobody else, then again inside it); the others share one
+        product over every member's profile, and other events go on between two asks'
+        searches."""
+        directory = self.current(community)
+        keys = [(text, vector is not None) for text, vector in asks]
+        made = {key: directory.rankings[key] for key in keys if key in directory.rankings}
+        missing = {key: ask for key, ask in zip(keys, asks, strict=True) if key not in made}
+        changed = directory.helpers_changed
+        vectors = [vector for _, vector in missing.values()]
+        profiles = await self._profile_scores(directory, vectors)
+        for key, (text, vector), scores in zip(missing, missing.values(), profiles, strict=True):
+            await asyncio.sleep(0)
+            made[key] = directory.search.rank(text, vector, profiles=scores)
+        if directory.helpers_changed == changed:
+            if len(directory.rankings) + len(missing) > RANKINGS_KEPT:
+                directory.rankings.clear()
+            directory.rankings.update((key, made[key]) for key in missing)
+        return [made[key] for key in keys]
+
+    @staticmethod
+    async def _profile_scores(
+        directory: CommunityDirectory, vectors: Sequence[Vector | None]
+    ) -> list[ProfileScores | None]:
+        """Every member's profile scored for each of these asks' vectors, in one
+        product; in a large community, in another thread, so other events go on
+        meanwhile (numpy lets go of the interpreter for it)."""
+        wanted = [vector for vector in vectors if vector is not None]
+        if directory.vectors is None or not wanted:
+            return [None] * len(vectors)
+        rows = directory.vectors.profiles_now()
+        if len(directory.vectors) >= OFF_LOOP_MEMBERS:
+            scored = iter(await asyncio.to_thread(rows.scores_for, wanted))
+        else:
+            scored = iter(rows.scores_for(wanted))
+        return [next(scored) if vector is not None else None for vector in vectors]
 
     async def maybe_closed(self, community: Community, user_ids: Collection[str]) -> set[str]:
         """Those of these members whose direct messages are marked closed, as of the
@@ -238,16 +287,17 @@ class HelperDirectory:
         directory = await self.refresh(community)
         return directory.closed_dms.intersection(user_ids)
 
-    async def refresh_key(self, community_key: str) -> None:
-        """:meth:`refresh` the community with this key, if there is one."""
+    async def refresh_key(self, community_key: str) -> Community | None:
+        """:meth:`refresh` the community with this key, if there is one; the community
+        as it was read."""
         async with self._uow() as uow:
             community = await uow.communities.get_by_key(community_key)
         if community is None:
-            return
+            return None
         known = self._directories.get(_key(community))
-        if known is not None and community.directory_revision <= known.revision:
-            return  # nothing committed since it was last read
-        await self.refresh(community)
+        if known is None or community.directory_revision > known.revision:
+            await self.refresh(community)  # else nothing was committed since it was read
+        return community
 
     async def refresh(
         self, community: Community, *, stopping: Callable[[], bool] = lambda: False

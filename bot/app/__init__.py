@@ -37,6 +37,7 @@ from bot.ports import (
 from bot.scheduler import ChatFor, Scheduler
 from bot.sign_in import DashboardAccess
 from bot.use_cases import profile
+from bot.use_cases.helpers import EncodedAhead
 
 log = logging.getLogger(__name__)
 
@@ -270,9 +271,13 @@ class GiveFirst(Errands, Dashboard):
         returns its messages and the commands to run once it is committed, or None if
         ``event_key`` was recorded before."""
         handler = use_cases.HANDLERS[type(command)]
+        encoder = await self._encoder_for(command)
         if type(command) in use_cases.SEARCHING:
-            # Before the transaction: the directory reads in transactions of its own.
-            await self._helpers.refresh_key(actor.community_key)
+            # Before the transaction: the directory reads in transactions of its own,
+            # and what is ranked here holds up no other command.
+            community = await self._helpers.refresh_key(actor.community_key)
+            if community is not None:
+                await use_cases.rank_ahead(self._helpers, community, command, encoder)
         for attempt in range(1, CONFLICT_RETRIES + 1):
             now = self._clock.now()
             try:
@@ -280,7 +285,7 @@ class GiveFirst(Errands, Dashboard):
                     if event_key is not None and not await uow.events.first_time(event_key, now):
                         return None
                     community, member = await self._enter(uow, actor, now)
-                    ctx = self._context(uow, now, actor, community, member)
+                    ctx = self._context(uow, now, actor, community, member, encoder)
                     messages = await handler(ctx, command)
                     messages += profile.recheck_direct_messages(ctx, messages)
                     await uow.commit()
@@ -292,7 +297,13 @@ class GiveFirst(Errands, Dashboard):
         raise AssertionError("unreachable")
 
     def _context(
-        self, uow: UnitOfWork, now: datetime, actor: Actor, community: Community, member: Member
+        self,
+        uow: UnitOfWork,
+        now: datetime,
+        actor: Actor,
+        community: Community,
+        member: Member,
+        encoder: TextEncoder | None = None,
     ) -> use_cases.Context:
         return use_cases.Context(
             uow,
@@ -301,9 +312,18 @@ class GiveFirst(Errands, Dashboard):
             community,
             member,
             self._helpers,
-            encoder=self._encoder,
+            encoder=encoder or self._encoder,
             dashboard=self._dashboard,
         )
+
+    async def _encoder_for(self, command: Command) -> TextEncoder | None:
+        """The sentence model for a command, with the vector of its text already made
+        if that text is known now (see :func:`bot.use_cases.words_to_encode`)."""
+        text = use_cases.words_to_encode(command)
+        if self._encoder is None or text is None:
+            return self._encoder
+        [vector] = await self._encoder.encode([text])
+        return EncodedAhead(self._encoder, text, vector)
 
     async def _enter(
         self, uow: UnitOfWork, actor: Actor, now: datetime

@@ -79,4 +79,16 @@ SEARCHING: frozenset[type] = frozenset(
 )
 """Commands that look for helpers: the helper directory is brought up to date first."""
 
-__all__ = ["HANDLERS", "SEARCHING", "Context", "Handler", "Messages"]
+
+rank_ahead = offers_and_asks.rank_ahead
+words_to_encode = offers_and_asks.words_to_encode
+
+__all__ = [
+    "HANDLERS",
+    "SEARCHING",
+    "Context",
+    "Handler",
+    "Messages",
+    "rank_ahead",
+    "words_to_encode",
+]

@@ -8,10 +8,12 @@ lets :mod:`bot.domain.pairing` and fairness decide.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
 
 from bot.directory import CommunityDirectory, HelperDirectory
 from bot.domain import Ask, Community, Introduction, Member
@@ -20,7 +22,7 @@ from bot.domain.identity import stored_id
 from bot.domain.pairing import LOAD_WINDOW, AskerHistory, busy_helpers
 from bot.matching import Candidate, HelperProfile, MatchContext, OfferText
 from bot.matching.fields import Vector, packed, unpacked
-from bot.matching.hybrid import Ranking, Suggestions
+from bot.matching.hybrid import Suggestions
 from bot.matching.vectors import Closeness
 from bot.ports import TextEncoder, UnitOfWork
 
@@ -77,17 +79,18 @@ async def asks_now_fitting(
     Each ask is scored in memory first; the rules' two queries are read once for the
     asks the member could still win, not once per ask."""
     directory = helpers.current(community)
-    ranked: list[tuple[WaitingAsk, Ranking]] = []
-    for ask in asks:
-        if ask.member_id == member_id:
-            continue
-        await asyncio.sleep(0)  # other events between two searches, as between two queries
-        vector = unpacked(ask.vector) if ask.vector is not None else None
-        ranking = await helpers.rank(community, ask.text, vector)
-        # Rules only set members aside: one not ranked, or in a ranking nobody stands
-        # out in, cannot come out as a confident suggestion.
-        if ranking.sure and any(member == member_id for member, _ in ranking.scores):
-            ranked.append((ask, ranking))
+    others = [ask for ask in asks if ask.member_id != member_id]
+    rankings = await helpers.rank_each(
+        community,
+        [(a.text, waiting_vector(a)) for a in others],
+    )
+    # Rules only set members aside: one not ranked, or in a ranking nobody stands out
+    # in, cannot come out as a confident suggestion.
+    ranked = [
+        (ask, ranking)
+        for ask, ranking in zip(others, rankings, strict=True)
+        if ranking.sure and any(member == member_id for member, _ in ranking.scores)
+    ]
     if not ranked:
         return {}
     history = await uow.introductions.involving_any({ask.member_id for ask, _ in ranked})
@@ -154,6 +157,34 @@ def _context(
         previous_partners=history.previous_partners,
         asker_timezone=timezone,
     )
+
+
+@dataclass(frozen=True)
+class EncodedAhead:
+    """A sentence model that already holds the vector of the text its command will
+    encode (see :func:`bot.use_cases.words_to_encode`), and asks the model for others."""
+
+    encoder: TextEncoder
+    text: str
+    vector: Vector
+
+    @property
+    def model_id(self) -> str:
+        return self.encoder.model_id
+
+    @property
+    def dimensions(self) -> int:
+        return self.encoder.dimensions
+
+    async def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if list(texts) == [self.text]:
+            return self.vector[np.newaxis]
+        return await self.encoder.encode(texts)
+
+
+def waiting_vector(ask: WaitingAsk) -> Vector | None:
+    """A waiting ask's vector, if the model in use made one."""
+    return unpacked(ask.vector) if ask.vector is not None else None
 
 
 async def remember_words(

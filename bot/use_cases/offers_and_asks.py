@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from bot import commands as c
 from bot import render
-from bot.domain import Ask, AskStatus, IntroStatus, Offer
-from bot.domain.directory import FieldKind, field_key
+from bot.directory import CommunityDirectory, HelperDirectory
+from bot.domain import Ask, AskStatus, Community, IntroStatus, Offer
+from bot.domain.directory import FieldKind, WaitingAsk, field_key
 from bot.errors import NotAllowed, NotPossible
 from bot.matching.hybrid import LEAD_FLOOR, Suggestions
 from bot.messages import Audience, DirectMessage, Ephemeral, Message, Text
-from bot.ports import UnitOfWork
-from bot.text import checked
+from bot.ports import TextEncoder, UnitOfWork
+from bot.text import checked, clean
 from bot.use_cases.context import (
     Context,
     Messages,
@@ -21,10 +22,12 @@ from bot.use_cases.context import (
     stored_id,
 )
 from bot.use_cases.helpers import (
+    EncodedAhead,
     asks_now_fitting,
     find_helpers,
     open_asks_for,
     remember_words,
+    waiting_vector,
 )
 
 WAITING_ASKS = 5
@@ -44,7 +47,7 @@ async def make_offer(ctx: Context, cmd: c.MakeOffer) -> Messages:
     await remember_words(
         ctx.uow, ctx.encoder, ctx.community, ctx.member, FieldKind.OFFER, stored_id(offer), body
     )
-    ctx.follow_ups.append(c.TellWaitingAskers(stored_id(offer)))
+    ctx.follow_ups.append(c.TellWaitingAskers(stored_id(offer), stored_id(ctx.member)))
     return [render.offer_post(offer, ctx.member), render.offer_shared(ctx.actor.user_id, offer)]
 
 
@@ -57,18 +60,11 @@ async def tell_waiting_askers(ctx: Context, cmd: c.TellWaitingAskers) -> Message
         return []
     directory = ctx.helpers.current(ctx.community)
     me = stored_id(ctx.member)
-    offered = (
-        directory.vectors.field_vector(me, field_key(FieldKind.OFFER, stored_id(offer)))
-        if directory.vectors is not None
-        else None
-    )
-    if offered is not None and directory.ask_vectors is not None:
-        candidates = directory.ask_vectors.closest(offered, LEAD_FLOOR, WAITING_ASKS)
-    else:
+    waiting = _near_by_meaning(directory, me, stored_id(offer))
+    if waiting is None:
         skills = set(offer.skills)
-        candidates = [a.ask_id for a in directory.waiting.values() if skills & set(a.skills)]
-        candidates = candidates[:WAITING_ASKS]
-    waiting = [directory.waiting[i] for i in candidates if i in directory.waiting]
+        waiting = [a for a in directory.waiting.values() if skills & set(a.skills)]
+        waiting = waiting[:WAITING_ASKS]
     fitting = await asks_now_fitting(ctx.uow, ctx.helpers, ctx.community, me, waiting, ctx.now)
     out: Messages = []
     for ask_id, candidate in fitting.items():
@@ -86,6 +82,47 @@ async def tell_waiting_askers(ctx: Context, cmd: c.TellWaitingAskers) -> Message
             )
         )
     return out
+
+
+def _near_by_meaning(
+    directory: CommunityDirectory, member_id: int, offer_id: int
+) -> list[WaitingAsk] | None:
+    """The waiting asks a member's offer is closest to in meaning; None if the offer
+    has no vector."""
+    offered = (
+        directory.vectors.field_vector(member_id, field_key(FieldKind.OFFER, offer_id))
+        if directory.vectors is not None
+        else None
+    )
+    if offered is None or directory.ask_vectors is None:
+        return None
+    near = directory.ask_vectors.closest(offered, LEAD_FLOOR, WAITING_ASKS)
+    return [directory.waiting[i] for i in near if i in directory.waiting]
+
+
+def words_to_encode(command: object) -> str | None:
+    """The text a command will give the sentence model, when it is known before the
+    command's transaction: encoding it first (in the model's own thread) leaves the
+    transactions, which run one at a time, free for other members meanwhile."""
+    if isinstance(command, c.MakeOffer | c.MakeAsk):
+        return clean(command.text) or None  # as ``checked`` keeps it
+    return None
+
+
+async def rank_ahead(
+    helpers: HelperDirectory, community: Community, command: object, encoder: TextEncoder | None
+) -> None:
+    """Rank what a command will rank, before its transaction: in a large community the
+    product over every member's profile is most of a search, and made here it holds up
+    no other member's command; the transaction finds the ranking made (see
+    :meth:`HelperDirectory.rank_each`)."""
+    if isinstance(command, c.MakeAsk) and isinstance(encoder, EncodedAhead):
+        await helpers.rank(community, encoder.text, encoder.vector)
+    elif isinstance(command, c.TellWaitingAskers):
+        directory = helpers.current(community)
+        waiting = _near_by_meaning(directory, command.member_id, command.offer_id) or []
+        others = [a for a in waiting if a.member_id != command.member_id]
+        await helpers.rank_each(community, [(a.text, waiting_vector(a)) for a in others])
 
 
 async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:

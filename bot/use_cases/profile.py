@@ -134,7 +134,7 @@ async def resume(ctx: Context, cmd: c.Resume) -> Messages:
     ctx.member.resume()
     for offer in await ctx.uow.offers.by_member(stored_id(ctx.member)):
         if offer.is_open:
-            ctx.follow_ups.append(c.TellWaitingAskers(stored_id(offer)))
+            ctx.follow_ups.append(c.TellWaitingAskers(stored_id(offer), stored_id(ctx.member)))
     return [render.reply(ctx.member, "▶️ Welcome back! I'll suggest you to people who need help.")]
 
 

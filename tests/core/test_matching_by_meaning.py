@@ -67,6 +67,16 @@ async def test_a_large_community_is_searched_the_same_with_the_product_in_anothe
     assert "@lu" in meaning_town.last_to("zed"), "a new offer counts from the next ask"
 
 
+async def test_the_same_ask_again_after_a_new_offer_finds_its_author(meaning_town: Town) -> None:
+    await neighbourhood(meaning_town)
+    ask = "/ask private: where can I buy bee hives and a smoker?"
+    await meaning_town.say("zoe", ask)
+    assert "@lee" not in meaning_town.last_to("zoe")
+    await meaning_town.say("lee", "/offer I keep bees and can help you start your first hive")
+    await meaning_town.say("max", ask)  # word for word: ranked anew, not as zoe's was
+    assert "@lee" in meaning_town.last_to("max")
+
+
 async def test_a_new_offer_counts_from_the_next_ask_and_a_withdrawn_one_stops(
     meaning_town: Town,
 ) -> None:
