@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -46,6 +47,25 @@ def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
     """Run async work to completion from a command."""
 
     async def main() -> T:
-        return await coro_fn()
+        try:
+            return await coro_fn()
+        finally:
+            await _sqlite_threads_stopped()
 
     return asyncio.run(main())
+
+
+SQLITE_THREAD = "(_connection_worker_thread)"
+"""How the name of an aiosqlite connection's thread ends."""
+
+
+async def _sqlite_threads_stopped(timeout: float = 2.0) -> None:
+    """Let SQLite connection threads that are stopping finish while the event loop
+    still runs: a database that could not be opened leaves its thread stopping, and
+    the thread reports to this loop. Were the loop closed first, the thread would fail
+    as Python exits, and Python would abort instead of exiting with the command's
+    error. (A connection still open would keep its thread: that is waited for at most
+    ``timeout`` seconds.)"""
+    threads = [t for t in threading.enumerate() if t.name.endswith(SQLITE_THREAD)]
+    for thread in threads:
+        await asyncio.to_thread(thread.join, timeout)
