@@ -20,6 +20,7 @@ from datetime import datetime
 
 from bot.domain import Community
 from bot.domain.directory import DirectoryChanges, FieldKind, HelperRecord, WaitingAsk
+from bot.domain.identity import stored_id
 from bot.matching import HelperProfile, MatchIndex, OfferText
 from bot.matching.fields import Vector
 from bot.matching.hybrid import HybridSearch, LexicalSearch, Ranking, Search
@@ -288,15 +289,26 @@ class HelperDirectory:
         return directory.closed_dms.intersection(user_ids)
 
     async def refresh_key(self, community_key: str) -> Community | None:
-        """:meth:`refresh` the community with this key, if there is one; the community
-        as it was read."""
-        async with self._uow() as uow:
-            community = await uow.communities.get_by_key(community_key)
-        if community is None:
-            return None
-        known = self._directories.get(_key(community))
-        if known is None or community.directory_revision > known.revision:
-            await self.refresh(community)  # else nothing was committed since it was read
+        """:meth:`refresh` the community with this key, if there is one, reading what
+        changed in the transaction that reads the community; the community as read."""
+        async with self._lock(community_key):
+            async with self._uow() as uow:
+                community = await uow.communities.get_by_key(community_key)
+                if community is None:
+                    return None
+                known = self._directories.get(_key(community))
+                revision = community.directory_revision
+                changes = None
+                if known is not None and revision > known.revision:
+                    changes = await uow.directory.changes(
+                        stored_id(community), known.revision, revision, model=self._model
+                    )
+            if known is None:
+                await self._refresh_locked(community, lambda: False)
+            elif changes is not None:
+                await self._apply_gently(known, changes)
+                known.revision = revision
+                self._directories.move_to_end(_key(community))
         return community
 
     async def refresh(
@@ -306,19 +318,26 @@ class HelperDirectory:
         own: call it before the transaction that will use it, never inside one. A
         community read whole for the first time stops between two pages, raising
         :class:`ReadingStopped`, once ``stopping()`` is true."""
+        async with self._lock(community.key):
+            return await self._refresh_locked(community, stopping)
+
+    def _lock(self, community_key: str) -> asyncio.Lock:
+        return self._locks.setdefault(community_key, asyncio.Lock())
+
+    async def _refresh_locked(
+        self, community: Community, stopping: Callable[[], bool]
+    ) -> CommunityDirectory:
         key = _key(community)
-        lock = self._locks.setdefault(community.key, asyncio.Lock())
-        async with lock:
-            known = self._directories.get(key)
-            if known is None:
-                known = await self._read_whole(community, stopping)
-                self._directories[key] = known
-                while len(self._directories) > self._size:
-                    self._directories.popitem(last=False)
-            else:
-                await self._catch_up(community, known)
-            self._directories.move_to_end(key)
-            return known
+        known = self._directories.get(key)
+        if known is None:
+            known = await self._read_whole(community, stopping)
+            self._directories[key] = known
+            while len(self._directories) > self._size:
+                self._directories.popitem(last=False)
+        else:
+            await self._catch_up(community, known)
+        self._directories.move_to_end(key)
+        return known
 
     async def _read_whole(
         self, community: Community, stopping: Callable[[], bool]
