@@ -22,6 +22,7 @@ from bot.use_cases import (
     thanks,
 )
 from bot.use_cases.context import Context, Messages
+from bot.use_cases.offers_and_asks import rank_ahead, words_to_encode
 
 Handler = Callable[[Context, Any], Awaitable[Messages]]
 
@@ -78,10 +79,6 @@ SEARCHING: frozenset[type] = frozenset(
     }
 )
 """Commands that look for helpers: the helper directory is brought up to date first."""
-
-
-rank_ahead = offers_and_asks.rank_ahead
-words_to_encode = offers_and_asks.words_to_encode
 
 __all__ = [
     "HANDLERS",

@@ -80,10 +80,7 @@ async def asks_now_fitting(
     asks the member could still win, not once per ask."""
     directory = helpers.current(community)
     others = [ask for ask in asks if ask.member_id != member_id]
-    rankings = await helpers.rank_each(
-        community,
-        [(a.text, waiting_vector(a)) for a in others],
-    )
+    rankings = await helpers.rank_each(community, [(a.text, waiting_vector(a)) for a in others])
     # Rules only set members aside: one not ranked, or in a ranking nobody stands out
     # in, cannot come out as a confident suggestion.
     ranked = [
