@@ -271,13 +271,19 @@ class GiveFirst(Errands, Dashboard):
         returns its messages and the commands to run once it is committed, or None if
         ``event_key`` was recorded before."""
         handler = use_cases.HANDLERS[type(command)]
-        encoder = await self._encoder_for(command)
-        if type(command) in use_cases.SEARCHING:
-            # Before the transaction: the directory reads in transactions of its own,
-            # and what is ranked here holds up no other command.
-            community = await self._helpers.refresh_key(actor.community_key)
-            if community is not None:
-                await use_cases.rank_ahead(self._helpers, community, command, encoder)
+        # Before the transaction, what would hold up other members' commands in it: the
+        # text's vector (in the sentence model's thread) while the directory is brought
+        # up to date (it reads in transactions of its own), then the ranking.
+        encoding = asyncio.create_task(self._encoder_for(command))
+        try:
+            searching = type(command) in use_cases.SEARCHING
+            community = await self._helpers.refresh_key(actor.community_key) if searching else None
+        except BaseException:
+            encoding.cancel()
+            raise
+        encoder = await encoding
+        if community is not None:
+            await use_cases.rank_ahead(self._helpers, community, command, encoder)
         for attempt in range(1, CONFLICT_RETRIES + 1):
             now = self._clock.now()
             try:
