@@ -57,15 +57,16 @@ def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
 
 SQLITE_THREAD = "(_connection_worker_thread)"
 """How the name of an aiosqlite connection's thread ends."""
+SQLITE_THREAD_WAIT = 2.0
+"""Seconds to wait at most for one such thread (one whose connection is still open)."""
 
 
-async def _sqlite_threads_stopped(timeout: float = 2.0) -> None:
+async def _sqlite_threads_stopped() -> None:
     """Let SQLite connection threads that are stopping finish while the event loop
     still runs: a database that could not be opened leaves its thread stopping, and
     the thread reports to this loop. Were the loop closed first, the thread would fail
     as Python exits, and Python would abort instead of exiting with the command's
-    error. (A connection still open would keep its thread: that is waited for at most
-    ``timeout`` seconds.)"""
+    error."""
     threads = [t for t in threading.enumerate() if t.name.endswith(SQLITE_THREAD)]
     for thread in threads:
-        await asyncio.to_thread(thread.join, timeout)
+        await asyncio.to_thread(thread.join, SQLITE_THREAD_WAIT)
