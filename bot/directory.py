@@ -290,22 +290,26 @@ class HelperDirectory:
 
     async def refresh_key(self, community_key: str) -> Community | None:
         """:meth:`refresh` the community with this key, if there is one, reading what
-        changed in the transaction that reads the community; the community as read."""
+        changed in the transaction that reads the community; the community as read.
+        The reading takes no lock: with the database slow or away, every command
+        waits for it once, not for every command ahead of it."""
+        async with self._uow() as uow:
+            community = await uow.communities.get_by_key(community_key)
+            if community is None:
+                return None
+            known = self._directories.get(_key(community))
+            revision = community.directory_revision
+            changes = None
+            if known is not None and revision > known.revision:
+                changes = await uow.directory.changes(
+                    stored_id(community), known.revision, revision, model=self._model
+                )
         async with self._lock(community_key):
-            async with self._uow() as uow:
-                community = await uow.communities.get_by_key(community_key)
-                if community is None:
-                    return None
-                known = self._directories.get(_key(community))
-                revision = community.directory_revision
-                changes = None
-                if known is not None and revision > known.revision:
-                    changes = await uow.directory.changes(
-                        stored_id(community), known.revision, revision, model=self._model
-                    )
             if known is None:
                 await self._refresh_locked(community, lambda: False)
-            elif changes is not None:
+            elif changes is not None and revision > known.revision:
+                # Not caught up meanwhile: what was read is the state as of ``revision``,
+                # so it may follow a catch-up to any earlier one.
                 await self._apply_gently(known, changes)
                 known.revision = revision
                 self._directories.move_to_end(_key(community))

@@ -280,6 +280,7 @@ class GiveFirst(Errands, Dashboard):
             community = await self._helpers.refresh_key(actor.community_key) if searching else None
         except BaseException:
             encoding.cancel()
+            await asyncio.gather(encoding, return_exceptions=True)  # its own failure: moot
             raise
         encoder = await encoding
         if community is not None:

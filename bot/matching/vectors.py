@@ -81,10 +81,12 @@ class _Rows:
         return vector
 
     def snapshot(self) -> RowsNow:
-        """The rows as they are, to be scored in another thread while this one goes on:
-        growing adds blocks and a new owners array, so the snapshot stays whole; a row
-        rewritten meanwhile is scored as either version."""
-        return RowsNow(tuple(self._blocks), self._owners)
+        """The rows as they are, to be scored in another thread (or later) while this
+        one goes on: growing adds blocks, and the owners are copied, so a row freed and
+        taken by someone else meanwhile still counts as its owner's at the snapshot
+        (who has left: searches pass over them); a row rewritten meanwhile for the
+        same owner is scored as either version."""
+        return RowsNow(tuple(self._blocks), self._owners.copy())
 
     def scores(self, query: Vector) -> ProfileScores:
         return self.snapshot().scores(query)

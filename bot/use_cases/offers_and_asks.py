@@ -11,7 +11,7 @@ from bot.errors import NotAllowed, NotPossible
 from bot.matching.hybrid import LEAD_FLOOR, Suggestions
 from bot.messages import Audience, DirectMessage, Ephemeral, Message, Text
 from bot.ports import TextEncoder, UnitOfWork
-from bot.text import checked, clean
+from bot.text import MAX_POST_LENGTH, checked, clean
 from bot.use_cases.context import (
     Context,
     Messages,
@@ -105,7 +105,8 @@ def words_to_encode(command: object) -> str | None:
     command's transaction: encoding it first (in the model's own thread) leaves the
     transactions, which run one at a time, free for other members meanwhile."""
     if isinstance(command, c.MakeOffer | c.MakeAsk):
-        return clean(command.text) or None  # as ``checked`` keeps it
+        text = clean(command.text)  # as ``checked`` keeps it, when it keeps it
+        return text if 0 < len(text) <= MAX_POST_LENGTH else None
     return None
 
 

@@ -95,3 +95,18 @@ def test_several_asks_scored_at_once_find_what_each_finds_alone() -> None:
             assert closeness == pytest.approx(alone[member], abs=1e-6)
     assert index.closest(asks[1], shortlist=6)[3].best_key == "offer:3"
     assert 9 not in index.closest(asks[2], shortlist=21, profiles=together[2])
+
+
+def test_a_row_taken_by_a_newcomer_after_the_scores_were_made_is_not_scored_as_theirs() -> None:
+    index = VectorIndex(DIMENSIONS)
+    for member in range(1, 9):
+        index.put(member, [packed(f"bio:{member}", "x", unit(member))])
+    ask = unit(3)
+    scored = index.profiles_now().scores(ask)  # made, then used after a change
+    index.remove(3)
+    index.put(60, [packed("bio:60", "x", unit(77))])  # takes the row member 3 left
+
+    found = index.closest(ask, also=[60], shortlist=4, profiles=scored)
+
+    assert 3 not in found
+    assert found[60].profile == pytest.approx(float(unit(77) @ ask), abs=0.01), "60's own"
