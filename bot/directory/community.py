@@ -1,0 +1,137 @@
+"""One community's directory: everyone who could help there, as of a revision, with
+the indexes a search reads (words, vectors, waiting and public asks) and the rankings
+made since its helpers last changed. :class:`bot.directory.HelperDirectory` reads it
+and keeps it current."""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from bot.domain.directory import FieldKind, HelperRecord, WaitingAsk
+from bot.matching import HelperProfile, MatchIndex, OfferText
+from bot.matching.hybrid import HybridSearch, LexicalSearch, Ranking, Search
+from bot.matching.pay_it_forward import AsksBySkill
+from bot.matching.vectors import AskVectors, VectorIndex
+from bot.skills import Vocabulary
+
+
+@dataclass
+class CommunityDirectory:
+    """Everyone who could help in one community, as of a revision."""
+
+    key: str
+    revision: int
+    vocabulary: Vocabulary
+    dimensions: int | None
+    records: dict[int, HelperRecord] = field(default_factory=dict)
+    unreachable: set[int] = field(default_factory=set)
+    """Members nobody may be introduced to, whatever the day: erased, without an
+    account, or with closed DMs (see :mod:`bot.domain.pairing`)."""
+    paused: dict[int, datetime] = field(default_factory=dict)
+    closed_dms: set[str] = field(default_factory=set)
+    """The platform ids of members whose direct messages were found closed."""
+    waiting: dict[int, WaitingAsk] = field(default_factory=dict)
+    """Asks still looking for a helper."""
+    rankings: dict[tuple[str, bool], Ranking] = field(default_factory=dict)
+    """Rankings made since the helpers last changed, by the ask's text and whether it
+    had a vector: a command ranks before its transaction and finds its ranking here
+    (see :meth:`HelperDirectory.rank_each`)."""
+    helpers_changed: int = 0
+    """How many times the helpers changed, so a ranking made meanwhile is not kept."""
+
+    def __post_init__(self) -> None:
+        self.words = MatchIndex(self.vocabulary)
+        self.vectors = VectorIndex(self.dimensions) if self.dimensions else None
+        self.ask_vectors = AskVectors(self.dimensions) if self.dimensions else None
+        self.public_asks = AsksBySkill(self.vocabulary)
+        """Open asks everyone may see, by skill: what a member could pay forward."""
+        self.search: Search = (
+            HybridSearch(self.words, self.vectors)
+            if self.vectors is not None
+            else LexicalSearch(self.words)
+        )
+
+    def away(self, now: datetime) -> Container[int]:
+        """Members who cannot be asked to help anyone now."""
+        return _Away(self.unreachable, self.paused, now)
+
+    def apply(self, records: tuple[HelperRecord, ...]) -> None:
+        if records:
+            self.rankings.clear()
+            self.helpers_changed += 1
+        for record in records:
+            self._put(record)
+
+    def apply_asks(self, asks: tuple[WaitingAsk, ...]) -> None:
+        for ask in asks:
+            if ask.waiting:
+                self.waiting[ask.ask_id] = ask
+                if self.ask_vectors is not None:
+                    self.ask_vectors.put(ask.ask_id, ask.vector)
+            else:
+                self.waiting.pop(ask.ask_id, None)
+                if self.ask_vectors is not None:
+                    self.ask_vectors.remove(ask.ask_id)
+            if ask.is_open and not ask.private:
+                self.public_asks.put(ask.ask_id, ask.member_id, ask.text)
+            else:
+                self.public_asks.remove(ask.ask_id)
+
+    def _put(self, record: HelperRecord) -> None:
+        member = record.member_id
+        # Its vectors live on in the vector index alone (a third of a large directory).
+        self.records[member] = replace(record, vectors=()) if record.vectors else record
+        obstacle_free = not (record.forgotten or record.platform_user_id is None)
+        if obstacle_free and not record.dm_closed:
+            self.unreachable.discard(member)
+        else:
+            self.unreachable.add(member)
+        if record.platform_user_id is not None:
+            if record.dm_closed:
+                self.closed_dms.add(record.platform_user_id)
+            else:
+                self.closed_dms.discard(record.platform_user_id)
+        if record.paused_until is not None:
+            self.paused[member] = record.paused_until
+        else:
+            self.paused.pop(member, None)
+        if record.platform_user_id is None:
+            self.words.remove(member)
+            if self.vectors is not None:
+                self.vectors.remove(member)
+            return
+        self.words.upsert(
+            HelperProfile(
+                member_id=member,
+                name=record.name,
+                skills=record.skills,
+                bio=record.bio or "",
+                offers=tuple(OfferText(offer_id, text) for offer_id, text in record.offers),
+                timezone=record.timezone,
+            )
+        )
+        if self.vectors is not None:
+            open_offers = {offer_id for offer_id, _ in record.offers}
+            self.vectors.put(
+                member,
+                [
+                    v
+                    for v in record.vectors
+                    if v.kind is not FieldKind.OFFER or v.owner_id in open_offers
+                ],
+            )
+
+
+@dataclass(frozen=True)
+class _Away:
+    unreachable: set[int]
+    paused: dict[int, datetime]
+    now: datetime
+
+    def __contains__(self, member: object) -> bool:
+        if member in self.unreachable:
+            return True
+        until = self.paused.get(member) if isinstance(member, int) else None
+        return until is not None and until > self.now
