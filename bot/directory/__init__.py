@@ -22,7 +22,7 @@ from bot.domain.directory import DirectoryChanges
 from bot.domain.identity import stored_id
 from bot.matching.fields import Vector
 from bot.matching.hybrid import Ranking
-from bot.matching.vectors import Closeness, ProfileScores
+from bot.matching.vectors import ProfileScores
 from bot.ports import UnitOfWork
 from bot.skills import Vocabulary
 
@@ -96,23 +96,11 @@ class HelperDirectory:
         self._directories.move_to_end(key)
         return known
 
-    async def rank(
-        self,
-        community: Community,
-        ask_text: str,
-        ask_vector: Vector | None,
-        *,
-        extra: dict[int, Closeness] | None = None,
-    ) -> Ranking:
+    async def rank(self, community: Community, ask_text: str, ask_vector: Vector | None) -> Ranking:
         """The community ranked for an ask, from its directory as last read (see
         :meth:`current`)."""
-        if not extra:
-            [ranking] = await self.rank_each(community, [(ask_text, ask_vector)])
-            return ranking
-        # ``extra`` stands in for words not in the directory yet: not a ranking to keep.
-        directory = self.current(community)
-        (profiles,) = await self._profile_scores(directory, [ask_vector])
-        return directory.search.rank(ask_text, ask_vector, extra=extra, profiles=profiles)
+        [ranking] = await self.rank_each(community, [(ask_text, ask_vector)])
+        return ranking
 
     async def rank_each(
         self, community: Community, asks: Sequence[tuple[str, Vector | None]]

@@ -80,7 +80,6 @@ class Search(Protocol):
         ask_text: str,
         ask_vector: Vector | None,
         *,
-        extra: dict[int, Closeness] | None = None,
         profiles: ProfileScores | None = None,
     ) -> Ranking: ...
 
@@ -174,23 +173,16 @@ class HybridSearch(_Choosing):
         ask_text: str,
         ask_vector: Vector | None,
         *,
-        extra: dict[int, Closeness] | None = None,
         profiles: ProfileScores | None = None,
     ) -> Ranking:
-        """Every member worth considering for an ask, best first. ``extra`` stands in for
-        members whose newest words are not in the index yet (a new offer, before it is
-        committed); ``profiles``, the profiles' scores for the ask if already made
-        (see :meth:`VectorIndex.profiles_now`)."""
+        """Every member worth considering for an ask, best first. ``profiles`` are the
+        profiles' scores for the ask, if already made (see
+        :meth:`VectorIndex.profiles_now`)."""
         if ask_vector is None:
             return LexicalSearch(self._words).rank(ask_text, None)
         words = self._words.relevance_in_units(ask_text)
         by_words = sorted(words, key=lambda m: -words[m])[:LEXICAL_CANDIDATES]
-        extra = extra or {}
-        closeness = self._vectors.closest(ask_vector, also=[*by_words, *extra], profiles=profiles)
-        for member, near in extra.items():
-            known = closeness.get(member)
-            if known is None or near.best_field > known.best_field:
-                closeness[member] = near
+        closeness = self._vectors.closest(ask_vector, also=by_words, profiles=profiles)
         scores = {
             member: near.best_field
             + PROFILE_WEIGHT * near.profile
@@ -223,7 +215,6 @@ class LexicalSearch(_Choosing):
         ask_text: str,
         ask_vector: Vector | None,
         *,
-        extra: dict[int, Closeness] | None = None,
         profiles: ProfileScores | None = None,
     ) -> Ranking:
         relevant = self._words.above_floor(ask_text)

@@ -23,7 +23,6 @@ from bot.domain.pairing import LOAD_WINDOW, AskerHistory, busy_helpers
 from bot.matching import Candidate, HelperProfile, MatchContext, OfferText
 from bot.matching.fields import Vector, packed, unpacked
 from bot.matching.hybrid import Suggestions
-from bot.matching.vectors import Closeness
 from bot.ports import TextEncoder, UnitOfWork
 
 SUGGESTIONS = 3
@@ -49,13 +48,12 @@ async def find_helpers(
     *,
     vector: Vector | None,
     top: int = SUGGESTIONS,
-    extra: dict[int, Closeness] | None = None,
     asker: Member | None = None,
 ) -> Suggestions:
     """The best available helpers for an ask, after every pairing and fairness rule.
     ``asker`` is the member who asked, when at hand (a newcomer is not in the directory
     until their first command is committed)."""
-    ranking = await helpers.rank(community, ask.text, vector, extra=extra)
+    ranking = await helpers.rank(community, ask.text, vector)
     directory = helpers.current(community)
     history = await uow.introductions.involving(ask.member_id)
     loads = await uow.introductions.loads(
