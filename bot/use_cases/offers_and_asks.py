@@ -7,11 +7,11 @@ from bot import render
 from bot.directory import CommunityDirectory, HelperDirectory
 from bot.domain import Ask, AskStatus, Community, IntroStatus, Offer
 from bot.domain.directory import FieldKind, WaitingAsk, field_key
-from bot.errors import NotAllowed, NotPossible
+from bot.errors import InvalidInput, NotAllowed, NotPossible
 from bot.matching.hybrid import LEAD_FLOOR, Suggestions
 from bot.messages import Audience, DirectMessage, Ephemeral, Message, Text
 from bot.ports import TextEncoder, UnitOfWork
-from bot.text import MAX_POST_LENGTH, checked, clean
+from bot.text import checked
 from bot.use_cases.context import (
     Context,
     Messages,
@@ -104,10 +104,12 @@ def words_to_encode(command: object) -> str | None:
     """The text a command will give the sentence model, when it is known before the
     command's transaction: encoding it first (in the model's own thread) leaves the
     transactions, which run one at a time, free for other members meanwhile."""
-    if isinstance(command, c.MakeOffer | c.MakeAsk):
-        text = clean(command.text)  # as ``checked`` keeps it, when it keeps it
-        return text if 0 < len(text) <= MAX_POST_LENGTH else None
-    return None
+    if not isinstance(command, c.MakeOffer | c.MakeAsk):
+        return None
+    try:
+        return checked(command.text, what="text", example="")  # as its handler keeps it
+    except InvalidInput:
+        return None  # refused in the transaction, with the reason
 
 
 async def rank_ahead(
