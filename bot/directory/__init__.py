@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 
 from bot.directory.community import CommunityDirectory
 from bot.domain import Community
@@ -52,6 +53,16 @@ class ReadingStopped(Exception):
 def _key(community: Community) -> tuple[str, frozenset[tuple[str, str]]]:
     """A directory is read for a community with its aliases: new aliases, a new read."""
     return community.key, frozenset(community.aliases.items())
+
+
+@dataclass(frozen=True)
+class _Since:
+    """A community's directory as last read, and what changed since, up to a revision
+    (``changes`` None: nothing did)."""
+
+    directory: CommunityDirectory
+    revision: int
+    changes: DirectoryChanges | None
 
 
 class HelperDirectory:
@@ -155,29 +166,16 @@ class HelperDirectory:
 
     async def refresh_key(self, community_key: str) -> Community | None:
         """:meth:`refresh` the community with this key, if there is one, reading what
-        changed in the transaction that reads the community; the community as read.
-        The reading takes no lock: with the database slow or away, every command
-        waits for it once, not for every command ahead of it."""
+        changed in the transaction that reads the community; the community as read."""
         async with self._uow() as uow:
             community = await uow.communities.get_by_key(community_key)
             if community is None:
                 return None
-            known = self._directories.get(_key(community))
-            revision = community.directory_revision
-            changes = None
-            if known is not None and revision > known.revision:
-                changes = await uow.directory.changes(
-                    stored_id(community), known.revision, revision, model=self._model
-                )
-        async with self._lock(community_key):
-            if known is None:
-                await self._refresh_locked(community, lambda: False)
-            elif changes is not None and revision > known.revision:
-                # Not caught up meanwhile: what was read is the state as of ``revision``,
-                # so it may follow a catch-up to any earlier one.
-                await self._apply_gently(known, changes)
-                known.revision = revision
-                self._directories.move_to_end(_key(community))
+            since = await self._changes_since(uow, community, community.directory_revision)
+        if since is None:
+            await self.refresh(community)
+        else:
+            await self._apply_since(community, since)
         return community
 
     async def refresh(
@@ -187,25 +185,50 @@ class HelperDirectory:
         own: call it before the transaction that will use it, never inside one. A
         community read whole for the first time stops between two pages, raising
         :class:`ReadingStopped`, once ``stopping()`` is true."""
-        async with self._lock(community.key):
-            return await self._refresh_locked(community, stopping)
+        key = _key(community)
+        if key not in self._directories:
+            async with self._lock(community.key):
+                if key not in self._directories:  # else read meanwhile: caught up below
+                    self._directories[key] = await self._read_whole(community, stopping)
+                    while len(self._directories) > self._size:
+                        self._directories.popitem(last=False)
+                    return self._directories[key]
+        async with self._uow() as uow:
+            revision = await uow.directory.revision(stored_id(community))
+            since = await self._changes_since(uow, community, revision)
+        if since is None:  # dropped meanwhile, for a community used more recently
+            return await self.refresh(community, stopping=stopping)
+        return await self._apply_since(community, since)
 
     def _lock(self, community_key: str) -> asyncio.Lock:
         return self._locks.setdefault(community_key, asyncio.Lock())
 
-    async def _refresh_locked(
-        self, community: Community, stopping: Callable[[], bool]
-    ) -> CommunityDirectory:
-        key = _key(community)
-        known = self._directories.get(key)
+    async def _changes_since(
+        self, uow: UnitOfWork, community: Community, revision: int
+    ) -> _Since | None:
+        """What changed in the community's directory, as last read, up to ``revision``;
+        None if it was never read. Read without the community's lock: with the
+        database slow or away, each command waits for its own reading only."""
+        known = self._directories.get(_key(community))
         if known is None:
-            known = await self._read_whole(community, stopping)
-            self._directories[key] = known
-            while len(self._directories) > self._size:
-                self._directories.popitem(last=False)
-        else:
-            await self._catch_up(community, known)
-        self._directories.move_to_end(key)
+            return None
+        if revision <= known.revision:
+            return _Since(known, revision, None)
+        changes = await uow.directory.changes(
+            stored_id(community), known.revision, revision, model=self._model
+        )
+        return _Since(known, revision, changes)
+
+    async def _apply_since(self, community: Community, since: _Since) -> CommunityDirectory:
+        known = since.directory
+        async with self._lock(community.key):
+            # Unless caught up meanwhile: what was read is the state as of its revision,
+            # so it may follow a catch-up to any earlier one.
+            if since.changes is not None and since.revision > known.revision:
+                await self._apply_gently(known, since.changes)
+                known.revision = since.revision
+        if (key := _key(community)) in self._directories:
+            self._directories.move_to_end(key)
         return known
 
     async def _read_whole(
@@ -241,18 +264,6 @@ class HelperDirectory:
             revision,
         )
         return directory
-
-    async def _catch_up(self, community: Community, directory: CommunityDirectory) -> None:
-        assert community.id is not None
-        async with self._uow() as uow:
-            revision = await uow.directory.revision(community.id)
-            if revision <= directory.revision:
-                return
-            changes = await uow.directory.changes(
-                community.id, directory.revision, revision, model=self._model
-            )
-        await self._apply_gently(directory, changes)
-        directory.revision = revision
 
     @staticmethod
     async def _apply_gently(directory: CommunityDirectory, changes: DirectoryChanges) -> None:
