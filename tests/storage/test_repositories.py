@@ -32,6 +32,7 @@ from storage.scheduled import outbox_names
 from tests.storage.village import NOW, Village, member_id
 
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
+DAY = timedelta(days=1)
 
 
 def intro(
@@ -334,6 +335,33 @@ async def test_introductions_are_found_by_ask_member_and_community(
         assert await uow.introductions.involving_any(set()) == []
         assert len(await uow.introductions.in_community(village.community_id)) == 3
         assert await uow.introductions.in_community(village.community_id + 1) == []
+
+
+async def test_a_helpers_load_counts_their_pending_and_accepted_requests_since_a_date(
+    uow_factory: UowFactory, village: Village
+) -> None:
+    week_ago = NOW - timedelta(days=7)
+    ana, ben, cleo = village.ana, village.ben, village.cleo
+    async with uow_factory() as uow:
+        for each in (
+            intro(village, ben, ana, status=IntroStatus.PENDING),
+            intro(village, cleo, ana, status=IntroStatus.ACCEPTED),
+            intro(village, cleo, ana, status=IntroStatus.DECLINED),
+            intro(village, cleo, ana, status=IntroStatus.EXPIRED),
+            intro(village, ben, ana, status=IntroStatus.ACCEPTED, requested_at=week_ago - DAY),
+            intro(village, ana, cleo, status=IntroStatus.ACCEPTED),
+            intro(village, ana, ben, status=IntroStatus.DECLINED),
+        ):
+            await uow.introductions.add(each)
+        await uow.commit()
+    async with uow_factory() as uow:
+        everyone = {member_id(ana), member_id(ben), member_id(cleo)}
+        loads = await uow.introductions.loads(village.community_id, everyone, week_ago)
+        # Ana: one pending and one accepted this week (not the declined, the expired or
+        # last week's); Cleo: one accepted; Ben only declined, so no load at all.
+        assert loads == {member_id(ana): 2, member_id(cleo): 1}
+        assert await uow.introductions.loads(village.community_id, {member_id(ben)}, week_ago) == {}
+        assert await uow.introductions.loads(village.community_id, set(), week_ago) == {}
 
 
 async def test_pending_expired_finds_only_unanswered_requests_past_expiry(
