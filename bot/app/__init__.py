@@ -20,7 +20,7 @@ from bot.app.dashboard import Dashboard
 from bot.app.errands import Errands
 from bot.commands import Actor, Command, ShowMe
 from bot.delivery import Delivery
-from bot.directory import HelperDirectory, ReadingStopped
+from bot.directory import HelperDirectory, RankedAhead, ReadingStopped
 from bot.domain import Community, Member
 from bot.errors import GiveFirstError
 from bot.messages import Ephemeral, Message, Span, Text
@@ -283,8 +283,9 @@ class GiveFirst(Errands, Dashboard):
             await asyncio.gather(encoding, return_exceptions=True)  # its own failure: moot
             raise
         encoder = await encoding
+        ahead: RankedAhead = {}
         if community is not None:
-            await use_cases.rank_ahead(self._helpers, community, command, encoder)
+            ahead = await use_cases.rank_ahead(self._helpers, community, command, encoder)
         for attempt in range(1, CONFLICT_RETRIES + 1):
             now = self._clock.now()
             try:
@@ -292,7 +293,7 @@ class GiveFirst(Errands, Dashboard):
                     if event_key is not None and not await uow.events.first_time(event_key, now):
                         return None
                     community, member = await self._enter(uow, actor, now)
-                    ctx = self._context(uow, now, actor, community, member, encoder)
+                    ctx = self._context(uow, now, actor, community, member, encoder, ahead)
                     messages = await handler(ctx, command)
                     messages += profile.recheck_direct_messages(ctx, messages)
                     await uow.commit()
@@ -311,6 +312,7 @@ class GiveFirst(Errands, Dashboard):
         community: Community,
         member: Member,
         encoder: TextEncoder | None = None,
+        ahead: RankedAhead | None = None,
     ) -> use_cases.Context:
         return use_cases.Context(
             uow,
@@ -321,6 +323,7 @@ class GiveFirst(Errands, Dashboard):
             self._helpers,
             encoder=encoder or self._encoder,
             dashboard=self._dashboard,
+            ahead=ahead or {},
         )
 
     async def _encoder_for(self, command: Command) -> TextEncoder | None:

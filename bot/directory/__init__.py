@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.directory.community import CommunityDirectory
@@ -29,7 +29,7 @@ from bot.skills import Vocabulary
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CommunityDirectory", "HelperDirectory", "ReadingStopped"]
+__all__ = ["CommunityDirectory", "HelperDirectory", "RankedAhead", "ReadingStopped"]
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
@@ -42,8 +42,10 @@ COMMUNITIES = 256
 OFF_LOOP_MEMBERS = 20_000
 """From this many members, a search's product over every profile runs in another thread
 (about 3 ms at 20,000 members, 16 ms at 100,000 on the machine measured)."""
-RANKINGS_KEPT = 64
-"""Rankings a community's directory keeps until its helpers change."""
+
+RankedAhead = Mapping[tuple[str, bool], Ranking]
+"""Rankings a command made before its transaction, by the ask's text and whether it had
+a vector (see :meth:`HelperDirectory.rank_each`)."""
 
 
 class ReadingStopped(Exception):
@@ -107,34 +109,42 @@ class HelperDirectory:
         self._directories.move_to_end(key)
         return known
 
-    async def rank(self, community: Community, ask_text: str, ask_vector: Vector | None) -> Ranking:
+    async def rank(
+        self,
+        community: Community,
+        ask_text: str,
+        ask_vector: Vector | None,
+        *,
+        ahead: RankedAhead | None = None,
+    ) -> Ranking:
         """The community ranked for an ask, from its directory as last read (see
         :meth:`current`)."""
-        [ranking] = await self.rank_each(community, [(ask_text, ask_vector)])
+        [ranking] = await self.rank_each(community, [(ask_text, ask_vector)], ahead=ahead)
         return ranking
 
     async def rank_each(
-        self, community: Community, asks: Sequence[tuple[str, Vector | None]]
+        self,
+        community: Community,
+        asks: Sequence[tuple[str, Vector | None]],
+        *,
+        ahead: RankedAhead | None = None,
     ) -> list[Ranking]:
-        """:meth:`rank` for each of several asks (text and vector). A ranking made since
-        the helpers last changed is used again (a command ranks before its transaction,
-        where it holds up nobody else, then again inside it); the others share one
+        """:meth:`rank` for each of several asks (text and vector), those ranked
+        ``ahead`` excepted: a command ranks before its transaction, where it holds up
+        nobody else, and its transaction uses that ranking even if the directory took
+        other members' changes meanwhile (it was as current as the command's start,
+        and the rules are applied to the directory as it is now). The others share one
         product over every member's profile, and other events go on between two asks'
         searches."""
         directory = self.current(community)
         keys = [(text, vector is not None) for text, vector in asks]
-        made = {key: directory.rankings[key] for key in keys if key in directory.rankings}
+        made = {key: ahead[key] for key in keys if ahead is not None and key in ahead}
         missing = {key: ask for key, ask in zip(keys, asks, strict=True) if key not in made}
-        changed = directory.helpers_changed
         vectors = [vector for _, vector in missing.values()]
         profiles = await self._profile_scores(directory, vectors)
         for key, (text, vector), scores in zip(missing, missing.values(), profiles, strict=True):
             await asyncio.sleep(0)
             made[key] = directory.search.rank(text, vector, profiles=scores)
-        if directory.helpers_changed == changed:
-            if len(directory.rankings) + len(missing) > RANKINGS_KEPT:
-                directory.rankings.clear()
-            directory.rankings.update((key, made[key]) for key in missing)
         return [made[key] for key in keys]
 
     @staticmethod

@@ -1,7 +1,6 @@
 """One community's directory: everyone who could help there, as of a revision, with
-the indexes a search reads (words, vectors, waiting and public asks) and the rankings
-made since its helpers last changed. :class:`bot.directory.HelperDirectory` reads it
-and keeps it current."""
+the indexes a search reads (words, vectors, waiting and public asks).
+:class:`bot.directory.HelperDirectory` reads it and keeps it current."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from datetime import datetime
 
 from bot.domain.directory import FieldKind, HelperRecord, WaitingAsk
 from bot.matching import HelperProfile, MatchIndex, OfferText
-from bot.matching.hybrid import HybridSearch, LexicalSearch, Ranking, Search
+from bot.matching.hybrid import HybridSearch, LexicalSearch, Search
 from bot.matching.pay_it_forward import AsksBySkill
 from bot.matching.vectors import AskVectors, VectorIndex
 from bot.skills import Vocabulary
@@ -34,12 +33,6 @@ class CommunityDirectory:
     """The platform ids of members whose direct messages were found closed."""
     waiting: dict[int, WaitingAsk] = field(default_factory=dict)
     """Asks still looking for a helper."""
-    rankings: dict[tuple[str, bool], Ranking] = field(default_factory=dict)
-    """Rankings made since the helpers last changed, by the ask's text and whether it
-    had a vector: a command ranks before its transaction and finds its ranking here
-    (see :meth:`HelperDirectory.rank_each`)."""
-    helpers_changed: int = 0
-    """How many times the helpers changed, so a ranking made meanwhile is not kept."""
 
     def __post_init__(self) -> None:
         self.words = MatchIndex(self.vocabulary)
@@ -58,9 +51,6 @@ class CommunityDirectory:
         return _Away(self.unreachable, self.paused, now)
 
     def apply(self, records: tuple[HelperRecord, ...]) -> None:
-        if records:
-            self.rankings.clear()
-            self.helpers_changed += 1
         for record in records:
             self._put(record)
 

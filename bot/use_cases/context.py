@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.commands import Actor, Command
-from bot.directory import HelperDirectory
+from bot.directory import HelperDirectory, RankedAhead
 from bot.domain import Ask, AskStatus, Community, Introduction, Member, Offer
 from bot.domain.identity import stored_id
 from bot.errors import NotFound
@@ -35,6 +35,8 @@ class Context:
     dashboard: DashboardAccess | None = None
     """Where the dashboard is and how sign-in links are signed; None when the
     operator has not set it up."""
+    ahead: RankedAhead = field(default_factory=dict)
+    """What the command ranked before its transaction (see :func:`bot.use_cases.rank_ahead`)."""
     follow_ups: list[Command] = field(default_factory=list)
     """Commands to run once this one is committed (in a transaction of their own)."""
 

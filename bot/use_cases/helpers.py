@@ -15,7 +15,7 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
-from bot.directory import CommunityDirectory, HelperDirectory
+from bot.directory import CommunityDirectory, HelperDirectory, RankedAhead
 from bot.domain import Ask, Community, Introduction, Member
 from bot.domain.directory import FieldKind, WaitingAsk, field_key
 from bot.domain.identity import stored_id
@@ -49,11 +49,13 @@ async def find_helpers(
     vector: Vector | None,
     top: int = SUGGESTIONS,
     asker: Member | None = None,
+    ahead: RankedAhead | None = None,
 ) -> Suggestions:
     """The best available helpers for an ask, after every pairing and fairness rule.
     ``asker`` is the member who asked, when at hand (a newcomer is not in the directory
-    until their first command is committed)."""
-    ranking = await helpers.rank(community, ask.text, vector)
+    until their first command is committed); ``ahead``, what the command ranked before
+    its transaction."""
+    ranking = await helpers.rank(community, ask.text, vector, ahead=ahead)
     directory = helpers.current(community)
     history = await uow.introductions.involving(ask.member_id)
     loads = await uow.introductions.loads(
@@ -71,6 +73,8 @@ async def asks_now_fitting(
     member_id: int,
     asks: Sequence[WaitingAsk],
     now: datetime,
+    *,
+    ahead: RankedAhead | None = None,
 ) -> dict[int, Candidate]:
     """Of these waiting asks, those this member now comes out for as a confident
     suggestion (after every rule, as :func:`find_helpers` decides), with the reasons.
@@ -78,7 +82,9 @@ async def asks_now_fitting(
     asks the member could still win, not once per ask."""
     directory = helpers.current(community)
     others = [ask for ask in asks if ask.member_id != member_id]
-    rankings = await helpers.rank_each(community, [(a.text, waiting_vector(a)) for a in others])
+    rankings = await helpers.rank_each(
+        community, [(a.text, waiting_vector(a)) for a in others], ahead=ahead
+    )
     # Rules only set members aside: one not ranked, or in a ranking nobody stands out
     # in, cannot come out as a confident suggestion.
     ranked = [

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from bot import commands as c
 from bot import render
-from bot.directory import CommunityDirectory, HelperDirectory
+from bot.directory import CommunityDirectory, HelperDirectory, RankedAhead
 from bot.domain import Ask, AskStatus, Community, IntroStatus, Offer
 from bot.domain.directory import FieldKind, WaitingAsk, field_key
 from bot.errors import InvalidInput, NotAllowed, NotPossible
+from bot.matching.fields import Vector
 from bot.matching.hybrid import LEAD_FLOOR, Suggestions
 from bot.messages import Audience, DirectMessage, Ephemeral, Message, Text
 from bot.ports import TextEncoder, UnitOfWork
@@ -65,7 +66,9 @@ async def tell_waiting_askers(ctx: Context, cmd: c.TellWaitingAskers) -> Message
         skills = set(offer.skills)
         waiting = [a for a in directory.waiting.values() if skills & set(a.skills)]
         waiting = waiting[:WAITING_ASKS]
-    fitting = await asks_now_fitting(ctx.uow, ctx.helpers, ctx.community, me, waiting, ctx.now)
+    fitting = await asks_now_fitting(
+        ctx.uow, ctx.helpers, ctx.community, me, waiting, ctx.now, ahead=ctx.ahead
+    )
     out: Messages = []
     for ask_id, candidate in fitting.items():
         ask = await ctx.uow.asks.get(ask_id)  # as committed now, not as last read
@@ -114,18 +117,23 @@ def words_to_encode(command: object) -> str | None:
 
 async def rank_ahead(
     helpers: HelperDirectory, community: Community, command: object, encoder: TextEncoder | None
-) -> None:
+) -> RankedAhead:
     """Rank what a command will rank, before its transaction: in a large community the
     product over every member's profile is most of a search, and made here it holds up
-    no other member's command; the transaction finds the ranking made (see
+    no other member's command; the transaction is given these rankings (see
     :meth:`HelperDirectory.rank_each`)."""
+    asks: list[tuple[str, Vector | None]] = []
     if isinstance(command, c.MakeAsk) and isinstance(encoder, EncodedAhead):
-        await helpers.rank(community, encoder.text, encoder.vector)
+        asks = [(encoder.text, encoder.vector)]
     elif isinstance(command, c.TellWaitingAskers):
         directory = helpers.current(community)
         waiting = _near_by_meaning(directory, command.member_id, command.offer_id) or []
         others = [a for a in waiting if a.member_id != command.member_id]
-        await helpers.rank_each(community, [(a.text, waiting_vector(a)) for a in others])
+        asks = [(a.text, waiting_vector(a)) for a in others]
+    if not asks:
+        return {}
+    rankings = await helpers.rank_each(community, asks)
+    return {(text, vector is not None): r for (text, vector), r in zip(asks, rankings, strict=True)}
 
 
 async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
@@ -143,7 +151,14 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
         ctx.uow, ctx.encoder, ctx.community, ctx.member, FieldKind.ASK, stored_id(ask), body
     )
     found = await find_helpers(
-        ctx.uow, ctx.helpers, ctx.community, ask, ctx.now, vector=vector, asker=ctx.member
+        ctx.uow,
+        ctx.helpers,
+        ctx.community,
+        ask,
+        ctx.now,
+        vector=vector,
+        asker=ctx.member,
+        ahead=ctx.ahead,
     )
     ask.suggested_count = len(found.confident)
     ask.suggested(len(found.confident), ctx.now)
