@@ -33,7 +33,7 @@ __all__ = ["CommunityDirectory", "HelperDirectory", "RankedAhead", "ReadingStopp
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
-PAGE = 2_000
+PAGE = 1_000
 """Members read at once when a community is read whole."""
 SLICE = 125
 """Members taken into the indexes between two turns of the event loop."""
