@@ -1,6 +1,13 @@
 """Skill tags: the shipped vocabulary, normalisation and extraction from chat text."""
 
 from bot.skills.text import clean_chat_markup, content_words, normalise_word
-from bot.skills.vocabulary import Skill, Vocabulary
+from bot.skills.vocabulary import Skill, Vocabulary, english_words
 
-__all__ = ["Skill", "Vocabulary", "clean_chat_markup", "content_words", "normalise_word"]
+__all__ = [
+    "Skill",
+    "Vocabulary",
+    "clean_chat_markup",
+    "content_words",
+    "english_words",
+    "normalise_word",
+]
