@@ -110,3 +110,17 @@ def test_a_row_taken_by_a_newcomer_after_the_scores_were_made_is_not_scored_as_t
 
     assert 3 not in found
     assert found[60].profile == pytest.approx(float(unit(77) @ ask), abs=0.01), "60's own"
+
+
+def test_scores_made_with_their_shortlist_find_the_same_members_as_scores_made_without() -> None:
+    index = VectorIndex(DIMENSIONS)
+    for member in range(1, 41):
+        index.put(member, [packed(f"bio:{member}", "x", unit(member))])
+    ask = unit(17)
+    everyone = sorted(range(1, 41), key=lambda m: -float(unit(m) @ ask))
+    for picked in (1, 6, 40, 60):
+        scored = index.profiles_now().scores(ask, shortlist=picked)
+        for size in (1, 5, 6, 12):
+            owners = [int(scored.owners[row]) for row in scored.best(size)]
+            assert owners == everyone[:size], (picked, size)
+        assert set(index.closest(ask, shortlist=8, profiles=scored)) == set(everyone[:8])
