@@ -20,7 +20,7 @@ from bot.app.dashboard import Dashboard
 from bot.app.errands import Errands
 from bot.commands import Actor, Command, ShowMe
 from bot.delivery import Delivery
-from bot.directory import HelperDirectory, RankedAhead, ReadingStopped
+from bot.directory import HelperDirectory, ReadingStopped
 from bot.domain import Community, Member
 from bot.errors import GiveFirstError
 from bot.messages import Ephemeral, Message, Span, Text
@@ -283,7 +283,7 @@ class GiveFirst(Errands, Dashboard):
             await asyncio.gather(encoding, return_exceptions=True)  # its own failure: moot
             raise
         encoder = await encoding
-        ahead: RankedAhead = {}
+        ahead = use_cases.Ahead()
         if community is not None:
             ahead = await use_cases.rank_ahead(self._helpers, community, command, encoder)
         for attempt in range(1, CONFLICT_RETRIES + 1):
@@ -312,7 +312,7 @@ class GiveFirst(Errands, Dashboard):
         community: Community,
         member: Member,
         encoder: TextEncoder | None = None,
-        ahead: RankedAhead | None = None,
+        ahead: use_cases.Ahead | None = None,
     ) -> use_cases.Context:
         return use_cases.Context(
             uow,
@@ -323,7 +323,7 @@ class GiveFirst(Errands, Dashboard):
             self._helpers,
             encoder=encoder or self._encoder,
             dashboard=self._dashboard,
-            ahead=ahead or {},
+            ahead=ahead or use_cases.Ahead(),
         )
 
     async def _encoder_for(self, command: Command) -> TextEncoder | None:

@@ -21,7 +21,7 @@ from bot.use_cases import (
     rounds,
     thanks,
 )
-from bot.use_cases.context import Context, Messages
+from bot.use_cases.context import Ahead, Context, Messages
 from bot.use_cases.offers_and_asks import rank_ahead, words_to_encode
 
 Handler = Callable[[Context, Any], Awaitable[Messages]]
@@ -83,6 +83,7 @@ SEARCHING: frozenset[type] = frozenset(
 __all__ = [
     "HANDLERS",
     "SEARCHING",
+    "Ahead",
     "Context",
     "Handler",
     "Messages",

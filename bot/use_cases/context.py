@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.commands import Actor, Command
 from bot.directory import HelperDirectory, RankedAhead
 from bot.domain import Ask, AskStatus, Community, Introduction, Member, Offer
+from bot.domain.directory import WaitingAsk
 from bot.domain.identity import stored_id
 from bot.errors import NotFound
 from bot.messages import Message
@@ -18,7 +19,16 @@ from bot.skills import Vocabulary
 
 Messages = list[Message]
 
-__all__ = ["Context", "Messages", "stored_id"]
+__all__ = ["Ahead", "Context", "Messages", "stored_id"]
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """What a command worked out before its transaction, where it holds up nobody."""
+
+    rankings: RankedAhead = field(default_factory=dict)
+    waiting: tuple[WaitingAsk, ...] | None = None
+    """For a new offer, the waiting asks closest to it; None if not looked for."""
 
 
 @dataclass
@@ -35,8 +45,9 @@ class Context:
     dashboard: DashboardAccess | None = None
     """Where the dashboard is and how sign-in links are signed; None when the
     operator has not set it up."""
-    ahead: RankedAhead = field(default_factory=dict)
-    """What the command ranked before its transaction (see :func:`bot.use_cases.rank_ahead`)."""
+    ahead: Ahead = field(default_factory=lambda: Ahead())
+    """What the command worked out before its transaction (see
+    :func:`bot.use_cases.rank_ahead`)."""
     follow_ups: list[Command] = field(default_factory=list)
     """Commands to run once this one is committed (in a transaction of their own)."""
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from bot import commands as c
 from bot import render
-from bot.directory import CommunityDirectory, HelperDirectory, RankedAhead
+from bot.directory import CommunityDirectory, HelperDirectory
 from bot.domain import Ask, AskStatus, Community, IntroStatus, Offer
 from bot.domain.directory import FieldKind, WaitingAsk, field_key
 from bot.errors import InvalidInput, NotAllowed, NotPossible
-from bot.matching.fields import Vector
 from bot.matching.hybrid import LEAD_FLOOR, Suggestions
 from bot.messages import Audience, DirectMessage, Ephemeral, Message, Text
 from bot.ports import TextEncoder, UnitOfWork
 from bot.text import checked
 from bot.use_cases.context import (
+    Ahead,
     Context,
     Messages,
     ask_of,
@@ -61,13 +61,14 @@ async def tell_waiting_askers(ctx: Context, cmd: c.TellWaitingAskers) -> Message
         return []
     directory = ctx.helpers.current(ctx.community)
     me = stored_id(ctx.member)
-    waiting = _near_by_meaning(directory, me, stored_id(offer))
+    ahead = ctx.ahead.waiting
+    waiting = list(ahead) if ahead is not None else _near_by_meaning(directory, me, cmd.offer_id)
     if waiting is None:
         skills = set(offer.skills)
         waiting = [a for a in directory.waiting.values() if skills & set(a.skills)]
         waiting = waiting[:WAITING_ASKS]
     fitting = await asks_now_fitting(
-        ctx.uow, ctx.helpers, ctx.community, me, waiting, ctx.now, ahead=ctx.ahead
+        ctx.uow, ctx.helpers, ctx.community, me, waiting, ctx.now, ahead=ctx.ahead.rankings
     )
     out: Messages = []
     for ask_id, candidate in fitting.items():
@@ -117,23 +118,27 @@ def words_to_encode(command: object) -> str | None:
 
 async def rank_ahead(
     helpers: HelperDirectory, community: Community, command: object, encoder: TextEncoder | None
-) -> RankedAhead:
+) -> Ahead:
     """Rank what a command will rank, before its transaction: in a large community the
     product over every member's profile is most of a search, and made here it holds up
     no other member's command; the transaction is given these rankings (see
-    :meth:`HelperDirectory.rank_each`)."""
-    asks: list[tuple[str, Vector | None]] = []
+    :meth:`HelperDirectory.rank_each`), and a new offer's waiting asks."""
     if isinstance(command, c.MakeAsk) and isinstance(encoder, EncodedAhead):
-        asks = [(encoder.text, encoder.vector)]
-    elif isinstance(command, c.TellWaitingAskers):
-        directory = helpers.current(community)
-        waiting = _near_by_meaning(directory, command.member_id, command.offer_id) or []
-        others = [a for a in waiting if a.member_id != command.member_id]
-        asks = [(a.text, waiting_vector(a)) for a in others]
-    if not asks:
-        return {}
+        [ranking] = await helpers.rank_each(community, [(encoder.text, encoder.vector)])
+        return Ahead(rankings={(encoder.text, True): ranking})
+    if not isinstance(command, c.TellWaitingAskers):
+        return Ahead()
+    directory = helpers.current(community)
+    near = _near_by_meaning(directory, command.member_id, command.offer_id)
+    asks = [(a.text, waiting_vector(a)) for a in near or () if a.member_id != command.member_id]
     rankings = await helpers.rank_each(community, asks)
-    return {(text, vector is not None): r for (text, vector), r in zip(asks, rankings, strict=True)}
+    return Ahead(
+        rankings={
+            (text, vector is not None): ranking
+            for (text, vector), ranking in zip(asks, rankings, strict=True)
+        },
+        waiting=tuple(near) if near is not None else None,
+    )
 
 
 async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
@@ -158,7 +163,7 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
         ctx.now,
         vector=vector,
         asker=ctx.member,
-        ahead=ctx.ahead,
+        ahead=ctx.ahead.rankings,
     )
     ask.suggested_count = len(found.confident)
     ask.suggested(len(found.confident), ctx.now)
