@@ -181,7 +181,7 @@ class HybridSearch(_Choosing):
         if ask_vector is None:
             return LexicalSearch(self._words).rank(ask_text, None)
         words = self._words.relevance_in_units(ask_text)
-        by_words = sorted(words, key=lambda m: -words[m])[:LEXICAL_CANDIDATES]
+        by_words = sorted(words, key=words.__getitem__, reverse=True)[:LEXICAL_CANDIDATES]
         closeness = self._vectors.closest(ask_vector, also=by_words, profiles=profiles)
         scores = {
             member: near.best_field

@@ -155,7 +155,7 @@ class MatchIndex:
         """Relevance of every member the ask reaches, where 1 is what one named skill
         that a single member has is worth (so figures compare across communities)."""
         unit = _idf(1, len(self._profiles))
-        return {member: score / unit for member, score in self.relevance(ask_text).items()}
+        return self._relevance(self._understand(ask_text), per=unit)
 
     def above_floor(self, ask_text: str) -> dict[int, float]:
         """Members relevant enough to suggest for an ask, with their relevance."""
@@ -232,13 +232,14 @@ class MatchIndex:
         timezone = self._profiles[member_id].timezone
         return fairness.priority(member_id, score, context, timezone, ask.urgent)
 
-    def _relevance(self, ask: _Ask) -> dict[int, float]:
+    def _relevance(self, ask: _Ask, *, per: float = 1.0) -> dict[int, float]:
+        """Each member's relevance to an ask, as a multiple of ``per``."""
         features = self._sought(ask)
         # Rare features first, so that common ones only re-score members already found.
         features.sort(key=lambda feature: len(feature[1]))
         scores: dict[int, float] = {}
         for weight, postings, strength in features:
-            scaled = [weight * value for value in strength]
+            scaled = [weight * value / per for value in strength]
             if len(postings) <= EXACT_POSTINGS_LIMIT:
                 _add_all(scores, postings, scaled)
             else:

@@ -209,11 +209,14 @@ class VectorIndex:
         if not self._fields:
             return {}
         scored = profiles if profiles is not None else self._profiles.scores(ask)
-        chosen: dict[int, float] = {}
-        for row in scored.best(shortlist):
-            member = int(scored.owners[row])
-            if member in self._fields:  # not one removed since the scores were made
-                chosen[member] = float(scored.scores[row])
+        best = scored.best(shortlist)
+        chosen = {
+            member: score
+            for member, score in zip(
+                scored.owners[best].tolist(), scored.scores[best].tolist(), strict=True
+            )
+            if member in self._fields  # not one removed since the scores were made
+        }
         for member in also:
             if member in self._fields and member not in chosen:
                 chosen[member] = float(self._profiles.vector(member) @ ask)
