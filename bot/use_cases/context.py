@@ -45,7 +45,7 @@ class Context:
     dashboard: DashboardAccess | None = None
     """Where the dashboard is and how sign-in links are signed; None when the
     operator has not set it up."""
-    ahead: Ahead = field(default_factory=lambda: Ahead())
+    ahead: Ahead = field(default_factory=Ahead)
     """What the command worked out before its transaction (see
     :func:`bot.use_cases.rank_ahead`)."""
     follow_ups: list[Command] = field(default_factory=list)
