@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from bot import commands as c
 from bot import render
-from bot.directory import CommunityDirectory, HelperDirectory
+from bot.directory import CommunityDirectory, HelperDirectory, ranking_key
 from bot.domain import Ask, AskStatus, Community, IntroStatus, Offer
 from bot.domain.directory import FieldKind, WaitingAsk, field_key
 from bot.errors import InvalidInput, NotAllowed, NotPossible
+from bot.matching.fields import Vector
 from bot.matching.hybrid import LEAD_FLOOR, Suggestions
 from bot.messages import Audience, DirectMessage, Ephemeral, Message, Text
 from bot.ports import TextEncoder, UnitOfWork
@@ -123,20 +124,18 @@ async def rank_ahead(
     product over every member's profile is most of a search, and made here it holds up
     no other member's command; the transaction is given these rankings (see
     :meth:`HelperDirectory.rank_each`), and a new offer's waiting asks."""
+    asks: list[tuple[str, Vector | None]] = []
+    near: list[WaitingAsk] | None = None
     if isinstance(command, c.MakeAsk) and isinstance(encoder, EncodedAhead):
-        [ranking] = await helpers.rank_each(community, [(encoder.text, encoder.vector)])
-        return Ahead(rankings={(encoder.text, True): ranking})
-    if not isinstance(command, c.TellWaitingAskers):
-        return Ahead()
-    directory = helpers.current(community)
-    near = _near_by_meaning(directory, command.member_id, command.offer_id)
-    asks = [(a.text, waiting_vector(a)) for a in near or () if a.member_id != command.member_id]
-    rankings = await helpers.rank_each(community, asks)
+        asks = [(encoder.text, encoder.vector)]
+    elif isinstance(command, c.TellWaitingAskers):
+        directory = helpers.current(community)
+        near = _near_by_meaning(directory, command.member_id, command.offer_id)
+        others = [a for a in near or () if a.member_id != command.member_id]
+        asks = [(a.text, waiting_vector(a)) for a in others]
+    rankings = await helpers.rank_each(community, asks) if asks else []
     return Ahead(
-        rankings={
-            (text, vector is not None): ranking
-            for (text, vector), ranking in zip(asks, rankings, strict=True)
-        },
+        rankings={ranking_key(*ask): r for ask, r in zip(asks, rankings, strict=True)},
         waiting=tuple(near) if near is not None else None,
     )
 
