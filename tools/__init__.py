@@ -1,0 +1,1 @@
+"""Maintainers' tools: not installed with givefirst."""
