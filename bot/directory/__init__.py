@@ -166,7 +166,7 @@ class HelperDirectory:
         product; in a large community, in another thread, so other events go on
         meanwhile (numpy lets go of the interpreter for it)."""
         wanted = [vector for vector in vectors if vector is not None]
-        if directory.vectors is None or not wanted:
+        if directory.vectors is None or not directory.meaning_ready() or not wanted:
             return [None] * len(vectors)
         rows = directory.vectors.profiles_now()
         if len(directory.vectors) >= OFF_LOOP_MEMBERS:
@@ -246,8 +246,11 @@ class HelperDirectory:
             # Unless caught up meanwhile: what was read is the state as of its revision,
             # so it may follow a catch-up to any earlier one.
             if since.changes is not None and since.revision > known.revision:
+                ready = known.meaning_ready()
                 await self._apply_gently(known, since.changes)
                 known.revision = since.revision
+                if known.meaning_ready() != ready:
+                    _say_how_matched(known)
         if (key := _key(community)) in self._directories:
             self._directories.move_to_end(key)
         return known
@@ -284,6 +287,8 @@ class HelperDirectory:
             len(directory.records),
             revision,
         )
+        if not directory.meaning_ready():
+            _say_how_matched(directory)
         return directory
 
     @staticmethod
@@ -299,3 +304,20 @@ class HelperDirectory:
             directory.apply(helpers[start : start + SLICE])
             if many:
                 await asyncio.sleep(0)
+
+
+def _say_how_matched(directory: CommunityDirectory) -> None:
+    """Log a change between matching by meaning and by words alone (see
+    :meth:`CommunityDirectory.meaning_ready`)."""
+    if directory.vectors is None:
+        return
+    if directory.meaning_ready():
+        log.info("%s: matching by meaning and words again", directory.key)
+    else:
+        log.info(
+            "%s: matching by words alone until more members have vectors of the sentence "
+            "model (%d of %d so far; `givefirst db embed` makes them at once)",
+            directory.key,
+            len(directory.vectors),
+            len(directory.with_words),
+        )

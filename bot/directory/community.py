@@ -15,6 +15,11 @@ from bot.matching.pay_it_forward import AsksBySkill
 from bot.matching.vectors import AskVectors, VectorIndex
 from bot.skills import Vocabulary
 
+MEANING_READY = 0.9
+"""Share of the members with words who need vectors of the model in use before a
+search uses them: until then (after a model change, or an import made without the
+model) the words alone rank everyone alike."""
+
 
 @dataclass
 class CommunityDirectory:
@@ -40,11 +45,22 @@ class CommunityDirectory:
         self.ask_vectors = AskVectors(self.dimensions) if self.dimensions else None
         self.public_asks = AsksBySkill(self.vocabulary)
         """Open asks everyone may see, by skill: what a member could pay forward."""
-        self.search: Search = (
-            HybridSearch(self.words, self.vectors)
-            if self.vectors is not None
-            else LexicalSearch(self.words)
-        )
+        self.with_words: set[int] = set()
+        """Members with skills, a bio or an open offer: those who should have vectors."""
+        self._by_words = LexicalSearch(self.words)
+        self._hybrid = HybridSearch(self.words, self.vectors) if self.vectors is not None else None
+
+    @property
+    def search(self) -> Search:
+        """Meaning and words together once enough members have vectors of the model in
+        use (see :data:`MEANING_READY`), else the words alone."""
+        return self._hybrid if self._hybrid is not None and self.meaning_ready() else self._by_words
+
+    def meaning_ready(self) -> bool:
+        """Whether enough members have vectors for a search by meaning to be fair."""
+        if self.vectors is None:
+            return False
+        return len(self.vectors) >= MEANING_READY * len(self.with_words)
 
     def away(self, now: datetime) -> Container[int]:
         """Members who cannot be asked to help anyone now."""
@@ -89,9 +105,14 @@ class CommunityDirectory:
             self.paused.pop(member, None)
         if record.platform_user_id is None:
             self.words.remove(member)
+            self.with_words.discard(member)
             if self.vectors is not None:
                 self.vectors.remove(member)
             return
+        if record.skills or record.bio or record.offers:
+            self.with_words.add(member)
+        else:
+            self.with_words.discard(member)
         self.words.upsert(
             HelperProfile(
                 member_id=member,

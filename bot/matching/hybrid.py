@@ -69,6 +69,8 @@ class Ranking:
     margin: float
     urgent: bool
     closeness: dict[int, Closeness] = field(default_factory=dict)
+    near: float = NEAR_BEST
+    """How close to the best a confident suggestion must be (any, by words alone)."""
 
     def leaders(self, count: int = LEADERS) -> list[int]:
         return [member for member, _ in self.scores[:count]]
@@ -99,7 +101,7 @@ class _Choosing:
             islice(((m, s) for m, s in ranking.scores if fairness.is_eligible(m, context)), POOL)
         )
         if ranking.sure and eligible:
-            near = [(m, s) for m, s in eligible if s >= eligible[0][1] - self._near()]
+            near = [(m, s) for m, s in eligible if s >= eligible[0][1] - ranking.near]
             chosen = sorted(
                 near,
                 key=lambda pair: (-self._priority(pair, context, ranking.urgent), pair[0]),
@@ -118,9 +120,6 @@ class _Choosing:
         """Why a member fits an ask, whether or not they were among the best."""
         score = dict(ranking.scores).get(member, 0.0)
         return self._candidate(ranking, member, score, context).reasons
-
-    def _near(self) -> float:
-        return NEAR_BEST
 
     def _priority(self, pair: tuple[int, float], context: MatchContext, urgent: bool) -> float:
         member, score = pair
@@ -225,10 +224,8 @@ class LexicalSearch(_Choosing):
             sure=bool(ranked),
             margin=0.0,
             urgent=self._words.is_urgent(ask_text),
+            near=float("inf"),
         )
-
-    def _near(self) -> float:
-        return float("inf")
 
 
 def _margin(scores: list[float]) -> float:

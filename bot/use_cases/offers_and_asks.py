@@ -99,7 +99,7 @@ def _near_by_meaning(
         if directory.vectors is not None
         else None
     )
-    if offered is None or directory.ask_vectors is None:
+    if offered is None or directory.ask_vectors is None or not directory.meaning_ready():
         return None
     near = directory.ask_vectors.closest(offered, LEAD_FLOOR, WAITING_ASKS)
     return [directory.waiting[i] for i in near if i in directory.waiting]

@@ -3,6 +3,7 @@ members describe their problems in their own words."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 import numpy as np
@@ -164,23 +165,43 @@ async def test_a_member_edited_in_one_worker_is_matched_as_edited_by_another(
     assert "@lee" in elsewhere.last_to("max"), "and reads Lee's new skills before matching"
 
 
-async def test_vectors_of_another_model_are_made_again(meaning_town: Town) -> None:
+async def test_vectors_of_another_model_are_made_again(
+    meaning_town: Town, caplog: pytest.LogCaptureFixture
+) -> None:
     """After a model change, fields are encoded again in the background; until then the
-    words alone find helpers."""
+    words alone find helpers, for everyone alike, and the log says so."""
     await neighbourhood(meaning_town)
     model = meaning_town.bot.encoder
     assert model is not None
     renamed = RenamedModel(model)
     restarted = GiveFirst(meaning_town.unit_of_work, meaning_town.clock, encoder=renamed)
     town = Town(restarted, meaning_town.chat, meaning_town.clock, meaning_town.unit_of_work)
-    await town.say("zoe", "/ask my containers keep getting killed and restarted")
-    assert "These members could help" not in town.last_to("zoe"), "no vectors of this model yet"
+    with caplog.at_level(logging.INFO, logger="bot.directory"):
+        await town.say("zoe", "/ask my containers keep getting killed and restarted")
+        assert "These members could help" not in town.last_to("zoe"), "no shared word"
+        await town.say("yan", "/ask anyone who knows kubernetes? our cluster is down")
+        assert "These members could help" in town.last_to("yan"), "the words alone, sure"
+        assert "@ben" in town.last_to("yan")
+        assert "matching by words alone until more members have vectors" in caplog.text
+        assert "(0 of 11 so far" in caplog.text
 
-    encoded = await restarted.fill_vectors()
-    assert encoded == len(NEIGHBOURS), "every offer (Zoe's ask has its vector already)"
-    assert await restarted.fill_vectors() == 0, "nothing left to do"
-    await town.say("max", "/ask my pods keep getting OOMKilled")
-    assert "@ben" in town.last_to("max")
+        encoded = await restarted.fill_vectors()
+        assert encoded == len(NEIGHBOURS), "every offer (the asks have theirs already)"
+        assert await restarted.fill_vectors() == 0, "nothing left to do"
+        await town.say("max", "/ask my pods keep getting OOMKilled")
+        assert "@ben" in town.last_to("max")
+        assert "matching by meaning and words again" in caplog.text
+
+
+async def test_one_member_without_vectors_does_not_turn_meaning_off(meaning_town: Town) -> None:
+    """A member whose words have no vector yet (here: an offer made by a process
+    without the model) leaves the others matched by meaning."""
+    await neighbourhood(meaning_town)
+    without_model = GiveFirst(meaning_town.unit_of_work, meaning_town.clock)
+    lexical = Town(without_model, meaning_town.chat, meaning_town.clock, meaning_town.unit_of_work)
+    await lexical.say("lee", "/offer I keep bees and can help you start your first hive")
+    await meaning_town.say("zoe", "/ask my containers keep getting killed and restarted")
+    assert "@ben" in meaning_town.last_to("zoe").split("•")[1], "by meaning, as before"
 
 
 async def test_words_edited_while_the_background_encodes_keep_their_new_vector(
