@@ -33,6 +33,14 @@ WORDS_WEIGHT = 0.2
 """What shared skills and words add, at most (one named skill only one member has)."""
 CONFIDENT_MARGIN = 0.26
 """How far the best member must lead the tenth best to be suggested with confidence."""
+SINGLED_OUT_MARGIN = 0.14
+"""The lead that is enough when the words single the best member out too (see
+:func:`_singled_out`)."""
+SINGLED_OUT_WORDS = 1.0
+"""Words that single a member out: as much as a skill the ask names that nobody else
+in the community has."""
+SINGLED_OUT_GAP = 0.2
+"""… and this far ahead of the next member by words."""
 NEAR_BEST = 0.18
 """Confident suggestions are those within this of the best: a distant runner-up is
 not suggested just to make three."""
@@ -192,10 +200,15 @@ class HybridSearch(_Choosing):
             scores.setdefault(member, self._words_weight * min(words[member], 1.0))
         ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
         margin = _margin([score for _, score in ranked])
+        sure = margin >= self._margin or (
+            self._words_weight > 0
+            and margin >= SINGLED_OUT_MARGIN
+            and _singled_out(ranked, by_words, words)
+        )
         return Ranking(
             ask_text,
             ranked,
-            sure=margin >= self._margin and bool(ranked) and ranked[0][1] >= LEAD_FLOOR,
+            sure=sure and bool(ranked) and ranked[0][1] >= LEAD_FLOOR,
             margin=margin,
             urgent=self._words.is_urgent(ask_text),
             closeness=closeness,
@@ -235,6 +248,19 @@ def _margin(scores: list[float]) -> float:
         return 0.0
     tenth = scores[MARGIN_RANK - 1] if len(scores) >= MARGIN_RANK else UNRELATED
     return scores[0] - max(tenth, UNRELATED)
+
+
+def _singled_out(
+    ranked: list[tuple[int, float]], by_words: list[int], words: dict[int, float]
+) -> bool:
+    """Whether the words and the meaning agree on the best member, and the words set
+    them well apart: the ask names what they have and hardly anyone else does. Two
+    rankers agreeing is evidence of its own, so a smaller lead then suffices."""
+    if not ranked or not by_words or by_words[0] != ranked[0][0]:
+        return False
+    best = words[by_words[0]]
+    runner_up = words[by_words[1]] if len(by_words) > 1 else 0.0
+    return best >= SINGLED_OUT_WORDS and best - runner_up >= SINGLED_OUT_GAP
 
 
 def _excerpt(text: str, limit: int = 80) -> str:
