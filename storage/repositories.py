@@ -20,6 +20,7 @@ from bot.domain import (
     Member,
     Offer,
     OfferStatus,
+    Outcome,
     Post,
     Subject,
     Thanks,
@@ -262,6 +263,27 @@ class SqlAlchemyIntroductionRepository(_SqlAlchemyRepository):
         return await self._all(
             c.community_id == community_id, c.reason.contains(words, autoescape=True)
         )
+
+    async def margin_outcomes(self, community_id: int, limit: int) -> list[tuple[float, bool]]:
+        """The community's latest introductions for asks ranked by meaning that came to
+        something: the ask's margin, and whether it worked (it helped: yes; it did not
+        work, or the helper declined: no)."""
+        i, a = tables.introductions.c, tables.asks.c
+        rows = await self.session.execute(
+            select(a.match_margin, i.outcome, i.status)
+            .join_from(tables.introductions, tables.asks, i.ask_id == a.id)
+            .where(
+                i.community_id == community_id,
+                a.match_margin.is_not(None),
+                or_(
+                    i.outcome.in_([Outcome.HELPED, Outcome.DIDNT_WORK]),
+                    i.status == IntroStatus.DECLINED,
+                ),
+            )
+            .order_by(i.id.desc())
+            .limit(limit)
+        )
+        return [(float(margin), outcome == Outcome.HELPED) for margin, outcome, _ in rows]
 
     async def pending_expired(self, now: datetime) -> Sequence[Introduction]:
         """Requests nobody answered before they expired."""

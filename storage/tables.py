@@ -146,6 +146,9 @@ asks = Table(
     # NULL for asks made before givefirst kept count (see bot.health).
     Column("suggested_count", Integer),
     Column("first_suggested_at", UTCDateTime),
+    # How far the best member stood out when helpers were last suggested (see
+    # bot.matching.calibration); NULL by words alone and before givefirst kept it.
+    Column("match_margin", Float),
     Index(None, "community_id", "status"),
     Index(None, "member_id"),
     Index(None, "community_id", "directory_revision"),

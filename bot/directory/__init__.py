@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from bot.directory.community import CommunityDirectory
 from bot.domain import Community
 from bot.domain.directory import DirectoryChanges
 from bot.domain.identity import stored_id
+from bot.matching import calibration
 from bot.matching.fields import Vector
 from bot.matching.hybrid import Ranking
 from bot.matching.vectors import ProfileScores
@@ -45,6 +47,9 @@ SLICE = 125
 """Members taken into the indexes between two turns of the event loop."""
 COMMUNITIES = 256
 """Communities a process keeps; the least recently used is dropped first."""
+CALIBRATE_EVERY = 3600.0
+"""Seconds between two readings of what came of a community's introductions (see
+:mod:`bot.matching.calibration`)."""
 OFF_LOOP_MEMBERS = 20_000
 """From this many members, a search's product over every profile runs in another thread
 (about 3 ms at 20,000 members, 16 ms at 100,000 on the machine measured)."""
@@ -210,10 +215,12 @@ class HelperDirectory:
         if key not in self._directories:
             async with self._lock(community.key):
                 if key not in self._directories:  # else read meanwhile: caught up below
-                    self._directories[key] = await self._read_whole(community, stopping)
+                    directory = await self._read_whole(community, stopping)
+                    self._directories[key] = directory
                     while len(self._directories) > self._size:
                         self._directories.popitem(last=False)
-                    return self._directories[key]
+                    await self._calibrate_if_due(community, directory)
+                    return directory
         async with self._uow() as uow:
             revision = await uow.directory.revision(stored_id(community))
             since = await self._changes_since(uow, community, revision)
@@ -253,7 +260,33 @@ class HelperDirectory:
                     _say_how_matched(known)
         if (key := _key(community)) in self._directories:
             self._directories.move_to_end(key)
+        await self._calibrate_if_due(community, known)
         return known
+
+    async def _calibrate_if_due(self, community: Community, directory: CommunityDirectory) -> None:
+        """Once every :data:`CALIBRATE_EVERY` seconds, read what came of the community's
+        recent introductions and set how far its best member must stand out to be
+        suggested with confidence (see :mod:`bot.matching.calibration`)."""
+        now = time.monotonic()
+        last = directory.calibrated_at
+        if directory.vectors is None or (last is not None and now - last < CALIBRATE_EVERY):
+            return
+        directory.calibrated_at = now  # one reading at a time
+        async with self._uow() as uow:
+            found = await uow.introductions.margin_outcomes(
+                stored_id(community), calibration.RECENT
+            )
+        margin = calibration.confident_margin([calibration.MarginOutcome(*o) for o in found])
+        if margin != directory.confident_margin:
+            log.info(
+                "%s: members are suggested with confidence when they stand out by %.2f "
+                "(from what came of %d introductions; %.2f by default)",
+                directory.key,
+                margin,
+                len(found),
+                calibration.DEFAULT,
+            )
+        directory.calibrate(margin, now)
 
     async def _read_whole(
         self, community: Community, stopping: Callable[[], bool]

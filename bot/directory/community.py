@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.domain.directory import FieldKind, HelperRecord, WaitingAsk
-from bot.matching import HelperProfile, MatchIndex, OfferText
+from bot.matching import HelperProfile, MatchIndex, OfferText, calibration
 from bot.matching.hybrid import HybridSearch, LexicalSearch, Search
 from bot.matching.pay_it_forward import AsksBySkill
 from bot.matching.vectors import AskVectors, VectorIndex
@@ -47,8 +47,18 @@ class CommunityDirectory:
         """Open asks everyone may see, by skill: what a member could pay forward."""
         self.with_words: set[int] = set()
         """Members with skills, a bio or an open offer: those who should have vectors."""
+        self.confident_margin = calibration.DEFAULT
+        """How far the best member must stand out here (see :meth:`calibrate`)."""
+        self.calibrated_at: float | None = None
         self._by_words = LexicalSearch(self.words)
         self._hybrid = HybridSearch(self.words, self.vectors) if self.vectors is not None else None
+
+    def calibrate(self, margin: float, at: float) -> None:
+        """Suggest with confidence when the best member leads by ``margin`` (see
+        :mod:`bot.matching.calibration`); ``at``, a monotonic time."""
+        self.confident_margin, self.calibrated_at = margin, at
+        if self.vectors is not None:
+            self._hybrid = HybridSearch(self.words, self.vectors, margin=margin)
 
     @property
     def search(self) -> Search:

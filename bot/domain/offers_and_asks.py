@@ -62,6 +62,9 @@ class Ask:
     asks made before givefirst kept count, for the community's health figures."""
     first_suggested_at: datetime | None = None
     """When givefirst first suggested a helper for it, then or later."""
+    match_margin: float | None = None
+    """How far the best member stood out when helpers were last suggested for it (by
+    meaning and words; None by words alone), for the community's calibration."""
     id: int | None = None
 
     @property

@@ -62,7 +62,8 @@ class Suggestions:
 
     confident: list[Candidate] = field(default_factory=list)
     closest: list[Candidate] = field(default_factory=list)
-    margin: float = 0.0
+    margin: float | None = None
+    """None when ranked by words alone."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ class Ranking:
     """Members and their relevance, best first."""
     sure: bool
     """Whether the best stand out enough to be suggested with confidence."""
-    margin: float
+    margin: float | None
+    """How far the best stand out by meaning and words; None by words alone."""
     urgent: bool
     closeness: dict[int, Closeness] = field(default_factory=dict)
     near: float = NEAR_BEST
@@ -235,7 +237,7 @@ class LexicalSearch(_Choosing):
             ask_text,
             ranked,
             sure=bool(ranked),
-            margin=0.0,
+            margin=None,
             urgent=self._words.is_urgent(ask_text),
             near=float("inf"),
         )

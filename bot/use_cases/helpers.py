@@ -51,10 +51,11 @@ async def find_helpers(
     asker: Member | None = None,
     ahead: RankedAhead | None = None,
 ) -> Suggestions:
-    """The best available helpers for an ask, after every pairing and fairness rule.
-    ``asker`` is the member who asked, when at hand (a newcomer is not in the directory
-    until their first command is committed); ``ahead``, what the command ranked before
-    its transaction."""
+    """The best available helpers for an ask, after every pairing and fairness rule,
+    kept on the ask as how far its best member stood out (for the community's
+    calibration). ``asker`` is the member who asked, when at hand (a newcomer is not in
+    the directory until their first command is committed); ``ahead``, what the command
+    ranked before its transaction."""
     ranking = await helpers.rank(community, ask.text, vector, ahead=ahead)
     directory = helpers.current(community)
     history = await uow.introductions.involving(ask.member_id)
@@ -63,7 +64,9 @@ async def find_helpers(
     )
     sought = _Sought(ask.id, ask.member_id)
     context = _context(directory, community, sought, now, history, loads, asker)
-    return directory.search.choose(ranking, context, top=top)
+    found = directory.search.choose(ranking, context, top=top)
+    ask.match_margin = found.margin
+    return found
 
 
 async def asks_now_fitting(
@@ -75,9 +78,10 @@ async def asks_now_fitting(
     now: datetime,
     *,
     ahead: RankedAhead | None = None,
-) -> dict[int, Candidate]:
+) -> dict[int, tuple[Candidate, float | None]]:
     """Of these waiting asks, those this member now comes out for as a confident
-    suggestion (after every rule, as :func:`find_helpers` decides), with the reasons.
+    suggestion (after every rule, as :func:`find_helpers` decides), with the reasons
+    and how far the best member stood out.
     Each ask is scored in memory first; the rules' two queries are read once for the
     asks the member could still win, not once per ask."""
     directory = helpers.current(community)
@@ -97,14 +101,14 @@ async def asks_now_fitting(
     history = await uow.introductions.involving_any({ask.member_id for ask, _ in ranked})
     leaders = {member for _, ranking in ranked for member in ranking.leaders()}
     loads = await uow.introductions.loads(stored_id(community), leaders, now - LOAD_WINDOW)
-    fitting: dict[int, Candidate] = {}
+    fitting: dict[int, tuple[Candidate, float | None]] = {}
     for ask, ranking in ranked:
         sought = _Sought(ask.ask_id, ask.member_id)
         context = _context(directory, community, sought, now, history, loads)
         found = directory.search.choose(ranking, context, top=SUGGESTIONS)
         mine = [c for c in found.confident if c.member_id == member_id]
         if mine:
-            fitting[ask.ask_id] = mine[0]
+            fitting[ask.ask_id] = (mine[0], found.margin)
     return fitting
 
 

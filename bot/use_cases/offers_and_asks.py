@@ -72,12 +72,13 @@ async def tell_waiting_askers(ctx: Context, cmd: c.TellWaitingAskers) -> Message
         ctx.uow, ctx.helpers, ctx.community, me, waiting, ctx.now, ahead=ctx.ahead.rankings
     )
     out: Messages = []
-    for ask_id, candidate in fitting.items():
+    for ask_id, (candidate, margin) in fitting.items():
         ask = await ctx.uow.asks.get(ask_id)  # as committed now, not as last read
         if ask is None or not ask.looking_for_helper or not ask.is_open:
             continue
         asker = await member_of(ctx.uow, ask.member_id)
         ask.suggested(1, ctx.now)
+        ask.match_margin = margin
         out.append(
             render.suggestions(
                 ask,

@@ -22,6 +22,7 @@ from bot.domain import (
     OfferStatus,
     OutboxMessage,
     OutboxStatus,
+    Outcome,
     Post,
     Round,
     RoundGroup,
@@ -216,6 +217,19 @@ class FakeIntroductions(_Repo):
             ):
                 loads[i.helper_id] = loads.get(i.helper_id, 0) + 1
         return loads
+
+    async def margin_outcomes(self, community_id: int, limit: int) -> list[tuple[float, bool]]:
+        asks = self._store.table("asks")
+        found = []
+        for i in sorted(self._rows, key=lambda i: -(i.id or 0)):
+            ask = asks.get(i.ask_id) if i.ask_id is not None else None
+            if i.community_id != community_id or ask is None or ask.match_margin is None:
+                continue
+            if i.outcome in (Outcome.HELPED, Outcome.DIDNT_WORK):
+                found.append((ask.match_margin, i.outcome is Outcome.HELPED))
+            elif i.status is IntroStatus.DECLINED:
+                found.append((ask.match_margin, False))
+        return found[:limit]
 
     async def pending_expired(self, now: datetime) -> Sequence[Introduction]:
         return [i for i in self._rows if i.status is IntroStatus.PENDING and i.expires_at <= now]

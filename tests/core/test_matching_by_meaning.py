@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -12,6 +13,7 @@ import pytest
 
 import bot.directory
 from bot.app import GiveFirst
+from bot.domain import Ask, Introduction, IntroStatus, Outcome, Party
 from bot.domain.directory import FieldKind, field_key
 from bot.matching.fields import field_hash, skills_text
 from bot.ports import TextEncoder
@@ -243,3 +245,45 @@ class RenamedModel:
             meanwhile, self.meanwhile = self.meanwhile, None
             await meanwhile()
         return await self._model.encode(texts)
+
+
+async def test_a_community_whose_close_calls_did_not_work_asks_for_a_clearer_lead(
+    meaning_town: Town, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """How sure to be is learned per community: after many introductions made when the
+    best member stood out only a little turned out not to work, an ask where the best
+    member stands out as little gets them as a lead, not as a confident suggestion."""
+    monkeypatch.setattr(bot.directory, "CALIBRATE_EVERY", 0.0)  # read outcomes each time
+    await neighbourhood(meaning_town)
+    ask = "/ask need advice on my cloud setup"
+    await meaning_town.say("zoe", ask)
+    assert "These members could help" in meaning_town.last_to("zoe"), "at the default bar"
+    assert "@ben" in meaning_town.last_to("zoe")
+    async with meaning_town.unit_of_work() as uow:
+        community = await uow.communities.get_by_key(meaning_town.community)
+        assert community is not None and community.id is not None
+        [kept] = await uow.asks.containing(community.id, "cloud")
+        assert kept.match_margin is not None and 0.26 <= kept.match_margin < 0.28, "kept"
+        zoe = await uow.members.get_by_platform_id(community.id, "zoe")
+        helpers = [await uow.members.get_by_platform_id(community.id, who) for who in NEIGHBOURS]
+        assert zoe is not None and zoe.id is not None
+        then = meaning_town.clock.now() - timedelta(days=60)  # nobody's load this week
+        for number in range(24):  # close calls that did not work
+            earlier = Ask(community.id, zoe.id, f"close call {number}", [], False, then)
+            earlier.match_margin = 0.26 + 0.002 * number
+            await uow.asks.add(earlier)
+            helper = helpers[number % len(helpers)]
+            assert helper is not None and helper.id is not None
+            intro = Introduction(
+                community.id, zoe.id, helper.id, Party.HELPER, "close", then, then, earlier.id
+            )
+            intro.status, intro.outcome = IntroStatus.ACCEPTED, Outcome.DIDNT_WORK
+            await uow.introductions.add(intro)
+        await uow.commit()
+
+    with caplog.at_level(logging.INFO, logger="bot.directory"):
+        await meaning_town.say("max", ask)
+    reply = meaning_town.last_to("max")
+    assert "These members could help" not in reply
+    assert "the closest I found" in reply and "@ben" in reply, "Ben, as a lead"
+    assert "suggested with confidence when they stand out by 0.3" in caplog.text

@@ -32,7 +32,7 @@ SLACK_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
 SCHEDULE_TABLES = {"scheduled_claims", "outbox", "outbox_names"}
 MATCHING_TABLES = {"text_vectors"}
 ROUND_TABLES = {"round_participants", "round_never_pairs", "rounds", "round_groups"}
-HEAD = "0010"
+HEAD = "0011"
 
 
 def _table_names(connection: Connection) -> set[str]:

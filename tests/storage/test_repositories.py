@@ -364,6 +364,39 @@ async def test_a_helpers_load_counts_their_pending_and_accepted_requests_since_a
         assert await uow.introductions.loads(village.community_id, set(), week_ago) == {}
 
 
+async def test_what_came_of_introductions_is_read_with_the_margin_of_their_ask(
+    uow_factory: UowFactory, village: Village
+) -> None:
+    """For a community's calibration: introductions for asks ranked by meaning that
+    helped (worked), did not work or were declined (did not), latest first."""
+    ana, ben, cleo = village.ana, village.ben, village.cleo
+    async with uow_factory() as uow:
+        asks = []
+        for margin in (0.31, 0.24, 0.42, None):
+            ask = Ask(village.community_id, member_id(ben), "Rust?", ["rust"], False, NOW)
+            ask.match_margin = margin
+            await uow.asks.add(ask)
+            asks.append(ask)
+        helped = intro(village, ben, ana, ask=asks[0])
+        helped.outcome = Outcome.HELPED
+        not_yet = intro(village, ben, cleo, ask=asks[0], status=IntroStatus.ACCEPTED)
+        not_yet.outcome = Outcome.NOT_YET
+        didnt = intro(village, ben, ana, ask=asks[1], status=IntroStatus.ACCEPTED)
+        didnt.outcome = Outcome.DIDNT_WORK
+        declined = intro(village, ben, ana, ask=asks[2], status=IntroStatus.DECLINED)
+        pending = intro(village, ben, cleo, ask=asks[2])
+        words_alone = intro(village, ben, ana, ask=asks[3], status=IntroStatus.ACCEPTED)
+        words_alone.outcome = Outcome.HELPED
+        for each in (helped, not_yet, didnt, declined, pending, words_alone):
+            await uow.introductions.add(each)
+        await uow.commit()
+    async with uow_factory() as uow:
+        found = await uow.introductions.margin_outcomes(village.community_id, 10)
+        assert found == [(0.42, False), (0.24, False), (0.31, True)]
+        assert await uow.introductions.margin_outcomes(village.community_id, 1) == [(0.42, False)]
+        assert await uow.introductions.margin_outcomes(village.community_id + 1, 10) == []
+
+
 async def test_pending_expired_finds_only_unanswered_requests_past_expiry(
     uow_factory: UowFactory, village: Village
 ) -> None:
