@@ -33,9 +33,9 @@ WORDS_WEIGHT = 0.2
 """What shared skills and words add, at most (one named skill only one member has)."""
 CONFIDENT_MARGIN = 0.26
 """How far the best member must lead the tenth best to be suggested with confidence."""
-SINGLED_OUT_MARGIN = 0.14
-"""The lead that is enough when the words single the best member out too (see
-:func:`_singled_out`)."""
+SINGLED_OUT_EASING = 0.12
+"""How much smaller the lead may be when the words single the best member out too
+(see :func:`_singled_out`): 0.14 with the default margin."""
 SINGLED_OUT_WORDS = 1.0
 """Words that single a member out: as much as a skill the ask names that nobody else
 in the community has."""
@@ -204,7 +204,7 @@ class HybridSearch(_Choosing):
         margin = _margin([score for _, score in ranked])
         sure = margin >= self._margin or (
             self._words_weight > 0
-            and margin >= SINGLED_OUT_MARGIN
+            and margin >= self._margin - SINGLED_OUT_EASING
             and _singled_out(ranked, by_words, words)
         )
         return Ranking(
