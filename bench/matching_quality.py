@@ -27,11 +27,18 @@ to believe. Columns:
 - nobody: unanswerable asks with no confident suggestion (honest "nobody yet");
 - leads: answerable asks that got leads instead of confident suggestions;
 - general: asks with a broad "connector" member among the confident suggestions.
+
+Last, each community's own margin (``bot.matching.calibration``), learned from
+simulated outcomes: its asks are split in two halves; each ask of one half whose first
+suggestion (confident, or the first lead) is right counts as an introduction that
+helped, a wrong one (or any for an ask nobody can answer) as one that did not work;
+the margin learned from one half is measured on the other, and the other way round.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,6 +52,7 @@ from adapters.discord.inbound import to_core_text as discord_text
 from adapters.slack.inbound import to_core_text as slack_text
 from bot.domain.directory import FieldKind, FieldVector, field_key
 from bot.matching import HelperProfile, MatchContext, MatchIndex, OfferText
+from bot.matching.calibration import MarginOutcome, confident_margin
 from bot.matching.fields import packed, skills_text
 from bot.matching.hybrid import HybridSearch
 from bot.matching.vectors import VectorIndex
@@ -157,12 +165,12 @@ class Rankers:
         self.eval_set = eval_set
         self.context = MatchContext(asker_id=0, now=NOW)
 
-    def hybrid(self, words_weight: float | None = None) -> Ranker:
-        search = (
-            HybridSearch(self.words, self.vectors)
-            if words_weight is None
-            else HybridSearch(self.words, self.vectors, words_weight=words_weight)
-        )
+    def hybrid(self, words_weight: float | None = None, margin: float | None = None) -> Ranker:
+        search = HybridSearch(self.words, self.vectors)
+        if words_weight is not None:
+            search = HybridSearch(self.words, self.vectors, words_weight=words_weight)
+        if margin is not None:
+            search = HybridSearch(self.words, self.vectors, margin=margin)
 
         def rank(text: str) -> Ranked:
             ranking = search.rank(text, self.encoder.encode_now([text])[0])
@@ -192,6 +200,60 @@ class Rankers:
             return Ranked([ids[i] for i in order[:TOP] if scores[i] > 0], [])
 
         return rank
+
+
+def simulated_outcomes(rankers: Rankers, asks: Sequence[LabelledAsk]) -> list[MarginOutcome]:
+    """What members would report of the first suggestion for each ask (see the module)."""
+    search = HybridSearch(rankers.words, rankers.vectors)
+    found = []
+    for ask in asks:
+        ranking = search.rank(ask.text, rankers.encoder.encode_now([ask.text])[0])
+        chosen = search.choose(ranking, rankers.context, top=TOP)
+        first = (chosen.confident or chosen.closest)[:1]
+        if first and ranking.margin is not None:
+            found.append(MarginOutcome(ranking.margin, first[0].member_id in ask.helpers))
+    return found
+
+
+def calibrated(rankers: Rankers) -> tuple[Metrics, Metrics, tuple[float, float]]:
+    """The hybrid with the default margin and with each half's learned margin, both
+    measured on the other half and added up."""
+    eval_set = rankers.eval_set
+    order = list(range(len(eval_set.asks)))
+    random.Random(7).shuffle(order)
+    halves = [[eval_set.asks[i] for i in order[::2]], [eval_set.asks[i] for i in order[1::2]]]
+    default: list[Metrics] = []
+    learned: list[Metrics] = []
+    margins: list[float] = []
+    for learn, test in ((halves[0], halves[1]), (halves[1], halves[0])):
+        margin = confident_margin(simulated_outcomes(rankers, learn))
+        margins.append(margin)
+        tested = EvalSet(eval_set.name, eval_set.members, tuple(test), eval_set.generalists)
+        default.append(evaluate(rankers.hybrid(), tested))
+        learned.append(evaluate(rankers.hybrid(margin=margin), tested))
+    return _added(default), _added(learned), (margins[0], margins[1])
+
+
+def _added(parts: Sequence[Metrics]) -> Metrics:
+    """Metrics of two disjoint sets of asks as if measured together."""
+    answerable = [m.asks - m.unanswerable for m in parts]
+    total = max(sum(answerable), 1)
+
+    def mean(value: Callable[[Metrics], float]) -> float:
+        return sum(value(m) * n for m, n in zip(parts, answerable, strict=True)) / total
+
+    return Metrics(
+        hit_at_3=mean(lambda m: m.hit_at_3),
+        lead_at_3=mean(lambda m: m.lead_at_3),
+        precision_at_3=mean(lambda m: m.precision_at_3),
+        mrr=mean(lambda m: m.mrr),
+        nobody_correct=sum(m.nobody_correct for m in parts),
+        unanswerable=sum(m.unanswerable for m in parts),
+        answered_with_leads=sum(m.answered_with_leads for m in parts),
+        generalist_in_top=sum(m.generalist_in_top for m in parts),
+        asks=sum(m.asks for m in parts),
+        misses=tuple(miss for m in parts for miss in m.misses),
+    )
 
 
 def evaluate(rank: Ranker, eval_set: EvalSet) -> Metrics:
@@ -257,6 +319,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{'set':24}{'ranker':8}{'hit@3':>7}{'lead@3':>8}{'prec@3':>8}{'MRR':>7}"
         f"{'nobody':>9}{'leads':>7}{'general':>9}"
     )
+    calibrations: list[tuple[str, Metrics, Metrics, tuple[float, float]]] = []
     for title, names in (("tuned on", TUNED), ("held out (never tuned on)", HELD_OUT)):
         print(f"\n{title}\n{header}")
         for name in names:
@@ -286,6 +349,19 @@ def main(argv: Sequence[str] | None = None) -> None:
             if args.misses == name:
                 for miss in results["hybrid"].misses:
                     print(f"    {miss}")
+            calibrations.append((name, *calibrated(rankers)))
+    print(
+        "\neach community's own margin, learned from simulated outcomes of one half of its"
+        "\nasks and measured on the other (both ways, added up)"
+    )
+    print(f"{'set':24}{'margin':>14}{'hit@3':>14}{'prec@3':>14}{'nobody':>14}")
+    for name, default, learned, (first, second) in calibrations:
+        print(
+            f"{name:24}{f'{first:.2f}, {second:.2f}':>14}"
+            f"{f'{default.hit_at_3:.3f}→{learned.hit_at_3:.3f}':>14}"
+            f"{f'{default.precision_at_3:.3f}→{learned.precision_at_3:.3f}':>14}"
+            f"{f'{default.nobody_correct}→{learned.nobody_correct}/{learned.unanswerable}':>14}"
+        )
 
 
 if __name__ == "__main__":
