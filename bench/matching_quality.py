@@ -54,7 +54,7 @@ from bot.domain.directory import FieldKind, FieldVector, field_key
 from bot.matching import HelperProfile, MatchContext, MatchIndex, OfferText
 from bot.matching.calibration import MarginOutcome, confident_margin
 from bot.matching.fields import packed, skills_text
-from bot.matching.hybrid import HybridSearch
+from bot.matching.hybrid import CONFIDENT_MARGIN, WORDS_WEIGHT, HybridSearch
 from bot.matching.vectors import VectorIndex
 from bot.skills import Vocabulary
 from givefirst.embedding import load_encoder
@@ -166,11 +166,12 @@ class Rankers:
         self.context = MatchContext(asker_id=0, now=NOW)
 
     def hybrid(self, words_weight: float | None = None, margin: float | None = None) -> Ranker:
-        search = HybridSearch(self.words, self.vectors)
-        if words_weight is not None:
-            search = HybridSearch(self.words, self.vectors, words_weight=words_weight)
-        if margin is not None:
-            search = HybridSearch(self.words, self.vectors, margin=margin)
+        search = HybridSearch(
+            self.words,
+            self.vectors,
+            margin=CONFIDENT_MARGIN if margin is None else margin,
+            words_weight=WORDS_WEIGHT if words_weight is None else words_weight,
+        )
 
         def rank(text: str) -> Ranked:
             ranking = search.rank(text, self.encoder.encode_now([text])[0])
