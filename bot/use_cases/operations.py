@@ -90,6 +90,10 @@ class Matches:
 
     confident: list[tuple[Member, Candidate]]
     closest: list[tuple[Member, Candidate]]
+    stands_out_by: float | None = None
+    """How far the best member stood out; None when matched by words alone."""
+    confident_from: float | None = None
+    """How far they must stand out in this community to be suggested with confidence."""
 
 
 async def match_text(
@@ -118,9 +122,12 @@ async def match_text(
         [vector] = await encoder.encode([ask_text])
     found = await find_helpers(uow, helpers, community, probe, now, vector=vector, top=top)
     members = await members_by_id(uow, [c.member_id for c in (*found.confident, *found.closest)])
+    by_meaning = found.margin is not None
     return Matches(
         [(members[c.member_id], c) for c in found.confident],
         [(members[c.member_id], c) for c in found.closest],
+        stands_out_by=round(found.margin, 4) if found.margin is not None else None,
+        confident_from=helpers.current(community).confident_margin if by_meaning else None,
     )
 
 

@@ -135,7 +135,13 @@ def match(
         ) as runtime:
             found = await runtime.bot.match(community_key, asks, top=top)
         return [
-            {"ask": ask, "helpers": _rows(m.confident), "closest": _rows(m.closest)}
+            {
+                "ask": ask,
+                "helpers": _rows(m.confident),
+                "closest": _rows(m.closest),
+                "stands_out_by": m.stands_out_by,
+                "confident_from": m.confident_from,
+            }
             for ask, m in zip(asks, found, strict=True)
         ]
 
@@ -172,13 +178,19 @@ def _rows(found: Sequence[tuple[Member, Candidate]]) -> list[dict[str, Any]]:
 def _print_matches(result: dict[str, Any]) -> None:
     if not result["helpers"] and not result["closest"]:
         click.echo("Nobody yet — no member is a good enough fit.")
-        return
-    if not result["helpers"]:
+    elif not result["helpers"]:
         click.echo("No one is a clear fit yet. The closest, as a lead:")
     for i, row in enumerate(result["helpers"] or result["closest"], 1):
         click.echo(f"{i}. {row['handle']} ({row['name']})  score {row['score']:.3f}")
         for reason in row["reasons"]:
             click.echo(f"     {reason}")
+    if result["stands_out_by"] is None:
+        click.echo("(Matched by words alone.)")
+    else:
+        click.echo(
+            f"(The best member stands out by {result['stands_out_by']:.2f}; this community "
+            f"suggests with confidence from {result['confident_from']:.2f}.)"
+        )
 
 
 @click.group()

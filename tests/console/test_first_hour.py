@@ -4,10 +4,12 @@ on the way, each answered in a line or two with no traceback."""
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import make_url
@@ -42,6 +44,7 @@ def test_the_quickstart_then_looking_around_then_the_shell_twice(tmp_path: Path)
     )
     assert match.returncode == 0, match.stderr
     assert "1. eve (eve)" in match.stdout
+    assert "this community suggests with confidence from 0.26.)" in match.stdout, "the default"
 
     first = givefirst(
         "shell",
@@ -214,6 +217,27 @@ def test_a_spreadsheets_csv_is_imported_or_refused_with_the_fix(tmp_path: Path) 
         "match", "--community", "console:x", "coffee", "--json", database=tmp_path / "x.db"
     )
     assert "Zoë Café" in match.stdout, "the name arrives as it was written"
+
+
+def test_match_json_keeps_confident_helpers_apart_from_leads(tmp_path: Path) -> None:
+    """Scripts can tell a confident suggestion from a lead, and see how far the best
+    member stood out against the community's bar."""
+    assert givefirst("demo", folder=tmp_path).returncode == 0
+
+    def match(ask: str) -> dict[str, Any]:
+        found = givefirst("match", "--community", "console:demo", ask, "--json", folder=tmp_path)
+        assert found.returncode == 0, found.stderr
+        result: dict[str, Any] = json.loads(found.stdout)
+        return result
+
+    sure = match("help with interview prep")
+    assert [h["handle"] for h in sure["helpers"]] == ["chen"] and sure["closest"] == []
+    assert sure["confident_from"] == 0.26 and sure["stands_out_by"] >= 0.26
+    lead = match("my containers are slow")
+    assert lead["helpers"] == [] and [h["handle"] for h in lead["closest"]] == ["ben"]
+    assert lead["stands_out_by"] < lead["confident_from"]
+    nobody = match("anyone know a good plumber")
+    assert nobody["helpers"] == [] and nobody["closest"] == []
 
 
 def test_a_database_from_a_newer_version_is_refused_with_what_to_do(tmp_path: Path) -> None:
