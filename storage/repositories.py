@@ -270,7 +270,7 @@ class SqlAlchemyIntroductionRepository(_SqlAlchemyRepository):
         work, or the helper declined: no)."""
         i, a = tables.introductions.c, tables.asks.c
         rows = await self.session.execute(
-            select(a.match_margin, i.outcome, i.status)
+            select(a.match_margin, i.outcome)
             .join_from(tables.introductions, tables.asks, i.ask_id == a.id)
             .where(
                 i.community_id == community_id,
@@ -283,7 +283,7 @@ class SqlAlchemyIntroductionRepository(_SqlAlchemyRepository):
             .order_by(i.id.desc())
             .limit(limit)
         )
-        return [(float(margin), outcome == Outcome.HELPED) for margin, outcome, _ in rows]
+        return [(float(margin), outcome == Outcome.HELPED) for margin, outcome in rows]
 
     async def pending_expired(self, now: datetime) -> Sequence[Introduction]:
         """Requests nobody answered before they expired."""

@@ -122,12 +122,12 @@ async def match_text(
         [vector] = await encoder.encode([ask_text])
     found = await find_helpers(uow, helpers, community, probe, now, vector=vector, top=top)
     members = await members_by_id(uow, [c.member_id for c in (*found.confident, *found.closest)])
-    by_meaning = found.margin is not None
+    margin = found.margin  # None when matched by words alone
     return Matches(
         [(members[c.member_id], c) for c in found.confident],
         [(members[c.member_id], c) for c in found.closest],
-        stands_out_by=round(found.margin, 4) if found.margin is not None else None,
-        confident_from=helpers.current(community).confident_margin if by_meaning else None,
+        stands_out_by=None if margin is None else round(margin, 4),
+        confident_from=None if margin is None else helpers.current(community).confident_margin,
     )
 
 
