@@ -169,6 +169,12 @@ class SqlAlchemyAskRepository(_SqlAlchemyRepository):
     async def get(self, ask_id: int) -> Ask | None:
         return await self.session.get(Ask, ask_id)
 
+    async def get_many(self, ask_ids: Collection[int]) -> Sequence[Ask]:
+        if not ask_ids:
+            return []
+        result = await self.session.scalars(select(Ask).where(tables.asks.c.id.in_(ask_ids)))
+        return result.all()
+
     async def add(self, ask: Ask) -> None:
         await self._add(ask)
 

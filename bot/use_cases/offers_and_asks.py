@@ -71,12 +71,18 @@ async def tell_waiting_askers(ctx: Context, cmd: c.TellWaitingAskers) -> Message
     fitting = await asks_now_fitting(
         ctx.uow, ctx.helpers, ctx.community, me, waiting, ctx.now, ahead=ctx.ahead.rankings
     )
+    # As committed now, not as last read (all in one query, and their askers in one).
+    still = {
+        stored_id(ask): ask
+        for ask in await ctx.uow.asks.get_many(list(fitting))
+        if ask.looking_for_helper and ask.is_open
+    }
+    askers = await members_by_id(ctx.uow, [ask.member_id for ask in still.values()])
     out: Messages = []
     for ask_id, (candidate, margin) in fitting.items():
-        ask = await ctx.uow.asks.get(ask_id)  # as committed now, not as last read
-        if ask is None or not ask.looking_for_helper or not ask.is_open:
+        if (ask := still.get(ask_id)) is None:
             continue
-        asker = await member_of(ctx.uow, ask.member_id)
+        asker = askers[ask.member_id]
         ask.suggested(1, ctx.now)
         ask.match_margin = margin
         out.append(

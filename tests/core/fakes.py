@@ -89,6 +89,10 @@ class _Repo:
     async def get(self, entity_id: int) -> Any:
         return self._store.table(self.name).get(entity_id)
 
+    async def get_many(self, entity_ids: Collection[int]) -> Sequence[Any]:
+        rows = self._store.table(self.name)
+        return [rows[i] for i in dict.fromkeys(entity_ids) if i in rows]
+
     async def add(self, entity: Any) -> None:
         self._store.add(self.name, entity)
 
@@ -112,10 +116,6 @@ class FakeCommunities(_Repo):
 
 class FakeMembers(_Repo):
     name = "members"
-
-    async def get_many(self, member_ids: Collection[int]) -> Sequence[Member]:
-        rows = self._store.table(self.name)
-        return [rows[i] for i in dict.fromkeys(member_ids) if i in rows]
 
     async def get_by_platform_id(self, community_id: int, user_id: str) -> Member | None:
         return next(
