@@ -1,12 +1,15 @@
 """Members' words as vectors, searched by meaning.
 
 Each member has a vector per field (skills, bio, each open offer) and one for their
-profile as a whole (the normalised mean of their fields). A search scores every
-profile at once, in one matrix product over floats kept ready for it, then each
-field of the most promising members, together: a member is as close to an ask as the
-closest of their words. Field vectors, of which there are several per member, are
-kept as int8 with a scale per row (a quarter of their float size) and turned back
-into floats only for the members a search shortlists.
+profile as a whole (the normalised mean of their fields). A search first scores every
+profile at once to shortlist the closest members, then scores each field of the
+shortlisted members, together: a member is as close to an ask as the closest of their
+words. Every vector is kept as int8 with a scale per row (a quarter of its float size):
+the first pass turns the profiles back into floats a few thousand rows at a time, so it
+reads a quarter of the memory a float matrix would (at 100,000 members 38 MB instead of
+154 MB, and 6–7 ms instead of 14 ms a search). Its cosines are within about 0.003 of
+the exact ones, which is enough to shortlist; the shortlisted members' profile scores
+are then worked out exactly from their fields.
 """
 
 from __future__ import annotations
@@ -39,18 +42,21 @@ class _Fields:
     keys: tuple[str, ...]
     components: npt.NDArray[np.int8]
     scales: npt.NDArray[np.float32]
+    length: float
+    """The length of the sum of the field vectors (their profile, before normalising)."""
 
 
 class _Rows:
-    """Unit vectors, one per owner, in blocks of a fixed size: growing adds a block
-    instead of copying every row into a larger matrix (at 100,000 members, a copy of
-    150 MB that would hold up everything else), and scoring is one product per block."""
+    """Unit vectors, one per owner, as int8 with a scale per row, in blocks of a fixed
+    size: growing adds a block instead of copying every row into a larger matrix (at
+    100,000 members a copy that would hold up everything else), and scoring is one
+    product per few thousand rows."""
 
     BLOCK = 8_192
 
     def __init__(self, dimensions: int) -> None:
         self._dimensions = dimensions
-        self._blocks: list[npt.NDArray[np.float32]] = []
+        self._blocks: list[tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]]] = []
         self._owners = np.zeros(0, dtype=np.int64)
         self._row_of: dict[int, int] = {}
         self._free: list[int] = []
@@ -64,28 +70,29 @@ class _Rows:
             row = self._free.pop() if self._free else self._grow()
             self._row_of[owner] = row
         block, offset = divmod(row, self.BLOCK)
-        self._blocks[block][offset] = vector
+        components, scales = self._blocks[block]
+        peak = float(np.max(np.abs(vector))) or 1.0
+        components[offset] = np.rint(vector * (127.0 / peak))
+        scales[offset] = peak / 127.0
         self._owners[row] = owner
 
     def remove(self, owner: int) -> None:
         row = self._row_of.pop(owner, None)
         if row is not None:
             block, offset = divmod(row, self.BLOCK)
-            self._blocks[block][offset] = 0.0
+            components, scales = self._blocks[block]
+            components[offset] = 0
+            scales[offset] = 0.0
             self._owners[row] = -1
             self._free.append(row)
-
-    def vector(self, owner: int) -> Vector:
-        block, offset = divmod(self._row_of[owner], self.BLOCK)
-        vector: Vector = self._blocks[block][offset]
-        return vector
 
     def snapshot(self) -> RowsNow:
         """The rows as they are, to be scored in another thread (or later) while this
         one goes on: growing adds blocks, and the owners are copied, so a row freed and
         taken by someone else meanwhile still counts as its owner's at the snapshot
         (who has left: searches pass over them); a row rewritten meanwhile for the
-        same owner is scored as either version."""
+        same owner is scored as either version (or, caught between its components and
+        its scale, a little off: it is only a shortlist)."""
         return RowsNow(tuple(self._blocks), self._owners.copy())
 
     def scores(self, query: Vector, shortlist: int = SHORTLIST) -> ProfileScores:
@@ -93,7 +100,12 @@ class _Rows:
 
     def _grow(self) -> int:
         used = len(self._owners)
-        self._blocks.append(np.zeros((self.BLOCK, self._dimensions), dtype=np.float32))
+        self._blocks.append(
+            (
+                np.zeros((self.BLOCK, self._dimensions), dtype=np.int8),
+                np.zeros(self.BLOCK, dtype=np.float32),
+            )
+        )
         self._owners = np.concatenate([self._owners, np.full(self.BLOCK, -1, dtype=np.int64)])
         self._free.extend(range(used + self.BLOCK - 1, used, -1))
         return used
@@ -118,8 +130,12 @@ class ProfileScores:
 class RowsNow:
     """A snapshot of :class:`_Rows` (see :meth:`_Rows.snapshot`)."""
 
-    blocks: tuple[npt.NDArray[np.float32], ...]
+    blocks: tuple[tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]], ...]
     owners: npt.NDArray[np.int64]
+
+    CHUNK = 2_048
+    """Rows turned into floats at a time: small enough to stay in the processor's cache
+    for the product that follows."""
 
     def scores(self, query: Vector, shortlist: int = SHORTLIST) -> ProfileScores:
         return self.scores_for([query], shortlist)[0]
@@ -127,18 +143,28 @@ class RowsNow:
     def scores_for(
         self, queries: Sequence[Vector], shortlist: int = SHORTLIST
     ) -> list[ProfileScores]:
-        """:meth:`scores` for several queries in one product: each block is read from
-        memory once for all of them, which is most of what scoring costs. The
-        ``shortlist`` best rows of each are picked here too, in the thread that scores
-        if it is another (at 100,000 members, half a millisecond a query)."""
+        """:meth:`scores` for several queries in one pass: each row is read from memory
+        once for all of them, which is most of what scoring costs. The ``shortlist``
+        best rows of each are picked here too, in the thread that scores if it is
+        another (at 100,000 members, half a millisecond a query)."""
         if not self.blocks or not queries:
             empty = np.zeros(0, dtype=np.float32)
             nothing = np.zeros(0, dtype=np.intp)
             return [ProfileScores(empty, self.owners, nothing, shortlist) for _ in queries]
         wanted = np.stack(queries, axis=1)
-        scores = np.concatenate([block @ wanted for block in self.blocks]).T.copy()
-        scores[:, self.owners < 0] = -np.inf
-        return [ProfileScores(row, self.owners, _best(row, shortlist), shortlist) for row in scores]
+        scores = np.empty((len(self.owners), len(queries)), dtype=np.float32)
+        row = 0
+        for components, scales in self.blocks:
+            for start in range(0, len(components), self.CHUNK):
+                end = min(start + self.CHUNK, len(components))
+                product = components[start:end].astype(np.float32) @ wanted
+                scores[row + start : row + end] = product * scales[start:end, None]
+            row += len(components)
+        by_query = scores.T.copy()
+        by_query[:, self.owners < 0] = -np.inf
+        return [
+            ProfileScores(one, self.owners, _best(one, shortlist), shortlist) for one in by_query
+        ]
 
 
 def _best(scores: npt.NDArray[np.float32], size: int) -> npt.NDArray[np.intp]:
@@ -172,10 +198,11 @@ class VectorIndex:
         components = np.frombuffer(b"".join(v.components for v in usable), dtype=np.int8)
         components = components.reshape(len(usable), self._dimensions)
         scales = np.array([v.scale for v in usable], dtype=np.float32)
-        self._fields[member_id] = _Fields(tuple(v.key for v in usable), components, scales)
         profile: Vector = scales @ components.astype(np.float32)  # the mean, up to scale
-        profile /= np.float32(max(float(np.linalg.norm(profile)), 1e-9))
-        self._profiles.put(member_id, profile)
+        length = max(float(np.linalg.norm(profile)), 1e-9)
+        keys = tuple(v.key for v in usable)
+        self._fields[member_id] = _Fields(keys, components, scales, length)
+        self._profiles.put(member_id, profile / np.float32(length))
 
     def field_vector(self, member_id: int, key: str) -> Vector | None:
         """One of a member's fields (``offer:12`` …) as a vector, if it is indexed."""
@@ -209,33 +236,32 @@ class VectorIndex:
         if not self._fields:
             return {}
         scored = profiles if profiles is not None else self._profiles.scores(ask)
-        best = scored.best(shortlist)
-        chosen = {
-            member: score
-            for member, score in zip(
-                scored.owners[best].tolist(), scored.scores[best].tolist(), strict=True
-            )
-            if member in self._fields  # not one removed since the scores were made
-        }
-        for member in also:
-            if member in self._fields and member not in chosen:
-                chosen[member] = float(self._profiles.vector(member) @ ask)
-        members = list(chosen)
+        shortlisted = scored.owners[scored.best(shortlist)].tolist()
+        # Not one removed since the scores were made.
+        members = [m for m in dict.fromkeys([*shortlisted, *also]) if m in self._fields]
         if not members:
             return {}
         fields = [self._fields[member] for member in members]
         # Every field of every chosen member in one product, then the best per member:
-        # sorted by member, then by score, each member's best comes first.
+        # sorted by member, then by score, each member's best comes first. A profile's
+        # exact score is the sum of its fields' over the length of that sum.
         components = np.concatenate([f.components for f in fields])
         scales = np.concatenate([f.scales for f in fields])
         scores = (components.astype(np.float32) @ ask) * scales
-        lengths = np.fromiter((len(f.keys) for f in fields), dtype=np.intp, count=len(fields))
-        starts = np.cumsum(lengths) - lengths
-        best = np.lexsort((-scores, np.repeat(np.arange(len(fields)), lengths)))[starts]
+        counts = np.fromiter((len(f.keys) for f in fields), dtype=np.intp, count=len(fields))
+        starts = np.cumsum(counts) - counts
+        best = np.lexsort((-scores, np.repeat(np.arange(len(fields)), counts)))[starts]
+        lengths = np.fromiter((f.length for f in fields), dtype=np.float32, count=len(fields))
+        whole = np.add.reduceat(scores, starts) / lengths
         return {
-            member: Closeness(score, field.keys[offset], chosen[member])
-            for member, field, score, offset in zip(
-                members, fields, scores[best].tolist(), (best - starts).tolist(), strict=True
+            member: Closeness(score, field.keys[offset], profile)
+            for member, field, score, offset, profile in zip(
+                members,
+                fields,
+                scores[best].tolist(),
+                (best - starts).tolist(),
+                whole.tolist(),
+                strict=True,
             )
         }
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from bot.matching import vectors
-from bot.matching.fields import Vector, packed
+from bot.matching.fields import Vector, packed, unpacked
 from bot.matching.vectors import AskVectors, VectorIndex
 
 DIMENSIONS = 16
@@ -124,3 +124,29 @@ def test_scores_made_with_their_shortlist_find_the_same_members_as_scores_made_w
             owners = [int(scored.owners[row]) for row in scored.best(size)]
             assert owners == everyone[:size], (picked, size)
         assert set(index.closest(ask, shortlist=8, profiles=scored)) == set(everyone[:8])
+
+
+def test_the_first_pass_in_int8_shortlists_the_closest_and_their_scores_are_exact() -> None:
+    """Profiles are kept in int8 for the pass over everyone; whoever it shortlists is
+    then scored from their fields, to the float."""
+    dimensions = 384
+    rng = np.random.default_rng(8)
+    centres = rng.standard_normal((40, dimensions)).astype(np.float32)
+    index = VectorIndex(dimensions)
+    profiles: dict[int, Vector] = {}
+    for member in range(1, 2_001):  # clustered, as sentence vectors are
+        own = centres[member % 40] + 0.6 * rng.standard_normal((2, dimensions))
+        own = (own / np.linalg.norm(own, axis=1, keepdims=True)).astype(np.float32)
+        fields = [packed(f"bio:{member}", "x", own[0]), packed(f"offer:{member}", "y", own[1])]
+        index.put(member, fields)
+        whole = unpacked(fields[0]) + unpacked(fields[1])
+        profiles[member] = whole / np.float32(np.linalg.norm(whole))
+    ask = centres[7] + 0.8 * rng.standard_normal(dimensions).astype(np.float32)
+    ask = (ask / np.linalg.norm(ask)).astype(np.float32)
+
+    found = index.closest(ask, shortlist=100)
+
+    exact = sorted(profiles, key=lambda m: -float(profiles[m] @ ask))
+    assert set(exact[:90]) <= set(found), "the closest profiles are all shortlisted"
+    for member, closeness in found.items():
+        assert closeness.profile == pytest.approx(float(profiles[member] @ ask), abs=1e-5)
