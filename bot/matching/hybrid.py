@@ -18,6 +18,7 @@ the engine (see ``bench/matching_quality.py``).
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Protocol
@@ -190,7 +191,7 @@ class HybridSearch(_Choosing):
         if ask_vector is None:
             return LexicalSearch(self._words).rank(ask_text, None)
         words = self._words.relevance_in_units(ask_text)
-        by_words = sorted(words, key=words.__getitem__, reverse=True)[:LEXICAL_CANDIDATES]
+        by_words = heapq.nlargest(LEXICAL_CANDIDATES, words, key=words.__getitem__)
         closeness = self._vectors.closest(ask_vector, also=by_words, profiles=profiles)
         scores = {
             member: near.best_field
