@@ -7,9 +7,9 @@ shortlisted members, together: a member is as close to an ask as the closest of 
 words. Every vector is kept as int8 with a scale per row (a quarter of its float size):
 the first pass turns the profiles back into floats a few thousand rows at a time, so it
 reads a quarter of the memory a float matrix would (at 100,000 members 38 MB instead of
-154 MB, and 6–7 ms instead of 14 ms a search). Its cosines are within about 0.003 of
-the exact ones, which is enough to shortlist; the shortlisted members' profile scores
-are then worked out exactly from their fields.
+154 MB, and about 9 ms instead of 15 ms a search on one core). Its cosines are within
+about 0.003 of the exact ones, which is enough to shortlist; the shortlisted members'
+profile scores are then worked out exactly from their fields.
 """
 
 from __future__ import annotations
