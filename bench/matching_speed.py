@@ -223,10 +223,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"p99 {percentile(latencies, 0.99):6.2f} ms   ({answered}/{len(asks)} found someone)"
     )
     print(
-        f"    of which every profile p50 {percentile(first_pass, 0.5):4.2f} ms   "
-        f"p99 {percentile(first_pass, 0.99):6.2f} ms   (the first pass, shortlisting)"
-    )
-    print(
         f"  add one offer          p50 {percentile(add_latencies, 0.5):6.3f} ms   "
         f"p99 {percentile(add_latencies, 0.99):6.3f} ms   "
         f"(visible to the next query: {visible}/{args.offers})"
