@@ -1,7 +1,8 @@
 """Checking and cleaning what members type, before anything is stored.
 
 Every rule here is deliberate: control characters and invisible direction
-overrides are removed (they can disguise text), right-to-left scripts and
+overrides are removed (they can disguise text), bytes that were not UTF-8 become
+U+FFFD (the replacement character), right-to-left scripts and
 emoji are kept as typed, and mass mentions (``@everyone``, ``@here``, ``@channel``:
 each adapter turns its platform's own form into these words) are
 kept as words: adapters show member text literally, so they never ping anyone,
@@ -23,11 +24,15 @@ MAX_NOTE_LENGTH = 500
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 _MASS_MENTION = re.compile(r"(?<![\w@])@(everyone|here|channel)\b", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n{3,}")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+"""What bytes that were not UTF-8 become when read leniently (or a JSON ``\\udcff``):
+not text, and refused by the database; each becomes U+FFFD, as a decoder replaces them."""
 
 
 def clean(raw: str) -> str:
-    """Normalise text: NFC, no control or bidi-override characters, tidy whitespace."""
-    text = unicodedata.normalize("NFC", raw).translate(_BIDI_CONTROLS)
+    """Normalise text: NFC, no control or bidi-override characters, U+FFFD for what
+    was not UTF-8, tidy whitespace."""
+    text = unicodedata.normalize("NFC", _SURROGATES.sub("\ufffd", raw)).translate(_BIDI_CONTROLS)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
     text = "\n".join(line.strip() for line in text.split("\n"))

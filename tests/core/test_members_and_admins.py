@@ -107,6 +107,19 @@ async def test_emoji_right_to_left_and_markup_are_kept_as_typed(town: Town) -> N
     assert not any(isinstance(span, Code) for span in spans), "a member's back quotes stay text"
 
 
+async def test_bytes_that_were_not_utf8_are_shown_as_replacement_characters(
+    town: Town,
+) -> None:
+    """Bytes that were not UTF-8 reach the core as lone surrogates (a terminal read
+    leniently, a ``\\udcff`` escape in JSON); the database refuses those, so the ask
+    failed with "something went wrong". They are kept as the replacement character."""
+    result = await town.say("ana", "/offer resume help \udcff\udcfe and more #resume")
+    assert result.error is None
+    [post] = town.channel()
+    assert "resume help \ufffd\ufffd and more" in post.as_plain_text()
+    assert await stored_texts(town) == ["resume help \ufffd\ufffd and more #resume"]
+
+
 async def test_a_private_ask_never_appears_in_a_channel(town: Town) -> None:
     await town.say("ana", "/offer resume reviews #resume")
     await town.say("dana", "/ask private: help me leave my job quietly #resume")
