@@ -40,6 +40,8 @@ async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
     ]
     if not cmd.skills:
         raise InvalidInput(NO_SKILLS_NAMED)
+    if not any(skills):  # punctuation, emoji, symbols: nothing a skill's name is made of
+        raise InvalidInput(f"There is no skill name I can read in that. {NO_SKILLS_NAMED}")
     added = ctx.member.add_skills([s for s in skills if s])
     if not added:
         return [render.reply(ctx.member, "You already have those skills.")]
