@@ -25,6 +25,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.inflight import InFlight
@@ -33,7 +35,7 @@ from adapters.slack.chat import SlackChat
 from bot.app import GiveFirst
 from bot.domain import Community
 from bot.messages import Message
-from bot.metrics import Metrics
+from bot.metrics import Metrics, NoMetrics
 from bot.ports import Chat, DeliveryFailed, DeliveryProblem, PostRef, SendOnce
 
 log = logging.getLogger(__name__)
@@ -307,12 +309,35 @@ async def serve_http(
         await runner.cleanup()
 
 
+class _TimedSocketModeHandler(AsyncSocketModeHandler):
+    """Bolt's Socket Mode handler, timing each envelope from its arrival to its
+    acknowledgement (the response Bolt sends once the listener has acknowledged)."""
+
+    def __init__(self, app: AsyncApp, app_token: str, metrics: Metrics) -> None:
+        super().__init__(app, app_token)
+        self._metrics = metrics
+
+    async def handle(  # type: ignore[override]  # narrowed as in Bolt's own handler
+        self, client: SocketModeClient, req: SocketModeRequest
+    ) -> None:
+        started = time.perf_counter()
+        try:
+            await super().handle(client, req)
+        finally:
+            self._metrics.acknowledged("slack", time.perf_counter() - started)
+
+
 async def serve_socket_mode(
-    app: AsyncApp, app_token: str, *, stop: asyncio.Event | None = None
+    app: AsyncApp,
+    app_token: str,
+    *,
+    stop: asyncio.Event | None = None,
+    metrics: Metrics | None = None,
 ) -> None:
     """Take events over Socket Mode until ``stop`` is set (or the task is cancelled),
-    then close the connection, so Slack sends nothing more to this process."""
-    handler = AsyncSocketModeHandler(app, app_token)
+    then close the connection, so Slack sends nothing more to this process; with
+    ``metrics``, how long each event took to acknowledge."""
+    handler = _TimedSocketModeHandler(app, app_token, metrics or NoMetrics())
     log.info("connecting to Slack in Socket Mode")
     await handler.connect_async()  # type: ignore[no-untyped-call]
     try:

@@ -313,7 +313,9 @@ async def _slack(
             scheduler = runtime.scheduler(platform="slack") if scheduled else None
             async with scheduling(scheduler, chat_for, shutdown=stopping):
                 if settings.slack_app_token:
-                    await serve_socket_mode(app, settings.slack_app_token, stop=stopping.requested)
+                    await serve_socket_mode(
+                        app, settings.slack_app_token, stop=stopping.requested, metrics=metrics
+                    )
                 else:
                     public_url = settings.givefirst_public_url
                     await serve_http(

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 import yaml
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from adapters.slack.app import COMMANDS, EVENTS
 from adapters.slack.chat import SlackChat
-from adapters.slack.server import SlackOptions, create_app
+from adapters.slack.server import SlackOptions, create_app, serve_socket_mode
 from bot.app import GiveFirst
 from bot.clock import FakeClock
+from givefirst.metrics import PrometheusMetrics
 from givefirst.testing.fake_slack import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -246,7 +246,9 @@ async def test_app_home_shows_the_members_own_items(slack: SlackCommunity) -> No
     assert all("quietly looking" not in text_of(c) for c in slack.fake.calls("chat.postMessage"))
 
 
-async def test_a_slash_command_over_socket_mode(fake_slack: FakeSlack, tmp_path: Path) -> None:
+async def test_a_slash_command_over_socket_mode_is_acknowledged_and_timed(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
     storage = Storage.connect(f"sqlite:///{tmp_path / 'socket.db'}")
     await storage.upgrade()
     app = create_app(
@@ -255,8 +257,9 @@ async def test_a_slash_command_over_socket_mode(fake_slack: FakeSlack, tmp_path:
             signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, api_url=fake_slack.api_url
         ),
     )
-    handler = AsyncSocketModeHandler(app, APP_TOKEN)
-    await handler.connect_async()  # type: ignore[no-untyped-call]
+    metrics = PrometheusMetrics()
+    stop = asyncio.Event()
+    served = asyncio.create_task(serve_socket_mode(app, APP_TOKEN, stop=stop, metrics=metrics))
     try:
         envelope = await fake_slack.socket_send_envelope(
             "slash_commands",
@@ -271,8 +274,11 @@ async def test_a_slash_command_over_socket_mode(fake_slack: FakeSlack, tmp_path:
         post = await fake_slack.wait_for("chat.postMessage")
         assert "pairing on Python" in text_of(post)
     finally:
-        await handler.close_async()  # type: ignore[no-untyped-call]
+        stop.set()
+        await asyncio.wait_for(served, 5)
         await storage.dispose()
+    acks = metrics.registry.get_sample_value("givefirst_ack_seconds_count", {"platform": "slack"})
+    assert acks == 1, "an operator sees Socket Mode acknowledgements as HTTP ones"
 
 
 @pytest.mark.parametrize(
