@@ -132,7 +132,7 @@ def model_files(custom: str | None = None) -> ModelFiles:
                 f"GIVEFIRST_EMBEDDING_MODEL points at {path}, which is not a file."
             )
         beside = path.with_name("vocab.txt")
-        digest = _sha256(path)
+        digest = sha256_of(path)
         return ModelFiles(path, beside if beside.is_file() else ours, f"custom:{digest[:16]}")
     path = Path(str(resources.files("givefirst.model").joinpath(DEFAULT_MODEL_FILE)))
     if not path.is_file():
@@ -140,7 +140,7 @@ def model_files(custom: str | None = None) -> ModelFiles:
             f"the embedding model is missing ({path}): reinstall givefirst, "
             "or set GIVEFIRST_MATCHING=lexical"
         )
-    if _sha256(path) != DEFAULT_MODEL_SHA256:
+    if sha256_of(path) != DEFAULT_MODEL_SHA256:
         raise EmbeddingUnavailable(
             f"{path} is not the model givefirst was built for (its hash differs): "
             "reinstall givefirst, or set GIVEFIRST_MATCHING=lexical"
@@ -163,7 +163,8 @@ def load_encoder(custom: str | None = None) -> OnnxTextEncoder:
         raise EmbeddingUnavailable(f"the embedding model could not be loaded: {error}") from None
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """A file's SHA-256, read a megabyte at a time."""
     digest = hashlib.sha256()
     with path.open("rb") as file:
         for block in iter(lambda: file.read(1 << 20), b""):

