@@ -113,10 +113,12 @@ class Delivery:
         explain: Callable[[DeliveryFailed, Message], Message | None],
     ) -> None:
         """Send what a command said, each message on its own, so one that fails never
-        keeps the others (the member's own reply above all) from going out; record what
-        each arrival means at once (a reaction a moment later must find its post, and a
-        member whose DMs were closed is reachable as soon as one reaches them); and tell
-        the member who acted, as ``explain`` words it, about what could not arrive."""
+        keeps the others (the member's own reply above all) from going out; record where
+        each post landed at once (a reaction a moment later must find it), and that the
+        members its direct messages reached can be reached once all are sent (one
+        transaction for them all); and tell the member who acted, as ``explain`` words
+        it, about what could not arrive."""
+        reached: dict[str, None] = {}  # in the order they were reached
         for message in messages:
             try:
                 arrival = await self.send(message, community, chat, channel=channel)
@@ -124,7 +126,10 @@ class Delivery:
             except DeliveryFailed as failure:
                 self._metrics.delivery("live", "failed")
                 log.warning("could not deliver to %s: %s", message.to, failure)
-                await self._record(community, Arrival.partly(message, failure))
+                partly = Arrival.partly(message, failure)
+                reached.update(dict.fromkeys(partly.reached if partly else ()))
+                for user_id in closed_to(failure, message):  # closed since it reached them
+                    reached.pop(user_id, None)
                 await self._refused(community, message, failure, chat, explain)
                 continue
             except StorageUnavailable as error:  # revising posts reads where they are
@@ -133,20 +138,33 @@ class Delivery:
             except Exception:
                 log.exception("delivering a message to %s failed", message.to)
                 continue
-            await self._record(community, arrival)
+            reached.update(dict.fromkeys(arrival.reached))
+            if arrival.ref is not None:
+                await self._record_now(community, [Arrival(arrival.message, arrival.ref)])
+        await self._reached(community, reached)
 
-    async def _record(self, community: Community | None, arrival: Arrival | None) -> None:
-        if arrival is not None and community is not None and arrival.reached:
-            # Lifting a closed-DMs mark nobody has is no news: no transaction for it.
-            try:
-                closed = await self._maybe_closed(community, arrival.reached)
-            except StorageUnavailable:
-                closed = arrival.reached
-            arrival = Arrival(arrival.message, arrival.ref, tuple(closed))
-        if arrival is None or (arrival.ref is None and not arrival.reached):
+    async def _reached(self, community: Community | None, user_ids: Collection[str]) -> None:
+        """Record that direct messages reached these members, if any may still be
+        marked as having closed their DMs: lifting a mark nobody has is no news, and
+        takes no transaction."""
+        if community is None or not user_ids:
             return
         try:
-            await self.record_now(community, [arrival])
+            closed = await self._maybe_closed(community, user_ids)
+        except StorageUnavailable:
+            closed = user_ids
+        if closed:
+            await self._record_now(community, [], reached=closed)
+
+    async def _record_now(
+        self,
+        community: Community | None,
+        arrivals: Sequence[Arrival],
+        *,
+        reached: Collection[str] = (),
+    ) -> None:
+        try:
+            await self.record_now(community, arrivals, reached=reached)
         except StorageUnavailable as error:
             log.warning("could not record where a message landed: %s", error)
         except Exception:
@@ -197,14 +215,20 @@ class Delivery:
         return Arrival.of(message, await chat.send(message, default_channel=channel, once=once))
 
     async def record(
-        self, uow: UnitOfWork, community: Community | None, arrivals: Sequence[Arrival]
+        self,
+        uow: UnitOfWork,
+        community: Community | None,
+        arrivals: Sequence[Arrival],
+        *,
+        reached: Collection[str] = (),
     ) -> None:
         """In the caller's transaction: the posts that landed, and the members who
-        can be reached by direct message again."""
+        can be reached by direct message again (those the arrivals reached, and
+        ``reached``)."""
         if community is None or community.id is None:
             return
         now = self._clock.now()
-        reached: set[str] = set()
+        reached = set(reached)
         for arrival in arrivals:
             reached.update(arrival.reached)
             subject = arrival.message.subject
@@ -222,13 +246,19 @@ class Delivery:
         if reached:
             await uow.members.set_direct_messages_closed(community.id, reached, closed=False)
 
-    async def record_now(self, community: Community | None, arrivals: Sequence[Arrival]) -> None:
+    async def record_now(
+        self,
+        community: Community | None,
+        arrivals: Sequence[Arrival],
+        *,
+        reached: Collection[str] = (),
+    ) -> None:
         """:meth:`record` in a transaction of its own (see :func:`settle`)."""
-        if community is None or not arrivals:
+        if community is None or not (arrivals or reached):
             return
 
         async def record(uow: UnitOfWork) -> None:
-            await self.record(uow, community, arrivals)
+            await self.record(uow, community, arrivals, reached=reached)
 
         await settle(self._uow, record)
 
