@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.directory import CommunityDirectory, HelperDirectory, RankedAhead
-from bot.domain import Ask, Community, Introduction, Member
+from bot.domain import Ask, Community, Introduction, Member, Offer
 from bot.domain.directory import FieldKind, WaitingAsk, field_key
 from bot.domain.identity import stored_id
 from bot.domain.pairing import LOAD_WINDOW, AskerHistory, busy_helpers
@@ -211,6 +211,13 @@ async def remember_words(
         stored_id(community), stored_id(member), encoder.model_id, packed(key, text, vector)
     )
     return vector
+
+
+async def forget_words(uow: UnitOfWork, item: Ask | Offer) -> None:
+    """An ask or offer has closed: its vector is read no more, so it is not kept (nor
+    made again when the sentence model changes)."""
+    kind = FieldKind.ASK if isinstance(item, Ask) else FieldKind.OFFER
+    await uow.vectors.delete([field_key(kind, stored_id(item))])
 
 
 async def ask_vector(uow: UnitOfWork, helpers: HelperDirectory, ask: Ask) -> Vector | None:

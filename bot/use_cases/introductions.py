@@ -31,7 +31,7 @@ from bot.use_cases.context import (
     offer_of,
     stored_id,
 )
-from bot.use_cases.helpers import ask_vector, explain_helper, find_helpers
+from bot.use_cases.helpers import ask_vector, explain_helper, find_helpers, forget_words
 from bot.use_cases.offers_and_asks import after_solved, suggestions_for
 
 
@@ -234,6 +234,7 @@ async def report_outcome(ctx: Context, cmd: c.ReportOutcome) -> Messages:
     match cmd.outcome:
         case Outcome.HELPED if ask is not None and ask.is_open:
             ask.solve(ctx.member, ctx.now)
+            await forget_words(ctx.uow, ask)
             out += [] if ask.private else [render.ask_post(ask, ctx.member)]
             return out + await after_solved(ctx, ask)
         case Outcome.HELPED:

@@ -27,6 +27,7 @@ from bot.use_cases.helpers import (
     EncodedAhead,
     asks_now_fitting,
     find_helpers,
+    forget_words,
     open_asks_for,
     remember_words,
     waiting_vector,
@@ -216,6 +217,7 @@ async def share_ask(ctx: Context, cmd: c.ShareAsk) -> Messages:
 async def solve_ask(ctx: Context, cmd: c.SolveAsk) -> Messages:
     ask = await ask_of(ctx.uow, cmd.ask_id)
     ask.solve(ctx.member, ctx.now)
+    await forget_words(ctx.uow, ask)
     out: Messages = [] if ask.private else [render.ask_post(ask, ctx.member)]
     out.append(render.reply(ctx.member, "✅ Marked as solved — wonderful!"))
     out += await after_solved(ctx, ask)
@@ -228,6 +230,7 @@ async def close_ask(ctx: Context, cmd: c.CloseAsk) -> Messages:
         raise NotAllowed("Only the person who asked can close this ask.")
     ask.ensure_open()
     ask.status = AskStatus.CLOSED
+    await forget_words(ctx.uow, ask)
     out: Messages = [] if ask.private else [render.ask_post(ask, ctx.member)]
     return [*out, render.reply(ctx.member, "Closed your ask. Ask again any time with `/ask`.")]
 
@@ -235,7 +238,7 @@ async def close_ask(ctx: Context, cmd: c.CloseAsk) -> Messages:
 async def withdraw_offer(ctx: Context, cmd: c.WithdrawOffer) -> Messages:
     offer = await offer_of(ctx.uow, cmd.offer_id)
     offer.withdraw(ctx.member)
-    await ctx.uow.vectors.delete([field_key(FieldKind.OFFER, stored_id(offer))])
+    await forget_words(ctx.uow, offer)
     return [
         render.offer_post(offer, ctx.member),
         render.reply(ctx.member, "Withdrawn. Thank you for offering!"),

@@ -27,7 +27,7 @@ from bot.messages import Message
 from bot.ports import UnitOfWork
 from bot.render import Digest
 from bot.use_cases.context import Messages, member_of, stored_id
-from bot.use_cases.helpers import ask_vector, find_helpers
+from bot.use_cases.helpers import ask_vector, find_helpers, forget_words
 from bot.use_cases.introductions import new_introduction, tell_asker_and_suggest_next
 from bot.use_cases.rounds import digest_lines
 
@@ -180,6 +180,7 @@ async def _check_relevance(uow: UnitOfWork, item: Ask | Offer, now: datetime) ->
         else:
             item.status = OfferStatus.EXPIRED
             post = render.offer_post(item, author)
+        await forget_words(uow, item)
         messages = [*([] if isinstance(item, Ask) and item.private else [post])]
         if author.platform_user_id is not None:
             messages.append(render.closed_for_silence(item, author, kind))

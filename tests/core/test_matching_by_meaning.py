@@ -16,7 +16,7 @@ from bot.app import GiveFirst
 from bot.domain import Ask, Introduction, IntroStatus, Outcome, Party
 from bot.domain.directory import FieldKind, field_key
 from bot.matching.fields import field_hash, skills_text
-from bot.ports import TextEncoder
+from bot.ports import TextEncoder, UnitOfWork
 from tests.core.conftest import Town
 
 NEIGHBOURS = {
@@ -193,6 +193,56 @@ async def test_vectors_of_another_model_are_made_again(
         await town.say("max", "/ask my pods keep getting OOMKilled")
         assert "@ben" in town.last_to("max")
         assert "matching by meaning and words again" in caplog.text
+
+
+async def test_closed_asks_keep_no_vector_and_a_new_model_encodes_only_what_is_open(
+    meaning_town: Town,
+) -> None:
+    await neighbourhood(meaning_town)
+    for who in ("zoe", "yan", "max"):
+        await meaning_town.say(who, f"/ask {who} here: my pods keep getting OOMKilled")
+    model = meaning_town.bot.encoder
+    assert model is not None
+    async with meaning_town.unit_of_work() as uow:
+        asks = {who: await asks_of(uow, who) for who in ("zoe", "yan")}
+    await meaning_town.bot.button(
+        meaning_town.actor("zoe"), "ask.solve", str(asks["zoe"].id), meaning_town.chat
+    )
+    await meaning_town.bot.button(
+        meaning_town.actor("yan"), "ask.close", str(asks["yan"].id), meaning_town.chat
+    )
+    async with meaning_town.unit_of_work() as uow:
+        for ask in asks.values():
+            assert (
+                await uow.vectors.get(field_key(FieldKind.ASK, ask.id or 0), model.model_id) is None
+            )
+
+    restarted = GiveFirst(
+        meaning_town.unit_of_work, meaning_town.clock, encoder=RenamedModel(model)
+    )
+    assert await restarted.fill_vectors() == len(NEIGHBOURS) + 1, "the offers, and max's ask"
+
+
+async def test_an_offer_closed_for_silence_keeps_no_vector(meaning_town: Town) -> None:
+    await meaning_town.say("lee", "/offer I keep bees and can help you start your first hive")
+    async with meaning_town.unit_of_work() as uow:
+        [offer] = await uow.offers.open_in(1)
+        key, model = field_key(FieldKind.OFFER, offer.id or 0), meaning_town.bot.helpers.model
+        assert model is not None and await uow.vectors.get(key, model) is not None
+    meaning_town.clock.advance(timedelta(days=31))
+    await meaning_town.run_due_work()  # is it still on?
+    meaning_town.clock.advance(timedelta(days=8))
+    await meaning_town.run_due_work()  # no answer: closed
+    async with meaning_town.unit_of_work() as uow:
+        assert await uow.offers.open_in(1) == []
+        assert await uow.vectors.get(key, model) is None
+
+
+async def asks_of(uow: UnitOfWork, who: str) -> Ask:
+    member = await uow.members.get_by_platform_id(1, who)
+    assert member is not None and member.id is not None
+    [ask] = await uow.asks.by_member(member.id)
+    return ask
 
 
 async def test_one_member_without_vectors_does_not_turn_meaning_off(meaning_town: Town) -> None:

@@ -32,7 +32,7 @@ SLACK_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
 SCHEDULE_TABLES = {"scheduled_claims", "outbox", "outbox_names"}
 MATCHING_TABLES = {"text_vectors"}
 ROUND_TABLES = {"round_participants", "round_never_pairs", "rounds", "round_groups"}
-HEAD = "0011"
+HEAD = "0012"
 
 
 def _table_names(connection: Connection) -> set[str]:
@@ -241,5 +241,56 @@ async def test_messages_waiting_when_upgrading_are_found_by_the_members_they_nam
             assert await uow.outbox.drop_unsent_naming(1, "U0DANA") == []
             assert await uow.outbox.drop_unsent_naming(1, "U0CARL") == ["follow-up:1#0"]
             await uow.commit()
+    finally:
+        await storage.dispose()
+
+
+async def test_upgrading_drops_the_vectors_of_closed_asks_and_offers(tmp_path: Path) -> None:
+    storage = Storage.connect(f"sqlite:///{tmp_path / 'older.db'}")
+    try:
+        await storage.upgrade("0011")
+        async with storage.engine.begin() as connection:
+            await connection.execute(OLDER_COMMUNITY)
+            await connection.execute(
+                text(
+                    "INSERT INTO members (id, community_id, joined_at, skills, public_thanks, "
+                    "dm_closed) VALUES (1, 1, '2026-01-05 09:00:00', '[\"beekeeping\"]', 1, 0)"
+                )
+            )
+            for number, status in enumerate(("open", "solved", "closed"), start=1):
+                await connection.execute(
+                    text(
+                        "INSERT INTO asks (id, community_id, member_id, text, skills, private, "
+                        "created_at, status, looking_for_helper) VALUES (:id, 1, 1, 'bees?', "
+                        "'[]', 0, '2026-01-05 09:00:00', :status, 1)"
+                    ),
+                    {"id": number, "status": status},
+                )
+            for number, status in enumerate(("open", "withdrawn", "expired"), start=1):
+                await connection.execute(
+                    text(
+                        "INSERT INTO offers (id, community_id, member_id, text, skills, "
+                        "created_at, status) VALUES (:id, 1, 1, 'hives', '[]', "
+                        "'2026-01-05 09:00:00', :status)"
+                    ),
+                    {"id": number, "status": status},
+                )
+            keys = [
+                "skills:1",
+                *(f"ask:{n}" for n in (1, 2, 3)),
+                *(f"offer:{n}" for n in (1, 2, 3)),
+            ]
+            for key in keys:
+                await connection.execute(
+                    text(
+                        "INSERT INTO text_vectors (community_id, member_id, key, model, "
+                        "text_hash, vector, scale) VALUES (1, 1, :key, 'older', '', x'00', 1)"
+                    ),
+                    {"key": key},
+                )
+        await storage.upgrade()
+        async with storage.engine.connect() as connection:
+            kept = (await connection.execute(text("SELECT key FROM text_vectors"))).scalars()
+            assert sorted(kept) == ["ask:1", "offer:1", "skills:1"]
     finally:
         await storage.dispose()
