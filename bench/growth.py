@@ -3,7 +3,8 @@
 Run from the repository root:
 
     python -m bench.growth [--members 1000,10000,100000] [--history AUTO] [--waiting 10000]
-                           [--commands 200] [--clients 4] [--postgres URL] [--no-sqlite]
+                           [--commands 200] [--clients 4] [--api-ms 0] [--postgres URL]
+                           [--no-sqlite]
 
 For each size (and each database: SQLite, and PostgreSQL with --postgres or
 GIVEFIRST_TEST_POSTGRES_URL), a fresh database is seeded with one Slack community of
@@ -54,7 +55,10 @@ between 100,000 and 1,000 members, no stall over 50 ms while serving, no
 acknowledgement over 3 s, and RSS ≤ 1.5× the read model's size.
 
 The scheduler ``givefirst slack`` would also run in the process is not started: the
-figures are those of members' commands alone.
+figures are those of members' commands alone. The fake Slack answers at once unless
+``--api-ms`` says how long each Web API call (posting a message, opening a DM …) takes
+to answer, as it does over the internet (the message is posted at once; its answer
+comes late), and posts to a response URL too (the figures time their arrival).
 """
 
 from __future__ import annotations
@@ -605,7 +609,7 @@ def deep_size(root: object) -> int:
     return total
 
 
-async def serve(url: str, members: int, commands: int, clients: int) -> Served:
+async def serve(url: str, members: int, commands: int, clients: int, api_ms: float) -> Served:
     watch = _Watch()
     logging.getLogger().addHandler(watch)
     logging.getLogger().setLevel(logging.INFO)
@@ -615,6 +619,8 @@ async def serve(url: str, members: int, commands: int, clients: int) -> Served:
     async with FakeSlack() as fake, aiohttp.ClientSession() as api_session:
         for member in senders:
             fake.set_member(user_id(member), tz=zone(member))
+        for method in ("chat.postMessage", "chat.update", "conversations.open", "response_url"):
+            fake.slow(method, lambda _: api_ms / 1000)
         started = time.perf_counter()
         async with running(url, settings=Settings(), matching=True) as runtime:
             base_rss = status_mb("VmRSS")
@@ -786,6 +792,7 @@ async def measure(
         served = _child(
             *("--serve", url, "--size", str(size)),
             *("--commands", str(args.commands), "--clients", str(args.clients)),
+            *("--api-ms", str(args.api_ms)),
         )
     row = Row(backend, size, seeded, served)
     print(_details(row), flush=True)
@@ -902,6 +909,12 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=200, help="commands served per size")
     parser.add_argument("--clients", type=int, default=4, help="commands in flight at once")
     parser.add_argument(
+        "--api-ms",
+        type=float,
+        default=0.0,
+        help="milliseconds each Slack Web API call takes to answer (default: at once)",
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("GIVEFIRST_TEST_POSTGRES_URL"),
         help="PostgreSQL server URL to measure too (a schema is created and dropped)",
@@ -920,7 +933,7 @@ def main() -> None:
         seeded = asyncio.run(seed(args.seed, args.size, history, args.waiting))
         print(RESULT + json.dumps(asdict(seeded)), flush=True)
     elif args.serve:
-        served = asyncio.run(serve(args.serve, args.size, args.commands, args.clients))
+        served = asyncio.run(serve(args.serve, args.size, args.commands, args.clients, args.api_ms))
         print(RESULT + json.dumps(asdict(served)), flush=True)
     else:
         asyncio.run(run(args))

@@ -407,13 +407,18 @@ class FakeSlack:
         self.scopes -= set(scopes)
 
     def slow(self, method: str, seconds: Callable[[Args], float]) -> None:
-        """From now on, answer calls to `method` after ``seconds(args)`` seconds; each
-        call takes effect (a message is posted) before the wait, as on a slow network."""
+        """From now on, answer calls to `method` (or posts to response URLs, with
+        ``"response_url"``) after ``seconds(args)`` seconds; each call takes effect (a
+        message is posted) before the wait, as on a slow network."""
         self._slow[method] = seconds
 
     def awaiting_answer(self, token: str | None = None) -> int:
         """Calls (with `token`, or all) that took effect but whose answer is still to go."""
         return self._awaiting[token] if token is not None else sum(self._awaiting.values())
+
+    async def all_answered(self, timeout: float = 5) -> None:  # noqa: ASYNC109 - as wait_for
+        """Wait until every call slowed down (see :meth:`slow`) has had its answer."""
+        await self._wait_until(lambda: True if not self.awaiting_answer() else None, timeout)
 
     def messages_in(self, channel: str) -> list[Args]:
         """The messages in a conversation now, oldest first."""
@@ -502,6 +507,7 @@ class FakeSlack:
                 await asyncio.sleep(seconds)
             finally:
                 self._awaiting[token] -= 1
+                await self._notify_waiters()
         return web.json_response(answer, status=status, headers=headers)
 
     def _scripted_or_real_answer(
@@ -551,6 +557,9 @@ class FakeSlack:
         if not first.done():
             first.set_result(time.perf_counter())
         await self._notify_waiters()
+        slow = self._slow.get("response_url")
+        if slow is not None and (seconds := slow(body)) > 0:
+            await asyncio.sleep(seconds)
         return web.Response(text="ok")
 
     async def _handle_socket(self, request: web.Request) -> web.WebSocketResponse:
