@@ -8,7 +8,6 @@ buttons on old posts keep working after a restart.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import re
@@ -67,12 +66,6 @@ def intents() -> discord.Intents:
     return chosen
 
 
-CONCURRENT_EVENTS = 4
-"""Events worked on at once after their acknowledgements; keep it below the database
-pool's size. A burst queues for a slot instead of crowding the event loop that has to
-acknowledge the next interactions within Discord's three seconds."""
-
-
 def community_key(guild_id: int | None) -> str:
     return f"discord:{guild_id}"
 
@@ -114,7 +107,6 @@ class GiveFirstClient(discord.Client):
         bot: GiveFirst,
         *,
         guild_id: int | None = None,
-        concurrent_events: int = CONCURRENT_EVENTS,
         **options: Any,
     ) -> None:
         # The bot reads no cached messages (reactions arrive raw; its posts are found
@@ -122,7 +114,6 @@ class GiveFirstClient(discord.Client):
         options.setdefault("max_messages", None)
         super().__init__(intents=intents(), **options)
         self.bot = bot
-        self.slots = asyncio.Semaphore(concurrent_events)
         self.in_flight = InFlight("work on a Discord event")
         """Events being worked on, which :meth:`drain` lets finish."""
         self.accepting = True
@@ -164,8 +155,7 @@ class GiveFirstClient(discord.Client):
         self.bot.metrics.acknowledged("discord", time.perf_counter() - started)
         chat = DiscordChat(self, interaction.guild_id, interaction)
         try:
-            async with self.slots:
-                await self.bot.handle(_actor(interaction, interaction.guild_id), command, chat)
+            await self.bot.handle(_actor(interaction, interaction.guild_id), command, chat)
         finally:
             if not chat.answered:
                 # Nothing for the invoker to read: don't leave "givefirst is thinking…".
@@ -191,10 +181,9 @@ class GiveFirstClient(discord.Client):
             channel_id=str(payload.channel_id),
         )
         chat = DiscordChat(self, payload.guild_id)
-        async with self.slots:
-            await self.bot.reaction(
-                actor, str(payload.channel_id), str(payload.message_id), emoji, chat
-            )
+        await self.bot.reaction(
+            actor, str(payload.channel_id), str(payload.message_id), emoji, chat
+        )
 
 
 def _button_class(client: GiveFirstClient) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
@@ -229,15 +218,14 @@ def _button_class(client: GiveFirstClient) -> type[discord.ui.DynamicItem[discor
             if interaction.guild_id is None:
                 # A button in a DM: no server permissions apply there.
                 actor = Actor(actor.community_key, actor.user_id, actor.display_name)
-            async with client.slots:
-                handled = await client.bot.button(
-                    actor,
-                    self.action,
-                    self.value,
-                    chat,
-                    label=_label(interaction.message, self.item.custom_id),
-                    in_direct_message=interaction.guild_id is None,
-                )
+            handled = await client.bot.button(
+                actor,
+                self.action,
+                self.value,
+                chat,
+                label=_label(interaction.message, self.item.custom_id),
+                in_direct_message=interaction.guild_id is None,
+            )
             if handled.chosen is not None:
                 await _mark_chosen(interaction, handled.chosen)
 

@@ -56,8 +56,6 @@ UNKNOWN_PROFILE_SECONDS = 60
 """How long to wait before asking again after ``users.info`` failed."""
 PROFILE_CACHE_SIZE = 10_000
 """Members whose profiles are kept; the least recently seen are dropped first."""
-CONCURRENT_EVENTS = 4
-"""Events handled at once after their acks; keep it below the database pool's size."""
 AFTER_ACK = "givefirst: after ack"
 """The name of the tasks doing an event's work after its acknowledgement."""
 
@@ -139,19 +137,16 @@ def build_app(
     bot: GiveFirst,
     app: AsyncApp,
     *,
-    concurrent_events: int = CONCURRENT_EVENTS,
     in_flight: InFlight | None = None,
 ) -> AsyncApp:
     """Register givefirst's listeners on a Bolt app configured by the caller.
 
     Make the app with ``process_before_response=True`` so acknowledgements go out
-    at once (see the module's docstring); the listeners work either way. At most
-    ``concurrent_events`` events are worked on at once after their acks; the others
-    wait their turn (Bolt has already answered Slack for them), kept in
-    ``in_flight``.
+    at once (see the module's docstring); the listeners work either way. What each
+    event starts after its ack is kept in ``in_flight`` (the bot runs a few at once:
+    see :data:`bot.app.CONCURRENT_EVENTS`).
     """
     profiles = ProfileDirectory()
-    slots = asyncio.Semaphore(concurrent_events)
     working = in_flight if in_flight is not None else InFlight()
 
     def after_ack(work: Coroutine[Any, Any, None]) -> None:
@@ -177,94 +172,90 @@ def build_app(
         )
 
     async def handle_command(body: dict[str, Any], client: AsyncWebClient) -> None:
-        async with slots:
-            text = to_core_text(body.get("text") or "")
-            actor = await actor_for(
-                client,
-                team=body.get("team_id"),
-                user=body["user_id"],
-                name=body.get("user_name") or body["user_id"],
-                channel=body.get("channel_id"),
-            )
-            chat = SlackChat(
-                client,
-                user_id=actor.user_id,
-                channel_id=actor.channel_id,
-                response_url=body.get("response_url"),
-            )
-            trigger = body.get("trigger_id")
-            await bot.slash_command(
-                actor,
-                body["command"],
-                text,
-                chat,
-                event_key=f"slack:trigger:{trigger}" if trigger else None,
-            )
+        text = to_core_text(body.get("text") or "")
+        actor = await actor_for(
+            client,
+            team=body.get("team_id"),
+            user=body["user_id"],
+            name=body.get("user_name") or body["user_id"],
+            channel=body.get("channel_id"),
+        )
+        chat = SlackChat(
+            client,
+            user_id=actor.user_id,
+            channel_id=actor.channel_id,
+            response_url=body.get("response_url"),
+        )
+        trigger = body.get("trigger_id")
+        await bot.slash_command(
+            actor,
+            body["command"],
+            text,
+            chat,
+            event_key=f"slack:trigger:{trigger}" if trigger else None,
+        )
 
     async def handle_button(body: dict[str, Any], client: AsyncWebClient) -> None:
-        async with slots:
-            pressed = body["actions"][0]
-            action = render.parse_action_id(pressed.get("action_id", ""))
-            if action is None:
-                return
-            user = body["user"]
-            container = body.get("container") or {}
-            channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-            actor = await actor_for(
-                client,
-                team=(body.get("team") or {}).get("id") or user.get("team_id"),
-                user=user["id"],
-                name=user.get("username") or user.get("name") or user["id"],
-                channel=channel,
-            )
-            from_home = container.get("type") == "view"
-            chat = SlackChat(
-                client,
-                user_id=actor.user_id,
-                channel_id=None if from_home else channel,
-                response_url=None if from_home else body.get("response_url"),
-            )
-            value = "" if pressed.get("value") == "-" else pressed.get("value", "")
-            handled = await bot.button(
-                actor,
-                action,
-                value,
-                chat,
-                label=(pressed.get("text") or {}).get("text", ""),
-                in_direct_message=(channel or "").startswith("D"),
-            )
-            if handled.chosen is not None:
-                await _mark_chosen(client, body, pressed, handled.chosen)
-            if from_home:
-                await _publish_home(bot, client, actor)
+        pressed = body["actions"][0]
+        action = render.parse_action_id(pressed.get("action_id", ""))
+        if action is None:
+            return
+        user = body["user"]
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        actor = await actor_for(
+            client,
+            team=(body.get("team") or {}).get("id") or user.get("team_id"),
+            user=user["id"],
+            name=user.get("username") or user.get("name") or user["id"],
+            channel=channel,
+        )
+        from_home = container.get("type") == "view"
+        chat = SlackChat(
+            client,
+            user_id=actor.user_id,
+            channel_id=None if from_home else channel,
+            response_url=None if from_home else body.get("response_url"),
+        )
+        value = "" if pressed.get("value") == "-" else pressed.get("value", "")
+        handled = await bot.button(
+            actor,
+            action,
+            value,
+            chat,
+            label=(pressed.get("text") or {}).get("text", ""),
+            in_direct_message=(channel or "").startswith("D"),
+        )
+        if handled.chosen is not None:
+            await _mark_chosen(client, body, pressed, handled.chosen)
+        if from_home:
+            await _publish_home(bot, client, actor)
 
     async def handle_reaction(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        async with slots:
-            item = event["item"]
-            actor = await event_actor(body, event, client, channel=item.get("channel"))
-            chat = SlackChat(client, user_id=actor.user_id, channel_id=item.get("channel"))
-            reaction = str(event.get("reaction", ""))
-            event_id = body.get("event_id")
-            await bot.reaction(
-                actor,
-                item["channel"],
-                item["ts"],
-                reaction,
-                chat,
-                event_key=f"slack:{event_id}" if event_id else None,
-            )
+        item = event["item"]
+        actor = await event_actor(body, event, client, channel=item.get("channel"))
+        chat = SlackChat(client, user_id=actor.user_id, channel_id=item.get("channel"))
+        reaction = str(event.get("reaction", ""))
+        event_id = body.get("event_id")
+        await bot.reaction(
+            actor,
+            item["channel"],
+            item["ts"],
+            reaction,
+            chat,
+            event_key=f"slack:{event_id}" if event_id else None,
+        )
 
     async def handle_home(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        async with slots:
-            if event.get("tab", "home") != "home":
-                return
-            if not await bot.first_time(f"slack:{body.get('event_id')}"):
-                return
-            await _publish_home(bot, client, await event_actor(body, event, client, channel=None))
+        if event.get("tab", "home") != "home":
+            return
+        if not await bot.first_time(f"slack:{body.get('event_id')}"):
+            return
+        await _publish_home(bot, client, await event_actor(body, event, client, channel=None))
 
     async def event_actor(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, *, channel: str | None

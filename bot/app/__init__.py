@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 CONFLICT_RETRIES = 3
+CONCURRENT_EVENTS = 4
+"""Events whose use case is prepared or run at once; the others wait their turn (their
+acknowledgement has gone out). Sending what they say is not counted: it waits on the
+platform, and a slow platform must not hold up other members' commands."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ class GiveFirst(Errands, Dashboard):
         clock: Clock,
         *,
         concurrent_use_cases: int = 1,
+        concurrent_events: int = CONCURRENT_EVENTS,
         encoder: TextEncoder | None = None,
         dashboard: DashboardAccess | None = None,
         metrics: Metrics | None = None,
@@ -88,8 +93,10 @@ class GiveFirst(Errands, Dashboard):
         # Use cases are mostly CPU (matching, the ORM) between short database calls.
         # Run one at a time per process: several at once finish no sooner on one event
         # loop, but delay the acknowledgements the platforms wait for. Deliveries (the
-        # network) still overlap; more processes add throughput.
+        # network) still overlap; more processes add throughput. At most a few events
+        # prepare theirs at once (read, encode, rank); their messages go out meanwhile.
         self._use_cases = asyncio.Semaphore(concurrent_use_cases)
+        self._working = asyncio.Semaphore(concurrent_events)
 
     @property
     def clock(self) -> Clock:
@@ -239,7 +246,7 @@ class GiveFirst(Errands, Dashboard):
         for a home screen; nothing is sent."""
         now = self._clock.now()
         async with self._uow() as uow:
-            community, member = await self._enter(uow, actor, now)
+            community, member = await use_cases.enter(uow, actor, now)
             ctx = self._context(uow, now, actor, community, member)
             [overview] = await profile.show_me(ctx, ShowMe())
             await uow.commit()
@@ -267,13 +274,27 @@ class GiveFirst(Errands, Dashboard):
     async def _run(
         self, actor: Actor, command: Command, event_key: str | None = None
     ) -> tuple[Community, list[Message], list[Command]] | None:
-        """Run a use case in one transaction, again if a concurrent event got in first;
-        returns its messages and the commands to run once it is committed, or None if
-        ``event_key`` was recorded before."""
-        handler = use_cases.HANDLERS[type(command)]
-        # Before the transaction, what would hold up other members' commands in it: the
-        # text's vector (in the sentence model's thread) while the directory is brought
-        # up to date (it reads in transactions of its own), then the ranking.
+        """Run a use case in one transaction, again if a concurrent event got in first,
+        once fewer than :data:`CONCURRENT_EVENTS` others are being run; returns its
+        messages and the commands to run once it is committed, or None if ``event_key``
+        was recorded before."""
+        async with self._working:
+            encoder, ahead = await self._ahead(actor, command)
+            for attempt in range(1, CONFLICT_RETRIES + 1):
+                try:
+                    return await self._transaction(actor, command, event_key, encoder, ahead)
+                except Conflict:
+                    if attempt == CONFLICT_RETRIES:
+                        raise
+                    log.info("retrying %s after a concurrent change", type(command).__name__)
+        raise AssertionError("unreachable")
+
+    async def _ahead(
+        self, actor: Actor, command: Command
+    ) -> tuple[TextEncoder | None, use_cases.Ahead]:
+        """Before the transaction, what would hold up other members' commands in it: the
+        text's vector (in the sentence model's thread) while the directory is brought
+        up to date (it reads in transactions of its own), then the ranking."""
         encoding = asyncio.create_task(self._encoder_for(command))
         try:
             searching = type(command) in use_cases.SEARCHING
@@ -283,26 +304,28 @@ class GiveFirst(Errands, Dashboard):
             await asyncio.gather(encoding, return_exceptions=True)  # its own failure: moot
             raise
         encoder = await encoding
-        ahead = use_cases.Ahead()
-        if community is not None:
-            ahead = await use_cases.rank_ahead(self._helpers, community, command, encoder)
-        for attempt in range(1, CONFLICT_RETRIES + 1):
-            now = self._clock.now()
-            try:
-                async with self._use_cases, self._uow() as uow:
-                    if event_key is not None and not await uow.events.first_time(event_key, now):
-                        return None
-                    community, member = await self._enter(uow, actor, now)
-                    ctx = self._context(uow, now, actor, community, member, encoder, ahead)
-                    messages = await handler(ctx, command)
-                    messages += profile.recheck_direct_messages(ctx, messages)
-                    await uow.commit()
-                return community, messages, ctx.follow_ups
-            except Conflict:
-                if attempt == CONFLICT_RETRIES:
-                    raise
-                log.info("retrying %s after a concurrent change", type(command).__name__)
-        raise AssertionError("unreachable")
+        if community is None:
+            return encoder, use_cases.Ahead()
+        return encoder, await use_cases.rank_ahead(self._helpers, community, command, encoder)
+
+    async def _transaction(
+        self,
+        actor: Actor,
+        command: Command,
+        event_key: str | None,
+        encoder: TextEncoder | None,
+        ahead: use_cases.Ahead,
+    ) -> tuple[Community, list[Message], list[Command]] | None:
+        now = self._clock.now()
+        async with self._use_cases, self._uow() as uow:
+            if event_key is not None and not await uow.events.first_time(event_key, now):
+                return None
+            community, member = await use_cases.enter(uow, actor, now)
+            ctx = self._context(uow, now, actor, community, member, encoder, ahead)
+            messages = await use_cases.HANDLERS[type(command)](ctx, command)
+            messages += profile.recheck_direct_messages(ctx, messages)
+            await uow.commit()
+        return community, messages, ctx.follow_ups
 
     def _context(
         self,
@@ -335,33 +358,6 @@ class GiveFirst(Errands, Dashboard):
         [vector] = await self._encoder.encode([text])
         return EncodedAhead(self._encoder, text, vector)
 
-    async def _enter(
-        self, uow: UnitOfWork, actor: Actor, now: datetime
-    ) -> tuple[Community, Member]:
-        community = await uow.communities.get_by_key(actor.community_key)
-        if community is None:
-            community = Community(
-                key=actor.community_key, name=actor.community_name, created_at=now
-            )
-            await uow.communities.add(community)
-        assert community.id is not None
-        member = await uow.members.get_by_platform_id(community.id, actor.user_id)
-        if member is None:
-            member = Member(
-                community_id=community.id,
-                platform_user_id=actor.user_id,
-                display_name=actor.display_name or actor.fallback_name or None,
-                joined_at=now,
-                timezone=actor.timezone,
-            )
-            await uow.members.add(member)
-        else:
-            if actor.display_name and member.display_name != actor.display_name:
-                member.display_name = actor.display_name
-            if actor.timezone and member.timezone != actor.timezone:
-                member.timezone = actor.timezone
-        return community, member
-
     async def _refuse(self, actor: Actor, error: GiveFirstError, chat: Chat) -> Handled:
         said = error.said or (error.message,)
         reply = render.reply(actor.user_id, *cast(tuple[str | Span, ...], said))
@@ -387,4 +383,6 @@ class GiveFirst(Errands, Dashboard):
                 return None
             return render.undeliverable(failure, msg, actor.user_id)
 
-        await self._delivery.deliver(messages, community, chat, channel=channel, explain=explain)
+        # The member who acted hears back first; what else it says follows a moment later.
+        first = sorted(messages, key=lambda msg: not isinstance(msg.to, Ephemeral))
+        await self._delivery.deliver(first, community, chat, channel=channel, explain=explain)

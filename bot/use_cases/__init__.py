@@ -21,7 +21,7 @@ from bot.use_cases import (
     rounds,
     thanks,
 )
-from bot.use_cases.context import Ahead, Context, Messages
+from bot.use_cases.context import Ahead, Context, Messages, enter
 from bot.use_cases.offers_and_asks import rank_ahead, words_to_encode
 
 Handler = Callable[[Context, Any], Awaitable[Messages]]
@@ -87,6 +87,7 @@ __all__ = [
     "Context",
     "Handler",
     "Messages",
+    "enter",
     "rank_ahead",
     "words_to_encode",
 ]

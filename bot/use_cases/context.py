@@ -100,3 +100,29 @@ async def introduction_of(uow: UnitOfWork, intro_id: int) -> Introduction:
     if intro is None:
         raise NotFound("That introduction doesn't exist any more.")
     return intro
+
+
+async def enter(uow: UnitOfWork, actor: Actor, now: datetime) -> tuple[Community, Member]:
+    """The community and member an event comes from, made on first sight; the member's
+    name and time zone kept as the platform now gives them."""
+    community = await uow.communities.get_by_key(actor.community_key)
+    if community is None:
+        community = Community(key=actor.community_key, name=actor.community_name, created_at=now)
+        await uow.communities.add(community)
+    assert community.id is not None
+    member = await uow.members.get_by_platform_id(community.id, actor.user_id)
+    if member is None:
+        member = Member(
+            community_id=community.id,
+            platform_user_id=actor.user_id,
+            display_name=actor.display_name or actor.fallback_name or None,
+            joined_at=now,
+            timezone=actor.timezone,
+        )
+        await uow.members.add(member)
+    else:
+        if actor.display_name and member.display_name != actor.display_name:
+            member.display_name = actor.display_name
+        if actor.timezone and member.timezone != actor.timezone:
+            member.timezone = actor.timezone
+    return community, member

@@ -66,7 +66,7 @@ def test_a_shell_session_acts_as_different_members(tmp_path: Path) -> None:
                 "/offer happy to review resumes #resume",
                 "/as dana",
                 "/ask could someone look over my CV?",
-                "/press 3",
+                "/press 2",  # the reply to Dana comes first, then her post
                 "/as ana",
                 "/press 4",
                 "/as dana",
@@ -82,7 +82,7 @@ def test_a_shell_session_acts_as_different_members(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "(you are now @dana)" in out
-    assert "[3: Ask ana]" in out
+    assert "[2: Ask ana]" in out
     assert "(@dana presses “Ask ana”)" in out
     assert "(@ana presses “Happy to help”)" in out
     assert "━ 🤝 @dana, meet @ana!" in out

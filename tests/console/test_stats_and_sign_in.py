@@ -17,7 +17,7 @@ SESSION = "\n".join(
         "/offer happy to review resumes #resume",
         "/as dana",
         "/ask could someone look over my CV?",
-        "/press 3",
+        "/press 2",  # "Ask ana", in the reply Dana sees before her post
         "/as ana",
         "/press 4",
         "/as erin",

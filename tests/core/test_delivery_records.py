@@ -61,3 +61,21 @@ async def test_a_post_that_cannot_be_recorded_keeps_the_members_reply(
 
     await town.say("dana", "/ask can someone help with my Kubernetes deployment?")
     assert "@ben" in town.last_to("dana"), "and found by the next ask"
+
+
+async def test_the_member_who_acted_hears_back_before_the_community_post(town: Town) -> None:
+    """On a real platform each message is a round trip of its own: the member's answer
+    goes first, and their post follows it."""
+    await town.say("ana", "/offer Happy to review resumes #resume")
+    await town.say("dana", "/ask could someone look over my CV?")
+    order = [
+        (type(s.message.to).__name__, getattr(s.message.to, "user_id", None))
+        for s in town.chat.sent
+    ]
+    assert order == [
+        ("Ephemeral", "ana"),
+        ("ChannelPost", None),
+        ("Ephemeral", "dana"),
+        ("ChannelPost", None),
+    ]
+    assert "@ana" in town.last_to("dana"), "the answer names who could help"

@@ -210,6 +210,26 @@ async def test_a_burst_of_commands_asks_slack_about_the_member_once(
     assert len([c for c in slack.fake.calls("users.info") if c.args["user"] == "U0ERIN"]) == 1
 
 
+async def test_members_hear_back_while_slack_is_slow_to_answer_for_the_posts(
+    slack: SlackCommunity,
+) -> None:
+    """A burst of offers while Slack takes seconds to answer for each channel post: every
+    member's answer arrives at once, none waits for a post (theirs or anyone's)."""
+    slack.fake.slow("chat.postMessage", lambda args: 2.0)
+    tags = ("python", "sql", "figma", "kubernetes", "resume", "seo")
+    offers = zip(("ana", "ben", "dana", "erin", "ana", "ben"), tags, strict=True)
+    await asyncio.gather(
+        *(slack.command(who, "/offer", f"happy to help with #{tag}") for who, tag in offers)
+    )
+    for tag in tags:
+        await slack.said("response_url", f"#{tag}")
+    posted = len(slack.fake.calls("chat.postMessage"))
+    assert slack.fake.awaiting_answer() == posted, "Slack has answered for no post yet"
+    for tag in tags:
+        await slack.said("chat.postMessage", f"#{tag}")
+    await slack.fake.all_answered()
+
+
 async def test_reactions_to_other_peoples_messages_are_not_looked_into(
     slack: SlackCommunity,
 ) -> None:
