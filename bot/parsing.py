@@ -43,7 +43,7 @@ from bot.commands import (
     SkipRound,
 )
 from bot.errors import InvalidInput
-from bot.text import quotable
+from bot.text import clean, quotable
 
 _USER = re.compile(r"^<@([A-Za-z0-9_.:-]+)>$")
 _CHANNEL = re.compile(r"^<#([A-Za-z0-9_.:-]+)>$")
@@ -122,7 +122,19 @@ def _split_skills(rest: str) -> tuple[str, ...]:
     skills = skill_list(rest)
     if not skills:
         raise InvalidInput(NO_SKILLS_NAMED)
+    for skill in skills:
+        _ensure_readable(skill, "`/skills add resumes, kubernetes`")
     return skills
+
+
+def _ensure_readable(value: str, example: str) -> None:
+    """Refuse a name with bytes that were not text in it (U+FFFD once cleaned: see
+    :func:`bot.text.clean`), rather than keep a name nobody typed."""
+    cleaned = clean(value)
+    if "\ufffd" in cleaned:
+        raise InvalidInput(
+            f"`{quotable(cleaned)}` has characters I couldn't read; type it again, e.g. {example}."
+        )
 
 
 def _parse_skills(text: str) -> Command:
@@ -328,6 +340,10 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
                 return
             if len(values) != 1 or values[0].count("=") != 1 or "" in values[0].split("="):
                 raise problem
+            for side in values[0].split("="):
+                _ensure_readable(side, usage)
+                if not any(character.isalnum() for character in side):
+                    raise InvalidInput(f"An alias and its skill need a letter or digit: {usage}.")
         case "rounds":
             words = [v.lower() for v in values]
             if words in (["off"], ["size", "2"], ["size", "3"]):

@@ -323,3 +323,28 @@ async def test_admins_see_remove_and_are_told_about_skill_aliases(town: Town) ->
     assert "Skill aliases: none" in town.last_to("admin")
     missing = await town.say("admin", "/givefirst config alias remove k8s")
     assert missing.error == "There is no alias `k8s` here; `/givefirst config` lists them."
+
+
+async def test_an_alias_with_characters_that_were_not_text_is_refused(town: Town) -> None:
+    """Bytes that were not UTF-8 arrive as "�" (see bot.text.clean): an alias made of
+    them would tag every text that had such bytes with that skill."""
+    for line in (
+        "k8\udcff=kubernetes",
+        "k8s=kuber\udcffnetes",
+        "\ufffd=kubernetes",
+        "#=kubernetes",
+    ):
+        refused = await town.say("admin", f"/givefirst config alias {line}")
+        assert refused.error is not None, line
+    assert "couldn't read" in town.seen_by("admin")[0].as_plain_text()
+    assert "need a letter or digit" in town.last_to("admin")
+    await town.say("admin", "/givefirst config")
+    assert "Skill aliases: none" in town.last_to("admin"), "nothing half-saved"
+
+
+async def test_a_skill_with_characters_that_were_not_text_is_refused(town: Town) -> None:
+    refused = await town.say("ana", "/skills add py\udcffthon, sql")
+    assert refused.error is not None
+    assert "`py�thon` has characters I couldn't read" in town.last_to("ana")
+    await town.say("ana", "/skills")
+    assert "sql" not in town.last_to("ana"), "nothing half-added"
