@@ -185,6 +185,11 @@ OLDER_COMMUNITY = text(
     "VALUES (1, 'slack:T1', '', '[]', 0, 9, 'UTC', 1, 2, 3, 7, '{}')"
 )
 """Community 1, with the columns every schema since the first has."""
+OLDER_MEMBER = text(
+    "INSERT INTO members (id, community_id, joined_at, skills, public_thanks, dm_closed) "
+    "VALUES (1, 1, '2026-01-05 09:00:00', '[]', 1, 0)"
+)
+"""Member 1 of community 1, likewise."""
 
 
 async def test_asks_from_before_the_health_figures_say_nothing_was_recorded(
@@ -195,12 +200,7 @@ async def test_asks_from_before_the_health_figures_say_nothing_was_recorded(
         await storage.upgrade("0004")
         async with storage.engine.begin() as connection:
             await connection.execute(OLDER_COMMUNITY)
-            await connection.execute(
-                text(
-                    "INSERT INTO members (id, community_id, joined_at, skills, public_thanks, "
-                    "dm_closed) VALUES (1, 1, '2026-01-05 09:00:00', '[]', 1, 0)"
-                )
-            )
+            await connection.execute(OLDER_MEMBER)
             await connection.execute(
                 text(
                     "INSERT INTO asks (community_id, member_id, text, skills, private, "
@@ -251,12 +251,7 @@ async def test_upgrading_drops_the_vectors_of_closed_asks_and_offers(tmp_path: P
         await storage.upgrade("0011")
         async with storage.engine.begin() as connection:
             await connection.execute(OLDER_COMMUNITY)
-            await connection.execute(
-                text(
-                    "INSERT INTO members (id, community_id, joined_at, skills, public_thanks, "
-                    "dm_closed) VALUES (1, 1, '2026-01-05 09:00:00', '[\"beekeeping\"]', 1, 0)"
-                )
-            )
+            await connection.execute(OLDER_MEMBER)
             for number, status in enumerate(("open", "solved", "closed"), start=1):
                 await connection.execute(
                     text(
