@@ -235,8 +235,15 @@ class InstalledBotChat:
         return self._chat
 
 
-def web_application(app: AsyncApp, *, metrics: Metrics | None = None) -> web.Application:
-    """``POST /slack/events`` (and the OAuth pages when enabled) plus ``GET /healthz``;
+def web_application(
+    app: AsyncApp,
+    *,
+    metrics: Metrics | None = None,
+    ready: Callable[[], bool] = lambda: True,
+) -> web.Application:
+    """``POST /slack/events`` (and the OAuth pages when enabled), ``GET /healthz``
+    (the process is up) and ``GET /readyz`` (it is ready to answer at full speed:
+    503 until ``ready()``, for a load balancer to send members elsewhere meanwhile);
     events whose signature headers are not even well formed are refused with 401;
     with ``metrics``, how long each event took to acknowledge."""
     application = app.web_app(path=EVENTS_PATH)
@@ -247,7 +254,15 @@ def web_application(app: AsyncApp, *, metrics: Metrics | None = None) -> web.App
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
+    async def readyz(request: web.Request) -> web.Response:
+        if ready():
+            return web.json_response({"ok": True})
+        return web.json_response(
+            {"ok": False, "reason": "reading the helper directories"}, status=503
+        )
+
     application.router.add_get("/healthz", healthz)
+    application.router.add_get("/readyz", readyz)
     return application
 
 
@@ -288,13 +303,15 @@ async def serve_http(
     *,
     stop: asyncio.Event | None = None,
     metrics: Metrics | None = None,
+    ready: Callable[[], bool] = lambda: True,
     also: Callable[[web.Application], None] | None = None,
 ) -> None:
     """Serve Slack's requests on ``host:port`` until ``stop`` is set (or the task is
     cancelled): then stop listening at once, and let the requests being answered finish
     (they are acknowledged at once; the work after them is the caller's to wait for).
-    ``also`` adds routes of the caller's own (the admin dashboard) to the same server."""
-    application = web_application(app, metrics=metrics)
+    ``ready`` tells ``GET /readyz`` (see :func:`web_application`); ``also`` adds routes
+    of the caller's own (the admin dashboard) to the same server."""
+    application = web_application(app, metrics=metrics, ready=ready)
     if also is not None:
         also(application)
     runner = web.AppRunner(application, shutdown_timeout=HTTP_SHUTDOWN_SECONDS)

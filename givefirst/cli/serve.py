@@ -99,17 +99,23 @@ def metrics_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 @asynccontextmanager
-async def reading(bot: GiveFirst) -> AsyncIterator[None]:
+async def reading(bot: GiveFirst) -> AsyncIterator[asyncio.Event]:
     """While serving: read every community's helper directory (a command arriving
     meanwhile waits for its own community's), then make any vectors that are missing
-    or of another model, a page at a time; the event loop stays free throughout."""
+    or of another model, a page at a time; the event loop stays free throughout.
+    Yields an event set once the directories are read (or could not be: commands then
+    read their own community's), for a load balancer's readiness check."""
 
     stop = asyncio.Event()
+    read_whole = asyncio.Event()
 
     async def read() -> None:
         started = time.monotonic()
-        with reading_whole_directories():
-            communities = await bot.warm_up(stopping=stop.is_set)
+        try:
+            with reading_whole_directories():
+                communities = await bot.warm_up(stopping=stop.is_set)
+        finally:
+            read_whole.set()
         log.info(
             "read the helper directories of %d communities in %.1f s",
             communities,
@@ -120,7 +126,7 @@ async def reading(bot: GiveFirst) -> AsyncIterator[None]:
 
     task = asyncio.create_task(read(), name="givefirst: reading the helper directories")
     try:
-        yield
+        yield read_whole
     finally:
         # Stop between two transactions rather than in one: a task cancelled inside a
         # query can leave its connection open, and on SQLite holding the write lock,
@@ -297,7 +303,7 @@ async def _slack(
         running(
             url, settings=settings, matching=True, dashboard=settings.dashboard(), metrics=metrics
         ) as runtime,
-        reading(runtime.bot),
+        reading(runtime.bot) as directories_read,
         serving_metrics(metrics, watch.host, watch.port),
     ):
         options = slack_options(settings, runtime.storage)
@@ -324,6 +330,7 @@ async def _slack(
                         port,
                         stop=stopping.requested,
                         metrics=metrics,
+                        ready=directories_read.is_set,
                         also=lambda web_app: add_dashboard(
                             web_app, runtime.bot, public_url=public_url
                         ),

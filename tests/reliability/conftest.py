@@ -159,10 +159,11 @@ def free_port() -> int:
 
 
 async def until_healthy(session: aiohttp.ClientSession, base: str, processes: Processes) -> None:
-    """Wait for ``GET base/healthz`` to answer 200 (a `givefirst slack` serving)."""
+    """Wait for ``GET base/readyz`` to answer 200: a `givefirst slack` serving, its
+    helper directories read (as a load balancer would wait for it)."""
     for _ in range(200):
         try:
-            async with session.get(f"{base}/healthz") as reply:
+            async with session.get(f"{base}/readyz") as reply:
                 if reply.status == 200:
                     return
         except aiohttp.ClientError:

@@ -10,12 +10,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import yaml
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.app import COMMANDS, EVENTS
 from adapters.slack.chat import SlackChat
-from adapters.slack.server import SlackOptions, create_app, serve_socket_mode
+from adapters.slack.server import SlackOptions, create_app, serve_socket_mode, web_application
 from bot.app import GiveFirst
 from bot.clock import FakeClock
 from givefirst.metrics import PrometheusMetrics
@@ -417,6 +420,35 @@ async def test_health_check_for_load_balancers(slack: SlackCommunity) -> None:
     async with slack.requests.session.get(f"{slack.url}/healthz") as reply:
         assert reply.status == 200
         assert await reply.json() == {"ok": True}
+
+
+async def test_not_ready_for_members_until_the_helper_directories_are_read(
+    bolt_app: AsyncApp,
+) -> None:
+    """A load balancer checking ``/readyz`` sends members to the workers that have read
+    their communities: one just started would keep them waiting (seconds in a large
+    community), though it is up (``/healthz``) and acknowledges at once."""
+    read = asyncio.Event()
+    runner = web.AppRunner(web_application(bolt_app, ready=read.is_set))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        async with aiohttp.ClientSession(f"http://{host}:{port}") as session:
+            async with session.get("/healthz") as reply:
+                assert reply.status == 200
+            async with session.get("/readyz") as reply:
+                assert reply.status == 503
+                assert await reply.json() == {
+                    "ok": False,
+                    "reason": "reading the helper directories",
+                }
+            read.set()
+            async with session.get("/readyz") as reply:
+                assert reply.status == 200
+    finally:
+        await runner.cleanup()
 
 
 def test_the_manifest_declares_exactly_what_the_app_handles() -> None:
