@@ -307,6 +307,11 @@ class FakeDiscord:
         """Requests (with bot ``token``, or all) that took effect, their answer still to go."""
         return self._awaiting[token] if token is not None else sum(self._awaiting.values())
 
+    async def all_answered(self, *, within: float = 5.0) -> None:
+        """Wait until every request slowed down (see :meth:`slow`) has had its answer."""
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(lambda: not self.awaiting_answer())
+
     def messages_in(self, channel_id: int) -> list[Json]:
         return [m for m in self.messages.values() if m["channel_id"] == str(channel_id)]
 
@@ -498,6 +503,8 @@ class FakeDiscord:
                 await asyncio.sleep(delay)
             finally:
                 self._awaiting[token] -= 1
+                async with self._changed:
+                    self._changed.notify_all()
         if status == 204:
             return web.Response(status=204)
         return _json(response, status, headers)

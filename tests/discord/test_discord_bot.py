@@ -253,6 +253,27 @@ async def test_an_ask_is_answered_with_suggested_helpers(community: DiscordCommu
     assert any(b["label"].startswith("Ask Ana") for b in buttons_of(suggestions.body))
 
 
+async def test_members_hear_back_while_discord_is_slow_to_answer_for_the_posts(
+    community: DiscordCommunity,
+) -> None:
+    """A burst of offers while Discord is slow to answer for each channel post (and
+    discord.py sends a channel's posts one at a time): every member's answer arrives at
+    once, none waits for a post (theirs or anyone's)."""
+    community.fake.slow("POST", CHANNEL_POSTS, lambda path, body: 0.5)
+    tags = ("python", "sql", "figma", "kubernetes", "resume", "seo")
+    offers = [
+        await community.command(who, "offer", text=f"happy to help with #{tag}")
+        for who, tag in zip(("ana", "ben", "dana", "mod", "ana", "ben"), tags, strict=True)
+    ]
+    for offer, tag in zip(offers, tags, strict=True):
+        await community.reply(offer, f"#{tag}")
+    posted = len(community.fake.calls("POST", CHANNEL_POSTS))
+    assert community.fake.awaiting_answer() == posted, "Discord has answered for no post yet"
+    for tag in tags:
+        await community.posted(f"#{tag}")
+    await community.fake.all_answered()
+
+
 async def test_a_private_ask_stays_out_of_the_channel(community: DiscordCommunity) -> None:
     ask = await community.command("dana", "ask", text="quietly looking for a new job", private=True)
     await community.reply(ask, "private ask is saved")
