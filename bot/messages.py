@@ -63,8 +63,9 @@ Span = Plain | Strong | Code | Mention | ChannelLink | Link
 Text = tuple[Span, ...]
 
 _TO_TYPE = re.compile(r"`([^`\n]+)`")
-_MENTIONED = re.compile(r"<@([A-Za-z0-9_.:-]+)>")
-"""A mention in a member's words, in the core's neutral form (see :mod:`bot.parsing`)."""
+MENTIONED = re.compile(r"<@([A-Za-z0-9_.:-]+)>")
+"""A mention in a member's words, in the core's neutral form (see :mod:`bot.parsing`):
+the member's platform id in the group."""
 
 
 def text(*parts: str | Span) -> Text:
@@ -242,7 +243,7 @@ class Message:
                     if isinstance(span, Mention):
                         named.add(span.user_id)
                     elif isinstance(span, Plain | Strong):
-                        named.update(_MENTIONED.findall(span.text))
+                        named.update(MENTIONED.findall(span.text))
         return frozenset(named)
 
     def as_plain_text(self) -> str:

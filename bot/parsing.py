@@ -43,9 +43,9 @@ from bot.commands import (
     SkipRound,
 )
 from bot.errors import InvalidInput
+from bot.messages import MENTIONED
 from bot.text import clean, quotable
 
-_USER = re.compile(r"^<@([A-Za-z0-9_.:-]+)>$")
 _CHANNEL = re.compile(r"^<#([A-Za-z0-9_.:-]+)>$")
 _PRIVATE_PREFIX = re.compile(r"^\s*(?:\[?private\]?\s*[:\-]|--private\b|private\s+(?=\S))", re.I)
 _HELP_HINT = "Type `/givefirst help` to see everything I can do."
@@ -54,7 +54,7 @@ NO_SKILLS_NAMED = "Name at least one skill, e.g. `/skills add resumes, kubernete
 
 def user_id_of(token: str) -> str | None:
     """The user id in a neutral mention ``<@U123>``, else None."""
-    match = _USER.match(token.strip())
+    match = MENTIONED.fullmatch(token.strip())
     return match.group(1) if match else None
 
 
