@@ -39,7 +39,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.inflight import InFlight
 from adapters.slack import render
-from adapters.slack.chat import SlackChat
+from adapters.slack.chat import Conversations, SlackChat
 from adapters.slack.inbound import to_core_text
 from bot.actions import reaction_of
 from bot.app import GiveFirst
@@ -147,6 +147,7 @@ def build_app(
     see :data:`bot.app.CONCURRENT_EVENTS`).
     """
     profiles = ProfileDirectory()
+    conversations = Conversations()
     working = in_flight if in_flight is not None else InFlight()
 
     def after_ack(work: Coroutine[Any, Any, None]) -> None:
@@ -185,6 +186,7 @@ def build_app(
             user_id=actor.user_id,
             channel_id=actor.channel_id,
             response_url=body.get("response_url"),
+            conversations=conversations,
         )
         trigger = body.get("trigger_id")
         await bot.slash_command(
@@ -216,6 +218,7 @@ def build_app(
             user_id=actor.user_id,
             channel_id=None if from_home else channel,
             response_url=None if from_home else body.get("response_url"),
+            conversations=conversations,
         )
         value = "" if pressed.get("value") == "-" else pressed.get("value", "")
         handled = await bot.button(
@@ -236,7 +239,12 @@ def build_app(
     ) -> None:
         item = event["item"]
         actor = await event_actor(body, event, client, channel=item.get("channel"))
-        chat = SlackChat(client, user_id=actor.user_id, channel_id=item.get("channel"))
+        chat = SlackChat(
+            client,
+            user_id=actor.user_id,
+            channel_id=item.get("channel"),
+            conversations=conversations,
+        )
         reaction = str(event.get("reaction", ""))
         event_id = body.get("event_id")
         await bot.reaction(

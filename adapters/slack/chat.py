@@ -12,6 +12,7 @@ needs the history scope of the conversation's kind (``channels:history``,
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 
@@ -56,6 +57,34 @@ def _failure(error: SlackApiError) -> DeliveryFailed:
     )
 
 
+class Conversations:
+    """The conversations the bot opened, by token and members: a direct message's
+    conversation keeps its id, so each is opened once (``conversations.open`` is one of
+    Slack's more tightly rate-limited methods, and each call is a round trip), for the
+    ``size`` most recently used."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._ids: OrderedDict[tuple[str | None, tuple[str, ...]], str] = OrderedDict()
+
+    async def open(self, client: AsyncWebClient, users: tuple[str, ...]) -> str:
+        key = (client.token, users)
+        known = self._ids.get(key)
+        if known is not None:
+            self._ids.move_to_end(key)
+            return known
+        response = await client.conversations_open(users=",".join(users))
+        channel: dict[str, Any] = response["channel"]
+        self._ids[key] = opened = str(channel["id"])
+        while len(self._ids) > self._size:
+            self._ids.popitem(last=False)
+        return opened
+
+    def forget(self, client: AsyncWebClient, users: tuple[str, ...]) -> None:
+        """Open it again next time (a post to it failed)."""
+        self._ids.pop((client.token, users), None)
+
+
 class SlackChat:
     """One event's way back to Slack: ephemeral replies go to the member who acted."""
 
@@ -66,8 +95,11 @@ class SlackChat:
         user_id: str | None = None,
         channel_id: str | None = None,
         response_url: str | None = None,
+        conversations: Conversations | None = None,
     ) -> None:
+        """``conversations`` are shared by the chats of a process (else each has its own)."""
         self._client = client
+        self._conversations = conversations or Conversations()
         self._user_id = user_id
         self._channel_id = channel_id
         # Replies to the member who acted go to the event's response URL, over the Web
@@ -88,7 +120,11 @@ class SlackChat:
                     return None
                 case DirectMessage(users):
                     channel = await self.open_conversation(users)
-                    await self._post(channel, message, once)
+                    try:
+                        await self._post(channel, message, once)
+                    except SlackApiError:
+                        self._conversations.forget(self._client, users)
+                        raise
                     return None
                 case ChannelPost(channel):
                     target = channel or default_channel
@@ -120,9 +156,7 @@ class SlackChat:
 
     async def open_conversation(self, users: tuple[str, ...]) -> str:
         """A DM with one member, or one conversation with several (and the bot)."""
-        response = await self._client.conversations_open(users=",".join(users))
-        channel: dict[str, Any] = response["channel"]
-        return str(channel["id"])
+        return await self._conversations.open(self._client, users)
 
     async def _ephemeral(self, user: str, message: Message) -> None:
         text = render.fallback_text(message)

@@ -31,7 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.inflight import InFlight
 from adapters.slack.app import build_app
-from adapters.slack.chat import SlackChat
+from adapters.slack.chat import Conversations, SlackChat
 from bot.app import GiveFirst
 from bot.domain import Community
 from bot.messages import Message
@@ -178,13 +178,15 @@ def chat_for_scheduled_work(
     """How scheduled work reaches a community: as the bot installed in its workspace
     (OAuth installs), or with the one bot token."""
     store = options.installation_store
+    conversations = Conversations()  # shared by every workspace's bot: keyed by token
     if options.client_id and options.client_secret and store is not None:
         return lambda community: InstalledBotChat(
-            options.api_url, store, community.key, session=session
+            options.api_url, store, community.key, session=session, conversations=conversations
         )
     if not options.bot_token:
         raise ValueError("scheduled work needs SLACK_BOT_TOKEN or OAuth installs")
-    chat = SlackChat(web_client(options.api_url, options.bot_token, session))
+    client = web_client(options.api_url, options.bot_token, session)
+    chat = SlackChat(client, conversations=conversations)
     return lambda community: chat
 
 
@@ -198,9 +200,11 @@ class InstalledBotChat:
         community_key: str,
         *,
         session: ClientSession | None = None,
+        conversations: Conversations | None = None,
     ) -> None:
         self._api_url = api_url
         self._session = session
+        self._conversations = conversations
         self._store = store
         self._workspace = community_key.removeprefix("slack:")
         self._chat: SlackChat | None = None
@@ -231,7 +235,8 @@ class InstalledBotChat:
                     DeliveryProblem.MISSING_PERMISSION,
                     f"givefirst is not installed in {self._workspace}",
                 )
-            self._chat = SlackChat(web_client(self._api_url, bot.bot_token, self._session))
+            client = web_client(self._api_url, bot.bot_token, self._session)
+            self._chat = SlackChat(client, conversations=self._conversations)
         return self._chat
 
 

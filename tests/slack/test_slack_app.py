@@ -15,12 +15,16 @@ import pytest
 import yaml
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import COMMANDS, EVENTS
-from adapters.slack.chat import SlackChat
+from adapters.slack.chat import Conversations, SlackChat
 from adapters.slack.server import SlackOptions, create_app, serve_socket_mode, web_application
+from bot import render
 from bot.app import GiveFirst
 from bot.clock import FakeClock
+from bot.messages import DirectMessage
+from bot.ports import DeliveryFailed
 from givefirst.metrics import PrometheusMetrics
 from givefirst.testing.fake_slack import (
     APP_TOKEN,
@@ -81,6 +85,49 @@ async def test_the_full_double_opt_in_by_buttons(slack: SlackCommunity) -> None:
     assert "Happy to review resumes" in text_of(intro)
     chosen = await slack.said("chat.update", "You chose: Happy to help")
     assert chosen.args["channel"] == request.args["channel"]
+
+
+async def test_a_members_direct_messages_open_their_conversation_once(
+    slack: SlackCommunity,
+) -> None:
+    """Each opening is a round trip to Slack, and a method Slack limits tightly: the
+    conversation is opened for the first message and found again for the next."""
+    await slack.command("ana", "/offer", "Happy to review resumes #resume")
+    await slack.said("chat.postMessage", "review resumes")
+    for who in ("dana", "erin"):
+        before = len(slack.fake.calls())
+        await slack.command(who, "/ask", f"{who} here: could someone look over my CV?")
+        await slack.said("response_url", "These members could help", after=before)
+        asked = len(slack.fake.calls())
+        await slack.press(who, "Ask ana", after=before)
+        await slack.said("chat.postMessage", "I think you could help", after=asked)
+    requests = [
+        c for c in slack.fake.calls("chat.postMessage") if "I think you could" in text_of(c)
+    ]
+    assert len(requests) == 2 and requests[0].args["channel"] == requests[1].args["channel"]
+    opened = [c for c in slack.fake.calls("conversations.open") if c.args["users"] == "U0ANA"]
+    assert len(opened) == 1
+
+
+async def test_a_conversation_a_message_could_not_reach_is_opened_again(
+    slack_client: AsyncWebClient, fake_slack: FakeSlack
+) -> None:
+    chat = SlackChat(slack_client, conversations=Conversations())
+    hello = render.say(DirectMessage(("U0ANA",)), "hello")
+    await chat.send(hello, default_channel=None)
+    fake_slack.fail_next("chat.postMessage", "channel_not_found")
+    with pytest.raises(DeliveryFailed):
+        await chat.send(hello, default_channel=None)
+    await chat.send(hello, default_channel=None)
+    assert len(fake_slack.calls("conversations.open")) == 2, "once, then again after the failure"
+    assert (
+        len(
+            fake_slack.messages_in(
+                fake_slack.calls("conversations.open")[1].response["channel"]["id"]
+            )
+        )
+        == 2
+    )
 
 
 async def test_reactions_volunteer_and_mark_solved(slack: SlackCommunity) -> None:
