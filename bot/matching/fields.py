@@ -33,12 +33,17 @@ def field_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def packed(key: str, text: str, vector: Vector) -> FieldVector:
-    """A unit vector as int8 components and one scale (a quarter of the float size;
-    cosines change by about one part in a thousand)."""
+def quantised(vector: Vector) -> tuple[npt.NDArray[np.int8], float]:
+    """A vector as int8 components and the one scale that turns them back (a quarter
+    of the float size; cosines change by about one part in a thousand)."""
     peak = float(np.max(np.abs(vector))) or 1.0
-    components = np.clip(np.rint(vector / peak * 127.0), -127, 127).astype(np.int8)
-    return FieldVector(key, field_hash(text), components.tobytes(), peak / 127.0)
+    return np.clip(np.rint(vector / peak * 127.0), -127, 127).astype(np.int8), peak / 127.0
+
+
+def packed(key: str, text: str, vector: Vector) -> FieldVector:
+    """A unit vector, :func:`quantised`, to be stored."""
+    components, scale = quantised(vector)
+    return FieldVector(key, field_hash(text), components.tobytes(), scale)
 
 
 def unpacked(vector: FieldVector) -> Vector:

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.domain.directory import FieldVector
-from bot.matching.fields import Vector, unpacked
+from bot.matching.fields import Vector, quantised
 
 SHORTLIST = 300
 """Members whose fields are all scored for an ask: the closest profiles."""
@@ -64,16 +64,16 @@ class _Rows:
     def __len__(self) -> int:
         return len(self._row_of)
 
-    def put(self, owner: int, vector: Vector) -> None:
+    def put(self, owner: int, components: npt.NDArray[np.int8], scale: float) -> None:
+        """The owner's row: a vector as :func:`~bot.matching.fields.quantised` made it."""
         row = self._row_of.get(owner)
         if row is None:
             row = self._free.pop() if self._free else self._grow()
             self._row_of[owner] = row
         block, offset = divmod(row, self.BLOCK)
-        components, scales = self._blocks[block]
-        peak = float(np.max(np.abs(vector))) or 1.0
-        components[offset] = np.rint(vector * (127.0 / peak))
-        scales[offset] = peak / 127.0
+        rows, scales = self._blocks[block]
+        rows[offset] = components
+        scales[offset] = scale
         self._owners[row] = owner
 
     def remove(self, owner: int) -> None:
@@ -202,7 +202,7 @@ class VectorIndex:
         length = max(float(np.linalg.norm(profile)), 1e-9)
         keys = tuple(v.key for v in usable)
         self._fields[member_id] = _Fields(keys, components, scales, length)
-        self._profiles.put(member_id, profile / np.float32(length))
+        self._profiles.put(member_id, *quantised(profile / np.float32(length)))
 
     def field_vector(self, member_id: int, key: str) -> Vector | None:
         """One of a member's fields (``offer:12`` …) as a vector, if it is indexed."""
@@ -281,7 +281,8 @@ class AskVectors:
         if vector is None or len(vector.components) != self._dimensions:
             self.remove(ask_id)
             return
-        self._rows.put(ask_id, unpacked(vector))
+        # Stored as quantised already: its rows are taken as they are.
+        self._rows.put(ask_id, np.frombuffer(vector.components, dtype=np.int8), vector.scale)
 
     def remove(self, ask_id: int) -> None:
         self._rows.remove(ask_id)
