@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,10 +29,18 @@ from bot.ports import Conflict
 from storage import scheduled, tables
 from storage.directory import note_change
 
+_E = TypeVar("_E")
+
 
 class _SqlAlchemyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def _get_many(self, entity: type[_E], table: Table, ids: Collection[int]) -> Sequence[_E]:
+        """The entities with these ids (those there are), in one query."""
+        if not ids:
+            return []
+        return (await self.session.scalars(select(entity).where(table.c.id.in_(ids)))).all()
 
     async def _add(self, entity: object) -> None:
         # Flushing now gives the entity its id, which the core uses straight away.
@@ -65,12 +73,7 @@ class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
         return await self.session.get(Member, member_id)
 
     async def get_many(self, member_ids: Collection[int]) -> Sequence[Member]:
-        if not member_ids:
-            return []
-        result = await self.session.scalars(
-            select(Member).where(tables.members.c.id.in_(member_ids))
-        )
-        return result.all()
+        return await self._get_many(Member, tables.members, member_ids)
 
     async def get_by_platform_id(self, community_id: int, user_id: str) -> Member | None:
         c = tables.members.c
@@ -170,10 +173,7 @@ class SqlAlchemyAskRepository(_SqlAlchemyRepository):
         return await self.session.get(Ask, ask_id)
 
     async def get_many(self, ask_ids: Collection[int]) -> Sequence[Ask]:
-        if not ask_ids:
-            return []
-        result = await self.session.scalars(select(Ask).where(tables.asks.c.id.in_(ask_ids)))
-        return result.all()
+        return await self._get_many(Ask, tables.asks, ask_ids)
 
     async def add(self, ask: Ask) -> None:
         await self._add(ask)
