@@ -60,6 +60,9 @@ class _Rows:
         self._owners = np.zeros(0, dtype=np.int64)
         self._row_of: dict[int, int] = {}
         self._free: list[int] = []
+        self._used = 0
+        """Rows up to the highest ever taken: those past it are not scored (a community
+        of 1,000 scores 1,000 rows, not a whole block)."""
 
     def __len__(self) -> int:
         return len(self._row_of)
@@ -70,6 +73,7 @@ class _Rows:
         if row is None:
             row = self._free.pop() if self._free else self._grow()
             self._row_of[owner] = row
+            self._used = max(self._used, row + 1)
         block, offset = divmod(row, self.BLOCK)
         rows, scales = self._blocks[block]
         rows[offset] = components
@@ -93,7 +97,7 @@ class _Rows:
         (who has left: searches pass over them); a row rewritten meanwhile for the
         same owner is scored as either version (or, caught between its components and
         its scale, a little off: it is only a shortlist)."""
-        return RowsNow(tuple(self._blocks), self._owners.copy())
+        return RowsNow(tuple(self._blocks), self._owners[: self._used].copy())
 
     def scores(self, query: Vector, shortlist: int = SHORTLIST) -> ProfileScores:
         return self.snapshot().scores(query, shortlist)
@@ -155,11 +159,14 @@ class RowsNow:
         scores = np.empty((len(self.owners), len(queries)), dtype=np.float32)
         row = 0
         for components, scales in self.blocks:
-            for start in range(0, len(components), self.CHUNK):
-                end = min(start + self.CHUNK, len(components))
+            if row >= len(self.owners):
+                break  # the rows past the last ever taken: never scored
+            used = min(len(components), len(self.owners) - row)
+            for start in range(0, used, self.CHUNK):
+                end = min(start + self.CHUNK, used)
                 product = components[start:end].astype(np.float32) @ wanted
                 scores[row + start : row + end] = product * scales[start:end, None]
-            row += len(components)
+            row += used
         by_query = scores.T.copy()
         by_query[:, self.owners < 0] = -np.inf
         return [

@@ -41,6 +41,8 @@ def test_the_closest_members_are_found_across_blocks_after_some_left() -> None:
     assert max(found, key=lambda m: found[m].best_field) == 12
     assert not {3, 7, 8, 21} & set(index.closest(unit(7), shortlist=30))
     assert len(index) == len(present)
+    # 30 rows taken in blocks of 4: the last block's two never taken are not scored.
+    assert len(index.profiles_now().scores(ask).scores) == 30
 
 
 def test_profiles_scored_in_another_thread_leave_out_members_who_left_meanwhile() -> None:
