@@ -222,6 +222,8 @@ class GiveFirst(Errands, Dashboard):
             await self._deliver(None, [sorry], chat, actor)
             return Handled((sorry,), error="internal error")
         if ran is None:
+            if event_key is None:
+                return Handled(())
             log.info("ignored %s seen before (%s)", kind, event_key)
             return Handled((), error="seen before")
         self._metrics.handled(kind, "done")
@@ -277,9 +279,11 @@ class GiveFirst(Errands, Dashboard):
         """Run a use case in one transaction, again if a concurrent event got in first,
         once fewer than :data:`CONCURRENT_EVENTS` others are being run; returns its
         messages and the commands to run once it is committed, or None if ``event_key``
-        was recorded before."""
+        was recorded before or what was worked out ahead leaves nothing to do."""
         async with self._working:
             encoder, ahead = await self._ahead(actor, command)
+            if ahead.nothing_to_do:
+                return None
             for attempt in range(1, CONFLICT_RETRIES + 1):
                 try:
                     return await self._transaction(actor, command, event_key, encoder, ahead)

@@ -29,6 +29,9 @@ class Ahead:
     rankings: RankedAhead = field(default_factory=dict)
     waiting: tuple[WaitingAsk, ...] | None = None
     """For a new offer, the waiting asks closest to it; None if not looked for."""
+    nothing_to_do: bool = False
+    """The command can change nothing and say nothing (a new offer none of the waiting
+    asks near it could be told about): its transaction is not run."""
 
 
 @dataclass

@@ -22,7 +22,7 @@ from bot.domain.identity import stored_id
 from bot.domain.pairing import LOAD_WINDOW, AskerHistory, busy_helpers
 from bot.matching import Candidate, HelperProfile, MatchContext, OfferText
 from bot.matching.fields import Vector, packed, unpacked
-from bot.matching.hybrid import Suggestions
+from bot.matching.hybrid import Ranking, Suggestions
 from bot.ports import TextEncoder, UnitOfWork
 
 SUGGESTIONS = 3
@@ -89,12 +89,10 @@ async def asks_now_fitting(
     rankings = await helpers.rank_each(
         community, [(a.text, waiting_vector(a)) for a in others], ahead=ahead
     )
-    # Rules only set members aside: one not ranked, or in a ranking nobody stands out
-    # in, cannot come out as a confident suggestion.
     ranked = [
         (ask, ranking)
         for ask, ranking in zip(others, rankings, strict=True)
-        if ranking.sure and any(member == member_id for member, _ in ranking.scores)
+        if could_come_out(ranking, member_id)
     ]
     if not ranked:
         return {}
@@ -110,6 +108,13 @@ async def asks_now_fitting(
         if mine:
             fitting[ask.ask_id] = (mine[0], found.margin)
     return fitting
+
+
+def could_come_out(ranking: Ranking, member_id: int) -> bool:
+    """Whether a member could come out of this ranking as a confident suggestion: the
+    rules only set members aside, so one not ranked, or in a ranking nobody stands out
+    in, cannot."""
+    return ranking.sure and any(member == member_id for member, _ in ranking.scores)
 
 
 async def explain_helper(
