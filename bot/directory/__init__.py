@@ -174,15 +174,15 @@ class HelperDirectory:
     ) -> list[ProfileScores | None]:
         """Every member's profile scored for each of these asks' vectors, in one
         product; in a large community, in another thread, so other events go on
-        meanwhile (numpy lets go of the interpreter for it)."""
+        meanwhile (numpy lets go of the interpreter for it), in a pass shared with the
+        other searches waiting for one (see :mod:`bot.directory.passes`)."""
         wanted = [vector for vector in vectors if vector is not None]
         if directory.vectors is None or not directory.meaning_ready() or not wanted:
             return [None] * len(vectors)
-        rows = directory.vectors.profiles_now()
-        if len(directory.vectors) >= OFF_LOOP_MEMBERS:
-            scored = iter(await asyncio.to_thread(rows.scores_for, wanted))
+        if directory.passes is not None and len(directory.vectors) >= OFF_LOOP_MEMBERS:
+            scored = iter(await directory.passes.scores(wanted))
         else:
-            scored = iter(rows.scores_for(wanted))
+            scored = iter(directory.vectors.profiles_now().scores_for(wanted))
         return [next(scored) if vector is not None else None for vector in vectors]
 
     async def maybe_closed(self, community: Community, user_ids: Collection[str]) -> set[str]:

@@ -8,6 +8,7 @@ from collections.abc import Container
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from bot.directory.passes import SharedPasses
 from bot.domain.directory import FieldKind, HelperRecord, WaitingAsk
 from bot.matching import HelperProfile, MatchIndex, OfferText, calibration
 from bot.matching.hybrid import HybridSearch, LexicalSearch, Search
@@ -42,6 +43,9 @@ class CommunityDirectory:
     def __post_init__(self) -> None:
         self.words = MatchIndex(self.vocabulary)
         self.vectors = VectorIndex(self.dimensions) if self.dimensions else None
+        self.passes = SharedPasses(self.vectors) if self.vectors is not None else None
+        """In a large community, the searches' passes over every profile (see
+        :mod:`bot.directory.passes`)."""
         self.ask_vectors = AskVectors(self.dimensions) if self.dimensions else None
         self.public_asks = AsksBySkill(self.vocabulary)
         """Open asks everyone may see, by skill: what a member could pay forward."""

@@ -3,9 +3,12 @@ blocks of rows, after members left and others took their rows."""
 
 from __future__ import annotations
 
+import asyncio
+
 import numpy as np
 import pytest
 
+from bot.directory.passes import SharedPasses
 from bot.matching import vectors
 from bot.matching.fields import Vector, packed, unpacked
 from bot.matching.vectors import AskVectors, VectorIndex
@@ -152,3 +155,50 @@ def test_the_first_pass_in_int8_shortlists_the_closest_and_their_scores_are_exac
     assert set(exact[:90]) <= set(found), "the closest profiles are all shortlisted"
     for member, closeness in found.items():
         assert closeness.profile == pytest.approx(float(profiles[member] @ ask), abs=1e-5)
+
+
+async def test_searches_waiting_together_share_one_pass_and_find_what_each_finds_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index = VectorIndex(DIMENSIONS)
+    for member in range(1, 31):
+        index.put(member, [packed(f"bio:{member}", "x", unit(member))])
+    passes = SharedPasses(index)
+    taken = 0
+    snapshot = index.profiles_now
+
+    def counted() -> vectors.RowsNow:
+        nonlocal taken
+        taken += 1
+        return snapshot()
+
+    monkeypatch.setattr(index, "profiles_now", counted)
+    asks = [[unit(4)], [unit(11), unit(12)], [unit(29)]]
+
+    together = await asyncio.gather(*(passes.scores(ask) for ask in asks))
+
+    assert taken == 1, "one pass over the profiles for the three searches"
+    for ask, scored in zip(asks, together, strict=True):
+        assert len(scored) == len(ask)
+        for vector, one in zip(ask, scored, strict=True):
+            alone = snapshot().scores(vector)
+            assert one.owners[one.best(5)].tolist() == alone.owners[alone.best(5)].tolist()
+    later = await passes.scores([unit(7)])  # the pass is over: another starts
+    assert taken == 2 and int(later[0].owners[later[0].best(1)[0]]) == 7
+
+
+async def test_a_search_given_up_while_waiting_for_a_pass_leaves_the_others_their_answer() -> None:
+    index = VectorIndex(DIMENSIONS)
+    for member in range(1, 31):
+        index.put(member, [packed(f"bio:{member}", "x", unit(member))])
+    passes = SharedPasses(index)
+    given_up = asyncio.create_task(passes.scores([unit(3)]))
+    kept = asyncio.create_task(passes.scores([unit(21)]))
+    await asyncio.sleep(0)  # both are waiting for the pass
+
+    given_up.cancel()
+
+    [scored] = await kept
+    assert int(scored.owners[scored.best(1)[0]]) == 21
+    assert given_up.cancelled()
+    assert (await passes.scores([])) == []
