@@ -36,8 +36,9 @@ def field_hash(text: str) -> str:
 def quantised(vector: Vector) -> tuple[npt.NDArray[np.int8], float]:
     """A vector as int8 components and the one scale that turns them back (a quarter
     of the float size; cosines change by about one part in a thousand)."""
-    peak = float(np.max(np.abs(vector))) or 1.0
-    return np.clip(np.rint(vector / peak * 127.0), -127, 127).astype(np.int8), peak / 127.0
+    peak = float(max(vector.max(), -vector.min())) or 1.0
+    scaled = vector / peak * 127.0  # within ±127 already: no clipping needed
+    return np.rint(scaled, out=scaled).astype(np.int8), peak / 127.0
 
 
 def packed(key: str, text: str, vector: Vector) -> FieldVector:
