@@ -151,6 +151,13 @@ class SqlAlchemyOfferRepository(_SqlAlchemyRepository):
         )
         return result.all()
 
+    async def has_offered(self, member_id: int) -> bool:
+        c = tables.offers.c
+        return (
+            await self.session.scalar(select(c.id).where(c.member_id == member_id).limit(1))
+            is not None
+        )
+
     async def containing(self, community_id: int, words: str) -> Sequence[Offer]:
         c = tables.offers.c
         result = await self.session.scalars(

@@ -183,7 +183,7 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
     ask.suggested(len(found.confident), ctx.now)
     out: Messages = [] if ask.private else [render.ask_post(ask, ctx.member)]
     suggestions = await suggestions_for(ctx.uow, ask, found, Ephemeral(ctx.actor.user_id))
-    has_offered = bool(await ctx.uow.offers.by_member(stored_id(ctx.member)))
+    has_offered = await ctx.uow.offers.has_offered(stored_id(ctx.member))
     out.append(render.ask_saved(suggestions, ask, has_offered=has_offered))
     return out
 

@@ -160,6 +160,9 @@ class FakeOffers(_Repo):
     async def by_member(self, member_id: int) -> Sequence[Offer]:
         return [o for o in self._rows if o.member_id == member_id]
 
+    async def has_offered(self, member_id: int) -> bool:
+        return any(o.member_id == member_id for o in self._rows)
+
     async def stale(
         self, community_id: int, unconfirmed_since: datetime, asked_before: datetime
     ) -> Sequence[Any]:

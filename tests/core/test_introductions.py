@@ -41,6 +41,25 @@ async def test_asker_requests_a_suggested_helper_who_accepts(town: Town) -> None
     assert await intro_statuses(town) == [IntroStatus.ACCEPTED]
 
 
+async def test_an_asker_who_never_offered_is_invited_to_give_and_one_who_did_is_not(
+    town: Town,
+) -> None:
+    await offers(town)
+    await town.say("dana", "/ask could someone look over my CV? #resume")
+    assert "what could you help others with?" in town.last_to("dana")
+
+    await town.say("ana", "/ask anyone who knows Kubernetes? #kubernetes")
+    assert "@ben" in town.last_to("ana")
+    assert "what could you help others with?" not in town.last_to("ana"), "ana has offered"
+
+    await town.say("dana", "/offer I can proofread English texts")
+    await town.say("dana", "/givefirst me")
+    await town.press("dana", "Withdraw")  # an offer given back still counts as giving
+    assert "withdrawn" in town.last_to("dana").lower()
+    await town.say("dana", "/ask any tips for a first Kubernetes cluster? #kubernetes")
+    assert "what could you help others with?" not in town.last_to("dana")
+
+
 async def test_a_volunteer_is_introduced_only_after_the_asker_confirms(town: Town) -> None:
     await town.say("dana", "/ask anyone know about buying a used car?")
     await town.press("ben", "I can help")
