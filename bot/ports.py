@@ -96,8 +96,7 @@ class MemberRepository(Protocol):
     async def set_direct_messages_closed(
         self, community_id: int, user_ids: Collection[str], *, closed: bool
     ) -> None:
-        """Mark these members (by platform id) as unreachable by direct message, or
-        reachable again."""
+        """Mark these members (by platform id) as closed to direct messages, or open."""
         ...
 
 
@@ -106,10 +105,7 @@ class OfferRepository(Protocol):
     async def add(self, offer: Offer) -> None: ...
     async def open_in(self, community_id: int) -> Sequence[Offer]: ...
     async def by_member(self, member_id: int) -> Sequence[Offer]: ...
-    async def has_offered(self, member_id: int) -> bool:
-        """Whether the member ever made an offer (one row read, not all of them)."""
-        ...
-
+    async def has_offered(self, member_id: int) -> bool: ...  # ever; reads one row
     async def containing(self, community_id: int, words: str) -> Sequence[Offer]:
         """The community's offers whose text contains ``words``, as typed."""
         ...
