@@ -136,22 +136,20 @@ async def rank_ahead(
     could come out for none of them, there is nothing to tell, and no transaction."""
     asks: list[tuple[str, Vector | None]] = []
     near: list[WaitingAsk] | None = None
-    member_id: int | None = None
     if isinstance(command, c.MakeAsk) and isinstance(encoder, EncodedAhead):
         asks = [(encoder.text, encoder.vector)]
     elif isinstance(command, c.TellWaitingAskers):
         directory = helpers.current(community)
-        member_id = command.member_id
-        near = _near_by_meaning(directory, member_id, command.offer_id)
+        near = _near_by_meaning(directory, command.member_id, command.offer_id)
         others = [a for a in near or () if a.member_id != command.member_id]
         asks = [(a.text, waiting_vector(a)) for a in others]
     rankings = await helpers.rank_each(community, asks) if asks else []
     return Ahead(
         rankings={ranking_key(*ask): r for ask, r in zip(asks, rankings, strict=True)},
         waiting=tuple(near) if near is not None else None,
-        nothing_to_do=near is not None
-        and member_id is not None
-        and not any(could_come_out(ranking, member_id) for ranking in rankings),
+        nothing_to_do=isinstance(command, c.TellWaitingAskers)
+        and near is not None
+        and not any(could_come_out(ranking, command.member_id) for ranking in rankings),
     )
 
 
