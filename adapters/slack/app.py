@@ -138,16 +138,18 @@ def build_app(
     app: AsyncApp,
     *,
     in_flight: InFlight | None = None,
+    conversations: Conversations | None = None,
 ) -> AsyncApp:
     """Register givefirst's listeners on a Bolt app configured by the caller.
 
     Make the app with ``process_before_response=True`` so acknowledgements go out
     at once (see the module's docstring); the listeners work either way. What each
     event starts after its ack is kept in ``in_flight`` (the bot runs a few at once:
-    see :data:`bot.app.CONCURRENT_EVENTS`).
+    see :data:`bot.app.CONCURRENT_EVENTS`). ``conversations`` are the direct messages'
+    conversations known so far, shared with the process's scheduled work if given.
     """
     profiles = ProfileDirectory()
-    conversations = Conversations()
+    conversations = conversations if conversations is not None else Conversations()
     working = in_flight if in_flight is not None else InFlight()
 
     def after_ack(work: Coroutine[Any, Any, None]) -> None:

@@ -104,12 +104,14 @@ def create_app(
     *,
     session: ClientSession | None = None,
     in_flight: InFlight | None = None,
+    conversations: Conversations | None = None,
 ) -> AsyncApp:
     """The Bolt app: one workspace with a bot token, or many through OAuth installs.
 
     Every call to Slack, replies to response URLs included, goes over ``session``
     when given (Bolt hands the app client's session to each event's client). The
-    work done after acknowledging each request is kept in ``in_flight``."""
+    work done after acknowledging each request is kept in ``in_flight``; the
+    conversations direct messages go to, in ``conversations`` (see :func:`build_app`)."""
     client = web_client(options.api_url, options.bot_token, session)
     if options.client_id and options.client_secret:
         oauth = AsyncOAuthSettings(
@@ -142,7 +144,7 @@ def create_app(
         app = AsyncApp(
             signing_secret=options.signing_secret, client=client, process_before_response=True
         )
-    return build_app(bot, app, in_flight=in_flight)
+    return build_app(bot, app, in_flight=in_flight, conversations=conversations)
 
 
 class TokenRefused(Exception):
@@ -173,12 +175,18 @@ async def check_bot_token(client: AsyncWebClient) -> None:
 
 
 def chat_for_scheduled_work(
-    options: SlackOptions, *, session: ClientSession | None = None
+    options: SlackOptions,
+    *,
+    session: ClientSession | None = None,
+    conversations: Conversations | None = None,
 ) -> Callable[[Community], Chat]:
     """How scheduled work reaches a community: as the bot installed in its workspace
-    (OAuth installs), or with the one bot token."""
+    (OAuth installs), or with the one bot token. ``conversations`` are shared with the
+    process's Bolt app if given (see :func:`create_app`); they are keyed by token, so
+    every workspace's bot shares them too."""
     store = options.installation_store
-    conversations = Conversations()  # shared by every workspace's bot: keyed by token
+    if conversations is None:
+        conversations = Conversations()
     if options.client_id and options.client_secret and store is not None:
         return lambda community: InstalledBotChat(
             options.api_url, store, community.key, session=session, conversations=conversations

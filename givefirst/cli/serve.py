@@ -285,6 +285,7 @@ async def _slack(
 ) -> None:
     """Serve Slack until asked to stop (``shutdown``, or SIGTERM/SIGINT with a grace
     period in seconds), then stop listening and finish the acknowledged work."""
+    from adapters.slack.chat import Conversations
     from adapters.slack.server import (
         TokenRefused,
         chat_for_scheduled_work,
@@ -309,12 +310,21 @@ async def _slack(
         options = slack_options(settings, runtime.storage)
         async with aiohttp.ClientSession() as session:  # connections to Slack, kept open
             in_flight = InFlight()
-            app = create_app(runtime.bot, options, session=session, in_flight=in_flight)
+            conversations = Conversations()  # commands and scheduled work open each DM once
+            app = create_app(
+                runtime.bot,
+                options,
+                session=session,
+                in_flight=in_flight,
+                conversations=conversations,
+            )
             try:
                 await check_bot_token(app.client)
             except TokenRefused as refused:
                 raise click.UsageError(SLACK_TOKEN_REFUSED.format(refused)) from None
-            chat_for = chat_for_scheduled_work(options, session=session)
+            chat_for = chat_for_scheduled_work(
+                options, session=session, conversations=conversations
+            )
             settle_before_serving()
             scheduler = runtime.scheduler(platform="slack") if scheduled else None
             async with scheduling(scheduler, chat_for, shutdown=stopping):

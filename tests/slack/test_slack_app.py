@@ -19,10 +19,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import COMMANDS, EVENTS
 from adapters.slack.chat import Conversations, SlackChat
-from adapters.slack.server import SlackOptions, create_app, serve_socket_mode, web_application
+from adapters.slack.server import (
+    SlackOptions,
+    chat_for_scheduled_work,
+    create_app,
+    serve_socket_mode,
+    web_application,
+)
 from bot import render
 from bot.app import GiveFirst
 from bot.clock import FakeClock
+from bot.domain import Community
 from bot.messages import DirectMessage
 from bot.ports import DeliveryFailed
 from givefirst.metrics import PrometheusMetrics
@@ -107,6 +114,28 @@ async def test_a_members_direct_messages_open_their_conversation_once(
     assert len(requests) == 2 and requests[0].args["channel"] == requests[1].args["channel"]
     opened = [c for c in slack.fake.calls("conversations.open") if c.args["users"] == "U0ANA"]
     assert len(opened) == 1
+
+
+async def test_scheduled_work_finds_the_conversations_commands_opened(
+    slack_client: AsyncWebClient, fake_slack: FakeSlack
+) -> None:
+    """`givefirst slack` gives its Bolt app and its scheduled work one set of known
+    conversations: a follow-up to a member a command already wrote to opens nothing."""
+    known = Conversations()
+    commands = SlackChat(slack_client, conversations=known)
+    options = SlackOptions(
+        signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, api_url=fake_slack.api_url
+    )
+    scheduled = chat_for_scheduled_work(options, conversations=known)
+
+    await commands.send(render.say(DirectMessage(("U0ANA",)), "hello"), default_channel=None)
+    await scheduled(Community(key="slack:T0", name="t", created_at=FakeClock().now())).send(
+        render.say(DirectMessage(("U0ANA",)), "did it help?"), default_channel=None
+    )
+
+    assert len(fake_slack.calls("conversations.open")) == 1
+    [channel] = {c.args["channel"] for c in fake_slack.calls("chat.postMessage")}
+    assert len(fake_slack.messages_in(channel)) == 2
 
 
 async def test_a_conversation_a_message_could_not_reach_is_opened_again(
