@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,18 @@ def _table_names(connection: Connection) -> set[str]:
 def _schema_differences(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
     return list(compare_metadata(context, metadata))
+
+
+@asynccontextmanager
+async def older_database(tmp_path: Path, revision: str) -> AsyncIterator[Storage]:
+    """A SQLite database at an older schema ``revision``: a test writes rows as that
+    version's code did, then upgrades."""
+    storage = Storage.connect(f"sqlite:///{tmp_path / 'older.db'}")
+    try:
+        await storage.upgrade(revision)
+        yield storage
+    finally:
+        await storage.dispose()
 
 
 async def test_migrations_create_every_table(storage: Storage) -> None:
@@ -134,10 +148,8 @@ async def test_workers_starting_together_migrate_once(storage: Storage) -> None:
 async def test_upgrading_keeps_no_text_of_messages_already_sent_or_given_up_on(
     tmp_path: Path,
 ) -> None:
-    storage = Storage.connect(f"sqlite:///{tmp_path / 'older.db'}")
     now = datetime.now(UTC)
-    try:
-        await storage.upgrade("0002")
+    async with older_database(tmp_path, "0002") as storage:
         async with storage.engine.begin() as connection:
             # Written as that version's schema had it: today's columns are not there yet.
             community_id = (
@@ -170,8 +182,6 @@ async def test_upgrading_keeps_no_text_of_messages_already_sent_or_given_up_on(
         await storage.upgrade()
         async with storage.engine.connect() as connection:
             rows = (await connection.execute(text("SELECT key, payload FROM outbox"))).all()
-    finally:
-        await storage.dispose()
     assert dict(rows) == {
         "digest:sent": "",
         "digest:failed": "",
@@ -195,9 +205,7 @@ OLDER_MEMBER = text(
 async def test_asks_from_before_the_health_figures_say_nothing_was_recorded(
     tmp_path: Path,
 ) -> None:
-    storage = Storage.connect(f"sqlite:///{tmp_path / 'older.db'}")
-    try:
-        await storage.upgrade("0004")
+    async with older_database(tmp_path, "0004") as storage:
         async with storage.engine.begin() as connection:
             await connection.execute(OLDER_COMMUNITY)
             await connection.execute(OLDER_MEMBER)
@@ -211,8 +219,6 @@ async def test_asks_from_before_the_health_figures_say_nothing_was_recorded(
         await storage.upgrade()
         async with storage.unit_of_work() as uow:
             [older] = (await uow.health.facts(1)).asks
-    finally:
-        await storage.dispose()
     assert (older.suggested_count, older.first_suggested_at) == (None, None)
     assert older.skills == ("beekeeping",)
 
@@ -220,13 +226,11 @@ async def test_asks_from_before_the_health_figures_say_nothing_was_recorded(
 async def test_messages_waiting_when_upgrading_are_found_by_the_members_they_name(
     tmp_path: Path,
 ) -> None:
-    storage = Storage.connect(f"sqlite:///{tmp_path / 'older.db'}")
     waiting = message(
         DirectMessage(("U0ANA",)),
         Paragraph(spans("You helped ", Mention("U0BEN"), " with: my friend <@U0CARL> says hi")),
     )
-    try:
-        await storage.upgrade("0008")
+    async with older_database(tmp_path, "0008") as storage:
         async with storage.engine.begin() as connection:
             await connection.execute(OLDER_COMMUNITY)
             await connection.execute(
@@ -241,14 +245,10 @@ async def test_messages_waiting_when_upgrading_are_found_by_the_members_they_nam
             assert await uow.outbox.drop_unsent_naming(1, "U0DANA") == []
             assert await uow.outbox.drop_unsent_naming(1, "U0CARL") == ["follow-up:1#0"]
             await uow.commit()
-    finally:
-        await storage.dispose()
 
 
 async def test_upgrading_drops_the_vectors_of_closed_asks_and_offers(tmp_path: Path) -> None:
-    storage = Storage.connect(f"sqlite:///{tmp_path / 'older.db'}")
-    try:
-        await storage.upgrade("0011")
+    async with older_database(tmp_path, "0011") as storage:
         async with storage.engine.begin() as connection:
             await connection.execute(OLDER_COMMUNITY)
             await connection.execute(OLDER_MEMBER)
@@ -287,5 +287,3 @@ async def test_upgrading_drops_the_vectors_of_closed_asks_and_offers(tmp_path: P
         async with storage.engine.connect() as connection:
             kept = (await connection.execute(text("SELECT key FROM text_vectors"))).scalars()
             assert sorted(kept) == ["ask:1", "offer:1", "skills:1"]
-    finally:
-        await storage.dispose()
