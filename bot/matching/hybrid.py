@@ -18,7 +18,6 @@ the engine (see ``bench/matching_quality.py``).
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Protocol
@@ -26,6 +25,7 @@ from typing import Protocol
 from bot.matching import fairness
 from bot.matching.fields import Vector
 from bot.matching.index import MatchIndex
+from bot.matching.postings import WordScores
 from bot.matching.profiles import Candidate, MatchContext
 from bot.matching.vectors import Closeness, ProfileScores, VectorIndex
 
@@ -191,16 +191,16 @@ class HybridSearch(_Choosing):
         if ask_vector is None:
             return LexicalSearch(self._words).rank(ask_text, None)
         words = self._words.relevance_in_units(ask_text)
-        by_words = heapq.nlargest(LEXICAL_CANDIDATES, words, key=words.__getitem__)
+        by_words = words.best(LEXICAL_CANDIDATES)
         closeness = self._vectors.closest(ask_vector, also=by_words, profiles=profiles)
         scores = {
             member: near.best_field
             + PROFILE_WEIGHT * near.profile
-            + self._words_weight * min(words.get(member, 0.0), 1.0)
+            + self._words_weight * min(words.get(member), 1.0)
             for member, near in closeness.items()
         }
         for member in by_words:  # members whose words have no vectors yet
-            scores.setdefault(member, self._words_weight * min(words[member], 1.0))
+            scores.setdefault(member, self._words_weight * min(words.get(member), 1.0))
         ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
         margin = _margin([score for _, score in ranked])
         sure = margin >= self._margin or (
@@ -253,16 +253,14 @@ def _margin(scores: list[float]) -> float:
     return scores[0] - max(tenth, UNRELATED)
 
 
-def _singled_out(
-    ranked: list[tuple[int, float]], by_words: list[int], words: dict[int, float]
-) -> bool:
+def _singled_out(ranked: list[tuple[int, float]], by_words: list[int], words: WordScores) -> bool:
     """Whether the words and the meaning agree on the best member, and the words set
     them well apart: the ask names what they have and hardly anyone else does. Two
     rankers agreeing is evidence of its own, so a smaller lead then suffices."""
     if not ranked or not by_words or by_words[0] != ranked[0][0]:
         return False
-    best = words[by_words[0]]
-    runner_up = words[by_words[1]] if len(by_words) > 1 else 0.0
+    best = words.get(by_words[0])
+    runner_up = words.get(by_words[1]) if len(by_words) > 1 else 0.0
     return best >= SINGLED_OUT_WORDS and best - runner_up >= SINGLED_OUT_GAP
 
 

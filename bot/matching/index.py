@@ -13,10 +13,11 @@ import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, replace
-from itertools import islice, pairwise
+from itertools import pairwise
 from operator import itemgetter
 
 from bot.matching import fairness
+from bot.matching.postings import Feature, Postings, Slots, WordScores, scored
 from bot.matching.profiles import Candidate, HelperProfile, MatchContext, OfferText
 from bot.skills import Vocabulary
 from bot.skills.text import words
@@ -84,8 +85,9 @@ class MatchIndex:
     def __init__(self, vocabulary: Vocabulary) -> None:
         self._vocabulary = vocabulary
         self._profiles: dict[int, HelperProfile] = {}
-        self._skill_postings: dict[str, dict[int, int]] = {}
-        self._term_postings: dict[str, dict[int, int]] = {}
+        self._slots = Slots()
+        self._skill_postings: dict[str, Postings] = {}
+        self._term_postings: dict[str, Postings] = {}
         self._read: dict[str, _Read] = {}
         """What the vocabulary makes of ask texts seen before (open asks are searched
         again whenever someone new offers help)."""
@@ -100,13 +102,15 @@ class MatchIndex:
         """Add a member, or replace everything known about them."""
         self.remove(profile.member_id)
         self._profiles[profile.member_id] = profile
-        self._post(profile.member_id, self._features(profile))
+        self._post(self._slots.take(profile.member_id), self._features(profile))
 
     def remove(self, member_id: int) -> None:
         """Forget a member entirely (unknown members are ignored)."""
         profile = self._profiles.pop(member_id, None)
-        if profile is not None:
-            self._unpost(member_id, self._features(profile))
+        slot = self._slots.of(member_id)
+        if profile is not None and slot is not None:
+            self._unpost(slot, self._features(profile))
+            self._slots.release(member_id)
 
     def add_offer(self, member_id: int, offer: OfferText) -> None:
         """Make a new offer count for its author from the next search on."""
@@ -115,12 +119,13 @@ class MatchIndex:
             raise KeyError(f"member {member_id} is not in the index")
         self._profiles[member_id] = replace(profile, offers=(*profile.offers, offer))
         added = self._text_features(offer.text, OFFERED)
+        slot = self._slots.take(member_id)
         for skill in added.skills:
-            postings = self._skill_postings.setdefault(skill, {})
-            postings[member_id] = max(postings.get(member_id, 0), OFFERED)
+            postings = _holders(self._skill_postings, skill)
+            postings.set(slot, max(postings.get(slot), OFFERED))
         for term, count in added.terms.items():
-            postings = self._term_postings.setdefault(term, {})
-            postings[member_id] = min(postings.get(member_id, 0) + count, _MAX_TERM_COUNT)
+            postings = _holders(self._term_postings, term)
+            postings.set(slot, min(postings.get(slot) + count, _MAX_TERM_COUNT))
 
     def remove_offer(self, member_id: int, offer_id: int) -> None:
         """Stop counting an offer that was solved, withdrawn or expired."""
@@ -136,7 +141,7 @@ class MatchIndex:
         if top <= 0 or not self._profiles:
             return []
         ask = self._understand(ask_text)
-        relevance = self._relevance(ask)
+        relevance = self._relevance(ask).as_dict()
         ranked = [
             (self._priority(member_id, score, context, ask), member_id)
             for member_id, score in self._most_relevant(relevance, context, self._floor(ask), top)
@@ -147,11 +152,7 @@ class MatchIndex:
             for score, member_id in ranked[:top]
         ]
 
-    def relevance(self, ask_text: str) -> dict[int, float]:
-        """Raw relevance of every member the ask reaches, before fairness (for benchmarks)."""
-        return self._relevance(self._understand(ask_text))
-
-    def relevance_in_units(self, ask_text: str) -> dict[int, float]:
+    def relevance_in_units(self, ask_text: str) -> WordScores:
         """Relevance of every member the ask reaches, where 1 is what one named skill
         that a single member has is worth (so figures compare across communities)."""
         unit = _idf(1, len(self._profiles))
@@ -161,7 +162,10 @@ class MatchIndex:
         """Members relevant enough to suggest for an ask, with their relevance."""
         ask = self._understand(ask_text)
         floor = self._floor(ask)
-        return {m: s for m, s in self._relevance(ask).items() if s >= floor}
+        relevance = self._relevance(ask)
+        kept = relevance.scores >= floor
+        members, scores = relevance.members[kept].tolist(), relevance.scores[kept].tolist()
+        return dict(zip(members, scores, strict=True))
 
     def profile(self, member_id: int) -> HelperProfile | None:
         return self._profiles.get(member_id)
@@ -201,10 +205,10 @@ class MatchIndex:
                 skills[tag] = 1.0
         return _Ask(skills=skills, named=read.named, terms=read.terms, urgent=read.urgent)
 
-    def _sought(self, ask: _Ask) -> list[tuple[float, dict[int, int], tuple[float, ...]]]:
+    def _sought(self, ask: _Ask) -> list[Feature]:
         """What an ask looks for in the index: (weight, postings, strength by count)."""
         members = len(self._profiles)
-        features: list[tuple[float, dict[int, int], tuple[float, ...]]] = []
+        features: list[Feature] = []
         for skill, weight in ask.skills.items():
             postings = self._skill_postings.get(skill)
             if postings:
@@ -232,19 +236,9 @@ class MatchIndex:
         timezone = self._profiles[member_id].timezone
         return fairness.priority(member_id, score, context, timezone, ask.urgent)
 
-    def _relevance(self, ask: _Ask, *, per: float = 1.0) -> dict[int, float]:
+    def _relevance(self, ask: _Ask, *, per: float = 1.0) -> WordScores:
         """Each member's relevance to an ask, as a multiple of ``per``."""
-        features = self._sought(ask)
-        # Rare features first, so that common ones only re-score members already found.
-        features.sort(key=lambda feature: len(feature[1]))
-        scores: dict[int, float] = {}
-        for weight, postings, strength in features:
-            scaled = [weight * value / per for value in strength]
-            if len(postings) <= EXACT_POSTINGS_LIMIT:
-                _add_all(scores, postings, scaled)
-            else:
-                _add_known_and_some(scores, postings, scaled)
-        return scores
+        return scored(self._sought(ask), self._slots, EXACT_POSTINGS_LIMIT, per)
 
     def _most_relevant(
         self, relevance: dict[int, float], context: MatchContext, floor: float, top: int
@@ -314,13 +308,15 @@ class MatchIndex:
         tags, terms = self._vocabulary.extract_with_terms(text)
         return _MemberFeatures(dict.fromkeys(tags, strength), Counter(terms))
 
-    def _post(self, member_id: int, features: _MemberFeatures) -> None:
+    def _post(self, slot: int, features: _MemberFeatures) -> None:
+        """A member's features, when they have none in the index (see :meth:`upsert`)."""
         for skill, strength in features.skills.items():
-            self._skill_postings.setdefault(skill, {})[member_id] = strength
+            _holders(self._skill_postings, skill).append(slot, strength)
         for term, count in features.terms.items():
-            self._term_postings.setdefault(term, {})[member_id] = min(count, _MAX_TERM_COUNT)
+            count = min(count, _MAX_TERM_COUNT)
+            _holders(self._term_postings, term).append(slot, count)
 
-    def _unpost(self, member_id: int, features: _MemberFeatures) -> None:
+    def _unpost(self, slot: int, features: _MemberFeatures) -> None:
         for postings_by_key, keys in (
             (self._skill_postings, features.skills),
             (self._term_postings, features.terms),
@@ -329,7 +325,7 @@ class MatchIndex:
                 postings = postings_by_key.get(key)
                 if postings is None:
                     continue
-                postings.pop(member_id, None)
+                postings.remove(slot)
                 if not postings:
                     del postings_by_key[key]
 
@@ -343,22 +339,11 @@ def _idf(holders: int, members: int) -> float:
     return math.log(1.0 + (members + 1) / (holders + 0.5))
 
 
-def _add_all(scores: dict[int, float], postings: dict[int, int], scaled: list[float]) -> None:
-    get = scores.get
-    for member_id, value in postings.items():
-        scores[member_id] = get(member_id, 0.0) + scaled[value]
-
-
-def _add_known_and_some(
-    scores: dict[int, float], postings: dict[int, int], scaled: list[float]
-) -> None:
-    for member_id, score in scores.items():
-        value = postings.get(member_id)
-        if value:
-            scores[member_id] = score + scaled[value]
-    for member_id, value in islice(postings.items(), EXACT_POSTINGS_LIMIT):
-        if member_id not in scores:
-            scores[member_id] = scaled[value]
+def _holders(postings_by_key: dict[str, Postings], key: str) -> Postings:
+    postings = postings_by_key.get(key)
+    if postings is None:
+        postings = postings_by_key[key] = Postings()
+    return postings
 
 
 def _excerpt(text: str, limit: int = 80) -> str:
