@@ -18,10 +18,12 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from bot.rounds.scores import GiveFit, Participant, Scorer, pair_key
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 EXACT_EDGES = 4_000
 """Candidate pairs up to which the matching is exact; the exact algorithm's time grows
@@ -128,6 +130,10 @@ def match(ids: Sequence[int], edges: dict[int, set[int]], scorer: Scorer) -> dic
     """A maximum-weight matching that first puts as many members in pairs as it can."""
     count = sum(len(partners) for partners in edges.values()) // 2
     if count <= EXACT_EDGES:
+        # Imported when a round is planned: networkx takes about 11 MB in every
+        # process that imports it, and most of givefirst's processes never plan one.
+        import networkx as nx
+
         graph: nx.Graph[int] = nx.Graph()
         graph.add_nodes_from(ids)
         for a, partners in edges.items():
