@@ -11,6 +11,7 @@ row stamped after the revision it saw last, up to that one, misses nothing.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -182,9 +183,9 @@ class SqlAlchemyDirectorySource:
                 member_id=row.id,
                 platform_user_id=row.platform_user_id,
                 display_name=row.display_name,
-                skills=tuple(row.skills or ()),
+                skills=_shared(row.skills),
                 bio=row.bio,
-                timezone=row.timezone,
+                timezone=sys.intern(row.timezone) if row.timezone else row.timezone,
                 paused_until=row.paused_until,
                 forgotten=row.forgotten_at is not None,
                 dm_closed=row.dm_closed,
@@ -235,7 +236,7 @@ class SqlAlchemyDirectorySource:
                     ask_id=row.id,
                     member_id=row.member_id,
                     text=row.text,
-                    skills=tuple(row.skills or ()),
+                    skills=_shared(row.skills),
                     waiting=row.status == AskStatus.OPEN and bool(row.looking_for_helper),
                     vector=vectors.get(field_key(FieldKind.ASK, row.id)),
                     private=bool(row.private),
@@ -358,6 +359,12 @@ class SqlAlchemyVectorRepository:
             for field in wanted
             if field.text and stored.get(field.key) != field_hash(field.text)
         ]
+
+
+def _shared(skills: Sequence[str] | None) -> tuple[str, ...]:
+    """Skills as one string per skill in the process, not one per member who has it:
+    a directory of 100,000 members keeps hundreds of thousands of them."""
+    return tuple(map(sys.intern, skills or ()))
 
 
 def _field_vector(row: Any) -> FieldVector:
