@@ -14,8 +14,10 @@ profile scores are then worked out exactly from their fields.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -40,26 +42,104 @@ class Closeness(NamedTuple):
 @dataclass(slots=True)
 class _Fields:
     keys: tuple[str, ...]
-    components: npt.NDArray[np.int8]
-    scales: npt.NDArray[np.float32]
+    rows: tuple[int, ...]
+    """Where each field's vector is, in the index's field rows."""
     length: float
     """The length of the sum of the field vectors (their profile, before normalising)."""
 
 
-class _Rows:
-    """Unit vectors, one per owner, as int8 with a scale per row, in blocks of a fixed
-    size: growing adds a block instead of copying every row into a larger matrix (at
-    100,000 members a copy that would hold up everything else), and scoring is one
-    product per few thousand rows."""
+class _Blocks:
+    """Vectors as int8 rows with a scale each, in blocks: growing adds a block instead
+    of copying every row into a larger matrix (at 100,000 members a copy that would
+    hold up everything else). Rows are taken, written and given back."""
 
     BLOCK = 8_192
 
     def __init__(self, dimensions: int) -> None:
         self._dimensions = dimensions
         self._blocks: list[tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]]] = []
+        self._starts: list[int] = []
+        """The first row of each block."""
+        self._free: list[int] = []
+
+    @property
+    def taken(self) -> int:
+        """Rows in use."""
+        return self._size() - len(self._free)
+
+    def take(self) -> int:
+        return self._free.pop() if self._free else self._grow()
+
+    def write(self, row: int, components: npt.NDArray[np.int8], scale: float) -> None:
+        """A vector as :func:`~bot.matching.fields.quantised` made it."""
+        rows, scales, offset = self._at(row)
+        rows[offset] = components
+        scales[offset] = scale
+
+    def give_back(self, row: int) -> None:
+        self.write(row, np.zeros(self._dimensions, dtype=np.int8), 0.0)
+        self._free.append(row)
+
+    def vector(self, row: int) -> Vector:
+        rows, scales, offset = self._at(row)
+        vector: Vector = rows[offset].astype(np.float32) * scales[offset]
+        return vector
+
+    def products(self, rows: npt.NDArray[np.intp], query: Vector) -> npt.NDArray[np.float32]:
+        """These rows' products with a query, in this order: one product per block."""
+        starts = np.array(self._starts, dtype=np.intp)
+        blocks = np.searchsorted(starts, rows, side="right") - 1
+        products = np.empty(len(rows), dtype=np.float32)
+        for block in np.unique(blocks).tolist():
+            chosen = np.flatnonzero(blocks == block)
+            offsets = rows[chosen] - starts[block]
+            components, scales = self._blocks[block]
+            products[chosen] = (components[offsets].astype(np.float32) @ query) * scales[offsets]
+        return products
+
+    def _at(self, row: int) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float32], int]:
+        block = bisect_right(self._starts, row) - 1
+        rows, scales = self._blocks[block]
+        return rows, scales, row - self._starts[block]
+
+    def _size(self) -> int:
+        return self._starts[-1] + len(self._blocks[-1][1]) if self._blocks else 0
+
+    def _next_block(self) -> int:
+        return self.BLOCK
+
+    def _grow(self) -> int:
+        first, size = self._size(), self._next_block()
+        self._blocks.append(
+            (
+                np.zeros((size, self._dimensions), dtype=np.int8),
+                np.zeros(size, dtype=np.float32),
+            )
+        )
+        self._starts.append(first)
+        self._free.extend(range(first + size - 1, first, -1))
+        return first
+
+
+class _FieldRows(_Blocks):
+    """Every member's field vectors, a row each. A shortlist's fields are read with one
+    product per block they are in, so blocks grow with the community: each as large as
+    all before it, up to :attr:`LARGEST` rows (at 100,000 members seven blocks, not 25)."""
+
+    LARGEST = 65_536
+
+    def _next_block(self) -> int:
+        return min(max(self.BLOCK, self._size()), self.LARGEST)
+
+
+class _Rows(_Blocks):
+    """Unit vectors, one per owner, scored all at once (one product per few hundred
+    rows, see :class:`RowsNow`)."""
+
+    def __init__(self, dimensions: int) -> None:
+        super().__init__(dimensions)
         self._owners = np.zeros(0, dtype=np.int64)
         self._row_of: dict[int, int] = {}
-        self._free: list[int] = []
         self._used = 0
         """Rows up to the highest ever taken: those past it are not scored (a community
         of 1,000 scores 1,000 rows, not a whole block)."""
@@ -71,24 +151,17 @@ class _Rows:
         """The owner's row: a vector as :func:`~bot.matching.fields.quantised` made it."""
         row = self._row_of.get(owner)
         if row is None:
-            row = self._free.pop() if self._free else self._grow()
+            row = self.take()
             self._row_of[owner] = row
             self._used = max(self._used, row + 1)
-        block, offset = divmod(row, self.BLOCK)
-        rows, scales = self._blocks[block]
-        rows[offset] = components
-        scales[offset] = scale
+        self.write(row, components, scale)
         self._owners[row] = owner
 
     def remove(self, owner: int) -> None:
         row = self._row_of.pop(owner, None)
         if row is not None:
-            block, offset = divmod(row, self.BLOCK)
-            components, scales = self._blocks[block]
-            components[offset] = 0
-            scales[offset] = 0.0
             self._owners[row] = -1
-            self._free.append(row)
+            self.give_back(row)
 
     def snapshot(self) -> RowsNow:
         """The rows as they are, to be scored in another thread (or later) while this
@@ -103,16 +176,10 @@ class _Rows:
         return self.snapshot().scores(query, shortlist)
 
     def _grow(self) -> int:
-        used = len(self._owners)
-        self._blocks.append(
-            (
-                np.zeros((self.BLOCK, self._dimensions), dtype=np.int8),
-                np.zeros(self.BLOCK, dtype=np.float32),
-            )
-        )
-        self._owners = np.concatenate([self._owners, np.full(self.BLOCK, -1, dtype=np.int64)])
-        self._free.extend(range(used + self.BLOCK - 1, used, -1))
-        return used
+        row = super()._grow()
+        added = self._size() - len(self._owners)
+        self._owners = np.concatenate([self._owners, np.full(added, -1, dtype=np.int64)])
+        return row
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +260,7 @@ class VectorIndex:
     def __init__(self, dimensions: int) -> None:
         self._dimensions = dimensions
         self._profiles = _Rows(dimensions)
+        self._field_rows = _FieldRows(dimensions)
         self._fields: dict[int, _Fields] = {}
 
     def __len__(self) -> int:
@@ -200,6 +268,11 @@ class VectorIndex:
 
     def __contains__(self, member_id: object) -> bool:
         return member_id in self._fields
+
+    @property
+    def fields_kept(self) -> int:
+        """Field vectors in memory: every member's, and no more."""
+        return self._field_rows.taken
 
     def put(self, member_id: int, vectors: Sequence[FieldVector]) -> None:
         """Replace a member's field vectors (none removes them)."""
@@ -212,8 +285,16 @@ class VectorIndex:
         scales = np.array([v.scale for v in usable], dtype=np.float32)
         profile: Vector = scales @ components.astype(np.float32)  # the mean, up to scale
         length = max(float(np.linalg.norm(profile)), 1e-9)
+        before = self._fields.get(member_id)
+        rows = list(before.rows) if before is not None else []
+        for row in rows[len(usable) :]:
+            self._field_rows.give_back(row)
+        rows = rows[: len(usable)]
+        rows += [self._field_rows.take() for _ in range(len(usable) - len(rows))]
+        for row, field_components, scale in zip(rows, components, scales.tolist(), strict=True):
+            self._field_rows.write(row, field_components, scale)
         keys = tuple(v.key for v in usable)
-        self._fields[member_id] = _Fields(keys, components, scales, length)
+        self._fields[member_id] = _Fields(keys, tuple(rows), length)
         self._profiles.put(member_id, *quantised(profile / np.float32(length)))
 
     def field_vector(self, member_id: int, key: str) -> Vector | None:
@@ -221,12 +302,13 @@ class VectorIndex:
         fields = self._fields.get(member_id)
         if fields is None or key not in fields.keys:
             return None
-        row = fields.keys.index(key)
-        vector: Vector = fields.components[row].astype(np.float32) * fields.scales[row]
-        return vector
+        return self._field_rows.vector(fields.rows[fields.keys.index(key)])
 
     def remove(self, member_id: int) -> None:
-        self._fields.pop(member_id, None)
+        fields = self._fields.pop(member_id, None)
+        if fields is not None:
+            for row in fields.rows:
+                self._field_rows.give_back(row)
         self._profiles.remove(member_id)
 
     def profiles_now(self) -> RowsNow:
@@ -257,10 +339,9 @@ class VectorIndex:
         # Every field of every chosen member in one product, then the best per member:
         # sorted by member, then by score, each member's best comes first. A profile's
         # exact score is the sum of its fields' over the length of that sum.
-        components = np.concatenate([f.components for f in fields])
-        scales = np.concatenate([f.scales for f in fields])
-        scores = (components.astype(np.float32) @ ask) * scales
-        counts = np.fromiter((len(f.keys) for f in fields), dtype=np.intp, count=len(fields))
+        counts = np.fromiter((len(f.rows) for f in fields), dtype=np.intp, count=len(fields))
+        rows = np.fromiter(chain.from_iterable(f.rows for f in fields), dtype=np.intp)
+        scores = self._field_rows.products(rows, ask)
         starts = np.cumsum(counts) - counts
         best = np.lexsort((-scores, np.repeat(np.arange(len(fields)), counts)))[starts]
         lengths = np.fromiter((f.length for f in fields), dtype=np.float32, count=len(fields))

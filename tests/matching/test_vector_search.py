@@ -25,6 +25,8 @@ def unit(seed: int) -> Vector:
 @pytest.fixture(autouse=True)
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(vectors._Rows, "BLOCK", 4)  # many blocks from a few members
+    monkeypatch.setattr(vectors._FieldRows, "BLOCK", 4)  # then 4, 8, 8, 8 …
+    monkeypatch.setattr(vectors._FieldRows, "LARGEST", 8)
 
 
 def test_the_closest_members_are_found_across_blocks_after_some_left() -> None:
@@ -46,6 +48,65 @@ def test_the_closest_members_are_found_across_blocks_after_some_left() -> None:
     assert len(index) == len(present)
     # 30 rows taken in blocks of 4: the last block's two never taken are not scored.
     assert len(index.profiles_now().scores(ask).scores) == 30
+
+
+def test_each_members_closest_field_is_found_after_edits_across_blocks() -> None:
+    index = VectorIndex(DIMENSIONS)
+    current = {
+        member: [
+            packed(f"bio:{member}", "x", unit(member)),
+            packed(f"offer:{member}", "x", unit(100 + member)),
+        ]
+        for member in range(1, 13)
+    }
+    current[2] = current[2][:1]  # withdrew the offer: a row given back
+    current[3] = [packed("offer:33", "x", unit(133))]  # one field instead of two
+    current[20] = [  # joins after 5 left, in the rows 5 gave back and one more
+        packed("skills:20", "x", unit(120)),
+        packed("bio:20", "x", unit(20)),
+        packed("offer:21", "x", unit(121)),
+    ]
+    for member in range(1, 13):
+        index.put(
+            member,
+            [
+                packed(f"bio:{member}", "x", unit(member)),
+                packed(f"offer:{member}", "x", unit(100 + member)),
+            ],
+        )
+    for member in (2, 3):
+        index.put(member, current[member])
+    index.remove(5)
+    del current[5]
+    index.put(20, current[20])
+
+    ask = unit(121)
+    found = index.closest(ask, shortlist=20)
+
+    assert set(found) == set(current)
+    assert found[20].best_key == "offer:21"
+    for member, near in found.items():
+        scores = {v.key: float(unpacked(v) @ ask) for v in current[member]}
+        assert near.best_key == max(scores, key=scores.__getitem__), member
+        assert near.best_field == pytest.approx(max(scores.values()), abs=1e-5), member
+    assert index.fields_kept == sum(len(fields) for fields in current.values())
+    withdrawn = index.field_vector(2, "offer:2")
+    assert withdrawn is None
+    offered = index.field_vector(20, "offer:21")
+    assert offered is not None
+    assert np.allclose(offered, unpacked(current[20][2]))
+
+
+def test_a_member_who_edits_again_and_again_keeps_only_their_current_fields() -> None:
+    index = VectorIndex(DIMENSIONS)
+    for edit in range(1, 40):
+        fields = [packed(f"offer:{n}", "x", unit(edit * 10 + n)) for n in range(edit % 4)]
+        index.put(1, [packed("bio:1", "x", unit(edit)), *fields])
+        index.put(2, [packed("bio:2", "x", unit(2))])
+    assert index.fields_kept == 1 + 39 % 4 + 1
+    index.remove(1)
+    assert index.fields_kept == 1
+    assert 1 not in index.closest(unit(39), shortlist=5)
 
 
 def test_profiles_scored_in_another_thread_leave_out_members_who_left_meanwhile() -> None:
