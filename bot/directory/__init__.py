@@ -307,13 +307,14 @@ class HelperDirectory:
             Vocabulary.for_aliases(community.aliases),
             self._dimensions,
         )
-        after = 0
+        after = read = 0
         while True:
             async with self._uow() as uow:
                 page = await uow.directory.changes(
                     community.id, 0, revision, model=self._model, after_member=after, limit=PAGE
                 )
             await self._apply_gently(directory, page)
+            read += len(page.helpers)
             if len(page.helpers) < PAGE:
                 break
             if stopping():
@@ -322,7 +323,7 @@ class HelperDirectory:
         log.info(
             "read the helpers of %s: %d members at revision %d",
             community.key,
-            len(directory.records),
+            read,
             revision,
         )
         if not directory.meaning_ready():

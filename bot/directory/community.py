@@ -5,7 +5,7 @@ the indexes a search reads (words, vectors, waiting and public asks).
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.directory.passes import SharedPasses
@@ -30,7 +30,6 @@ class CommunityDirectory:
     revision: int
     vocabulary: Vocabulary
     dimensions: int | None
-    records: dict[int, HelperRecord] = field(default_factory=dict)
     unreachable: set[int] = field(default_factory=set)
     """Members nobody may be introduced to, whatever the day: erased, without an
     account, or with closed DMs (see :mod:`bot.domain.pairing`)."""
@@ -101,8 +100,6 @@ class CommunityDirectory:
 
     def _put(self, record: HelperRecord) -> None:
         member = record.member_id
-        # Its vectors live on in the vector index alone (a third of a large directory).
-        self.records[member] = replace(record, vectors=()) if record.vectors else record
         obstacle_free = not (record.forgotten or record.platform_user_id is None)
         if obstacle_free and not record.dm_closed:
             self.unreachable.discard(member)

@@ -154,8 +154,8 @@ def _context(
     asker, when at hand."""
     asker = sought.asker_id
     history = AskerHistory.of(asker, introductions, ask_id=sought.ask_id)
-    record = directory.records.get(asker)
-    timezone = member.timezone if member is not None else record.timezone if record else None
+    profile = directory.words.profile(asker)
+    timezone = member.timezone if member is not None else profile.timezone if profile else None
     return MatchContext(
         asker_id=asker,
         now=now,
