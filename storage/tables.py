@@ -107,6 +107,7 @@ members = Table(
     Column("directory_revision", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("community_id", "platform_user_id"),
     Index(None, "community_id", "directory_revision"),
+    Index(None, "community_id", "id"),  # a community read a page at a time, in order
 )
 
 offers = Table(
