@@ -2,9 +2,10 @@
 
 Reading a community's directory (when a process starts, and when vectors are checked)
 takes its members a thousand at a time after the last one read. With only indexes
-that start with the community and then something else, the database read every
-member of the community and sorted them for each page: at 100,000 members 11 ms a
-page on SQLite, a second in all. An index on (community, id) reads the page alone.
+that start with the community and then something else, SQLite read every member of
+the community and sorted them for each page: at 100,000 members 11 ms a page, a second
+in all. An index on (community, id) reads the page alone. (PostgreSQL walked its
+primary key instead, which is as quick while one community has most of the members.)
 
 Revision ID: 0013
 Revises: 0012
