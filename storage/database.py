@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 
 from storage.directory import DirectorySession
 from storage.mapping import start_mappers
+from storage.sqlite_driver import one_trip_dbapi
 from storage.unit_of_work import SqlAlchemyUnitOfWork, WriterTurns
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///givefirst.db"
@@ -84,6 +85,8 @@ def create_engine(url: str | None, **options: Any) -> AsyncEngine:
     parsed = make_url(database_url(url))
     if parsed.get_backend_name() == "sqlite":
         options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_SECONDS)
+        if "module" not in options and (faster := one_trip_dbapi()) is not None:
+            options["module"] = faster  # see storage/sqlite_driver.py
         engine = create_async_engine(parsed, **options)
         _configure_sqlite(engine, wal=not _is_sqlite_memory(parsed))
         return engine

@@ -11,6 +11,7 @@ row stamped after the revision it saw last, up to that one, misses nothing.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Collection, Sequence
 from typing import Any
@@ -263,6 +264,19 @@ class SqlAlchemyDirectorySource:
         }
 
 
+@functools.cache
+def _vector_upsert(dialect: str) -> Any:
+    """A field's vector written, or rewritten where its key is stored; its row's id.
+    Made once per dialect: building it (``excluded`` above all) cost more than running
+    it."""
+    table = tables.text_vectors
+    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return upsert.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={k: upsert.excluded[k] for k in ("model", "text_hash", "vector", "scale")},
+    ).returning(table.c.id)
+
+
 class SqlAlchemyVectorRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -279,12 +293,7 @@ class SqlAlchemyVectorRepository:
             "scale": vector.scale,
         }
         dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
-        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-        statement = upsert.values(**values).on_conflict_do_update(
-            index_elements=[table.c.key],
-            set_={k: upsert.excluded[k] for k in ("model", "text_hash", "vector", "scale")},
-        )
-        row_id = await self.session.scalar(statement.returning(table.c.id))
+        row_id = await self.session.scalar(_vector_upsert(dialect), values)
         if row_id is not None:
             note_change(self.session.sync_session, table, int(row_id), community_id)
         if vector.kind is FieldKind.ASK:  # an ask's vector is read with the ask
