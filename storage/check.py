@@ -11,9 +11,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.script.revision import RevisionError
 from sqlalchemy import Connection
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
@@ -83,6 +80,11 @@ async def check_database(raw_url: str | None, *, seconds: float = CHECK_SECONDS)
 
 def schema(current: set[str]) -> Check:
     """Whether the schema at revisions ``current`` is the one this version needs."""
+    # Alembic is loaded by the commands that use it, not by every process (see
+    # storage.migrations.HEAD).
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionError
+
     script = ScriptDirectory.from_config(alembic_config())
     heads = set(script.get_heads())
     if current == heads:
@@ -107,6 +109,8 @@ def schema(current: set[str]) -> Check:
 
 
 def _current_revisions(connection: Connection) -> set[str]:
+    from alembic.runtime.migration import MigrationContext
+
     return set(MigrationContext.configure(connection).get_current_heads())
 
 

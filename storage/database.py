@@ -5,11 +5,8 @@ from __future__ import annotations
 import asyncio
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -20,8 +17,12 @@ from sqlalchemy.ext.asyncio import (
 
 from storage.directory import DirectorySession
 from storage.mapping import start_mappers
+from storage.migrations import HEAD
 from storage.sqlite_driver import one_trip_dbapi
 from storage.unit_of_work import SqlAlchemyUnitOfWork, WriterTurns
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///givefirst.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -157,6 +158,8 @@ def alembic_config(url: str | None = None) -> Config:
     the migration environment opens its own connection (as for ``alembic revision
     --autogenerate`` run from Python); :meth:`Storage.upgrade` shares its own.
     """
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if url is not None:
@@ -170,13 +173,25 @@ _MIGRATION_LOCK_ID = 0x6769766566697273
 
 
 def _current_revision(connection: Connection) -> str | None:
+    from alembic.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def _up_to_date(connection: Connection) -> bool:
+    """Whether the schema is at :data:`HEAD`, read without Alembic."""
+    if not connection.dialect.has_table(connection, "alembic_version"):
+        return False
+    found = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return found == [HEAD]
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
     if connection.dialect.name == "postgresql":
         # Workers starting together take turns; the later ones find nothing to do.
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+    from alembic import command
+
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
@@ -238,7 +253,13 @@ class Storage:
             return await connection.run_sync(_current_revision)
 
     async def upgrade(self, revision: str = "head") -> None:
-        """Bring the schema up to date with Alembic; running it again changes nothing."""
+        """Bring the schema up to date with Alembic; running it again changes nothing
+        (and a schema already up to date is seen to be without loading Alembic)."""
+        if revision == "head":
+            reading = self.engine.execution_options(**{READ_ONLY: True})
+            async with reading.connect() as connection:
+                if await connection.run_sync(_up_to_date):
+                    return
         # Alembic keeps its migration context in module globals, so upgrades within
         # one process must not interleave; across processes the database lock rules.
         async with _migration_lock(), self.engine.begin() as connection:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from alembic.util.exc import CommandError
 from pydantic import ValidationError
 from sqlalchemy import exc
 
@@ -53,7 +52,7 @@ def explain(error: BaseException, database_url: str | None) -> Explained | None:
             "sqlite:///givefirst.db or postgresql://user:password@host/dbname.",
             USAGE,
         )
-    if isinstance(error, CommandError) and "Can't locate revision" in str(error):
+    if _is_alembic_error(error) and "Can't locate revision" in str(error):
         return Explained(
             "This database was set up by a newer version of givefirst than this one: run "
             "that version, or restore the backup made before upgrading.",
@@ -129,3 +128,9 @@ def _database_problem(error: BaseException, database_url: str | None) -> Explain
 
 def _short(reason: str) -> str:
     return reason if len(reason) <= 160 else reason[:157] + "…"
+
+
+def _is_alembic_error(error: BaseException) -> bool:
+    from alembic.util.exc import CommandError  # loaded only to migrate, and here
+
+    return isinstance(error, CommandError)
