@@ -112,3 +112,30 @@ async def test_statements_from_many_tasks_each_get_their_own_rows(engine: AsyncE
     assert await asyncio.gather(*(body_of(n) for n in range(50))) == [
         f"note {n}" for n in range(50)
     ]
+
+
+async def test_a_statement_cancelled_midway_leaves_the_database_usable(
+    engine: AsyncEngine,
+) -> None:
+    """A command stopped while its statement runs (a shutdown, a time limit): the next
+    one writes as usual, where SQLAlchemy's own adapter left the write lock taken and
+    the next transaction failed with "database is locked"."""
+    slow = text(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) "
+        "SELECT sum(x) FROM c"
+    )
+
+    async def long() -> int:
+        async with engine.begin() as connection:  # holds the write lock while it runs
+            return int((await connection.execute(slow)).scalar_one())
+
+    running = asyncio.create_task(long())
+    await asyncio.sleep(0.05)
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO notes (body) VALUES ('after')"))
+    async with engine.connect() as connection:
+        found = await connection.execute(text("SELECT body FROM notes"))
+        assert found.scalars().all() == ["after"]
