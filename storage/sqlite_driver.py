@@ -10,7 +10,12 @@ one function run in aiosqlite's thread, and SQLAlchemy reads what it left behind
 
 Passed to SQLAlchemy as the ``module`` of the ``sqlite+aiosqlite`` dialect (see
 :func:`storage.database.create_engine`); everything else is the dialect's own.
-Streamed results (server-side cursors) keep SQLAlchemy's cursor.
+Streamed results (server-side cursors) keep SQLAlchemy's cursor. It builds on private
+parts of aiosqlite (``Connection._execute``, ``_conn``) and of SQLAlchemy's adapter
+(the hooks :class:`OneTripCursor` overrides): :func:`one_trip_dbapi` falls back to
+SQLAlchemy's own adapter when they are missing, and ``tests/storage/test_sqlite_driver.py``
+fails when the one-trip path is not the one in use, so an upgrade that changes them is
+noticed.
 """
 
 from __future__ import annotations
