@@ -16,7 +16,13 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from bot.checks import CHECK_SECONDS, Check
-from storage.database import _is_sqlite_memory, alembic_config, create_engine, database_url
+from storage.database import (
+    _is_sqlite_memory,
+    alembic_config,
+    create_engine,
+    database_url,
+    schema_revisions,
+)
 
 UPGRADE = "run `givefirst db upgrade` (the serving commands also do it when they start)"
 
@@ -109,9 +115,7 @@ def schema(current: set[str]) -> Check:
 
 
 def _current_revisions(connection: Connection) -> set[str]:
-    from alembic.runtime.migration import MigrationContext
-
-    return set(MigrationContext.configure(connection).get_current_heads())
+    return set(schema_revisions(connection))
 
 
 def _unusable(check: Check) -> DatabaseReport:

@@ -172,18 +172,21 @@ def alembic_config(url: str | None = None) -> Config:
 _MIGRATION_LOCK_ID = 0x6769766566697273
 
 
-def _current_revision(connection: Connection) -> str | None:
-    from alembic.migration import MigrationContext
+def schema_revisions(connection: Connection) -> list[str]:
+    """The revisions the schema is at, from Alembic's ``alembic_version`` table, read
+    without loading Alembic; none for a new database."""
+    if not connection.dialect.has_table(connection, "alembic_version"):
+        return []
+    return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
 
-    return MigrationContext.configure(connection).get_current_revision()
+
+def _current_revision(connection: Connection) -> str | None:
+    found = schema_revisions(connection)
+    return found[0] if found else None  # the migrations are one line: one revision
 
 
 def _up_to_date(connection: Connection) -> bool:
-    """Whether the schema is at :data:`HEAD`, read without Alembic."""
-    if not connection.dialect.has_table(connection, "alembic_version"):
-        return False
-    found = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-    return found == [HEAD]
+    return schema_revisions(connection) == [HEAD]
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
