@@ -111,8 +111,11 @@ class _Choosing:
         eligible = list(
             islice(((m, s) for m, s in ranking.scores if fairness.is_eligible(m, context)), POOL)
         )
-        if ranking.sure and eligible:
-            near = [(m, s) for m, s in eligible if s >= eligible[0][1] - ranking.near]
+        # Confident suggestions are as close to the ask as the best member in the
+        # community: when the best can't be asked (the asker, or members away or busy),
+        # those left are no more than leads, however far the best stood out.
+        near = [(m, s) for m, s in eligible if s >= ranking.scores[0][1] - ranking.near]
+        if ranking.sure and near:
             chosen = sorted(
                 near,
                 key=lambda pair: (-self._priority(pair, context, ranking.urgent), pair[0]),
@@ -144,7 +147,8 @@ class _Choosing:
         reasons = list(self._words.reasons(member, ranking.ask_text, context))
         near = ranking.closeness.get(member)
         quote = self._quote(member, near.best_key) if near is not None else None
-        if quote is not None and quote not in reasons:
+        named = quote is not None and quote.startswith("skills:")
+        if quote is not None and quote not in reasons and not (named and _names_skills(reasons)):
             reasons.insert(0, quote)
         return Candidate(member, round(score, 4), tuple(reasons))
 
@@ -159,6 +163,8 @@ class _Choosing:
             return f"offered: '{_excerpt(text)}'" if text else None
         if kind == "bio" and profile.bio:
             return f"bio: '{_excerpt(profile.bio)}'"
+        if kind == "skills" and profile.skills:
+            return "skills: " + _excerpt(", ".join(self._words.labels(profile.skills)))
         return None
 
 
@@ -262,6 +268,11 @@ def _singled_out(ranked: list[tuple[int, float]], by_words: list[int], words: Wo
     best = words.get(by_words[0])
     runner_up = words.get(by_words[1]) if len(by_words) > 1 else 0.0
     return best >= SINGLED_OUT_WORDS and best - runner_up >= SINGLED_OUT_GAP
+
+
+def _names_skills(reasons: list[str]) -> bool:
+    """Whether the words' reasons already name the member's skills that fit."""
+    return any(reason.startswith(("skills:", "related skills:")) for reason in reasons)
 
 
 def _excerpt(text: str, limit: int = 80) -> str:

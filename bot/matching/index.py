@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from operator import itemgetter
@@ -169,6 +170,10 @@ class MatchIndex:
 
     def profile(self, member_id: int) -> HelperProfile | None:
         return self._profiles.get(member_id)
+
+    def labels(self, skills: Iterable[str]) -> list[str]:
+        """Skills as members read them ("salary-negotiation" -> "salary negotiation")."""
+        return [self._vocabulary.describe(skill) for skill in skills]
 
     def reasons(self, member_id: int, ask_text: str, context: MatchContext) -> tuple[str, ...]:
         """Why a member fits an ask, in the member's own words where they have some."""

@@ -141,6 +141,39 @@ async def test_an_ask_nobody_here_can_answer_gets_nobody_yet(meaning_town: Town)
     assert "These members could help" not in reply
 
 
+async def test_asking_for_what_only_you_offered_suggests_nobody_with_confidence(
+    meaning_town: Town,
+) -> None:
+    """Ben's own offer is the best match for his ask; he is never suggested to himself,
+    and members far from it are not suggested in his place as if they fitted."""
+    await neighbourhood(meaning_town)
+    await meaning_town.say("ben", "/ask my kubernetes pods keep crashing")
+    reply = meaning_town.last_to("ben")
+    assert "These members could help" not in reply, reply
+    assert "@ben" not in reply.split("\n", 1)[1]
+
+
+async def test_when_the_best_match_is_away_the_others_are_only_leads(meaning_town: Town) -> None:
+    await neighbourhood(meaning_town)
+    await meaning_town.say("zoe", "/ask my containers keep getting killed and restarted")
+    assert "@ben" in meaning_town.last_to("zoe").split("•")[1]
+    await meaning_town.say("ben", "/givefirst pause 14")
+    await meaning_town.say("max", "/ask my containers keep getting killed and restarted")
+    reply = meaning_town.last_to("max")
+    assert "@ben" not in reply, "away"
+    assert "These members could help" not in reply, reply
+
+
+async def test_a_suggestion_by_skills_alone_names_them(meaning_town: Town) -> None:
+    """A member whose skills line is what fits is suggested with those skills as the
+    reason, never with no reason at all."""
+    await neighbourhood(meaning_town)
+    await meaning_town.say("lee", "/skills add woodworking, furniture restoration")
+    await meaning_town.say("zoe", "/ask the drawer of my grandmother's old dresser is stuck")
+    lee = next(line for line in meaning_town.last_to("zoe").splitlines() if "@lee" in line)
+    assert "skills: crafts, furniture restoration" in lee, lee
+
+
 async def test_an_offer_tells_an_asker_nobody_could_help_yet(meaning_town: Town) -> None:
     await neighbourhood(meaning_town)
     await meaning_town.say("zoe", "/ask where can I buy bee hives and a smoker?")
