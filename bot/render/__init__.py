@@ -7,6 +7,7 @@ from here.
 
 from bot.render.digest import Digest, compose_digest
 from bot.render.introductions import (
+    VOLUNTEERED,
     asked_instead,
     asker_not_answering,
     consent_request,
@@ -54,6 +55,7 @@ from bot.render.replies import (
 from bot.render.voice import reply, say, who
 
 __all__ = [
+    "VOLUNTEERED",
     "Digest",
     "ask_post",
     "ask_saved",

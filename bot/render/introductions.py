@@ -29,6 +29,9 @@ from bot.messages import (
 from bot.render.voice import reply, say, who
 from bot.text import plural, shorten
 
+VOLUNTEERED = "volunteered"
+"""The reason kept for an introduction a helper offered to an ask by themselves."""
+
 
 def consent_request(
     intro: Introduction, requester: Member, recipient: Member, about: str, *, volunteered: bool
@@ -79,7 +82,7 @@ def introduction(
         Quote(text(ask.text)) if ask else None,
         Paragraph(text(who(helper), " offered:")) if offer else None,
         Quote(text(offer.text)) if offer else None,
-        Small(text(f"Why I matched you: {intro.reason}")) if intro.reason else None,
+        _why_matched(intro, helper),
         Paragraph(
             text(
                 "You both said yes, so over to you — a short call or a few messages is plenty. ",
@@ -87,6 +90,17 @@ def introduction(
             )
         ),
     )
+
+
+def _why_matched(intro: Introduction, helper: Member) -> Small | None:
+    """The reason for an introduction, as both members read it: a request for an offer
+    needs none (the offer is quoted above it), and the reason stored for the helper's
+    consent ("you offered …") is not said to the asker."""
+    if not intro.reason or (intro.offer_id is not None and intro.ask_id is None):
+        return None
+    if intro.reason == VOLUNTEERED:
+        return Small(text("Why I matched you: ", who(helper), " offered to help with this ask."))
+    return Small(text(f"Why I matched you: {intro.reason}"))
 
 
 def follow_up(intro: Introduction, asker: Member, helper: Member) -> Message:

@@ -66,7 +66,12 @@ async def volunteer(ctx: Context, cmd: c.Volunteer) -> Messages:
     asker = await member_of(ctx.uow, ask.member_id)
     await ensure_may_pair(ctx, stored_id(asker), ctx.member, ask=ask, helper_is_acting=True)
     intro = await propose(
-        ctx, ask=ask, asker=asker, helper=ctx.member, awaiting=Party.ASKER, reason="volunteered"
+        ctx,
+        ask=ask,
+        asker=asker,
+        helper=ctx.member,
+        awaiting=Party.ASKER,
+        reason=render.VOLUNTEERED,
     )
     return [
         render.consent_request(intro, ctx.member, asker, ask.text, volunteered=True),

@@ -67,7 +67,8 @@ async def test_a_volunteer_is_introduced_only_after_the_asker_confirms(town: Tow
     assert town.dms_between("dana", "ben") == []
 
     await town.press("dana", "Yes, introduce us")
-    assert len(town.dms_between("dana", "ben")) == 1
+    [intro] = town.dms_between("dana", "ben")
+    assert "Why I matched you: @ben offered to help with this ask." in intro.as_plain_text()
 
 
 async def test_requesting_an_offer_needs_the_offerers_yes(town: Town) -> None:
@@ -77,7 +78,9 @@ async def test_requesting_an_offer_needs_the_offerers_yes(town: Town) -> None:
     assert town.dms_between("dana", "ben") == []
     await town.press("ben", "Happy to help")
     [intro] = town.dms_between("dana", "ben")
-    assert "I can debug Kubernetes deployments" in intro.as_plain_text()
+    body = intro.as_plain_text()
+    assert "@ben offered:" in body and "I can debug Kubernetes deployments" in body
+    assert "you offered" not in body, "both read it: Dana offered nothing"
 
 
 async def test_nobody_can_answer_an_introduction_meant_for_someone_else(town: Town) -> None:
