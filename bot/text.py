@@ -47,7 +47,7 @@ def has_mass_mention(text: str) -> bool:
 def checked(raw: str, *, what: str, example: str, limit: int = MAX_POST_LENGTH) -> str:
     """Return cleaned text for an offer, ask or note, or raise with a friendly reason."""
     text = clean(raw)
-    if not text:
+    if not _visible(text):
         raise InvalidInput(f"Your {what} is empty. Try for example: `{example}`")
     if len(text) > limit:
         raise InvalidInput(
@@ -55,6 +55,12 @@ def checked(raw: str, *, what: str, example: str, limit: int = MAX_POST_LENGTH) 
             "A short summary works best — the details can go in the conversation."
         )
     return text
+
+
+def _visible(text: str) -> bool:
+    """Whether the text shows anything: not only spaces and invisible characters (a
+    zero-width space or joiner, a byte-order mark), which a member sees as empty."""
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
 
 
 def mention_of(user_id: str) -> str:

@@ -24,7 +24,8 @@ def to_core_text(text: str) -> str:
             return f"<#{target}>"
         if sigil == "!":
             name = target.split("^")[0]
-            return _SPECIAL.get(name, f"@{label or name}")
+            # A user group (``<!subteam^S1|@designers>``) by the name members see.
+            return _SPECIAL.get(name, "@" + (label or name).removeprefix("@"))
         if label and label != target:
             return f"{label} ({target})"
         return target

@@ -74,6 +74,7 @@ async def test_bad_commands_get_a_message_they_can_act_on(
         ("", "is empty"),
         ("   \n\t  ", "is empty"),
         ("\u202e\u0000\u0007", "is empty"),
+        ("\u200b\u200b \ufeff\u2060", "is empty"),
         ("x" * 10_000, "10,000 characters long; the limit is 1,000"),
     ],
 )

@@ -23,6 +23,7 @@ def test_command_text_becomes_the_neutral_form() -> None:
     assert to_core_text("<@U123|ana> thanks &amp; more") == "<@U123> thanks & more"
     assert to_core_text("config channel <#C42|offers>") == "config channel <#C42>"
     assert to_core_text("hey <!channel> and <!here|here>") == "hey @channel and @here"
+    assert to_core_text("ask <!subteam^S1|@designers>") == "ask @designers"
     assert to_core_text("see <https://evil.example|google.com>") == (
         "see google.com (https://evil.example)"
     )
