@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -153,6 +154,20 @@ async def test_a_refused_discord_token_stops_givefirst_before_any_work_is_claime
     posted = await givefirst(database, "digest", "--community", f"discord:{GUILD_ID}", env=fixed)
     assert posted.exit_code == 0, posted.output
     assert "Posted (1 sent" in posted.output, "the refused runs left the week unclaimed"
+
+
+async def test_discord_out_of_reach_stops_givefirst_with_a_line_saying_so(database: str) -> None:
+    """No network, or a name that does not resolve: a line saying what to check, not a
+    crash to report."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens there once it is closed
+    env = {"DISCORD_TOKEN": DISCORD_TOKEN, "DISCORD_API_URL": f"http://127.0.0.1:{port}/api/v10"}
+    failed = await givefirst(database, "discord", "--no-scheduler", env=env)
+    assert failed.exit_code == 1, failed.output
+    assert "Could not reach 127.0.0.1: " in failed.output, failed.output
+    assert "network connection" in failed.output
+    assert "Something went wrong" not in failed.output and "report" not in failed.output
 
 
 async def test_a_digest_with_a_slack_token_slack_refuses_stops_before_claiming_the_week(

@@ -7,6 +7,7 @@ command line turns database, configuration and file errors into messages.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -60,10 +61,25 @@ def explain(error: BaseException, database_url: str | None) -> Explained | None:
         )
     if isinstance(error, exc.DBAPIError | StorageUnavailable):
         return _database_problem(error, database_url)
+    if (unreachable := _unreachable(error)) is not None:
+        return unreachable
     if isinstance(error, PermissionError | FileNotFoundError | IsADirectoryError):
         where = f" {error.filename}" if error.filename else ""
         return Explained(f"Cannot use{where}: {error.strerror or error}.")
     return None
+
+
+def _unreachable(error: BaseException) -> Explained | None:
+    """A chat platform this machine could not connect to (no network, a name that does
+    not resolve, a firewall): not givefirst's failure, nor one to report."""
+    aiohttp = sys.modules.get("aiohttp")  # unless it was loaded, this is not its error
+    if aiohttp is None or not isinstance(error, aiohttp.ClientConnectorError):
+        return None
+    return Explained(
+        f"Could not reach {error.host}: {_short(str(error.os_error))}. Check this "
+        "machine's network connection (and the platform's API URL, if you set one), "
+        "then start again."
+    )
 
 
 def unusable_settings(invalid: ValidationError) -> str:
