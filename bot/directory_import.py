@@ -7,6 +7,7 @@ all-or-nothing: either every row is valid and all records come back, or a
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -74,14 +75,27 @@ def parse_member_file(
     if suffix not in (".csv", ".json", ".jsonl", ".ndjson"):
         raise MemberImportError(1, f"unsupported file type {suffix!r} (use .csv, .json or .jsonl)")
     raw = path.read_bytes()
+    if not raw.strip():
+        raise MemberImportError(1, "the file is empty")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _is_utf8(encoding):
+        # Saved as "Unicode text" (Excel, Notepad): its first bytes say so.
+        encoding = "utf-16"
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         raise NotInEncoding(line, encoding.removesuffix("-sig").upper(), raw[error.start]) from None
     if suffix == ".csv":
-        return parse_members_csv(text, vocabulary, delimiter=delimiter)
-    return parse_members_json(text, vocabulary)
+        records = parse_members_csv(text, vocabulary, delimiter=delimiter)
+    else:
+        records = parse_members_json(text, vocabulary)
+    if not records:
+        raise MemberImportError(1, "there is no member in it")
+    return records
+
+
+def _is_utf8(encoding: str) -> bool:
+    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
 
 
 def parse_members_csv(

@@ -16,12 +16,12 @@ import click
 from adapters.console import ConsoleChat
 from bot.directory_import import MemberImportError, NotInEncoding, parse_member_file
 from bot.domain import Member
-from bot.errors import GiveFirstError
+from bot.errors import GiveFirstError, InvalidInput
 from bot.health import DEFAULT_WEEKS, CommunityHealth
 from bot.matching import Candidate
 from bot.render import health as words
 from bot.skills import Vocabulary
-from bot.text import plural
+from bot.text import checked, plural
 from givefirst.bootstrap import running
 from givefirst.cli.context import Invocation, database_named, pass_invocation, run
 from givefirst.cli.serve import (
@@ -125,9 +125,23 @@ def match(
     batch: TextIO | None,
 ) -> None:
     """Show who would be suggested for an ask, with scores and reasons."""
-    if (text is None) == (batch is None):
-        raise click.UsageError("Give the ask as TEXT, or --file PATH with one ask per line.")
-    asks = [line.strip() for line in batch if line.strip()] if batch else [text or ""]
+    if text is not None and batch is not None:
+        raise click.UsageError("Give the ask as TEXT or with --file, not both.")
+    if batch is None:
+        if text is None:
+            raise click.UsageError("Give the ask as TEXT, or --file PATH with one ask per line.")
+        try:
+            asks = [
+                checked(
+                    text,
+                    what="ask",
+                    example='givefirst match --community slack:T0123 "help with my CV"',
+                )
+            ]
+        except InvalidInput as error:
+            raise click.UsageError(error.message) from None
+    else:
+        asks = [line.strip() for line in batch if line.strip()]
 
     async def rank() -> list[dict[str, Any]]:
         async with running(

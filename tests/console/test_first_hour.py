@@ -291,3 +291,14 @@ def test_a_forgotten_community_is_gone_from_the_stats(tmp_path: Path) -> None:
     stats = givefirst("stats", database=database)
     assert stats.stdout.startswith("console:demo — 0 members now"), stats.stdout
     assert "console:demo-2 — 6 members now" in stats.stdout
+
+
+def test_match_refuses_an_empty_ask_and_an_ask_given_twice(tmp_path: Path) -> None:
+    assert givefirst("demo", folder=tmp_path).returncode == 0
+    empty = givefirst("match", "--community", "console:demo", "\u200b ", folder=tmp_path)
+    assert empty.returncode == 2 and no_traceback(empty.stderr)
+    assert "Your ask is empty" in empty.stderr
+    both = givefirst(
+        "match", "--community", "console:demo", "cv help", "--file", "-", folder=tmp_path
+    )
+    assert both.returncode == 2 and "not both" in both.stderr

@@ -109,3 +109,31 @@ def test_an_unsupported_file_type_is_refused(tmp_path: Path) -> None:
 
 def _without_line(member: MemberRecord) -> tuple[object, ...]:
     return (member.handle, member.name, member.timezone, member.skills, member.bio, member.offers)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("members.json", b"", "line 1: the file is empty"),
+        ("members.jsonl", b"\n \n", "line 1: the file is empty"),
+        ("members.csv", b"", "line 1: the file is empty"),
+        ("members.csv", b"handle,name\n", "line 1: there is no member in it"),
+        ("members.json", b"[]", "line 1: there is no member in it"),
+    ],
+)
+def test_a_file_with_no_member_is_refused(
+    tmp_path: Path, name: str, content: bytes, problem: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(MemberImportError, match=problem):
+        parse_member_file(path)
+
+
+def test_a_file_saved_as_unicode_text_is_read_as_such(tmp_path: Path) -> None:
+    """Spreadsheets and Notepad save "Unicode text" as UTF-16, marked by its first
+    bytes; it is read as that without being told."""
+    path = tmp_path / "members.csv"
+    path.write_bytes("handle\tname\tskills\nzoe\tZoë Café\tpython\n".encode("utf-16"))
+    [member] = parse_member_file(path)
+    assert (member.handle, member.name, member.skills) == ("zoe", "Zoë Café", ("python",))
