@@ -156,6 +156,13 @@ async def test_a_refused_discord_token_stops_givefirst_before_any_work_is_claime
     assert "Posted (1 sent" in posted.output, "the refused runs left the week unclaimed"
 
 
+async def test_slack_with_a_malformed_app_token_does_not_start(database: str) -> None:
+    env = {"SLACK_BOT_TOKEN": SLACK_TOKEN, "SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": "bad"}
+    refused = await givefirst(database, "slack", env=env)
+    assert refused.exit_code == 2, refused.output
+    assert "SLACK_APP_TOKEN is not an app-level token (those start with xapp-)" in refused.output
+
+
 async def test_discord_out_of_reach_stops_givefirst_with_a_line_saying_so(database: str) -> None:
     """No network, or a name that does not resolve: a line saying what to check, not a
     crash to report."""

@@ -151,6 +151,10 @@ class TokenRefused(Exception):
     """Slack does not accept the bot token givefirst was started with."""
 
 
+class AppTokenRefused(Exception):
+    """Slack does not accept the app-level token Socket Mode was started with."""
+
+
 REFUSED_TOKEN_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 )
@@ -366,12 +370,34 @@ async def serve_socket_mode(
 ) -> None:
     """Take events over Socket Mode until ``stop`` is set (or the task is cancelled),
     then close the connection, so Slack sends nothing more to this process; with
-    ``metrics``, how long each event took to acknowledge."""
+    ``metrics``, how long each event took to acknowledge.
+
+    The first connection is tried once: a Slack out of reach raises aiohttp's
+    connection error, a token Slack refuses :class:`AppTokenRefused` (the client alone
+    would try again every ten seconds for ever, logging a traceback each time). A stop
+    asked for meanwhile is not kept waiting. Connections lost later are made again by
+    the client."""
     handler = _TimedSocketModeHandler(app, app_token, metrics or NoMetrics())
     log.info("connecting to Slack in Socket Mode")
-    await handler.connect_async()  # type: ignore[no-untyped-call]
+    connecting = asyncio.ensure_future(_connect_once(handler))
+    stopping = asyncio.ensure_future((stop or asyncio.Event()).wait())
     try:
-        await (stop or asyncio.Event()).wait()
+        await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not stopping.done():
+            connecting.result()
+            await stopping
         log.info("disconnected from Slack's Socket Mode")
     finally:
+        for task in (connecting, stopping):
+            task.cancel()
+        await asyncio.gather(connecting, stopping, return_exceptions=True)
         await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+async def _connect_once(handler: AsyncSocketModeHandler) -> None:
+    client = handler.client
+    try:
+        client.wss_uri = await client.issue_new_wss_url()
+    except SlackApiError as error:
+        raise AppTokenRefused(error.response.get("error", "error")) from None
+    await handler.connect_async()  # type: ignore[no-untyped-call]

@@ -46,6 +46,11 @@ SLACK_TOKEN_REFUSED = (
     "Slack refused SLACK_BOT_TOKEN ({}): set it to the Bot User OAuth Token of the "
     "installed app (see README: Set up on Slack)."
 )
+SLACK_APP_TOKEN_REFUSED = (
+    "Slack refused SLACK_APP_TOKEN ({}): create an app-level token with the "
+    "connections:write scope under Basic Information → App-Level Tokens, or unset "
+    "SLACK_APP_TOKEN to serve HTTP."
+)
 DISCORD_TOKEN_REFUSED = (
     "Discord refused DISCORD_TOKEN: set it to the token of your application's bot "
     "(see README: Set up on Discord)."
@@ -218,6 +223,11 @@ def slack(
             f"Set {' and '.join(missing)} — see README: Set up on Slack; `givefirst check` "
             "tells what is set."
         )
+    if settings.slack_app_token:
+        from adapters.slack.check import check_app_token
+
+        if (form := check_app_token(settings.slack_app_token)).failed:
+            raise click.UsageError(f"{form.detail}: {form.fix}.")
     watch = MetricsAddress(metrics_host, metrics_port)
     run(
         lambda: _slack(
@@ -287,6 +297,7 @@ async def _slack(
     period in seconds), then stop listening and finish the acknowledged work."""
     from adapters.slack.chat import Conversations
     from adapters.slack.server import (
+        AppTokenRefused,
         TokenRefused,
         chat_for_scheduled_work,
         check_bot_token,
@@ -329,9 +340,12 @@ async def _slack(
             scheduler = runtime.scheduler(platform="slack") if scheduled else None
             async with scheduling(scheduler, chat_for, shutdown=stopping):
                 if settings.slack_app_token:
-                    await serve_socket_mode(
-                        app, settings.slack_app_token, stop=stopping.requested, metrics=metrics
-                    )
+                    try:
+                        await serve_socket_mode(
+                            app, settings.slack_app_token, stop=stopping.requested, metrics=metrics
+                        )
+                    except AppTokenRefused as refused:
+                        raise click.UsageError(SLACK_APP_TOKEN_REFUSED.format(refused)) from None
                 else:
                     public_url = settings.givefirst_public_url
                     await serve_http(

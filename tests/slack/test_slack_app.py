@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.app import COMMANDS, EVENTS
 from adapters.slack.chat import Conversations, SlackChat
 from adapters.slack.server import (
+    AppTokenRefused,
     SlackOptions,
     chat_for_scheduled_work,
     create_app,
@@ -378,6 +379,49 @@ async def test_a_slash_command_over_socket_mode_is_acknowledged_and_timed(
         await storage.dispose()
     acks = metrics.registry.get_sample_value("givefirst_ack_seconds_count", {"platform": "slack"})
     assert acks == 1, "an operator sees Socket Mode acknowledgements as HTTP ones"
+
+
+def _socket_app(fake_slack: FakeSlack, tmp_path: Path, api_url: str | None = None) -> AsyncApp:
+    storage = Storage.connect(f"sqlite:///{tmp_path / 'socket.db'}")
+    return create_app(
+        GiveFirst(storage.unit_of_work, FakeClock()),
+        SlackOptions(
+            signing_secret=SIGNING_SECRET,
+            bot_token=BOT_TOKEN,
+            api_url=api_url or fake_slack.api_url,
+        ),
+    )
+
+
+async def test_socket_mode_stops_at_once_when_asked_while_it_connects(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """A stop (SIGTERM) while Slack is slow to open the connection is not kept waiting
+    for it."""
+    fake_slack.slow("apps.connections.open", lambda _: 30)
+    stop = asyncio.Event()
+    served = asyncio.create_task(
+        serve_socket_mode(_socket_app(fake_slack, tmp_path), APP_TOKEN, stop=stop)
+    )
+    await fake_slack.wait_for("apps.connections.open")
+    stop.set()
+    await asyncio.wait_for(served, 2)
+
+
+async def test_socket_mode_with_an_app_token_slack_refuses_says_so(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    fake_slack.revoke(APP_TOKEN)
+    with pytest.raises(AppTokenRefused, match="token_revoked"):
+        await asyncio.wait_for(serve_socket_mode(_socket_app(fake_slack, tmp_path), APP_TOKEN), 10)
+
+
+async def test_socket_mode_out_of_reach_of_slack_raises_instead_of_retrying_for_ever(
+    fake_slack: FakeSlack, tmp_path: Path, unused_tcp_port: int
+) -> None:
+    app = _socket_app(fake_slack, tmp_path, api_url=f"http://127.0.0.1:{unused_tcp_port}/api/")
+    with pytest.raises(aiohttp.ClientConnectorError):
+        await asyncio.wait_for(serve_socket_mode(app, APP_TOKEN), 10)
 
 
 @pytest.mark.parametrize(
