@@ -6,6 +6,7 @@ import asyncio
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -41,6 +42,24 @@ def database_named(database_url: str | None) -> str:
     if url.get_backend_name() == "sqlite":
         return url.database or "memory"
     return f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+
+
+def existing_database(database_url: str | None) -> None:
+    """For a command that only looks: a SQLite file that is not there is most likely
+    a mistyped path, and the command says so instead of making an empty database there
+    and reporting that it is empty."""
+    try:
+        url = make_url(normalised(database_url))
+    except (ValueError, ArgumentError):
+        return  # explained when the database is opened
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    path = Path(url.database)
+    if path.parent.is_dir() and not path.exists():  # (a missing folder is explained later)
+        raise click.UsageError(
+            f"There is no database at {url.database}: check --database-url or DATABASE_URL "
+            "(`givefirst demo` or `givefirst shell` makes one in this folder)."
+        )
 
 
 def run(coro_fn: Callable[[], Awaitable[T]]) -> T:

@@ -23,7 +23,13 @@ from bot.render import health as words
 from bot.skills import Vocabulary
 from bot.text import checked, plural
 from givefirst.bootstrap import running
-from givefirst.cli.context import Invocation, database_named, pass_invocation, run
+from givefirst.cli.context import (
+    Invocation,
+    database_named,
+    existing_database,
+    pass_invocation,
+    run,
+)
 from givefirst.cli.serve import (
     configured_platforms,
     scheduled_chats,
@@ -142,6 +148,7 @@ def match(
             raise click.UsageError(error.message) from None
     else:
         asks = [line.strip() for line in batch if line.strip()]
+    existing_database(invocation.database_url)
 
     async def rank() -> list[dict[str, Any]]:
         async with running(
@@ -312,12 +319,19 @@ def digest(invocation: Invocation, community_key: str, dry_run: bool) -> None:
     """
     settings: Settings = invocation.settings
     platform = community_key.partition(":")[0]
+    if not dry_run and platform == "console":
+        raise click.UsageError(
+            "A console: community lives in this terminal only, with nowhere to post its "
+            "digest: use --dry-run to see it (or /wait in `givefirst shell`)."
+        )
     if not dry_run and platform not in configured_platforms(settings):
         raise click.UsageError(
             f"Posting to a {platform}: community needs that platform's credentials: "
             "SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) for slack:, "
             "DISCORD_TOKEN for discord:. Use --dry-run to see the digest instead."
         )
+
+    existing_database(invocation.database_url)
 
     async def show() -> bool:
         async with running(invocation.database_url) as runtime:
@@ -375,6 +389,7 @@ def stats(
     names a member."""
     if as_json and as_csv:
         raise click.UsageError("Choose --json or --csv, not both.")
+    existing_database(invocation.database_url)
     if weeks is None:
         weeks = DEFAULT_WEEKS if as_json or as_csv else weeks_that_fit(sys.stdout)
 
@@ -448,6 +463,7 @@ def rounds() -> None:
 def rounds_preview(invocation: Invocation, community_key: str) -> None:
     """Show the next round's pairs (or trios) and why, as they would be planned now;
     nothing is claimed or sent."""
+    existing_database(invocation.database_url)
 
     async def plan() -> str | None:
         async with running(invocation.database_url) as runtime:

@@ -148,6 +148,13 @@ def test_database_mistakes_are_a_line_that_says_what_to_do(tmp_path: Path) -> No
         assert said in result.stderr, (url, result.stderr)
         assert len(result.stderr.strip().splitlines()) <= 2 and no_traceback(result.stderr)
 
+    typo = tmp_path / "givefirts.db"
+    for command in (("stats",), ("match", "--community", "console:demo", "cv help")):
+        result = givefirst("--database-url", f"sqlite:///{typo}", *command, folder=tmp_path)
+        assert result.returncode == 2 and no_traceback(result.stderr), result.stderr
+        assert f"There is no database at {typo}" in result.stderr
+        assert not typo.exists(), "a command that only looks makes no database"
+
     debug = givefirst("--debug", "--database-url", "mysql://someone@localhost/db", "stats")
     assert debug.returncode == 1 and "Traceback" in debug.stderr, "--debug shows where"
 
@@ -302,3 +309,13 @@ def test_match_refuses_an_empty_ask_and_an_ask_given_twice(tmp_path: Path) -> No
         "match", "--community", "console:demo", "cv help", "--file", "-", folder=tmp_path
     )
     assert both.returncode == 2 and "not both" in both.stderr
+
+
+def test_posting_a_console_communitys_digest_says_there_is_nowhere_to_post(
+    tmp_path: Path,
+) -> None:
+    assert givefirst("demo", folder=tmp_path).returncode == 0
+    env = {"SLACK_BOT_TOKEN": "xoxb-1-x"}  # another platform's credentials change nothing
+    posted = givefirst("digest", "--community", "console:demo", folder=tmp_path, env=env)
+    assert posted.returncode == 2 and no_traceback(posted.stderr)
+    assert "nowhere to post its digest: use --dry-run" in posted.stderr
