@@ -276,7 +276,7 @@ class Scheduler:
         async with self._uow() as uow:
             if not await uow.claims.claim(period.key, now):
                 return 0
-            digest = await scheduled.digest_for(uow, community, period.since, period.slot)
+            digest = await scheduled.digest_for(uow, community, period.since, period.slot, now=now)
             if digest.is_quiet and community.skip_quiet_weeks and not even_if_quiet:
                 await uow.commit()
                 self._metrics.claimed("digest")

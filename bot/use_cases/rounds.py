@@ -108,8 +108,11 @@ async def _member_named(ctx: Context, user_id: str) -> Member:
     return other
 
 
-async def digest_lines(uow: UnitOfWork, community: Community, until: datetime) -> tuple[Block, ...]:
-    """The digest's line about the latest round old enough to tell how it went."""
+async def digest_lines(
+    uow: UnitOfWork, community: Community, until: datetime, *, now: datetime | None = None
+) -> tuple[Block, ...]:
+    """The digest's line about the latest round old enough to tell how it went, or an
+    invitation to the next round after ``now`` (by default, ``until``)."""
     youngest, oldest = DIGEST_ROUND_AGE
     for round_ in await uow.rounds.latest(stored_id(community), 3):
         if until - oldest <= round_.slot <= until - youngest:
@@ -118,5 +121,5 @@ async def digest_lines(uow: UnitOfWork, community: Community, until: datetime) -
                 return words.digest_lines(round_.slot, met, groups, join=community.rounds_on)
             break
     if community.rounds_on:
-        return words.digest_invitation(next_round(community, until))
+        return words.digest_invitation(next_round(community, max(until, now or until)))
     return ()

@@ -196,8 +196,16 @@ async def _check_relevance(uow: UnitOfWork, item: Ask | Offer, now: datetime) ->
 
 
 async def digest_for(
-    uow: UnitOfWork, community: Community, since: datetime, until: datetime
+    uow: UnitOfWork,
+    community: Community,
+    since: datetime,
+    until: datetime,
+    *,
+    now: datetime | None = None,
 ) -> Digest:
-    """Load one community's facts for a digest period and compose it."""
+    """Load one community's facts for a digest period and compose it, to be posted
+    ``now`` (by default as the period ends; a digest posted late still names the next
+    round to come, not one already past)."""
     facts = await uow.digests.facts(stored_id(community), since, until)
-    return render.compose_digest(facts, rounds=await digest_lines(uow, community, until))
+    rounds = await digest_lines(uow, community, until, now=now)
+    return render.compose_digest(facts, rounds=rounds)

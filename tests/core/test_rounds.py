@@ -257,6 +257,21 @@ async def test_the_digest_invites_members_to_join_while_rounds_are_on(town: Town
     assert "You're in!" in town.last_to("ben")
 
 
+async def test_a_digest_posted_late_names_a_round_still_to_come(town: Town) -> None:
+    """The bot was away when the week's digest was due and posts it days later: the
+    round it invites members to is one that has not happened yet."""
+    await town.say("admin", "/givefirst config rounds every 2 weeks wednesday 10:00")
+    await town.say("admin", "/givefirst config channel <#general>")
+    await town.say("admin", "/givefirst config quiet-weeks post")
+    town.clock.advance(WEEK + timedelta(days=10))  # nothing ran for ten more days
+    await town.run_due_work()
+    digest = [m for m in town.channel() if "This week in give-first" in m.summary][-1]
+    said = digest.as_plain_text()
+    assert "The next round is on" in said
+    assert "The next round is on Wed 21 Jan." not in said, "that day is already past"
+    assert "The next round is on Wed 04 Feb." in said, said
+
+
 async def test_rounds_in_threes_and_a_member_who_leaves_is_not_grouped(town: Town) -> None:
     await rounds_on(town)
     await town.say("admin", "/givefirst config rounds size 3")
