@@ -372,4 +372,12 @@ def preview(community: Community, slot: datetime, lines: Sequence[str]) -> Messa
         ChannelPost(),
         Heading(text(f"Next give-first round in {community.key}: {slot:%a %d %b %H:%M} UTC")),
         *[Paragraph(text(line)) for line in lines],
+        None
+        if lines
+        else Paragraph(
+            wording(
+                "Nobody has joined yet, so nobody would be introduced: members join with "
+                "`/givefirst rounds join` or the button on the rounds announcement."
+            )
+        ),
     )

@@ -231,6 +231,13 @@ async def test_a_preview_shows_the_next_rounds_groups_and_sends_nothing(town: To
     assert len(groups(await next_round(town))) == 1, "the round itself still happens"
 
 
+async def test_a_preview_before_anyone_joined_says_so(town: Town) -> None:
+    await rounds_on(town)
+    preview = await town.bot.round_preview(COMMUNITY)
+    assert preview is not None
+    assert "Nobody has joined yet, so nobody would be introduced" in preview.as_plain_text()
+
+
 async def test_a_declined_introduction_keeps_the_two_apart_in_rounds(town: Town) -> None:
     await town.say("ana", "/offer Happy to review resumes #resume")
     await town.say("dana", "/ask could someone look over my CV? #resume")
