@@ -209,12 +209,19 @@ class ConsoleSession:
         word, _, rest = line.partition(" ")
         match word.lower():
             case "/as":
-                self.user = rest.strip().lstrip("@") or self.user
+                name = rest.strip().lstrip("@").lower()  # handles, as imports read them
+                if not name or " " in name:
+                    self.out.write(AS_USAGE)
+                    return None
+                self.user = name
                 admin = " (an admin here)" if self.user in self._admins else ""
                 self.out.write(f"(you are now @{self.user}{admin})\n")
                 return None
             case "/press":
-                return await self.press(int(rest) if rest.strip().isdigit() else 0)
+                if not rest.strip().isdigit():
+                    self.out.write(PRESS_USAGE)
+                    return None
+                return await self.press(int(rest))
             case "/react":
                 return await self._react(rest)
             case "/wait":
@@ -288,6 +295,8 @@ class ConsoleSession:
 
 
 REACT_USAGE = "(usage: /react POST_NUMBER 🙋|✅|🙏, e.g. /react 2 🙋)\n"
+AS_USAGE = "(usage: /as NAME, one word, e.g. /as ana — act as that member from now on)\n"
+PRESS_USAGE = "(usage: /press NUMBER, or the number alone — the one in [brackets])\n"
 PLAIN_TEXT_HINT = (
     "(givefirst reads commands, not chat: share what you can help with using "
     "/offer …, ask for help with /ask … — /help lists everything)\n"

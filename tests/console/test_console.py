@@ -95,6 +95,17 @@ def test_a_shell_session_acts_as_different_members(tmp_path: Path) -> None:
     assert '"requests_accepted": 1' in stats.stdout
 
 
+def test_the_shells_own_commands_say_how_to_use_them(tmp_path: Path) -> None:
+    script = "/as\n/as two words\n/press\n/as @Ana\n/offer resume reviews #resume\n/as ana\n"
+    result = givefirst("shell", stdin=script, database=tmp_path / "shell.db")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count("(usage: /as NAME") == 2
+    assert "(usage: /press NUMBER" in out and "there is no button 0" not in out
+    assert "(you are now @ana)" in out, "a name is a handle: @Ana is ana"
+    assert "🎁 @ana can help" in out
+
+
 def test_a_raised_hand_of_any_skin_tone_volunteers_in_the_console(tmp_path: Path) -> None:
     script = "/as dana\n/ask anyone know about buying a used car?\n/as ben\n/react 1 🙋🏽\n"
     result = givefirst("shell", stdin=script, database=tmp_path / "shell.db")
