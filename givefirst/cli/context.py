@@ -44,6 +44,12 @@ def database_named(database_url: str | None) -> str:
     return f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
 
 
+class NoDatabase(click.ClickException):
+    """A database to look at that is not there: a setting to fix, said in one line."""
+
+    exit_code = 2
+
+
 def existing_database(database_url: str | None) -> None:
     """For a command that only looks: a SQLite file that is not there is most likely
     a mistyped path, and the command says so instead of making an empty database there
@@ -56,7 +62,7 @@ def existing_database(database_url: str | None) -> None:
         return
     path = Path(url.database)
     if path.parent.is_dir() and not path.exists():  # (a missing folder is explained later)
-        raise click.UsageError(
+        raise NoDatabase(
             f"There is no database at {url.database}: check --database-url or DATABASE_URL "
             "(`givefirst demo` or `givefirst shell` makes one in this folder)."
         )

@@ -153,6 +153,7 @@ def test_database_mistakes_are_a_line_that_says_what_to_do(tmp_path: Path) -> No
         result = givefirst("--database-url", f"sqlite:///{typo}", *command, folder=tmp_path)
         assert result.returncode == 2 and no_traceback(result.stderr), result.stderr
         assert f"There is no database at {typo}" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert not typo.exists(), "a command that only looks makes no database"
 
     debug = givefirst("--debug", "--database-url", "mysql://someone@localhost/db", "stats")
