@@ -39,6 +39,7 @@ from bot.messages import (
     Text,
 )
 from bot.ports import PostRef, SendOnce
+from bot.text import clean
 
 DEFAULT_CHANNEL = "community"
 _MENTION = re.compile(r"(?<![\w<])@([A-Za-z0-9_.-]+)")
@@ -199,8 +200,8 @@ class ConsoleSession:
             return None
         if as_ is not None:
             self.user = as_
-        if self._echo:
-            self.out.write(f"\n@{self.user}> {line}\n")
+        if self._echo:  # what was piped in, without the control characters it may hold
+            self.out.write(f"\n@{self.user}> {clean(line)}\n")
         if line.isdigit():
             return await self.press(int(line))
         if not line.startswith("/"):

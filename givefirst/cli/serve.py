@@ -485,7 +485,7 @@ def scheduler(
     metrics_port: int | None,
     grace: float,
 ) -> None:
-    """Run only the scheduler: digests, follow-ups, reminders and expiry.
+    """Run only the scheduler: digests, give-first rounds, follow-ups, reminders and expiry.
 
     `givefirst slack` and `givefirst discord` run it too; any number of processes
     may, and each piece of work is still done once.

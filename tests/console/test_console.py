@@ -106,6 +106,15 @@ def test_the_shells_own_commands_say_how_to_use_them(tmp_path: Path) -> None:
     assert "🎁 @ana can help" in out
 
 
+def test_the_shell_echoes_piped_lines_without_their_control_characters(tmp_path: Path) -> None:
+    script = "/offer resume help\x07\x1b[31m red \u202eevil 👩\u200d💻\n"
+    result = givefirst("shell", stdin=script, database=tmp_path / "shell.db")
+    assert result.returncode == 0, result.stderr
+    assert "\x07" not in result.stdout and "\x1b" not in result.stdout
+    assert "\u202e" not in result.stdout
+    assert "@guest> /offer resume help[31m red evil 👩\u200d💻" in result.stdout
+
+
 def test_a_raised_hand_of_any_skin_tone_volunteers_in_the_console(tmp_path: Path) -> None:
     script = "/as dana\n/ask anyone know about buying a used car?\n/as ben\n/react 1 🙋🏽\n"
     result = givefirst("shell", stdin=script, database=tmp_path / "shell.db")
