@@ -10,11 +10,14 @@ thread; a search that finds no pass running starts one at once.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.matching.fields import Vector
-from bot.matching.vectors import ProfileScores, VectorIndex
+from bot.matching.vectors import Coarse, ProfileScores, VectorIndex, build_coarse
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -59,6 +62,8 @@ class SharedPasses:
             self._waiting = []
 
     async def _score(self, batch: list[_Waiting]) -> None:
+        if self._index.wants_coarse:
+            await self._make_coarse()
         wanted = [vector for waiting in batch for vector in waiting.vectors]
         try:
             scored = await asyncio.to_thread(self._index.profiles_now().scores_for, wanted)
@@ -73,3 +78,16 @@ class SharedPasses:
             if not waiting.scored.done():
                 waiting.scored.set_result(scored[start:end])
             start = end
+
+    async def _make_coarse(self) -> None:
+        """The profiles' coarse copy for the first pass, made once, in another thread,
+        before the first pass that can use it (a search meanwhile waits, the event loop
+        does not); without it, passes stay exact."""
+        coarse: Coarse | None = None
+        rows = self._index.coarse_begun()
+        try:
+            coarse = await asyncio.to_thread(build_coarse, rows)
+        except Exception:
+            log.exception("could not make the profiles' coarse copy: passes stay exact")
+        finally:
+            self._index.coarse_made(coarse)

@@ -263,3 +263,72 @@ async def test_a_search_given_up_while_waiting_for_a_pass_leaves_the_others_thei
     assert int(scored.owners[scored.best(1)[0]]) == 21
     assert given_up.cancelled()
     assert (await passes.scores([])) == []
+
+
+def topical(seed: int, topics: int = 6) -> Vector:
+    """A unit vector mostly along a few of ``topics`` directions, as sentence vectors
+    of a community's words are: a coarse copy along its main directions keeps most of
+    it."""
+    rng = np.random.default_rng(seed)
+    directions = np.random.default_rng(1234).standard_normal((topics, DIMENSIONS))
+    mixed = rng.dirichlet(np.ones(topics) * 0.3) @ directions
+    vector = (mixed + 0.05 * rng.standard_normal(DIMENSIONS)).astype(np.float32)
+    result: Vector = vector / np.linalg.norm(vector)
+    return result
+
+
+@pytest.fixture
+def coarse_when_small(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vectors, "COARSE_FROM", 50)
+    monkeypatch.setattr(vectors, "COARSE_DIMENSIONS", 6)
+    monkeypatch.setattr(vectors, "COARSE_CANDIDATES", 40)
+
+
+def _community(members: int) -> tuple[VectorIndex, VectorIndex]:
+    """The same members twice: one index to search coarse first, one exactly."""
+    coarse, exact = VectorIndex(DIMENSIONS), VectorIndex(DIMENSIONS)
+    for member in range(1, members + 1):
+        for index in (coarse, exact):
+            index.put(member, [packed(f"bio:{member}", "x", topical(member))])
+    return coarse, exact
+
+
+@pytest.mark.usefixtures("coarse_when_small")
+def test_a_coarse_first_pass_shortlists_the_members_an_exact_pass_does() -> None:
+    coarse, exact = _community(200)
+    assert coarse.wants_coarse
+    coarse.coarse_made(vectors.build_coarse(coarse.coarse_begun()))
+    assert not coarse.wants_coarse and coarse.profiles_now().coarse is not None
+    for seed in range(1000, 1030):
+        ask = topical(seed)
+        assert set(coarse.closest(ask, shortlist=5)) == set(exact.closest(ask, shortlist=5))
+
+
+@pytest.mark.usefixtures("coarse_when_small")
+def test_members_written_while_and_after_the_coarse_copy_is_made_are_found() -> None:
+    index, _ = _community(200)
+    rows = index.coarse_begun()
+    assert not index.wants_coarse, "made once"
+    meanwhile, later = topical(5000), topical(6000)
+    index.put(500, [packed("bio:500", "x", meanwhile)])  # while it is being made
+    index.put(7, [packed("bio:7", "x", later)])  # a member's words changed meanwhile
+    index.coarse_made(vectors.build_coarse(rows))
+    index.put(600, [packed("bio:600", "x", topical(7000))])  # once it is made
+    for member, vector in ((500, meanwhile), (7, later), (600, topical(7000))):
+        found = index.closest(vector, shortlist=3)
+        assert max(found, key=lambda m: found[m].best_field) == member
+
+
+@pytest.mark.usefixtures("coarse_when_small")
+async def test_a_large_communitys_passes_make_the_coarse_copy_once() -> None:
+    index, exact = _community(80)
+    passes = SharedPasses(index)
+    ask = topical(4242)
+    [first] = await passes.scores([ask])
+    assert not index.wants_coarse and index.profiles_now().coarse is not None
+    [again] = await passes.scores([ask])
+    expected = exact.profiles_now().scores(ask)
+    assert set(first.owners[first.best(5)]) == set(expected.owners[expected.best(5)])
+    best, exactly = first.best(1)[0], expected.best(1)[0]
+    assert first.scores[best] == pytest.approx(expected.scores[exactly]), "scored exactly"
+    assert list(again.best(5)) == list(first.best(5))
