@@ -9,7 +9,10 @@ the first pass turns the profiles back into floats a few hundred rows at a time,
 processor's cache, so it reads a quarter of the memory a float matrix would (at 100,000
 members 38 MB instead of 154 MB; see :attr:`RowsNow.CHUNK`). Its cosines are within
 about 0.003 of the exact ones, which is enough to shortlist; the shortlisted members'
-profile scores are then worked out exactly from their fields.
+profile scores are then worked out exactly from their fields. From
+:data:`COARSE_FROM` profiles the first pass reads a coarse copy of them first (their
+main directions, a third of the memory, see :func:`build_coarse`): a pass mostly waits
+for memory, the profiles being out of the processor's cache when a member searches.
 """
 
 from __future__ import annotations
