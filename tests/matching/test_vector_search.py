@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bot.directory.passes import SharedPasses
-from bot.matching import vectors
+from bot.matching import rows, vectors
 from bot.matching.fields import Vector, packed, unpacked
 from bot.matching.vectors import AskVectors, VectorIndex
 
@@ -24,9 +24,9 @@ def unit(seed: int) -> Vector:
 
 @pytest.fixture(autouse=True)
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vectors._Rows, "BLOCK", 4)  # many blocks from a few members
-    monkeypatch.setattr(vectors._FieldRows, "BLOCK", 4)  # then 4, 8, 8, 8 …
-    monkeypatch.setattr(vectors._FieldRows, "LARGEST", 8)
+    monkeypatch.setattr(rows.Rows, "BLOCK", 4)  # many blocks from a few members
+    monkeypatch.setattr(rows.FieldRows, "BLOCK", 4)  # then 4, 8, 8, 8 …
+    monkeypatch.setattr(rows.FieldRows, "LARGEST", 8)
 
 
 def test_the_closest_members_are_found_across_blocks_after_some_left() -> None:
@@ -114,10 +114,10 @@ def test_profiles_scored_in_another_thread_leave_out_members_who_left_meanwhile(
     for member in range(1, 9):
         index.put(member, [packed(f"bio:{member}", "x", unit(member))])
     ask = unit(3)
-    rows = index.profiles_now()  # taken here, scored "elsewhere" while things change
+    taken = index.profiles_now()  # taken here, scored "elsewhere" while things change
     index.remove(3)
     index.put(50, [packed("bio:50", "x", unit(3))])  # joins in a new block
-    scored = rows.scores(ask)
+    scored = taken.scores(ask)
 
     found = index.closest(ask, also=[50], shortlist=4, profiles=scored)
 
@@ -279,9 +279,9 @@ def topical(seed: int, topics: int = 6) -> Vector:
 
 @pytest.fixture
 def coarse_when_small(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vectors, "COARSE_FROM", 50)
-    monkeypatch.setattr(vectors, "COARSE_DIMENSIONS", 6)
-    monkeypatch.setattr(vectors, "COARSE_CANDIDATES", 40)
+    monkeypatch.setattr(rows, "COARSE_FROM", 50)
+    monkeypatch.setattr(rows, "COARSE_DIMENSIONS", 6)
+    monkeypatch.setattr(rows, "COARSE_CANDIDATES", 40)
 
 
 def _community(members: int) -> tuple[VectorIndex, VectorIndex]:
@@ -307,12 +307,12 @@ def test_a_coarse_first_pass_shortlists_the_members_an_exact_pass_does() -> None
 @pytest.mark.usefixtures("coarse_when_small")
 def test_members_written_while_and_after_the_coarse_copy_is_made_are_found() -> None:
     index, _ = _community(200)
-    rows = index.coarse_begun()
+    snapshot = index.coarse_begun()
     assert not index.wants_coarse, "made once"
     meanwhile, later = topical(5000), topical(6000)
     index.put(500, [packed("bio:500", "x", meanwhile)])  # while it is being made
     index.put(7, [packed("bio:7", "x", later)])  # a member's words changed meanwhile
-    index.coarse_made(vectors.build_coarse(rows))
+    index.coarse_made(vectors.build_coarse(snapshot))
     index.put(600, [packed("bio:600", "x", topical(7000))])  # once it is made
     for member, vector in ((500, meanwhile), (7, later), (600, topical(7000))):
         found = index.closest(vector, shortlist=3)
