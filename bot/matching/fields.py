@@ -41,6 +41,17 @@ def quantised(vector: Vector) -> tuple[npt.NDArray[np.int8], float]:
     return np.rint(scaled, out=scaled).astype(np.int8), peak / 127.0
 
 
+def quantised_rows(
+    rows: npt.NDArray[np.float32],
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]]:
+    """:func:`quantised` for each row of a matrix at once: the int8 rows and their
+    scales."""
+    peaks = np.abs(rows).max(axis=1)
+    peaks[peaks == 0] = 1.0
+    scaled = rows / peaks[:, None] * np.float32(127.0)
+    return np.rint(scaled, out=scaled).astype(np.int8), peaks / np.float32(127.0)
+
+
 def packed(key: str, text: str, vector: Vector) -> FieldVector:
     """A unit vector, :func:`quantised`, to be stored."""
     components, scale = quantised(vector)

@@ -147,8 +147,7 @@ class _Choosing:
         reasons = list(self._words.reasons(member, ranking.ask_text, context))
         near = ranking.closeness.get(member)
         quote = self._quote(member, near.best_key) if near is not None else None
-        named = quote is not None and quote.startswith("skills:")
-        if quote is not None and quote not in reasons and not (named and _names_skills(reasons)):
+        if quote is not None and quote not in reasons and not _said(quote, reasons):
             reasons.insert(0, quote)
         return Candidate(member, round(score, 4), tuple(reasons))
 
@@ -270,9 +269,11 @@ def _singled_out(ranked: list[tuple[int, float]], by_words: list[int], words: Wo
     return best >= SINGLED_OUT_WORDS and best - runner_up >= SINGLED_OUT_GAP
 
 
-def _names_skills(reasons: list[str]) -> bool:
-    """Whether the words' reasons already name the member's skills that fit."""
-    return any(reason.startswith(("skills:", "related skills:")) for reason in reasons)
+def _said(quote: str, reasons: list[str]) -> bool:
+    """Whether the words' reasons already say what the quote would: a member's skills
+    line, when they name the skills of it that fit."""
+    skills = ("skills:", "related skills:")
+    return quote.startswith(skills) and any(reason.startswith(skills) for reason in reasons)
 
 
 def _excerpt(text: str, limit: int = 80) -> str:

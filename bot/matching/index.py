@@ -261,13 +261,11 @@ class MatchIndex:
 
     def _reasons(self, member_id: int, ask: _Ask, context: MatchContext) -> tuple[str, ...]:
         profile = self._profiles[member_id]
-        vocabulary = self._vocabulary
         wanted = {skill for skill, weight in ask.skills.items() if weight >= RELATED_WEIGHT}
         declared = [skill for skill in dict.fromkeys(profile.skills) if skill in wanted]
         reasons: list[str] = []
         if declared:
-            labels = ", ".join(vocabulary.describe(skill) for skill in declared)
-            reasons.append(f"skills: {labels}")
+            reasons.append(f"skills: {', '.join(self.labels(declared))}")
         for offer in profile.offers:
             if self._mentions(offer.text, wanted, ask.terms):
                 reasons.append(f"offered: '{_excerpt(offer.text)}'")
@@ -277,8 +275,7 @@ class MatchIndex:
         if not reasons:
             close = sorted(set(profile.skills) & set(ask.skills))
             if close:
-                labels = ", ".join(vocabulary.describe(skill) for skill in close)
-                reasons.append(f"related skills: {labels}")
+                reasons.append(f"related skills: {', '.join(self.labels(close))}")
         if ask.urgent:
             gap = fairness.hours_apart(context.asker_timezone, profile.timezone, context.now)
             if gap is not None and gap <= fairness.NEAR_TIMEZONE_HOURS:

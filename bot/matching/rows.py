@@ -6,27 +6,33 @@ first pass turns the rows back into floats a few hundred at a time, in the proce
 cache, so it reads a quarter of the memory a float matrix would (at 100,000 members
 38 MB instead of 154 MB; see :attr:`RowsNow.CHUNK`). From :data:`COARSE_FROM` rows it
 reads a coarse copy of them first (their main directions, a third of the memory, see
-:func:`build_coarse`): a pass mostly waits for memory, the rows being out of the
+:mod:`bot.matching.coarse`): a pass mostly waits for memory, the rows being out of the
 processor's cache when a member searches.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.matching.fields import Vector, quantised
+from bot.matching.fields import Vector
+
+if TYPE_CHECKING:
+    from bot.matching.coarse import Coarse, CoarseNow
+
+Starts = npt.NDArray[np.intp]
+"""The first row of each block of rows."""
 
 SHORTLIST = 300
 """Members whose fields are all scored for an ask: the closest profiles."""
 COARSE_FROM = 20_000
 """From this many profiles, a search's first pass reads each profile's main directions
-only (see :func:`build_coarse`)."""
-COARSE_DIMENSIONS = 128
+first (see :mod:`bot.matching.coarse`)."""
 COARSE_CANDIDATES = 4_000
 """Profiles scored exactly after the coarse pass, of which the shortlist is taken: at
 100,000 members of a seeded community with the shipped model, 99.9% of the exact 300
@@ -148,8 +154,9 @@ class Rows(Blocks):
         return len(self) >= COARSE_FROM and self._coarse is None and self._written is None
 
     def coarse_begun(self) -> RowsNow:
-        """The rows to make a coarse copy of (in another thread, :func:`build_coarse`);
-        rows written meanwhile are noted, to be copied again by :meth:`coarse_made`."""
+        """The rows to make a coarse copy of, in another thread (see
+        :func:`~bot.matching.coarse.build_coarse`); rows written meanwhile are noted, to
+        be copied again by :meth:`coarse_made`."""
         self._written = set()
         return self.snapshot()
 
@@ -192,82 +199,21 @@ class Rows(Blocks):
         return row
 
 
-class Coarse:
-    """Each row's main directions (:data:`COARSE_DIMENSIONS` of them, found from the
-    rows themselves), as int8 with a scale, in blocks like the rows': a third of the
-    memory to read for a first pass, which a search's first pass mostly spends reading
-    from memory (see :func:`build_coarse`)."""
-
-    def __init__(self, basis: npt.NDArray[np.float32], block: int, size: int) -> None:
-        self.basis = basis
-        """The directions, one column each (dimensions × :data:`COARSE_DIMENSIONS`)."""
-        self._block = block
-        self._blocks: list[tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]]] = []
-        self.cover(size)
-
-    def cover(self, size: int) -> None:
-        """Have room for rows up to ``size``."""
-        while len(self._blocks) * self._block < size:
-            self._blocks.append(
-                (
-                    np.zeros((self._block, self.basis.shape[1]), dtype=np.int8),
-                    np.zeros(self._block, dtype=np.float32),
-                )
-            )
-
-    def write(self, row: int, components: npt.NDArray[np.int8], scale: float) -> None:
-        """A row's coarse copy, from its components as :func:`quantised` made them."""
-        self.cover(row + 1)
-        rows, scales = self._blocks[row // self._block]
-        projected: Vector = (components.astype(np.float32) @ self.basis) * np.float32(scale)
-        coarse, coarse_scale = quantised(projected)
-        rows[row % self._block] = coarse
-        scales[row % self._block] = coarse_scale
-
-    def now(self) -> CoarseNow:
-        return CoarseNow(self.basis, tuple(self._blocks))
+def starts_of(blocks: Sequence[tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]]]) -> Starts:
+    """The first row of each block."""
+    sizes = np.fromiter((len(scales) for _, scales in blocks), dtype=np.intp, count=len(blocks))
+    return np.cumsum(sizes) - sizes
 
 
-@dataclass(frozen=True, slots=True)
-class CoarseNow:
-    """A snapshot of :class:`Coarse`, its blocks aligned with the rows' blocks."""
-
-    basis: npt.NDArray[np.float32]
-    blocks: tuple[tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]], ...]
-
-
-def build_coarse(rows: RowsNow, sample: int = 8_192, seed: int = 0) -> Coarse | None:
-    """A coarse copy of these rows: the :data:`COARSE_DIMENSIONS` directions along which
-    (a sample of) them vary most, and each row's components along them. Products with
-    an ask projected on them are within a little of the exact ones, so a first pass over
-    the copies and an exact pass over the best :data:`COARSE_CANDIDATES` find the same
-    shortlist as an exact pass over all. Seconds of work for 100,000 rows: made in
-    another thread, once. None if there are too few rows."""
-    live = np.flatnonzero(rows.owners >= 0)
-    if len(live) < COARSE_DIMENSIONS or not rows.blocks:
-        return None
-    chosen = np.random.default_rng(seed).choice(live, min(sample, len(live)), replace=False)
-    size = len(rows.blocks[0][0])
-    starts = np.arange(len(rows.blocks), dtype=np.intp) * size
-    picked = np.empty((len(chosen), rows.blocks[0][0].shape[1]), dtype=np.float32)
-    for block in np.unique(chosen // size).tolist():
-        at = np.flatnonzero(chosen // size == block)
-        offsets = chosen[at] - starts[block]
-        components, scales = rows.blocks[block]
-        picked[at] = components[offsets].astype(np.float32) * scales[offsets, None]
-    _, directions = np.linalg.eigh(picked.T @ picked)  # ascending: the last vary most
-    basis = np.ascontiguousarray(directions[:, ::-1][:, :COARSE_DIMENSIONS], dtype=np.float32)
-    coarse = Coarse(basis, size, len(rows.blocks) * size)
-    for block, (components, scales) in enumerate(rows.blocks):
-        target_rows, target_scales = coarse._blocks[block]
-        for start in range(0, size, RowsNow.CHUNK):  # a little memory at a time
-            end = min(start + RowsNow.CHUNK, size)
-            projected = (components[start:end].astype(np.float32) @ basis) * scales[start:end, None]
-            peaks = np.maximum(np.abs(projected).max(axis=1), np.float32(1e-9))
-            np.rint(projected / peaks[:, None] * 127.0, out=projected)
-            target_rows[start:end] = projected.astype(np.int8)
-            target_scales[start:end] = peaks / 127.0
-    return coarse
+def by_block(
+    starts: Starts, rows: npt.NDArray[np.intp]
+) -> Iterator[tuple[int, npt.NDArray[np.intp], npt.NDArray[np.intp]]]:
+    """These rows grouped by the block they are in: the block, where they are among
+    ``rows``, and where in the block."""
+    in_block = np.searchsorted(starts, rows, side="right") - 1
+    for block in np.unique(in_block).tolist():
+        at = np.flatnonzero(in_block == block)
+        yield block, at, rows[at] - starts[block]
 
 
 def products_of(
@@ -277,13 +223,10 @@ def products_of(
     query: Vector,
 ) -> npt.NDArray[np.float32]:
     """These rows' products with a query, in this order: one product per block."""
-    in_block = np.searchsorted(starts, rows, side="right") - 1
     products = np.empty(len(rows), dtype=np.float32)
-    for block in np.unique(in_block).tolist():
-        chosen = np.flatnonzero(in_block == block)
-        offsets = rows[chosen] - starts[block]
+    for block, at, offsets in by_block(starts, rows):
         components, scales = blocks[block]
-        products[chosen] = (components[offsets].astype(np.float32) @ query) * scales[offsets]
+        products[at] = (components[offsets].astype(np.float32) @ query) * scales[offsets]
     return products
 
 
@@ -348,8 +291,7 @@ class RowsNow:
         """Every row scored on its coarse copy, then the best :data:`COARSE_CANDIDATES`
         exactly: their scores replace the coarse ones, and the shortlist is theirs."""
         approximate = self._pass(coarse.blocks, coarse.basis.T @ wanted)
-        size = len(self.blocks[0][0])
-        starts = np.arange(len(self.blocks), dtype=np.intp) * size
+        starts = starts_of(self.blocks)
         scored = []
         for one, query in zip(approximate, queries, strict=True):
             candidates = _best(one, COARSE_CANDIDATES)

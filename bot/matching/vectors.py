@@ -19,16 +19,9 @@ from typing import NamedTuple
 import numpy as np
 
 from bot.domain.directory import FieldVector
+from bot.matching.coarse import Coarse, build_coarse
 from bot.matching.fields import Vector, quantised
-from bot.matching.rows import (
-    SHORTLIST,
-    Coarse,
-    FieldRows,
-    ProfileScores,
-    Rows,
-    RowsNow,
-    build_coarse,
-)
+from bot.matching.rows import SHORTLIST, FieldRows, ProfileScores, Rows, RowsNow
 
 __all__ = [
     "SHORTLIST",

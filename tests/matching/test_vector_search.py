@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bot.directory.passes import SharedPasses
-from bot.matching import rows, vectors
+from bot.matching import coarse, rows, vectors
 from bot.matching.fields import Vector, packed, unpacked
 from bot.matching.vectors import AskVectors, VectorIndex
 
@@ -280,28 +280,28 @@ def topical(seed: int, topics: int = 6) -> Vector:
 @pytest.fixture
 def coarse_when_small(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rows, "COARSE_FROM", 50)
-    monkeypatch.setattr(rows, "COARSE_DIMENSIONS", 6)
+    monkeypatch.setattr(coarse, "COARSE_DIMENSIONS", 6)
     monkeypatch.setattr(rows, "COARSE_CANDIDATES", 40)
 
 
 def _community(members: int) -> tuple[VectorIndex, VectorIndex]:
     """The same members twice: one index to search coarse first, one exactly."""
-    coarse, exact = VectorIndex(DIMENSIONS), VectorIndex(DIMENSIONS)
+    quick, exact = VectorIndex(DIMENSIONS), VectorIndex(DIMENSIONS)
     for member in range(1, members + 1):
-        for index in (coarse, exact):
+        for index in (quick, exact):
             index.put(member, [packed(f"bio:{member}", "x", topical(member))])
-    return coarse, exact
+    return quick, exact
 
 
 @pytest.mark.usefixtures("coarse_when_small")
 def test_a_coarse_first_pass_shortlists_the_members_an_exact_pass_does() -> None:
-    coarse, exact = _community(200)
-    assert coarse.wants_coarse
-    coarse.coarse_made(vectors.build_coarse(coarse.coarse_begun()))
-    assert not coarse.wants_coarse and coarse.profiles_now().coarse is not None
+    quick, exact = _community(200)
+    assert quick.wants_coarse
+    quick.coarse_made(vectors.build_coarse(quick.coarse_begun()))
+    assert not quick.wants_coarse and quick.profiles_now().coarse is not None
     for seed in range(1000, 1030):
         ask = topical(seed)
-        assert set(coarse.closest(ask, shortlist=5)) == set(exact.closest(ask, shortlist=5))
+        assert set(quick.closest(ask, shortlist=5)) == set(exact.closest(ask, shortlist=5))
 
 
 @pytest.mark.usefixtures("coarse_when_small")
