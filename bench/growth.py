@@ -3,8 +3,8 @@
 Run from the repository root:
 
     python -m bench.growth [--members 1000,10000,100000] [--history AUTO] [--waiting 10000]
-                           [--commands 200] [--clients 4] [--api-ms 0] [--postgres URL]
-                           [--no-sqlite]
+                           [--commands 200] [--clients 4] [--api-ms 0] [--pause-ms 0]
+                           [--postgres URL] [--no-sqlite]
 
 For each size (and each database: SQLite, and PostgreSQL with --postgres or
 GIVEFIRST_TEST_POSTGRES_URL), a fresh database is seeded with one Slack community of
@@ -33,7 +33,9 @@ is measured:
   start-up (until the reading in the background is done and the first ask answered);
 * serving: ``--commands`` signed ``/ask`` and ``/offer`` commands, alternating, each
   from a different member, ``--clients`` at once, each client sending its next command
-  once the previous one is answered through its response URL, as members would. Per
+  once the previous one is answered through its response URL, as members would (and
+  ``--pause-ms`` after it: with one client and a pause, each command lands on a bot
+  that has finished the previous one's follow-up work, as at a quiet moment). Per
   kind: the time to the HTTP acknowledgement (``ack``) and to the first answer
   (``reply``), p50 and p99 (with 100 of each, p99 is close to the worst); ``cmds/s``,
   the rate at which commands were completely handled (follow-up work included); the
@@ -615,7 +617,9 @@ def deep_size(root: object) -> int:
     return total
 
 
-async def serve(url: str, members: int, commands: int, clients: int, api_ms: float) -> Served:
+async def serve(
+    url: str, members: int, commands: int, clients: int, api_ms: float, pause_ms: float = 0.0
+) -> Served:
     watch = _Watch()
     logging.getLogger().addHandler(watch)
     logging.getLogger().setLevel(logging.INFO)
@@ -654,7 +658,7 @@ async def serve(url: str, members: int, commands: int, clients: int, api_ms: flo
                     await ticker.stop()
                     startup_stall = ticker.longest
                     figures = await _serve_commands(
-                        slack, fake, timings, senders[1:], labels, clients, in_flight
+                        slack, fake, timings, senders[1:], labels, clients, in_flight, pause_ms
                     )
                     rss_after = status_mb("VmRSS")
                     # Before the read model is measured: walking it takes memory too.
@@ -711,6 +715,7 @@ async def _serve_commands(
     labels: Sequence[str],
     clients: int,
     in_flight: InFlight,
+    pause_ms: float,
 ) -> _Steady:
     work: Iterator[tuple[int, int]] = iter(enumerate(senders))
     asked: list[tuple[str, str]] = []
@@ -723,6 +728,8 @@ async def _serve_commands(
             )
             if kind == "/ask":
                 asked.append((response_url, user_id(member)))
+            if pause_ms:
+                await asyncio.sleep(pause_ms / 1000)
 
     ticker = StallTicker()
     started = time.perf_counter()
@@ -798,7 +805,7 @@ async def measure(
         served = _child(
             *("--serve", url, "--size", str(size)),
             *("--commands", str(args.commands), "--clients", str(args.clients)),
-            *("--api-ms", str(args.api_ms)),
+            *("--api-ms", str(args.api_ms), "--pause-ms", str(args.pause_ms)),
         )
     row = Row(backend, size, seeded, served)
     print(_details(row), flush=True)
@@ -921,6 +928,14 @@ def main() -> None:
         help="milliseconds each Slack Web API call takes to answer (default: at once)",
     )
     parser.add_argument(
+        "--pause-ms",
+        type=float,
+        default=0.0,
+        help="milliseconds each client waits after an answer before its next command "
+        "(with --clients 1, what a command costs at a quiet moment; cmds/s then mostly "
+        "counts the pauses)",
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("GIVEFIRST_TEST_POSTGRES_URL"),
         help="PostgreSQL server URL to measure too (a schema is created and dropped)",
@@ -939,7 +954,9 @@ def main() -> None:
         seeded = asyncio.run(seed(args.seed, args.size, history, args.waiting))
         print(RESULT + json.dumps(asdict(seeded)), flush=True)
     elif args.serve:
-        served = asyncio.run(serve(args.serve, args.size, args.commands, args.clients, args.api_ms))
+        served = asyncio.run(
+            serve(args.serve, args.size, args.commands, args.clients, args.api_ms, args.pause_ms)
+        )
         print(RESULT + json.dumps(asdict(served)), flush=True)
     else:
         asyncio.run(run(args))

@@ -332,3 +332,24 @@ async def test_a_large_communitys_passes_make_the_coarse_copy_once() -> None:
     best, exactly = first.best(1)[0], expected.best(1)[0]
     assert first.scores[best] == pytest.approx(expected.scores[exactly]), "scored exactly"
     assert list(again.best(5)) == list(first.best(5))
+
+
+@pytest.mark.parametrize("size", [1, 300, 4_000])
+def test_the_best_of_many_scores_are_the_same_whether_a_bar_is_guessed_or_not(size: int) -> None:
+    """Among many rows the best are picked from those above a bar guessed from a sample;
+    whatever the sample shows (ties, rows left free, a sample with few of the best),
+    they are the rows a full sort puts first."""
+    rng = np.random.default_rng(size)
+    lumpy = rng.standard_normal(100_000).astype(np.float32)
+    lumpy[rng.choice(100_000, 30_000, replace=False)] = -np.inf  # rows no member holds
+    tied = np.round(rng.standard_normal(100_000), 1).astype(np.float32)
+    skewed = np.zeros(100_000, dtype=np.float32)
+    skewed[1::97] = 1.0 + rng.random(len(skewed[1::97])).astype(np.float32)  # off the sample
+    sampled = rng.random(100_000).astype(np.float32)
+    sampled[:: 100_000 // rows.SAMPLE][:40] = 2.0 + np.arange(40)  # the sample's best, few
+    for scores in (lumpy, tied, skewed, sampled):
+        best = rows._best(scores, size)
+        assert len(best) == size
+        assert np.all(np.diff(scores[best]) <= 0), "best first"
+        sorted_scores = np.sort(scores)[::-1]
+        assert np.array_equal(scores[best], sorted_scores[:size])
