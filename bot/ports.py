@@ -67,7 +67,6 @@ class StorageUnavailable(Exception):
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""
-        ...
 
 
 class CommunityRepository(Protocol):
@@ -81,23 +80,24 @@ class MemberRepository(Protocol):
     async def get(self, member_id: int) -> Member | None: ...
     async def get_many(self, member_ids: Collection[int]) -> Sequence[Member]:
         """The members with these ids that exist, in one read."""
-        ...
 
     async def get_by_platform_id(self, community_id: int, user_id: str) -> Member | None: ...
+    async def was_forgotten(self, community_id: int, user_id: str) -> bool:
+        """Whether a member with this platform id here used forget-me (see
+        :func:`bot.domain.handle_fingerprint`)."""
+
     async def add(self, member: Member) -> None: ...
     async def list(self, community_id: int) -> Sequence[Member]: ...
     async def ids_after(
         self, after: int, limit: int, *, community_id: int | None = None
     ) -> Sequence[int]:
         """Member ids above ``after``, in order, at most ``limit`` of them."""
-        ...
 
     async def count(self, community_id: int | None = None) -> int: ...
     async def set_direct_messages_closed(
         self, community_id: int, user_ids: Collection[str], *, closed: bool
     ) -> None:
         """Mark these members (by platform id) as closed to direct messages, or open."""
-        ...
 
 
 class OfferRepository(Protocol):
@@ -108,14 +108,12 @@ class OfferRepository(Protocol):
     async def has_offered(self, member_id: int) -> bool: ...  # ever; reads one row
     async def containing(self, community_id: int, words: str) -> Sequence[Offer]:
         """The community's offers whose text contains ``words``, as typed."""
-        ...
 
     async def stale(
         self, community_id: int, unconfirmed_since: datetime, asked_before: datetime
     ) -> Sequence[Offer]:
         """Open offers due a "still relevant?" check (not confirmed since the first
         date and not yet asked) or unanswered since before the second date."""
-        ...
 
 
 class AskRepository(Protocol):
@@ -125,7 +123,6 @@ class AskRepository(Protocol):
     async def open_in(self, community_id: int) -> Sequence[Ask]: ...
     async def looking_for_helper(self, community_id: int) -> Sequence[Ask]:
         """Open asks, private ones included, that no helper was found for, oldest first."""
-        ...
 
     async def by_member(self, member_id: int) -> Sequence[Ask]: ...
     async def containing(self, community_id: int, words: str) -> Sequence[Ask]:
@@ -135,7 +132,6 @@ class AskRepository(Protocol):
         self, community_id: int, unconfirmed_since: datetime, asked_before: datetime
     ) -> Sequence[Ask]:
         """Like :meth:`OfferRepository.stale`, for asks."""
-        ...
 
 
 class IntroductionRepository(Protocol):
@@ -158,7 +154,6 @@ class IntroductionRepository(Protocol):
     async def follow_ups_due(self, now: datetime) -> Sequence[Introduction]: ...
     async def reminders_due(self, now: datetime) -> Sequence[Introduction]:
         """Pending, unreminded requests at least halfway to expiry but not expired."""
-        ...
 
 
 class ThanksRepository(Protocol):
@@ -167,7 +162,6 @@ class ThanksRepository(Protocol):
     async def in_community(self, community_id: int) -> Sequence[Thanks]: ...
     async def containing(self, community_id: int, words: str) -> Sequence[Thanks]:
         """The community's thank-yous whose note contains ``words``."""
-        ...
 
 
 class PostRepository(Protocol):
@@ -182,32 +176,27 @@ class PostRepository(Protocol):
 class ProcessedEventRepository(Protocol):
     async def first_time(self, key: str, now: datetime) -> bool:
         """Record a platform event id; False if it was recorded before (a retry)."""
-        ...
 
     async def forget_before(self, cutoff: datetime) -> int:
         """Forget the event ids recorded before ``cutoff``; returns how many."""
-        ...
 
 
 class DigestSource(Protocol):
     async def facts(self, community_id: int, since: datetime, until: datetime) -> DigestFacts:
         """What a digest for this period may mention: the week's offers, thanks,
         introductions and newcomers, every open ask, and only the members they name."""
-        ...
 
 
 class HealthSource(Protocol):
     async def facts(self, community_id: int) -> HealthFacts:
         """The community's whole history as dates, statuses and ids, for its health
         figures: no names, and no text but the skills of asks."""
-        ...
 
 
 class SigningKeyRepository(Protocol):
     async def get_or_add(self, name: str, candidate: str, now: datetime) -> str:
         """The key stored under ``name``; if there is none, ``candidate`` is stored and
         returned. Workers racing to store one all get the one stored first."""
-        ...
 
 
 class ClaimRepository(Protocol):
@@ -219,15 +208,12 @@ class ClaimRepository(Protocol):
         A concurrent transaction claiming the same key waits for this one and
         then gets False if this one commits, True if it rolls back.
         """
-        ...
 
     async def claimed(self, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` are already recorded (committed), in one query."""
-        ...
 
     async def release(self, keys: Collection[str]) -> None:
         """Forget these claims, so that their work is planned again."""
-        ...
 
 
 class OutboxRepository(Protocol):
@@ -238,7 +224,6 @@ class OutboxRepository(Protocol):
     async def drop_unsent_naming(self, community_id: int, platform_user_id: str) -> Sequence[str]:
         """Delete the community's messages not yet sent that name a member, by the id
         their platform knows them by; returns their keys."""
-        ...
 
     async def claim_due(
         self,
@@ -258,14 +243,12 @@ class OutboxRepository(Protocol):
 
         A message still marked with an earlier owner was let go by nobody: its sender
         died or lost its answer mid-send, so it comes back with ``maybe_delivered``."""
-        ...
 
     async def renew(
         self, owner: str, entry_ids: Collection[int], lease_until: datetime
     ) -> Collection[int]:
         """Extend ``owner``'s lease on these pending messages; returns those it still
         held (a message whose lease ran out may have been taken over)."""
-        ...
 
     async def release(
         self, owner: str, entry_ids: Collection[int], now: datetime, *, in_doubt: bool
@@ -273,7 +256,6 @@ class OutboxRepository(Protocol):
         """Hand these pending messages, if ``owner`` still holds them, to whichever
         sender comes next. ``in_doubt``: they may have reached the platform already (a
         send was interrupted), so the next sender is told to check."""
-        ...
 
 
 class DirectorySource(Protocol):
@@ -281,7 +263,6 @@ class DirectorySource(Protocol):
 
     async def revision(self, community_id: int) -> int:
         """The community's latest committed directory revision."""
-        ...
 
     async def changes(
         self,
@@ -296,7 +277,6 @@ class DirectorySource(Protocol):
         """Members (with open offers and the vectors of ``model``) and asks that changed
         after revision ``since`` up to ``until``; from revision 0, everyone, in pages of
         ``limit`` members with ids above ``after_member`` (asks come with the first)."""
-        ...
 
 
 class VectorRepository(Protocol):
@@ -304,12 +284,10 @@ class VectorRepository(Protocol):
 
     async def put(self, community_id: int, member_id: int, model: str, vector: FieldVector) -> None:
         """Store a field's vector, replacing what was stored under its key."""
-        ...
 
     async def delete(self, keys: Collection[str]) -> None: ...
     async def forget_member(self, member_id: int) -> None:
         """Delete every vector made from a member's words (they are their words too)."""
-        ...
 
     async def get(self, key: str, model: str) -> FieldVector | None: ...
     async def missing(
@@ -317,7 +295,6 @@ class VectorRepository(Protocol):
     ) -> Sequence[MissingVector]:
         """Fields of members with ids above ``after_member`` (and open asks' texts) whose
         vector of ``model`` is missing or was made from other words, by member id."""
-        ...
 
 
 class RoundRepository(Protocol):
@@ -329,7 +306,6 @@ class RoundRepository(Protocol):
     async def leave(self, participant: RoundParticipant) -> None: ...
     async def never_list(self, member_id: int) -> Sequence[NeverPair]:
         """The members this member asked never to be paired with."""
-        ...
 
     async def never_pairs(self, community_id: int) -> Sequence[NeverPair]: ...
     async def add_never(self, never: NeverPair) -> None: ...
@@ -338,17 +314,14 @@ class RoundRepository(Protocol):
     async def add_group(self, group: RoundGroup) -> None: ...
     async def latest(self, community_id: int, limit: int) -> Sequence[Round]:
         """The community's most recent rounds, newest first."""
-        ...
 
     async def groups_of(self, round_ids: Collection[int]) -> Sequence[RoundGroup]: ...
     async def group(self, group_id: int) -> RoundGroup | None: ...
     async def follow_ups_due(self, now: datetime) -> Sequence[Round]:
         """Rounds whose "did you meet?" is due and not yet sent."""
-        ...
 
     async def forget_member(self, member_id: int) -> None:
         """Remove a member from the rounds and from every never list, theirs and others'."""
-        ...
 
 
 class UnitOfWork(Protocol):

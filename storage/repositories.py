@@ -24,6 +24,7 @@ from bot.domain import (
     Post,
     Subject,
     Thanks,
+    handle_fingerprint,
 )
 from bot.ports import Conflict
 from storage import scheduled, tables
@@ -81,6 +82,16 @@ class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
             select(Member).where(c.community_id == community_id, c.platform_user_id == user_id)
         )
         return result.one_or_none()
+
+    async def was_forgotten(self, community_id: int, user_id: str) -> bool:
+        c = tables.members.c
+        fingerprint = handle_fingerprint(user_id)
+        found = await self.session.execute(
+            select(c.id)
+            .where(c.community_id == community_id, c.forgotten_handle == fingerprint)
+            .limit(1)
+        )
+        return found.first() is not None
 
     async def add(self, member: Member) -> None:
         await self._add(member)

@@ -104,9 +104,12 @@ members = Table(
     Column("dm_closed", Boolean, nullable=False),
     Column("dm_checked_at", UTCDateTime),
     Column("forgotten_at", UTCDateTime),
+    # Once forgotten: a fingerprint of their platform id, so an import skips them.
+    Column("forgotten_handle", String(64)),
     Column("directory_revision", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("community_id", "platform_user_id"),
     Index(None, "community_id", "directory_revision"),
+    Index(None, "community_id", "forgotten_handle"),
     Index(None, "community_id", "id"),  # a community read a page at a time, in order
 )
 

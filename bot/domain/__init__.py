@@ -14,7 +14,7 @@ from bot.domain.community import (
     Community,
 )
 from bot.domain.introductions import Introduction, IntroStatus, Outcome, Party
-from bot.domain.members import FORMER_MEMBER, Member, member_name
+from bot.domain.members import FORMER_MEMBER, Member, handle_fingerprint, member_name
 from bot.domain.offers_and_asks import (
     Ask,
     AskStatus,
@@ -67,5 +67,6 @@ __all__ = [
     "SubjectKind",
     "Thanks",
     "due_relevance_check",
+    "handle_fingerprint",
     "member_name",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -16,6 +17,13 @@ def member_name(display_name: str | None, platform_user_id: str | None, *, forgo
     if forgotten:
         return FORMER_MEMBER
     return display_name or platform_user_id or "a member"
+
+
+def handle_fingerprint(platform_user_id: str) -> str:
+    """What stays of a forgotten member's platform id: enough to recognise it in a
+    member directory imported later (so the import does not bring them back), not to
+    name them."""
+    return hashlib.sha256(f"givefirst forgotten:{platform_user_id}".encode()).hexdigest()
 
 
 @dataclass(eq=False)
@@ -35,6 +43,8 @@ class Member:
     dm_checked_at: datetime | None = None
     """When a direct message last tested whether closed DMs had opened again."""
     forgotten_at: datetime | None = None
+    forgotten_handle: str | None = None
+    """The :func:`handle_fingerprint` of the platform id they had, once forgotten."""
     id: int | None = None
 
     @property
@@ -69,7 +79,10 @@ class Member:
         return removed
 
     def forget(self, now: datetime) -> None:
-        """Erase everything that identifies this person; the row stays as an anonymous tombstone."""
+        """Erase everything that identifies this person; the row stays as an anonymous
+        tombstone, with a fingerprint of their platform id (see :func:`handle_fingerprint`)."""
+        if self.platform_user_id is not None:
+            self.forgotten_handle = handle_fingerprint(self.platform_user_id)
         self.platform_user_id = None
         self.display_name = None
         self.timezone = None

@@ -26,6 +26,8 @@ class ImportSummary:
     created: int
     updated: int
     offers: int
+    forgotten: int = 0
+    """Rows left out: members who asked givefirst to forget them."""
 
 
 async def import_directory(
@@ -38,16 +40,23 @@ async def import_directory(
     """Create or update members (and their offers) from a validated directory file.
 
     Re-importing the same file changes nothing: members are matched by handle
-    and an offer is added only if the member has no offer with the same text.
+    and an offer is added only if the member has no offer with the same text. A row
+    whose handle belonged to a member who used forget-me is left out: the file does
+    not bring them back (they may come back themselves, by using givefirst again).
     """
     community = await uow.communities.get_by_key(community_key)
     if community is None:
         community = Community(key=community_key, created_at=now)
         await uow.communities.add(community)
     vocabulary = Vocabulary.for_aliases(community.aliases)
-    created = updated = offers = 0
+    created = updated = offers = forgotten = 0
     for record in records:
         member = await uow.members.get_by_platform_id(stored_id(community), record.handle)
+        if member is None and await uow.members.was_forgotten(stored_id(community), record.handle):
+            forgotten += 1
+            if progress is not None:
+                progress(1)
+            continue
         if member is None:
             member = Member(
                 community_id=stored_id(community),
@@ -81,7 +90,7 @@ async def import_directory(
             offers += 1
         if progress is not None:
             progress(1)
-    return ImportSummary(created, updated, offers)
+    return ImportSummary(created, updated, offers, forgotten)
 
 
 @dataclass(frozen=True)

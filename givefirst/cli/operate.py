@@ -102,11 +102,17 @@ def import_members(
             return summary
 
     summary = run(store)
+    imported = len(records) - summary.forgotten
     click.echo(
-        f"Imported {plural(len(records), 'member')} into {community_key}: "
-        f"{summary.created} new, {summary.updated} updated, "
+        f"Imported {plural(imported, 'member')} into {community_key}: "
+        f"{summary.created:,} new, {summary.updated:,} updated, "
         f"{plural(summary.offers, 'offer')} added."
     )
+    if summary.forgotten:
+        click.echo(
+            f"Left out {plural(summary.forgotten, 'member')} who asked givefirst to forget "
+            "them: they come back only by using givefirst again themselves."
+        )
 
 
 @click.command()

@@ -227,6 +227,42 @@ def test_a_spreadsheets_csv_is_imported_or_refused_with_the_fix(tmp_path: Path) 
     assert "Zoë Café" in match.stdout, "the name arrives as it was written"
 
 
+def test_a_member_who_asked_to_be_forgotten_is_not_brought_back_by_an_import(
+    tmp_path: Path,
+) -> None:
+    """An admin who imports the member directory again (every week, say) leaves out the
+    members who used forget-me, and says so; one who comes back by using givefirst
+    is theirs to update again."""
+    directory = tmp_path / "members.csv"
+    directory.write_text(
+        "handle,name,skills,offers\n"
+        "ben,Ben Okafor,kubernetes,Can pair on Kubernetes deployments\n"
+        "ana,Ana Lima,resumes,Happy to review CVs\n",
+        "utf-8",
+    )
+    database = tmp_path / "x.db"
+
+    def run(*arguments: str, stdin: str | None = None) -> str:
+        done = givefirst(*arguments, stdin=stdin, database=database)
+        assert done.returncode == 0 and no_traceback(done.stderr), done.stderr
+        return done.stdout
+
+    first = run("import-members", str(directory), "--community", "console:x")
+    assert "Imported 2 members into console:x: 2 new" in first
+    run("shell", "--community", "console:x", stdin="/as ben\n/givefirst forget-me\n1\n/quit\n")
+
+    again = run("import-members", str(directory), "--community", "console:x")
+    assert "Imported 1 member into console:x: 0 new, 1 updated, 0 offers added." in again
+    assert "Left out 1 member who asked givefirst to forget them" in again
+    found = run("match", "--community", "console:x", "kubernetes deployments", "--json")
+    assert "Ben" not in found and "ben" not in found, "still forgotten"
+
+    run("shell", "--community", "console:x", stdin="/as ben\n/offer kubernetes help\n/quit\n")
+    back = run("import-members", str(directory), "--community", "console:x")
+    assert "Imported 2 members into console:x: 0 new, 2 updated" in back
+    assert "Left out" not in back, "back by their own doing: the file updates them"
+
+
 def test_match_json_keeps_confident_helpers_apart_from_leads(tmp_path: Path) -> None:
     """Scripts can tell a confident suggestion from a lead, and see how far the best
     member stood out against the community's bar."""

@@ -30,6 +30,7 @@ from bot.domain import (
     RoundParticipant,
     Subject,
     Thanks,
+    handle_fingerprint,
 )
 from bot.domain.digest import DigestFacts
 from bot.domain.directory import (
@@ -116,6 +117,12 @@ class FakeCommunities(_Repo):
 
 class FakeMembers(_Repo):
     name = "members"
+
+    async def was_forgotten(self, community_id: int, user_id: str) -> bool:
+        fingerprint = handle_fingerprint(user_id)
+        return any(
+            m.community_id == community_id and m.forgotten_handle == fingerprint for m in self._rows
+        )
 
     async def get_by_platform_id(self, community_id: int, user_id: str) -> Member | None:
         return next(
