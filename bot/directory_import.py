@@ -276,7 +276,7 @@ def _timezone(line: int, name: str) -> str | None:
         return None
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, or too long a name
         raise MemberImportError(
             line, f"unknown time zone {name!r} (use an IANA name like Europe/Berlin)"
         ) from None

@@ -361,7 +361,7 @@ def parse_hour(value: str) -> time:
 def ensure_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, or too long a name
         raise InvalidInput(
             f"`{quotable(name)}` is not a time zone I know; use a name like `Europe/Berlin`."
         ) from None

@@ -114,5 +114,5 @@ def _utc_offset_hours(timezone: str | None, now: datetime) -> float | None:
 def _zone(name: str) -> ZoneInfo | None:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, or too long a name
         return None

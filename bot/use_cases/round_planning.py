@@ -238,6 +238,6 @@ def _offset(timezone: str | None, at: datetime) -> float | None:
         return None
     try:
         offset = at.astimezone(ZoneInfo(timezone)).utcoffset()
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, or too long a name
         return None
     return offset.total_seconds() / 3600 if offset is not None else None

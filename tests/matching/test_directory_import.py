@@ -46,12 +46,13 @@ def test_a_json_array_names_lines_too() -> None:
         parse_members_json(text)
 
 
-def test_a_bad_time_zone_names_the_line_and_nothing_is_imported() -> None:
-    text = HEADER + "ana,Ana,Europe/Madrid,,,\nben,Ben,Mars/Olympus_Mons,,,\ncara,Cara,,,,\n"
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "Europe", "E" * 300])
+def test_a_bad_time_zone_names_the_line_and_nothing_is_imported(zone: str) -> None:
+    text = HEADER + f"ana,Ana,Europe/Madrid,,,\nben,Ben,{zone},,,\ncara,Cara,,,,\n"
     with pytest.raises(MemberImportError) as raised:
         parse_members_csv(text)
     assert raised.value.line == 3
-    assert "unknown time zone 'Mars/Olympus_Mons'" in str(raised.value)
+    assert "unknown time zone" in str(raised.value)
 
 
 def test_a_line_number_counts_multi_line_bios_before_it() -> None:
