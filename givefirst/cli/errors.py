@@ -6,6 +6,7 @@ command line turns database, configuration and file errors into messages.
 
 from __future__ import annotations
 
+import errno
 import re
 import sys
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ FAILED = 1
 
 _DOES_NOT_EXIST = re.compile(r'database "([^"]+)" does not exist')
 _ROLE_MISSING = re.compile(r'role "([^"]+)" does not exist')
+_BIND_ADDRESS = re.compile(r"address \('(?P<host>[^']*)', (?P<port>\d+)")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ def explain(error: BaseException, database_url: str | None) -> Explained | None:
         return _database_problem(error, database_url)
     if (unreachable := _unreachable(error)) is not None:
         return unreachable
+    if (taken := _cannot_listen(error)) is not None:
+        return taken
     if isinstance(error, PermissionError | FileNotFoundError | IsADirectoryError):
         where = f" {error.filename}" if error.filename else ""
         return Explained(f"Cannot use{where}: {error.strerror or error}.")
@@ -79,6 +83,26 @@ def _unreachable(error: BaseException) -> Explained | None:
         f"Could not reach {error.host}: {_short(str(error.os_error))}. Check this "
         "machine's network connection (and the platform's API URL, if you set one), "
         "then start again."
+    )
+
+
+def _cannot_listen(error: BaseException) -> Explained | None:
+    """An address to listen on that is taken (another givefirst, say) or not this
+    machine's."""
+    if not isinstance(error, OSError) or error.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
+        return None
+    found = _BIND_ADDRESS.search(str(error))
+    where = f"{found['host']}:{found['port']}" if found else "that address"
+    if error.errno == errno.EADDRINUSE:
+        return Explained(
+            f"Cannot listen on {where}: something is already listening there (givefirst "
+            "started twice?). Stop it, or choose another --port.",
+            USAGE,
+        )
+    return Explained(
+        f"Cannot listen on {where}: it is not an address of this machine. Choose another "
+        "--host (127.0.0.1 for this machine alone, 0.0.0.0 for every address).",
+        USAGE,
     )
 
 

@@ -63,6 +63,9 @@ no_scheduler_option = click.option(
     help="Don't run scheduled work (digests, follow-ups, expiry) in this process, e.g. "
     "when `givefirst scheduler` runs separately.",
 )
+PORT = click.IntRange(1, 65535)
+"""A TCP port to listen on."""
+
 grace_option = click.option(
     "--grace",
     type=click.FloatRange(min=0),
@@ -96,7 +99,7 @@ def metrics_options(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
     return click.option(
         "--metrics-port",
-        type=int,
+        type=PORT,
         default=None,
         envvar="GIVEFIRST_METRICS_PORT",
         help="Serve Prometheus metrics at GET /metrics on this port (default: off).",
@@ -190,7 +193,7 @@ async def scheduling(
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=3000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--port", default=3000, show_default=True, type=PORT, help="Port to listen on.")
 @no_scheduler_option
 @metrics_options
 @grace_option
@@ -473,7 +476,13 @@ async def _discord(
     is_flag=True,
     help="Print what would be sent instead of posting (no platform needed).",
 )
-@click.option("--every", default=30.0, show_default=True, help="Seconds between ticks.")
+@click.option(
+    "--every",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Seconds between ticks (at least 1).",
+)
 @metrics_options
 @grace_option
 @pass_invocation
@@ -553,7 +562,7 @@ async def _scheduler(
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option("--port", default=8080, show_default=True, type=PORT, help="Port to listen on.")
 @click.option(
     "--sign-in",
     "sign_in_key",

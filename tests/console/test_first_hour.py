@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -356,3 +357,22 @@ def test_posting_a_console_communitys_digest_says_there_is_nowhere_to_post(
     posted = givefirst("digest", "--community", "console:demo", folder=tmp_path, env=env)
     assert posted.returncode == 2 and no_traceback(posted.stderr)
     assert "nowhere to post its digest: use --dry-run" in posted.stderr
+
+
+def test_a_port_already_taken_or_out_of_range_is_one_line_saying_what_to_do(
+    tmp_path: Path,
+) -> None:
+    """Starting the dashboard twice, or on a port that cannot be, says so in a line."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        twice = givefirst("web", "--port", port, database=tmp_path / "x.db")
+    assert twice.returncode == 2 and no_traceback(twice.stderr)
+    assert f"Cannot listen on 127.0.0.1:{port}: something is already listening" in twice.stderr
+    assert "report it" not in twice.stderr
+
+    wrong = givefirst("web", "--port", "99999", database=tmp_path / "x.db")
+    assert wrong.returncode == 2 and "99999 is not in the range 1<=x<=65535" in wrong.stderr
+    spinning = givefirst("scheduler", "--console", "--every", "0", database=tmp_path / "x.db")
+    assert spinning.returncode == 2 and "is not in the range x>=1" in spinning.stderr
