@@ -28,6 +28,9 @@ MAX_SKILL = 60
 MAX_BIO = 2000
 MAX_OFFER = 500
 _HANDLE = re.compile(r"^[\w.\-]{1,80}$")
+TABLES = (".csv", ".tsv", ".txt")
+"""Suffixes of files read as CSV."""
+TOO_DEEP = "lists or objects nested too deeply to be a member (one object per member)"
 _LIST_SEPARATORS = re.compile(r"[;,]")
 
 
@@ -70,10 +73,13 @@ def parse_member_file(
 ) -> list[MemberRecord]:
     """Parse a ``.csv``, ``.json`` or ``.jsonl`` member file (chosen by its suffix), its
     bytes read as ``encoding``; a CSV file's ``delimiter`` is found from its header
-    unless given."""
+    unless given. A ``.tsv`` or ``.txt`` file is read as CSV: spreadsheets save
+    "Unicode text" as ``.txt``, tab-separated."""
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".json", ".jsonl", ".ndjson"):
-        raise MemberImportError(1, f"unsupported file type {suffix!r} (use .csv, .json or .jsonl)")
+    if suffix not in (*TABLES, ".json", ".jsonl", ".ndjson"):
+        raise MemberImportError(
+            1, f"unsupported file type {suffix!r} (use .csv, .tsv, .txt, .json or .jsonl)"
+        )
     raw = path.read_bytes()
     if not raw.strip():
         raise MemberImportError(1, "the file is empty")
@@ -85,7 +91,7 @@ def parse_member_file(
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         raise NotInEncoding(line, encoding.removesuffix("-sig").upper(), raw[error.start]) from None
-    if suffix == ".csv":
+    if suffix in TABLES:
         records = parse_members_csv(text, vocabulary, delimiter=delimiter)
     else:
         records = parse_members_json(text, vocabulary)
@@ -151,6 +157,8 @@ def _json_lines(text: str) -> Iterator[tuple[int, Any]]:
             continue
         try:
             yield number, json.loads(raw)
+        except RecursionError:
+            raise MemberImportError(number, TOO_DEEP) from None
         except json.JSONDecodeError as error:
             raise MemberImportError(number, f"not valid JSON ({error.msg})") from error
 
@@ -182,6 +190,8 @@ def _json_array_items(text: str) -> Iterator[tuple[int, Any]]:
             item, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as error:
             raise MemberImportError(error.lineno, f"not valid JSON ({error.msg})") from error
+        except RecursionError:
+            raise MemberImportError(line, TOO_DEEP) from None
         expect_item = False
         yield line, item
 

@@ -101,6 +101,23 @@ def test_control_characters_are_stripped_from_imported_text() -> None:
     assert member.skills == ("python",)
 
 
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("nested.json", "[" * 100_000),
+        ("nested.json", '[{"handle": "ana", "name": "Ana", "skills": ' + "[" * 100_000 + "]"),
+        ("nested.jsonl", '{"handle": "ana", "name": "Ana"}\n' + "[" * 100_000),
+    ],
+)
+def test_json_nested_too_deeply_is_refused_with_its_line(
+    tmp_path: Path, name: str, content: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content, "utf-8")
+    with pytest.raises(MemberImportError, match=r"^line \d: lists or objects nested too deeply"):
+        parse_member_file(path)
+
+
 def test_an_unsupported_file_type_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "members.xlsx"
     path.write_text("")
@@ -131,10 +148,11 @@ def test_a_file_with_no_member_is_refused(
         parse_member_file(path)
 
 
-def test_a_file_saved_as_unicode_text_is_read_as_such(tmp_path: Path) -> None:
-    """Spreadsheets and Notepad save "Unicode text" as UTF-16, marked by its first
-    bytes; it is read as that without being told."""
-    path = tmp_path / "members.csv"
+@pytest.mark.parametrize("name", ["members.csv", "members.txt", "members.tsv"])
+def test_a_file_saved_as_unicode_text_is_read_as_such(tmp_path: Path, name: str) -> None:
+    """Spreadsheets and Notepad save "Unicode text" as UTF-16 (Excel in a .txt file,
+    tab-separated), marked by its first bytes; it is read as that without being told."""
+    path = tmp_path / name
     path.write_bytes("handle\tname\tskills\nzoe\tZoë Café\tpython\n".encode("utf-16"))
     [member] = parse_member_file(path)
     assert (member.handle, member.name, member.skills) == ("zoe", "Zoë Café", ("python",))
