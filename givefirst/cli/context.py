@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -30,6 +31,19 @@ class Invocation:
 
 
 pass_invocation = click.make_pass_decorator(Invocation)
+
+_COMMUNITY_KEY = re.compile(r"(slack|discord|console):[\w.\-]{1,80}", re.ASCII)
+
+
+def community_key(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
+    """A ``--community`` option's value, refused unless it reads as a community's key:
+    a mistyped key would otherwise be a new, empty community."""
+    if value is None or _COMMUNITY_KEY.fullmatch(value):
+        return value
+    raise click.BadParameter(
+        f"{value!r} is not a community key: slack: plus a team ID (slack:T0123), "
+        "discord: plus a server ID, or console: plus a name (console:demo)."
+    )
 
 
 def database_named(database_url: str | None) -> str:

@@ -19,7 +19,13 @@ from adapters.console.demo import DEMO_ADMINS, DEMO_COMMUNITY, STORY, setting_up
 from bot.clock import FakeClock, SystemClock
 from bot.sign_in import DashboardAccess
 from givefirst.bootstrap import running
-from givefirst.cli.context import Invocation, database_named, pass_invocation, run
+from givefirst.cli.context import (
+    Invocation,
+    community_key,
+    database_named,
+    pass_invocation,
+    run,
+)
 
 STORY_LENGTH = timedelta(days=3, hours=2)
 """How long ago the demo's story starts: it ends about now, so what it leaves behind
@@ -101,6 +107,7 @@ async def _demo(url: str | None) -> str:
 @click.option(
     "--community",
     "community_key",
+    callback=community_key,
     default="console:shell",
     show_default=True,
     help="Community key to act in.",

@@ -25,6 +25,7 @@ from bot.text import checked, plural
 from givefirst.bootstrap import running
 from givefirst.cli.context import (
     Invocation,
+    community_key,
     database_named,
     existing_database,
     pass_invocation,
@@ -42,7 +43,7 @@ from storage import Storage
 
 @click.command("import-members")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--community", "community_key", required=True, help="e.g. slack:T0123")
+@click.option("--community", "community_key", callback=community_key, required=True, help="e.g. slack:T0123")
 @click.option(
     "--encoding",
     default="utf-8-sig",
@@ -117,7 +118,7 @@ def import_members(
 
 @click.command()
 @click.argument("text", required=False)
-@click.option("--community", "community_key", required=True, help="e.g. slack:T0123")
+@click.option("--community", "community_key", callback=community_key, required=True, help="e.g. slack:T0123")
 @click.option("--top", default=3, show_default=True, type=click.IntRange(1, 50))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option(
@@ -250,7 +251,7 @@ def db_upgrade(invocation: Invocation) -> None:
 
 
 @db.command("embed")
-@click.option("--community", "community_key", default=None, help="Only this community.")
+@click.option("--community", "community_key", callback=community_key, default=None, help="Only this community.")
 @pass_invocation
 def db_embed(invocation: Invocation, community_key: str | None) -> None:
     """Make the vectors matching reads that are missing or out of date: after an import
@@ -312,7 +313,7 @@ def db_forget_community(invocation: Invocation, key: str, yes: bool) -> None:
 
 
 @click.command()
-@click.option("--community", "community_key", required=True, help="e.g. slack:T0123")
+@click.option("--community", "community_key", callback=community_key, required=True, help="e.g. slack:T0123")
 @click.option("--dry-run", is_flag=True, help="Print the digest instead of posting it.")
 @pass_invocation
 def digest(invocation: Invocation, community_key: str, dry_run: bool) -> None:
@@ -372,7 +373,7 @@ def digest(invocation: Invocation, community_key: str, dry_run: bool) -> None:
 
 
 @click.command()
-@click.option("--community", "community_key", default=None, help="Only this community.")
+@click.option("--community", "community_key", callback=community_key, default=None, help="Only this community.")
 @click.option(
     "--weeks",
     default=None,
@@ -464,7 +465,7 @@ def rounds() -> None:
 
 
 @rounds.command("preview")
-@click.option("--community", "community_key", required=True, help="e.g. slack:T0123")
+@click.option("--community", "community_key", callback=community_key, required=True, help="e.g. slack:T0123")
 @pass_invocation
 def rounds_preview(invocation: Invocation, community_key: str) -> None:
     """Show the next round's pairs (or trios) and why, as they would be planned now;

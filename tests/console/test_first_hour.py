@@ -373,6 +373,21 @@ def test_a_port_already_taken_or_out_of_range_is_one_line_saying_what_to_do(
     assert "report it" not in twice.stderr
 
     wrong = givefirst("web", "--port", "99999", database=tmp_path / "x.db")
-    assert wrong.returncode == 2 and "99999 is not in the range 1<=x<=65535" in wrong.stderr
+    assert wrong.returncode == 2 and "99999 is not in the range 0<=x<=65535" in wrong.stderr
     spinning = givefirst("scheduler", "--console", "--every", "0", database=tmp_path / "x.db")
     assert spinning.returncode == 2 and "is not in the range x>=1" in spinning.stderr
+
+
+@pytest.mark.parametrize("key", ["", "foo", "slack:", "console:my community", "teams:T1"])
+def test_a_mistyped_community_key_is_refused_rather_than_made_a_new_community(
+    tmp_path: Path, key: str
+) -> None:
+    directory = tmp_path / "members.csv"
+    directory.write_text("handle,name\nana,Ana Lima\n", "utf-8")
+    database = tmp_path / "x.db"
+    imported = givefirst("import-members", str(directory), "--community", key, database=database)
+    assert imported.returncode == 2 and no_traceback(imported.stderr)
+    assert f"{key!r} is not a community key: slack: plus a team ID" in imported.stderr
+    shell = givefirst("shell", "--community", key, stdin="/offer help\n", database=database)
+    assert shell.returncode == 2 and "is not a community key" in shell.stderr
+    assert not database.exists(), "refused before anything was made"
