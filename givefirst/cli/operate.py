@@ -40,10 +40,21 @@ from givefirst.cli.serve import (
 from givefirst.settings import Settings
 from storage import Storage
 
+community_option = click.option(
+    "--community", "community_key", callback=community_key, required=True, help="e.g. slack:T0123"
+)
+only_community_option = click.option(
+    "--community",
+    "community_key",
+    callback=community_key,
+    default=None,
+    help="Only this community.",
+)
+
 
 @click.command("import-members")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--community", "community_key", callback=community_key, required=True, help="e.g. slack:T0123")
+@community_option
 @click.option(
     "--encoding",
     default="utf-8-sig",
@@ -118,7 +129,7 @@ def import_members(
 
 @click.command()
 @click.argument("text", required=False)
-@click.option("--community", "community_key", callback=community_key, required=True, help="e.g. slack:T0123")
+@community_option
 @click.option("--top", default=3, show_default=True, type=click.IntRange(1, 50))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option(
@@ -251,7 +262,7 @@ def db_upgrade(invocation: Invocation) -> None:
 
 
 @db.command("embed")
-@click.option("--community", "community_key", callback=community_key, default=None, help="Only this community.")
+@only_community_option
 @pass_invocation
 def db_embed(invocation: Invocation, community_key: str | None) -> None:
     """Make the vectors matching reads that are missing or out of date: after an import
@@ -313,7 +324,7 @@ def db_forget_community(invocation: Invocation, key: str, yes: bool) -> None:
 
 
 @click.command()
-@click.option("--community", "community_key", callback=community_key, required=True, help="e.g. slack:T0123")
+@community_option
 @click.option("--dry-run", is_flag=True, help="Print the digest instead of posting it.")
 @pass_invocation
 def digest(invocation: Invocation, community_key: str, dry_run: bool) -> None:
@@ -373,7 +384,7 @@ def digest(invocation: Invocation, community_key: str, dry_run: bool) -> None:
 
 
 @click.command()
-@click.option("--community", "community_key", callback=community_key, default=None, help="Only this community.")
+@only_community_option
 @click.option(
     "--weeks",
     default=None,
@@ -465,7 +476,7 @@ def rounds() -> None:
 
 
 @rounds.command("preview")
-@click.option("--community", "community_key", callback=community_key, required=True, help="e.g. slack:T0123")
+@community_option
 @pass_invocation
 def rounds_preview(invocation: Invocation, community_key: str) -> None:
     """Show the next round's pairs (or trios) and why, as they would be planned now;

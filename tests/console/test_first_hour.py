@@ -243,7 +243,7 @@ def test_a_member_who_asked_to_be_forgotten_is_not_brought_back_by_an_import(
     )
     database = tmp_path / "x.db"
 
-    def run(*arguments: str, stdin: str | None = None) -> str:
+    def run(*arguments: str, stdin: str = "") -> str:
         done = givefirst(*arguments, stdin=stdin, database=database)
         assert done.returncode == 0 and no_traceback(done.stderr), done.stderr
         return done.stdout
