@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.directory import HelperDirectory
 from bot.directory_import import MemberRecord
 from bot.domain import Ask, Community, Member, Offer
+from bot.domain.pairing import LOAD_WINDOW, busy_helpers
 from bot.errors import NotFound
 from bot.matching import Candidate
-from bot.matching.fields import packed
+from bot.matching.fields import Vector, packed
 from bot.ports import TextEncoder, UnitOfWork
 from bot.skills import Vocabulary
 from bot.use_cases.context import members_by_id, stored_id
@@ -103,6 +104,8 @@ class Matches:
     """How far the best member stood out; None when matched by words alone."""
     confident_from: float | None = None
     """How far they must stand out in this community to be suggested with confidence."""
+    set_aside: tuple[Member, str] | None = None
+    """The member who fits best, when the rules leave them out, and why."""
 
 
 async def match_text(
@@ -137,7 +140,37 @@ async def match_text(
         [(members[c.member_id], c) for c in found.closest],
         stands_out_by=None if margin is None else round(margin, 4),
         confident_from=None if margin is None else helpers.current(community).confident_margin,
+        set_aside=await _best_left_out(uow, helpers, community, probe, vector, now, members),
     )
+
+
+async def _best_left_out(
+    uow: UnitOfWork,
+    helpers: HelperDirectory,
+    community: Community,
+    ask: Ask,
+    vector: Vector | None,
+    now: datetime,
+    shown: Collection[int],
+) -> tuple[Member, str] | None:
+    """The member ranked first for the ask, when a rule leaves them out of what is
+    shown (see :mod:`bot.domain.pairing`), and why."""
+    ranking = await helpers.rank(community, ask.text, vector)
+    if not ranking.scores or ranking.scores[0][0] in shown:
+        return None
+    best = await uow.members.get(ranking.scores[0][0])
+    if best is None or best.forgotten_at is not None:
+        return None
+    if best.is_paused(now) and best.paused_until is not None:
+        return best, f"is paused until {best.paused_until:%a %d %b}"
+    if best.dm_closed:
+        return best, "has direct messages closed"
+    loads = await uow.introductions.loads(
+        stored_id(community), [stored_id(best)], now - LOAD_WINDOW
+    )
+    if stored_id(best) in busy_helpers(loads, community.capacity):
+        return best, "has had as many introductions this week as the community allows"
+    return None
 
 
 async def fill_missing_vectors(

@@ -180,6 +180,13 @@ def match(
                 "closest": _rows(m.closest),
                 "stands_out_by": m.stands_out_by,
                 "confident_from": m.confident_from,
+                "set_aside": None
+                if m.set_aside is None
+                else {
+                    "handle": m.set_aside[0].platform_user_id,
+                    "name": m.set_aside[0].name,
+                    "why": m.set_aside[1],
+                },
             }
             for ask, m in zip(asks, found, strict=True)
         ]
@@ -223,6 +230,10 @@ def _print_matches(result: dict[str, Any]) -> None:
         click.echo(f"{i}. {row['handle']} ({row['name']})  score {row['score']:.3f}")
         for reason in row["reasons"]:
             click.echo(f"     {reason}")
+    if (aside := result["set_aside"]) is not None:
+        click.echo(
+            f"(The best fit, {aside['handle']} ({aside['name']}), {aside['why']}: not suggested.)"
+        )
     if result["stands_out_by"] is None:
         click.echo("(Matched by words alone.)")
     else:

@@ -391,3 +391,27 @@ def test_a_mistyped_community_key_is_refused_rather_than_made_a_new_community(
     shell = givefirst("shell", "--community", key, stdin="/offer help\n", database=database)
     assert shell.returncode == 2 and "is not a community key" in shell.stderr
     assert not database.exists(), "refused before anything was made"
+
+
+def test_match_says_when_the_best_fit_is_left_out_and_why(tmp_path: Path) -> None:
+    """An admin checking the directory is told that the member who fits best is
+    paused, rather than "nobody" beside a best member who stands out."""
+    assert givefirst("demo", folder=tmp_path).returncode == 0
+    ask = "help with interview prep"
+    before = givefirst("match", "--community", "console:demo", ask, folder=tmp_path)
+    assert before.stdout.startswith("1. chen (chen)") and "not suggested" not in before.stdout
+    paused = givefirst(
+        "shell",
+        "--community",
+        "console:demo",
+        stdin="/as chen\n/givefirst pause 5\n",
+        folder=tmp_path,
+    )
+    assert paused.returncode == 0, paused.stderr
+
+    after = givefirst("match", "--community", "console:demo", ask, folder=tmp_path)
+    assert "1. chen" not in after.stdout
+    assert "(The best fit, chen (chen), is paused until " in after.stdout
+    found = givefirst("match", "--community", "console:demo", ask, "--json", folder=tmp_path)
+    aside = json.loads(found.stdout)["set_aside"]
+    assert aside["handle"] == "chen" and aside["why"].startswith("is paused until ")
