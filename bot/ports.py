@@ -316,6 +316,9 @@ class RoundRepository(Protocol):
         """The community's most recent rounds, newest first."""
 
     async def groups_of(self, round_ids: Collection[int]) -> Sequence[RoundGroup]: ...
+    async def groups_involving(self, member: Member) -> Sequence[tuple[Round, RoundGroup]]:
+        """Every group a member was put in, with its round, oldest first."""
+
     async def group(self, group_id: int) -> RoundGroup | None: ...
     async def follow_ups_due(self, now: datetime) -> Sequence[Round]:
         """Rounds whose "did you meet?" is due and not yet sent."""

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, or_, select
 
-from bot.domain import NeverPair, Round, RoundGroup, RoundParticipant
+from bot.domain import Member, NeverPair, Round, RoundGroup, RoundParticipant
 from storage import tables
 from storage.repositories import _SqlAlchemyRepository
 
@@ -82,6 +82,18 @@ class SqlAlchemyRoundRepository(_SqlAlchemyRepository):
 
     async def group(self, group_id: int) -> RoundGroup | None:
         return await self.session.get(RoundGroup, group_id)
+
+    async def groups_involving(self, member: Member) -> Sequence[tuple[Round, RoundGroup]]:
+        # Member ids are a JSON list, read in no portable way by SQL: the community's
+        # groups are read and kept if they hold the member (an export's rare reading).
+        r, g = tables.rounds.c, tables.round_groups.c
+        result = await self.session.execute(
+            select(Round, RoundGroup)
+            .join_from(Round, RoundGroup, g.round_id == r.id)
+            .where(g.community_id == member.community_id)
+            .order_by(r.slot, g.id)
+        )
+        return [(round_, group) for round_, group in result if group.involves(member.id)]
 
     async def follow_ups_due(self, now: datetime) -> Sequence[Round]:
         c = tables.rounds.c

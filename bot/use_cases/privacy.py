@@ -98,6 +98,15 @@ async def export_member(uow: UnitOfWork, member: Member) -> dict[str, Any]:
         "rounds": {
             "joined": await uow.rounds.participant(me) is not None,
             "never_paired_with": [await name(n.other_id) for n in await uow.rounds.never_list(me)],
+            "groups": [
+                {
+                    "round": when(round_.slot),
+                    "with": [await name(other) for other in group.member_ids if other != me],
+                    "outcome": group.outcome.value if group.outcome else None,
+                    "outcome_at": when(group.outcome_at),
+                }
+                for round_, group in await uow.rounds.groups_involving(member)
+            ],
         },
         "thanks": [
             {

@@ -670,6 +670,13 @@ class FakeRounds:
         group: RoundGroup | None = self._store.table("round_groups").get(group_id)
         return group
 
+    async def groups_involving(self, member: Member) -> Sequence[tuple[Round, RoundGroup]]:
+        rounds = self._store.table("rounds")
+        found = [
+            (rounds[g.round_id], g) for g in self._rows("round_groups") if g.involves(member.id)
+        ]
+        return sorted(found, key=lambda pair: (pair[0].slot, pair[1].id or 0))
+
     async def follow_ups_due(self, now: datetime) -> Sequence[Round]:
         return [
             r

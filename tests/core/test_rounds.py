@@ -4,10 +4,11 @@ new every round, sitting one out, keeping apart, saying whether you met."""
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import timedelta
 
 from bot.commands import Actor
-from bot.messages import ChannelPost, DirectMessage, Message
+from bot.messages import Attachment, ChannelPost, DirectMessage, Message
 from tests.core.conftest import COMMUNITY, Town
 
 WEEK = timedelta(weeks=1)
@@ -197,6 +198,15 @@ async def test_we_met_the_follow_up_and_the_digest_line(town: Town) -> None:
     assert (first_round.round_groups, first_round.round_groups_met) == (2, 1)
     assert first_round.round_met_share == 0.5, "what the health figures say of the rounds"
     assert health.round_members == 4
+
+    for member, group, outcome in ((one, first, "met"), (sorted(second)[0], second, "not_met")):
+        await town.say(member, "/givefirst export")
+        dm = next(m for m in reversed(town.dms_between(member)) if m.buttons == ())
+        [attachment] = [b for b in dm.blocks if isinstance(b, Attachment)]
+        exported, *later = json.loads(attachment.content)["rounds"]["groups"]  # oldest first
+        assert all(g["round"] > exported["round"] and g["outcome"] is None for g in later)
+        assert exported["round"].startswith("2026-01-05") and exported["outcome"] == outcome
+        assert {name.lower() for name in exported["with"]} == set(group) - {member}
 
 
 async def test_time_zones_are_respected_when_the_community_spans_them(town: Town) -> None:
