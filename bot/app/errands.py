@@ -7,13 +7,14 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import Any
 
 from bot.app.rooms import Rooms
 from bot.directory_import import MemberRecord
-from bot.domain import Community
+from bot.domain import Community, Member
 from bot.errors import NotFound
 from bot.messages import Message
-from bot.ports import PostRef
+from bot.ports import PostRef, UnitOfWork
 from bot.render import rounds as round_words
 from bot.schedule import upcoming_round
 from bot.text import quotable
@@ -134,6 +135,29 @@ class Errands(Rooms):
         planned = await asyncio.to_thread(round_planning.compute_round, inputs, now)
         return round_planning.preview_message(planned)
 
+    async def export_member(self, key: str, handle: str) -> dict[str, Any] | None:
+        """Everything held about one member, as ``/givefirst export`` sends it (an
+        operator's answer to a request from a member who can no longer use the bot);
+        None if there is no such member."""
+        async with self._uow() as uow:
+            member = await _member(uow, key, handle)
+            return None if member is None else await privacy.export_member(uow, member)
+
+    async def forget_member(self, key: str, handle: str) -> bool:
+        """Erase one member's data as ``/givefirst forget-me`` does (an operator's
+        answer to a request from a member who can no longer use the bot); the bot's
+        posts of their words are left, as this process may not reach the platform.
+        False if there is no such member."""
+        async with self._uow() as uow:
+            member = await _member(uow, key, handle)
+            community = await uow.communities.get_by_key(key)
+            if member is None or community is None:
+                return False
+            await privacy.erase_member(uow, community, member, self._clock.now())
+            await uow.commit()
+        log.info("erased the data of a member of %s", key)
+        return True
+
     async def forget_community(self, key: str) -> bool:
         """Erase everything personal a community holds (an operator's action, say when a
         workspace leaves): every member as by forget-me, and the community's name and
@@ -154,3 +178,12 @@ class Errands(Rooms):
             await uow.commit()
         log.info("erased the data of community %s", key)
         return True
+
+
+async def _member(uow: UnitOfWork, key: str, handle: str) -> Member | None:
+    """The member of community ``key`` whose platform id is ``handle`` (with or
+    without a leading @)."""
+    community = await uow.communities.get_by_key(key)
+    if community is None or community.id is None:
+        return None
+    return await uow.members.get_by_platform_id(community.id, handle.removeprefix("@"))

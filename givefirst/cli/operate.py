@@ -302,6 +302,54 @@ def db_embed(invocation: Invocation, community_key: str | None) -> None:
     click.echo(f"Encoded {plural(encoded, 'field')}; every vector is up to date.")
 
 
+@db.command("export-member")
+@click.argument("key", callback=community_key)
+@click.argument("handle")
+@pass_invocation
+def db_export_member(invocation: Invocation, key: str, handle: str) -> None:
+    """Print, as JSON, everything community KEY holds about member HANDLE (their
+    platform user ID), as /givefirst export would send it to them: for a member who
+    asks but can no longer use the bot."""
+    existing_database(invocation.database_url)
+
+    async def export() -> dict[str, Any] | None:
+        async with running(invocation.database_url) as runtime:
+            return await runtime.bot.export_member(key, handle)
+
+    data = run(export)
+    if data is None:
+        raise click.ClickException(f"{key} has no member {handle!r}: {_HANDLE_HINT}")
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@db.command("forget-member")
+@click.argument("key", callback=community_key)
+@click.argument("handle")
+@click.option("--yes", is_flag=True, help="Erase without asking for confirmation.")
+@pass_invocation
+def db_forget_member(invocation: Invocation, key: str, handle: str, yes: bool) -> None:
+    """Erase member HANDLE (their platform user ID) of community KEY as
+    /givefirst forget-me does: for a member who asks but can no longer use the bot."""
+    existing_database(invocation.database_url)
+    if not yes:
+        click.confirm(f"Erase the data of {handle} in {key}? This cannot be undone.", abort=True)
+
+    async def forget() -> bool:
+        async with running(invocation.database_url) as runtime:
+            return await runtime.bot.forget_member(key, handle)
+
+    if not run(forget):
+        raise click.ClickException(f"{key} has no member {handle!r}: {_HANDLE_HINT}")
+    click.echo(
+        f"Erased the data of {handle} in {key}: only anonymous counts remain. The posts "
+        "givefirst made of their offers, asks and thanks stay in the channels (this "
+        "command does not reach the platform): delete those there."
+    )
+
+
+_HANDLE_HINT = "give their platform user ID (on Slack U…, on Discord a number)."
+
+
 @db.command("forget-community")
 @click.argument("key")
 @click.option("--yes", is_flag=True, help="Erase without asking for confirmation.")

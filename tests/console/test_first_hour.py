@@ -415,3 +415,26 @@ def test_match_says_when_the_best_fit_is_left_out_and_why(tmp_path: Path) -> Non
     found = givefirst("match", "--community", "console:demo", ask, "--json", folder=tmp_path)
     aside = json.loads(found.stdout)["set_aside"]
     assert aside["handle"] == "chen" and aside["why"].startswith("is paused until ")
+
+
+def test_an_operator_exports_and_erases_a_member_who_can_no_longer_use_the_bot(
+    tmp_path: Path,
+) -> None:
+    assert givefirst("demo", folder=tmp_path).returncode == 0
+    exported = givefirst("db", "export-member", "console:demo", "@chen", folder=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    data = json.loads(exported.stdout)
+    assert data["member"]["platform_user_id"] == "chen"
+    assert any("mock interviews" in offer["text"] for offer in data["offers"])
+
+    unsure = givefirst("db", "forget-member", "console:demo", "chen", stdin="n\n", folder=tmp_path)
+    assert unsure.returncode == 1 and "Aborted" in unsure.stderr
+    erased = givefirst("db", "forget-member", "console:demo", "chen", "--yes", folder=tmp_path)
+    assert erased.returncode == 0 and "Erased the data of chen in console:demo" in erased.stdout
+    match = givefirst(
+        "match", "--community", "console:demo", "help with interview prep", folder=tmp_path
+    )
+    assert "chen" not in match.stdout and "mock interviews" not in match.stdout
+    gone = givefirst("db", "export-member", "console:demo", "chen", folder=tmp_path)
+    assert gone.returncode == 1 and no_traceback(gone.stderr)
+    assert "console:demo has no member 'chen': give their platform user ID" in gone.stderr
