@@ -287,6 +287,10 @@ def _parse_config(args: list[str]) -> Command:
     return Configure(setting, values)
 
 
+LONGEST_ALIAS = 60
+"""The most characters an alias, or the skill it names, may have (as a skill imported)."""
+
+
 def validate_setting(setting: str, values: tuple[str, ...]) -> None:
     """Check an admin setting's values before any permission or state is touched."""
     usage = {
@@ -304,7 +308,7 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
     problem = InvalidInput(f"Usage: {usage}")
     match setting:
         case "channel":
-            if len(values) != 1 or channel_id_of(values[0]) is None:
+            if len(values) != 1 or len(channel_id_of(values[0]) or "x" * 81) > 80:
                 raise problem
         case "digest":
             if not 2 <= len(values) <= 3 or values[0].lower() not in WEEKDAYS:
@@ -332,7 +336,7 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
             if (
                 len(values) != 2
                 or values[0].lower() not in ("add", "remove")
-                or user_id_of(values[1]) is None
+                or len(user_id_of(values[1]) or "x" * 81) > 80
             ):
                 raise problem
         case "alias":
@@ -344,6 +348,11 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
                 _ensure_readable(side, usage)
                 if not any(character.isalnum() for character in side):
                     raise InvalidInput(f"An alias and its skill need a letter or digit: {usage}.")
+                if len(side.strip()) > LONGEST_ALIAS:
+                    raise InvalidInput(
+                        f"An alias and its skill are at most {LONGEST_ALIAS} characters each: "
+                        f"{usage}."
+                    )
         case "rounds":
             words = [v.lower() for v in values]
             if words in (["off"], ["size", "2"], ["size", "3"]):

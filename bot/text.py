@@ -78,7 +78,7 @@ def shorten(text: str, limit: int = 80) -> str:
 def quotable(typed: str, limit: int = 40) -> str:
     """A member's words (a name, a value they typed) to quote inside givefirst's own
     sentence, where back quotes mark code: short, with no back quote of its own."""
-    return shorten(typed.replace("`", "'"), limit)
+    return shorten(clean(typed).replace("`", "'"), limit)
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:

@@ -8,7 +8,7 @@ from bot.commands import WEEKDAYS
 from bot.errors import InvalidInput, NotAllowed
 from bot.render import rounds as round_words
 from bot.schedule import next_round
-from bot.text import quotable
+from bot.text import mention_of, quotable
 from bot.use_cases.context import Context, Messages
 
 
@@ -48,6 +48,11 @@ async def configure(ctx: Context, cmd: c.Configure) -> Messages:
         case "admins":
             user = parsing.user_id_of(values[1]) or ""
             others = [a for a in community.admin_ids if a != user]
+            if values[0].lower() == "remove" and user not in community.admin_ids:
+                raise InvalidInput(
+                    f"{mention_of(user)} is not one of the admins added here (platform admins "
+                    "cannot be removed here); `/givefirst config` lists them."
+                )
             community.admin_ids = [*others, user] if values[0].lower() == "add" else others
         case "alias" if values[0].lower() == "remove":
             alias = values[1].strip().lower()

@@ -37,6 +37,11 @@ async def test_only_admins_change_settings(town: Town) -> None:
     assert "Capacity: 5" in shown
     assert "Wednesdays at 08:00 Pacific/Auckland" in shown
 
+    removed = await town.say("admin", "/givefirst config admins remove @dana")
+    assert removed.error is None and "Extra admins: none" in town.last_to("admin")
+    refused = await town.say("dana", "/givefirst config capacity 3")
+    assert refused.error is not None and "Only community admins" in refused.error
+
 
 @pytest.mark.parametrize(
     ("line", "expected"),
@@ -49,6 +54,12 @@ async def test_only_admins_change_settings(town: Town) -> None:
         ("/givefirst config digest monday 25:00", "not a time of day"),
         ("/givefirst config timezone Mars/Olympus", "not a time zone"),
         ("/givefirst config timezone Europe", "`Europe` is not a time zone I know"),
+        ("/givefirst config timezone Europe/Berlin\u202e\x00", "`Europe/Berlin` is not a time"),
+        ("/givefirst config alias " + "k" * 61 + "=kubernetes", "at most 60 characters each"),
+        ("/givefirst config alias k8s=" + "k" * 61, "at most 60 characters each"),
+        ("/givefirst config channel #" + "c" * 81, "Usage: `/givefirst config channel"),
+        ("/givefirst config admins add @" + "a" * 81, "Usage: `/givefirst config admins"),
+        ("/givefirst config admins remove @dana", "<@dana> is not one of the admins added here"),
         ("/givefirst config timezone " + "E" * 300, "is not a time zone I know"),
         ("/givefirst config digest monday 09:00 " + "E" * 300, "is not a time zone I know"),
         ("/givefirst config colour blue", "no setting called"),
