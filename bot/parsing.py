@@ -381,6 +381,8 @@ SETTING_EXAMPLES = {"capacity": "2", "expiry": "3", "follow-up": "7"}
 
 
 def _whole_number(value: str, problem: str) -> int:
+    if value.startswith("-") and value[1:].isdigit():
+        raise InvalidInput(f"`{quotable(value)}` is below zero. {problem}")
     if not value.isdigit():
         raise InvalidInput(f"`{quotable(value)}` is not a whole number. {problem}")
     return int(value)

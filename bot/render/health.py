@@ -12,6 +12,7 @@ from typing import Literal
 
 from bot.health import IDEAL_GIVERS_PER_ASKER, CommunityHealth, Figures, Gap
 from bot.messages import Ephemeral, Link, Message, Paragraph, Small, message, text
+from bot.text import plural
 
 Kind = Literal["count", "share", "hours", "ratio"]
 Value = int | float | None
@@ -259,7 +260,7 @@ def as_csv(healths: list[CommunityHealth]) -> str:
             for w in health.weeks
         ]
         periods += [
-            (f"{len(health.weeks)} weeks", health.weeks[0].start.isoformat(), health.window),
+            (plural(len(health.weeks), "week"), health.weeks[0].start.isoformat(), health.window),
             ("all time", "", health.all_time),
         ]
         for name, week, figures in periods:

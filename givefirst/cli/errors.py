@@ -148,6 +148,12 @@ def _database_problem(error: BaseException, database_url: str | None) -> Explain
         )
     if "readonly database" in said or "read-only" in said:
         return Explained(f"Cannot write to the SQLite database {where}: check its permissions.")
+    if "file is not a database" in said:
+        return Explained(
+            f"{where} is not a SQLite database (some other file?): point DATABASE_URL at a "
+            "givefirst database, or at a new file to start one.",
+            USAGE,
+        )
     if "database is locked" in said:
         return Explained(
             f"The SQLite database {where} is busy (another givefirst is writing to it): "

@@ -508,7 +508,7 @@ def health_table(health: CommunityHealth) -> str:
     then each week, newest first."""
     columns = [
         "all time",
-        f"{len(health.weeks)} weeks",
+        plural(len(health.weeks), "week"),
         *[f"{w.start:%d %b}{'*' if w.partial else ''}" for w in reversed(health.weeks)],
     ]
     periods = [health.all_time, health.window, *[w.figures for w in reversed(health.weeks)]]
@@ -523,9 +523,10 @@ def health_table(health: CommunityHealth) -> str:
     for line in words.FIGURES:
         cells = "".join(words.shown(line.kind, line.value(f)).rjust(width) for f in periods)
         lines.append(line.label.ljust(label_width) + cells)
-    lines.append(f"Helper load, {len(health.weeks)} weeks: {words.load_line(health.window)}")
+    span = plural(len(health.weeks), "week")
+    lines.append(f"Helper load, {span}: {words.load_line(health.window)}")
     gaps = ", ".join(f"{g.label} ({g.asks})" for g in health.gaps) or "none"
-    lines.append(f"Gaps, {len(health.weeks)} weeks (asked for, nobody to suggest): {gaps}")
+    lines.append(f"Gaps, {span} (asked for, nobody to suggest): {gaps}")
     return "\n".join(lines)
 
 

@@ -123,12 +123,18 @@ def test_the_shell_answers_what_a_newcomer_types(tmp_path: Path) -> None:
     assert "I don't know the command `/aks`. Did you mean `/ask`?" in out
     assert "(nothing happens: givefirst acts on 🙋, ✅ and 🙏 on its own posts" in out
     assert "(usage: /react POST_NUMBER" in out
-    assert "`-3` is not a whole number. Give capacity as a whole number from 1 to 60" in out
+    assert "`-3` is below zero. Give capacity as a whole number from 1 to 60" in out
     assert result.stderr == "", "no log lines in the conversation"
 
 
 def test_database_mistakes_are_a_line_that_says_what_to_do(tmp_path: Path) -> None:
+    not_a_database = tmp_path / "notes.db"
+    not_a_database.write_text("shopping list: eggs, flour\n" * 100, "utf-8")
     cases = {
+        f"sqlite:///{not_a_database}": (
+            2,
+            f"{not_a_database} is not a SQLite database (some other file?)",
+        ),
         "sqlite:////nonexistent-folder/givefirst.db": (
             2,
             "Cannot open the SQLite database /nonexistent-folder/givefirst.db: check that "

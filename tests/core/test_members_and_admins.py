@@ -47,7 +47,7 @@ async def test_only_admins_change_settings(town: Town) -> None:
     ("line", "expected"),
     [
         ("/givefirst config capacity lots", "not a whole number. Give capacity as a whole"),
-        ("/givefirst config capacity -3", "`-3` is not a whole number. Give capacity as"),
+        ("/givefirst config capacity -3", "`-3` is below zero. Give capacity as"),
         ("/givefirst config expiry 61", "Give expiry as a whole number from 1 to 60, e.g."),
         ("/givefirst pause soon", "`soon` is not a whole number. Pause for a whole number"),
         ("/givefirst config digest funday 09:00", "Usage"),
