@@ -87,6 +87,10 @@ async def running(
         bot = GiveFirst(
             storage.unit_of_work,
             chosen,
+            # SQLite writes one transaction at a time whatever the process asks; on
+            # PostgreSQL a second command's transaction runs while the first waits for
+            # the server (at 100,000 members, four members at once: 36 -> 40 commands/s).
+            concurrent_use_cases=2 if storage.dialect == "postgresql" else 1,
             encoder=encoder,
             dashboard=dashboard,
             metrics=metrics,

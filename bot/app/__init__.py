@@ -91,10 +91,12 @@ class GiveFirst(Errands, Dashboard):
             unit_of_work, clock, self._metrics, maybe_closed=self._helpers.maybe_closed
         )
         # Use cases are mostly CPU (matching, the ORM) between short database calls.
-        # Run one at a time per process: several at once finish no sooner on one event
-        # loop, but delay the acknowledgements the platforms wait for. Deliveries (the
-        # network) still overlap; more processes add throughput. At most a few events
-        # prepare theirs at once (read, encode, rank); their messages go out meanwhile.
+        # Run one at a time per process by default: several at once finish no sooner on
+        # one event loop, but delay the acknowledgements the platforms wait for (the
+        # composition root lets two overlap on a database server, where one's waits for
+        # the server leave room for the other). Deliveries (the network) still overlap;
+        # more processes add throughput. At most a few events prepare theirs at once
+        # (read, encode, rank); their messages go out meanwhile.
         self._use_cases = asyncio.Semaphore(concurrent_use_cases)
         self._working = asyncio.Semaphore(concurrent_events)
 
