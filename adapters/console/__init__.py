@@ -87,6 +87,9 @@ class ConsoleChat:
 
     out: TextIO
     buttons: dict[int, Button] = field(default_factory=dict)
+    shown_to: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """Who may press a numbered button: those its message went to (absent: everyone,
+    for a channel post's)."""
     posts: dict[int, PostRef] = field(default_factory=dict)
     next_post: int = 1
     """The number the next channel post gets (on from the community's last one)."""
@@ -95,6 +98,7 @@ class ConsoleChat:
         self, message: Message, *, default_channel: str | None, once: SendOnce | None = None
     ) -> PostRef | None:
         ref = None
+        audience: tuple[str, ...] = ()
         match message.to:
             case ChannelPost(channel):
                 ref = PostRef(channel or default_channel or DEFAULT_CHANNEL, str(self.next_post))
@@ -102,12 +106,12 @@ class ConsoleChat:
                 self.next_post += 1
                 label = f"#{ref.channel_id} · post {ref.message_id}"
             case Ephemeral(user):
-                label = f"only @{user} sees"
+                label, audience = f"only @{user} sees", (user,)
             case DirectMessage(users):
-                label = "DM to " + " + ".join(f"@{u}" for u in users)
+                label, audience = "DM to " + " + ".join(f"@{u}" for u in users), tuple(users)
             case _:
                 label = "?"
-        self._print(label, message)
+        self._print(label, message, audience=audience)
         return ref
 
     def preview(self, message: Message, *, channel: str | None) -> None:
@@ -121,7 +125,9 @@ class ConsoleChat:
     async def delete(self, ref: PostRef) -> None:
         self.out.write(f"── #{ref.channel_id} · post {ref.message_id} deleted\n")
 
-    def _print(self, label: str, message: Message, *, press: bool = True) -> None:
+    def _print(
+        self, label: str, message: Message, *, press: bool = True, audience: tuple[str, ...] = ()
+    ) -> None:
         self.out.write(f"── {label}\n")
         for block in message.blocks:
             match block:
@@ -135,7 +141,9 @@ class ConsoleChat:
                 case Small(t):
                     self.out.write(f"  ({render_text(t)})\n")
                 case Buttons(buttons):
-                    shown = (self._number(b) if press else f"[{b.label}]" for b in buttons)
+                    shown = (
+                        self._number(b, audience) if press else f"[{b.label}]" for b in buttons
+                    )
                     self.out.write("  " + "  ".join(shown) + "\n")
                 case Divider():
                     self.out.write("  ────\n")
@@ -145,9 +153,11 @@ class ConsoleChat:
                         self.out.write(f"  ┆ {line}\n")
         self.out.flush()
 
-    def _number(self, button: Button) -> str:
+    def _number(self, button: Button, audience: tuple[str, ...]) -> str:
         number = len(self.buttons) + 1
         self.buttons[number] = button
+        if audience:
+            self.shown_to[number] = audience
         return f"[{number}: {button.label}]"
 
 
@@ -180,7 +190,7 @@ class ConsoleSession:
         posts are numbered on from the community's last one."""
         latest = await self.bot.latest_post(self.community_key)
         if latest is not None and latest.message_id.isdigit():
-            self.chat.next_post = int(latest.message_id) + 1
+            self.chat.next_post = max(self.chat.next_post, int(latest.message_id) + 1)
 
     def actor(self, user: str | None = None) -> Actor:
         handle = user or self.user
@@ -231,6 +241,7 @@ class ConsoleSession:
             case "/help" | "/?":
                 self.out.write(self.help())
                 return None
+        await self.open()  # another shell on this community may have posted meanwhile
         return await self.bot.slash_command(
             self.actor(), word, to_neutral(word.lower(), rest), self.chat
         )
@@ -243,6 +254,14 @@ class ConsoleSession:
         button = self.chat.buttons.get(number)
         if button is None:
             self.out.write(f"(there is no button {number})\n")
+            return None
+        audience = self.chat.shown_to.get(number, ())
+        if audience and self.user not in audience:
+            shown = " + ".join(f"@{user}" for user in audience)
+            self.out.write(
+                f"(button {number} is in a message only {shown} sees: /as {audience[0]} to "
+                "press it)\n"
+            )
             return None
         self.out.write(f"(@{self.user} presses “{button.label}”)\n")
         return await self.bot.button(self.actor(), button.action, button.value, self.chat)

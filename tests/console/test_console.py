@@ -120,3 +120,52 @@ def test_a_raised_hand_of_any_skin_tone_volunteers_in_the_console(tmp_path: Path
     result = givefirst("shell", stdin=script, database=tmp_path / "shell.db")
     assert result.returncode == 0, result.stderr
     assert "@ben would like to help with your ask" in result.stdout
+
+
+def test_a_button_only_one_member_sees_is_pressed_by_them_alone(tmp_path: Path) -> None:
+    """In a chat only Dana sees the button under her forget-me question; in the shell
+    another member pressing its number is told whose it is, and nothing is erased."""
+    script = "/as dana\n/offer happy to proofread essays\n/givefirst forget-me\n/as ben\n2\n"
+    result = givefirst(
+        "shell", stdin=script + "/as dana\n/givefirst me\n", database=tmp_path / "b.db"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "(button 2 is in a message only @dana sees: /as dana to press it)" in result.stdout
+    assert "erased your data" not in result.stdout
+    assert "happy to proofread essays" in result.stdout.rpartition("@dana> /givefirst me")[2]
+
+
+def test_two_shells_at_once_number_their_posts_apart(tmp_path: Path) -> None:
+    """A shell left open while another posts in the same community numbers its next
+    post after the other's, and every post is recorded (no error in between)."""
+    database = tmp_path / "two.db"
+    environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    environment["DATABASE_URL"] = f"sqlite:///{database}"
+    first = subprocess.Popen(
+        [sys.executable, "-m", "givefirst.cli", "shell", "--community", "console:x"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        cwd=ROOT,
+    )
+    assert first.stdin is not None and first.stdout is not None
+    first.stdin.write("/as ana\n/offer happy to help with knitting\n")
+    first.stdin.flush()
+    seen = ""
+    while "post 1" not in seen:  # the first shell has posted and recorded it
+        line = first.stdout.readline()
+        assert line, "the first shell stopped early"
+        seen += line
+    second = givefirst(
+        "shell",
+        "--community",
+        "console:x",
+        stdin="/as ben\n/offer pottery lessons\n",
+        database=database,
+    )
+    assert "── #community · post 2" in second.stdout, second.stdout
+    rest, errors = first.communicate("/offer baking tips\n/quit\n", timeout=120)
+    assert "── #community · post 3" in rest, rest
+    assert "could not record" not in errors and "Traceback" not in errors, errors
