@@ -82,6 +82,9 @@ class MemberRepository(Protocol):
         """The members with these ids that exist, in one read."""
 
     async def get_by_platform_id(self, community_id: int, user_id: str) -> Member | None: ...
+    async def platform_id_like(self, community_id: int, typed: str) -> str | None:
+        """The platform id of the member here whose id is ``typed``, ignoring case."""
+
     async def was_forgotten(self, community_id: int, user_id: str) -> bool:
         """Whether a member with this platform id here used forget-me (see
         :func:`bot.domain.handle_fingerprint`)."""

@@ -83,6 +83,16 @@ class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
         )
         return result.one_or_none()
 
+    async def platform_id_like(self, community_id: int, typed: str) -> str | None:
+        c = tables.members.c
+        found = await self.session.execute(
+            select(c.platform_user_id)
+            .where(c.community_id == community_id, func.lower(c.platform_user_id) == typed.lower())
+            .order_by(c.id)
+            .limit(1)
+        )
+        return found.scalar()
+
     async def was_forgotten(self, community_id: int, user_id: str) -> bool:
         c = tables.members.c
         fingerprint = handle_fingerprint(user_id)

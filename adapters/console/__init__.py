@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TextIO
@@ -65,14 +65,16 @@ def render_text(spans: Text) -> str:
     return "".join(out)
 
 
-def to_neutral(command: str, line: str) -> str:
-    """Console mentions (``@dana``) into the neutral ``<@dana>``, and ``#offers`` into
-    ``<#offers>`` where a channel is expected (elsewhere ``#word`` is a skill tag)."""
+def to_neutral(command: str, line: str, handles: Mapping[str, str] | None = None) -> str:
+    """Console mentions (``@dana``) into the neutral ``<@dana>`` (with the member's
+    handle as ``handles`` has it, if it does), and ``#offers`` into ``<#offers>`` where a
+    channel is expected (elsewhere ``#word`` is a skill tag)."""
+    known = handles or {}
     line = _MENTION.sub(
         lambda m: (
             m.group(0)
             if m.group(1).lower() in ("everyone", "here", "channel")
-            else f"<@{m.group(1)}>"
+            else f"<@{known.get(m.group(1), m.group(1))}>"
         ),
         line,
     )
@@ -220,11 +222,11 @@ class ConsoleSession:
         word, _, rest = line.partition(" ")
         match word.lower():
             case "/as":
-                name = rest.strip().lstrip("@").lower()  # handles, as imports read them
+                name = rest.strip().lstrip("@")
                 if not name or " " in name:
                     self.out.write(AS_USAGE)
                     return None
-                self.user = name
+                self.user = await self._handle(name)
                 admin = " (an admin here)" if self.user in self._admins else ""
                 self.out.write(f"(you are now @{self.user}{admin})\n")
                 return None
@@ -242,9 +244,16 @@ class ConsoleSession:
                 self.out.write(self.help())
                 return None
         await self.open()  # another shell on this community may have posted meanwhile
+        handles = {name: await self._handle(name) for name in _MENTION.findall(rest)}
         return await self.bot.slash_command(
-            self.actor(), word, to_neutral(word.lower(), rest), self.chat
+            self.actor(), word, to_neutral(word.lower(), rest, handles), self.chat
         )
+
+    async def _handle(self, typed: str) -> str:
+        """The handle of the member someone typed: a member's as stored, whatever its
+        case (an imported Slack ID is ``U…``), else in lower case, so that ``Ana`` and
+        ``ana`` are one new member."""
+        return await self.bot.member_id_like(self.community_key, typed) or typed.lower()
 
     def help(self) -> str:
         admins = ", ".join(f"@{a}" for a in self._admins) or "nobody"

@@ -38,6 +38,15 @@ class Errands(Rooms):
             post = await uow.posts.latest(community.id) if community and community.id else None
         return PostRef(post.channel_id, post.message_id) if post else None
 
+    async def member_id_like(self, key: str, typed: str) -> str | None:
+        """The platform id of community ``key``'s member whose id is ``typed``, ignoring
+        case (for the console, where people type handles as they remember them)."""
+        async with self._uow() as uow:
+            community = await uow.communities.get_by_key(key)
+            if community is None or community.id is None:
+                return None
+            return await uow.members.platform_id_like(community.id, typed)
+
     async def communities(self) -> list[Community]:
         """Every community with its settings (for checking a deployment)."""
         async with self._uow() as uow:

@@ -169,3 +169,25 @@ def test_two_shells_at_once_number_their_posts_apart(tmp_path: Path) -> None:
     rest, errors = first.communicate("/offer baking tips\n/quit\n", timeout=120)
     assert "── #community · post 3" in rest, rest
     assert "could not record" not in errors and "Traceback" not in errors, errors
+
+
+def test_the_shell_acts_as_an_imported_member_whatever_the_case_typed(tmp_path: Path) -> None:
+    """An imported Slack ID (``U2``) is the member ``/as u2`` and ``@u2`` mean, rather
+    than a new, empty member; a name nobody has yet is one member in any case."""
+    directory = tmp_path / "members.csv"
+    directory.write_text("handle,name,skills\nU2,Ulla Berg,python\nana,Ana,resumes\n", "utf-8")
+    database = tmp_path / "case.db"
+    imported = givefirst(
+        "import-members", str(directory), "--community", "console:x", database=database
+    )
+    assert imported.returncode == 0, imported.stderr
+    script = (
+        "/as u2\n/skills list\n/thanks @ANA for the tips\n"
+        "/as Zed\n/offer pottery\n/as zed\n/givefirst me\n"
+    )
+    result = givefirst("shell", "--community", "console:x", stdin=script, database=database)
+    assert result.returncode == 0, result.stderr
+    assert "(you are now @U2)" in result.stdout
+    assert "python" in result.stdout.split("@U2> /skills list")[1].split("@U2>")[0]
+    assert "🙏 @U2 thanked @ana" in result.stdout
+    assert "Given: 1 offer" in result.stdout.rpartition("@zed> /givefirst me")[2]

@@ -118,6 +118,18 @@ class FakeCommunities(_Repo):
 class FakeMembers(_Repo):
     name = "members"
 
+    async def platform_id_like(self, community_id: int, typed: str) -> str | None:
+        return next(
+            (
+                m.platform_user_id
+                for m in self._rows
+                if m.community_id == community_id
+                and m.platform_user_id is not None
+                and m.platform_user_id.lower() == typed.lower()
+            ),
+            None,
+        )
+
     async def was_forgotten(self, community_id: int, user_id: str) -> bool:
         fingerprint = handle_fingerprint(user_id)
         return any(
