@@ -44,6 +44,8 @@ from bot.text import clean
 DEFAULT_CHANNEL = "community"
 _MENTION = re.compile(r"(?<![\w<])@([A-Za-z0-9_.-]+)")
 _CHANNEL = re.compile(r"(?<![\w<])#([A-Za-z0-9_.-]+)")
+_NEUTRAL = re.compile(r"<([@#])([^<>\s]+)>")
+"""A mention or channel in members' words as the core keeps them (``<@ana>``)."""
 
 
 def render_text(spans: Text) -> str:
@@ -51,7 +53,7 @@ def render_text(spans: Text) -> str:
     for span in spans:
         match span:
             case Plain(s):
-                out.append(s)
+                out.append(_NEUTRAL.sub(r"\1\2", s))
             case Strong(s):
                 out.append(s.upper() if s.isascii() else s)
             case Code(s):

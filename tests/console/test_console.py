@@ -191,3 +191,11 @@ def test_the_shell_acts_as_an_imported_member_whatever_the_case_typed(tmp_path: 
     assert "python" in result.stdout.split("@U2> /skills list")[1].split("@U2>")[0]
     assert "🙏 @U2 thanked @ana" in result.stdout
     assert "Given: 1 offer" in result.stdout.rpartition("@zed> /givefirst me")[2]
+
+
+def test_members_mentioned_in_an_ask_read_as_typed_in_its_post(tmp_path: Path) -> None:
+    script = "/as ana\n/offer CV reviews\n/as ben\n/ask could @ana look at my cv? not <b>bold</b>\n"
+    result = givefirst("shell", stdin=script, database=tmp_path / "m.db")
+    assert result.returncode == 0, result.stderr
+    post = result.stdout.split("@ben is looking for help:")[1]
+    assert "│ could @ana look at my cv? not <b>bold</b>" in post and "<@ana>" not in post
