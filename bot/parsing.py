@@ -381,7 +381,7 @@ SETTING_EXAMPLES = {"capacity": "2", "expiry": "3", "follow-up": "7"}
 
 
 def _whole_number(value: str, problem: str) -> int:
-    if value.startswith("-") and value[1:].isdigit():
+    if value.startswith("-") and value[1:].isdigit() and int(value[1:]) > 0:
         raise InvalidInput(f"`{quotable(value)}` is below zero. {problem}")
     if not value.isdigit():
         raise InvalidInput(f"`{quotable(value)}` is not a whole number. {problem}")

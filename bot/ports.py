@@ -85,9 +85,15 @@ class MemberRepository(Protocol):
     async def platform_id_like(self, community_id: int, typed: str) -> str | None:
         """The platform id of the member here whose id is ``typed``, ignoring case."""
 
-    async def was_forgotten(self, community_id: int, user_id: str) -> bool:
-        """Whether a member with this platform id here used forget-me (see
-        :func:`bot.domain.handle_fingerprint`)."""
+    async def keep_out(self, community_id: int, user_id: str) -> None:
+        """Remember that the member with this platform id here used forget-me, as its
+        :func:`bot.domain.handle_fingerprint` alone."""
+
+    async def kept_out(self, community_id: int) -> frozenset[str]:
+        """The fingerprints of the platform ids of members who used forget-me here."""
+
+    async def forget_kept_out(self, community_id: int) -> None:
+        """Forget even those fingerprints (a community that is erased as a whole)."""
 
     async def add(self, member: Member) -> None: ...
     async def list(self, community_id: int) -> Sequence[Member]: ...

@@ -93,15 +93,24 @@ class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
         )
         return found.scalar()
 
-    async def was_forgotten(self, community_id: int, user_id: str) -> bool:
-        c = tables.members.c
+    async def keep_out(self, community_id: int, user_id: str) -> None:
+        kept = tables.forgotten_handles
         fingerprint = handle_fingerprint(user_id)
-        found = await self.session.execute(
-            select(c.id)
-            .where(c.community_id == community_id, c.forgotten_handle == fingerprint)
-            .limit(1)
+        if fingerprint not in await self.kept_out(community_id):
+            await self.session.execute(
+                insert(kept).values(community_id=community_id, fingerprint=fingerprint)
+            )
+
+    async def kept_out(self, community_id: int) -> frozenset[str]:
+        c = tables.forgotten_handles.c
+        found = await self.session.scalars(
+            select(c.fingerprint).where(c.community_id == community_id)
         )
-        return found.first() is not None
+        return frozenset(found.all())
+
+    async def forget_kept_out(self, community_id: int) -> None:
+        kept = tables.forgotten_handles
+        await self.session.execute(delete(kept).where(kept.c.community_id == community_id))
 
     async def add(self, member: Member) -> None:
         await self._add(member)

@@ -104,13 +104,22 @@ members = Table(
     Column("dm_closed", Boolean, nullable=False),
     Column("dm_checked_at", UTCDateTime),
     Column("forgotten_at", UTCDateTime),
-    # Once forgotten: a fingerprint of their platform id, so an import skips them.
-    Column("forgotten_handle", String(64)),
     Column("directory_revision", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("community_id", "platform_user_id"),
     Index(None, "community_id", "directory_revision"),
-    Index(None, "community_id", "forgotten_handle"),
     Index(None, "community_id", "id"),  # a community read a page at a time, in order
+)
+
+# Members who used forget-me, as fingerprints of their platform ids alone (see
+# bot.domain.handle_fingerprint), so that a member directory imported later leaves
+# them out: with no member id or date, nothing joins a fingerprint to a tombstone.
+forgotten_handles = Table(
+    "forgotten_handles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _community_id(),
+    Column("fingerprint", String(64), nullable=False),
+    UniqueConstraint("community_id", "fingerprint"),
 )
 
 offers = Table(

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import unused_port
 from click.testing import CliRunner, Result
 
 from bot.clock import SystemClock
@@ -207,7 +208,7 @@ async def test_givefirst_slack_stops_at_once_on_a_token_slack_refuses(
         "SLACK_SIGNING_SECRET": "signing-secret",
         "SLACK_API_URL": slack.api_url,
     }
-    refused = await givefirst(database, "slack", "--port", "0", env=env)
+    refused = await givefirst(database, "slack", "--port", str(unused_port()), env=env)
     assert refused.exit_code == 2, refused.output
     assert "Slack refused SLACK_BOT_TOKEN (token_revoked)" in refused.output
     assert [c.response["error"] for c in slack.calls("auth.test")] == ["token_revoked"]

@@ -275,6 +275,7 @@ class ConsoleSession:
             )
             return None
         self.out.write(f"(@{self.user} presses “{button.label}”)\n")
+        await self.open()
         return await self.bot.button(self.actor(), button.action, button.value, self.chat)
 
     async def press_labelled(self, label: str) -> Handled | None:
@@ -295,6 +296,7 @@ class ConsoleSession:
             self.out.write(REACT_USAGE)
             return None
         ref = self.chat.posts.get(int(post_number)) or await self._earlier_post(post_number)
+        await self.open()
         handled = await self.bot.reaction(
             self.actor(), ref.channel_id, ref.message_id, emoji, self.chat
         )

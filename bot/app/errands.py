@@ -11,12 +11,13 @@ from typing import Any
 
 from bot.app.rooms import Rooms
 from bot.directory_import import MemberRecord
-from bot.domain import Community, Member
+from bot.domain import Community, Member, OutboxMessage
 from bot.errors import NotFound
+from bot.message_json import to_json
 from bot.messages import Message
 from bot.ports import PostRef, UnitOfWork
 from bot.render import rounds as round_words
-from bot.schedule import upcoming_round
+from bot.schedule import outbox_key, upcoming_round
 from bot.text import quotable
 from bot.use_cases import operations, privacy, round_planning, scheduled
 
@@ -154,15 +155,26 @@ class Errands(Rooms):
 
     async def forget_member(self, key: str, handle: str) -> bool:
         """Erase one member's data as ``/givefirst forget-me`` does (an operator's
-        answer to a request from a member who can no longer use the bot); the bot's
-        posts of their words are left, as this process may not reach the platform.
+        answer to a request from a member who can no longer use the bot). The bot's
+        posts of their words are removed, and others' posts that mention them made
+        anonymous, through the outbox: by the scheduler, which reaches the platform.
         False if there is no such member."""
+        now = self._clock.now()
         async with self._uow() as uow:
             member = await _member(uow, key, handle)
             community = await uow.communities.get_by_key(key)
-            if member is None or community is None:
+            if member is None or community is None or community.id is None:
                 return False
-            await privacy.erase_member(uow, community, member, self._clock.now())
+            claim = f"forget-member:{member.id}"
+            for n, change in enumerate(await privacy.erase_member(uow, community, member, now)):
+                outgoing = OutboxMessage(
+                    key=outbox_key(claim, n),
+                    community_id=community.id,
+                    payload=to_json(change),
+                    created_at=now,
+                    claimed_until=now,
+                )
+                await uow.outbox.add(outgoing, names=change.names())
             await uow.commit()
         log.info("erased the data of a member of %s", key)
         return True
@@ -183,6 +195,7 @@ class Errands(Rooms):
                 if member.forgotten_at is None:
                     # Their posts are left: the bot may no longer be there to remove them.
                     await privacy.erase_member(uow, community, member, now)
+            await uow.members.forget_kept_out(community.id)  # nobody is left to keep out
             community.forget()
             await uow.commit()
         log.info("erased the data of community %s", key)
@@ -191,8 +204,10 @@ class Errands(Rooms):
 
 async def _member(uow: UnitOfWork, key: str, handle: str) -> Member | None:
     """The member of community ``key`` whose platform id is ``handle`` (with or
-    without a leading @)."""
+    without a leading @, in any case); :class:`NotFound` if there is no community."""
     community = await uow.communities.get_by_key(key)
     if community is None or community.id is None:
-        return None
-    return await uow.members.get_by_platform_id(community.id, handle.removeprefix("@"))
+        raise NotFound(f"There is no community {key!r} in this database.")
+    typed = handle.removeprefix("@")
+    exact = await uow.members.platform_id_like(community.id, typed) or typed
+    return await uow.members.get_by_platform_id(community.id, exact)

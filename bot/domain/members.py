@@ -20,9 +20,11 @@ def member_name(display_name: str | None, platform_user_id: str | None, *, forgo
 
 
 def handle_fingerprint(platform_user_id: str) -> str:
-    """What stays of a forgotten member's platform id: enough to recognise it in a
-    member directory imported later (so the import does not bring them back), not to
-    name them."""
+    """What is kept of a forgotten member's platform id, apart from anything else of
+    theirs: enough to recognise the id in a member directory imported later, so that
+    the import does not bring them back. Whoever knows an id can compute its
+    fingerprint, as any list of people not to add again must let them; so it is kept
+    with nothing that could join it to the rest (see ``forgotten_handles``)."""
     return hashlib.sha256(f"givefirst forgotten:{platform_user_id}".encode()).hexdigest()
 
 
@@ -43,8 +45,6 @@ class Member:
     dm_checked_at: datetime | None = None
     """When a direct message last tested whether closed DMs had opened again."""
     forgotten_at: datetime | None = None
-    forgotten_handle: str | None = None
-    """The :func:`handle_fingerprint` of the platform id they had, once forgotten."""
     id: int | None = None
 
     @property
@@ -79,10 +79,7 @@ class Member:
         return removed
 
     def forget(self, now: datetime) -> None:
-        """Erase everything that identifies this person; the row stays as an anonymous
-        tombstone, with a fingerprint of their platform id (see :func:`handle_fingerprint`)."""
-        if self.platform_user_id is not None:
-            self.forgotten_handle = handle_fingerprint(self.platform_user_id)
+        """Erase everything that identifies this person; the row stays as an anonymous tombstone."""
         self.platform_user_id = None
         self.display_name = None
         self.timezone = None

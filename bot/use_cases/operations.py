@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.directory import HelperDirectory
 from bot.directory_import import MemberRecord
-from bot.domain import Ask, Community, Member, Offer
+from bot.domain import Ask, Community, Member, Offer, handle_fingerprint
 from bot.domain.pairing import LOAD_WINDOW, busy_helpers
 from bot.errors import NotFound
 from bot.matching import Candidate
@@ -51,9 +51,10 @@ async def import_directory(
         await uow.communities.add(community)
     vocabulary = Vocabulary.for_aliases(community.aliases)
     created = updated = offers = forgotten = 0
+    kept_out = await uow.members.kept_out(stored_id(community)) if community.id else frozenset()
     for record in records:
         member = await uow.members.get_by_platform_id(stored_id(community), record.handle)
-        if member is None and await uow.members.was_forgotten(stored_id(community), record.handle):
+        if member is None and handle_fingerprint(record.handle) in kept_out:
             forgotten += 1
             if progress is not None:
                 progress(1)

@@ -162,6 +162,8 @@ async def erase_member(
             {claim_of(key) for key in dropped if key.startswith(DIGEST_CLAIM_PREFIX)}
         )
     await uow.vectors.forget_member(me)
+    if member.platform_user_id is not None:
+        await uow.members.keep_out(stored_id(community), member.platform_user_id)
     member.forget(now)
     return out
 

@@ -32,7 +32,8 @@ class Invocation:
 
 pass_invocation = click.make_pass_decorator(Invocation)
 
-_COMMUNITY_KEY = re.compile(r"(slack|discord|console):[\w.\-]{1,80}", re.ASCII)
+_COMMUNITY_KEY = re.compile(r"(slack|discord|console):(?=\S)[^\x00-\x1f\x7f]{1,100}")
+"""A platform, then an id: a team's, a server's, or any name for a console community."""
 
 
 def community_key(_: click.Context, __: click.Parameter, value: str | None) -> str | None:

@@ -96,7 +96,7 @@ def _cannot_listen(error: BaseException) -> Explained | None:
     if error.errno == errno.EADDRINUSE:
         return Explained(
             f"Cannot listen on {where}: something is already listening there (givefirst "
-            "started twice?). Stop it, or choose another --port.",
+            "started twice?). Stop it, or choose another port.",
             USAGE,
         )
     return Explained(

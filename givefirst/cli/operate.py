@@ -316,7 +316,10 @@ def db_export_member(invocation: Invocation, key: str, handle: str) -> None:
         async with running(invocation.database_url) as runtime:
             return await runtime.bot.export_member(key, handle)
 
-    data = run(export)
+    try:
+        data = run(export)
+    except GiveFirstError as error:
+        raise click.ClickException(error.message) from None
     if data is None:
         raise click.ClickException(f"{key} has no member {handle!r}: {_HANDLE_HINT}")
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -329,7 +332,8 @@ def db_export_member(invocation: Invocation, key: str, handle: str) -> None:
 @pass_invocation
 def db_forget_member(invocation: Invocation, key: str, handle: str, yes: bool) -> None:
     """Erase member HANDLE (their platform user ID) of community KEY as
-    /givefirst forget-me does: for a member who asks but can no longer use the bot."""
+    /givefirst forget-me does: for a member who asks but can no longer use the bot.
+    The scheduler then removes the bot's posts of their words."""
     existing_database(invocation.database_url)
     if not yes:
         click.confirm(f"Erase the data of {handle} in {key}? This cannot be undone.", abort=True)
@@ -338,12 +342,16 @@ def db_forget_member(invocation: Invocation, key: str, handle: str, yes: bool) -
         async with running(invocation.database_url) as runtime:
             return await runtime.bot.forget_member(key, handle)
 
-    if not run(forget):
+    try:
+        forgotten = run(forget)
+    except GiveFirstError as error:
+        raise click.ClickException(error.message) from None
+    if not forgotten:
         raise click.ClickException(f"{key} has no member {handle!r}: {_HANDLE_HINT}")
     click.echo(
-        f"Erased the data of {handle} in {key}: only anonymous counts remain. The posts "
-        "givefirst made of their offers, asks and thanks stay in the channels (this "
-        "command does not reach the platform): delete those there."
+        f"Erased the data of {handle} in {key}. The scheduler (in `givefirst slack` or "
+        "`discord`, or `givefirst scheduler`) removes givefirst's posts of their offers, "
+        "asks and thanks, and their name from others' posts, within a minute of running."
     )
 
 

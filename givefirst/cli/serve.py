@@ -63,8 +63,8 @@ no_scheduler_option = click.option(
     help="Don't run scheduled work (digests, follow-ups, expiry) in this process, e.g. "
     "when `givefirst scheduler` runs separately.",
 )
-PORT = click.IntRange(0, 65535)
-"""A TCP port to listen on (0: any free one)."""
+PORT = click.IntRange(1, 65535)
+"""A TCP port to listen on."""
 
 grace_option = click.option(
     "--grace",

@@ -379,12 +379,12 @@ def test_a_port_already_taken_or_out_of_range_is_one_line_saying_what_to_do(
     assert "report it" not in twice.stderr
 
     wrong = givefirst("web", "--port", "99999", database=tmp_path / "x.db")
-    assert wrong.returncode == 2 and "99999 is not in the range 0<=x<=65535" in wrong.stderr
+    assert wrong.returncode == 2 and "99999 is not in the range 1<=x<=65535" in wrong.stderr
     spinning = givefirst("scheduler", "--console", "--every", "0", database=tmp_path / "x.db")
     assert spinning.returncode == 2 and "is not in the range x>=1" in spinning.stderr
 
 
-@pytest.mark.parametrize("key", ["", "foo", "slack:", "console:my community", "teams:T1"])
+@pytest.mark.parametrize("key", ["", "foo", "slack:", "console: x", "teams:T1"])
 def test_a_mistyped_community_key_is_refused_rather_than_made_a_new_community(
     tmp_path: Path, key: str
 ) -> None:
@@ -437,6 +437,10 @@ def test_an_operator_exports_and_erases_a_member_who_can_no_longer_use_the_bot(
     assert unsure.returncode == 1 and "Aborted" in unsure.stderr
     erased = givefirst("db", "forget-member", "console:demo", "chen", "--yes", folder=tmp_path)
     assert erased.returncode == 0 and "Erased the data of chen in console:demo" in erased.stdout
+    later = givefirst("shell", "--community", "console:demo", stdin="/wait 1h\n", folder=tmp_path)
+    assert "── #community · post 3 deleted" in later.stdout, (
+        "the scheduler removes his offer's post"
+    )
     match = givefirst(
         "match", "--community", "console:demo", "help with interview prep", folder=tmp_path
     )

@@ -64,6 +64,7 @@ class FakeStore:
     open: int = 0
     keys: dict[str, str] = field(default_factory=dict)
     outbox_names: dict[str, frozenset[str]] = field(default_factory=dict)
+    kept_out: set[tuple[int, str]] = field(default_factory=set)
     next_id: int = 1
 
     def table(self, name: str) -> dict[int, Any]:
@@ -130,11 +131,14 @@ class FakeMembers(_Repo):
             None,
         )
 
-    async def was_forgotten(self, community_id: int, user_id: str) -> bool:
-        fingerprint = handle_fingerprint(user_id)
-        return any(
-            m.community_id == community_id and m.forgotten_handle == fingerprint for m in self._rows
-        )
+    async def keep_out(self, community_id: int, user_id: str) -> None:
+        self._store.kept_out.add((community_id, handle_fingerprint(user_id)))
+
+    async def kept_out(self, community_id: int) -> frozenset[str]:
+        return frozenset(f for c, f in self._store.kept_out if c == community_id)
+
+    async def forget_kept_out(self, community_id: int) -> None:
+        self._store.kept_out = {(c, f) for c, f in self._store.kept_out if c != community_id}
 
     async def get_by_platform_id(self, community_id: int, user_id: str) -> Member | None:
         return next(

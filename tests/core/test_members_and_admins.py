@@ -292,6 +292,11 @@ async def test_an_operator_can_erase_a_whole_community(town: Town) -> None:
     await town.say("dana", "/thanks @ana for the quick reply")
     neighbour = replace(town.actor("ana"), community_key="console:neighbours")
     await town.bot.slash_command(neighbour, "/offer", "bike repairs #cycling", town.chat)
+    await town.say("erin", "/givefirst forget-me")
+    await town.press("erin", "Erase my data")  # kept out of imports, by a fingerprint
+    async with town.unit_of_work() as uow:
+        community = await uow.communities.get_by_key(COMMUNITY)
+        assert community is not None and len(await uow.members.kept_out(community.id or 0)) == 1
 
     assert await town.bot.forget_community(COMMUNITY)
     assert not await town.bot.forget_community("console:nowhere")
@@ -299,7 +304,8 @@ async def test_an_operator_can_erase_a_whole_community(town: Town) -> None:
         erased, neighbours = await uow.communities.list()
         assert (erased.channel_id, erased.admin_ids) == (None, [])
         members = await uow.members.list(erased.id or 0)
-        assert [m.name for m in members] == ["a former member"] * 3
+        assert [m.name for m in members] == ["a former member"] * 4
+        assert await uow.members.kept_out(erased.id or 0) == frozenset(), "not even those"
         offers = [o for m in members for o in await uow.offers.by_member(m.id or 0)]
         assert [o.text for o in offers] == [""], "Ana's offer, its text erased"
         assert [m.name for m in await uow.members.list(neighbours.id or 0)] == ["Ana"]

@@ -32,6 +32,7 @@ DOMAIN_TABLES = {
     "thanks",
     "posts",
     "processed_events",
+    "forgotten_handles",
     "signing_keys",
 }
 SLACK_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}

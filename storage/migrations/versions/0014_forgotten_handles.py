@@ -1,10 +1,10 @@
-"""Members who used forget-me keep a fingerprint of their platform id.
+"""Members who used forget-me are kept out of later imports, by a fingerprint alone.
 
 A member directory imported after a member asked to be forgotten brought them back:
 their tombstone had no platform id left to match the file's row against, so the row
-made a new member. The tombstone now keeps a fingerprint of the id (a hash, which
-names nobody), and an import skips a row whose handle has it. Members forgotten
-before this migration have none: nothing is left to make it from.
+made a new member. A table of their platform ids' fingerprints (hashes), with no member
+id or date that could join one to a tombstone, now lets an import leave them out.
+Members forgotten before this migration have none: nothing is left to make it from.
 
 Revision ID: 0014
 Revises: 0013
@@ -25,14 +25,26 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("members") as batch:
-        batch.add_column(sa.Column("forgotten_handle", sa.String(64)))
-    op.create_index(
-        "ix_members_community_id_forgotten_handle", "members", ["community_id", "forgotten_handle"]
+    op.create_table(
+        "forgotten_handles",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "community_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "communities.id",
+                name="fk_forgotten_handles_community_id_communities",
+                ondelete="CASCADE",
+            ),
+            nullable=False,
+        ),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_forgotten_handles"),
+        sa.UniqueConstraint(
+            "community_id", "fingerprint", name="uq_forgotten_handles_community_id_fingerprint"
+        ),
     )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_members_community_id_forgotten_handle", table_name="members")
-    with op.batch_alter_table("members") as batch:
-        batch.drop_column("forgotten_handle")
+    op.drop_table("forgotten_handles")
