@@ -7,9 +7,9 @@ import codecs
 import json
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import click
 
@@ -39,6 +39,8 @@ from givefirst.cli.serve import (
 )
 from givefirst.settings import Settings
 from storage import Storage
+
+T = TypeVar("T")
 
 community_option = click.option(
     "--community", "community_key", callback=community_key, required=True, help="e.g. slack:T0123"
@@ -191,10 +193,7 @@ def match(
             for ask, m in zip(asks, found, strict=True)
         ]
 
-    try:
-        results = run(rank)
-    except GiveFirstError as error:
-        raise click.ClickException(error.message) from None
+    results = run_saying(rank)
     if batch is not None:
         for result in results:
             click.echo(json.dumps(result, ensure_ascii=False))
@@ -202,6 +201,14 @@ def match(
         click.echo(json.dumps(results[0], indent=2, ensure_ascii=False))
     else:
         _print_matches(results[0])
+
+
+def run_saying(coro_fn: Callable[[], Awaitable[T]]) -> T:
+    """:func:`run`, with what the core refuses (no such community …) said in a line."""
+    try:
+        return run(coro_fn)
+    except GiveFirstError as error:
+        raise click.ClickException(error.message) from None
 
 
 def progress_bar(length: int, label: str) -> Any:
@@ -295,10 +302,7 @@ def db_embed(invocation: Invocation, community_key: str | None) -> None:
                     community_key=community_key, progress=bar.update
                 )
 
-    try:
-        encoded = run(embed)
-    except GiveFirstError as error:
-        raise click.ClickException(error.message) from None
+    encoded = run_saying(embed)
     click.echo(f"Encoded {plural(encoded, 'field')}; every vector is up to date.")
 
 
@@ -316,10 +320,7 @@ def db_export_member(invocation: Invocation, key: str, handle: str) -> None:
         async with running(invocation.database_url) as runtime:
             return await runtime.bot.export_member(key, handle)
 
-    try:
-        data = run(export)
-    except GiveFirstError as error:
-        raise click.ClickException(error.message) from None
+    data = run_saying(export)
     if data is None:
         raise click.ClickException(f"{key} has no member {handle!r}: {_HANDLE_HINT}")
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -342,10 +343,7 @@ def db_forget_member(invocation: Invocation, key: str, handle: str, yes: bool) -
         async with running(invocation.database_url) as runtime:
             return await runtime.bot.forget_member(key, handle)
 
-    try:
-        forgotten = run(forget)
-    except GiveFirstError as error:
-        raise click.ClickException(error.message) from None
+    forgotten = run_saying(forget)
     if not forgotten:
         raise click.ClickException(f"{key} has no member {handle!r}: {_HANDLE_HINT}")
     click.echo(
