@@ -289,6 +289,13 @@ def _parse_config(args: list[str]) -> Command:
 
 LONGEST_ALIAS = 60
 """The most characters an alias, or the skill it names, may have (as a skill imported)."""
+LONGEST_ID = 80
+"""The most characters a channel's or member's id in a setting may have."""
+
+
+def _an_id(found: str | None) -> bool:
+    """Whether a mention gave an id a setting can keep."""
+    return found is not None and len(found) <= LONGEST_ID
 
 
 def validate_setting(setting: str, values: tuple[str, ...]) -> None:
@@ -308,7 +315,7 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
     problem = InvalidInput(f"Usage: {usage}")
     match setting:
         case "channel":
-            if len(values) != 1 or len(channel_id_of(values[0]) or "x" * 81) > 80:
+            if len(values) != 1 or not _an_id(channel_id_of(values[0])):
                 raise problem
         case "digest":
             if not 2 <= len(values) <= 3 or values[0].lower() not in WEEKDAYS:
@@ -336,7 +343,7 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
             if (
                 len(values) != 2
                 or values[0].lower() not in ("add", "remove")
-                or len(user_id_of(values[1]) or "x" * 81) > 80
+                or not _an_id(user_id_of(values[1]))
             ):
                 raise problem
         case "alias":

@@ -208,7 +208,7 @@ class Scheduler:
                 *await scheduled.remind_introductions(uow, now),
                 *await scheduled.send_follow_ups(uow, now),
             ]
-            planned = await _enqueue(uow, work, now, self._metrics)
+            planned = await enqueue(uow, work, now, self._metrics)
             await uow.commit()
         return planned
 
@@ -223,7 +223,7 @@ class Scheduler:
         for community in communities:
             async with self._uow() as uow:
                 work = await scheduled.check_relevance(uow, community, now)
-                planned += await _enqueue(uow, work, now, self._metrics)
+                planned += await enqueue(uow, work, now, self._metrics)
                 await uow.commit()
         self._last_relevance_check = now
         return planned
@@ -284,14 +284,14 @@ class Scheduler:
                 return 0
             post = dataclasses.replace(digest.message, to=ChannelPost(community.channel_id))
             work = [scheduled.Scheduled(period.key, period.community_id, [post])]
-            planned = await _enqueue(uow, work, now, self._metrics)
+            planned = await enqueue(uow, work, now, self._metrics)
             await uow.commit()
         return planned
 
     async def plan_rounds(self, now: datetime) -> int:
         """Ask last round's pairs whether they met, and plan each round that is due."""
         async with self._uow() as uow:
-            planned = await _enqueue(
+            planned = await enqueue(
                 uow, await round_planning.round_follow_ups(uow, now), now, self._metrics
             )
             await uow.commit()
@@ -318,7 +318,7 @@ class Scheduler:
             work = await round_planning.write_round(uow, planned, now)
             if work is None:
                 return 0
-            queued = await _enqueue(uow, [work], now, self._metrics)
+            queued = await enqueue(uow, [work], now, self._metrics)
             await uow.commit()
         log.info("planned %s: %d groups", slot.key, len(planned.plan.groups))
         return queued
@@ -349,10 +349,11 @@ class Scheduler:
         )
 
 
-async def _enqueue(
+async def enqueue(
     uow: UnitOfWork, work: Sequence[scheduled.Scheduled], now: datetime, metrics: Metrics
 ) -> int:
-    """Write each piece of work's messages to the outbox, keyed by its claim."""
+    """Write each piece of work's messages to the outbox, keyed by its claim, for the
+    scheduler to send."""
     count = 0
     for item in work:
         metrics.claimed(item.key.partition(":")[0])

@@ -96,7 +96,12 @@ class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
     async def keep_out(self, community_id: int, user_id: str) -> None:
         kept = tables.forgotten_handles
         fingerprint = handle_fingerprint(user_id)
-        if fingerprint not in await self.kept_out(community_id):
+        known = await self.session.execute(
+            select(kept.c.id)
+            .where(kept.c.community_id == community_id, kept.c.fingerprint == fingerprint)
+            .limit(1)
+        )
+        if known.first() is None:
             await self.session.execute(
                 insert(kept).values(community_id=community_id, fingerprint=fingerprint)
             )

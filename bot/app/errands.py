@@ -11,13 +11,14 @@ from typing import Any
 
 from bot.app.rooms import Rooms
 from bot.directory_import import MemberRecord
-from bot.domain import Community, Member, OutboxMessage
+from bot.domain import Community, Member
+from bot.domain.identity import stored_id
 from bot.errors import NotFound
-from bot.message_json import to_json
 from bot.messages import Message
 from bot.ports import PostRef, UnitOfWork
 from bot.render import rounds as round_words
-from bot.schedule import outbox_key, upcoming_round
+from bot.schedule import upcoming_round
+from bot.scheduler import enqueue
 from bot.text import quotable
 from bot.use_cases import operations, privacy, round_planning, scheduled
 
@@ -150,7 +151,7 @@ class Errands(Rooms):
         operator's answer to a request from a member who can no longer use the bot);
         None if there is no such member."""
         async with self._uow() as uow:
-            member = await _member(uow, key, handle)
+            _, member = await _member(uow, key, handle)
             return None if member is None else await privacy.export_member(uow, member)
 
     async def forget_member(self, key: str, handle: str) -> bool:
@@ -161,20 +162,14 @@ class Errands(Rooms):
         False if there is no such member."""
         now = self._clock.now()
         async with self._uow() as uow:
-            member = await _member(uow, key, handle)
-            community = await uow.communities.get_by_key(key)
-            if member is None or community is None or community.id is None:
+            community, member = await _member(uow, key, handle)
+            if member is None:
                 return False
-            claim = f"forget-member:{member.id}"
-            for n, change in enumerate(await privacy.erase_member(uow, community, member, now)):
-                outgoing = OutboxMessage(
-                    key=outbox_key(claim, n),
-                    community_id=community.id,
-                    payload=to_json(change),
-                    created_at=now,
-                    claimed_until=now,
-                )
-                await uow.outbox.add(outgoing, names=change.names())
+            changes = await privacy.erase_member(uow, community, member, now)
+            erased = scheduled.Scheduled(
+                f"forget-member:{member.id}", stored_id(community), changes
+            )
+            await enqueue(uow, [erased], now, self._metrics)
             await uow.commit()
         log.info("erased the data of a member of %s", key)
         return True
@@ -202,12 +197,12 @@ class Errands(Rooms):
         return True
 
 
-async def _member(uow: UnitOfWork, key: str, handle: str) -> Member | None:
-    """The member of community ``key`` whose platform id is ``handle`` (with or
+async def _member(uow: UnitOfWork, key: str, handle: str) -> tuple[Community, Member | None]:
+    """Community ``key`` and its member whose platform id is ``handle`` (with or
     without a leading @, in any case); :class:`NotFound` if there is no community."""
     community = await uow.communities.get_by_key(key)
     if community is None or community.id is None:
         raise NotFound(f"There is no community {key!r} in this database.")
     typed = handle.removeprefix("@")
     exact = await uow.members.platform_id_like(community.id, typed) or typed
-    return await uow.members.get_by_platform_id(community.id, exact)
+    return community, await uow.members.get_by_platform_id(community.id, exact)

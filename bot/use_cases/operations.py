@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.directory import HelperDirectory
+from bot.directory import HelperDirectory, ranking_key
 from bot.directory_import import MemberRecord
 from bot.domain import Ask, Community, Member, Offer, handle_fingerprint
-from bot.domain.pairing import LOAD_WINDOW, busy_helpers
+from bot.domain.pairing import Obstacle, introduction_obstacle
 from bot.errors import NotFound
 from bot.matching import Candidate
-from bot.matching.fields import Vector, packed
+from bot.matching.fields import packed
 from bot.ports import TextEncoder, UnitOfWork
 from bot.skills import Vocabulary
 from bot.use_cases.context import members_by_id, stored_id
@@ -133,44 +133,47 @@ async def match_text(
     vector = None
     if encoder is not None:
         [vector] = await encoder.encode([ask_text])
-    found = await find_helpers(uow, helpers, community, probe, now, vector=vector, top=top)
+    ranking = await helpers.rank(community, ask_text, vector)
+    found = await find_helpers(
+        uow,
+        helpers,
+        community,
+        probe,
+        now,
+        vector=vector,
+        top=top,
+        ahead={ranking_key(ask_text, vector): ranking},
+    )
     members = await members_by_id(uow, [c.member_id for c in (*found.confident, *found.closest)])
     margin = found.margin  # None when matched by words alone
+    best = ranking.scores[0][0] if ranking.scores else None
     return Matches(
         [(members[c.member_id], c) for c in found.confident],
         [(members[c.member_id], c) for c in found.closest],
         stands_out_by=None if margin is None else round(margin, 4),
         confident_from=None if margin is None else helpers.current(community).confident_margin,
-        set_aside=await _best_left_out(uow, helpers, community, probe, vector, now, members),
+        set_aside=None
+        if best is None or best in members
+        else await _left_out(uow, community, best, now),
     )
 
 
-async def _best_left_out(
-    uow: UnitOfWork,
-    helpers: HelperDirectory,
-    community: Community,
-    ask: Ask,
-    vector: Vector | None,
-    now: datetime,
-    shown: Collection[int],
+async def _left_out(
+    uow: UnitOfWork, community: Community, member_id: int, now: datetime
 ) -> tuple[Member, str] | None:
-    """The member ranked first for the ask, when a rule leaves them out of what is
-    shown (see :mod:`bot.domain.pairing`), and why."""
-    ranking = await helpers.rank(community, ask.text, vector)
-    if not ranking.scores or ranking.scores[0][0] in shown:
+    """The member ranked first for an ask, when a rule about helpers leaves them out
+    (see :func:`bot.domain.pairing.introduction_obstacle`), and why."""
+    best = await uow.members.get(member_id)
+    if best is None:
         return None
-    best = await uow.members.get(ranking.scores[0][0])
-    if best is None or best.forgotten_at is not None:
-        return None
-    if best.is_paused(now) and best.paused_until is not None:
-        return best, f"is paused until {best.paused_until:%a %d %b}"
-    if best.dm_closed:
-        return best, "has direct messages closed"
-    loads = await uow.introductions.loads(
-        stored_id(community), [stored_id(best)], now - LOAD_WINDOW
-    )
-    if stored_id(best) in busy_helpers(loads, community.capacity):
-        return best, "has had as many introductions this week as the community allows"
+    past = await uow.introductions.involving(member_id)
+    match introduction_obstacle(0, best, past, now=now, capacity=community.capacity):
+        case Obstacle.TAKING_A_BREAK if best.paused_until is not None:
+            return best, f"is paused until {best.paused_until:%a %d %b}"
+        case Obstacle.DMS_CLOSED:
+            return best, "has direct messages closed"
+        case Obstacle.BUSY_WEEK:
+            return best, "has had as many introductions this week as the community allows"
     return None
 
 
