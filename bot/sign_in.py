@@ -3,8 +3,11 @@
 An admin's ``/givefirst dashboard`` gets a one-time link holding a signed *pass*: the
 community, a random number used once, and when it expires (10 minutes). Opening it
 trades the pass for a signed *session* for that one community (12 hours), kept in a
-cookie. Both are HMAC-SHA256 over their contents with the deployment's signing key,
-each for its own purpose, so neither can be made, altered, or used as the other.
+cookie. Both name the admin who asked for the link (none for an operator's link), so
+that every page can check the admin still is one: a session ends as soon as its admin
+is taken off the community's admin list or asks givefirst to forget them. Both are
+HMAC-SHA256 over their contents with the deployment's signing key, each for its own
+purpose, so neither can be made, altered, or used as the other.
 That a pass is used only once is recorded in the database (see :mod:`bot.app`).
 """
 
@@ -47,12 +50,24 @@ class SignInRefused(NotAllowed):
 
 
 @dataclass(frozen=True)
+class Admin:
+    """The admin a link was made for, and whether the chat platform itself made them one
+    (a workspace or server admin), which only the platform can take back, or the
+    community's admin list did."""
+
+    user_id: str
+    by_platform: bool
+
+
+@dataclass(frozen=True)
 class Pass:
     """What a one-time sign-in link says."""
 
     community_key: str
     nonce: str
     expires_at: datetime
+    admin: Admin | None = None
+    """None for a link made for an operator, who holds the database anyway."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,7 @@ class Session:
 
     community_key: str
     expires_at: datetime
+    admin: Admin | None = None
 
 
 def new_key() -> str:
@@ -68,8 +84,8 @@ def new_key() -> str:
     return secrets.token_urlsafe(32)
 
 
-def issue_pass(key: str, community_key: str, now: datetime) -> str:
-    """A signed one-time pass for a sign-in link."""
+def issue_pass(key: str, community_key: str, now: datetime, admin: Admin | None = None) -> str:
+    """A signed one-time pass for a sign-in link, for ``admin`` (or an operator)."""
     return _sign(
         key,
         _PASS,
@@ -77,6 +93,7 @@ def issue_pass(key: str, community_key: str, now: datetime) -> str:
             "c": community_key,
             "n": secrets.token_urlsafe(16),
             "e": int((now + LINK_LIFETIME).timestamp()),
+            **_admin_fields(admin),
         },
     )
 
@@ -85,7 +102,7 @@ def read_pass(key: str, token: str, community_key: str, now: datetime) -> Pass:
     """The pass in a link opened for ``community_key``, if it is genuine, unexpired and
     for that community; whether it was used before is for the caller to check."""
     body = _verified(key, _PASS, token, "This sign-in link is not valid")
-    found = Pass(str(body["c"]), str(body["n"]), _moment(body["e"]))
+    found = Pass(str(body["c"]), str(body["n"]), _moment(body["e"]), _admin_of(body))
     if found.community_key != community_key:
         raise SignInRefused("This sign-in link is for another community.")
     if now >= found.expires_at:
@@ -96,21 +113,36 @@ def read_pass(key: str, token: str, community_key: str, now: datetime) -> Pass:
     return found
 
 
-def issue_session(key: str, community_key: str, now: datetime) -> tuple[str, Session]:
-    session = Session(community_key, now + SESSION_LIFETIME)
-    token = _sign(key, _SESSION, {"c": community_key, "e": int(session.expires_at.timestamp())})
+def issue_session(
+    key: str, community_key: str, now: datetime, admin: Admin | None = None
+) -> tuple[str, Session]:
+    session = Session(community_key, now + SESSION_LIFETIME, admin)
+    token = _sign(
+        key,
+        _SESSION,
+        {"c": community_key, "e": int(session.expires_at.timestamp()), **_admin_fields(admin)},
+    )
     return token, session
 
 
 def read_session(key: str, token: str, community_key: str, now: datetime) -> Session:
     """The session in a cookie, if it is genuine, unexpired and for this community."""
     body = _verified(key, _SESSION, token, "You are not signed in to this dashboard")
-    session = Session(str(body["c"]), _moment(body["e"]))
+    session = Session(str(body["c"]), _moment(body["e"]), _admin_of(body))
     if session.community_key != community_key:
         raise SignInRefused("You are signed in to another community, not this one.")
     if now >= session.expires_at:
         raise SignInRefused("Your sign-in has expired (it lasts 12 hours).")
     return session
+
+
+def _admin_fields(admin: Admin | None) -> dict[str, object]:
+    return {} if admin is None else {"u": admin.user_id, "p": admin.by_platform}
+
+
+def _admin_of(body: dict[str, object]) -> Admin | None:
+    user_id = body.get("u")
+    return Admin(user_id, body.get("p") is True) if isinstance(user_id, str) else None
 
 
 def _sign(key: str, purpose: str, body: dict[str, object]) -> str:

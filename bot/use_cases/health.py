@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot import commands as c
 from bot import health, sign_in
+from bot.domain import Community
 from bot.errors import NotAllowed, NotPossible
 from bot.health import CommunityHealth
 from bot.ports import UnitOfWork
@@ -27,6 +28,12 @@ async def community_health(
     community = await uow.communities.get_by_key(community_key)
     if community is None:
         return None
+    return await _health_of(uow, community, now, weeks=weeks)
+
+
+async def _health_of(
+    uow: UnitOfWork, community: Community, now: datetime, *, weeks: int
+) -> CommunityHealth:
     facts = await uow.health.facts(stored_id(community))
     return health.compute(
         facts,
@@ -49,7 +56,8 @@ async def open_dashboard(ctx: Context, cmd: c.OpenDashboard) -> Messages:
     if ctx.dashboard is None or not ctx.dashboard.public_url:
         raise NotPossible(NOT_SET_UP)
     key = await signing_key(ctx.uow, ctx.dashboard, ctx.now)
-    token = sign_in.issue_pass(key, ctx.community.key, ctx.now)
+    admin = sign_in.Admin(ctx.actor.user_id, by_platform=ctx.actor.is_platform_admin)
+    token = sign_in.issue_pass(key, ctx.community.key, ctx.now, admin)
     url = ctx.dashboard.sign_in_url(ctx.community.key, token)
     return [words.dashboard_link(ctx.actor.user_id, url)]
 
@@ -85,7 +93,9 @@ async def trade_pass(
             "This sign-in link was already used: each link works once. "
             "Ask for a new one with /givefirst dashboard."
         )
-    return sign_in.issue_session(await signing_key(uow, access, now), community_key, now)
+    return sign_in.issue_session(
+        await signing_key(uow, access, now), community_key, now, found.admin
+    )
 
 
 async def for_session(
@@ -97,12 +107,29 @@ async def for_session(
     *,
     weeks: int,
 ) -> CommunityHealth:
-    """The community's figures, for a session signed in to that community alone."""
-    sign_in.read_session(await signing_key(uow, access, now), token, community_key, now)
-    found = await community_health(uow, community_key, now, weeks=weeks)
-    if found is None:
+    """The community's figures, for a session signed in to that community alone, by an
+    admin who still is one."""
+    session = sign_in.read_session(await signing_key(uow, access, now), token, community_key, now)
+    community = await uow.communities.get_by_key(community_key)
+    if community is None:
         raise SignInRefused("There is no such community here.")
-    return found
+    if session.admin is not None:
+        await _still_admin(uow, community, session.admin)
+    return await _health_of(uow, community, now, weeks=weeks)
+
+
+async def _still_admin(uow: UnitOfWork, community: Community, admin: sign_in.Admin) -> None:
+    """Refuses a session whose admin has left the admin list or been forgotten since
+    signing in. A platform's own admins are checked by the platform, at sign-in: a web
+    page cannot ask it, and their session ends within 12 hours."""
+    member = await uow.members.get_by_platform_id(stored_id(community), admin.user_id)
+    if member is None or member.forgotten_at is not None:
+        raise SignInRefused("You are no longer a member of this community here.")
+    if not admin.by_platform and admin.user_id not in community.admin_ids:
+        raise SignInRefused(
+            "You are no longer an admin of this community: an admin took you off the "
+            "list since you signed in."
+        )
 
 
 async def signing_key(uow: UnitOfWork, access: DashboardAccess, now: datetime) -> str:

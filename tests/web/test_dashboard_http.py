@@ -39,9 +39,9 @@ async def web(town: Town) -> AsyncIterator[Client]:
         yield client
 
 
-async def signed_in(town: Town, web: Client) -> str:
-    await town.say("admin", "/givefirst dashboard")
-    link = town.last_to("admin").split(": ", 1)[1].split()[0]
+async def signed_in(town: Town, web: Client, admin: str = "admin") -> str:
+    await town.say(admin, "/givefirst dashboard")
+    link = town.last_to(admin).split(": ", 1)[1].split()[0]
     assert link.startswith(f"{BEHIND_A_PROXY}/admin/{COMMUNITY}/sign-in/")
     response = await web.post(link.removeprefix(BEHIND_A_PROXY), allow_redirects=False)
     assert response.status == 303 and response.headers["Location"] == "../"
@@ -88,6 +88,28 @@ async def test_the_weeks_shown_can_be_chosen(town: Town, web: Client) -> None:
     nonsense = await web.get(f"/admin/{COMMUNITY}/?weeks=-3", cookies={SESSION_COOKIE: session})
     assert "the last 12 weeks" in await nonsense.text()
     assert (await web.get("/healthz")).status == 200
+
+
+async def test_a_session_ends_when_its_admin_is_taken_off_the_list(town: Town, web: Client) -> None:
+    await town.say("admin", "/givefirst config admins add @dana")
+    await town.say("admin", "/givefirst config admins add @ana")
+    dana, ana, admin = [await signed_in(town, web, who) for who in ("dana", "ana", "admin")]
+    page = f"/admin/{COMMUNITY}/"
+    for session in (dana, ana, admin):
+        assert (await web.get(page, cookies={SESSION_COOKIE: session})).status == 200
+
+    await town.say("admin", "/givefirst config admins remove @dana")
+    await town.say("ana", "/givefirst forget-me")
+    await town.press("ana", "Erase my data")
+    for session, why in ((dana, "no longer an admin"), (ana, "no longer a member")):
+        for path in (page, f"{page}figures.csv"):
+            refused = await web.get(path, cookies={SESSION_COOKIE: session})
+            assert refused.status == 403 and why in await refused.text(), path
+    # The workspace's own admin was made one by the platform, which the list cannot undo.
+    assert (await web.get(page, cookies={SESSION_COOKIE: admin})).status == 200
+    # Back on the list, dana needs a new link: the old session stays ended.
+    await town.say("admin", "/givefirst config admins add @dana")
+    assert (await web.get(page, cookies={SESSION_COOKIE: dana})).status == 200
 
 
 async def test_without_a_public_address_admins_are_told_it_is_not_set_up(tmp_path: Path) -> None:
