@@ -208,14 +208,35 @@ async def remember_words(
 ) -> Vector | None:
     """Encode a field of a member's (off the event loop) and store its vector; None when
     no sentence model is in use."""
+    vector = await encoded(encoder, text)
+    if encoder is not None and vector is not None:
+        await keep_vector(uow, encoder, community, member, kind, owner_id, text, vector)
+    return vector
+
+
+async def encoded(encoder: TextEncoder | None, text: str) -> Vector | None:
+    """A text's vector (off the event loop); None when no sentence model is in use."""
     if encoder is None or not text:
         return None
     vector: Vector = (await encoder.encode([text]))[0]
+    return vector
+
+
+async def keep_vector(
+    uow: UnitOfWork,
+    encoder: TextEncoder,
+    community: Community,
+    member: Member,
+    kind: FieldKind,
+    owner_id: int,
+    text: str,
+    vector: Vector,
+) -> None:
+    """Store the vector of a member's field, made by :func:`encoded`."""
     key = field_key(kind, owner_id)
     await uow.vectors.put(
         stored_id(community), stored_id(member), encoder.model_id, packed(key, text, vector)
     )
-    return vector
 
 
 async def forget_words(uow: UnitOfWork, item: Ask | Offer) -> None:

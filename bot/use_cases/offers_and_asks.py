@@ -27,8 +27,10 @@ from bot.use_cases.helpers import (
     EncodedAhead,
     asks_now_fitting,
     could_come_out,
+    encoded,
     find_helpers,
     forget_words,
+    keep_vector,
     open_asks_for,
     remember_words,
     waiting_vector,
@@ -163,10 +165,8 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
         private=cmd.private,
         created_at=ctx.now,
     )
-    await ctx.uow.asks.add(ask)
-    vector = await remember_words(
-        ctx.uow, ctx.encoder, ctx.community, ctx.member, FieldKind.ASK, stored_id(ask), body
-    )
+    vector = await encoded(ctx.encoder, body)
+    # Helpers are found before the ask is written, so that it is written once, with them.
     found = await find_helpers(
         ctx.uow,
         ctx.helpers,
@@ -179,11 +179,31 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
     )
     ask.suggested_count = len(found.confident)
     ask.suggested(len(found.confident), ctx.now)
+    await ctx.uow.asks.add(ask)
+    if ctx.encoder is not None and vector is not None:
+        await keep_vector(
+            ctx.uow,
+            ctx.encoder,
+            ctx.community,
+            ctx.member,
+            FieldKind.ASK,
+            stored_id(ask),
+            body,
+            vector,
+        )
     out: Messages = [] if ask.private else [render.ask_post(ask, ctx.member)]
     suggestions = await suggestions_for(ctx.uow, ask, found, Ephemeral(ctx.actor.user_id))
-    has_offered = await ctx.uow.offers.has_offered(stored_id(ctx.member))
-    out.append(render.ask_saved(suggestions, ask, has_offered=has_offered))
+    out.append(render.ask_saved(suggestions, ask, has_offered=await _has_offered(ctx)))
     return out
+
+
+async def _has_offered(ctx: Context) -> bool:
+    """Whether the member ever offered help: an open offer in the helper directory says
+    so without reading the database."""
+    profile = ctx.helpers.current(ctx.community).words.profile(stored_id(ctx.member))
+    return bool(profile and profile.offers) or await ctx.uow.offers.has_offered(
+        stored_id(ctx.member)
+    )
 
 
 async def suggestions_for(
