@@ -318,6 +318,15 @@ class ConsoleSession:
         if match is None or self._advance is None:
             self.out.write("(usage: /wait 7d or /wait 12h)\n")
             return
+        others = [k for k in await self.bot.community_keys() if not k.startswith("console:")]
+        if others:
+            self.out.write(
+                f"(/wait is off here: time would pass for every community in this database, "
+                f"and it holds {others[0]}{' and others' if len(others) > 1 else ''}, whose "
+                "offers and asks would expire unseen. Try the shell on a database of its own: "
+                "givefirst --database-url sqlite:///try.db shell)\n"
+            )
+            return
         amount = int(match.group(1))
         self._advance(timedelta(days=amount) if match.group(2) == "d" else timedelta(hours=amount))
         self.out.write(f"\n(… {duration} later …)\n")

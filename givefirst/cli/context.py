@@ -47,6 +47,22 @@ def community_key(_: click.Context, __: click.Parameter, value: str | None) -> s
     )
 
 
+def console_community_key(
+    context: click.Context, parameter: click.Parameter, value: str | None
+) -> str | None:
+    """A ``--community`` option of the shell's: a console community's key alone. What
+    the shell writes in a Slack or Discord community would never reach its members,
+    and its ``/wait`` would move that community's clock."""
+    key = community_key(context, parameter, value)
+    if key is None or key.startswith("console:"):
+        return key
+    raise click.BadParameter(
+        f"the shell acts in console communities (console:NAME); {key} is served by "
+        f"`givefirst {key.partition(':')[0]}`, and what the shell wrote there would never "
+        "reach its members."
+    )
+
+
 def database_named(database_url: str | None) -> str:
     """The database as a person would name it: a SQLite file's path, or a server's
     address and database (never its password)."""

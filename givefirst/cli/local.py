@@ -21,7 +21,7 @@ from bot.sign_in import DashboardAccess
 from givefirst.bootstrap import running
 from givefirst.cli.context import (
     Invocation,
-    community_key,
+    console_community_key,
     database_named,
     pass_invocation,
     run,
@@ -107,7 +107,7 @@ async def _demo(url: str | None) -> str:
 @click.option(
     "--community",
     "community_key",
-    callback=community_key,
+    callback=console_community_key,
     default="console:shell",
     show_default=True,
     help="Community key to act in.",

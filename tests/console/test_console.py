@@ -199,3 +199,23 @@ def test_members_mentioned_in_an_ask_read_as_typed_in_its_post(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     post = result.stdout.split("@ben is looking for help:")[1]
     assert "│ could @ana look at my cv? not <b>bold</b>" in post and "<@ana>" not in post
+
+
+def test_the_shell_leaves_slack_and_discord_communities_alone(tmp_path: Path) -> None:
+    """The shell's /wait moves time for the whole database: with a Slack community in
+    it, the Slack members' offers would expire and their follow-ups be printed here."""
+    database = tmp_path / "shared.db"
+    members = str(ROOT / "tests" / "data" / "members_sample.csv")
+    imported = givefirst("import-members", members, "--community", "slack:T0123", database=database)
+    assert imported.returncode == 0, imported.stderr
+    refused = givefirst("shell", "--community", "slack:T0123", database=database)
+    assert refused.returncode == 2
+    assert "the shell acts in console communities" in refused.stderr
+    assert "`givefirst slack`" in refused.stderr
+
+    result = givefirst("shell", stdin="/wait 40d\n/wait 50d\n", database=database)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("(/wait is off here") == 2
+    assert "holds slack:T0123" in result.stdout and "later …" not in result.stdout
+    exported = givefirst("db", "export-member", "slack:T0123", "ana", database=database)
+    assert '"status": "open"' in exported.stdout and '"expired"' not in exported.stdout
