@@ -86,7 +86,7 @@ def introduction(
         Paragraph(
             text(
                 "You both said yes, so over to you — a short call or a few messages is plenty. ",
-                f"I'll check in in {follow_up_days} days to hear how it went.",
+                f"I'll check in in {plural(follow_up_days, 'day')} to hear how it went.",
             )
         ),
     )
@@ -305,7 +305,7 @@ def nobody_else_yet(asker: Member, late: Member, days: int) -> Message:
         Paragraph(
             text(
                 who(late),
-                f" didn't answer within {days} days and nobody else fits "
+                f" didn't answer within {plural(days, 'day')} and nobody else fits "
                 "yet — I'll tell you when someone can help.",
             )
         ),
@@ -318,7 +318,7 @@ def asked_instead(asker: Member, late: Member, helper: Member, days: int) -> Mes
         Paragraph(
             text(
                 who(late),
-                f" didn't answer within {days} days, so I've asked ",
+                f" didn't answer within {plural(days, 'day')}, so I've asked ",
                 who(helper),
                 " instead. I'll introduce you if they say yes.",
             )
@@ -345,7 +345,7 @@ def outcome_reply(member: Member, outcome: Outcome, follow_up_days: int) -> Mess
         case Outcome.HELPED:
             return reply(member, "🎉 So glad it helped!")
         case Outcome.NOT_YET:
-            return reply(member, f"OK — I'll check in again in {follow_up_days} days.")
+            return reply(member, f"OK — I'll check in again in {plural(follow_up_days, 'day')}.")
     return reply(member, "Sorry it didn't work out. Thanks for telling me.")
 
 

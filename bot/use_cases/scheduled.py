@@ -113,7 +113,9 @@ async def send_follow_ups(uow: UnitOfWork, now: datetime) -> list[Scheduled]:
     """Ask 'did it help?' once per introduction whose follow-up is due."""
     out: list[Scheduled] = []
     for intro in await uow.introductions.follow_ups_due(now):
-        key = f"followup:{stored_id(intro)}"
+        due = intro.follow_up_due_at
+        # The due time tells a second follow-up (after "Not yet") from the first.
+        key = f"followup:{stored_id(intro)}:{due.isoformat() if due else ''}"
         if not await uow.claims.claim(key, now):
             continue
         intro.follow_up_sent_at = now

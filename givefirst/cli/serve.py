@@ -28,6 +28,7 @@ from adapters.inflight import InFlight
 from bot.app import GiveFirst
 from bot.errors import GiveFirstError
 from bot.scheduler import ChatFor, Scheduler
+from bot.text import plural
 from givefirst.bootstrap import reading_whole_directories, running, settle_before_serving
 from givefirst.cli.context import Invocation, pass_invocation, run
 from givefirst.metrics import PrometheusMetrics, serving_metrics
@@ -125,8 +126,8 @@ async def reading(bot: GiveFirst) -> AsyncIterator[asyncio.Event]:
         finally:
             read_whole.set()
         log.info(
-            "read the helper directories of %d communities in %.1f s",
-            communities,
+            "read the helper directories of %s in %.1f s",
+            plural(communities, "community", "communities"),
             time.monotonic() - started,
         )
         if encoded := await bot.fill_vectors(stopping=stop.is_set):

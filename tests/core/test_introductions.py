@@ -395,6 +395,28 @@ async def test_follow_up_resolves_the_ask_prompts_thanks_and_pays_it_forward(tow
     assert ask_post in town.channel()
 
 
+async def test_not_yet_asks_again_after_the_follow_up_period(town: Town) -> None:
+    await town.say("admin", "/givefirst config follow-up 1")
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    await town.press("ana", "Happy to help")
+    assert "I'll check in in 1 day to hear how it went" in town.last_to("dana")
+    town.clock.advance(timedelta(days=1, minutes=1))
+    assert await town.run_due_work() == 1
+    await town.press("dana", "Not yet")
+    assert "I'll check in again in 1 day." in town.last_to("dana")
+
+    town.clock.advance(timedelta(hours=23))
+    assert await town.run_due_work() == 0
+    town.clock.advance(timedelta(hours=1, minutes=1))
+    assert await town.run_due_work() == 1, "the promised second follow-up"
+    assert "Did you connect with @ana? Did it help?" in town.last_to("dana")
+    assert await town.run_due_work() == 0, "and once"
+    await town.press("dana", "It helped")
+    assert any("Would you like to thank @ana?" in m.as_plain_text() for m in town.seen_by("dana"))
+
+
 async def test_reactions_on_posts_are_shortcuts(town: Town) -> None:
     await town.say("ana", "/offer resume reviews #resume")
     await town.say("dana", "/ask CV help please #resume")
