@@ -100,6 +100,8 @@ class Introduction:
         return self.helper_id if member_id == self.asker_id else self.asker_id
 
     def _ensure_answerable_by(self, member: Member, now: datetime) -> None:
+        if self.status is IntroStatus.CANCELLED:
+            raise NotPossible("No need to answer any more: this request was withdrawn.")
         if self.status is not IntroStatus.PENDING:
             raise NotPossible(f"This introduction was already {self.status.value}.")
         if member.id != self.awaited_member_id():
@@ -116,6 +118,12 @@ class Introduction:
     def decline(self, member: Member, now: datetime) -> None:
         self._ensure_answerable_by(member, now)
         self.status = IntroStatus.DECLINED
+        self.decided_at = now
+
+    def withdraw(self, now: datetime) -> None:
+        """Nothing waits for an answer any more: the ask it was about is solved or
+        closed."""
+        self.status = IntroStatus.CANCELLED
         self.decided_at = now
 
     def expire(self, now: datetime) -> None:

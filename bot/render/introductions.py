@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot import actions as a
-from bot.domain import Ask, Introduction, Member, Offer, Outcome
+from bot.domain import Ask, AskStatus, Introduction, Member, Offer, Outcome
 from bot.domain.pairing import Obstacle
 from bot.messages import (
     Audience,
@@ -263,6 +263,26 @@ def volunteered(helper: Member, asker: Member) -> Message:
         "💛 Thank you for offering! I've asked ",
         who(asker),
         " — you'll be introduced if they say yes.",
+    )
+
+
+def request_withdrawn(helper: Member, asker: Member, ask: Ask) -> Message:
+    """To the helper a request was waiting for (or who offered to help): the ask it
+    was about is solved or closed, so there is nothing to answer."""
+    done = "solved" if ask.status is AskStatus.SOLVED else "closed"
+    about = () if ask.private else ("“", shorten(ask.text, 60), "” ")
+    return message(
+        DirectMessage((helper.mention_id,)),
+        Paragraph(
+            text(
+                "🙏 ",
+                who(asker),
+                "'s ask ",
+                *about,
+                f"is {done}, so nothing waits for your ",
+                "answer any more — nobody was introduced. Thank you for being there!",
+            )
+        ),
     )
 
 

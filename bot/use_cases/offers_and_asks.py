@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot import commands as c
 from bot import render
 from bot.directory import CommunityDirectory, HelperDirectory, ranking_key
-from bot.domain import Ask, AskStatus, Community, IntroStatus, Offer
+from bot.domain import Ask, AskStatus, Community, IntroStatus, Member, Offer
 from bot.domain.directory import FieldKind, WaitingAsk, field_key
 from bot.errors import InvalidInput, NotAllowed, NotPossible
 from bot.matching.fields import Vector
@@ -257,7 +259,23 @@ async def close_ask(ctx: Context, cmd: c.CloseAsk) -> Messages:
     ask.status = AskStatus.CLOSED
     await forget_words(ctx.uow, ask)
     out: Messages = [] if ask.private else [render.ask_post(ask, ctx.member)]
-    return [*out, render.reply(ctx.member, "Closed your ask. Ask again any time with `/ask`.")]
+    out.append(render.reply(ctx.member, "Closed your ask. Ask again any time with `/ask`."))
+    return out + await withdraw_requests(ctx.uow, ask, ctx.member, ctx.now)
+
+
+async def withdraw_requests(uow: UnitOfWork, ask: Ask, asker: Member, now: datetime) -> Messages:
+    """An ask is solved or closed: the requests about it still waiting for an answer
+    are withdrawn (no reminder, no "didn't answer in time"), and the helpers they
+    concern are told there is nothing to answer."""
+    out: Messages = []
+    for intro in await uow.introductions.for_ask(stored_id(ask)):
+        if not intro.is_pending:
+            continue
+        intro.withdraw(now)
+        helper = await member_of(uow, intro.helper_id)
+        if helper.platform_user_id is not None:
+            out.append(render.request_withdrawn(helper, asker, ask))
+    return out
 
 
 async def withdraw_offer(ctx: Context, cmd: c.WithdrawOffer) -> Messages:
@@ -292,8 +310,9 @@ async def keep_open(ctx: Context, cmd: c.KeepAsk | c.KeepOffer) -> Messages:
 
 
 async def after_solved(ctx: Context, ask: Ask) -> Messages:
-    """Thank the helpers, then invite the asker to pay it forward."""
-    out: Messages = []
+    """Withdraw the requests still waiting, thank the helpers, then invite the asker to
+    pay it forward."""
+    out: Messages = await withdraw_requests(ctx.uow, ask, ctx.member, ctx.now)
     for intro in await ctx.uow.introductions.for_ask(stored_id(ask)):
         if intro.status is IntroStatus.ACCEPTED:
             helper = await member_of(ctx.uow, intro.helper_id)

@@ -29,6 +29,7 @@ from bot.render import Digest
 from bot.use_cases.context import Messages, member_of, stored_id
 from bot.use_cases.helpers import ask_vector, find_helpers, forget_words
 from bot.use_cases.introductions import new_introduction, tell_asker_and_suggest_next
+from bot.use_cases.offers_and_asks import withdraw_requests
 from bot.use_cases.rounds import digest_lines
 
 
@@ -176,9 +177,11 @@ async def _check_relevance(uow: UnitOfWork, item: Ask | Offer, now: datetime) ->
         if not await uow.claims.claim(key, now):
             return []
         item.relevance_asked_at = None
+        withdrawn: list[Message] = []
         if isinstance(item, Ask):
             item.status = AskStatus.CLOSED
             post = render.ask_post(item, author)
+            withdrawn = await withdraw_requests(uow, item, author, now)
         else:
             item.status = OfferStatus.EXPIRED
             post = render.offer_post(item, author)
@@ -186,6 +189,7 @@ async def _check_relevance(uow: UnitOfWork, item: Ask | Offer, now: datetime) ->
         messages = [*([] if isinstance(item, Ask) and item.private else [post])]
         if author.platform_user_id is not None:
             messages.append(render.closed_for_silence(item, author, kind))
+        messages += withdrawn
         return [Scheduled(key, item.community_id, messages)]
     since = item.confirmed_at or item.created_at
     key = f"relevance:{kind}:{stored_id(item)}:{since.isoformat()}"

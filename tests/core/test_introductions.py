@@ -417,6 +417,27 @@ async def test_not_yet_asks_again_after_the_follow_up_period(town: Town) -> None
     assert any("Would you like to thank @ana?" in m.as_plain_text() for m in town.seen_by("dana"))
 
 
+async def test_solving_an_ask_withdraws_the_requests_still_waiting(town: Town) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/ask CV help please #resume")
+    ask_post = town.channel()[-1]
+    await town.press("dana", "Ask Ana")  # waits for Ana
+    await town.react("ben", ask_post, "raising_hand")  # waits for Dana
+    await town.react("dana", ask_post, "white_check_mark")
+    for helper in ("ana", "ben"):
+        told = town.last_to(helper)
+        assert "@dana's ask “CV help please #resume” is solved, so nothing waits" in told, helper
+
+    town.clock.advance(timedelta(days=4))
+    await town.run_due_work()
+    for member in ("ana", "ben", "dana"):
+        said = [m.as_plain_text() for m in town.seen_by(member)]
+        assert not any("gentle reminder" in t or "didn't answer" in t for t in said), member
+    late = await town.press("ana", "Happy to help")
+    assert late.error is not None and "this request was withdrawn" in late.error
+    assert "introduced you" not in town.last_to("dana")
+
+
 async def test_reactions_on_posts_are_shortcuts(town: Town) -> None:
     await town.say("ana", "/offer resume reviews #resume")
     await town.say("dana", "/ask CV help please #resume")
