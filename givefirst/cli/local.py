@@ -189,8 +189,15 @@ def _shell(
 
 
 def _piped(prompt: str) -> str | None:
-    """A line from a pipe or file, with no prompt; None at the end."""
-    return sys.stdin.readline() or None
+    """A line from a pipe or file, with no prompt; None at the end. Bytes that are not
+    UTF-8 become "�", as they would in a chat."""
+    return sys.stdin.buffer.readline().decode("utf-8", "replace") or None
+
+
+def _typed(prompt: str) -> str | None:
+    """A line from the terminal; what a terminal in another encoding sent that is not
+    UTF-8 becomes "�"."""
+    return input(prompt).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _line_editor() -> Callable[[str], str | None]:
@@ -220,7 +227,7 @@ def _line_editor() -> Callable[[str], str | None]:
         readline.set_completer(complete)
         readline.set_completer_delims(" \t\n")
         readline.parse_and_bind("tab: complete")
-    return input
+    return _typed
 
 
 class _ShiftedClock(SystemClock):

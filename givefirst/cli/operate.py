@@ -9,7 +9,7 @@ import shutil
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 import click
 
@@ -137,7 +137,7 @@ def import_members(
 @click.option(
     "--file",
     "batch",
-    type=click.File("r"),
+    type=click.File("rb"),
     default=None,
     help="Read one ask per line (- for stdin); prints one JSON line per ask.",
 )
@@ -148,7 +148,7 @@ def match(
     community_key: str,
     top: int,
     as_json: bool,
-    batch: TextIO | None,
+    batch: BinaryIO | None,
 ) -> None:
     """Show who would be suggested for an ask, with scores and reasons."""
     if text is not None and batch is not None:
@@ -167,7 +167,7 @@ def match(
         except InvalidInput as error:
             raise click.UsageError(error.message) from None
     else:
-        asks = [line.strip() for line in batch if line.strip()]
+        asks = _asks_in(batch)
     existing_database(invocation.database_url)
 
     async def rank() -> list[dict[str, Any]]:
@@ -214,6 +214,34 @@ def run_saying(coro_fn: Callable[[], Awaitable[T]]) -> T:
 def progress_bar(length: int, label: str) -> Any:
     """A progress bar on a terminal, and nothing elsewhere (logs, pipes)."""
     return click.progressbar(length=length, label=label, file=sys.stderr)
+
+
+def _asks_in(batch: BinaryIO) -> list[str]:
+    """The asks in ``match --file``, one a line: UTF-8 text (or UTF-16 with its
+    byte-order mark), each line an ask as ``/ask`` would take it; or a line saying
+    which line is not, and nothing matched."""
+    raw, name = batch.read(), getattr(batch, "name", "-")
+    name = "stdin" if name in ("-", "<stdin>") else name
+    encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        at = raw[: error.start].count(b"\n") + 1
+        raise click.ClickException(
+            f"{name}, line {at}: this is not UTF-8 text (byte 0x{raw[error.start]:02x}) — "
+            "save the file as UTF-8. Nothing was matched."
+        ) from None
+    asks = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            asks.append(checked(line, what="ask", example="help with my CV"))
+        except InvalidInput as error:
+            raise click.ClickException(
+                f"{name}, line {number}: {error.message} Nothing was matched."
+            ) from None
+    return asks
 
 
 def _rows(found: Sequence[tuple[Member, Candidate]]) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ import json
 import os
 import shlex
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 from sqlalchemy import make_url
 
 from tests.conftest import POSTGRES_SKIP_REASON, POSTGRES_URL_VARIABLE
-from tests.console.test_console import givefirst
+from tests.console.test_console import ROOT, givefirst
 
 
 def no_traceback(text: str) -> bool:
@@ -353,6 +354,52 @@ def test_match_refuses_an_empty_ask_and_an_ask_given_twice(tmp_path: Path) -> No
         "match", "--community", "console:demo", "cv help", "--file", "-", folder=tmp_path
     )
     assert both.returncode == 2 and "not both" in both.stderr
+
+
+def test_bytes_that_are_not_utf8_are_read_as_such_not_crashed_on(tmp_path: Path) -> None:
+    """Text from a terminal or a file in another encoding: in the shell and in
+    arguments it becomes "�"; a file of asks for ``match --file`` is refused whole,
+    naming its line, like a member file."""
+    assert givefirst("demo", folder=tmp_path).returncode == 0
+
+    def run(*args: str | bytes, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+        return subprocess.run(
+            [sys.executable, "-m", "givefirst.cli", *args],
+            input=stdin,
+            capture_output=True,
+            timeout=120,
+            env=env,
+            cwd=tmp_path,
+            check=False,
+        )
+
+    stats = run("stats", "--community", b"console:\xff")
+    assert stats.returncode == 1 and "no community 'console:\ufffd'" in stats.stderr.decode()
+    member = run("db", "export-member", "console:demo", b"\xff")
+    assert member.returncode != 0 and "has no member '\ufffd'" in member.stderr.decode()
+
+    shell = run("shell", "--community", "console:demo", stdin=b"/as \xff\n/offer caf\xe9 help\n")
+    out = shell.stdout.decode()
+    assert shell.returncode == 0 and no_traceback(out + shell.stderr.decode())
+    assert "(you are now @\ufffd)" in out and "caf\ufffd help" in out
+
+    latin = run("match", "--community", "console:demo", "--file", "-", stdin=b"cv\n\xe9t\xe9\n")
+    said = latin.stderr.decode()
+    assert latin.returncode == 1 and no_traceback(said)
+    assert (
+        "stdin, line 2: this is not UTF-8 text (byte 0xe9)" in said
+        and "Nothing was matched" in said
+    )
+    assert latin.stdout == b"", "not even the good first line: nothing half done"
+    utf16 = run(
+        "match", "--community", "console:demo", "--file", "-", stdin="cv review\n".encode("utf-16")
+    )
+    assert utf16.returncode == 0 and json.loads(utf16.stdout)["ask"] == "cv review"
+    long = run("match", "--community", "console:demo", "--file", "-", stdin=b"x" * 2000 + b"\n")
+    assert (
+        long.returncode == 1 and "line 1: Your ask is 2,000 characters long" in long.stderr.decode()
+    )
 
 
 def test_posting_a_console_communitys_digest_says_there_is_nowhere_to_post(
