@@ -9,7 +9,7 @@ from bot.errors import InvalidInput, NotAllowed
 from bot.render import rounds as round_words
 from bot.schedule import next_round
 from bot.text import mention_of, quotable
-from bot.use_cases.context import Context, Messages
+from bot.use_cases.context import Context, Messages, vocabulary_for
 
 
 async def show_config(ctx: Context, cmd: c.ShowConfig) -> Messages:
@@ -63,7 +63,12 @@ async def configure(ctx: Context, cmd: c.Configure) -> Messages:
             community.aliases = {a: s for a, s in community.aliases.items() if a != alias}
         case "alias":
             alias, skill = (v.strip().lower() for v in values[0].split("="))
+            note = _alias_note(ctx, alias, skill)
             community.aliases = {**community.aliases, alias: skill}
+            return [
+                render.reply(ctx.member, f"✅ Saved.{note}"),
+                render.config_message(ctx.actor.user_id, community),
+            ]
         case "rounds":
             return [
                 *_configure_rounds(ctx, values),
@@ -73,6 +78,39 @@ async def configure(ctx: Context, cmd: c.Configure) -> Messages:
         render.reply(ctx.member, "✅ Saved."),
         render.config_message(ctx.actor.user_id, community),
     ]
+
+
+def _alias_note(ctx: Context, alias: str, skill: str) -> str:
+    """Refuses an alias whose skill is itself an alias here, or whose words another
+    alias stands for: aliases do not chain, so ``aa=bb`` with ``bb=aa`` would tag an
+    offer #bb and an ask #aa, which never meet. Says what the words meant before, if
+    the alias changes that."""
+    mine = {a.lstrip("#"): s.lstrip("#") for a, s in ctx.community.aliases.items()}
+    alias_words, skill_words = alias.lstrip("#"), skill.lstrip("#")
+    if alias_words == skill_words:
+        raise InvalidInput("An alias is two different words: `alias k8s=kubernetes`.")
+    if mine.get(skill_words) == alias_words:
+        raise InvalidInput(
+            f"`{quotable(skill)}` is an alias for `{quotable(alias)}` already: the other way "
+            "round as well would go in a circle."
+        )
+    if skill_words in mine:
+        raise InvalidInput(
+            f"`{quotable(skill)}` is itself an alias here (for `{quotable(mine[skill_words])}`): "
+            f"use `alias {quotable(alias)}={quotable(mine[skill_words])}`."
+        )
+    standing_for = sorted(a for a, s in mine.items() if s == alias_words and a != alias_words)
+    if standing_for:
+        other, words = quotable(standing_for[0]), quotable(alias)
+        raise InvalidInput(
+            f"`{other}` is an alias for `{words}`, so `{words}` cannot be one too: "
+            f"remove it first (`alias remove {other}`)."
+        )
+    vocabulary = vocabulary_for(ctx.community)
+    before, after = vocabulary.normalise(alias), vocabulary.normalise(skill)
+    if before and before != after and before != alias_words.replace(" ", "-"):
+        return f" (`{quotable(alias)}` meant {vocabulary.describe(before)} before.)"
+    return ""
 
 
 def _configure_rounds(ctx: Context, values: tuple[str, ...]) -> Messages:

@@ -346,6 +346,29 @@ async def test_admins_see_remove_and_are_told_about_skill_aliases(town: Town) ->
     assert missing.error == "There is no alias `k8s` here; `/givefirst config` lists them."
 
 
+async def test_aliases_do_not_go_round_in_circles_and_say_what_they_replace(
+    town: Town,
+) -> None:
+    """With ``aa=bb`` and ``bb=aa`` both saved, an offer #aa was tagged #bb and an ask
+    #bb tagged #aa, and the two never met."""
+    await town.say("admin", "/givefirst config alias aa=bb")
+    for line, why in (
+        ("bb=aa", "`aa` is an alias for `bb` already"),
+        ("cc=aa", "`aa` is itself an alias here (for `bb`): use `alias cc=bb`"),
+        ("bb=dd", "`aa` is an alias for `bb`, so `bb` cannot be one too"),
+        ("x=X", "An alias is two different words"),
+    ):
+        refused = await town.say("admin", f"/givefirst config alias {line}")
+        assert refused.error is not None and why in refused.error, line
+    await town.say("admin", "/givefirst config")
+    assert "Skill aliases: aa → bb" in town.last_to("admin"), "nothing else saved"
+
+    await town.say("admin", "/givefirst config alias K8S=docker")
+    assert "✅ Saved. (`k8s` meant kubernetes before.)" in town.seen_by("admin")[-2].as_plain_text()
+    await town.say("ana", "/offer I can help with k8s upgrades")
+    assert "#docker" in town.last_to("ana")
+
+
 async def test_an_alias_with_characters_that_were_not_text_is_refused(town: Town) -> None:
     """Bytes that were not UTF-8 arrive as "�" (see bot.text.clean): an alias made of
     them would tag every text that had such bytes with that skill."""
