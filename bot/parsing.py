@@ -9,7 +9,9 @@ the small helpers here (:func:`skill_list`) for what their options carry as text
 from __future__ import annotations
 
 import difflib
+import functools
 import re
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
@@ -375,13 +377,24 @@ def parse_hour(value: str) -> time:
 
 
 def ensure_timezone(name: str) -> str:
+    """The time zone's name as the time zone database spells it (``utc`` -> ``UTC``,
+    ``europe/berlin`` -> ``Europe/Berlin``), or a friendly refusal."""
     try:
         ZoneInfo(name)
+        return name
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, or too long a name
+        pass
+    spelled = _zone_names().get(name.lower())
+    if spelled is None:
         raise InvalidInput(
             f"`{quotable(name)}` is not a time zone I know; use a name like `Europe/Berlin`."
-        ) from None
-    return name
+        )
+    return spelled
+
+
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    return {zone.lower(): zone for zone in zoneinfo.available_timezones()}
 
 
 SETTING_EXAMPLES = {"capacity": "2", "expiry": "3", "follow-up": "7"}

@@ -108,13 +108,21 @@ def left_out_note(found: Obstacle | None, member: Member) -> str:
     return ""
 
 
-def joined(member: Member, next_at: datetime | None, found: Obstacle | None) -> Message:
-    return reply(
-        member,
-        "☕ You're in! I'll introduce you to someone new each round.",
-        when(next_at),
-        left_out_note(found, member),
-    )
+def joined(
+    member: Member,
+    next_at: datetime | None,
+    found: Obstacle | None,
+    *,
+    was_skipping: bool = False,
+    already: bool = False,
+) -> Message:
+    if was_skipping:
+        opening = "☕ You're back in for the next round: it is no longer skipped."
+    elif already:
+        opening = "☕ You're already in: I'll introduce you to someone new each round."
+    else:
+        opening = "☕ You're in! I'll introduce you to someone new each round."
+    return reply(member, opening, when(next_at), left_out_note(found, member))
 
 
 def rounds_are_off(member: Member) -> Message:

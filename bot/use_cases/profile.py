@@ -133,6 +133,14 @@ async def pause(ctx: Context, cmd: c.Pause) -> Messages:
 
 async def resume(ctx: Context, cmd: c.Resume) -> Messages:
     """Back from a break: asks still waiting hear if the member's open offers fit them."""
+    if not ctx.member.is_paused(ctx.now):
+        return [
+            render.reply(
+                ctx.member,
+                "You're not paused: I already suggest you to people who need help. "
+                "(`/givefirst pause 14` takes a break.)",
+            )
+        ]
     ctx.member.resume()
     for offer in await ctx.uow.offers.by_member(stored_id(ctx.member)):
         if offer.is_open:

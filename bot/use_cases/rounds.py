@@ -43,13 +43,18 @@ async def join_rounds(ctx: Context, cmd: c.JoinRounds) -> Messages:
         return [words.rounds_are_off(ctx.member)]
     me = stored_id(ctx.member)
     participant = await ctx.uow.rounds.participant(me)
+    was_skipping = participant is not None and participant.skip_next
     if participant is None:
         await ctx.uow.rounds.join(RoundParticipant(stored_id(ctx.community), me, ctx.now))
     elif participant.skip_next:
         participant.skip_next = False
     return [
         words.joined(
-            ctx.member, next_round(ctx.community, ctx.now), round_obstacle(ctx.member, ctx.now)
+            ctx.member,
+            next_round(ctx.community, ctx.now),
+            round_obstacle(ctx.member, ctx.now),
+            was_skipping=was_skipping,
+            already=participant is not None,
         )
     ]
 

@@ -241,6 +241,8 @@ async def test_paused_members_are_not_suggested(town: Town) -> None:
     assert "@ana" in town.last_to("dana")
     await town.say("erin", "/ask CV help please #resume")
     assert "@ana" in town.last_to("erin")
+    await town.say("ana", "/givefirst resume")
+    assert "You're not paused" in town.last_to("ana") and "Welcome back" not in town.last_to("ana")
 
 
 async def test_a_helper_whose_dms_are_closed_is_set_aside_until_a_dm_reaches_them(

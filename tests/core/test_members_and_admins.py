@@ -346,6 +346,13 @@ async def test_admins_see_remove_and_are_told_about_skill_aliases(town: Town) ->
     assert missing.error == "There is no alias `k8s` here; `/givefirst config` lists them."
 
 
+async def test_a_time_zone_is_read_in_any_case_and_kept_as_spelled(town: Town) -> None:
+    await town.say("admin", "/givefirst config timezone europe/berlin")
+    assert "Mondays at 09:00 Europe/Berlin" in town.last_to("admin")
+    await town.say("admin", "/givefirst config timezone utc")
+    assert "Mondays at 09:00 UTC" in town.last_to("admin")
+
+
 async def test_aliases_do_not_go_round_in_circles_and_say_what_they_replace(
     town: Town,
 ) -> None:

@@ -132,6 +132,17 @@ async def test_skipping_sits_out_one_round_only(town: Town) -> None:
     assert all("cy" not in g for g in groups(await next_round(town)))
 
 
+async def test_joining_again_says_whether_it_undid_a_skip(town: Town) -> None:
+    await rounds_on(town)
+    await join(town, "ana", "ben", "cy")
+    await town.say("cy", "/givefirst rounds join")
+    assert "You're already in" in town.last_to("cy")
+    await town.say("cy", "/givefirst rounds skip")
+    await town.say("cy", "/givefirst rounds join")
+    assert "back in for the next round: it is no longer skipped" in town.last_to("cy")
+    assert any("cy" in g for g in groups(await next_round(town)))
+
+
 async def test_members_on_a_break_or_who_left_are_never_paired(town: Town) -> None:
     await rounds_on(town)
     await join(town, "ana", "ben", "cy", "dee", "eve")
