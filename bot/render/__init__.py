@@ -50,6 +50,7 @@ from bot.render.replies import (
     help_message,
     no_ping_note,
     offer_shared,
+    thanks_sent,
     undeliverable,
     went_wrong,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "suggestions",
     "thank_prompt",
     "thanks_post",
+    "thanks_sent",
     "undeliverable",
     "volunteered",
     "went_wrong",

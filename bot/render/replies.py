@@ -32,7 +32,7 @@ from bot.messages import (
 from bot.ports import DeliveryFailed, DeliveryProblem
 from bot.render.posts import skills_line
 from bot.render.rounds import schedule as round_schedule
-from bot.render.voice import joined_mentions, say
+from bot.render.voice import joined_mentions, reply, say
 from bot.text import has_mass_mention, plural, shorten
 
 HELP = (
@@ -159,6 +159,12 @@ def ask_saved(suggestions: Message, ask: Ask, *, has_offered: bool) -> Message:
         nudge,
         no_ping_note(ask.text, "ask"),
     )
+
+
+def thanks_sent(member: Member, note: str) -> Message:
+    """To the member who said thanks."""
+    said = reply(member, "🙏 Thank you for saying thanks — it means a lot.")
+    return message(said.to, *said.blocks, no_ping_note(note, "thank-you note"))
 
 
 def no_ping_note(body: str, what: str) -> Small | None:

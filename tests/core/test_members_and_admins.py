@@ -399,3 +399,14 @@ async def test_a_skill_with_characters_that_were_not_text_is_refused(town: Town)
     assert "`py�thon` has characters I couldn't read" in town.last_to("ana")
     await town.say("ana", "/skills")
     assert "sql" not in town.last_to("ana"), "nothing half-added"
+
+
+async def test_a_thank_you_with_a_mass_mention_tells_its_author_it_pinged_nobody(
+    town: Town,
+) -> None:
+    await town.say("dana", "/thanks @ana @here you rock <!channel>")
+    told = town.last_to("dana")
+    assert "Thank you for saying thanks" in told
+    assert "I share your thank-you note without pinging anyone" in told
+    await town.say("dana", "/thanks @ana for the CV tips")
+    assert "without pinging anyone" not in town.last_to("dana")
