@@ -27,6 +27,8 @@ MAX_NAME = 120
 MAX_SKILL = 60
 MAX_BIO = 2000
 MAX_OFFER = 500
+MAX_OFFERS = 20
+"""Offers a member may bring in one import: each is asked about on its own later."""
 _HANDLE = re.compile(r"^[\w.\-]{1,80}$")
 TABLES = (".csv", ".tsv", ".txt")
 """Suffixes of files read as CSV."""
@@ -86,6 +88,9 @@ def parse_member_file(
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _is_utf8(encoding):
         # Saved as "Unicode text" (Excel, Notepad): its first bytes say so.
         encoding = "utf-16"
+    elif _is_utf8(encoding):
+        # Or it says nothing, but text in UTF-16 has a zero byte beside every Latin letter.
+        encoding = _utf16_without_mark(raw) or encoding
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as error:
@@ -98,6 +103,20 @@ def parse_member_file(
     if not records:
         raise MemberImportError(1, "there is no member in it")
     return records
+
+
+def _utf16_without_mark(raw: bytes) -> str | None:
+    """``utf-16-le`` or ``-be`` if the file starts like UTF-16 text with no byte-order
+    mark (every other byte zero, as Latin letters are), else None."""
+    start = raw[:4096]
+    if len(start) < 4 or b"\x00" not in start:
+        return None
+    even, odd = start[0::2].count(0), start[1::2].count(0)
+    if odd > 0.9 * len(start[1::2]) and even == 0:
+        return "utf-16-le"
+    if even > 0.9 * len(start[0::2]) and odd == 0:
+        return "utf-16-be"
+    return None
 
 
 def _is_utf8(encoding: str) -> bool:
@@ -114,6 +133,7 @@ def parse_members_csv(
         io.StringIO(text, newline=""),
         restkey="\0extra",
         delimiter=delimiter or delimiter_of(text.partition("\n")[0]),
+        strict=True,  # else a quote left open takes in every row after it, unsaid
     )
     try:
         header = reader.fieldnames or []
@@ -134,8 +154,18 @@ def parse_members_csv(
                 rows.append((line, row))
             line = reader.line_num + 1
     except csv.Error as error:
-        raise MemberImportError(line, f"unreadable CSV ({error})") from error
+        raise MemberImportError(line, _csv_problem(error)) from error
     return _records(rows, vocabulary, offers_split=";")
+
+
+def _csv_problem(error: csv.Error) -> str:
+    said = str(error)
+    if "unexpected end of data" in said:
+        return 'a quote (") opened in this row is never closed'
+    if "field larger than field limit" in said:
+        limit = csv.field_size_limit()
+        return f'a value is longer than {limit:,} characters (is a quote (") left open?)'
+    return f"unreadable CSV ({said})"
 
 
 def parse_members_json(text: str, vocabulary: Vocabulary | None = None) -> list[MemberRecord]:
@@ -317,6 +347,10 @@ def _skills(line: int, value: Any, vocabulary: Vocabulary | None) -> tuple[str, 
 
 def _offers(line: int, value: Any, separator: str) -> tuple[str, ...]:
     offers = _items(line, value, "offers", re.compile(re.escape(separator)))
+    if len(offers) > MAX_OFFERS:
+        raise MemberImportError(
+            line, f"{len(offers):,} offers for one member; at most {MAX_OFFERS} in an import"
+        )
     for offer in offers:
         if len(offer) > MAX_OFFER:
             raise MemberImportError(line, f"an offer is longer than {MAX_OFFER} characters")

@@ -69,6 +69,15 @@ def test_a_line_number_counts_multi_line_bios_before_it() -> None:
         ("ana,Ana,,,,\n@ANA,Ana again,,,,\n", "line 3: handle 'ANA' already on line 2"),
         ("an a,Ana,,,,\n", "line 2: handle 'an a' may only use letters, digits, . _ -"),
         (",Ana,,,,\n", "line 2: handle is missing"),
+        # Read loosely, the open quote took every later row into Ana's bio, unsaid.
+        (
+            'ana,Ana,,,"Coach,\nben,Ben,,,,\n',
+            'line 2: a quote \\("\\) opened in this row is never closed',
+        ),
+        (
+            "ana,Ana,,,," + ";".join(["CV review"] * 21) + "\n",
+            "line 2: 21 offers for one member; at most 20 in an import",
+        ),
     ],
 )
 def test_malformed_csv_rows_are_rejected_with_their_line(rows: str, message: str) -> None:
@@ -156,3 +165,16 @@ def test_a_file_saved_as_unicode_text_is_read_as_such(tmp_path: Path, name: str)
     path.write_bytes("handle\tname\tskills\nzoe\tZoë Café\tpython\n".encode("utf-16"))
     [member] = parse_member_file(path)
     assert (member.handle, member.name, member.skills) == ("zoe", "Zoë Café", ("python",))
+
+
+@pytest.mark.parametrize("order", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_byte_order_mark_is_read_as_such(tmp_path: Path, order: str) -> None:
+    path = tmp_path / "members.csv"
+    path.write_bytes("handle,name\nzoe,Zoë Café\n".encode(order))
+    [member] = parse_member_file(path)
+    assert (member.handle, member.name) == ("zoe", "Zoë Café")
+
+
+def test_a_value_over_the_csv_limit_says_what_may_be_wrong() -> None:
+    with pytest.raises(MemberImportError, match=r"^line 2: a value is longer than 131,072"):
+        parse_members_csv(HEADER + "ana,Ana,,," + "x" * 140_000 + ",\n")
