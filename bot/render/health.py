@@ -178,13 +178,16 @@ HEADLINES = tuple(line for line in FIGURES if line.headline)
 
 
 def shown(kind: Kind, value: Value) -> str:
-    """A figure's value as people read it: ``83%``, ``1.5 d``, ``6 h``, ``2.3``, ``—``."""
+    """A figure's value as people read it: ``83%``, ``1.5 d``, ``6 h``, ``30 min``, ``2.3``,
+    ``—``."""
     if value is None:
         return "—"
     match kind:
         case "share":
             return f"{value:.0%}"
         case "hours":
+            if 0 < value < 1:  # "0 h" would say no time at all
+                return f"{value * 60:.0f} min"
             return f"{value / 24:.1f} d" if value >= 48 else f"{value:.0f} h"
         case "ratio":
             return f"{value:.1f}"
