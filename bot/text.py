@@ -44,15 +44,25 @@ def has_mass_mention(text: str) -> bool:
     return _MASS_MENTION.search(text) is not None
 
 
-def checked(raw: str, *, what: str, example: str, limit: int = MAX_POST_LENGTH) -> str:
-    """Return cleaned text for an offer, ask or note, or raise with a friendly reason."""
+SUMMARY_ADVICE = "A short summary works best — the details can go in the conversation."
+
+
+def checked(
+    raw: str,
+    *,
+    what: str,
+    example: str,
+    limit: int = MAX_POST_LENGTH,
+    advice: str = SUMMARY_ADVICE,
+) -> str:
+    """Return cleaned text for an offer, ask or note, or raise with a friendly reason
+    (``advice`` says what to do about a text over the limit)."""
     text = clean(raw)
     if not _visible(text):
         raise InvalidInput(f"Your {what} is empty. Try for example: `{example}`")
     if len(text) > limit:
         raise InvalidInput(
-            f"Your {what} is {len(text):,} characters long; the limit is {limit:,}. "
-            "A short summary works best — the details can go in the conversation."
+            f"Your {what} is {len(text):,} characters long; the limit is {limit:,}. {advice}"
         )
     return text
 

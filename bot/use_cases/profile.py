@@ -35,7 +35,15 @@ async def list_skills(ctx: Context, cmd: c.ListSkills) -> Messages:
 
 async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
     skills = [
-        ctx.vocabulary.normalise(checked(s, what="skill", example="/skills add resumes", limit=60))
+        ctx.vocabulary.normalise(
+            checked(
+                s,
+                what="skill",
+                example="/skills add resumes",
+                limit=60,
+                advice="A skill is a few words, like `salary negotiation`.",
+            )
+        )
         for s in cmd.skills
     ]
     if not cmd.skills:
