@@ -330,7 +330,8 @@ class ConsoleSession:
         amount = int(match.group(1))
         self._advance(timedelta(days=amount) if match.group(2) == "d" else timedelta(hours=amount))
         self.out.write(f"\n(… {duration} later …)\n")
-        await self.bot.run_due_work(self._chat_for)
+        # Only this community's: another console community's messages wait for its shell.
+        await self.bot.run_due_work(self._chat_for, community=self.community_key)
 
     def _chat_for(self, community: Community) -> ConsoleChat:
         return self.chat

@@ -265,11 +265,17 @@ class GiveFirst(Errands, Dashboard):
 
     # --- scheduled work and operators' errands ---------------------------------------------
 
-    async def run_due_work(self, chat_for: ChatFor) -> int:
+    async def run_due_work(self, chat_for: ChatFor, *, community: str | None = None) -> int:
         """Do all scheduled work that is due now, through the outbox (see
-        :mod:`bot.scheduler`), without pacing; returns messages sent."""
+        :mod:`bot.scheduler`), without pacing; returns messages sent (with
+        ``community``, a community's key, only that community's are sent)."""
         scheduler = Scheduler(
-            self._uow, self._clock, min_interval=0, helpers=self._helpers, metrics=self._metrics
+            self._uow,
+            self._clock,
+            min_interval=0,
+            helpers=self._helpers,
+            metrics=self._metrics,
+            community=community,
         )
         return (await scheduler.tick(chat_for)).sent
 

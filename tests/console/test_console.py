@@ -219,3 +219,20 @@ def test_the_shell_leaves_slack_and_discord_communities_alone(tmp_path: Path) ->
     assert "holds slack:T0123" in result.stdout and "later …" not in result.stdout
     exported = givefirst("db", "export-member", "slack:T0123", "ana", database=database)
     assert '"status": "open"' in exported.stdout and '"expired"' not in exported.stdout
+
+
+def test_the_shell_shows_its_own_communitys_scheduled_messages_only(tmp_path: Path) -> None:
+    database = tmp_path / "two.db"
+    offered = givefirst(
+        "shell",
+        "--community",
+        "console:a",
+        stdin="/as ana\n/offer resume reviews\n",
+        database=database,
+    )
+    assert offered.returncode == 0, offered.stderr
+    other = givefirst("shell", "--community", "console:b", stdin="/wait 31d\n", database=database)
+    assert other.returncode == 0, other.stderr
+    assert "still relevant" not in other.stdout, "console:a's message, in console:b's shell"
+    own = givefirst("shell", "--community", "console:a", stdin="/wait 31d\n", database=database)
+    assert own.stdout.count("Is your offer still relevant?") == 1
