@@ -49,7 +49,15 @@ from bot.messages import MENTIONED
 from bot.text import clean, quotable
 
 _CHANNEL = re.compile(r"^<#([A-Za-z0-9_.:-]+)>$")
-_PRIVATE_PREFIX = re.compile(r"^\s*(?:\[?private\]?\s*[:\-]|--private\b|private\s+(?=\S))", re.I)
+_PRIVATE_PREFIX = re.compile(
+    r"^\s*(?:[\[(]?private[\])]?\s*[:\-]|[\[(]private[\])]|[#🔒]\s*private\b|--private\b"
+    r"|private\s+(?=\S))",
+    re.I,
+)
+"""How an ask says it is private: ``private:``, ``[private]``, ``(private)``, ``#private``,
+``🔒 private``, ``--private``, or the word first. Read generously: an ask meant to be
+private and posted for everyone is the worse mistake (the reply says which it is, and
+a private ask can be shared with one press)."""
 _HELP_HINT = "Type `/givefirst help` to see everything I can do."
 NO_SKILLS_NAMED = "Name at least one skill, e.g. `/skills add resumes, kubernetes`."
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.domain import IntroStatus
 from bot.messages import Attachment
 from tests.core.conftest import Town
@@ -456,3 +458,19 @@ async def test_reactions_on_posts_are_shortcuts(town: Town) -> None:
     assert any("solved" in m.as_plain_text() for _, m in town.chat.updated)
     ignored = await town.react("dana", ask_post, "tada")
     assert ignored.messages == ()
+
+
+@pytest.mark.parametrize(
+    "said", ["private: ", "(private) ", "[Private] ", "#private ", "🔒 private ", "private "]
+)
+async def test_each_way_of_saying_private_keeps_the_ask_out_of_the_channel(
+    town: Town, said: str
+) -> None:
+    await town.say("dana", f"/ask {said}my landlord keeps my deposit")
+    assert not any("landlord" in m.as_plain_text() for m in town.channel())
+    assert "🔒 Your private ask is saved" in town.last_to("dana")
+
+
+async def test_private_in_the_middle_of_an_ask_is_just_a_word(town: Town) -> None:
+    await town.say("dana", "/ask tips for keeping my private life offline?")
+    assert any("private life" in m.as_plain_text() for m in town.channel())
