@@ -8,8 +8,10 @@ from bot.commands import WEEKDAYS
 from bot.errors import InvalidInput, NotAllowed
 from bot.render import rounds as round_words
 from bot.schedule import next_round
+from bot.skills import Vocabulary
+from bot.skills.text import words
 from bot.text import mention_of, quotable
-from bot.use_cases.context import Context, Messages, vocabulary_for
+from bot.use_cases.context import Context, Messages
 
 
 async def show_config(ctx: Context, cmd: c.ShowConfig) -> Messages:
@@ -83,34 +85,46 @@ async def configure(ctx: Context, cmd: c.Configure) -> Messages:
 def _alias_note(ctx: Context, alias: str, skill: str) -> str:
     """Refuses an alias whose skill is itself an alias here, or whose words another
     alias stands for: aliases do not chain, so ``aa=bb`` with ``bb=aa`` would tag an
-    offer #bb and an ask #aa, which never meet. Says what the words meant before, if
-    the alias changes that."""
-    mine = {a.lstrip("#"): s.lstrip("#") for a, s in ctx.community.aliases.items()}
-    alias_words, skill_words = alias.lstrip("#"), skill.lstrip("#")
+    offer #bb and an ask #aa, which never meet. Words are compared as tags are read
+    (``foo_bar``, ``foo-bar`` and ``Foo Bar`` are the same). Says what the words meant
+    before, if the alias changes that."""
+    mine = {_tag(a): (a, s) for a, s in ctx.community.aliases.items()}
+    alias_words, skill_words = _tag(alias), _tag(skill)
     if alias_words == skill_words:
         raise InvalidInput("An alias is two different words: `alias k8s=kubernetes`.")
-    if mine.get(skill_words) == alias_words:
+    if skill_words in mine and _tag(mine[skill_words][1]) == alias_words:
         raise InvalidInput(
             f"`{quotable(skill)}` is an alias for `{quotable(alias)}` already: the other way "
             "round as well would go in a circle."
         )
     if skill_words in mine:
+        target = quotable(mine[skill_words][1])
         raise InvalidInput(
-            f"`{quotable(skill)}` is itself an alias here (for `{quotable(mine[skill_words])}`): "
-            f"use `alias {quotable(alias)}={quotable(mine[skill_words])}`."
+            f"`{quotable(skill)}` is itself an alias here (for `{target}`): "
+            f"use `alias {quotable(alias)}={target}`."
         )
-    standing_for = sorted(a for a, s in mine.items() if s == alias_words and a != alias_words)
+    standing_for = sorted(a for a, s in mine.values() if _tag(s) == alias_words)
     if standing_for:
-        other, words = quotable(standing_for[0]), quotable(alias)
+        other, words_ = quotable(standing_for[0]), quotable(alias)
         raise InvalidInput(
-            f"`{other}` is an alias for `{words}`, so `{words}` cannot be one too: "
+            f"`{other}` is an alias for `{words_}`, so `{words_}` cannot be one too: "
             f"remove it first (`alias remove {other}`)."
         )
-    vocabulary = vocabulary_for(ctx.community)
-    before, after = vocabulary.normalise(alias), vocabulary.normalise(skill)
-    if before and before != after and before != alias_words.replace(" ", "-"):
-        return f" (`{quotable(alias)}` meant {vocabulary.describe(before)} before.)"
-    return ""
+    shipped = Vocabulary.default()
+    if alias_words in mine:
+        before = mine[alias_words][1]
+    elif (known := shipped.normalise(alias)) in shipped:
+        before = shipped.describe(known)
+    else:
+        return ""
+    if _tag(before) == skill_words or shipped.normalise(before) == shipped.normalise(skill):
+        return ""
+    return f" (`{quotable(alias)}` meant {quotable(before)} before.)"
+
+
+def _tag(text: str) -> str:
+    """Words as a tag reads them: ``#Foo_Bar`` and ``foo-bar`` are ``foo bar``."""
+    return " ".join(words(text.lstrip("#")))
 
 
 def _configure_rounds(ctx: Context, values: tuple[str, ...]) -> Messages:

@@ -365,13 +365,20 @@ async def test_aliases_do_not_go_round_in_circles_and_say_what_they_replace(
         ("cc=aa", "`aa` is itself an alias here (for `bb`): use `alias cc=bb`"),
         ("bb=dd", "`aa` is an alias for `bb`, so `bb` cannot be one too"),
         ("x=X", "An alias is two different words"),
+        ("BB=#Aa", "`#aa` is an alias for `bb` already"),
     ):
         refused = await town.say("admin", f"/givefirst config alias {line}")
         assert refused.error is not None and why in refused.error, line
     await town.say("admin", "/givefirst config")
     assert "Skill aliases: aa → bb" in town.last_to("admin"), "nothing else saved"
 
+    # Spelled as tags are read: kube_ctl, kube-ctl and Kube Ctl are the same words.
+    await town.say("admin", "/givefirst config alias kube_ctl=foo-bar")
+    refused = await town.say("admin", "/givefirst config alias foo_bar=kube-ctl")
+    assert refused.error is not None and "already: the other way round" in refused.error
+    await town.say("admin", "/givefirst config alias remove kube_ctl")
     await town.say("admin", "/givefirst config alias K8S=docker")
+
     assert "✅ Saved. (`k8s` meant kubernetes before.)" in town.seen_by("admin")[-2].as_plain_text()
     await town.say("ana", "/offer I can help with k8s upgrades")
     assert "#docker" in town.last_to("ana")
