@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -25,13 +24,6 @@ otherwise; the others log only warnings, so their own output reads clearly."""
 
 class GiveFirstCommands(click.Group):
     """Runs a subcommand; an error it raises becomes a message saying what to do."""
-
-    def main(self, args: Sequence[str] | None = None, *pos: Any, **named: Any) -> Any:
-        # Arguments that are not UTF-8 (a name typed in another encoding) reach Python
-        # as lone surrogates, which no database or terminal takes: they become "�".
-        given = sys.argv[1:] if args is None else args
-        readable = [a.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for a in given]
-        return super().main(readable, *pos, **named)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 from sqlalchemy import make_url
@@ -36,9 +36,27 @@ _COMMUNITY_KEY = re.compile(r"(slack|discord|console):(?=\S)[^\x00-\x1f\x7f]{1,1
 """A platform, then an id: a team's, a server's, or any name for a console community."""
 
 
+def readable(value: str) -> str:
+    """Text given on the command line, with what was not UTF-8 (a name typed in another
+    encoding reaches Python as lone surrogates, which no database or terminal takes)
+    read as "�". Paths are left as given: the file system takes them as they are."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def readable_text(_: click.Context, __: click.Parameter, value: Any) -> Any:
+    """A callback for a text argument or option (one value, several, or none): each
+    read with :func:`readable`."""
+    if isinstance(value, str):
+        return readable(value)
+    if isinstance(value, tuple):
+        return tuple(readable(v) if isinstance(v, str) else v for v in value)
+    return value
+
+
 def community_key(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
     """A ``--community`` option's value, refused unless it reads as a community's key:
     a mistyped key would otherwise be a new, empty community."""
+    value = None if value is None else readable(value)
     if value is None or _COMMUNITY_KEY.fullmatch(value):
         return value
     raise click.BadParameter(

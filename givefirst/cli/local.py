@@ -24,6 +24,7 @@ from givefirst.cli.context import (
     console_community_key,
     database_named,
     pass_invocation,
+    readable_text,
     run,
 )
 
@@ -116,11 +117,19 @@ async def _demo(url: str | None) -> str:
     "--admin",
     "admins",
     multiple=True,
+    callback=readable_text,
     default=("admin",),
     show_default=True,
     help="Handles treated as admins (repeat for more).",
 )
-@click.option("--as", "user", default="guest", show_default=True, help="The member you start as.")
+@click.option(
+    "--as",
+    "user",
+    default="guest",
+    show_default=True,
+    callback=readable_text,
+    help="The member you start as.",
+)
 @pass_invocation
 def shell(invocation: Invocation, community_key: str, admins: tuple[str, ...], user: str) -> None:
     """Type commands as different members: `/as dana`, `/ask …`, press buttons by number.

@@ -29,6 +29,7 @@ from givefirst.cli.context import (
     database_named,
     existing_database,
     pass_invocation,
+    readable_text,
     run,
 )
 from givefirst.cli.serve import (
@@ -130,7 +131,7 @@ def import_members(
 
 
 @click.command()
-@click.argument("text", required=False)
+@click.argument("text", required=False, callback=readable_text)
 @community_option
 @click.option("--top", default=3, show_default=True, type=click.IntRange(1, 50))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -336,7 +337,7 @@ def db_embed(invocation: Invocation, community_key: str | None) -> None:
 
 @db.command("export-member")
 @click.argument("key", callback=community_key)
-@click.argument("handle")
+@click.argument("handle", callback=readable_text)
 @pass_invocation
 def db_export_member(invocation: Invocation, key: str, handle: str) -> None:
     """Print, as JSON, everything community KEY holds about member HANDLE (their
@@ -356,7 +357,7 @@ def db_export_member(invocation: Invocation, key: str, handle: str) -> None:
 
 @db.command("forget-member")
 @click.argument("key", callback=community_key)
-@click.argument("handle")
+@click.argument("handle", callback=readable_text)
 @click.option("--yes", is_flag=True, help="Erase without asking for confirmation.")
 @pass_invocation
 def db_forget_member(invocation: Invocation, key: str, handle: str, yes: bool) -> None:

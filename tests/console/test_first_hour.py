@@ -374,6 +374,12 @@ def test_bytes_that_are_not_utf8_are_read_as_such_not_crashed_on(tmp_path: Path)
             check=False,
         )
 
+    # A file's name is the file system's, not text to read: it is used as given.
+    named = tmp_path / os.fsdecode(b"m\xe9mbers.csv")
+    named.write_bytes((ROOT / "tests" / "data" / "members_sample.csv").read_bytes())
+    imported = run("import-members", os.fsencode(named), "--community", "console:imported")
+    assert imported.returncode == 0 and b"Imported 4 members" in imported.stdout
+
     stats = run("stats", "--community", b"console:\xff")
     assert stats.returncode == 1 and "no community 'console:\ufffd'" in stats.stderr.decode()
     member = run("db", "export-member", "console:demo", b"\xff")
