@@ -17,8 +17,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.errors import InvalidInput
+from bot.setting_values import ensure_timezone
 from bot.skills import Vocabulary
 
 FIELDS = ("handle", "name", "timezone", "skills", "bio", "offers")
@@ -315,12 +316,11 @@ def _timezone(line: int, name: str) -> str | None:
     if not name:
         return None
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, or too long a name
+        return ensure_timezone(name)  # in any case: "europe/berlin" is Europe/Berlin
+    except InvalidInput:
         raise MemberImportError(
             line, f"unknown time zone {name!r} (use an IANA name like Europe/Berlin)"
         ) from None
-    return name
 
 
 def _items(line: int, value: Any, field: str, separators: re.Pattern[str]) -> list[str]:

@@ -12,7 +12,6 @@ from bot.render.introductions import (
     asker_not_answering,
     consent_request,
     declined,
-    didnt_work_lead,
     direct_messages_check,
     follow_up,
     helper_answer,
@@ -22,12 +21,9 @@ from bot.render.introductions import (
     not_needed,
     obstacle,
     outcome_reply,
-    pay_it_forward,
     reminder,
     request_sent,
     request_withdrawn,
-    someone_new,
-    suggestions,
     thank_prompt,
     volunteered,
 )
@@ -53,6 +49,12 @@ from bot.render.replies import (
     thanks_sent,
     undeliverable,
     went_wrong,
+)
+from bot.render.suggestions import (
+    didnt_work_lead,
+    pay_it_forward,
+    someone_new,
+    suggestions,
 )
 from bot.render.voice import reply, say, who
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import commands as c
-from bot import parsing, render
+from bot import render, setting_values
 from bot.commands import WEEKDAYS
 from bot.errors import InvalidInput, NotAllowed
 from bot.render import rounds as round_words
@@ -24,21 +24,21 @@ async def configure(ctx: Context, cmd: c.Configure) -> Messages:
             "Only community admins can change settings. Ask an admin, or see the "
             "current settings with `/givefirst config`."
         )
-    parsing.validate_setting(cmd.setting, cmd.values)
+    setting_values.validate_setting(cmd.setting, cmd.values)
     community, values = ctx.community, cmd.values
     match cmd.setting:
         case "channel":
-            community.channel_id = parsing.channel_id_of(values[0])
+            community.channel_id = setting_values.channel_id_of(values[0])
         case "digest":
             community.digest_weekday = WEEKDAYS.index(values[0].lower())
-            hour = parsing.parse_hour(values[1])
+            hour = setting_values.parse_hour(values[1])
             if hour.minute:
                 raise InvalidInput("The digest goes out on the hour; use e.g. `09:00`.")
             community.digest_hour = hour.hour
             if len(values) == 3:
-                community.timezone = parsing.ensure_timezone(values[2])
+                community.timezone = setting_values.ensure_timezone(values[2])
         case "timezone":
-            community.timezone = parsing.ensure_timezone(values[0])
+            community.timezone = setting_values.ensure_timezone(values[0])
         case "capacity":
             community.capacity = int(values[0])
         case "expiry":
@@ -48,7 +48,7 @@ async def configure(ctx: Context, cmd: c.Configure) -> Messages:
         case "quiet-weeks":
             community.skip_quiet_weeks = values[0].lower() == "skip"
         case "admins":
-            user = parsing.user_id_of(values[1]) or ""
+            user = setting_values.user_id_of(values[1]) or ""
             others = [a for a in community.admin_ids if a != user]
             if values[0].lower() == "remove" and user not in community.admin_ids:
                 raise InvalidInput(
@@ -136,7 +136,7 @@ def _configure_rounds(ctx: Context, values: tuple[str, ...]) -> Messages:
     if words[0] == "size":
         community.rounds_size = int(words[1])
         return [render.reply(ctx.member, "✅ Saved.")]
-    schedule = parsing.rounds_schedule(values)
+    schedule = setting_values.rounds_schedule(values)
     was_on = community.rounds_on
     community.rounds_every_weeks = schedule.every_weeks
     community.rounds_weekday, community.rounds_hour = schedule.weekday, schedule.hour

@@ -1,0 +1,198 @@
+"""An admin's setting values, read and checked before anything is saved: mentions of
+members and channels, hours, time zones, whole numbers, and the rounds' schedule."""
+
+from __future__ import annotations
+
+import functools
+import re
+import zoneinfo
+from dataclasses import dataclass
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.commands import WEEKDAYS
+from bot.errors import InvalidInput
+from bot.messages import MENTIONED
+from bot.text import clean, quotable
+
+_CHANNEL = re.compile(r"^<#([A-Za-z0-9_.:-]+)>$")
+
+
+def user_id_of(token: str) -> str | None:
+    """The user id in a neutral mention ``<@U123>``, else None."""
+    match = MENTIONED.fullmatch(token.strip())
+    return match.group(1) if match else None
+
+
+def channel_id_of(token: str) -> str | None:
+    match = _CHANNEL.match(token.strip())
+    return match.group(1) if match else None
+
+
+def ensure_readable(value: str, example: str) -> None:
+    """Refuse a name with bytes that were not text in it (U+FFFD once cleaned: see
+    :func:`bot.text.clean`), rather than keep a name nobody typed."""
+    cleaned = clean(value)
+    if "\ufffd" in cleaned:
+        raise InvalidInput(
+            f"`{quotable(cleaned)}` has characters I couldn't read; type it again, e.g. {example}."
+        )
+
+
+@dataclass(frozen=True)
+class RoundsSchedule:
+    """``every 2 weeks monday 10:00 [Europe/Berlin]``, read."""
+
+    every_weeks: int
+    weekday: int
+    hour: int
+    timezone: str | None
+
+
+def rounds_schedule(values: tuple[str, ...]) -> RoundsSchedule:
+    """The schedule in ``/givefirst config rounds every …``; raises InvalidInput."""
+    words = [v.lower() for v in values]
+    problem = InvalidInput(f"Usage: {ROUNDS_SETTING_USAGE}")
+    if not words or words[0] != "every":
+        raise problem
+    words = words[1:]
+    every = 1
+    if words and words[0].isdigit():
+        every, words = int(words[0]), words[1:]
+    if not words or words[0] not in ("week", "weeks"):
+        raise problem
+    words = words[1:]
+    if not 2 <= len(words) <= 3 or words[0] not in WEEKDAYS:
+        raise problem
+    if not 1 <= every <= 12:
+        raise InvalidInput("Rounds can be every 1 to 12 weeks.")
+    start = parse_hour(words[1])
+    if start.minute:
+        raise InvalidInput("Rounds start on the hour; use e.g. `10:00`.")
+    zone = ensure_timezone(values[-1]) if len(words) == 3 else None
+    return RoundsSchedule(every, WEEKDAYS.index(words[0]), start.hour, zone)
+
+
+ROUNDS_SETTING_USAGE = (
+    "`/givefirst config rounds every 2 weeks monday 10:00 [Europe/Berlin]`, "
+    "`… rounds off`, `… rounds size 2` (pairs) or `… rounds size 3` (trios)"
+)
+
+
+LONGEST_ALIAS = 60
+"""The most characters an alias, or the skill it names, may have (as a skill imported)."""
+LONGEST_ID = 80
+"""The most characters a channel's or member's id in a setting may have."""
+
+
+def _an_id(found: str | None) -> bool:
+    """Whether a mention gave an id a setting can keep."""
+    return found is not None and len(found) <= LONGEST_ID
+
+
+def validate_setting(setting: str, values: tuple[str, ...]) -> None:
+    """Check an admin setting's values before any permission or state is touched."""
+    usage = {
+        "channel": "`/givefirst config channel #channel`",
+        "digest": "`/givefirst config digest monday 09:00 [Europe/Berlin]`",
+        "timezone": "`/givefirst config timezone Europe/Berlin`",
+        "capacity": "`/givefirst config capacity 2` (introductions per helper per week)",
+        "expiry": "`/givefirst config expiry 3` (days to answer an introduction)",
+        "follow-up": "`/givefirst config follow-up 7` (days before asking how it went)",
+        "quiet-weeks": "`/givefirst config quiet-weeks skip` or `… post`",
+        "admins": "`/givefirst config admins add @member` or `… remove @member`",
+        "alias": "`/givefirst config alias k8s=kubernetes` or `… alias remove k8s`",
+        "rounds": ROUNDS_SETTING_USAGE,
+    }[setting]
+    problem = InvalidInput(f"Usage: {usage}")
+    match setting:
+        case "channel":
+            if len(values) != 1 or not _an_id(channel_id_of(values[0])):
+                raise problem
+        case "digest":
+            if not 2 <= len(values) <= 3 or values[0].lower() not in WEEKDAYS:
+                raise problem
+            parse_hour(values[1])
+            if len(values) == 3:
+                ensure_timezone(values[2])
+        case "timezone":
+            if len(values) != 1:
+                raise problem
+            ensure_timezone(values[0])
+        case "capacity" | "expiry" | "follow-up":
+            if len(values) != 1:
+                raise problem
+            within = (
+                f"Give {setting} as a whole number from 1 to 60, "
+                f"e.g. `/givefirst config {setting} {SETTING_EXAMPLES[setting]}`."
+            )
+            if not 1 <= whole_number(values[0], within) <= 60:
+                raise InvalidInput(within)
+        case "quiet-weeks":
+            if len(values) != 1 or values[0].lower() not in ("skip", "post"):
+                raise problem
+        case "admins":
+            if (
+                len(values) != 2
+                or values[0].lower() not in ("add", "remove")
+                or not _an_id(user_id_of(values[1]))
+            ):
+                raise problem
+        case "alias":
+            if len(values) == 2 and values[0].lower() == "remove":
+                return
+            if len(values) != 1 or values[0].count("=") != 1 or "" in values[0].split("="):
+                raise problem
+            for side in values[0].split("="):
+                ensure_readable(side, usage)
+                if not any(character.isalnum() for character in side):
+                    raise InvalidInput(f"An alias and its skill need a letter or digit: {usage}.")
+                if len(side.strip()) > LONGEST_ALIAS:
+                    raise InvalidInput(
+                        f"An alias and its skill are at most {LONGEST_ALIAS} characters each: "
+                        f"{usage}."
+                    )
+        case "rounds":
+            words = [v.lower() for v in values]
+            if words in (["off"], ["size", "2"], ["size", "3"]):
+                return
+            rounds_schedule(values)
+
+
+def parse_hour(value: str) -> time:
+    match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?", value)
+    if not match or int(match.group(1)) > 23 or int(match.group(2) or 0) > 59:
+        raise InvalidInput(f"`{quotable(value)}` is not a time of day; write it like `09:00`.")
+    return time(int(match.group(1)), int(match.group(2) or 0))
+
+
+def ensure_timezone(name: str) -> str:
+    """The time zone's name as the time zone database spells it (``utc`` -> ``UTC``,
+    ``europe/berlin`` -> ``Europe/Berlin``, also where the file system would find the
+    zone in any case), or a friendly refusal."""
+    spelled = _zone_names().get(name.lower())
+    if spelled is not None:
+        return spelled
+    try:
+        ZoneInfo(name)  # a zone the list leaves out
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, or too long a name
+        raise InvalidInput(
+            f"`{quotable(name)}` is not a time zone I know; use a name like `Europe/Berlin`."
+        ) from None
+    return name
+
+
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    return {zone.lower(): zone for zone in zoneinfo.available_timezones()}
+
+
+SETTING_EXAMPLES = {"capacity": "2", "expiry": "3", "follow-up": "7"}
+
+
+def whole_number(value: str, problem: str) -> int:
+    if value.startswith("-") and value[1:].isdigit() and int(value[1:]) > 0:
+        raise InvalidInput(f"`{quotable(value)}` is below zero. {problem}")
+    if not value.isdigit():
+        raise InvalidInput(f"`{quotable(value)}` is not a whole number. {problem}")
+    return int(value)
