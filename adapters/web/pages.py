@@ -108,7 +108,7 @@ def _charts(health: CommunityHealth) -> str:
         return f"{v:g}"
 
     def hours(v: float) -> str:
-        return f"{v:.0f} h"
+        return shown("hours", v)  # 0 h, 30 min, 1 h
 
     ends = [
         Series('"it helped"', HELPED, [f.asks_helped for f in figures]),

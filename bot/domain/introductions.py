@@ -137,3 +137,5 @@ class Introduction:
             raise NotPossible("That introduction never happened, so there is nothing to report.")
         self.outcome = outcome
         self.outcome_at = now
+        if outcome is not Outcome.NOT_YET:
+            self.follow_up_due_at = None  # answered: a "Not yet" before it asks no more

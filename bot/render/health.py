@@ -186,8 +186,8 @@ def shown(kind: Kind, value: Value) -> str:
         case "share":
             return f"{value:.0%}"
         case "hours":
-            if 0 < value < 1:  # "0 h" would say no time at all
-                return f"{value * 60:.0f} min"
+            if 0 < round(value * 60) < 60:  # "0 h" would say no time at all
+                return f"{round(value * 60)} min"
             return f"{value / 24:.1f} d" if value >= 48 else f"{value:.0f} h"
         case "ratio":
             return f"{value:.1f}"

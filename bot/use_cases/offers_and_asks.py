@@ -7,7 +7,7 @@ from datetime import datetime
 from bot import commands as c
 from bot import render
 from bot.directory import CommunityDirectory, HelperDirectory, ranking_key
-from bot.domain import Ask, AskStatus, Community, IntroStatus, Member, Offer
+from bot.domain import Ask, AskStatus, Community, IntroStatus, Member, Offer, Outcome
 from bot.domain.directory import FieldKind, WaitingAsk, field_key
 from bot.errors import InvalidInput, NotAllowed, NotPossible
 from bot.matching.fields import Vector
@@ -266,9 +266,12 @@ async def close_ask(ctx: Context, cmd: c.CloseAsk) -> Messages:
 async def withdraw_requests(uow: UnitOfWork, ask: Ask, asker: Member, now: datetime) -> Messages:
     """An ask is solved or closed: the requests about it still waiting for an answer
     are withdrawn (no reminder, no "didn't answer in time"), and the helpers they
-    concern are told there is nothing to answer."""
+    concern are told there is nothing to answer; a follow-up promised after "Not yet"
+    is not sent."""
     out: Messages = []
     for intro in await uow.introductions.for_ask(stored_id(ask)):
+        if intro.outcome is Outcome.NOT_YET and intro.follow_up_sent_at is None:
+            intro.follow_up_due_at = None
         if not intro.is_pending:
             continue
         intro.withdraw(now)

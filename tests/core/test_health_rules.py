@@ -135,11 +135,7 @@ def test_values_read_as_people_read_them() -> None:
         "2.5 d",
     ]
     # A chart's axis up to an hour reads 0 h, 30 min, 1 h (not 0 h, 0 h, 1 h).
-    assert [shown("hours", 0.0), shown("hours", 0.5), shown("hours", 1.0)] == [
-        "0 h",
-        "30 min",
-        "1 h",
-    ]
+    assert [shown("hours", v) for v in (0.0, 0.5, 0.995, 1.0)] == ["0 h", "30 min", "1 h", "1 h"]
     assert [shown("ratio", 7.0), shown("count", 1234), shown("share", None)] == [
         "7.0",
         "1,234",

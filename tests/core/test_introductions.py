@@ -421,6 +421,24 @@ async def test_not_yet_asks_again_after_the_follow_up_period(town: Town) -> None
     assert any("Would you like to thank @ana?" in m.as_plain_text() for m in town.seen_by("dana"))
 
 
+@pytest.mark.parametrize("then", ["solved", "it helped"])
+async def test_no_second_follow_up_once_the_ask_is_settled(town: Town, then: str) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/ask CV help please #resume")
+    ask_post = town.channel()[-1]
+    await town.press("dana", "Ask Ana")
+    await town.press("ana", "Happy to help")
+    town.clock.advance(timedelta(days=7, minutes=1))
+    assert await town.run_due_work() == 1
+    await town.press("dana", "Not yet")
+    if then == "solved":
+        await town.react("dana", ask_post, "white_check_mark")
+    else:
+        await town.press("dana", "It helped")
+    town.clock.advance(timedelta(days=8))
+    assert await town.run_due_work() == 0, "nothing left to ask about"
+
+
 async def test_solving_an_ask_withdraws_the_requests_still_waiting(town: Town) -> None:
     await town.say("ana", "/offer resume reviews #resume")
     await town.say("dana", "/ask CV help please #resume")

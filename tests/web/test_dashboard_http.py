@@ -90,6 +90,13 @@ async def test_the_weeks_shown_can_be_chosen(town: Town, web: Client) -> None:
     assert (await web.get("/healthz")).status == 200
 
 
+async def test_the_time_chart_reads_minutes_under_an_hour(town: Town, web: Client) -> None:
+    session = await signed_in(town, web)
+    page = await (await web.get(f"/admin/{COMMUNITY}/", cookies={SESSION_COOKIE: session})).text()
+    chart = page[page.index("Time from ask to first introduction") :]
+    assert ">30 min</text>" in chart and chart.count(">0 h</text>") == 1
+
+
 async def test_a_session_ends_when_its_admin_is_taken_off_the_list(town: Town, web: Client) -> None:
     await town.say("admin", "/givefirst config admins add @dana")
     await town.say("admin", "/givefirst config admins add @ana")
