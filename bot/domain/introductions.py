@@ -120,11 +120,10 @@ class Introduction:
         self.status = IntroStatus.DECLINED
         self.decided_at = now
 
-    def withdraw(self, now: datetime) -> None:
+    def withdraw(self) -> None:
         """Nothing waits for an answer any more: the ask it was about is solved or
-        closed."""
+        closed. Nobody decided (as the health figures count answers)."""
         self.status = IntroStatus.CANCELLED
-        self.decided_at = now
 
     def expire(self, now: datetime) -> None:
         self.status = IntroStatus.EXPIRED

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from bot import commands as c
 from bot import render
 from bot.directory import CommunityDirectory, HelperDirectory, ranking_key
@@ -260,10 +258,10 @@ async def close_ask(ctx: Context, cmd: c.CloseAsk) -> Messages:
     await forget_words(ctx.uow, ask)
     out: Messages = [] if ask.private else [render.ask_post(ask, ctx.member)]
     out.append(render.reply(ctx.member, "Closed your ask. Ask again any time with `/ask`."))
-    return out + await withdraw_requests(ctx.uow, ask, ctx.member, ctx.now)
+    return out + await withdraw_requests(ctx.uow, ask, ctx.member)
 
 
-async def withdraw_requests(uow: UnitOfWork, ask: Ask, asker: Member, now: datetime) -> Messages:
+async def withdraw_requests(uow: UnitOfWork, ask: Ask, asker: Member) -> Messages:
     """An ask is solved or closed: the requests about it still waiting for an answer
     are withdrawn (no reminder, no "didn't answer in time"), and the helpers they
     concern are told there is nothing to answer; a follow-up promised after "Not yet"
@@ -274,7 +272,7 @@ async def withdraw_requests(uow: UnitOfWork, ask: Ask, asker: Member, now: datet
             intro.follow_up_due_at = None
         if not intro.is_pending:
             continue
-        intro.withdraw(now)
+        intro.withdraw()
         helper = await member_of(uow, intro.helper_id)
         if helper.platform_user_id is not None:
             out.append(render.request_withdrawn(helper, asker, ask))
@@ -315,7 +313,7 @@ async def keep_open(ctx: Context, cmd: c.KeepAsk | c.KeepOffer) -> Messages:
 async def after_solved(ctx: Context, ask: Ask) -> Messages:
     """Withdraw the requests still waiting, thank the helpers, then invite the asker to
     pay it forward."""
-    out: Messages = await withdraw_requests(ctx.uow, ask, ctx.member, ctx.now)
+    out: Messages = await withdraw_requests(ctx.uow, ask, ctx.member)
     for intro in await ctx.uow.introductions.for_ask(stored_id(ask)):
         if intro.status is IntroStatus.ACCEPTED:
             helper = await member_of(ctx.uow, intro.helper_id)

@@ -181,7 +181,7 @@ async def _check_relevance(uow: UnitOfWork, item: Ask | Offer, now: datetime) ->
         if isinstance(item, Ask):
             item.status = AskStatus.CLOSED
             post = render.ask_post(item, author)
-            withdrawn = await withdraw_requests(uow, item, author, now)
+            withdrawn = await withdraw_requests(uow, item, author)
         else:
             item.status = OfferStatus.EXPIRED
             post = render.offer_post(item, author)

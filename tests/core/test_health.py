@@ -209,3 +209,16 @@ async def test_twelve_weeks_by_default_and_unknown_communities(town: Town) -> No
     assert health.weeks[0].start == date(2025, 11, 3)
     assert health.weeks[0].figures == Figures()
     assert await town.bot.health("console:elsewhere") is None
+
+
+async def test_a_request_withdrawn_unanswered_makes_nobody_active(town: Town) -> None:
+    """Ben was asked and never answered; Dana then solved her ask herself."""
+    await town.say("ben", "/skills add resume")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ben")
+    before = await town.bot.health(COMMUNITY)
+    await town.react("dana", town.channel()[-1], "white_check_mark")
+    after = await town.bot.health(COMMUNITY)
+    assert before is not None and after is not None
+    assert after.all_time.active_members == before.all_time.active_members
+    assert after.all_time.requests_accepted == after.all_time.requests_declined == 0
