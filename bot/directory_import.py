@@ -112,10 +112,11 @@ def _utf16_without_mark(raw: bytes) -> str | None:
     start = raw[:4096]
     if len(start) < 4 or b"\x00" not in start:
         return None
-    even, odd = start[0::2].count(0), start[1::2].count(0)
-    if odd > 0.9 * len(start[1::2]) and even == 0:
+    even = start[0::2].count(0) / len(start[0::2])
+    odd = start[1::2].count(0) / len(start[1::2])
+    if odd > 0.5 and even < 0.1:  # the header's Latin letters at least
         return "utf-16-le"
-    if even > 0.9 * len(start[0::2]) and odd == 0:
+    if even > 0.5 and odd < 0.1:
         return "utf-16-be"
     return None
 
@@ -166,6 +167,11 @@ def _csv_problem(error: csv.Error) -> str:
     if "field larger than field limit" in said:
         limit = csv.field_size_limit()
         return f'a value is longer than {limit:,} characters (is a quote (") left open?)'
+    if "expected after" in said:
+        return (
+            'a quote (") in the middle of a value, or one left open: put the whole value in '
+            'quotes and double each quote inside it ("Coach ""Ana"" Smith"), or leave it out'
+        )
     return f"unreadable CSV ({said})"
 
 

@@ -162,23 +162,20 @@ def volunteered(helper: Member, asker: Member) -> Message:
     )
 
 
-def request_withdrawn(helper: Member, asker: Member, ask: Ask) -> Message:
-    """To the helper a request was waiting for (or who offered to help): the ask it
-    was about is solved or closed, so there is nothing to answer."""
+def request_withdrawn(helper: Member, asker: Member, ask: Ask, *, volunteered: bool) -> Message:
+    """To the helper a request was waiting for, or who offered to help: the ask it was
+    about is solved or closed, so there is nothing to answer (or to wait for)."""
     done = "solved" if ask.status is AskStatus.SOLVED else "closed"
     about = () if ask.private else ("“", shorten(ask.text, 60), "” ")
+    then = (
+        "so no introduction is needed after all. Thank you for offering!"
+        if volunteered
+        else "so nothing waits for your answer any more — nobody was introduced. "
+        "Thank you for being there!"
+    )
     return message(
         DirectMessage((helper.mention_id,)),
-        Paragraph(
-            text(
-                "🙏 ",
-                who(asker),
-                "'s ask ",
-                *about,
-                f"is {done}, so nothing waits for your ",
-                "answer any more — nobody was introduced. Thank you for being there!",
-            )
-        ),
+        Paragraph(text("🙏 ", who(asker), "'s ask ", *about, f"is {done}, ", then)),
     )
 
 

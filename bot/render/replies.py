@@ -161,10 +161,11 @@ def ask_saved(suggestions: Message, ask: Ask, *, has_offered: bool) -> Message:
     )
 
 
-def thanks_sent(member: Member, note: str) -> Message:
-    """To the member who said thanks."""
+def thanks_sent(member: Member, note: str, *, public: bool) -> Message:
+    """To the member who said thanks (in the channel, where a mass mention would ping
+    everyone, if ``public``)."""
     said = reply(member, "🙏 Thank you for saying thanks — it means a lot.")
-    return message(said.to, *said.blocks, no_ping_note(note, "thank-you note"))
+    return message(said.to, *said.blocks, no_ping_note(note, "thank-you note") if public else None)
 
 
 def no_ping_note(body: str, what: str) -> Small | None:

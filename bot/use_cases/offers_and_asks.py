@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import commands as c
 from bot import render
 from bot.directory import CommunityDirectory, HelperDirectory, ranking_key
-from bot.domain import Ask, AskStatus, Community, IntroStatus, Member, Offer, Outcome
+from bot.domain import Ask, AskStatus, Community, IntroStatus, Member, Offer, Outcome, Party
 from bot.domain.directory import FieldKind, WaitingAsk, field_key
 from bot.errors import InvalidInput, NotAllowed, NotPossible
 from bot.matching.fields import Vector
@@ -275,7 +275,8 @@ async def withdraw_requests(uow: UnitOfWork, ask: Ask, asker: Member) -> Message
         intro.withdraw()
         helper = await member_of(uow, intro.helper_id)
         if helper.platform_user_id is not None:
-            out.append(render.request_withdrawn(helper, asker, ask))
+            volunteered = intro.awaiting is Party.ASKER
+            out.append(render.request_withdrawn(helper, asker, ask, volunteered=volunteered))
     return out
 
 

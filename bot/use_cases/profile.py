@@ -141,7 +141,7 @@ async def pause(ctx: Context, cmd: c.Pause) -> Messages:
 
 async def resume(ctx: Context, cmd: c.Resume) -> Messages:
     """Back from a break: asks still waiting hear if the member's open offers fit them."""
-    if not ctx.member.is_paused(ctx.now):
+    if ctx.member.paused_until is None:  # (a pause that ran out still tells the askers)
         return [
             render.reply(
                 ctx.member,

@@ -54,7 +54,7 @@ async def _thank(ctx: Context, receiver: Member, note: str, intro_id: int | None
     await ctx.uow.thanks.add(thanks)
     return [
         render.thanks_post(thanks, ctx.member, receiver, public=receiver.public_thanks),
-        render.thanks_sent(ctx.member, note),
+        render.thanks_sent(ctx.member, note, public=receiver.public_thanks),
     ]
 
 

@@ -229,8 +229,8 @@ def _asks_in(batch: BinaryIO) -> list[str]:
     except UnicodeDecodeError as error:
         at = raw[: error.start].count(b"\n") + 1
         raise click.ClickException(
-            f"{name}, line {at}: this is not UTF-8 text (byte 0x{raw[error.start]:02x}) — "
-            "save the file as UTF-8. Nothing was matched."
+            f"{name}, line {at}: this is not {'UTF-16' if encoding == 'utf-16' else 'UTF-8'} "
+            f"text (byte 0x{raw[error.start]:02x}) — save the file as UTF-8. Nothing was matched."
         ) from None
     asks = []
     for number, line in enumerate(text.splitlines(), start=1):

@@ -245,6 +245,10 @@ async def test_paused_members_are_not_suggested(town: Town) -> None:
     assert "@ana" in town.last_to("erin")
     await town.say("ana", "/givefirst resume")
     assert "You're not paused" in town.last_to("ana") and "Welcome back" not in town.last_to("ana")
+    await town.say("ana", "/givefirst pause 1")
+    town.clock.advance(timedelta(days=2))
+    await town.say("ana", "/givefirst resume")
+    assert "Welcome back" in town.last_to("ana"), "a pause that ran out, ended"
 
 
 async def test_a_helper_whose_dms_are_closed_is_set_aside_until_a_dm_reaches_them(
@@ -446,9 +450,9 @@ async def test_solving_an_ask_withdraws_the_requests_still_waiting(town: Town) -
     await town.press("dana", "Ask Ana")  # waits for Ana
     await town.react("ben", ask_post, "raising_hand")  # waits for Dana
     await town.react("dana", ask_post, "white_check_mark")
-    for helper in ("ana", "ben"):
-        told = town.last_to(helper)
-        assert "@dana's ask “CV help please #resume” is solved, so nothing waits" in told, helper
+    said = "@dana's ask “CV help please #resume” is solved, so "
+    assert said + "nothing waits for your answer" in town.last_to("ana")
+    assert said + "no introduction is needed after all" in town.last_to("ben"), "he offered"
 
     town.clock.advance(timedelta(days=4))
     await town.run_due_work()

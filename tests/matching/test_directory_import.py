@@ -78,6 +78,10 @@ def test_a_line_number_counts_multi_line_bios_before_it() -> None:
             "ana,Ana,,,," + ";".join(["CV review"] * 21) + "\n",
             "line 2: 21 offers for one member; at most 20 in an import",
         ),
+        (
+            'ana,"Ana" Smith,,,,\n',
+            'line 2: a quote \\("\\) in the middle of a value, or one left open.*',
+        ),
     ],
 )
 def test_malformed_csv_rows_are_rejected_with_their_line(rows: str, message: str) -> None:
@@ -170,9 +174,9 @@ def test_a_file_saved_as_unicode_text_is_read_as_such(tmp_path: Path, name: str)
 @pytest.mark.parametrize("order", ["utf-16-le", "utf-16-be"])
 def test_utf16_without_its_byte_order_mark_is_read_as_such(tmp_path: Path, order: str) -> None:
     path = tmp_path / "members.csv"
-    path.write_bytes("handle,name\nzoe,Zoë Café\n".encode(order))
+    path.write_bytes("handle,name\nzoe,Zoë Café Ādam 一\n".encode(order))
     [member] = parse_member_file(path)
-    assert (member.handle, member.name) == ("zoe", "Zoë Café")
+    assert (member.handle, member.name) == ("zoe", "Zoë Café Ādam 一")
 
 
 def test_a_value_over_the_csv_limit_says_what_may_be_wrong() -> None:

@@ -114,7 +114,7 @@ async def test_a_session_ends_when_its_admin_is_taken_off_the_list(town: Town, w
             assert refused.status == 403 and why in await refused.text(), path
     # The workspace's own admin was made one by the platform, which the list cannot undo.
     assert (await web.get(page, cookies={SESSION_COOKIE: admin})).status == 200
-    # Back on the list, dana needs a new link: the old session stays ended.
+    # Back on the list, dana is an admin again, and her session lets her in again.
     await town.say("admin", "/givefirst config admins add @dana")
     assert (await web.get(page, cookies={SESSION_COOKIE: dana})).status == 200
 
