@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.delivery import Arrival, Delivery, settle
@@ -286,3 +286,28 @@ def _destination(entry: OutboxMessage, msg: Message | None) -> str:
         case UpdatePosts(subject) | DeletePosts(subject):
             return f"{entry.community_id}:posts:{subject.kind}:{subject.id}"
     return f"{entry.community_id}:other"
+
+
+@dataclass
+class Tally:
+    """What the scheduler sent, said in the log once an hour, so a quiet scheduler is
+    seen to be alive."""
+
+    every: float = 3600.0
+    delivered: Delivered = field(default_factory=Delivered)
+    since: float = field(default_factory=time.monotonic)
+
+    async def counted(self, work: Callable[[], Awaitable[Delivered]]) -> Delivered:
+        done = await work()
+        self.delivered += done
+        if time.monotonic() - self.since >= self.every:
+            d = self.delivered
+            logging.getLogger("bot.scheduler").info(
+                "the scheduler is running; in the last hour: %d messages sent, %d to retry, "
+                "%d failed",
+                d.sent,
+                d.held,
+                d.failed,
+            )
+            self.delivered, self.since = Delivered(), time.monotonic()
+        return done

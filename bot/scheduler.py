@@ -22,7 +22,7 @@ from bot.domain import Community, OutboxMessage
 from bot.message_json import to_json
 from bot.messages import ChannelPost
 from bot.metrics import Metrics, NoMetrics
-from bot.outbox import BATCH_SIZE, LEASE, ChatFor, Delivered, OutboxSender, Sleep
+from bot.outbox import BATCH_SIZE, LEASE, ChatFor, Delivered, OutboxSender, Sleep, Tally
 from bot.ports import Clock, StorageUnavailable, UnitOfWork
 from bot.repeating import DELIVER_EVERY, run_scheduler
 from bot.schedule import DigestPeriod, RoundSlot, digest_period, outbox_key, round_slot
@@ -45,9 +45,9 @@ class Scheduler:
     ``min_interval``, ``lease`` and the other sending options are the
     :class:`OutboxSender`'s. With ``platform``
     (``"slack"``, ``"discord"``) only messages for that platform's communities are
-    delivered, so processes serving different platforms can share one database;
-    with ``community`` (a community's key) only that community's. Planning covers
-    every community either way.
+    delivered, so processes serving different platforms can share one database
+    (planning covers every community); with ``community`` (a community's key) only
+    that community's work is planned and delivered.
     """
 
     def __init__(
@@ -155,7 +155,7 @@ class Scheduler:
             every,
             min(every, deliver_every),
         )
-        tally = _Tally()
+        tally = Tally()
         await run_scheduler(
             functools.partial(tally.counted, tick),
             stop,
@@ -195,18 +195,34 @@ class Scheduler:
 
     # --- planning ---------------------------------------------------------------------------
 
+    async def _only(self, uow: UnitOfWork) -> int | None:
+        """The id of the one community this scheduler plans for, if it has one (-1 if
+        that community is not there: nothing is planned)."""
+        if self._community is None:
+            return None
+        community = await uow.communities.get_by_key(self._community)
+        return community.id if community is not None and community.id is not None else -1
+
+    def _ours(self, communities: Sequence[Community]) -> list[Community]:
+        return [c for c in communities if self._community in (None, c.key)]
+
     async def plan_introductions(self, now: datetime) -> int:
         """Expire unanswered requests, remind awaited members, ask how it went."""
         async with self._uow() as uow:
+            only = await self._only(uow)
             expiring = {i.community_id for i in await uow.introductions.pending_expired(now)}
-            communities = [c for cid in expiring if (c := await uow.communities.get(cid))]
+            communities = [
+                c
+                for cid in expiring
+                if only in (None, cid) and (c := await uow.communities.get(cid))
+            ]
         for community in communities:  # the next candidates are looked for
             await self._helpers.refresh(community)
         async with self._uow() as uow:
             work = [
-                *await scheduled.expire_introductions(uow, self._helpers, now),
-                *await scheduled.remind_introductions(uow, now),
-                *await scheduled.send_follow_ups(uow, now),
+                *await scheduled.expire_introductions(uow, self._helpers, now, only=only),
+                *await scheduled.remind_introductions(uow, now, only=only),
+                *await scheduled.send_follow_ups(uow, now, only=only),
             ]
             planned = await enqueue(uow, work, now, self._metrics)
             await uow.commit()
@@ -218,7 +234,7 @@ class Scheduler:
         if last is not None and now - last < self._relevance_every:
             return 0
         async with self._uow() as uow:
-            communities = await uow.communities.list()
+            communities = self._ours(await uow.communities.list())
         planned = 0
         for community in communities:
             async with self._uow() as uow:
@@ -245,7 +261,7 @@ class Scheduler:
     async def plan_digests(self, now: datetime) -> int:
         """Claim and compose each community's digest whose slot has passed."""
         async with self._uow() as uow:
-            communities = await uow.communities.list()
+            communities = self._ours(await uow.communities.list())
             due = {p.key: (c, p) for c in communities if (p := digest_period(c, now)) is not None}
             done = await uow.claims.claimed(list(due)) if due else set()
         planned = 0
@@ -291,14 +307,14 @@ class Scheduler:
     async def plan_rounds(self, now: datetime) -> int:
         """Ask last round's pairs whether they met, and plan each round that is due."""
         async with self._uow() as uow:
-            planned = await enqueue(
-                uow, await round_planning.round_follow_ups(uow, now), now, self._metrics
-            )
+            only = await self._only(uow)
+            follow_ups = await round_planning.round_follow_ups(uow, now, only=only)
+            planned = await enqueue(uow, follow_ups, now, self._metrics)
             await uow.commit()
         async with self._uow() as uow:
             due = {
                 s.key: (c, s)
-                for c in await uow.communities.list()
+                for c in self._ours(await uow.communities.list())
                 if (s := round_slot(c, now)) is not None
             }
             done = await uow.claims.claimed(list(due)) if due else set()
@@ -370,28 +386,3 @@ async def enqueue(
             )
             count += 1
     return count
-
-
-@dataclasses.dataclass
-class _Tally:
-    """What the scheduler sent, said in the log once an hour, so a quiet scheduler is
-    seen to be alive."""
-
-    every: float = 3600.0
-    delivered: Delivered = dataclasses.field(default_factory=Delivered)
-    since: float = dataclasses.field(default_factory=time.monotonic)
-
-    async def counted(self, work: Callable[[], Awaitable[Delivered]]) -> Delivered:
-        done = await work()
-        self.delivered += done
-        if time.monotonic() - self.since >= self.every:
-            d = self.delivered
-            log.info(
-                "the scheduler is running; in the last hour: %d messages sent, %d to retry, "
-                "%d failed",
-                d.sent,
-                d.held,
-                d.failed,
-            )
-            self.delivered, self.since = Delivered(), time.monotonic()
-        return done

@@ -197,10 +197,15 @@ def explain(
     return givings, why
 
 
-async def round_follow_ups(uow: UnitOfWork, now: datetime) -> list[Scheduled]:
-    """Ask each group that has not said whether they met, once per round."""
+async def round_follow_ups(
+    uow: UnitOfWork, now: datetime, *, only: int | None = None
+) -> list[Scheduled]:
+    """Ask each group that has not said whether they met, once per round (in the
+    community ``only``, if given)."""
     out: list[Scheduled] = []
     for round_ in await uow.rounds.follow_ups_due(now):
+        if only is not None and round_.community_id != only:
+            continue
         key = f"round-followup:{stored_id(round_)}"
         if not await uow.claims.claim(key, now):
             continue

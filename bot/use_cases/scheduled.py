@@ -7,6 +7,7 @@ it, so it is done once however many processes plan it (see :mod:`bot.scheduler`)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,11 +44,12 @@ class Scheduled:
 
 
 async def expire_introductions(
-    uow: UnitOfWork, helpers: HelperDirectory, now: datetime
+    uow: UnitOfWork, helpers: HelperDirectory, now: datetime, *, only: int | None = None
 ) -> list[Scheduled]:
-    """Expire unanswered requests and move each ask on to its next candidate."""
+    """Expire unanswered requests and move each ask on to its next candidate (in the
+    community ``only``, if given)."""
     out: list[Scheduled] = []
-    for intro in await uow.introductions.pending_expired(now):
+    for intro in _of(await uow.introductions.pending_expired(now), only):
         key = f"expire:{intro.request_key}"
         if not await uow.claims.claim(key, now):
             continue
@@ -110,10 +112,12 @@ async def _move_on(
     ]
 
 
-async def send_follow_ups(uow: UnitOfWork, now: datetime) -> list[Scheduled]:
+async def send_follow_ups(
+    uow: UnitOfWork, now: datetime, *, only: int | None = None
+) -> list[Scheduled]:
     """Ask 'did it help?' once per introduction whose follow-up is due."""
     out: list[Scheduled] = []
-    for intro in await uow.introductions.follow_ups_due(now):
+    for intro in _of(await uow.introductions.follow_ups_due(now), only):
         due = intro.follow_up_due_at
         # The due time tells a second follow-up (after "Not yet") from the first.
         key = f"followup:{stored_id(intro)}:{due.isoformat() if due else ''}"
@@ -128,10 +132,12 @@ async def send_follow_ups(uow: UnitOfWork, now: datetime) -> list[Scheduled]:
     return out
 
 
-async def remind_introductions(uow: UnitOfWork, now: datetime) -> list[Scheduled]:
+async def remind_introductions(
+    uow: UnitOfWork, now: datetime, *, only: int | None = None
+) -> list[Scheduled]:
     """Nudge whoever a request is waiting for, once, halfway before it expires."""
     out: list[Scheduled] = []
-    for intro in await uow.introductions.reminders_due(now):
+    for intro in _of(await uow.introductions.reminders_due(now), only):
         if not intro.needs_reminder(now):
             continue
         key = f"remind:{intro.request_key}"
@@ -152,6 +158,11 @@ async def remind_introductions(uow: UnitOfWork, now: datetime) -> list[Scheduled
         )
         out.append(Scheduled(key, intro.community_id, [render.reminder(request)]))
     return out
+
+
+def _of(intros: Sequence[Introduction], only: int | None) -> Sequence[Introduction]:
+    """These introductions, or those of the community ``only``."""
+    return intros if only is None else [i for i in intros if i.community_id == only]
 
 
 async def check_relevance(uow: UnitOfWork, community: Community, now: datetime) -> list[Scheduled]:

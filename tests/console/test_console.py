@@ -231,8 +231,13 @@ def test_the_shell_shows_its_own_communitys_scheduled_messages_only(tmp_path: Pa
         database=database,
     )
     assert offered.returncode == 0, offered.stderr
-    other = givefirst("shell", "--community", "console:b", stdin="/wait 31d\n", database=database)
+    other = givefirst(
+        "shell", "--community", "console:b", stdin="/wait 31d\n/wait 8d\n", database=database
+    )
     assert other.returncode == 0, other.stderr
     assert "still relevant" not in other.stdout, "console:a's message, in console:b's shell"
+    # Nor did console:b's clock close console:a's offer unasked.
+    ana = givefirst("db", "export-member", "console:a", "ana", database=database)
+    assert '"status": "open"' in ana.stdout and '"expired"' not in ana.stdout
     own = givefirst("shell", "--community", "console:a", stdin="/wait 31d\n", database=database)
     assert own.stdout.count("Is your offer still relevant?") == 1
