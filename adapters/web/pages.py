@@ -184,7 +184,9 @@ def _charts(health: CommunityHealth) -> str:
 
 
 def _gaps(health: CommunityHealth) -> str:
-    def listed(gaps: Sequence[Gap]) -> str:
+    def listed(gaps: Sequence[Gap], asks: int) -> str:
+        if not asks:
+            return "<p>No asks yet.</p>"
         if not gaps:
             return "<p>None: someone could be suggested for every ask.</p>"
         items = "".join(
@@ -198,8 +200,10 @@ def _gaps(health: CommunityHealth) -> str:
         '<section class="gaps" id="gaps"><h2>Gaps: skills asked for with nobody to help</h2>'
         "<p>What members asked for when givefirst had nobody to suggest: worth recruiting "
         'for.</p><div class="columns">'
-        f"<div><h3>Last {len(health.weeks)} weeks</h3>{listed(health.gaps)}</div>"
-        f"<div><h3>All time</h3>{listed(health.gaps_all_time)}</div></div></section>"
+        f"<div><h3>Last {len(health.weeks)} weeks</h3>"
+        f"{listed(health.gaps, health.window.asks)}</div>"
+        f"<div><h3>All time</h3>{listed(health.gaps_all_time, health.all_time.asks)}</div>"
+        "</div></section>"
     )
 
 
