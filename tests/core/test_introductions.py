@@ -450,9 +450,9 @@ async def test_solving_an_ask_withdraws_the_requests_still_waiting(town: Town) -
     await town.press("dana", "Ask Ana")  # waits for Ana
     await town.react("ben", ask_post, "raising_hand")  # waits for Dana
     await town.react("dana", ask_post, "white_check_mark")
-    said = "@dana's ask “CV help please #resume” is solved, so "
-    assert said + "nothing waits for your answer" in town.last_to("ana")
-    assert said + "no introduction is needed after all" in town.last_to("ben"), "he offered"
+    solved = "@dana's ask “CV help please #resume” is solved, so "
+    assert solved + "nothing waits for your answer" in town.last_to("ana")
+    assert solved + "no introduction is needed after all" in town.last_to("ben"), "he offered"
 
     town.clock.advance(timedelta(days=4))
     await town.run_due_work()
