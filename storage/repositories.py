@@ -339,12 +339,13 @@ class SqlAlchemyIntroductionRepository(_SqlAlchemyRepository):
         return await self._all(c.status == IntroStatus.PENDING, c.expires_at <= now)
 
     async def follow_ups_due(self, now: datetime) -> Sequence[Introduction]:
-        """Accepted introductions whose follow-up is due and not yet sent."""
+        """As :meth:`Introduction.follow_up_is_due` says, in SQL."""
         c = tables.introductions.c
         return await self._all(
             c.status == IntroStatus.ACCEPTED,
             c.follow_up_due_at <= now,
             c.follow_up_sent_at.is_(None),
+            or_(c.outcome.is_(None), c.outcome == Outcome.NOT_YET),
         )
 
     async def reminders_due(self, now: datetime) -> Sequence[Introduction]:

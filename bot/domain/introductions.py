@@ -67,6 +67,18 @@ class Introduction:
         """Halfway to expiry: when the awaited member gets one reminder."""
         return self.requested_at + (self.expires_at - self.requested_at) / 2
 
+    def follow_up_is_due(self, now: datetime) -> bool:
+        """Whether "Did it help?" is to be asked now: the introduction was made, the
+        question's time has come and it was not asked since, and the asker has not
+        said how it went (or said "Not yet")."""
+        return (
+            self.status is IntroStatus.ACCEPTED
+            and self.follow_up_due_at is not None
+            and self.follow_up_due_at <= now
+            and self.follow_up_sent_at is None
+            and self.outcome in (None, Outcome.NOT_YET)
+        )
+
     def needs_reminder(self, now: datetime) -> bool:
         return (
             self.is_pending and self.reminded_at is None and self.remind_at <= now < self.expires_at
@@ -136,5 +148,3 @@ class Introduction:
             raise NotPossible("That introduction never happened, so there is nothing to report.")
         self.outcome = outcome
         self.outcome_at = now
-        if outcome is not Outcome.NOT_YET:
-            self.follow_up_due_at = None  # answered: a "Not yet" before it asks no more

@@ -261,14 +261,7 @@ class FakeIntroductions(_Repo):
         return [i for i in self._rows if i.status is IntroStatus.PENDING and i.expires_at <= now]
 
     async def follow_ups_due(self, now: datetime) -> Sequence[Introduction]:
-        return [
-            i
-            for i in self._rows
-            if i.status is IntroStatus.ACCEPTED
-            and i.follow_up_due_at is not None
-            and i.follow_up_due_at <= now
-            and i.follow_up_sent_at is None
-        ]
+        return [i for i in self._rows if i.follow_up_is_due(now)]
 
     async def reminders_due(self, now: datetime) -> Sequence[Introduction]:
         return [i for i in self._rows if i.needs_reminder(now)]
