@@ -229,8 +229,8 @@ def introduction(
         blocks.append(
             Paragraph(
                 text(
-                    "You haven't been introduced before. Nobody has asked for anything yet — "
-                    "find out what each of you is working on and what would help."
+                    "None of you has asked for anything the others offer yet — find out what "
+                    "each of you is working on and what would help."
                 )
             )
         )

@@ -77,6 +77,9 @@ async def test_a_round_introduces_members_who_could_give_each_other_something(to
     assert "you've never been introduced" in body
     assert "Ice-breakers" in body
     assert [b.label for b in intro.buttons] == ["We met 🎉", "Not this time", "Skip next round"]
+    [other] = [m for m in round_one if set(m.to.user_ids) == {"cy", "dee"}]  # type: ignore[union-attr]
+    # Nobody in this pair can give the other what they asked for; that is all it says.
+    assert "None of you has asked for anything the others offer yet" in other.as_plain_text()
 
 
 async def test_an_odd_count_makes_one_trio_and_a_lone_member_is_told(town: Town) -> None:
