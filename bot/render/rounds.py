@@ -172,6 +172,15 @@ def left(member: Member) -> Message:
     return reply(member, "👋 You've left the rounds. `/givefirst rounds join` brings you back.")
 
 
+def partner_left(member: Member) -> Message:
+    """To the rest of a round's group, when one of them uses forget-me before it met."""
+    return say(
+        DirectMessage((member.mention_id,)),
+        "👋 Someone in your give-first round group has left givefirst, so they won't be "
+        "there. You're in the next round as usual.",
+    )
+
+
 def not_in_rounds(member: Member) -> Message:
     return reply(member, "You're not in the rounds. Join with `/givefirst rounds join`.")
 

@@ -20,6 +20,7 @@ from bot.domain import (
 )
 from bot.messages import DeletePosts, Message, UpdatePosts
 from bot.ports import UnitOfWork
+from bot.render import rounds as round_words
 from bot.schedule import DIGEST_CLAIM_PREFIX, claim_of
 from bot.text import mention_of
 from bot.use_cases.context import Context, Messages, member_of, stored_id
@@ -150,6 +151,7 @@ async def erase_member(
     for thanks in await uow.thanks.involving(me):
         thanks.note = ""
         out.append(remove_posts(Subject(SubjectKind.THANKS, stored_id(thanks))))
+    out += await _tell_round_partners(uow, member)
     await uow.rounds.forget_member(me)
     if member.platform_user_id in community.admin_ids:
         community.admin_ids = [a for a in community.admin_ids if a != member.platform_user_id]
@@ -165,6 +167,23 @@ async def erase_member(
     if member.platform_user_id is not None:
         await uow.members.keep_out(stored_id(community), member.platform_user_id)
     member.forget(now)
+    return out
+
+
+async def _tell_round_partners(uow: UnitOfWork, member: Member) -> Messages:
+    """The member's group in a round not yet asked whether it met hears they left,
+    rather than wait for someone who won't come (they are not named: they asked to be
+    forgotten)."""
+    out: Messages = []
+    for round_, group in await uow.rounds.groups_involving(member):
+        if round_.follow_up_sent_at is not None or group.outcome is not None:
+            continue
+        others = await uow.members.get_many([i for i in group.member_ids if i != member.id])
+        out += [
+            round_words.partner_left(m)
+            for m in others
+            if m.forgotten_at is None and m.platform_user_id is not None
+        ]
     return out
 
 

@@ -335,3 +335,19 @@ async def test_rounds_turned_off_introduce_nobody(town: Town) -> None:
     await town.say("cy", "/givefirst rounds join")
     said = town.last_to("cy")
     assert "Give-first rounds aren't on in this community" in said, said
+
+
+async def test_a_partner_who_is_forgotten_before_the_check_in_is_said_to_have_left(
+    town: Town,
+) -> None:
+    await rounds_on(town)
+    await join(town, "ana", "ben")
+    assert groups(await next_round(town)) == [frozenset({"ana", "ben"})]
+    await town.say("ben", "/givefirst forget-me")
+    await town.press("ben", "Erase my data")
+    told = town.last_to("ana")
+    assert "Someone in your give-first round group has left givefirst" in told
+    assert "ben" not in told.lower(), "not named: they asked to be forgotten"
+    town.clock.advance(timedelta(days=8))
+    await town.run_due_work()
+    assert not any("meet" in m.as_plain_text() for m in town.seen_by("ana")[-1:])
