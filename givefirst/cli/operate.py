@@ -366,6 +366,13 @@ def db_forget_member(invocation: Invocation, key: str, handle: str, yes: bool) -
     The scheduler then removes the bot's posts of their words."""
     existing_database(invocation.database_url)
     if not yes:
+
+        async def found() -> str | None:
+            async with running(invocation.database_url) as runtime:
+                return await runtime.bot.member_id_like(key, handle)
+
+        if run_saying(found) is None:  # said before asking to confirm
+            raise click.ClickException(f"{key} has no member {handle!r}: {_HANDLE_HINT}")
         click.confirm(f"Erase the data of {handle} in {key}? This cannot be undone.", abort=True)
 
     async def forget() -> bool:

@@ -501,3 +501,7 @@ def test_an_operator_exports_and_erases_a_member_who_can_no_longer_use_the_bot(
     gone = givefirst("db", "export-member", "console:demo", "chen", folder=tmp_path)
     assert gone.returncode == 1 and no_traceback(gone.stderr)
     assert "console:demo has no member 'chen': give their platform user ID" in gone.stderr
+    # Asked again without --yes: said at once, not after a confirmation for nobody.
+    again = givefirst("db", "forget-member", "console:demo", "chen", stdin="y\n", folder=tmp_path)
+    assert again.returncode == 1 and "Erase the data" not in again.stdout + again.stderr
+    assert "console:demo has no member 'chen'" in again.stderr
