@@ -86,17 +86,7 @@ def parse_member_file(
     raw = path.read_bytes()
     if not raw.strip():
         raise MemberImportError(1, "the file is empty")
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _is_utf8(encoding):
-        # Saved as "Unicode text" (Excel, Notepad): its first bytes say so.
-        encoding = "utf-16"
-    elif _is_utf8(encoding):
-        # Or it says nothing, but text in UTF-16 has a zero byte beside every Latin letter.
-        encoding = _utf16_without_mark(raw) or encoding
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        raise NotInEncoding(line, encoding.removesuffix("-sig").upper(), raw[error.start]) from None
+    text = decoded(raw, encoding)
     if suffix in TABLES:
         records = parse_members_csv(text, vocabulary, delimiter=delimiter)
     else:
@@ -104,6 +94,23 @@ def parse_member_file(
     if not records:
         raise MemberImportError(1, "there is no member in it")
     return records
+
+
+def decoded(raw: bytes, encoding: str = "utf-8-sig") -> str:
+    """A text file's bytes as text, read as ``encoding``, or as UTF-16 where UTF-8 was
+    expected and the file is that ("Unicode text" from a spreadsheet or Notepad, with
+    or without the byte-order mark that says so); :class:`NotInEncoding`, naming the
+    line, if the bytes are not such text."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _is_utf8(encoding):
+        encoding = "utf-16"
+    elif _is_utf8(encoding):
+        # Without the mark, text in UTF-16 has a zero byte beside every Latin letter.
+        encoding = _utf16_without_mark(raw) or encoding
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise NotInEncoding(line, encoding.removesuffix("-sig").upper(), raw[error.start]) from None
 
 
 def _utf16_without_mark(raw: bytes) -> str | None:

@@ -146,6 +146,14 @@ class Errands(Rooms):
         planned = await asyncio.to_thread(round_planning.compute_round, inputs, now)
         return round_planning.preview_message(planned)
 
+    async def member_handle(self, key: str, handle: str) -> str | None:
+        """The platform id of member ``handle`` of community ``key``, found as
+        :meth:`export_member` and :meth:`forget_member` find it; None if there is no
+        such member."""
+        async with self._uow() as uow:
+            _, member = await _member(uow, key, handle)
+            return None if member is None else member.platform_user_id
+
     async def export_member(self, key: str, handle: str) -> dict[str, Any] | None:
         """Everything held about one member, as ``/givefirst export`` sends it (an
         operator's answer to a request from a member who can no longer use the bot);

@@ -14,7 +14,7 @@ from typing import Any, BinaryIO, TextIO, TypeVar
 import click
 
 from adapters.console import ConsoleChat
-from bot.directory_import import MemberImportError, NotInEncoding, parse_member_file
+from bot.directory_import import MemberImportError, NotInEncoding, decoded, parse_member_file
 from bot.domain import Member
 from bot.errors import GiveFirstError, InvalidInput
 from bot.health import DEFAULT_WEEKS, CommunityHealth
@@ -218,19 +218,16 @@ def progress_bar(length: int, label: str) -> Any:
 
 
 def _asks_in(batch: BinaryIO) -> list[str]:
-    """The asks in ``match --file``, one a line: UTF-8 text (or UTF-16 with its
-    byte-order mark), each line an ask as ``/ask`` would take it; or a line saying
+    """The asks in ``match --file``, one a line: UTF-8 text (or UTF-16, read as a member
+    file is), each line an ask as ``/ask`` would take it; or a line saying
     which line is not, and nothing matched."""
     raw, name = batch.read(), getattr(batch, "name", "-")
     name = "stdin" if name in ("-", "<stdin>") else name
-    encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as error:
-        at = raw[: error.start].count(b"\n") + 1
+        text = decoded(raw)
+    except NotInEncoding as error:
         raise click.ClickException(
-            f"{name}, line {at}: this is not {'UTF-16' if encoding == 'utf-16' else 'UTF-8'} "
-            f"text (byte 0x{raw[error.start]:02x}) — save the file as UTF-8. Nothing was matched."
+            f"{name}, {error} — save the file as UTF-8. Nothing was matched."
         ) from None
     asks = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -351,7 +348,7 @@ def db_export_member(invocation: Invocation, key: str, handle: str) -> None:
 
     data = run_saying(export)
     if data is None:
-        raise click.ClickException(f"{key} has no member {handle!r}: {_HANDLE_HINT}")
+        raise _no_member(key, handle)
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
@@ -369,19 +366,18 @@ def db_forget_member(invocation: Invocation, key: str, handle: str, yes: bool) -
 
         async def found() -> str | None:
             async with running(invocation.database_url) as runtime:
-                return await runtime.bot.member_id_like(key, handle)
+                return await runtime.bot.member_handle(key, handle)
 
         if run_saying(found) is None:  # said before asking to confirm
-            raise click.ClickException(f"{key} has no member {handle!r}: {_HANDLE_HINT}")
+            raise _no_member(key, handle)
         click.confirm(f"Erase the data of {handle} in {key}? This cannot be undone.", abort=True)
 
     async def forget() -> bool:
         async with running(invocation.database_url) as runtime:
             return await runtime.bot.forget_member(key, handle)
 
-    forgotten = run_saying(forget)
-    if not forgotten:
-        raise click.ClickException(f"{key} has no member {handle!r}: {_HANDLE_HINT}")
+    if not run_saying(forget):
+        raise _no_member(key, handle)
     click.echo(
         f"Erased the data of {handle} in {key}. The scheduler (in `givefirst slack` or "
         "`discord`, or `givefirst scheduler`) removes givefirst's posts of their offers, "
@@ -389,7 +385,11 @@ def db_forget_member(invocation: Invocation, key: str, handle: str, yes: bool) -
     )
 
 
-_HANDLE_HINT = "give their platform user ID (on Slack U…, on Discord a number)."
+def _no_member(key: str, handle: str) -> click.ClickException:
+    return click.ClickException(
+        f"{key} has no member {handle!r}: give their platform user ID (on Slack U…, on "
+        "Discord a number)."
+    )
 
 
 @db.command("forget-community")

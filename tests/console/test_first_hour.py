@@ -486,7 +486,7 @@ def test_an_operator_exports_and_erases_a_member_who_can_no_longer_use_the_bot(
     assert data["member"]["platform_user_id"] == "chen"
     assert any("mock interviews" in offer["text"] for offer in data["offers"])
 
-    unsure = givefirst("db", "forget-member", "console:demo", "chen", stdin="n\n", folder=tmp_path)
+    unsure = givefirst("db", "forget-member", "console:demo", "@chen", stdin="n\n", folder=tmp_path)
     assert unsure.returncode == 1 and "Aborted" in unsure.stderr
     erased = givefirst("db", "forget-member", "console:demo", "chen", "--yes", folder=tmp_path)
     assert erased.returncode == 0 and "Erased the data of chen in console:demo" in erased.stdout
