@@ -162,7 +162,6 @@ class IntroductionRepository(Protocol):
     async def pending_expired(self, now: datetime) -> Sequence[Introduction]: ...
     async def follow_ups_due(self, now: datetime) -> Sequence[Introduction]:
         """Those whose :meth:`Introduction.follow_up_is_due`."""
-        ...
 
     async def reminders_due(self, now: datetime) -> Sequence[Introduction]:
         """Pending, unreminded requests at least halfway to expiry but not expired."""

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot import commands as c
 from bot import render
 from bot.directory import CommunityDirectory, HelperDirectory, ranking_key
-from bot.domain import Ask, AskStatus, Community, IntroStatus, Member, Offer, Outcome, Party
+from bot.domain import (
+    Ask,
+    AskStatus,
+    Community,
+    Introduction,
+    IntroStatus,
+    Member,
+    Offer,
+    Outcome,
+    Party,
+)
 from bot.domain.directory import FieldKind, WaitingAsk, field_key
 from bot.errors import InvalidInput, NotAllowed, NotPossible
 from bot.matching.fields import Vector
@@ -261,13 +273,17 @@ async def close_ask(ctx: Context, cmd: c.CloseAsk) -> Messages:
     return out + await withdraw_requests(ctx.uow, ask, ctx.member)
 
 
-async def withdraw_requests(uow: UnitOfWork, ask: Ask, asker: Member) -> Messages:
+async def withdraw_requests(
+    uow: UnitOfWork, ask: Ask, asker: Member, intros: Sequence[Introduction] | None = None
+) -> Messages:
     """An ask is solved or closed: the requests about it still waiting for an answer
     are withdrawn (no reminder, no "didn't answer in time"), and the helpers they
     concern are told there is nothing to answer; a follow-up promised after "Not yet"
-    is not sent."""
+    is not sent. ``intros``: the ask's introductions, if the caller read them."""
     out: Messages = []
-    for intro in await uow.introductions.for_ask(stored_id(ask)):
+    if intros is None:
+        intros = await uow.introductions.for_ask(stored_id(ask))
+    for intro in intros:
         if intro.outcome is Outcome.NOT_YET and intro.follow_up_sent_at is None:
             intro.follow_up_due_at = None
         if not intro.is_pending:
@@ -314,8 +330,9 @@ async def keep_open(ctx: Context, cmd: c.KeepAsk | c.KeepOffer) -> Messages:
 async def after_solved(ctx: Context, ask: Ask) -> Messages:
     """Withdraw the requests still waiting, thank the helpers, then invite the asker to
     pay it forward."""
-    out: Messages = await withdraw_requests(ctx.uow, ask, ctx.member)
-    for intro in await ctx.uow.introductions.for_ask(stored_id(ask)):
+    intros = await ctx.uow.introductions.for_ask(stored_id(ask))
+    out: Messages = await withdraw_requests(ctx.uow, ask, ctx.member, intros)
+    for intro in intros:
         if intro.status is IntroStatus.ACCEPTED:
             helper = await member_of(ctx.uow, intro.helper_id)
             out.append(render.thank_prompt(ctx.actor.user_id, helper, intro))

@@ -170,13 +170,24 @@ async def erase_member(
     return out
 
 
+ROUNDS_STILL_ASKING = 2
+"""Rounds that may not yet have asked whether their groups met: the latest (the
+question comes before the next round), and the one before it if the scheduler was
+away when its question was due."""
+
+
 async def _tell_round_partners(uow: UnitOfWork, member: Member) -> Messages:
     """The member's group in a round not yet asked whether it met hears they left,
     rather than wait for someone who won't come (they are not named: they asked to be
     forgotten)."""
     out: Messages = []
-    for round_, group in await uow.rounds.groups_involving(member):
-        if round_.follow_up_sent_at is not None or group.outcome is not None:
+    waiting = [
+        stored_id(r)
+        for r in await uow.rounds.latest(member.community_id, ROUNDS_STILL_ASKING)
+        if r.follow_up_sent_at is None
+    ]
+    for group in await uow.rounds.groups_of(waiting):
+        if not group.involves(member.id) or group.outcome is not None:
             continue
         others = await uow.members.get_many([i for i in group.member_ids if i != member.id])
         out += [
