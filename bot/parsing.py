@@ -41,6 +41,7 @@ from bot.commands import (
 from bot.errors import InvalidInput
 from bot.setting_values import (
     ensure_readable,
+    spelled,
     user_id_of,
     validate_setting,
     whole_number,
@@ -229,6 +230,6 @@ def _parse_config(args: list[str]) -> Command:
             f"{_did_you_mean('/givefirst config ', setting, CONFIG_SETTINGS)} "
             f"Settings: {', '.join(CONFIG_SETTINGS)}."
         )
-    values = tuple(args[1:])
+    values = spelled(setting, tuple(args[1:]))
     validate_setting(setting, values)
     return Configure(setting, values)

@@ -90,6 +90,20 @@ def _an_id(found: str | None) -> bool:
     return found is not None and len(found) <= LONGEST_ID
 
 
+def spelled(setting: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    """A setting's values as one shape, however the admin spaced them: an alias and
+    its skill may be several words, with spaces around ``=`` or not
+    (``ttc = toronto transit commission`` gives ``("ttc=toronto transit commission",)``,
+    ``remove public talk`` gives ``("remove", "public talk")``)."""
+    if setting != "alias" or not values:
+        return values
+    line = " ".join(" ".join(values).split())
+    if "=" in line:
+        return ("=".join(side.strip() for side in line.split("=")),)
+    verb, _, alias = line.partition(" ")
+    return (verb, alias) if verb.lower() == "remove" and alias else values
+
+
 def validate_setting(setting: str, values: tuple[str, ...]) -> None:
     """Check an admin setting's values before any permission or state is touched."""
     usage = {
@@ -101,7 +115,10 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
         "follow-up": "`/givefirst config follow-up 7` (days before asking how it went)",
         "quiet-weeks": "`/givefirst config quiet-weeks skip` or `… post`",
         "admins": "`/givefirst config admins add @member` or `… remove @member`",
-        "alias": "`/givefirst config alias k8s=kubernetes` or `… alias remove k8s`",
+        "alias": (
+            "`/givefirst config alias k8s=kubernetes` (or several words: "
+            "`alias ttc=toronto transit commission`) or `… alias remove k8s`"
+        ),
         "rounds": ROUNDS_SETTING_USAGE,
     }[setting]
     problem = InvalidInput(f"Usage: {usage}")

@@ -307,7 +307,7 @@ class GiveFirst(Errands, Dashboard):
         """Before the transaction, what would hold up other members' commands in it: the
         text's vector (in the sentence model's thread) while the directory is brought
         up to date (it reads in transactions of its own), then the ranking."""
-        encoding = asyncio.create_task(self._encoder_for(command))
+        encoding = asyncio.create_task(self._encoder_for(command, actor.community_key))
         try:
             searching = type(command) in use_cases.SEARCHING
             community = await self._helpers.refresh_key(actor.community_key) if searching else None
@@ -361,14 +361,14 @@ class GiveFirst(Errands, Dashboard):
             ahead=ahead or use_cases.Ahead(),
         )
 
-    async def _encoder_for(self, command: Command) -> TextEncoder | None:
+    async def _encoder_for(self, command: Command, community_key: str) -> TextEncoder | None:
         """The sentence model for a command, with the vector of its text already made
         if that text is known now (see :func:`bot.use_cases.words_to_encode`)."""
-        text = use_cases.words_to_encode(command)
-        if self._encoder is None or text is None:
+        texts = use_cases.words_to_encode(command, self._helpers.vocabulary_of(community_key))
+        if self._encoder is None or texts is None:
             return self._encoder
-        [vector] = await self._encoder.encode([text])
-        return EncodedAhead(self._encoder, text, vector)
+        [vector] = await self._encoder.encode([texts[1]])
+        return EncodedAhead(self._encoder, *texts, vector)
 
     async def _refuse(self, actor: Actor, error: GiveFirstError, chat: Chat) -> Handled:
         said = error.said or (error.message,)

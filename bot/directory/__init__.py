@@ -130,6 +130,14 @@ class HelperDirectory:
         self._directories.move_to_end(key)
         return known
 
+    def vocabulary_of(self, community_key: str) -> Vocabulary:
+        """A community's vocabulary as last read (the shipped one before any read), for
+        what is worked out before its directory is brought up to date."""
+        for (key, _), directory in reversed(self._directories.items()):
+            if key == community_key:
+                return directory.vocabulary
+        return Vocabulary.default()
+
     async def rank(
         self,
         community: Community,

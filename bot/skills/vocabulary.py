@@ -79,6 +79,10 @@ class Vocabulary:
             word for word in self._single_words if len(word) >= _FUZZY_MIN_LENGTH
         )
         self._typo_cache: dict[str, str | None] = {}
+        self._override_starts: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for alias, name in self._overrides.items():
+            phrase = tuple(alias.split())
+            self._override_starts.setdefault(phrase[0], []).append((phrase, name))
 
     @classmethod
     def default(cls) -> Vocabulary:
@@ -118,6 +122,21 @@ class Vocabulary:
                 skills[name] = Skill(name=name, label=canonical.strip(), area="community")
             overrides[alias_key] = name
         return Vocabulary(skills.values(), overrides)
+
+    def read_for_meaning(self, text: str) -> str:
+        """A text as a sentence model should read it: with what the community's own
+        aliases in it stand for, which no model was taught ("how do I get a ttc pass"
+        with ``ttc=toronto transit commission`` reads "… (toronto transit commission)").
+        Text without such an alias is returned as it is."""
+        if not self._overrides:
+            return text
+        said = words(text)
+        meant: dict[str, None] = {}
+        for at, word in enumerate(said):
+            for phrase, skill in self._override_starts.get(word, ()):
+                if tuple(said[at : at + len(phrase)]) == phrase:
+                    meant.setdefault(self.describe(skill), None)
+        return f"{text} ({', '.join(meant)})" if meant else text
 
     def __contains__(self, skill: object) -> bool:
         return skill in self._skills

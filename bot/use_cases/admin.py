@@ -24,8 +24,9 @@ async def configure(ctx: Context, cmd: c.Configure) -> Messages:
             "Only community admins can change settings. Ask an admin, or see the "
             "current settings with `/givefirst config`."
         )
-    setting_values.validate_setting(cmd.setting, cmd.values)
-    community, values = ctx.community, cmd.values
+    values = setting_values.spelled(cmd.setting, cmd.values)
+    setting_values.validate_setting(cmd.setting, values)
+    community = ctx.community
     match cmd.setting:
         case "channel":
             community.channel_id = setting_values.channel_id_of(values[0])

@@ -175,7 +175,10 @@ class EncodedAhead:
     encode (see :func:`bot.use_cases.words_to_encode`), and asks the model for others."""
 
     encoder: TextEncoder
+    said: str
+    """The command's text."""
     text: str
+    """The command's text as the model read it."""
     vector: Vector
 
     @property

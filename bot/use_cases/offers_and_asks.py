@@ -24,6 +24,7 @@ from bot.matching.fields import Vector
 from bot.matching.hybrid import LEAD_FLOOR, Suggestions
 from bot.messages import Audience, DirectMessage, Ephemeral, Message, Text
 from bot.ports import TextEncoder, UnitOfWork
+from bot.skills import Vocabulary
 from bot.text import checked
 from bot.use_cases.context import (
     Ahead,
@@ -128,16 +129,18 @@ def _near_by_meaning(
     return [directory.waiting[i] for i in near if i in directory.waiting]
 
 
-def words_to_encode(command: object) -> str | None:
+def words_to_encode(command: object, vocabulary: Vocabulary) -> tuple[str, str] | None:
     """The text a command will give the sentence model, when it is known before the
     command's transaction: encoding it first (in the model's own thread) leaves the
-    transactions, which run one at a time, free for other members meanwhile."""
+    transactions, which run one at a time, free for other members meanwhile. The text
+    as said, and as the model reads it (an ask with what its aliases stand for)."""
     if not isinstance(command, c.MakeOffer | c.MakeAsk):
         return None
     try:
-        return checked(command.text, what="text", example="")  # as its handler keeps it
+        said = checked(command.text, what="text", example="")  # as its handler keeps it
     except InvalidInput:
         return None  # refused in the transaction, with the reason
+    return said, vocabulary.read_for_meaning(said) if isinstance(command, c.MakeAsk) else said
 
 
 async def rank_ahead(
@@ -151,7 +154,9 @@ async def rank_ahead(
     asks: list[tuple[str, Vector | None]] = []
     near: list[WaitingAsk] | None = None
     if isinstance(command, c.MakeAsk) and isinstance(encoder, EncodedAhead):
-        asks = [(encoder.text, encoder.vector)]
+        # Read with the aliases last known; if they changed since, the transaction ranks.
+        if Vocabulary.for_aliases(community.aliases).read_for_meaning(encoder.said) == encoder.text:
+            asks = [(encoder.said, encoder.vector)]
     elif isinstance(command, c.TellWaitingAskers):
         directory = helpers.current(community)
         near = _near_by_meaning(directory, command.member_id, command.offer_id)
@@ -177,7 +182,7 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
         private=cmd.private,
         created_at=ctx.now,
     )
-    vector = await encoded(ctx.encoder, body)
+    vector = await encoded(ctx.encoder, ctx.vocabulary.read_for_meaning(body))
     # Helpers are found before the ask is written, so that it is written once, with them.
     found = await find_helpers(
         ctx.uow,

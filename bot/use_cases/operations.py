@@ -132,7 +132,8 @@ async def match_text(
     )
     vector = None
     if encoder is not None:
-        [vector] = await encoder.encode([ask_text])
+        read = Vocabulary.for_aliases(community.aliases).read_for_meaning(ask_text)
+        [vector] = await encoder.encode([read])
     ranking = await helpers.rank(community, ask_text, vector)
     found = await find_helpers(
         uow,

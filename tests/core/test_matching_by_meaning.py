@@ -370,3 +370,46 @@ async def test_a_community_whose_close_calls_did_not_work_asks_for_a_clearer_lea
     assert "These members could help" not in reply
     assert "the closest I found" in reply and "@ben" in reply, "Ben, as a lead"
     assert "suggested with confidence when they stand out by 0.3" in caplog.text
+
+
+async def test_a_community_alias_of_several_words_finds_its_member_by_the_short_name(
+    meaning_town: Town,
+) -> None:
+    """The sentence model has never heard this community's shorthand; the alias says
+    what it stands for, and the asker is introduced as confidently as by the full name."""
+    await neighbourhood(meaning_town)
+    await meaning_town.say("lin", "/offer Happy to explain Toronto Transit Commission fares")
+    ask = "/ask private: how do I get a monthly ttc pass?"
+    await meaning_town.say("zoe", ask)
+    assert "These members could help" not in meaning_town.last_to("zoe"), "not known yet"
+
+    await meaning_town.say("admin", "/givefirst config alias TTC = Toronto Transit Commission")
+    assert "Skill aliases: ttc → toronto transit commission" in meaning_town.last_to("admin")
+    await meaning_town.say("max", ask)
+    reply = meaning_town.last_to("max")
+    assert "These members could help" in reply and "@lin" in reply.split("•")[1], reply
+
+    await meaning_town.say("admin", "/givefirst config alias remove ttc")
+    assert "Skill aliases: none" in meaning_town.last_to("admin")
+    await meaning_town.say("uma", ask)
+    assert "These members could help" not in meaning_town.last_to("uma"), "alias removed"
+
+
+async def test_an_alias_for_a_known_skill_is_read_as_that_skill(meaning_town: Town) -> None:
+    await neighbourhood(meaning_town)
+    await meaning_town.say("admin", "/givefirst config alias gbo=resume")
+    await meaning_town.say("zoe", "/ask private: my gbo needs work before Friday")
+    reply = meaning_town.last_to("zoe")
+    assert "These members could help" in reply and "@ana" in reply.split("•")[1], reply
+
+
+async def test_a_waiting_ask_in_the_communitys_shorthand_hears_of_a_new_offer(
+    meaning_town: Town,
+) -> None:
+    await neighbourhood(meaning_town)
+    await meaning_town.say("admin", "/givefirst config alias ttc=toronto transit commission")
+    await meaning_town.say("zoe", "/ask private: how do I get a monthly ttc pass?")
+    assert "These members could help" not in meaning_town.last_to("zoe"), "nobody offers it"
+    await meaning_town.say("lin", "/offer Happy to explain Toronto Transit Commission fares")
+    told = meaning_town.last_to("zoe")
+    assert "Someone new could help" in told and "@lin" in told, told

@@ -347,6 +347,17 @@ async def test_admins_see_remove_and_are_told_about_skill_aliases(town: Town) ->
     assert missing.error == "There is no alias `k8s` here; `/givefirst config` lists them."
 
 
+async def test_an_alias_and_its_skill_may_be_several_words(town: Town) -> None:
+    await town.say("admin", "/givefirst config alias  Public Talk =  public speaking ")
+    assert "Skill aliases: public talk → public speaking" in town.last_to("admin")
+    await town.say("ana", "/offer tips for your first public talk")
+    assert "#public-speaking" in town.last_to("ana")
+    await town.say("admin", "/givefirst config alias remove public talk")
+    assert "Skill aliases: none" in town.last_to("admin")
+    refused = await town.say("admin", "/givefirst config alias a=b=c")
+    assert refused.error is not None and refused.error.startswith("Usage:")
+
+
 async def test_a_time_zone_is_read_in_any_case_and_kept_as_spelled(town: Town) -> None:
     await town.say("admin", "/givefirst config timezone europe/berlin")
     assert "Mondays at 09:00 Europe/Berlin" in town.last_to("admin")

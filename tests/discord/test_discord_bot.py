@@ -455,6 +455,20 @@ async def test_an_admin_subcommand_is_refused_without_manage_server(
     assert re.findall(r"[Cc]apacity\D*(\d+)", text_of(settings.body)) == ["4"]
 
 
+async def test_an_alias_of_several_words_is_saved_from_the_value_option(
+    community: DiscordCommunity,
+) -> None:
+    saved = await community.command(
+        "mod", "givefirst", "config", setting="alias", value="TTC = Toronto Transit Commission"
+    )
+    await community.reply(saved, "Saved")
+    shown = await community.command("ben", "givefirst", "config")
+    settings = await community.reply(shown, "Settings for this community")
+    assert "ttc → toronto transit commission" in text_of(settings.body)
+    offer = await community.command("ana", "offer", text="I can explain ttc fares")
+    await community.reply(offer, "#toronto-transit-commission")
+
+
 async def test_mass_mentions_in_an_offer_are_posted_with_mentions_disabled(
     community: DiscordCommunity,
 ) -> None:
