@@ -278,7 +278,10 @@ class _History:
             helper_weeks=tuple(sorted(loads)),
             helper_weeks_at_capacity=sum(is_at_capacity(n, self.capacity) for n in loads),
             thanks=len(thanks),
-            newcomers=sum(span.holds(m.joined_at) for m in self.facts.members),
+            newcomers=sum(
+                m.first_used_at is not None and span.holds(m.first_used_at)
+                for m in self.facts.members
+            ),
             active_members=len(active),
             round_groups=sum(span.holds(g.slot) for g in self.facts.round_groups),
             round_groups_met=sum(span.holds(g.slot) and g.met for g in self.facts.round_groups),

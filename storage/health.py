@@ -72,7 +72,7 @@ class SqlAlchemyHealthSource:
             select(t.giver_id, t.created_at).where(t.community_id == community_id).order_by(t.id)
         )
         members = await self._session.execute(
-            select(m.id, m.joined_at, m.forgotten_at.is_not(None))
+            select(m.id, m.first_used_at, m.forgotten_at.is_not(None))
             .where(m.community_id == community_id)
             .order_by(m.id)
         )

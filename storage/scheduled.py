@@ -310,7 +310,7 @@ class SqlAlchemyDigestSource:
             m.c.id.in_(select(a.c.member_id).where(*waiting)),
             m.c.id.in_(select(t.c.giver_id).where(*week_thanks)),
             m.c.id.in_(select(t.c.receiver_id).where(*week_thanks)),
-            m.c.joined_at.between(since, until),
+            m.c.first_used_at.between(since, until),
         )
         members = (
             await self._session.scalars(

@@ -96,6 +96,9 @@ members = Table(
     Column("platform_user_id", String(100)),
     Column("display_name", String(200)),
     Column("joined_at", UTCDateTime, nullable=False),
+    # When the member first used givefirst themselves: NULL for members imported,
+    # thanked or named who have not yet.
+    Column("first_used_at", UTCDateTime),
     Column("timezone", String(64)),
     Column("bio", Text),
     Column("skills", JSON, nullable=False),

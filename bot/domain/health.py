@@ -50,7 +50,9 @@ class ThanksFact:
 @dataclass(frozen=True)
 class MemberFact:
     id: int
-    joined_at: datetime
+    first_used_at: datetime | None
+    """When they first used givefirst themselves (None: imported, thanked or named
+    by others, and not yet)."""
     erased: bool = False
     """They asked to be forgotten (or their community was): counted, never named."""
 

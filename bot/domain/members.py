@@ -45,6 +45,9 @@ class Member:
     dm_checked_at: datetime | None = None
     """When a direct message last tested whether closed DMs had opened again."""
     forgotten_at: datetime | None = None
+    first_used_at: datetime | None = None
+    """When they first used givefirst themselves (None: imported, thanked or named by
+    others, and not yet): the week they are welcomed in."""
     id: int | None = None
 
     @property

@@ -81,7 +81,7 @@ def compose_digest(
         and shown(t.receiver_id)
         and members[t.receiver_id].public_thanks
     ]
-    newcomers = [m for m in members.values() if this_week(m.joined_at) and shown(m.id or 0)]
+    newcomers = [m for m in members.values() if this_week(m.first_used_at) and shown(m.id or 0)]
 
     blocks: list[Block | None] = [
         Heading(

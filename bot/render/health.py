@@ -150,7 +150,13 @@ FIGURES: tuple[FigureLine, ...] = (
         higher_is_better=False,
     ),
     FigureLine("thanks", "Thanks given", "count", lambda f: f.thanks, ""),
-    FigureLine("newcomers", "Newcomers", "count", lambda f: f.newcomers, "Members seen first."),
+    FigureLine(
+        "newcomers",
+        "Newcomers",
+        "count",
+        lambda f: f.newcomers,
+        "Members who used givefirst for the first time.",
+    ),
     FigureLine(
         "active_members",
         "Active members",

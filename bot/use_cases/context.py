@@ -121,9 +121,12 @@ async def enter(uow: UnitOfWork, actor: Actor, now: datetime) -> tuple[Community
             display_name=actor.display_name or actor.fallback_name or None,
             joined_at=now,
             timezone=actor.timezone,
+            first_used_at=now,
         )
         await uow.members.add(member)
     else:
+        if member.first_used_at is None:  # imported, thanked or named until now
+            member.first_used_at = now
         if actor.display_name and member.display_name != actor.display_name:
             member.display_name = actor.display_name
         if actor.timezone and member.timezone != actor.timezone:

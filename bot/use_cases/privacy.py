@@ -56,6 +56,7 @@ async def export_member(uow: UnitOfWork, member: Member) -> dict[str, Any]:
             "bio": member.bio,
             "skills": member.skills,
             "joined_at": when(member.joined_at),
+            "first_used_at": when(member.first_used_at),
             "paused_until": when(member.paused_until),
             "public_thanks": member.public_thanks,
         },

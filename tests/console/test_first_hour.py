@@ -271,6 +271,39 @@ def test_a_member_who_asked_to_be_forgotten_is_not_brought_back_by_an_import(
     assert "Left out" not in back, "back by their own doing: the file updates them"
 
 
+def test_an_imported_directory_is_welcomed_member_by_member_as_each_arrives(
+    tmp_path: Path,
+) -> None:
+    """An import brings in members who have not used givefirst yet: the weekly digest
+    welcomed all of them ("Welcome: … and 997 more"); it now welcomes each member the
+    week they first use it, and so do the health figures count newcomers."""
+    directory = tmp_path / "members.csv"
+    rows = "".join(f"m{n},Member {n},baking,\n" for n in range(40))
+    directory.write_text("handle,name,skills,offers\n" + rows, "utf-8")
+    database = tmp_path / "x.db"
+
+    def run(*arguments: str, stdin: str = "") -> str:
+        done = givefirst(*arguments, stdin=stdin, database=database)
+        assert done.returncode == 0 and no_traceback(done.stderr), done.stderr
+        return done.stdout
+
+    assert "Imported 40 members into console:x: 40 new" in run(
+        "import-members", str(directory), "--community", "console:x"
+    )
+    run(
+        "shell",
+        "--community",
+        "console:x",
+        stdin="/as m7\n/offer sourdough starters\n/as zoe\n/thanks @m3 for the bread\n/quit\n",
+    )
+    digest = run("digest", "--community", "console:x", "--dry-run")
+    welcome = next(line for line in digest.splitlines() if "Welcome" in line)
+    assert "@m7" in welcome and "@zoe" in welcome, "they used givefirst this week"
+    assert "@m3" not in welcome and "more" not in digest, "imported, or only thanked"
+    newcomers = next(line for line in run("stats").splitlines() if line.startswith("Newcomers"))
+    assert newcomers.split()[1:3] == ["2", "2"], newcomers
+
+
 def test_match_json_keeps_confident_helpers_apart_from_leads(tmp_path: Path) -> None:
     """Scripts can tell a confident suggestion from a lead, and see how far the best
     member stood out against the community's bar."""

@@ -381,7 +381,8 @@ class FakeHealth:
             offers=[OfferFact(o.member_id, o.created_at) for o in rows("offers")],
             thanks=[ThanksFact(t.giver_id, t.created_at) for t in rows("thanks")],
             members=[
-                MemberFact(m.id, m.joined_at, m.forgotten_at is not None) for m in rows("members")
+                MemberFact(m.id, m.first_used_at, m.forgotten_at is not None)
+                for m in rows("members")
             ],
             round_groups=[
                 RoundGroupFact(slots[g.round_id], g.outcome is RoundOutcome.MET)

@@ -35,6 +35,7 @@ def member(
         platform_user_id=handle,
         display_name=handle.title(),
         joined_at=joined,
+        first_used_at=joined,
         public_thanks=public_thanks,
         id=i,
     )

@@ -28,7 +28,7 @@ async def test_health_facts_hold_dates_and_ids_but_no_names_or_words(
     async with uow_factory() as uow:
         await uow.communities.add(community := Community(key="slack:T1", created_at=NOW))
         assert community.id is not None
-        member = Member(community.id, "U1", "Quentin Quasarwright", NOW)
+        member = Member(community.id, "U1", "Quentin Quasarwright", NOW, first_used_at=NOW)
         await uow.members.add(member)
         assert member.id is not None
         ask = Ask(community.id, member.id, "private worries", ["beekeeping"], True, NOW)
@@ -40,5 +40,5 @@ async def test_health_facts_hold_dates_and_ids_but_no_names_or_words(
     assert [(a.private, a.suggested_count, a.skills) for a in facts.asks] == [
         (True, 0, ("beekeeping",))
     ]
-    assert [m.joined_at for m in facts.members] == [NOW]
+    assert [m.first_used_at for m in facts.members] == [NOW]
     assert "Quasarwright" not in repr(facts) and "worries" not in repr(facts)

@@ -351,3 +351,18 @@ async def test_upgrading_drops_the_vectors_of_closed_asks_and_offers(tmp_path: P
         async with storage.engine.connect() as connection:
             kept = (await connection.execute(text("SELECT key FROM text_vectors"))).scalars()
             assert sorted(kept) == ["ask:1", "offer:1", "skills:1"]
+
+
+async def test_members_from_before_are_welcomed_as_of_the_day_they_were_first_seen(
+    tmp_path: Path,
+) -> None:
+    """Whether an older member was imported is not known: they keep the week they were
+    first seen, as the digest and health figures counted them before."""
+    async with older_database(tmp_path, "0014") as storage:
+        async with storage.engine.begin() as connection:
+            await connection.execute(OLDER_COMMUNITY)
+            await connection.execute(OLDER_MEMBER)
+        await storage.upgrade()
+        async with storage.unit_of_work() as uow:
+            [member] = (await uow.health.facts(1)).members
+    assert member.first_used_at == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
