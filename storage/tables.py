@@ -285,6 +285,8 @@ round_groups = Table(
     Column("member_ids", JSON, nullable=False),
     Column("outcome", StrEnumType(RoundOutcome)),
     Column("outcome_at", UTCDateTime),
+    # Each member's last answer, {member id: outcome}; NULL for groups answered before.
+    Column("answers", JSON),
     Index(None, "round_id"),
 )
 

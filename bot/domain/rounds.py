@@ -70,13 +70,17 @@ class Round:
 
 @dataclass(eq=False)
 class RoundGroup:
-    """A pair or trio a round introduced, and whether they met."""
+    """A pair or trio a round introduced, and whether they met: each member's own
+    answer, and the group's (they met if anyone says so)."""
 
     community_id: int
     round_id: int
     member_ids: list[int] = field(default_factory=list)
     outcome: RoundOutcome | None = None
     outcome_at: datetime | None = None
+    answers: dict[str, str] | None = None
+    """Each member's last answer, by member id (as text: the database keeps JSON).
+    None for groups answered before answers were kept one by one."""
     id: int | None = None
 
     def involves(self, member_id: int | None) -> bool:
@@ -87,13 +91,24 @@ class RoundGroup:
         return [(min(a, b), max(a, b)) for a, b in itertools.combinations(self.member_ids, 2)]
 
     def record(self, member: Member, outcome: RoundOutcome, now: datetime) -> None:
-        """One of the group says whether they met; a meeting, once told, stays told."""
+        """One of the group says whether they met (again, if they change their mind).
+        The group met if anyone in it says so: one member's "not this time" does not
+        undo another's "we met", but it is kept as that member's answer."""
         if not self.involves(member.id):
             raise NotAllowed("That introduction was for other members.")
-        if self.outcome is RoundOutcome.MET and outcome is RoundOutcome.NOT_MET:
-            return
-        self.outcome = outcome
-        self.outcome_at = now
+        # A meeting told before answers were kept one by one stays told: by whom is not known.
+        told_before = self.answers is None and self.outcome is RoundOutcome.MET
+        self.answers = {**(self.answers or {}), str(member.id): outcome.value}
+        met = told_before or RoundOutcome.MET.value in self.answers.values()
+        group = RoundOutcome.MET if met else RoundOutcome.NOT_MET
+        if group is not self.outcome:
+            self.outcome, self.outcome_at = group, now
+
+    def answer_of(self, member_id: int | None) -> RoundOutcome | None:
+        """What one member said, if they answered (None for a group answered before
+        answers were kept one by one)."""
+        said = (self.answers or {}).get(str(member_id))
+        return RoundOutcome(said) if said is not None else None
 
 
 def meeting_rate(groups: list[RoundGroup]) -> tuple[int, int]:

@@ -106,6 +106,7 @@ async def export_member(uow: UnitOfWork, member: Member) -> dict[str, Any]:
                     "with": [await name(other) for other in group.member_ids if other != me],
                     "outcome": group.outcome.value if group.outcome else None,
                     "outcome_at": when(group.outcome_at),
+                    "your_answer": (said.value if (said := group.answer_of(me)) else None),
                 }
                 for round_, group in await uow.rounds.groups_involving(member)
             ],

@@ -223,6 +223,41 @@ async def test_we_met_the_follow_up_and_the_digest_line(town: Town) -> None:
         assert {name.lower() for name in exported["with"]} == set(group) - {member}
 
 
+async def test_each_member_of_a_pair_keeps_their_own_answer(town: Town) -> None:
+    """One says "We met", the other "Not this time": the pair counts as met (one of
+    them says so), and each member's export says what they answered themselves."""
+    await rounds_on(town, "every 2 weeks monday 10:00")
+    await join(town, "ana", "ben")
+    await next_round(town)
+    await town.press("ana", "We met")
+    await town.press("ben", "Not this time")
+
+    async def exported(member: str) -> dict[str, object]:
+        await town.say(member, "/givefirst export")
+        dm = next(m for m in reversed(town.dms_between(member)) if m.buttons == ())
+        [attachment] = [b for b in dm.blocks if isinstance(b, Attachment)]
+        group: dict[str, object] = json.loads(attachment.content)["rounds"]["groups"][0]
+        return group
+
+    assert (await exported("ana"))["your_answer"] == "met"
+    ben = await exported("ben")
+    assert (ben["your_answer"], ben["outcome"]) == ("not_met", "met")
+    health = await town.bot.health(COMMUNITY)
+    assert health is not None
+    [week] = [w.figures for w in health.weeks if w.start.isoformat() == "2026-01-05"]
+    assert (week.round_groups, week.round_groups_met) == (1, 1)
+
+    await town.press("ana", "Not this time")  # she remembers it wrong: corrected
+    assert ((await exported("ana"))["your_answer"], (await exported("ben"))["outcome"]) == (
+        "not_met",
+        "not_met",
+    )
+    health = await town.bot.health(COMMUNITY)
+    assert health is not None
+    [week] = [w.figures for w in health.weeks if w.start.isoformat() == "2026-01-05"]
+    assert week.round_groups_met == 0, "nobody says they met now"
+
+
 async def test_time_zones_are_respected_when_the_community_spans_them(town: Town) -> None:
     await rounds_on(town)
     zones = {

@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, inspect, text
 
 from bot.domain import Community, OutboxStatus
+from bot.domain.rounds import RoundOutcome
 from bot.message_json import to_json
 from bot.messages import DirectMessage, Mention, Paragraph, message
 from bot.messages import text as spans
@@ -366,3 +367,38 @@ async def test_members_from_before_are_welcomed_as_of_the_day_they_were_first_se
         async with storage.unit_of_work() as uow:
             [member] = (await uow.health.facts(1)).members
     assert member.first_used_at == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+async def test_a_round_group_that_met_before_upgrading_stays_met_when_the_other_says_not(
+    tmp_path: Path,
+) -> None:
+    """Before members' answers were kept one by one, a group kept one: who said they
+    met is not known, so a later "Not this time" is that member's answer alone."""
+    async with older_database(tmp_path, "0015") as storage:
+        async with storage.engine.begin() as connection:
+            await connection.execute(OLDER_COMMUNITY)
+            await connection.execute(OLDER_MEMBER)
+            await connection.execute(
+                text(
+                    "INSERT INTO rounds (id, community_id, slot, planned_at, joined, "
+                    "follow_up_due_at) VALUES (1, 1, '2026-01-05 10:00:00', "
+                    "'2026-01-05 10:00:00', 2, '2026-01-16 10:00:00')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO round_groups (id, community_id, round_id, member_ids, outcome, "
+                    "outcome_at) VALUES (1, 1, 1, '[1, 2]', 'met', '2026-01-07 10:00:00')"
+                )
+            )
+        await storage.upgrade()
+        async with storage.unit_of_work() as uow:
+            group = await uow.rounds.group(1)
+            [member] = await uow.members.get_many([1])
+            assert group is not None and group.answer_of(1) is None
+            group.record(member, RoundOutcome.NOT_MET, datetime(2026, 1, 8, tzinfo=UTC))
+            await uow.commit()
+        async with storage.unit_of_work() as uow:
+            group = await uow.rounds.group(1)
+    assert group is not None
+    assert (group.outcome, group.answer_of(1)) == (RoundOutcome.MET, RoundOutcome.NOT_MET)
