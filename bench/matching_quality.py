@@ -135,14 +135,14 @@ def load_set(name: str, vocabulary: Vocabulary) -> EvalSet:
 
 
 def member_fields(member: HelperProfile, vocabulary: Vocabulary) -> list[tuple[str, str]]:
-    """A member's fields as the directory stores them: (key, text)."""
+    """A member's fields as the directory stores them: (key, text as the model reads it)."""
     fields = []
     if member.skills:
         fields.append((field_key(FieldKind.SKILLS, member.member_id), skills_text(member.skills)))
     if member.bio:
         fields.append((field_key(FieldKind.BIO, member.member_id), member.bio))
     fields += [(field_key(FieldKind.OFFER, o.offer_id), o.text) for o in member.offers]
-    return fields
+    return [(key, vocabulary.read_for_meaning(text)) for key, text in fields]
 
 
 class Rankers:
@@ -162,6 +162,7 @@ class Rankers:
             ]
             self.vectors.put(member.member_id, vectors)
         self.encoder = encoder
+        self.vocabulary = vocabulary
         self.eval_set = eval_set
         self.context = MatchContext(asker_id=0, now=NOW)
         self._asks: dict[str, Vector] = {}
@@ -169,7 +170,8 @@ class Rankers:
     def vector(self, text: str) -> Vector:
         """An ask's vector, encoded once however many rankers read it."""
         if text not in self._asks:
-            self._asks[text] = self.encoder.encode_now([text])[0]
+            read = self.vocabulary.read_for_meaning(text)
+            self._asks[text] = self.encoder.encode_now([read])[0]
         return self._asks[text]
 
     def hybrid(self, words_weight: float | None = None, margin: float | None = None) -> Ranker:

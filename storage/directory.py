@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import and_, delete, event, inspect, select, union, update
@@ -32,6 +33,7 @@ from bot.domain.directory import (
     field_key,
 )
 from bot.matching.fields import field_hash, skills_text
+from bot.skills import Vocabulary
 from storage import tables
 
 _CHANGES = "givefirst.directory_changes"
@@ -337,6 +339,13 @@ class SqlAlchemyVectorRepository:
         if not members:
             return []
         ids = [row.id for row in members]
+        c = tables.communities.c
+        aliases = {
+            row.id: Vocabulary.for_aliases(row.aliases or {})
+            for row in await self.session.execute(
+                select(c.id, c.aliases).where(c.id.in_({row.community_id for row in members}))
+            )
+        }
         wanted: list[MissingVector] = []
         for row in members:
             if row.skills:
@@ -363,11 +372,14 @@ class SqlAlchemyVectorRepository:
                 select(v.key, v.text_hash).where(v.member_id.in_(ids), v.model == model)
             )
         }
-        return [
-            field
+        # As the model reads them: with what the community's aliases stand for, so that
+        # a new alias makes the words that use it out of date.
+        read = [
+            replace(field, text=aliases[field.community_id].read_for_meaning(field.text))
             for field in wanted
-            if field.text and stored.get(field.key) != field_hash(field.text)
+            if field.text
         ]
+        return [field for field in read if stored.get(field.key) != field_hash(field.text)]
 
 
 def _shared(skills: Sequence[str] | None) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from bot.app.dashboard import Dashboard
 from bot.app.errands import Errands
 from bot.commands import Actor, Command, ShowMe
 from bot.delivery import Delivery
-from bot.directory import HelperDirectory, ReadingStopped
+from bot.directory import HelperDirectory
 from bot.domain import Community, Member
 from bot.errors import GiveFirstError
 from bot.messages import Ephemeral, Message, Span, Text
@@ -119,21 +119,6 @@ class GiveFirst(Errands, Dashboard):
         """Where this process's counts go, for its adapters and scheduler too."""
         return self._metrics
 
-    async def warm_up(self, *, stopping: Callable[[], bool] = lambda: False) -> int:
-        """Read every community's helper directory now, so the first command in each
-        does not wait for it; returns how many communities were read. Once
-        ``stopping()`` is true it stops between two pages, keeping what it read whole."""
-        async with self._uow() as uow:
-            communities = await uow.communities.list()
-        read = 0
-        for community in communities:
-            try:
-                await self._helpers.refresh(community, stopping=stopping)
-            except ReadingStopped:
-                break
-            read += 1
-        return read
-
     # --- members' events ------------------------------------------------------------------
 
     async def slash_command(
@@ -231,6 +216,8 @@ class GiveFirst(Errands, Dashboard):
         self._metrics.handled(kind, "done")
         community, messages, follow_ups = ran
         await self._deliver(community, messages, chat, actor)
+        if use_cases.rereads_words(command):
+            await self.read_words_again(actor.community_key)
         for follow_up in follow_ups:
             # Already done and delivered; what follows is a bonus, never a reason to fail.
             try:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.app.rooms import Rooms
+from bot.directory import ReadingStopped
 from bot.directory_import import MemberRecord
 from bot.domain import Community, Member
 from bot.domain.identity import stored_id
@@ -27,6 +28,33 @@ log = logging.getLogger("bot.app")
 
 class Errands(Rooms):
     """What operators ask of the bot, from the command line."""
+
+    async def warm_up(self, *, stopping: Callable[[], bool] = lambda: False) -> int:
+        """Read every community's helper directory now, so the first command in each
+        does not wait for it; returns how many communities were read. Once
+        ``stopping()`` is true it stops between two pages, keeping what it read whole."""
+        async with self._uow() as uow:
+            communities = await uow.communities.list()
+        read = 0
+        for community in communities:
+            try:
+                await self._helpers.refresh(community, stopping=stopping)
+            except ReadingStopped:
+                break
+            read += 1
+        return read
+
+    async def read_words_again(self, community_key: str) -> None:
+        """Encode again a community's words that its aliases changed the reading of
+        (see :meth:`Vocabulary.read_for_meaning`), after an admin changed them; until
+        then, and if it fails, those keep their old vectors."""
+        try:
+            encoded = await self.fill_vectors(community_key=community_key)
+        except Exception:
+            log.exception("could not encode %s's words again", community_key)
+            return
+        if encoded:
+            log.info("encoded %d fields of %s again for its aliases", encoded, community_key)
 
     async def community(self, key: str) -> Community | None:
         async with self._uow() as uow:

@@ -108,9 +108,11 @@ class DirectoryChanges:
 
 @dataclass(frozen=True)
 class MissingVector:
-    """A field whose vector is missing or out of date (another model, changed text)."""
+    """A field whose vector is missing or out of date (another model, changed text, a
+    new alias in it)."""
 
     community_id: int
     member_id: int
     key: str
     text: str
+    """As the sentence model reads it (see :meth:`Vocabulary.read_for_meaning`)."""

@@ -21,6 +21,7 @@ from bot.use_cases import (
     rounds,
     thanks,
 )
+from bot.use_cases.admin import rereads_words
 from bot.use_cases.context import Ahead, Context, Messages, enter
 from bot.use_cases.offers_and_asks import rank_ahead, words_to_encode
 
@@ -89,5 +90,6 @@ __all__ = [
     "Messages",
     "enter",
     "rank_ahead",
+    "rereads_words",
     "words_to_encode",
 ]

@@ -14,6 +14,12 @@ from bot.text import mention_of, quotable
 from bot.use_cases.context import Context, Messages
 
 
+def rereads_words(command: c.Command) -> bool:
+    """Whether a command changes how the sentence model reads the community's words
+    (its aliases): what uses them is encoded again once it is done."""
+    return isinstance(command, c.Configure) and command.setting == "alias"
+
+
 async def show_config(ctx: Context, cmd: c.ShowConfig) -> Messages:
     return [render.config_message(ctx.actor.user_id, ctx.community)]
 

@@ -24,6 +24,7 @@ from bot.matching import Candidate, HelperProfile, MatchContext, OfferText
 from bot.matching.fields import Vector, packed, unpacked
 from bot.matching.hybrid import Ranking, Suggestions
 from bot.ports import TextEncoder, UnitOfWork
+from bot.skills import Vocabulary
 
 SUGGESTIONS = 3
 
@@ -209,11 +210,13 @@ async def remember_words(
     owner_id: int,
     text: str,
 ) -> Vector | None:
-    """Encode a field of a member's (off the event loop) and store its vector; None when
-    no sentence model is in use."""
-    vector = await encoded(encoder, text)
+    """Encode a field of a member's (off the event loop) as the model reads it, with
+    what the community's aliases in it stand for, and store its vector; None when no
+    sentence model is in use."""
+    read = Vocabulary.for_aliases(community.aliases).read_for_meaning(text)
+    vector = await encoded(encoder, read)
     if encoder is not None and vector is not None:
-        await keep_vector(uow, encoder, community, member, kind, owner_id, text, vector)
+        await keep_vector(uow, encoder, community, member, kind, owner_id, read, vector)
     return vector
 
 
@@ -235,7 +238,8 @@ async def keep_vector(
     text: str,
     vector: Vector,
 ) -> None:
-    """Store the vector of a member's field, made by :func:`encoded`."""
+    """Store the vector of a member's field, made by :func:`encoded` from ``text`` (the
+    field as the model read it: see :meth:`Vocabulary.read_for_meaning`)."""
     key = field_key(kind, owner_id)
     await uow.vectors.put(
         stored_id(community), stored_id(member), encoder.model_id, packed(key, text, vector)

@@ -133,14 +133,14 @@ def words_to_encode(command: object, vocabulary: Vocabulary) -> tuple[str, str] 
     """The text a command will give the sentence model, when it is known before the
     command's transaction: encoding it first (in the model's own thread) leaves the
     transactions, which run one at a time, free for other members meanwhile. The text
-    as said, and as the model reads it (an ask with what its aliases stand for)."""
+    as said, and as the model reads it (with what the community's aliases stand for)."""
     if not isinstance(command, c.MakeOffer | c.MakeAsk):
         return None
     try:
         said = checked(command.text, what="text", example="")  # as its handler keeps it
     except InvalidInput:
         return None  # refused in the transaction, with the reason
-    return said, vocabulary.read_for_meaning(said) if isinstance(command, c.MakeAsk) else said
+    return said, vocabulary.read_for_meaning(said)
 
 
 async def rank_ahead(
@@ -182,7 +182,8 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
         private=cmd.private,
         created_at=ctx.now,
     )
-    vector = await encoded(ctx.encoder, ctx.vocabulary.read_for_meaning(body))
+    read = ctx.vocabulary.read_for_meaning(body)
+    vector = await encoded(ctx.encoder, read)
     # Helpers are found before the ask is written, so that it is written once, with them.
     found = await find_helpers(
         ctx.uow,
@@ -205,7 +206,7 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
             ctx.member,
             FieldKind.ASK,
             stored_id(ask),
-            body,
+            read,
             vector,
         )
     out: Messages = [] if ask.private else [render.ask_post(ask, ctx.member)]

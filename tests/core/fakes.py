@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -52,6 +52,7 @@ from bot.domain.health import (
 from bot.matching.fields import field_hash, skills_text
 from bot.messages import Message
 from bot.ports import DeliveryFailed, DeliveryProblem, PostRef, SendOnce
+from bot.skills import Vocabulary
 
 
 @dataclass
@@ -611,12 +612,22 @@ class FakeVectors:
             for a in self._store.table("asks").values():
                 if a.member_id == m.id and a.status is AskStatus.OPEN:
                     wanted.append(MissingVector(m.community_id, m.id, f"ask:{a.id}", a.text))
+        communities = self._store.table("communities")
+        read = [
+            replace(
+                f,
+                text=Vocabulary.for_aliases(communities[f.community_id].aliases).read_for_meaning(
+                    f.text
+                ),
+            )
+            for f in wanted
+            if f.text
+        ]
         stored = self._store.vectors
         return [
             f
-            for f in wanted
-            if f.text
-            and not (
+            for f in read
+            if not (
                 f.key in stored
                 and stored[f.key][1] == model
                 and stored[f.key][2].text_hash == field_hash(f.text)

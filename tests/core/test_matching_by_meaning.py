@@ -413,3 +413,21 @@ async def test_a_waiting_ask_in_the_communitys_shorthand_hears_of_a_new_offer(
     await meaning_town.say("lin", "/offer Happy to explain Toronto Transit Commission fares")
     told = meaning_town.last_to("zoe")
     assert "Someone new could help" in told and "@lin" in told, told
+
+
+async def test_an_offer_in_the_communitys_shorthand_is_read_again_once_an_alias_says_it(
+    meaning_town: Town,
+) -> None:
+    """Lin's offer names its skill only by the club's shorthand: nobody is suggested for
+    an ask that describes it, until an admin says what the shorthand stands for and her
+    offer is encoded again, read with it."""
+    await neighbourhood(meaning_town)
+    await meaning_town.say("lin", "/offer Happy to help anyone with their first plt build")
+    ask = "/ask private: I want to make a table out of old wooden pallets, any tips?"
+    await meaning_town.say("zoe", ask)
+    assert "These members could help" not in meaning_town.last_to("zoe"), "plt means nothing"
+
+    await meaning_town.say("admin", "/givefirst config alias plt=pallet furniture")
+    await meaning_town.say("max", ask)
+    reply = meaning_town.last_to("max")
+    assert "These members could help" in reply and "@lin" in reply.split("•")[1], reply
