@@ -45,6 +45,12 @@ SINGLED_OUT_GAP = 0.2
 NEAR_BEST = 0.18
 """Confident suggestions are those within this of the best: a distant runner-up is
 not suggested just to make three."""
+SAYS_THE_SAME = 0.55
+"""A member whose closest field is this close to the ask (the model's cosine) says
+nearly what it asks, and is suggested with confidence however many others say it
+too: in a big community a hundred members may offer salary negotiation, and then none
+of them stands out from the tenth best. (No ask nobody could answer came within 0.05
+of it in the communities the engine was tuned on.)"""
 LEAD_FLOOR = 0.30
 """Below this, nobody is close enough even to mention as a lead."""
 MARGIN_RANK = 10
@@ -82,6 +88,9 @@ class Ranking:
     closeness: dict[int, Closeness] = field(default_factory=dict)
     near: float = NEAR_BEST
     """How close to the best a confident suggestion must be (any, by words alone)."""
+    says_the_same: bool = False
+    """Whether the best member's closest words say nearly what the ask says (see
+    :data:`SAYS_THE_SAME`), which makes them a confident suggestion on its own."""
 
     def leaders(self, count: int = LEADERS) -> list[int]:
         return [member for member, _ in self.scores[:count]]
@@ -208,10 +217,16 @@ class HybridSearch(_Choosing):
             scores.setdefault(member, self._words_weight * min(words.get(member), 1.0))
         ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
         margin = _margin([score for _, score in ranked])
-        sure = margin >= self._margin or (
-            self._words_weight > 0
-            and margin >= self._margin - SINGLED_OUT_EASING
-            and _singled_out(ranked, by_words, words)
+        best = closeness.get(ranked[0][0]) if ranked else None
+        same = best is not None and best.best_field >= SAYS_THE_SAME
+        sure = (
+            margin >= self._margin
+            or same
+            or (
+                self._words_weight > 0
+                and margin >= self._margin - SINGLED_OUT_EASING
+                and _singled_out(ranked, by_words, words)
+            )
         )
         return Ranking(
             ask_text,
@@ -220,6 +235,7 @@ class HybridSearch(_Choosing):
             margin=margin,
             urgent=self._words.is_urgent(ask_text),
             closeness=closeness,
+            says_the_same=same,
         )
 
 

@@ -71,7 +71,7 @@ def _leads(
     return message(
         to,
         *([Paragraph(lead)] if lead else []),
-        Paragraph(text("No one has offered this yet — the closest I found:")),
+        Paragraph(text("No one has offered exactly this yet — the closest I found:")),
         *_lines(closest),
         Small(text(follow)),
         Buttons(

@@ -107,6 +107,9 @@ class Matches:
     """How far they must stand out in this community to be suggested with confidence."""
     set_aside: tuple[Member, str] | None = None
     """The member who fits best, when the rules leave them out, and why."""
+    says_the_same: bool = False
+    """Whether the best member's own words say nearly what the ask says: enough to be
+    suggested with confidence, however little they stand out."""
 
 
 async def match_text(
@@ -156,6 +159,7 @@ async def match_text(
         set_aside=None
         if best is None or best in members
         else await _left_out(uow, community, best, now),
+        says_the_same=ranking.says_the_same,
     )
 
 

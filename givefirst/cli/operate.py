@@ -183,6 +183,7 @@ def match(
                 "closest": _rows(m.closest),
                 "stands_out_by": m.stands_out_by,
                 "confident_from": m.confident_from,
+                "says_the_same": m.says_the_same,
                 "set_aside": None
                 if m.set_aside is None
                 else {
@@ -270,9 +271,16 @@ def _print_matches(result: dict[str, Any]) -> None:
     if result["stands_out_by"] is None:
         click.echo("(Matched by words alone.)")
     else:
+        lead = result["stands_out_by"]
+        stands = f"stands out by {lead:.2f}" if lead > 0 else "does not stand out"
+        same = (
+            "; their own words say nearly what the ask says, which is enough"
+            if result["says_the_same"] and lead < result["confident_from"]
+            else ""
+        )
         click.echo(
-            f"(The best member stands out by {result['stands_out_by']:.2f}; this community "
-            f"suggests with confidence from {result['confident_from']:.2f}.)"
+            f"(The best member {stands}; this community suggests with confidence from "
+            f"{result['confident_from']:.2f}{same}.)"
         )
 
 

@@ -323,6 +323,11 @@ def test_match_json_keeps_confident_helpers_apart_from_leads(tmp_path: Path) -> 
     assert lead["stands_out_by"] < lead["confident_from"]
     nobody = match("anyone know a good plumber")
     assert nobody["helpers"] == [] and nobody["closest"] == []
+    assert sure["says_the_same"] is False, "Chen stands out; his offer says more than that"
+    assert lead["says_the_same"] is False and nobody["says_the_same"] is False
+    for ask in ("anyone know a good plumber", "help with interview prep"):
+        said = givefirst("match", "--community", "console:demo", ask, folder=tmp_path).stdout
+        assert "stands out by -" not in said and "which is enough" not in said, said
 
 
 def test_a_database_from_a_newer_version_is_refused_with_what_to_do(tmp_path: Path) -> None:

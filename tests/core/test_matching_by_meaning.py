@@ -123,7 +123,7 @@ async def test_when_nobody_clearly_fits_the_closest_are_offered_as_a_lead(
         "zoe", "/ask private: can someone fix the shutter on my old film camera?"
     )
     reply = meaning_town.last_to("zoe")
-    assert "No one has offered this yet — the closest I found" in reply
+    assert "No one has offered exactly this yet — the closest I found" in reply
     assert "@eli" in reply, "the photographer is the closest lead"
     assert "[Share it with the community]" in reply
     assert meaning_town.channel()[-1].as_plain_text().count("film camera") == 0, "still private"
@@ -431,3 +431,28 @@ async def test_an_offer_in_the_communitys_shorthand_is_read_again_once_an_alias_
     await meaning_town.say("max", ask)
     reply = meaning_town.last_to("max")
     assert "These members could help" in reply and "@lin" in reply.split("•")[1], reply
+
+
+async def test_when_many_members_offer_the_same_thing_the_asker_is_introduced(
+    meaning_town: Town,
+) -> None:
+    """A big community has dozens of members offering the same skill, so none stands
+    out from the tenth best; the ask is plainly answerable all the same, and fairness
+    chooses among them."""
+    await neighbourhood(meaning_town)
+    coaches = [f"coach{n}" for n in range(14)]
+    phrasings = (
+        "Ask me about salary negotiation",
+        "Happy to help you negotiate your salary",
+        "I can coach you through a salary negotiation",
+    )
+    for n, coach in enumerate(coaches):
+        await meaning_town.say(coach, f"/offer {phrasings[n % 3]}")
+    await meaning_town.say("zoe", "/ask private: how do I negotiate my salary?")
+    reply = meaning_town.last_to("zoe")
+    assert "These members could help" in reply, reply
+    suggested = [line for line in reply.splitlines() if line.startswith("•")]
+    assert len(suggested) == 3 and all("@coach" in line for line in suggested), reply
+
+    await meaning_town.say("max", "/ask private: my landlord is keeping my deposit")
+    assert "These members could help" not in meaning_town.last_to("max"), "still honest"
