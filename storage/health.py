@@ -66,7 +66,9 @@ class SqlAlchemyHealthSource:
             .order_by(i.id)
         )
         offers = await self._session.execute(
-            select(o.member_id, o.created_at).where(o.community_id == community_id).order_by(o.id)
+            select(o.member_id, o.created_at)
+            .where(o.community_id == community_id, o.imported.is_(False))
+            .order_by(o.id)
         )
         thanks = await self._session.execute(
             select(t.giver_id, t.created_at).where(t.community_id == community_id).order_by(t.id)

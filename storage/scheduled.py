@@ -277,6 +277,7 @@ class SqlAlchemyDigestSource:
         new_offers: list[ColumnElement[bool]] = [
             o.c.community_id == community_id,
             o.c.status == OfferStatus.OPEN,
+            o.c.imported.is_(False),
             o.c.created_at >= since,
             o.c.created_at < until,
         ]

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 
@@ -137,6 +138,8 @@ offers = Table(
     Column("status", StrEnumType(OfferStatus), nullable=False),
     Column("confirmed_at", UTCDateTime),
     Column("relevance_asked_at", UTCDateTime),
+    # Brought in by a member directory import, not made in the community.
+    Column("imported", Boolean, nullable=False, server_default=false()),
     Column("directory_revision", BigInteger, nullable=False, server_default="0"),
     Index(None, "community_id", "status"),
     Index(None, "member_id"),

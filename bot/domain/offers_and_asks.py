@@ -26,6 +26,9 @@ class Offer:
     status: OfferStatus = OfferStatus.OPEN
     confirmed_at: datetime | None = None
     relevance_asked_at: datetime | None = None
+    imported: bool = False
+    """Brought in with a member directory, not made here: not news for the digest,
+    nor giving this week in the health figures."""
     id: int | None = None
 
     @property

@@ -60,7 +60,9 @@ def compose_digest(
     def this_week(when: datetime | None) -> bool:
         return when is not None and facts.since <= when < facts.until
 
-    new_offers = [o for o in facts.offers if this_week(o.created_at) and shown(o.member_id)]
+    new_offers = [
+        o for o in facts.offers if this_week(o.created_at) and shown(o.member_id) and not o.imported
+    ]
     waiting = sorted(
         (a for a in facts.open_asks if a.is_open and not a.private and shown(a.member_id)),
         key=lambda a: a.created_at,

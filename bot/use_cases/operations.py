@@ -87,6 +87,7 @@ async def import_directory(
                     text=text_,
                     skills=list(vocabulary.extract(text_)),
                     created_at=now,
+                    imported=True,
                 )
             )
             offers += 1

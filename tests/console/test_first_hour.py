@@ -278,7 +278,7 @@ def test_an_imported_directory_is_welcomed_member_by_member_as_each_arrives(
     welcomed all of them ("Welcome: … and 997 more"); it now welcomes each member the
     week they first use it, and so do the health figures count newcomers."""
     directory = tmp_path / "members.csv"
-    rows = "".join(f"m{n},Member {n},baking,\n" for n in range(40))
+    rows = "".join(f"m{n},Member {n},baking,Happy to talk bread\n" for n in range(40))
     directory.write_text("handle,name,skills,offers\n" + rows, "utf-8")
     database = tmp_path / "x.db"
 
@@ -300,8 +300,11 @@ def test_an_imported_directory_is_welcomed_member_by_member_as_each_arrives(
     welcome = next(line for line in digest.splitlines() if "Welcome" in line)
     assert "@m7" in welcome and "@zoe" in welcome, "they used givefirst this week"
     assert "@m3" not in welcome and "more" not in digest, "imported, or only thanked"
-    newcomers = next(line for line in run("stats").splitlines() if line.startswith("Newcomers"))
-    assert newcomers.split()[1:3] == ["2", "2"], newcomers
+    offers = digest.split("🎁 New offers")[1].split("\n\n")[0]
+    assert "sourdough starters" in offers and "talk bread" not in offers, "imported: no news"
+    figures = {line[:42].strip(): line[42:].split() for line in run("stats").splitlines()}
+    assert figures["Newcomers"][:2] == ["2", "2"], figures["Newcomers"]
+    assert figures["Givers"][:2] == ["1", "1"], "m7 offered; the directory's offers were not given"
 
 
 def test_match_json_keeps_confident_helpers_apart_from_leads(tmp_path: Path) -> None:

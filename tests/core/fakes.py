@@ -337,7 +337,7 @@ class FakeDigests:
             since=since,
             until=until,
             members={m.id: m for m in rows("members")},
-            offers=[o for o in rows("offers") if o.status is OfferStatus.OPEN],
+            offers=[o for o in rows("offers") if o.status is OfferStatus.OPEN and not o.imported],
             open_asks=[a for a in rows("asks") if a.status is AskStatus.OPEN],
             introductions=rows("introductions"),
             thanks=rows("thanks"),
@@ -379,7 +379,7 @@ class FakeHealth:
                 )
                 for i in rows("introductions")
             ],
-            offers=[OfferFact(o.member_id, o.created_at) for o in rows("offers")],
+            offers=[OfferFact(o.member_id, o.created_at) for o in rows("offers") if not o.imported],
             thanks=[ThanksFact(t.giver_id, t.created_at) for t in rows("thanks")],
             members=[
                 MemberFact(m.id, m.first_used_at, m.forgotten_at is not None)
