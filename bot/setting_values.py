@@ -116,8 +116,8 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
         "quiet-weeks": "`/givefirst config quiet-weeks skip` or `… post`",
         "admins": "`/givefirst config admins add @member` or `… remove @member`",
         "alias": (
-            "`/givefirst config alias k8s=kubernetes` (or several words: "
-            "`alias ttc=toronto transit commission`) or `… alias remove k8s`"
+            "`/givefirst config alias tf=terraform` (or several words: "
+            "`alias ttc=toronto transit commission`) or `… alias remove tf`"
         ),
         "rounds": ROUNDS_SETTING_USAGE,
     }[setting]
@@ -160,6 +160,11 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
                 return
             if len(values) != 1 or values[0].count("=") != 1 or "" in values[0].split("="):
                 raise problem
+            if "," in values[0]:
+                raise InvalidInput(
+                    "One alias at a time, and no commas in it: `/givefirst config alias "
+                    "ttc=toronto transit commission`, then `… alias subway=…`."
+                )
             for side in values[0].split("="):
                 ensure_readable(side, usage)
                 if not any(character.isalnum() for character in side):

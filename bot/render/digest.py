@@ -185,4 +185,4 @@ def _first(items: Sequence[T], limit: int) -> Sequence[T]:
 
 
 def _more(total: int, limit: int) -> Small | None:
-    return Small(text(f"…and {total - limit} more")) if total > limit + 1 else None
+    return Small(text(f"…and {total - limit:,} more")) if total > limit + 1 else None

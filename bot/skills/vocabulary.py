@@ -161,9 +161,11 @@ class Vocabulary:
         "local-first-app"); a term with no words at all gives "".
         """
         stripped = term.strip().lstrip("#").strip()
+        parts = tuple(words(stripped))
+        if (override := self._overrides.get(" ".join(parts))) is not None:
+            return override  # a community's alias wins, even over a skill's own name
         if stripped.lower() in self._skills:
             return stripped.lower()
-        parts = tuple(words(stripped))
         if not parts:
             return ""
         hits = self._whole_phrase_hits(parts)

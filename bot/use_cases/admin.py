@@ -98,7 +98,7 @@ def _alias_note(ctx: Context, alias: str, skill: str) -> str:
     mine = {_tag(a): (a, s) for a, s in ctx.community.aliases.items()}
     alias_words, skill_words = _tag(alias), _tag(skill)
     if alias_words == skill_words:
-        raise InvalidInput("An alias is two different words: `alias k8s=kubernetes`.")
+        raise InvalidInput("An alias is two different words: `alias tf=terraform`.")
     if skill_words in mine and _tag(mine[skill_words][1]) == alias_words:
         raise InvalidInput(
             f"`{quotable(skill)}` is an alias for `{quotable(alias)}` already: the other way "
@@ -120,7 +120,12 @@ def _alias_note(ctx: Context, alias: str, skill: str) -> str:
     shipped = Vocabulary.default()
     if alias_words in mine:
         before = mine[alias_words][1]
-    elif (known := shipped.normalise(alias)) in shipped:
+    elif (known := shipped.normalise(alias)) in shipped and known == shipped.normalise(skill):
+        raise InvalidInput(
+            f"`{quotable(alias)}` and `{quotable(skill)}` are the same skill already "
+            f"({quotable(shipped.describe(known))}): nothing to change."
+        )
+    elif known in shipped:
         before = shipped.describe(known)
     else:
         return ""

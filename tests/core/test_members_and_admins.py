@@ -336,15 +336,15 @@ async def test_back_quotes_in_a_members_name_stay_text_in_givefirsts_replies(
 
 
 async def test_admins_see_remove_and_are_told_about_skill_aliases(town: Town) -> None:
-    await town.say("admin", "/givefirst config alias k8s=kubernetes")
-    assert "Skill aliases: k8s → kubernetes" in town.last_to("admin")
-    await town.say("ana", "/offer I can help with k8s upgrades")
-    assert "#kubernetes" in town.last_to("ana"), "the alias tags offers"
+    await town.say("admin", "/givefirst config alias tf=terraform")
+    assert "Skill aliases: tf → terraform" in town.last_to("admin")
+    await town.say("ana", "/offer I can help with tf upgrades")
+    assert "#terraform" in town.last_to("ana"), "the alias tags offers"
 
-    await town.say("admin", "/givefirst config alias remove k8s")
+    await town.say("admin", "/givefirst config alias remove tf")
     assert "Skill aliases: none" in town.last_to("admin")
-    missing = await town.say("admin", "/givefirst config alias remove k8s")
-    assert missing.error == "There is no alias `k8s` here; `/givefirst config` lists them."
+    missing = await town.say("admin", "/givefirst config alias remove tf")
+    assert missing.error == "There is no alias `tf` here; `/givefirst config` lists them."
 
 
 async def test_an_alias_and_its_skill_may_be_several_words(town: Town) -> None:
@@ -356,6 +356,25 @@ async def test_an_alias_and_its_skill_may_be_several_words(town: Town) -> None:
     assert "Skill aliases: none" in town.last_to("admin")
     refused = await town.say("admin", "/givefirst config alias a=b=c")
     assert refused.error is not None and refused.error.startswith("Usage:")
+    refused = await town.say("admin", "/givefirst config alias ttc=toronto transit, subway")
+    assert refused.error is not None and refused.error.startswith("One alias at a time")
+
+
+async def test_an_alias_for_what_the_words_mean_already_is_refused(town: Town) -> None:
+    """``kubernetes=k8s`` was saved and listed, and changed nothing: k8s is Kubernetes."""
+    refused = await town.say("admin", "/givefirst config alias kubernetes=k8s")
+    assert refused.error == (
+        "`kubernetes` and `k8s` are the same skill already (kubernetes): nothing to change."
+    )
+    await town.say("admin", "/givefirst config")
+    assert "Skill aliases: none" in town.last_to("admin")
+
+
+async def test_an_alias_over_a_skills_own_name_applies_to_skills_added_too(town: Town) -> None:
+    await town.say("admin", "/givefirst config alias python=cooking")
+    assert "(`python` meant python before.)" in town.seen_by("admin")[-2].as_plain_text()
+    await town.say("ana", "/skills add python")
+    assert "Added: cooking" in town.last_to("ana"), "as an ask or offer saying python is"
 
 
 async def test_a_time_zone_is_read_in_any_case_and_kept_as_spelled(town: Town) -> None:
