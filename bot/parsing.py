@@ -50,11 +50,12 @@ from bot.text import quotable
 
 _PRIVATE_PREFIX = re.compile(
     r"^\s*(?:[\[(]?private[\])]?\s*[:\-]|[\[(]private[\])]|[#🔒]\s*private\b|--private\b"
-    r"|private\s+(?=\S))",
+    r"|private\s+(?=\S)|private\s*$)",
     re.I,
 )
 """How an ask says it is private: ``private:``, ``[private]``, ``(private)``, ``#private``,
-``🔒 private``, ``--private``, or the word first. Read generously: an ask meant to be
+``🔒 private``, ``--private``, or the word first (alone, it is an empty private ask,
+refused as empty, not the public ask "private"). Read generously: an ask meant to be
 private and posted for everyone is the worse mistake (the reply says which it is, and
 a private ask can be shared with one press)."""
 _HELP_HINT = "Type `/givefirst help` to see everything I can do."

@@ -201,7 +201,8 @@ class ConsoleSession:
         return Actor(
             community_key=self.community_key,
             user_id=handle,
-            display_name=handle,
+            display_name="",  # a terminal knows no names: an imported member keeps theirs
+            fallback_name=handle,
             is_platform_admin=handle in self._admins,
             channel_id=DEFAULT_CHANNEL,
             community_name="console",

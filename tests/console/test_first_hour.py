@@ -305,6 +305,8 @@ def test_an_imported_directory_is_welcomed_member_by_member_as_each_arrives(
     figures = {line[:42].strip(): line[42:].split() for line in run("stats").splitlines()}
     assert figures["Newcomers"][:2] == ["2", "2"], figures["Newcomers"]
     assert figures["Givers"][:2] == ["1", "1"], "m7 offered; the directory's offers were not given"
+    exported = json.loads(run("db", "export-member", "console:x", "m7"))
+    assert exported["member"]["display_name"] == "Member 7", "the shell knows no better name"
 
 
 def test_match_json_keeps_confident_helpers_apart_from_leads(tmp_path: Path) -> None:

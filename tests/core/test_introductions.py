@@ -493,6 +493,14 @@ async def test_each_way_of_saying_private_keeps_the_ask_out_of_the_channel(
     assert "🔒 Your private ask is saved" in town.last_to("dana")
 
 
+@pytest.mark.parametrize("said", ["private", "Private ", "(private)", "private:"])
+async def test_saying_private_and_nothing_else_is_an_empty_ask(town: Town, said: str) -> None:
+    """``/ask private`` was posted for everyone, as an ask for "private"."""
+    refused = await town.say("dana", f"/ask {said}")
+    assert refused.error is not None and "empty" in refused.error
+    assert town.channel() == []
+
+
 async def test_private_in_the_middle_of_an_ask_is_just_a_word(town: Town) -> None:
     await town.say("dana", "/ask tips for keeping my private life offline?")
     assert any("private life" in m.as_plain_text() for m in town.channel())
