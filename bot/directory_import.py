@@ -30,7 +30,9 @@ MAX_BIO = 2000
 MAX_OFFER = 500
 MAX_OFFERS = 20
 """Offers a member may bring in one import: each is asked about on its own later."""
-_HANDLE = re.compile(r"^[\w.\-]{1,80}$")
+MAX_HANDLE = 80
+_HANDLE = re.compile(r"^[\w.\-]+$")
+_UNNAMED = "\0unnamed"
 TABLES = (".csv", ".tsv", ".txt")
 """Suffixes of files read as CSV."""
 TOO_DEEP = "lists or objects nested too deeply to be a member (one object per member)"
@@ -54,7 +56,8 @@ class MemberImportError(ValueError):
     """A member file that cannot be imported, naming the line and what is wrong."""
 
     def __init__(self, line: int, problem: str) -> None:
-        super().__init__(f"line {line}: {problem}")
+        """``line`` 0: the whole file (its type, its emptiness)."""
+        super().__init__(f"line {line}: {problem}" if line else problem)
         self.line = line
         self.problem = problem
 
@@ -81,18 +84,19 @@ def parse_member_file(
     suffix = path.suffix.lower()
     if suffix not in (*TABLES, ".json", ".jsonl", ".ndjson"):
         raise MemberImportError(
-            1, f"unsupported file type {suffix!r} (use .csv, .tsv, .txt, .json or .jsonl)"
+            0,
+            f"unsupported file type {suffix!r} (use .csv, .tsv, .txt, .json, .jsonl or .ndjson)",
         )
     raw = path.read_bytes()
     if not raw.strip():
-        raise MemberImportError(1, "the file is empty")
+        raise MemberImportError(0, "the file is empty")
     text = decoded(raw, encoding)
     if suffix in TABLES:
         records = parse_members_csv(text, vocabulary, delimiter=delimiter)
     else:
         records = parse_members_json(text, vocabulary)
     if not records:
-        raise MemberImportError(1, "there is no member in it")
+        raise MemberImportError(0, "there is no member in it")
     return records
 
 
@@ -148,8 +152,10 @@ def parse_members_csv(
         header = reader.fieldnames or []
     except csv.Error as error:
         raise MemberImportError(1, f"unreadable CSV header ({error})") from error
-    columns = [column.strip().lower() for column in header]
-    _check_columns(columns)
+    # Spreadsheets often save empty columns after the last one: a column with no name
+    # is left out, so long as nothing is written in it.
+    columns = [column.strip().lower() or f"{_UNNAMED}{n}" for n, column in enumerate(header)]
+    _check_columns([column for column in columns if not column.startswith(_UNNAMED)])
     reader.fieldnames = columns
     rows: list[tuple[int, Mapping[str, Any]]] = []
     line = 2
@@ -159,6 +165,9 @@ def parse_members_csv(
                 raise MemberImportError(line, "more values than there are columns")
             if any(value is None for value in row.values()):
                 raise MemberImportError(line, "fewer values than there are columns")
+            if any(value.strip() for key, value in row.items() if key.startswith(_UNNAMED)):
+                raise MemberImportError(line, "a value in a column with no name in the header")
+            row = {k: v for k, v in row.items() if not k.startswith(_UNNAMED)}
             if any((value or "").strip() for value in row.values()):
                 rows.append((line, row))
             line = reader.line_num + 1
@@ -287,6 +296,10 @@ def _record(
     handle = _text(line, row, "handle").removeprefix("@")
     if not handle:
         raise MemberImportError(line, "handle is missing")
+    if len(handle) > MAX_HANDLE:
+        raise MemberImportError(
+            line, f"handle {handle[:20]!r}… is longer than {MAX_HANDLE} characters"
+        )
     if not _HANDLE.match(handle):
         raise MemberImportError(line, f"handle {handle!r} may only use letters, digits, . _ -")
     name = _text(line, row, "name")
@@ -352,7 +365,9 @@ def _skills(line: int, value: Any, vocabulary: Vocabulary | None) -> tuple[str, 
     skills = _items(line, value, "skills", _LIST_SEPARATORS)
     for skill in skills:
         if len(skill) > MAX_SKILL:
-            raise MemberImportError(line, f"skill {skill[:20]!r}… is longer than {MAX_SKILL}")
+            raise MemberImportError(
+                line, f"skill {skill[:20]!r}… is longer than {MAX_SKILL} characters"
+            )
     if vocabulary is not None:
         skills = [name for skill in skills if (name := vocabulary.normalise(skill))]
     return tuple(dict.fromkeys(skills))

@@ -240,6 +240,8 @@ def _asks_in(batch: BinaryIO) -> list[str]:
             raise click.ClickException(
                 f"{name}, line {number}: {error.message} Nothing was matched."
             ) from None
+    if not asks:
+        raise click.ClickException(f"{name} has no ask in it (one a line): nothing was matched.")
     return asks
 
 

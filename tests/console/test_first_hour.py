@@ -449,6 +449,8 @@ def test_bytes_that_are_not_utf8_are_read_as_such_not_crashed_on(tmp_path: Path)
     assert (
         long.returncode == 1 and "line 1: Your ask is 2,000 characters long" in long.stderr.decode()
     )
+    empty = run("match", "--community", "console:demo", "--file", "-", stdin=b"\n \n")
+    assert empty.returncode == 1 and "stdin has no ask in it" in empty.stderr.decode()
 
 
 def test_posting_a_console_communitys_digest_says_there_is_nowhere_to_post(

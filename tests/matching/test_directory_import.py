@@ -134,7 +134,34 @@ def test_json_nested_too_deeply_is_refused_with_its_line(
 def test_an_unsupported_file_type_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "members.xlsx"
     path.write_text("")
-    with pytest.raises(MemberImportError, match="unsupported file type"):
+    with pytest.raises(
+        MemberImportError, match=r"^unsupported file type '.xlsx' \(use .*\.ndjson\)"
+    ):
+        parse_member_file(path)
+
+
+def test_empty_columns_a_spreadsheet_saves_after_the_last_are_left_out(tmp_path: Path) -> None:
+    path = tmp_path / "members.csv"
+    path.write_text("handle,name,,\nd1,Dee,,\n", "utf-8")
+    [member] = parse_member_file(path)
+    assert (member.handle, member.name) == ("d1", "Dee")
+    path.write_text("handle,name,\nd1,Dee,python\n", "utf-8")
+    with pytest.raises(MemberImportError, match="^line 2: a value in a column with no name"):
+        parse_member_file(path)
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("h" * 81 + ",Hugo,", "is longer than 80 characters"),
+        ("hugo,Hugo," + "s" * 61, "is longer than 60 characters"),
+        ("hu go,Hugo,", "may only use letters, digits, . _ -"),
+    ],
+)
+def test_a_handle_or_skill_too_long_says_so(tmp_path: Path, row: str, problem: str) -> None:
+    path = tmp_path / "members.csv"
+    path.write_text("handle,name,skills\n" + row + "\n", "utf-8")
+    with pytest.raises(MemberImportError, match=f"^line 2: .*{problem}$"):
         parse_member_file(path)
 
 
@@ -145,11 +172,11 @@ def _without_line(member: MemberRecord) -> tuple[object, ...]:
 @pytest.mark.parametrize(
     ("name", "content", "problem"),
     [
-        ("members.json", b"", "line 1: the file is empty"),
-        ("members.jsonl", b"\n \n", "line 1: the file is empty"),
-        ("members.csv", b"", "line 1: the file is empty"),
-        ("members.csv", b"handle,name\n", "line 1: there is no member in it"),
-        ("members.json", b"[]", "line 1: there is no member in it"),
+        ("members.json", b"", "the file is empty"),
+        ("members.jsonl", b"\n \n", "the file is empty"),
+        ("members.csv", b"", "the file is empty"),
+        ("members.csv", b"handle,name\n", "there is no member in it"),
+        ("members.json", b"[]", "there is no member in it"),
     ],
 )
 def test_a_file_with_no_member_is_refused(
@@ -157,7 +184,7 @@ def test_a_file_with_no_member_is_refused(
 ) -> None:
     path = tmp_path / name
     path.write_bytes(content)
-    with pytest.raises(MemberImportError, match=problem):
+    with pytest.raises(MemberImportError, match=f"^{problem}$"):
         parse_member_file(path)
 
 
