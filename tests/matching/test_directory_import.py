@@ -146,7 +146,7 @@ def test_empty_columns_a_spreadsheet_saves_after_the_last_are_left_out(tmp_path:
     [member] = parse_member_file(path)
     assert (member.handle, member.name) == ("d1", "Dee")
     path.write_text("handle,name,\nd1,Dee,python\n", "utf-8")
-    with pytest.raises(MemberImportError, match="^line 2: a value in a column with no name"):
+    with pytest.raises(MemberImportError, match=r"^line 2: a value in a column with no name"):
         parse_member_file(path)
 
 
