@@ -41,9 +41,7 @@ from bot.commands import (
 from bot.errors import InvalidInput
 from bot.setting_values import (
     ensure_readable,
-    spelled,
     user_id_of,
-    validate_setting,
     whole_number,
 )
 from bot.text import quotable
@@ -231,6 +229,6 @@ def _parse_config(args: list[str]) -> Command:
             f"{_did_you_mean('/givefirst config ', setting, CONFIG_SETTINGS)} "
             f"Settings: {', '.join(CONFIG_SETTINGS)}."
         )
-    values = spelled(setting, tuple(args[1:]))
-    validate_setting(setting, values)
-    return Configure(setting, values)
+    # Its values are checked by the use case, after who may change settings: a member
+    # who is not an admin hears that, not how to spell the setting.
+    return Configure(setting, tuple(args[1:]))

@@ -105,7 +105,8 @@ def spelled(setting: str, values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def validate_setting(setting: str, values: tuple[str, ...]) -> None:
-    """Check an admin setting's values before any permission or state is touched."""
+    """Check an admin setting's values (once the member is known to be an admin) before
+    any state is touched."""
     usage = {
         "channel": "`/givefirst config channel #channel`",
         "digest": "`/givefirst config digest monday 09:00 [Europe/Berlin]`",

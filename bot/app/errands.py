@@ -12,7 +12,7 @@ from typing import Any
 from bot.app.rooms import Rooms
 from bot.directory import ReadingStopped
 from bot.directory_import import MemberRecord
-from bot.domain import Community, Member
+from bot.domain import Community, Member, handle_fingerprint
 from bot.domain.identity import stored_id
 from bot.errors import NotFound
 from bot.messages import Message
@@ -181,6 +181,15 @@ class Errands(Rooms):
         async with self._uow() as uow:
             _, member = await _member(uow, key, handle)
             return None if member is None else member.platform_user_id
+
+    async def used_forget_me(self, key: str, handle: str) -> bool:
+        """Whether member ``handle`` of community ``key`` asked to be forgotten (known
+        by the fingerprint an import is kept from bringing them back with)."""
+        async with self._uow() as uow:
+            community, _ = await _member(uow, key, handle)
+            kept_out = await uow.members.kept_out(stored_id(community))
+        typed = handle.removeprefix("@")
+        return any(handle_fingerprint(h) in kept_out for h in {typed, typed.upper()})
 
     async def export_member(self, key: str, handle: str) -> dict[str, Any] | None:
         """Everything held about one member, as ``/givefirst export`` sends it (an

@@ -33,6 +33,7 @@ async def configure(ctx: Context, cmd: c.Configure) -> Messages:
     values = setting_values.spelled(cmd.setting, cmd.values)
     setting_values.validate_setting(cmd.setting, values)
     community = ctx.community
+    zone_before = community.timezone
     match cmd.setting:
         case "channel":
             community.channel_id = setting_values.channel_id_of(values[0])
@@ -83,8 +84,15 @@ async def configure(ctx: Context, cmd: c.Configure) -> Messages:
                 *_configure_rounds(ctx, values),
                 render.config_message(ctx.actor.user_id, community),
             ]
+    moved = community.timezone != zone_before and community.rounds_on
+    note = (
+        f" (Give-first rounds keep the community's time zone too: now "
+        f"{round_words.schedule(community)}.)"
+        if moved
+        else ""
+    )
     return [
-        render.reply(ctx.member, "✅ Saved."),
+        render.reply(ctx.member, f"✅ Saved.{note}"),
         render.config_message(ctx.actor.user_id, community),
     ]
 

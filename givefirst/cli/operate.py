@@ -358,7 +358,7 @@ def db_export_member(invocation: Invocation, key: str, handle: str) -> None:
 
     data = run_saying(export)
     if data is None:
-        raise _no_member(key, handle)
+        raise _no_member(invocation, key, handle)
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
@@ -379,7 +379,7 @@ def db_forget_member(invocation: Invocation, key: str, handle: str, yes: bool) -
                 return await runtime.bot.member_handle(key, handle)
 
         if run_saying(found) is None:  # said before asking to confirm
-            raise _no_member(key, handle)
+            raise _no_member(invocation, key, handle)
         click.confirm(f"Erase the data of {handle} in {key}? This cannot be undone.", abort=True)
 
     async def forget() -> bool:
@@ -387,7 +387,7 @@ def db_forget_member(invocation: Invocation, key: str, handle: str, yes: bool) -
             return await runtime.bot.forget_member(key, handle)
 
     if not run_saying(forget):
-        raise _no_member(key, handle)
+        raise _no_member(invocation, key, handle)
     click.echo(
         f"Erased the data of {handle} in {key}. The scheduler (in `givefirst slack` or "
         "`discord`, or `givefirst scheduler`) removes givefirst's posts of their offers, "
@@ -395,7 +395,16 @@ def db_forget_member(invocation: Invocation, key: str, handle: str, yes: bool) -
     )
 
 
-def _no_member(key: str, handle: str) -> click.ClickException:
+def _no_member(invocation: Invocation, key: str, handle: str) -> click.ClickException:
+    async def forgotten() -> bool:
+        async with running(invocation.database_url) as runtime:
+            return await runtime.bot.used_forget_me(key, handle)
+
+    if run_saying(forgotten):
+        return click.ClickException(
+            f"{handle!r} of {key} used forget-me: givefirst keeps nothing of theirs but "
+            "anonymous counts."
+        )
     return click.ClickException(
         f"{key} has no member {handle!r}: give their platform user ID (on Slack U…, on "
         "Discord a number)."

@@ -545,8 +545,10 @@ def test_an_operator_exports_and_erases_a_member_who_can_no_longer_use_the_bot(
     assert "chen" not in match.stdout and "mock interviews" not in match.stdout
     gone = givefirst("db", "export-member", "console:demo", "chen", folder=tmp_path)
     assert gone.returncode == 1 and no_traceback(gone.stderr)
-    assert "console:demo has no member 'chen': give their platform user ID" in gone.stderr
+    assert "'chen' of console:demo used forget-me: givefirst keeps nothing" in gone.stderr
+    nobody = givefirst("db", "export-member", "console:demo", "nobody", folder=tmp_path)
+    assert "console:demo has no member 'nobody': give their platform user ID" in nobody.stderr
     # Asked again without --yes: said at once, not after a confirmation for nobody.
     again = givefirst("db", "forget-member", "console:demo", "chen", stdin="y\n", folder=tmp_path)
     assert again.returncode == 1 and "Erase the data" not in again.stdout + again.stderr
-    assert "console:demo has no member 'chen'" in again.stderr
+    assert "'chen' of console:demo used forget-me" in again.stderr

@@ -41,6 +41,11 @@ async def test_only_admins_change_settings(town: Town) -> None:
     assert removed.error is None and "Extra admins: none" in town.last_to("admin")
     refused = await town.say("dana", "/givefirst config capacity 3")
     assert refused.error is not None and "Only community admins" in refused.error
+    for mistyped in ("channel not-a-channel", "rounds size 4", "alias a=b=c"):
+        refused = await town.say("dana", f"/givefirst config {mistyped}")
+        assert refused.error is not None and "Only community admins" in refused.error, (
+            "not how to spell a setting she may not change"
+        )
 
 
 @pytest.mark.parametrize(
@@ -375,6 +380,19 @@ async def test_an_alias_over_a_skills_own_name_applies_to_skills_added_too(town:
     assert "(`python` meant python before.)" in town.seen_by("admin")[-2].as_plain_text()
     await town.say("ana", "/skills add python")
     assert "Added: cooking" in town.last_to("ana"), "as an ask or offer saying python is"
+
+
+async def test_moving_the_digest_to_another_time_zone_says_the_rounds_move_too(
+    town: Town,
+) -> None:
+    await town.say("admin", "/givefirst config rounds every 2 weeks monday 10:00 America/Toronto")
+    await town.say("admin", "/givefirst config digest friday 17:00 Europe/Berlin")
+    assert (
+        "✅ Saved. (Give-first rounds keep the community's time zone too: now every 2 weeks on "
+        "Mondays at 10:00 (Europe/Berlin), in pairs.)"
+    ) in town.seen_by("admin")[-2].as_plain_text()
+    await town.say("admin", "/givefirst config capacity 3")
+    assert "rounds" not in town.seen_by("admin")[-2].as_plain_text(), "only when it moved"
 
 
 async def test_a_time_zone_is_read_in_any_case_and_kept_as_spelled(town: Town) -> None:
