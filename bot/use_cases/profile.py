@@ -51,8 +51,14 @@ async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
     if not any(skills):  # punctuation, emoji, symbols: nothing a skill's name is made of
         raise InvalidInput(f"There is no skill name I can read in that. {NO_SKILLS_NAMED}")
     added = ctx.member.add_skills([s for s in skills if s])
+    unread = [typed for typed, skill in zip(cmd.skills, skills, strict=True) if not skill]
+    skipped = (
+        (" (Left out, with no letters or digits: ", Plain(", ".join(unread)), ".)")
+        if unread
+        else ()
+    )
     if not added:
-        return [render.reply(ctx.member, "You already have those skills.")]
+        return [render.reply(ctx.member, "You already have those skills.", *skipped)]
     await _remember_skills(ctx)
     return [
         render.reply(
@@ -60,6 +66,7 @@ async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
             "Added: ",
             Plain(", ".join(added)),
             ". I'll suggest you when someone needs them.",
+            *skipped,
         )
     ]
 

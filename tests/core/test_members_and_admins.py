@@ -466,3 +466,9 @@ async def test_a_thank_you_with_a_mass_mention_tells_its_author_it_pinged_nobody
     assert "I share your thank-you note without pinging anyone" in told
     await town.say("dana", "/thanks @ana for the CV tips")
     assert "without pinging anyone" not in town.last_to("dana")
+
+
+async def test_a_skill_with_no_letters_is_said_to_be_left_out(town: Town) -> None:
+    await town.say("ana", "/skills add 🐍, python, ???")
+    said = town.last_to("ana")
+    assert "Added: python." in said and "(Left out, with no letters or digits: 🐍, ???.)" in said
