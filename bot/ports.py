@@ -330,7 +330,9 @@ class RoundRepository(Protocol):
     async def groups_involving(self, member: Member) -> Sequence[tuple[Round, RoundGroup]]:
         """Every group a member was put in, with its round, oldest first."""
 
-    async def group(self, group_id: int) -> RoundGroup | None: ...
+    async def group(self, group_id: int) -> RoundGroup | None:
+        """A group, to record an answer in: no other transaction changes it meanwhile."""
+
     async def follow_ups_due(self, now: datetime) -> Sequence[Round]:
         """Rounds whose "did you meet?" is due and not yet sent."""
 

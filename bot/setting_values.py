@@ -98,10 +98,12 @@ def spelled(setting: str, values: tuple[str, ...]) -> tuple[str, ...]:
     if setting != "alias" or not values:
         return values
     line = " ".join(" ".join(values).split())
+    verb, _, alias = line.partition(" ")
+    if verb.lower() == "remove" and alias:
+        return (verb, alias)
     if "=" in line:
         return ("=".join(side.strip() for side in line.split("=")),)
-    verb, _, alias = line.partition(" ")
-    return (verb, alias) if verb.lower() == "remove" and alias else values
+    return values
 
 
 def validate_setting(setting: str, values: tuple[str, ...]) -> None:

@@ -81,7 +81,9 @@ class SqlAlchemyRoundRepository(_SqlAlchemyRepository):
         return result.all()
 
     async def group(self, group_id: int) -> RoundGroup | None:
-        return await self.session.get(RoundGroup, group_id)
+        # Locked to the end of the transaction (on PostgreSQL; SQLite's writers take
+        # turns already): two members answering at once each keep their answer.
+        return await self.session.get(RoundGroup, group_id, with_for_update=True)
 
     async def groups_involving(self, member: Member) -> Sequence[tuple[Round, RoundGroup]]:
         # Member ids are a JSON list, read in no portable way by SQL: the community's

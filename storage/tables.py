@@ -295,7 +295,8 @@ round_groups = Table(
 
 # What members wrote, as vectors of the sentence model named in ``model``: one row per
 # field (``skills:<member>``, ``bio:<member>``, ``offer:<offer>``, ``ask:<ask>``), kept
-# as int8 components with one scale each. ``text_hash`` tells whether the text changed.
+# as int8 components with one scale each. ``text_hash`` is of the text as the model read
+# it (with what the community's aliases stand for): it tells whether that changed.
 text_vectors = Table(
     "text_vectors",
     metadata,

@@ -309,7 +309,7 @@ async def test_a_database_not_upgraded_is_a_failure_until_db_upgrade(
 
     assert result.exit_code == 1
     assert line(lines, "✗ schema: ") == (
-        "✗ schema: 8 migrations to apply (at 0006, this version needs 0014)"
+        "✗ schema: 11 migrations to apply (at 0006, this version needs 0017)"
     )
     assert fix_after(lines, "✗ schema: ").startswith("run `givefirst db upgrade`")
     assert line(lines, "! communities: ").startswith("! communities: their channels")
@@ -320,7 +320,7 @@ async def test_a_database_not_upgraded_is_a_failure_until_db_upgrade(
     assert upgrade.exit_code == 0, upgrade.output
     result, lines = await givefirst_check(url, env)
     assert result.exit_code == 0, result.output
-    assert line(lines, "✓ schema: ") == "✓ schema: current (revision 0014)"
+    assert line(lines, "✓ schema: ") == "✓ schema: current (revision 0017)"
 
 
 async def test_a_sqlite_file_that_does_not_exist_is_reported_not_made(tmp_path: Path) -> None:

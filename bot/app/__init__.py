@@ -78,10 +78,11 @@ class GiveFirst(Errands, Dashboard):
         """``reading`` makes units of work that only read (the helper directory's), if
         the storage has a cheaper kind for them."""
         self._uow = unit_of_work
+        self._reading = reading or unit_of_work
         self._clock = clock
         self._encoder = encoder
         self._helpers = HelperDirectory(
-            reading or unit_of_work,
+            self._reading,
             model=encoder.model_id if encoder else None,
             dimensions=encoder.dimensions if encoder else None,
         )

@@ -135,6 +135,7 @@ class Errands(Rooms):
             community_id=community_id,
             progress=progress,
             stopping=stopping,
+            reading=self._reading,
         )
 
     async def count_members(self, community_key: str | None = None) -> int:

@@ -16,6 +16,8 @@ class Rooms:
     """The state every part of :class:`bot.app.GiveFirst` works with."""
 
     _uow: UnitOfWorkFactory
+    _reading: UnitOfWorkFactory
+    """Units of work that only read, where the storage has a cheaper kind."""
     _clock: Clock
     _encoder: TextEncoder | None
     _helpers: HelperDirectory

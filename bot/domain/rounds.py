@@ -22,6 +22,10 @@ DEFAULT_ROUND_WINDOW = 6
 DEFAULT_ROUND_HOUR = 10
 
 
+TOLD_BEFORE = "before"
+"""The answer of a group told before each member's answer was kept."""
+
+
 class RoundOutcome(enum.StrEnum):
     MET = "met"
     NOT_MET = "not_met"
@@ -96,10 +100,12 @@ class RoundGroup:
         undo another's "we met", but it is kept as that member's answer."""
         if not self.involves(member.id):
             raise NotAllowed("That introduction was for other members.")
-        # A meeting told before answers were kept one by one stays told: by whom is not known.
-        told_before = self.answers is None and self.outcome is RoundOutcome.MET
+        if self.answers is None and self.outcome is RoundOutcome.MET:
+            # Told before answers were kept one by one: by whom is not known, so it
+            # stays told, under a key no member's answer has.
+            self.answers = {TOLD_BEFORE: RoundOutcome.MET.value}
         self.answers = {**(self.answers or {}), str(member.id): outcome.value}
-        met = told_before or RoundOutcome.MET.value in self.answers.values()
+        met = RoundOutcome.MET.value in self.answers.values()
         group = RoundOutcome.MET if met else RoundOutcome.NOT_MET
         if group is not self.outcome:
             self.outcome, self.outcome_at = group, now

@@ -89,8 +89,9 @@ class Ranking:
     near: float = NEAR_BEST
     """How close to the best a confident suggestion must be (any, by words alone)."""
     says_the_same: bool = False
-    """Whether the best member's closest words say nearly what the ask says (see
-    :data:`SAYS_THE_SAME`), which makes them a confident suggestion on its own."""
+    """Whether being sure rests on this alone: the best member's closest words say
+    nearly what the ask says (see :data:`SAYS_THE_SAME`), though nobody stands out.
+    Then only members whose own words do are confident suggestions."""
 
     def leaders(self, count: int = LEADERS) -> list[int]:
         return [member for member, _ in self.scores[:count]]
@@ -124,6 +125,8 @@ class _Choosing:
         # community: when the best can't be asked (the asker, or members away or busy),
         # those left are no more than leads, however far the best stood out.
         near = [(m, s) for m, s in eligible if s >= ranking.scores[0][1] - ranking.near]
+        if ranking.says_the_same:
+            near = [(m, s) for m, s in near if _says_the_same(ranking.closeness.get(m))]
         if ranking.sure and near:
             chosen = sorted(
                 near,
@@ -217,21 +220,16 @@ class HybridSearch(_Choosing):
             scores.setdefault(member, self._words_weight * min(words.get(member), 1.0))
         ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
         margin = _margin([score for _, score in ranked])
-        best = closeness.get(ranked[0][0]) if ranked else None
-        same = best is not None and best.best_field >= SAYS_THE_SAME
-        sure = (
-            margin >= self._margin
-            or same
-            or (
-                self._words_weight > 0
-                and margin >= self._margin - SINGLED_OUT_EASING
-                and _singled_out(ranked, by_words, words)
-            )
+        stands_out = margin >= self._margin or (
+            self._words_weight > 0
+            and margin >= self._margin - SINGLED_OUT_EASING
+            and _singled_out(ranked, by_words, words)
         )
+        same = not stands_out and bool(ranked) and _says_the_same(closeness.get(ranked[0][0]))
         return Ranking(
             ask_text,
             ranked,
-            sure=sure and bool(ranked) and ranked[0][1] >= LEAD_FLOOR,
+            sure=(stands_out or same) and bool(ranked) and ranked[0][1] >= LEAD_FLOOR,
             margin=margin,
             urgent=self._words.is_urgent(ask_text),
             closeness=closeness,
@@ -272,6 +270,10 @@ def _margin(scores: list[float]) -> float:
         return 0.0
     tenth = scores[MARGIN_RANK - 1] if len(scores) >= MARGIN_RANK else UNRELATED
     return scores[0] - max(tenth, UNRELATED)
+
+
+def _says_the_same(near: Closeness | None) -> bool:
+    return near is not None and near.best_field >= SAYS_THE_SAME
 
 
 def _singled_out(ranked: list[tuple[int, float]], by_words: list[int], words: WordScores) -> bool:

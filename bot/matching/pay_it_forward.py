@@ -84,6 +84,7 @@ def member_skill_strengths(member: HelperProfile, vocabulary: Vocabulary) -> Map
     strengths = dict.fromkeys(vocabulary.extract(member.bio), _FROM_BIO)
     for offer in member.offers:
         strengths.update(dict.fromkeys(vocabulary.extract(offer.text), _DECLARED_OR_OFFERED))
-    for skill in member.skills:
-        strengths[vocabulary.normalise(skill)] = _DECLARED_OR_OFFERED
+    for skill in member.skills:  # stored canonical, as the word index reads them
+        canonical = skill if skill in vocabulary else vocabulary.normalise(skill)
+        strengths[canonical] = _DECLARED_OR_OFFERED
     return strengths

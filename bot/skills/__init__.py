@@ -1,7 +1,8 @@
 """Skill tags: the shipped vocabulary, normalisation and extraction from chat text."""
 
 from bot.skills.text import clean_chat_markup, content_words, normalise_word
-from bot.skills.vocabulary import Skill, Vocabulary, english_words
+from bot.skills.typos import english_words
+from bot.skills.vocabulary import Skill, Vocabulary
 
 __all__ = [
     "Skill",

@@ -18,11 +18,11 @@ import yaml
 from bot.skills.text import (
     STOPWORDS,
     content_words,
-    normalise_word,
     pieces,
     tag_slug,
     words,
 )
+from bot.skills.typos import deletion_index, deletions_of, english_words
 
 ALIAS_WEIGHT = 1.0
 """How strongly an alias or the skill's own name points at a skill."""
@@ -75,7 +75,7 @@ class Vocabulary:
         for phrase in self._phrases:
             self._longest[phrase[0]] = max(self._longest.get(phrase[0], 0), len(phrase))
         self._single_words = {phrase[0] for phrase in self._phrases if len(phrase) == 1}
-        self._deletions = _deletion_index(
+        self._deletions = deletion_index(
             word for word in self._single_words if len(word) >= _FUZZY_MIN_LENGTH
         )
         self._typo_cache: dict[str, str | None] = {}
@@ -128,8 +128,9 @@ class Vocabulary:
         aliases in it stand for, which no model was taught ("how do I get a ttc pass"
         with ``ttc=toronto transit commission`` reads "… (toronto transit commission)").
         Text without such an alias is returned as it is."""
-        if not self._overrides:
-            return text
+        lowered = text.lower()
+        if not any(first in lowered for first in self._override_starts):
+            return text  # the cheap test first: most texts hold none of the words
         said = words(text)
         meant: dict[str, None] = {}
         for at, word in enumerate(said):
@@ -303,7 +304,7 @@ class Vocabulary:
         # Normalisation may have taken a final "s" off a misspelt "kubernets".
         for typed in (word, word + "s"):
             candidates.update(self._deletions.get(typed, ()))
-            for variant in _deletions_of(typed):
+            for variant in deletions_of(typed):
                 if variant in self._single_words:
                     candidates.add(variant)
                 candidates.update(self._deletions.get(variant, ()))
@@ -355,18 +356,6 @@ def _content(sequence: list[str | tuple[str, ...]]) -> list[str]:
     return [word for word in flat if len(word) > 1 and word not in STOPWORDS]
 
 
-def _deletions_of(word: str) -> set[str]:
-    return {word[:index] + word[index + 1 :] for index in range(len(word))}
-
-
-def _deletion_index(vocabulary_words: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    index: dict[str, set[str]] = {}
-    for word in vocabulary_words:
-        for variant in _deletions_of(word):
-            index.setdefault(variant, set()).add(word)
-    return {variant: tuple(sorted(found)) for variant, found in index.items()}
-
-
 def _skills_from_yaml(document: Any) -> list[Skill]:
     if not isinstance(document, dict) or not isinstance(document.get("areas"), dict):
         raise ValueError("a vocabulary needs an 'areas' mapping of area -> skills")
@@ -390,16 +379,6 @@ def _skill_from_entry(area: str, name: str, details: Any) -> Skill:
         area=area,
         aliases=tuple(str(alias) for alias in details.get("aka", ())),
         related=tuple(str(term) for term in details.get("see", ())),
-    )
-
-
-@cache
-def english_words() -> frozenset[str]:
-    """Common English words, normalised as :func:`normalise_word` does: the whole words
-    of the WordPiece vocabulary that ships with givefirst (the sentence model's)."""
-    text = resources.files("bot.skills").joinpath("wordpieces.txt").read_text("utf-8")
-    return frozenset(
-        normalise_word(word) for word in text.split() if word.isalpha() and word.isascii()
     )
 
 

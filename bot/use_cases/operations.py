@@ -191,10 +191,12 @@ async def fill_missing_vectors(
     page: int = 500,
     progress: Progress | None = None,
     stopping: Callable[[], bool] = lambda: False,
+    reading: Callable[[], UnitOfWork] | None = None,
 ) -> int:
     """Make the vectors that are missing or out of date (a new model, an import made
-    without one, words changed while it was off), a page of members at a time, until
-    ``stopping()`` is true; returns how many fields were encoded.
+    without one, words changed while it was off, a new alias), a page of members at a
+    time, until ``stopping()`` is true; returns how many fields were encoded. Pages are
+    looked through in ``reading`` units of work if given (they take no write lock).
 
     Each page is read in one transaction, encoded with none open (on SQLite a
     transaction holds the write lock, which members' commands would wait for), and
@@ -202,7 +204,7 @@ async def fill_missing_vectors(
     encoded: a member who edits meanwhile has their new words encoded by the edit."""
     after, encoded = 0, 0
     while not stopping():
-        async with unit_of_work() as uow:
+        async with (reading or unit_of_work)() as uow:
             scanned = await uow.members.ids_after(after, page, community_id=community_id)
             if not scanned:
                 return encoded
@@ -224,8 +226,8 @@ async def fill_missing_vectors(
                             encoder.model_id,
                             packed(field.key, field.text, vector),
                         )
+                        encoded += 1
                 await uow.commit()
-        encoded += len(missing)
         after = scanned[-1]
         if progress is not None:
             progress(len(scanned))

@@ -13,6 +13,7 @@ from bot.errors import InvalidInput
 from bot.matching.fields import skills_text
 from bot.messages import DirectMessage, Plain
 from bot.parsing import NO_SKILLS_NAMED
+from bot.skills import Vocabulary
 from bot.text import checked
 from bot.use_cases.context import Context, Messages, member_of, stored_id
 from bot.use_cases.helpers import remember_words
@@ -74,7 +75,16 @@ async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
 async def remove_skills(ctx: Context, cmd: c.RemoveSkills) -> Messages:
     if not cmd.skills:
         raise InvalidInput(NO_SKILLS_NAMED)
-    removed = ctx.member.remove_skills([ctx.vocabulary.normalise(s) for s in cmd.skills])
+    # As the community reads the words now, and as they were read when added (before
+    # an alias gave them another meaning).
+    shipped = Vocabulary.default()
+    removed = ctx.member.remove_skills(
+        list(
+            dict.fromkeys(
+                n for s in cmd.skills for n in (ctx.vocabulary.normalise(s), shipped.normalise(s))
+            )
+        )
+    )
     if removed:
         await _remember_skills(ctx)
     if not removed:

@@ -359,6 +359,8 @@ async def test_an_alias_and_its_skill_may_be_several_words(town: Town) -> None:
     assert "#public-speaking" in town.last_to("ana")
     await town.say("admin", "/givefirst config alias remove public talk")
     assert "Skill aliases: none" in town.last_to("admin")
+    refused = await town.say("admin", "/givefirst config alias remove tf=terraform")
+    assert refused.error == "There is no alias `tf=terraform` here; `/givefirst config` lists them."
     refused = await town.say("admin", "/givefirst config alias a=b=c")
     assert refused.error is not None and refused.error.startswith("Usage:")
     refused = await town.say("admin", "/givefirst config alias ttc=toronto transit, subway")
@@ -376,7 +378,10 @@ async def test_an_alias_for_what_the_words_mean_already_is_refused(town: Town) -
 
 
 async def test_an_alias_over_a_skills_own_name_applies_to_skills_added_too(town: Town) -> None:
+    await town.say("ben", "/skills add python, sql")
     await town.say("admin", "/givefirst config alias python=cooking")
+    await town.say("ben", "/skills remove python")
+    assert "Removed: python." in town.last_to("ben"), "added before the alias: still removable"
     assert "(`python` meant python before.)" in town.seen_by("admin")[-2].as_plain_text()
     await town.say("ana", "/skills add python")
     assert "Added: cooking" in town.last_to("ana"), "as an ask or offer saying python is"

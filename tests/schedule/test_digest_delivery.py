@@ -99,7 +99,13 @@ async def test_without_a_channel_the_digest_waits_until_one_is_set(
     async with unit_of_work() as uow:
         assert lost.id is not None
         await uow.members.add(
-            Member(lost.id, "ana", "Ana", joined_at=datetime(2026, 2, 26, tzinfo=UTC))
+            Member(
+                lost.id,
+                "ana",
+                "Ana",
+                joined_at=datetime(2026, 2, 26, tzinfo=UTC),
+                first_used_at=datetime(2026, 2, 26, tzinfo=UTC),
+            )
         )
         await uow.commit()
     await run_for(unit_of_work, clock, chat, datetime(2026, 3, 3, tzinfo=UTC))

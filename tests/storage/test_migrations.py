@@ -397,6 +397,7 @@ async def test_a_round_group_that_met_before_upgrading_stays_met_when_the_other_
             [member] = await uow.members.get_many([1])
             assert group is not None and group.answer_of(1) is None
             group.record(member, RoundOutcome.NOT_MET, datetime(2026, 1, 8, tzinfo=UTC))
+            group.record(member, RoundOutcome.NOT_MET, datetime(2026, 1, 9, tzinfo=UTC))
             await uow.commit()
         async with storage.unit_of_work() as uow:
             group = await uow.rounds.group(1)
