@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.commands import WEEKDAYS
 from bot.errors import InvalidInput
 from bot.messages import MENTIONED
+from bot.skills.text import words as tag_words
 from bot.text import clean, quotable
 
 _CHANNEL = re.compile(r"^<#([A-Za-z0-9_.:-]+)>$")
@@ -102,8 +103,12 @@ def spelled(setting: str, values: tuple[str, ...]) -> tuple[str, ...]:
     if verb.lower() == "remove" and alias:
         return (verb, alias)
     if "=" in line:
-        return ("=".join(side.strip() for side in line.split("=")),)
+        sides = (side.strip().strip(_QUOTES).strip().lstrip("#") for side in line.split("="))
+        return ("=".join(sides),)
     return values
+
+
+_QUOTES = "\"'`“”‘’"
 
 
 def validate_setting(setting: str, values: tuple[str, ...]) -> None:
@@ -161,7 +166,7 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
         case "alias":
             if len(values) == 2 and values[0].lower() == "remove":
                 return
-            if len(values) != 1 or values[0].count("=") != 1 or "" in values[0].split("="):
+            if len(values) != 1 or values[0].count("=") != 1:
                 raise problem
             if "," in values[0]:
                 raise InvalidInput(
@@ -170,7 +175,12 @@ def validate_setting(setting: str, values: tuple[str, ...]) -> None:
                 )
             for side in values[0].split("="):
                 ensure_readable(side, usage)
-                if not any(character.isalnum() for character in side):
+                if any(mark in side for mark in ("<@", "<#", "<!")):
+                    raise InvalidInput(
+                        f"An alias and its skill are words, not mentions of members or "
+                        f"channels: {usage}."
+                    )
+                if not tag_words(side.lstrip("#")):
                     raise InvalidInput(f"An alias and its skill need a letter or digit: {usage}.")
                 if len(side.strip()) > LONGEST_ALIAS:
                     raise InvalidInput(

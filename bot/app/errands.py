@@ -190,7 +190,8 @@ class Errands(Rooms):
             community, _ = await _member(uow, key, handle)
             kept_out = await uow.members.kept_out(stored_id(community))
         typed = handle.removeprefix("@")
-        return any(handle_fingerprint(h) in kept_out for h in {typed, typed.upper()})
+        spellings = {typed, typed.upper(), typed.lower()}
+        return any(handle_fingerprint(h) in kept_out for h in spellings)
 
     async def export_member(self, key: str, handle: str) -> dict[str, Any] | None:
         """Everything held about one member, as ``/givefirst export`` sends it (an

@@ -238,8 +238,12 @@ def introduction(
         blocks.append(
             Paragraph(
                 text(
-                    "None of you has asked for anything the others offer yet — find out what "
-                    "each of you is working on and what would help."
+                    (
+                        "Neither of you has asked for anything the other offers yet"
+                        if len(members) == 2
+                        else "None of you has asked for anything the others offer yet"
+                    )
+                    + " — find out what each of you is working on and what would help."
                 )
             )
         )

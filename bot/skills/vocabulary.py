@@ -117,7 +117,7 @@ class Vocabulary:
             name = self.normalise(canonical)
             alias_key = " ".join(words(alias.lstrip("#")))
             if not name or not alias_key:
-                raise ValueError(f"alias {alias!r} -> {canonical!r} needs words on both sides")
+                continue  # no words on a side (a mention, saved before they were refused)
             if name not in skills:
                 skills[name] = Skill(name=name, label=canonical.strip(), area="community")
             overrides[alias_key] = name

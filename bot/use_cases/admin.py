@@ -139,6 +139,8 @@ def _alias_note(ctx: Context, alias: str, skill: str) -> str:
         return ""
     if _tag(before) == skill_words or shipped.normalise(before) == shipped.normalise(skill):
         return ""
+    if _tag(before) == alias_words:
+        return f" (`{quotable(alias)}` was a skill of its own before.)"
     return f" (`{quotable(alias)}` meant {quotable(before)} before.)"
 
 

@@ -52,9 +52,16 @@ async def import_directory(
     vocabulary = Vocabulary.for_aliases(community.aliases)
     created = updated = offers = forgotten = 0
     kept_out = await uow.members.kept_out(stored_id(community)) if community.id else frozenset()
+    # Platform ids are matched in any case ("u1ab" in a file is Slack's U1AB): only for
+    # a community that had members, where a file's row may be one of them.
+    had_members = community.id is not None and await uow.members.count(community.id) > 0
     for record in records:
         member = await uow.members.get_by_platform_id(stored_id(community), record.handle)
-        if member is None and handle_fingerprint(record.handle) in kept_out:
+        if member is None and had_members:
+            like = await uow.members.platform_id_like(stored_id(community), record.handle)
+            member = await uow.members.get_by_platform_id(stored_id(community), like or "")
+        spellings = {record.handle, record.handle.upper(), record.handle.lower()}
+        if member is None and any(handle_fingerprint(h) in kept_out for h in spellings):
             forgotten += 1
             if progress is not None:
                 progress(1)

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import Community, IntroStatus, Member, Round, RoundGroup
 from bot.domain.pairing import Obstacle, kept_apart_in_rounds, round_obstacle
-from bot.domain.rounds import RoundOutcome
 from bot.matching import HelperProfile, OfferText
 from bot.messages import Message
 from bot.ports import UnitOfWork
@@ -212,7 +211,7 @@ async def round_follow_ups(
         round_.follow_up_sent_at = now
         messages: list[Message] = []
         for group in await uow.rounds.groups_of([stored_id(round_)]):
-            if group.outcome is RoundOutcome.MET:
+            if group.outcome is not None:  # they said, one way or the other
                 continue
             members = [
                 m for m in await uow.members.get_many(group.member_ids) if m.forgotten_at is None

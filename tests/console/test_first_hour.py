@@ -271,6 +271,31 @@ def test_a_member_who_asked_to_be_forgotten_is_not_brought_back_by_an_import(
     assert "Left out" not in back, "back by their own doing: the file updates them"
 
 
+def test_an_import_knows_members_whatever_the_case_of_their_handles(tmp_path: Path) -> None:
+    """Slack's ids are upper case; a file may not be. ``u2cd`` made a second Ben, and
+    ``u1ab`` brought back Ana, who had asked to be forgotten as U1AB."""
+    database = tmp_path / "x.db"
+
+    def run(*arguments: str) -> str:
+        done = givefirst(*arguments, database=database)
+        assert done.returncode == 0 and no_traceback(done.stderr), done.stderr
+        return done.stdout
+
+    upper, lower = tmp_path / "upper.csv", tmp_path / "lower.csv"
+    upper.write_text("handle,name,skills\nU1AB,Ana Ruiz,resume\nU2CD,Ben Okafor,kubernetes\n")
+    lower.write_text("handle,name,skills\nu1ab,Ana Ruiz,resume\nu2cd,Ben O.,python\n")
+    run("import-members", str(upper), "--community", "slack:T1")
+    run("db", "forget-member", "slack:T1", "U1AB", "--yes")
+    again = run("import-members", str(lower), "--community", "slack:T1")
+    assert "Imported 1 member into slack:T1: 0 new, 1 updated" in again, again
+    assert "Left out 1 member who asked givefirst to forget them" in again
+    ben = json.loads(run("db", "export-member", "slack:T1", "u2cd"))["member"]
+    assert (ben["platform_user_id"], ben["display_name"]) == ("U2CD", "Ben O.")
+    assert set(ben["skills"]) == {"kubernetes", "python"}
+    gone = givefirst("db", "export-member", "slack:T1", "u1ab", database=database)
+    assert "'u1ab' of slack:T1 used forget-me" in gone.stderr
+
+
 def test_an_imported_directory_is_welcomed_member_by_member_as_each_arrives(
     tmp_path: Path,
 ) -> None:

@@ -367,6 +367,25 @@ async def test_an_alias_and_its_skill_may_be_several_words(town: Town) -> None:
     assert refused.error is not None and refused.error.startswith("One alias at a time")
 
 
+async def test_an_alias_of_mentions_is_refused_and_one_saved_before_breaks_nothing(
+    town: Town,
+) -> None:
+    """``alias @x=y`` was saved, and every command of the community then failed."""
+    for line in ("<@x>=y", "x=<@y>", "ab=<#C123>", "here=<!here>"):
+        refused = await town.say("admin", f"/givefirst config alias {line}")
+        assert refused.error is not None and "not mentions" in refused.error, line
+    await town.say("admin", '/givefirst config alias "gh" = "#github"')
+    assert "Skill aliases: gh → github" in town.last_to("admin"), "quotes and # left out"
+
+    async with town.unit_of_work() as uow:  # as saved by an earlier release
+        community = await uow.communities.get_by_key(town.community)
+        assert community is not None
+        community.aliases = {**community.aliases, "<@x>": "y"}
+        await uow.commit()
+    offered = await town.say("ana", "/offer I can help with gh actions")
+    assert offered.error is None and "#git" in town.last_to("ana"), "github is git"
+
+
 async def test_an_alias_for_what_the_words_mean_already_is_refused(town: Town) -> None:
     """``kubernetes=k8s`` was saved and listed, and changed nothing: k8s is Kubernetes."""
     refused = await town.say("admin", "/givefirst config alias kubernetes=k8s")
@@ -382,7 +401,7 @@ async def test_an_alias_over_a_skills_own_name_applies_to_skills_added_too(town:
     await town.say("admin", "/givefirst config alias python=cooking")
     await town.say("ben", "/skills remove python")
     assert "Removed: python." in town.last_to("ben"), "added before the alias: still removable"
-    assert "(`python` meant python before.)" in town.seen_by("admin")[-2].as_plain_text()
+    assert "(`python` was a skill of its own before.)" in town.seen_by("admin")[-2].as_plain_text()
     await town.say("ana", "/skills add python")
     assert "Added: cooking" in town.last_to("ana"), "as an ask or offer saying python is"
 
@@ -418,7 +437,7 @@ async def test_aliases_do_not_go_round_in_circles_and_say_what_they_replace(
         ("cc=aa", "`aa` is itself an alias here (for `bb`): use `alias cc=bb`"),
         ("bb=dd", "`aa` is an alias for `bb`, so `bb` cannot be one too"),
         ("x=X", "An alias is two different words"),
-        ("BB=#Aa", "`#aa` is an alias for `bb` already"),
+        ("BB=#Aa", "`aa` is an alias for `bb` already"),
     ):
         refused = await town.say("admin", f"/givefirst config alias {line}")
         assert refused.error is not None and why in refused.error, line

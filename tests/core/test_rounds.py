@@ -79,7 +79,7 @@ async def test_a_round_introduces_members_who_could_give_each_other_something(to
     assert [b.label for b in intro.buttons] == ["We met 🎉", "Not this time", "Skip next round"]
     [other] = [m for m in round_one if set(m.to.user_ids) == {"cy", "dee"}]  # type: ignore[union-attr]
     # Nobody in this pair can give the other what they asked for; that is all it says.
-    assert "None of you has asked for anything the others offer yet" in other.as_plain_text()
+    assert "Neither of you has asked for anything the other offers yet" in other.as_plain_text()
 
 
 async def test_an_odd_count_makes_one_trio_and_a_lone_member_is_told(town: Town) -> None:
@@ -386,3 +386,24 @@ async def test_a_partner_who_is_forgotten_before_the_check_in_is_said_to_have_le
     town.clock.advance(timedelta(days=8))
     await town.run_due_work()
     assert not any("meet" in m.as_plain_text() for m in town.seen_by("ana")[-1:])
+
+
+async def test_a_pair_that_said_not_this_time_is_not_asked_again_whether_it_met(
+    town: Town,
+) -> None:
+    await rounds_on(town, "every 2 weeks monday 10:00")
+    await join(town, "ana", "ben", "cy", "dee")
+    await next_round(town)
+    [first, second] = groups(
+        [s.message for s in town.chat.sent if isinstance(s.message.to, DirectMessage)]
+    )
+    await town.press(sorted(first)[0], "Not this time")
+    town.clock.advance(timedelta(days=11))
+    await town.run_due_work()
+    asked = [
+        set(s.message.to.user_ids)
+        for s in town.chat.sent
+        if isinstance(s.message.to, DirectMessage)
+        and "meet for the give-first round" in s.message.summary
+    ]
+    assert asked == [set(second)], "only the pair that has not answered"
