@@ -17,7 +17,7 @@ from bot.domain.identity import stored_id
 from bot.errors import NotFound
 from bot.messages import Message
 from bot.ports import PostRef, UnitOfWork
-from bot.render import rounds as round_words
+from bot.render import round_preview
 from bot.schedule import upcoming_round
 from bot.scheduler import enqueue
 from bot.text import quotable
@@ -170,7 +170,7 @@ class Errands(Rooms):
                 return None
             slot = upcoming_round(community, now)
             if slot is None:
-                return round_words.preview_off(community)
+                return round_preview.preview_off(community)
             inputs = await round_planning.read_round(uow, community, slot, slot.slot)
         planned = await asyncio.to_thread(round_planning.compute_round, inputs, now)
         return round_planning.preview_message(planned)

@@ -1,5 +1,6 @@
 """Give-first rounds in words: the announcement, members' replies, each pair's (or
-trio's) introduction, "did you meet?", and the lines for the digest and a preview.
+trio's) introduction, "did you meet?", and the lines for the digest (an operator's
+preview of the next round is in :mod:`bot.render.round_preview`).
 
 A member's never list is only ever shown to that member, in an ephemeral reply."""
 
@@ -235,15 +236,13 @@ def introduction(
             Quote(text(shorten(giving.ask, 200))),
         ]
     if not givings:
+        nobody = "Neither" if len(members) == 2 else "None"
+        others = "the other offers" if len(members) == 2 else "the others offer"
         blocks.append(
             Paragraph(
                 text(
-                    (
-                        "Neither of you has asked for anything the other offers yet"
-                        if len(members) == 2
-                        else "None of you has asked for anything the others offer yet"
-                    )
-                    + " — find out what each of you is working on and what would help."
+                    f"{nobody} of you has asked for anything {others} yet — find out what "
+                    "each of you is working on and what would help."
                 )
             )
         )
@@ -359,46 +358,4 @@ def digest_invitation(next_at: datetime | None) -> tuple[Block, ...]:
             )
         ),
         Buttons((join_button(),)),
-    )
-
-
-def preview_line(members: Sequence[Member], givings: Sequence[Giving], why: Sequence[str]) -> str:
-    """One group of a preview: who, and why they were put together."""
-    names = " + ".join(f"@{m.mention_id} ({m.name})" for m in members)
-    gives = [
-        f"{g.giver.name} could help {g.receiver.name} with “{shorten(g.ask, 60)}”" for g in givings
-    ]
-    return f"{names} — {'; '.join([*why, *gives]) or 'a new face'}"
-
-
-def preview_left_out(member: Member, reason: str) -> str:
-    return f"left out: @{member.mention_id} ({member.name}) — {reason}"
-
-
-def preview_off(community: Community) -> Message:
-    return message(
-        ChannelPost(),
-        Paragraph(
-            wording(
-                f"Give-first rounds are off in {community.key}. An admin starts them with "
-                "`/givefirst config rounds every 2 weeks monday 10:00`."
-            )
-        ),
-    )
-
-
-def preview(community: Community, slot: datetime, lines: Sequence[str]) -> Message:
-    """What ``givefirst rounds preview`` prints: the next round's groups and why."""
-    return message(
-        ChannelPost(),
-        Heading(text(f"Next give-first round in {community.key}: {slot:%a %d %b %H:%M} UTC")),
-        *[Paragraph(text(line)) for line in lines],
-        None
-        if lines
-        else Paragraph(
-            wording(
-                "Nobody has joined yet, so nobody would be introduced: members join with "
-                "`/givefirst rounds join` or the button on the rounds announcement."
-            )
-        ),
     )

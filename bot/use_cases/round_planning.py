@@ -20,6 +20,7 @@ from bot.domain.pairing import Obstacle, kept_apart_in_rounds, round_obstacle
 from bot.matching import HelperProfile, OfferText
 from bot.messages import Message
 from bot.ports import UnitOfWork
+from bot.render import round_preview
 from bot.render import rounds as words
 from bot.rounds import Participant, RoundPlan, Scorer, plan_round
 from bot.rounds.fit import AskFit
@@ -229,12 +230,14 @@ def preview_message(planned: PlannedRound) -> Message:
     for group in planned.plan.groups:
         members = [inputs.members[m] for m in group.members]
         givings, why = explain(planned, members)
-        lines.append(words.preview_line(members, givings, why))
+        lines.append(round_preview.preview_line(members, givings, why))
     left = {m: "no one they may be paired with this time" for m in planned.plan.unplaced}
     left.update({m: "skipping this round" for m in inputs.skipping})
     left.update({m: found.value.replace("_", " ") for m, found in inputs.sitting_out.items()})
-    lines += [words.preview_left_out(inputs.members[m], why) for m, why in sorted(left.items())]
-    return words.preview(inputs.community, inputs.slot.slot, lines)
+    lines += [
+        round_preview.preview_left_out(inputs.members[m], why) for m, why in sorted(left.items())
+    ]
+    return round_preview.preview(inputs.community, inputs.slot.slot, lines)
 
 
 def _offset(timezone: str | None, at: datetime) -> float | None:
