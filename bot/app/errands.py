@@ -12,7 +12,7 @@ from typing import Any
 from bot.app.rooms import Rooms
 from bot.directory import ReadingStopped
 from bot.directory_import import MemberRecord
-from bot.domain import Community, Member, handle_fingerprint
+from bot.domain import Community, Member, was_forgotten
 from bot.domain.identity import stored_id
 from bot.errors import NotFound
 from bot.messages import Message
@@ -189,9 +189,7 @@ class Errands(Rooms):
         async with self._uow() as uow:
             community, _ = await _member(uow, key, handle)
             kept_out = await uow.members.kept_out(stored_id(community))
-        typed = handle.removeprefix("@")
-        spellings = {typed, typed.upper(), typed.lower()}
-        return any(handle_fingerprint(h) in kept_out for h in spellings)
+        return was_forgotten(handle.removeprefix("@"), kept_out)
 
     async def export_member(self, key: str, handle: str) -> dict[str, Any] | None:
         """Everything held about one member, as ``/givefirst export`` sends it (an

@@ -14,7 +14,13 @@ from bot.domain.community import (
     Community,
 )
 from bot.domain.introductions import Introduction, IntroStatus, Outcome, Party
-from bot.domain.members import FORMER_MEMBER, Member, handle_fingerprint, member_name
+from bot.domain.members import (
+    FORMER_MEMBER,
+    Member,
+    handle_fingerprint,
+    member_name,
+    was_forgotten,
+)
 from bot.domain.offers_and_asks import (
     Ask,
     AskStatus,
@@ -69,4 +75,5 @@ __all__ = [
     "due_relevance_check",
     "handle_fingerprint",
     "member_name",
+    "was_forgotten",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -26,6 +27,14 @@ def handle_fingerprint(platform_user_id: str) -> str:
     fingerprint, as any list of people not to add again must let them; so it is kept
     with nothing that could join it to the rest (see ``forgotten_handles``)."""
     return hashlib.sha256(f"givefirst forgotten:{platform_user_id}".encode()).hexdigest()
+
+
+def was_forgotten(platform_user_id: str, fingerprints: Container[str]) -> bool:
+    """Whether a platform id, as typed in a file or a command, is among the fingerprints
+    of members who used forget-me: in any case, as platforms' ids are (Slack's ``U1AB``
+    is ``u1ab`` in a file)."""
+    spellings = {platform_user_id, platform_user_id.upper(), platform_user_id.lower()}
+    return any(handle_fingerprint(spelled) in fingerprints for spelled in spellings)
 
 
 @dataclass(eq=False)

@@ -24,7 +24,7 @@ from bot.matching import Candidate, HelperProfile, MatchContext, OfferText
 from bot.matching.fields import Vector, packed, unpacked
 from bot.matching.hybrid import Ranking, Suggestions
 from bot.ports import TextEncoder, UnitOfWork
-from bot.skills import Vocabulary
+from bot.use_cases.context import vocabulary_for
 
 SUGGESTIONS = 3
 
@@ -213,7 +213,7 @@ async def remember_words(
     """Encode a field of a member's (off the event loop) as the model reads it, with
     what the community's aliases in it stand for, and store its vector; None when no
     sentence model is in use."""
-    read = Vocabulary.for_aliases(community.aliases).read_for_meaning(text)
+    read = vocabulary_for(community).read_for_meaning(text)
     vector = await encoded(encoder, read)
     if encoder is not None and vector is not None:
         await keep_vector(uow, encoder, community, member, kind, owner_id, read, vector)

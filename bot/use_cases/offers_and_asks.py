@@ -35,6 +35,7 @@ from bot.use_cases.context import (
     members_by_id,
     offer_of,
     stored_id,
+    vocabulary_for,
 )
 from bot.use_cases.helpers import (
     EncodedAhead,
@@ -155,7 +156,7 @@ async def rank_ahead(
     near: list[WaitingAsk] | None = None
     if isinstance(command, c.MakeAsk) and isinstance(encoder, EncodedAhead):
         # Read with the aliases last known; if they changed since, the transaction ranks.
-        if Vocabulary.for_aliases(community.aliases).read_for_meaning(encoder.said) == encoder.text:
+        if vocabulary_for(community).read_for_meaning(encoder.said) == encoder.text:
             asks = [(encoder.said, encoder.vector)]
     elif isinstance(command, c.TellWaitingAskers):
         directory = helpers.current(community)

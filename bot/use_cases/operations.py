@@ -8,14 +8,13 @@ from datetime import datetime
 
 from bot.directory import HelperDirectory, ranking_key
 from bot.directory_import import MemberRecord
-from bot.domain import Ask, Community, Member, Offer, handle_fingerprint
+from bot.domain import Ask, Community, Member, Offer, was_forgotten
 from bot.domain.pairing import Obstacle, introduction_obstacle
 from bot.errors import NotFound
 from bot.matching import Candidate
 from bot.matching.fields import packed
 from bot.ports import TextEncoder, UnitOfWork
-from bot.skills import Vocabulary
-from bot.use_cases.context import members_by_id, stored_id
+from bot.use_cases.context import members_by_id, stored_id, vocabulary_for
 from bot.use_cases.helpers import SUGGESTIONS, find_helpers
 
 Progress = Callable[[int], None]
@@ -49,7 +48,7 @@ async def import_directory(
     if community is None:
         community = Community(key=community_key, created_at=now)
         await uow.communities.add(community)
-    vocabulary = Vocabulary.for_aliases(community.aliases)
+    vocabulary = vocabulary_for(community)
     created = updated = offers = forgotten = 0
     kept_out = await uow.members.kept_out(stored_id(community)) if community.id else frozenset()
     # Platform ids are matched in any case ("u1ab" in a file is Slack's U1AB): only for
@@ -59,9 +58,9 @@ async def import_directory(
         member = await uow.members.get_by_platform_id(stored_id(community), record.handle)
         if member is None and had_members:
             like = await uow.members.platform_id_like(stored_id(community), record.handle)
-            member = await uow.members.get_by_platform_id(stored_id(community), like or "")
-        spellings = {record.handle, record.handle.upper(), record.handle.lower()}
-        if member is None and any(handle_fingerprint(h) in kept_out for h in spellings):
+            if like is not None:
+                member = await uow.members.get_by_platform_id(stored_id(community), like)
+        if member is None and was_forgotten(record.handle, kept_out):
             forgotten += 1
             if progress is not None:
                 progress(1)
@@ -116,8 +115,8 @@ class Matches:
     set_aside: tuple[Member, str] | None = None
     """The member who fits best, when the rules leave them out, and why."""
     says_the_same: bool = False
-    """Whether the best member's own words say nearly what the ask says: enough to be
-    suggested with confidence, however little they stand out."""
+    """Whether the suggestions are confident only because the best member's own words
+    say nearly what the ask says (nobody stands out)."""
 
 
 async def match_text(
@@ -143,7 +142,7 @@ async def match_text(
     )
     vector = None
     if encoder is not None:
-        read = Vocabulary.for_aliases(community.aliases).read_for_meaning(ask_text)
+        read = vocabulary_for(community).read_for_meaning(ask_text)
         [vector] = await encoder.encode([read])
     ranking = await helpers.rank(community, ask_text, vector)
     found = await find_helpers(

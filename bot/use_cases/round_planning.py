@@ -25,8 +25,7 @@ from bot.render import rounds as words
 from bot.rounds import Participant, RoundPlan, Scorer, plan_round
 from bot.rounds.fit import AskFit
 from bot.schedule import RoundSlot
-from bot.skills import Vocabulary
-from bot.use_cases.context import stored_id
+from bot.use_cases.context import stored_id, vocabulary_for
 from bot.use_cases.scheduled import Scheduled
 
 log = logging.getLogger(__name__)
@@ -122,7 +121,7 @@ async def read_round(
 
 def compute_round(inputs: RoundInputs, now: datetime) -> PlannedRound:
     """The groups, with what each member could give the others: CPU only, no I/O."""
-    vocabulary = Vocabulary.for_aliases(inputs.community.aliases)
+    vocabulary = vocabulary_for(inputs.community)
     fit = AskFit(inputs.profiles, inputs.asks, vocabulary, now)
     plan = plan_round(
         inputs.participants,
