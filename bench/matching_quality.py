@@ -319,9 +319,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--misses", metavar="SET", help="list the hybrid's misses on this set")
     parser.add_argument("--only", choices=(*TUNED, *HELD_OUT), action="append")
+    parser.add_argument(
+        "--model", metavar="FILE", help="another ONNX sentence model (GIVEFIRST_EMBEDDING_MODEL)"
+    )
     args = parser.parse_args(argv)
     vocabulary = Vocabulary.default()
-    encoder = load_encoder()
+    encoder = load_encoder(args.model)
     print(f"matching quality, sentence model {encoder.model_id}")
     header = (
         f"{'set':24}{'ranker':8}{'hit@3':>7}{'lead@3':>8}{'prec@3':>8}{'MRR':>7}"
