@@ -12,8 +12,10 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
-# Mentions and channels, in the neutral form adapters hand over, carry no skill.
-_CHAT_REFERENCE = re.compile(r"<[@#][^>]*>")
+# Mentions of members, channels and everyone carry no skill: in the neutral form
+# adapters hand over (``<@id>``, ``<#id>``, ``@here``…), or as Slack's own broadcasts
+# (``<!channel>``), typed as they are.
+_MENTION = re.compile(r"<[@#!][^>]*>|(?<![\w@])@(?:everyone|here|channel)\b", re.IGNORECASE)
 # A link says nothing about what someone needs.
 _LINK = re.compile(r"\b(?:https?://|mailto:)\S+")
 _SHORTCODE_EMOJI = re.compile(r":[a-z_][a-z0-9_+\-]*:", re.IGNORECASE)
@@ -120,12 +122,13 @@ _NOT_PLURAL = frozenset(_NOT_PLURAL_TEXT.split())
 def clean_chat_markup(text: str) -> str:
     """Remove chat markup, keeping the words a member typed.
 
-    Mentions and channels (in the neutral ``<@id>`` and ``<#id>`` form each adapter
-    turns its platform's markup into), links, emoji shortcodes, and control or
-    direction characters are removed; emphasis marks and backticks fall away with the
-    punctuation. What remains is readable text with the original casing.
+    Mentions of members, channels and everyone (in the neutral ``<@id>``, ``<#id>`` and
+    ``@here`` form each adapter turns its platform's markup into), links, emoji
+    shortcodes, and control or direction characters are removed; emphasis marks and
+    backticks fall away with the punctuation. What remains is readable text with the
+    original casing.
     """
-    text = _CHAT_REFERENCE.sub(" ", text)
+    text = _MENTION.sub(" ", text)
     text = _LINK.sub(" ", text)
     text = _SHORTCODE_EMOJI.sub(" ", text)
     text = _DOTNET.sub(" dotnet ", text)
@@ -136,6 +139,15 @@ def clean_chat_markup(text: str) -> str:
     return "".join(
         " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
     )
+
+
+def without_mentions(text: str) -> str:
+    """The text without its mentions (see :func:`clean_chat_markup`), which say who
+    should read it, not what it is about; text with none is returned as it is."""
+    if "<" not in text and "@" not in text:
+        return text
+    left = _MENTION.sub(" ", text)
+    return text if left == text else " ".join(left.split())
 
 
 @lru_cache(maxsize=65536)

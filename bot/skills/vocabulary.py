@@ -20,6 +20,7 @@ from bot.skills.text import (
     content_words,
     pieces,
     tag_slug,
+    without_mentions,
     words,
 )
 from bot.skills.typos import deletion_index, deletions_of, english_words
@@ -127,7 +128,10 @@ class Vocabulary:
         """A text as a sentence model should read it: with what the community's own
         aliases in it stand for, which no model was taught ("how do I get a ttc pass"
         with ``ttc=toronto transit commission`` reads "… (toronto transit commission)").
-        Text without such an alias is returned as it is."""
+        Mentions are left out (see :func:`without_mentions`): a model would read
+        "@channel" or "<@U123>" as words two texts have in common. Other text without
+        such an alias is returned as it is."""
+        text = without_mentions(text)
         lowered = text.lower()
         if not any(first in lowered for first in self._override_starts):
             return text  # the cheap test first: most texts hold none of the words

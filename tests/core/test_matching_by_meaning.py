@@ -456,3 +456,15 @@ async def test_when_many_members_offer_the_same_thing_the_asker_is_introduced(
 
     await meaning_town.say("max", "/ask private: my landlord is keeping my deposit")
     assert "These members could help" not in meaning_town.last_to("max"), "still honest"
+
+
+async def test_mentions_in_an_offer_or_an_ask_do_not_make_a_match(meaning_town: Town) -> None:
+    """An offer that mentions the whole channel and someone, and an ask that does too,
+    share nothing a member needs: the mentions are not read as words or meaning."""
+    await neighbourhood(meaning_town)
+    await meaning_town.say("mo", "/offer @channel I have a ladder to lend <@U123ABC> @here")
+    await meaning_town.say("zoe", "/ask @channel need a babysitter friday @here")
+    reply = meaning_town.last_to("zoe")
+    assert "These members could help" not in reply, "nobody here minds children"
+    await meaning_town.say("zed", "/ask <@U777> @everyone can someone lend me a ladder?")
+    assert "@mo" in meaning_town.last_to("zed").split("•")[1], "the ladder itself still counts"

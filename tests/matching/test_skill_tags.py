@@ -79,6 +79,14 @@ def test_mentions_channels_and_links_leave_no_words_behind() -> None:
     assert cleaned.split() == ["in", "read"]
 
 
+def test_mentions_of_everyone_leave_no_words_behind_however_they_are_typed() -> None:
+    typed = ("<!channel> ladder", "@channel ladder", "@Here ladder", "<!here> @everyone ladder")
+    for said in typed:
+        assert clean_chat_markup(slack_text(said)).split() == ["ladder"], said
+    assert vocabulary.read_for_meaning("@channel a ladder <@U1>, anyone?") == "a ladder , anyone?"
+    assert vocabulary.read_for_meaning("mail me at ana@here.com") == "mail me at ana@here.com"
+
+
 def test_an_unknown_hashtag_becomes_its_own_tag_and_a_known_one_its_skill() -> None:
     assert vocabulary.extract("Any #beekeeping folks? Also #MachineLearning") == (
         "beekeeping",
