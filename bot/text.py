@@ -1,7 +1,8 @@
 """Checking and cleaning what members type, before anything is stored.
 
 Every rule here is deliberate: control characters and invisible direction
-overrides are removed (they can disguise text), bytes that were not UTF-8 become
+overrides are removed (they can disguise text), with the rest of a terminal's colour
+codes pasted along, bytes that were not UTF-8 become
 U+FFFD (the replacement character), right-to-left scripts and
 emoji are kept as typed, and mass mentions (``@everyone``, ``@here``, ``@channel``:
 each adapter turns its platform's own form into these words) are
@@ -22,6 +23,9 @@ MAX_NOTE_LENGTH = 500
 # Bidi embeddings, overrides and isolates: invisible, and able to make text read
 # differently from how it is stored. ZWJ/ZWNJ stay: emoji and Persian need them.
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+# Terminal colour and cursor codes pasted from a shell: their ESC goes with the other
+# control characters, and what follows it ("[31m") would be left in the text.
+_TERMINAL_CODE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _MASS_MENTION = re.compile(r"(?<![\w@])@(everyone|here|channel)\b", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n{3,}")
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -32,6 +36,8 @@ not text, and refused by the database; each becomes U+FFFD, as a decoder replace
 def clean(raw: str) -> str:
     """Normalise text: NFC, no control or bidi-override characters, U+FFFD for what
     was not UTF-8, tidy whitespace."""
+    if "\x1b" in raw:
+        raw = _TERMINAL_CODE.sub("", raw)
     text = unicodedata.normalize("NFC", _SURROGATES.sub("\ufffd", raw)).translate(_BIDI_CONTROLS)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
@@ -54,12 +60,20 @@ def checked(
     example: str,
     limit: int = MAX_POST_LENGTH,
     advice: str = SUMMARY_ADVICE,
+    in_words: bool = False,
 ) -> str:
     """Return cleaned text for an offer, ask or note, or raise with a friendly reason
-    (``advice`` says what to do about a text over the limit)."""
+    (``advice`` says what to do about a text over the limit). ``in_words``: the text
+    must hold a letter or a digit (an offer or an ask is matched by its words; emoji
+    alone would be matched with whoever uses emoji)."""
     text = clean(raw)
     if not _visible(text):
         raise InvalidInput(f"Your {what} is empty. Try for example: `{example}`")
+    if in_words and not any(ch.isalnum() for ch in text):
+        raise InvalidInput(
+            f"Say your {what} in a few words too: I find helpers by what the words say, "
+            f"and emoji or punctuation alone tell me too little. For example: `{example}`"
+        )
     if len(text) > limit:
         raise InvalidInput(
             f"Your {what} is {len(text):,} characters long; the limit is {limit:,}. {advice}"

@@ -55,7 +55,9 @@ WAITING_ASKS = 5
 
 
 async def make_offer(ctx: Context, cmd: c.MakeOffer) -> Messages:
-    body = checked(cmd.text, what="offer", example="/offer happy to review resumes #resume")
+    body = checked(
+        cmd.text, what="offer", example="/offer happy to review resumes #resume", in_words=True
+    )
     offer = Offer(
         community_id=stored_id(ctx.community),
         member_id=stored_id(ctx.member),
@@ -138,7 +140,9 @@ def words_to_encode(command: object, vocabulary: Vocabulary) -> tuple[str, str] 
     if not isinstance(command, c.MakeOffer | c.MakeAsk):
         return None
     try:
-        said = checked(command.text, what="text", example="")  # as its handler keeps it
+        said = checked(
+            command.text, what="text", example="", in_words=True
+        )  # as its handler keeps it
     except InvalidInput:
         return None  # refused in the transaction, with the reason
     return said, vocabulary.read_for_meaning(said)
@@ -174,7 +178,9 @@ async def rank_ahead(
 
 
 async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
-    body = checked(cmd.text, what="ask", example="/ask could someone look over my CV?")
+    body = checked(
+        cmd.text, what="ask", example="/ask could someone look over my CV?", in_words=True
+    )
     ask = Ask(
         community_id=stored_id(ctx.community),
         member_id=stored_id(ctx.member),

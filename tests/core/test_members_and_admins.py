@@ -96,6 +96,8 @@ async def test_bad_commands_get_a_message_they_can_act_on(
         ("\u202e\u0000\u0007", "is empty"),
         ("\u200b\u200b \ufeff\u2060", "is empty"),
         ("x" * 10_000, "10,000 characters long; the limit is 1,000"),
+        ("🐝", "in a few words too"),
+        ("🍕🍕 ?! ❤️‍🔥", "in a few words too"),
     ],
 )
 async def test_bad_offer_text_is_refused_and_nothing_is_stored(
@@ -105,6 +107,20 @@ async def test_bad_offer_text_is_refused_and_nothing_is_stored(
     assert result.error is not None and expected in result.error
     assert town.channel() == []
     assert await stored_texts(town) == []
+
+
+async def test_an_ask_of_emoji_alone_is_refused_and_one_with_words_is_kept(town: Town) -> None:
+    result = await town.say("dana", "/ask 🚲🔧❓")
+    assert result.error is not None and "in a few words too" in result.error
+    assert "/ask could someone look over my CV?" in town.last_to("dana")
+    assert town.channel() == [] and await stored_texts(town) == []
+    assert (await town.say("dana", "/ask 🚲 my chain keeps slipping")).error is None
+    assert "🚲 my chain keeps slipping" in town.channel()[-1].as_plain_text()
+
+
+async def test_colour_codes_pasted_from_a_terminal_leave_nothing_behind(town: Town) -> None:
+    await town.say("ana", "/offer I fix \x1b[31mbikes\x1b[0m and \x1b]0;x\x07scooters")
+    assert await stored_texts(town) == ["I fix bikes and scooters"]
 
 
 @pytest.mark.parametrize(
