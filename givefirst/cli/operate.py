@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 import shutil
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -274,7 +275,9 @@ def _print_matches(result: dict[str, Any]) -> None:
         click.echo("(Matched by words alone.)")
     else:
         lead = result["stands_out_by"]
-        stands = f"stands out by {lead:.2f}" if lead > 0 else "does not stand out"
+        # Rounded down: 0.2588 shown as 0.26 beside "from 0.26" read as confident.
+        shown = math.floor(lead * 100 + 1e-9) / 100
+        stands = f"stands out by {shown:.2f}" if lead > 0 else "does not stand out"
         same = (
             "; their own words say nearly what the ask says, which is enough"
             if result["says_the_same"] and lead < result["confident_from"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import socket
 import subprocess
@@ -411,6 +412,21 @@ def test_a_forgotten_community_is_gone_from_the_stats(tmp_path: Path) -> None:
     stats = givefirst("stats", database=database)
     assert stats.stdout.startswith("console:demo — 0 members now"), stats.stdout
     assert "console:demo-2 — 6 members now" in stats.stdout
+
+
+def test_a_lead_just_under_the_bar_does_not_read_as_reaching_it(tmp_path: Path) -> None:
+    """The sample directory's best member for this ask stands out by 0.2588, under the
+    0.26 that makes a suggestion confident (docs/matching.md): rounded to 0.26, the
+    explanation said the bar was reached while the answer was a lead."""
+    members = str(ROOT / "tests" / "data" / "members_sample.csv")
+    database = tmp_path / "x.db"
+    imported = givefirst("import-members", members, "--community", "slack:T0123", database=database)
+    assert imported.returncode == 0, imported.stderr
+    ask = "can someone help me with a talk I am giving"
+    said = givefirst("match", ask, "--community", "slack:T0123", database=database).stdout
+    assert "No one is a clear fit yet" in said
+    shown = re.search(r"stands out by (\d\.\d\d); .* from (\d\.\d\d)", said)
+    assert shown is not None and float(shown[1]) < float(shown[2]), said
 
 
 def test_match_refuses_an_empty_ask_and_an_ask_given_twice(tmp_path: Path) -> None:
