@@ -109,7 +109,8 @@ FIGURES: tuple[FigureLine, ...] = (
         '"Nobody yet" rate',
         "share",
         lambda f: f.nobody_yet_share,
-        "Asks givefirst had nobody to suggest for when they were made.",
+        "Asks givefirst had no confident suggestion for when they were made (at most a"
+        " lead); many find a helper later.",
         headline=True,
         higher_is_better=False,
     ),
