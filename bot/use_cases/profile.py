@@ -23,15 +23,37 @@ DM_RECHECK = timedelta(days=1)
 
 
 async def list_skills(ctx: Context, cmd: c.ListSkills) -> Messages:
+    """The member's profile skills, and those their open offers are tagged with (which
+    count for matching while the offers are open, but are not in the profile)."""
+    offers = await ctx.uow.offers.by_member(stored_id(ctx.member))
+    tagged = dict.fromkeys(
+        skill
+        for offer in offers
+        if offer.is_open
+        for skill in offer.skills
+        if skill not in ctx.member.skills
+    )
+    on_offers: list[str | Plain] = (
+        [
+            " Your open offers are also tagged ",
+            Plain(", ".join(tagged)),
+            ": they count while the offers are open (`/skills add` keeps them for good).",
+        ]
+        if tagged
+        else []
+    )
     if not ctx.member.skills:
         return [
             render.reply(
                 ctx.member,
                 "Your profile has no skills yet. Add some with "
                 "`/skills add resumes, public speaking`.",
+                *on_offers,
             )
         ]
-    return [render.reply(ctx.member, "Your skills: ", Plain(", ".join(ctx.member.skills)))]
+    return [
+        render.reply(ctx.member, "Your skills: ", Plain(", ".join(ctx.member.skills)), *on_offers)
+    ]
 
 
 async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:

@@ -512,3 +512,22 @@ async def test_a_skill_with_no_letters_is_said_to_be_left_out(town: Town) -> Non
     await town.say("ana", "/skills add 🐍, python, ???")
     said = town.last_to("ana")
     assert "Added: python." in said and "(Left out, with no letters or digits: 🐍, ???.)" in said
+
+
+async def test_skills_list_names_the_tags_of_open_offers_apart_from_the_profile(
+    town: Town,
+) -> None:
+    await town.say("ana", "/offer I patch roofs and gutters #roofing #resume")
+    await town.say("ana", "/skills list")
+    said = town.last_to("ana")
+    assert "Your profile has no skills yet" in said
+    assert "Your open offers are also tagged roofing, resume" in said
+    await town.say("ana", "/skills add resumes")
+    await town.say("ana", "/skills list")
+    said = town.last_to("ana")
+    assert "Your skills: resume" in said and "also tagged roofing:" in said
+    await town.say("ana", "/givefirst me")
+    await town.press("ana", "Withdraw")
+    await town.say("ana", "/skills list")
+    assert "Your skills: resume" in town.last_to("ana")
+    assert "also tagged" not in town.last_to("ana"), "a closed offer's tags no longer count"
