@@ -6,15 +6,14 @@ layers its own aliases over it with :meth:`Vocabulary.with_aliases`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
 
 import yaml
 
+from bot.skills.loading import Skill, read_document
 from bot.skills.text import (
     STOPWORDS,
     content_words,
@@ -32,7 +31,6 @@ RELATED_WEIGHT = 0.6
 LINKED_WEIGHT = 0.3
 """How much a skill named in an ask also counts for the skills it is linked to."""
 
-_SKILL_NAME = re.compile(r"^[a-z0-9][a-z0-9+#-]*$")
 # Typo tolerance only for words long enough that one slip rarely turns them into
 # another real word, never for inflected forms like "resumed", and never for a word
 # that is a real word itself ("flaky" is not a misspelt "flask").
@@ -43,28 +41,30 @@ _TYPO_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True, slots=True)
-class Skill:
-    """A canonical skill with the words members use for it."""
-
-    name: str
-    label: str
-    area: str
-    aliases: tuple[str, ...] = ()
-    related: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class _Hit:
     skill: str
     is_alias: bool
+    everyday: bool = False
+    """Found by an everyday word alone (see :meth:`Vocabulary._hits`)."""
 
 
 class Vocabulary:
     """The skills a community recognises; immutable, so build it once and share it."""
 
-    def __init__(self, skills: Iterable[Skill], overrides: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        skills: Iterable[Skill],
+        overrides: Mapping[str, str] | None = None,
+        *,
+        everyday: Iterable[str] = (),
+    ) -> None:
         self._skills: dict[str, Skill] = {skill.name: skill for skill in skills}
         self._overrides: dict[str, str] = dict(overrides or {})
+        self._everyday_said = tuple(everyday)
+        # A community's own alias is never read as an everyday word: its admin meant it.
+        self._everyday = {w for said in self._everyday_said for w in words(said)} - {
+            alias for alias in self._overrides if " " not in alias
+        }
         self._phrases: dict[tuple[str, ...], tuple[_Hit, ...]] = {}
         self._links: dict[str, set[str]] = {}
         self._build_tables()
@@ -104,7 +104,8 @@ class Vocabulary:
         """A vocabulary from YAML text in the shape of the shipped ``vocabulary.yaml``."""
         # libyaml's safe loader when PyYAML was built with it: the same result, ~10x faster.
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return cls(_skills_from_yaml(yaml.load(document, Loader=loader)))
+        read = read_document(yaml.load(document, Loader=loader))
+        return cls(read.skills, everyday=read.everyday)
 
     def with_aliases(self, aliases: Mapping[str, str]) -> Vocabulary:
         """This vocabulary plus a community's own ``{alias: canonical skill}`` mappings.
@@ -122,7 +123,7 @@ class Vocabulary:
             if name not in skills:
                 skills[name] = Skill(name=name, label=canonical.strip(), area="community")
             overrides[alias_key] = name
-        return Vocabulary(skills.values(), overrides)
+        return Vocabulary(skills.values(), overrides, everyday=self._everyday_said)
 
     def read_for_meaning(self, text: str) -> str:
         """A text as a sentence model should read it: with what the community's own
@@ -194,6 +195,29 @@ class Vocabulary:
                 found.setdefault(hit.skill, None)
         return tuple(found)
 
+    def tags(self, text: str) -> tuple[str, ...]:
+        """The skills a post is tagged with, shown with it and counted as asked for:
+        :meth:`extract`, less a skill found only by an everyday word ("driving" in
+        "it's driving me mad", "python" beside "garden") unless the text names it, a
+        skill linked to it or another of its area some other way. (Matching reads
+        every word, :meth:`extract`: measured, leaving them out there cost more right
+        helpers than the wrong ones it spared.)"""
+        hits = list(self._hits(text))
+        said = [hit for hit in hits if not hit.everyday]
+        named = {hit.skill for hit in said} | {
+            linked for hit in said for linked in self._links.get(hit.skill, ())
+        }
+        areas = {self._skills[h.skill].area for h in said if h.is_alias and h.skill in self._skills}
+        found: dict[str, None] = {}
+        for hit in hits:
+            if hit.is_alias and (
+                not hit.everyday
+                or hit.skill in named
+                or (hit.skill in self._skills and self._skills[hit.skill].area in areas)
+            ):
+                found.setdefault(hit.skill, None)
+        return tuple(found)
+
     def skill_weights(self, text: str) -> dict[str, float]:
         """How strongly a message points at each skill, from 0 to 1.
 
@@ -248,13 +272,17 @@ class Vocabulary:
             else:
                 length, hits = 0, ()
             if hits:
+                if length == 1 and piece in self._everyday:
+                    hits = tuple(_Hit(hit.skill, hit.is_alias, True) for hit in hits)
                 yield from hits
                 position += length
                 continue
             if piece not in STOPWORDS:
                 corrected = self._correct_typo(piece)
                 if corrected is not None:
-                    yield from self._phrases[(corrected,)]
+                    everyday = corrected in self._everyday
+                    for hit in self._phrases[(corrected,)]:
+                        yield _Hit(hit.skill, hit.is_alias, everyday)
             position += 1
 
     def _longest_phrase(
@@ -358,32 +386,6 @@ def _content(sequence: list[str | tuple[str, ...]]) -> list[str]:
         else:
             flat.extend(piece)
     return [word for word in flat if len(word) > 1 and word not in STOPWORDS]
-
-
-def _skills_from_yaml(document: Any) -> list[Skill]:
-    if not isinstance(document, dict) or not isinstance(document.get("areas"), dict):
-        raise ValueError("a vocabulary needs an 'areas' mapping of area -> skills")
-    skills: list[Skill] = []
-    for area, entries in document["areas"].items():
-        if not isinstance(entries, dict):
-            raise ValueError(f"area {area!r} must map skill names to their details")
-        for name, details in entries.items():
-            skills.append(_skill_from_entry(str(area), str(name), details or {}))
-    return skills
-
-
-def _skill_from_entry(area: str, name: str, details: Any) -> Skill:
-    if not _SKILL_NAME.match(name):
-        raise ValueError(f"skill name {name!r} must be lowercase words joined by hyphens")
-    if not isinstance(details, dict) or set(details) - {"label", "aka", "see"}:
-        raise ValueError(f"skill {name!r} may only have 'label', 'aka' and 'see'")
-    return Skill(
-        name=name,
-        label=str(details.get("label") or name.replace("-", " ")),
-        area=area,
-        aliases=tuple(str(alias) for alias in details.get("aka", ())),
-        related=tuple(str(term) for term in details.get("see", ())),
-    )
 
 
 @lru_cache(maxsize=64)

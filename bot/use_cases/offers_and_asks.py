@@ -62,7 +62,7 @@ async def make_offer(ctx: Context, cmd: c.MakeOffer) -> Messages:
         community_id=stored_id(ctx.community),
         member_id=stored_id(ctx.member),
         text=body,
-        skills=list(ctx.vocabulary.extract(body)),
+        skills=list(ctx.vocabulary.tags(body)),
         created_at=ctx.now,
     )
     await ctx.uow.offers.add(offer)
@@ -185,7 +185,7 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
         community_id=stored_id(ctx.community),
         member_id=stored_id(ctx.member),
         text=body,
-        skills=list(ctx.vocabulary.extract(body)),
+        skills=list(ctx.vocabulary.tags(body)),
         private=cmd.private,
         created_at=ctx.now,
     )

@@ -91,7 +91,7 @@ async def import_directory(
                     community_id=stored_id(community),
                     member_id=stored_id(member),
                     text=text_,
-                    skills=list(vocabulary.extract(text_)),
+                    skills=list(vocabulary.tags(text_)),
                     created_at=now,
                     imported=True,
                 )

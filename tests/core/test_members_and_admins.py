@@ -531,3 +531,11 @@ async def test_skills_list_names_the_tags_of_open_offers_apart_from_the_profile(
     await town.say("ana", "/skills list")
     assert "Your skills: resume" in town.last_to("ana")
     assert "also tagged" not in town.last_to("ana"), "a closed offer's tags no longer count"
+
+
+async def test_an_everyday_word_does_not_tag_a_post_with_a_skill(town: Town) -> None:
+    await town.say("dana", "/ask my kitchen tap won't stop dripping, it's driving me mad")
+    post = town.channel()[-1].as_plain_text()
+    assert "dripping" in post and "#driving" not in post, post
+    await town.say("eve", "/ask I need driving lessons before my test")
+    assert "#driving" in town.channel()[-1].as_plain_text()

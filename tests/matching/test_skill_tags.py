@@ -161,3 +161,23 @@ def test_acronyms_ending_in_s_are_not_plurals() -> None:
         "url",
     ]
     assert normalise_word("saas") == "saas", "typed in lower case too"
+
+
+def test_an_everyday_word_alone_does_not_tag_a_post() -> None:
+    """"driving me mad" is not about driving lessons, nor sparks from a switch about
+    Spark: such words tag a post only beside other words of their skill or area."""
+    assert vocabulary.tags("my kitchen tap won't stop dripping, it's driving me mad") == ()
+    assert vocabulary.tags("the light switch in my hallway sparks") == ()
+    assert vocabulary.tags("anyone got spare room on their lottie?") == ()
+    assert vocabulary.tags("need driving lessons before my driving test") == ("driving",)
+    assert vocabulary.tags("#python help please") == ("python",)
+    assert vocabulary.tags("merging dataframes in python") == ("pandas", "python")
+    assert vocabulary.tags("spark job runs out of memory on databricks") == ("data-engineering",)
+    # Matching still reads the word: measured, it found more right helpers than not.
+    assert vocabulary.extract("it's driving me mad") == ("driving",)
+
+
+def test_a_communitys_own_alias_is_never_an_everyday_word() -> None:
+    allotments = vocabulary.with_aliases({"lottie": "allotment"})
+    said = "anyone got spare room on their lottie?"
+    assert allotments.tags(said) == (allotments.normalise("allotment"),) != ()
