@@ -57,5 +57,3 @@ def _skill_from_entry(area: str, name: str, details: Any) -> Skill:
         aliases=tuple(str(alias) for alias in details.get("aka", ())),
         related=tuple(str(term) for term in details.get("see", ())),
     )
-
-

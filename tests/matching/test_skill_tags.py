@@ -164,7 +164,7 @@ def test_acronyms_ending_in_s_are_not_plurals() -> None:
 
 
 def test_an_everyday_word_alone_does_not_tag_a_post() -> None:
-    """"driving me mad" is not about driving lessons, nor sparks from a switch about
+    """ "driving me mad" is not about driving lessons, nor sparks from a switch about
     Spark: such words tag a post only beside other words of their skill or area."""
     assert vocabulary.tags("my kitchen tap won't stop dripping, it's driving me mad") == ()
     assert vocabulary.tags("the light switch in my hallway sparks") == ()
@@ -180,4 +180,5 @@ def test_an_everyday_word_alone_does_not_tag_a_post() -> None:
 def test_a_communitys_own_alias_is_never_an_everyday_word() -> None:
     allotments = vocabulary.with_aliases({"lottie": "allotment"})
     said = "anyone got spare room on their lottie?"
-    assert allotments.tags(said) == (allotments.normalise("allotment"),) != ()
+    assert allotments.tags(said) == (allotments.normalise("allotment"),)
+    assert allotments.normalise("allotment") != ""
