@@ -110,9 +110,11 @@ def _parse_ask(text: str) -> MakeAsk:
 
 
 def skill_list(text: str) -> tuple[str, ...]:
-    """Skills as typed in one line: separated by commas, semicolons or ``#``."""
-    parts = re.split(r"[,;]|\s+(?=#)", text)
-    return tuple(p.strip().lstrip("#").strip() for p in parts if p.strip().lstrip("#").strip())
+    """Skills as typed in one line: separated by commas, semicolons or ``#``. A skill
+    typed as a ``#hashtag`` keeps its ``#``: it is taken as typed (see
+    :meth:`Vocabulary.normalise`)."""
+    parts = (re.sub(r"^#+\s*", "#", p.strip()) for p in re.split(r"[,;]|\s+(?=#)", text))
+    return tuple(p for p in parts if p.lstrip("#"))
 
 
 def _split_skills(rest: str) -> tuple[str, ...]:

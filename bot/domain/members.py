@@ -81,7 +81,7 @@ class Member:
         self.paused_until = None
 
     def add_skills(self, skills: list[str]) -> list[str]:
-        added = [s for s in skills if s not in self.skills]
+        added = list(dict.fromkeys(s for s in skills if s not in self.skills))
         self.skills = [*self.skills, *added]
         return added
 

@@ -178,7 +178,8 @@ class Vocabulary:
         aliases = [hit.skill for hit in hits if hit.is_alias]
         if aliases:
             return aliases[0]
-        found = self.extract(stripped)
+        # "Python programming" is python; a #hashtag is taken as typed.
+        found = () if term.lstrip().startswith("#") else self.extract(stripped)
         if len(found) == 1 and found[0] in self._skills:
             return found[0]
         return tag_slug(parts)

@@ -14,7 +14,8 @@ from bot.matching.fields import skills_text
 from bot.messages import DirectMessage, Plain
 from bot.parsing import NO_SKILLS_NAMED
 from bot.skills import Vocabulary
-from bot.text import checked
+from bot.skills.text import tag_slug, words
+from bot.text import checked, quotable
 from bot.use_cases.context import Context, Messages, member_of, stored_id
 from bot.use_cases.helpers import remember_words
 
@@ -83,15 +84,37 @@ async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
     if not added:
         return [render.reply(ctx.member, "You already have those skills.", *skipped)]
     await _remember_skills(ctx)
+    # What the vocabulary read a typed skill as, where that is another name: shown, so
+    # that "seed saving" read as personal finance can be put right.
+    read_as: dict[str, list[str]] = {}
+    for typed, skill in zip(cmd.skills, skills, strict=True):
+        if skill in added and tag_slug(tuple(words(typed.lstrip("#")))) != skill:
+            read_as.setdefault(skill, []).append(typed.strip())
+    names = [Plain(f"{s} ({', '.join(read_as[s])})" if s in read_as else s) for s in added]
+    correction: tuple[str | Plain, ...] = ()
+    if read_as:
+        skill, [typed, *_] = next(iter(read_as.items()))
+        correction = (
+            f" Not what you meant? `/skills remove {skill}`, then "
+            f"`/skills add #{quotable(typed.lstrip('#'))}` keeps your own words.",
+        )
     return [
         render.reply(
             ctx.member,
             "Added: ",
-            Plain(", ".join(added)),
+            *joined_plain(names),
             ". I'll suggest you when someone needs them.",
+            *correction,
             *skipped,
         )
     ]
+
+
+def joined_plain(parts: list[Plain]) -> list[str | Plain]:
+    out: list[str | Plain] = []
+    for number, part in enumerate(parts):
+        out += [", ", part] if number else [part]
+    return out
 
 
 async def remove_skills(ctx: Context, cmd: c.RemoveSkills) -> Messages:

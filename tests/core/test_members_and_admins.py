@@ -539,3 +539,18 @@ async def test_an_everyday_word_does_not_tag_a_post_with_a_skill(town: Town) -> 
     assert "dripping" in post and "#driving" not in post, post
     await town.say("eve", "/ask I need driving lessons before my test")
     assert "#driving" in town.channel()[-1].as_plain_text()
+
+
+async def test_skills_added_say_what_they_were_read_as_and_a_hashtag_keeps_its_words(
+    town: Town,
+) -> None:
+    await town.say("ana", "/skills add sewing, seed saving, knitting, crochet, python")
+    said = town.last_to("ana")
+    assert "Added: fashion-design (sewing), personal-finance (seed saving)," in said
+    assert "crafts (knitting, crochet), python." in said, "one skill once, both words named"
+    assert "`/skills remove fashion-design`, then `/skills add #sewing`" in said
+    await town.say("ana", "/skills remove personal-finance")
+    await town.say("ana", "/skills add #seed saving")
+    assert "Added: seed-saving." in town.last_to("ana")
+    await town.say("ana", "/skills list")
+    assert "Your skills: fashion-design, crafts, python, seed-saving" in town.last_to("ana")
