@@ -15,9 +15,9 @@ asks, after the chat markup each platform's adapter turns into the neutral form:
 
 The sets in ``tests/data``: ``matching_eval`` (with ``matching_holdout``, asks for the
 same members) and ``matching_dev`` were used to tune the vocabulary and the hybrid's
-weights; ``matching_blind_makers`` and ``matching_blind_tech`` were written by people
-who never saw the engine, and nothing was tuned on them: their figures are the ones
-to believe. Columns:
+weights; ``matching_blind_makers``, ``matching_blind_tech`` and
+``matching_blind_neighbours`` were written by people who never saw the engine, and
+nothing was tuned on them: their figures are the ones to believe. Columns:
 
 - hit@3: share of answerable asks with a right helper among the confident suggestions
   (an ask answered with "nobody yet" is a miss);
@@ -62,7 +62,7 @@ from givefirst.embedding import load_encoder
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 TOP = 3
 TUNED = ("matching_eval", "matching_holdout", "matching_dev")
-HELD_OUT = ("matching_blind_makers", "matching_blind_tech")
+HELD_OUT = ("matching_blind_makers", "matching_blind_tech", "matching_blind_neighbours")
 NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
 
 
