@@ -21,6 +21,7 @@ from bot.metrics import Metrics, NoMetrics
 from bot.ports import (
     Chat,
     Clock,
+    Conflict,
     DeliveryFailed,
     DeliveryProblem,
     PostRef,
@@ -167,6 +168,11 @@ class Delivery:
             await self.record_now(community, arrivals, reached=reached)
         except StorageUnavailable as error:
             log.warning("could not record where a message landed: %s", error)
+        except Conflict:
+            # Another record holds that place: two shells on one community numbered a
+            # post alike. The message went out; only its record is missing.
+            key = community.key if community else "?"
+            log.warning("could not record where a message landed in %s: already on record", key)
         except Exception:
             log.exception("could not record where a message landed in %s", community)
 

@@ -53,6 +53,7 @@ async def test_a_post_that_cannot_be_recorded_keeps_the_members_reply(
     [ben_post] = [m for m in town.channel() if "Kubernetes" in m.as_plain_text()]
     assert isinstance(ben_post.to, ChannelPost), "Ben's offer went out to the channel"
     assert "could not record where a message landed" in caplog.text
+    assert all(r.exc_info is None for r in caplog.records), "a line, not a traceback"
     assert town.seen_by("ben"), "and Ben heard back, though its record failed"
 
     async with town.unit_of_work() as uow:
