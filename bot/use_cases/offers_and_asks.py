@@ -58,6 +58,14 @@ async def make_offer(ctx: Context, cmd: c.MakeOffer) -> Messages:
     body = checked(
         cmd.text, what="offer", example="/offer happy to review resumes #resume", in_words=True
     )
+    if any(
+        o.is_open and _same(o.text, body)
+        for o in await ctx.uow.offers.by_member(stored_id(ctx.member))
+    ):
+        raise NotPossible(
+            "You offered this already, and it is still open: thank you! "
+            "`/givefirst me` shows it (and withdraws it, if it no longer stands)."
+        )
     offer = Offer(
         community_id=stored_id(ctx.community),
         member_id=stored_id(ctx.member),
@@ -71,6 +79,11 @@ async def make_offer(ctx: Context, cmd: c.MakeOffer) -> Messages:
     )
     ctx.follow_ups.append(c.TellWaitingAskers(stored_id(offer), stored_id(ctx.member)))
     return [render.offer_post(offer, ctx.member), render.offer_shared(ctx.actor.user_id, offer)]
+
+
+def _same(said: str, again: str) -> bool:
+    """Whether a member said the same thing again (a double submit, a paste twice)."""
+    return " ".join(said.split()).casefold() == " ".join(again.split()).casefold()
 
 
 async def tell_waiting_askers(ctx: Context, cmd: c.TellWaitingAskers) -> Messages:
@@ -181,6 +194,12 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
     body = checked(
         cmd.text, what="ask", example="/ask could someone look over my CV?", in_words=True
     )
+    asked = await ctx.uow.asks.by_member(stored_id(ctx.member))
+    if any(a.is_open and a.private == cmd.private and _same(a.text, body) for a in asked):
+        raise NotPossible(
+            "You asked this already, and it is still open: I'll tell you when someone new "
+            "can help. `/givefirst me` shows it."
+        )
     ask = Ask(
         community_id=stored_id(ctx.community),
         member_id=stored_id(ctx.member),

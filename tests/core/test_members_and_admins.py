@@ -554,3 +554,19 @@ async def test_skills_added_say_what_they_were_read_as_and_a_hashtag_keeps_its_w
     assert "Added: seed-saving." in town.last_to("ana")
     await town.say("ana", "/skills list")
     assert "Your skills: fashion-design, crafts, python, seed-saving" in town.last_to("ana")
+
+
+async def test_the_same_open_ask_or_offer_said_again_is_not_posted_twice(town: Town) -> None:
+    await town.say("dana", "/ask could someone look over my CV?")
+    result = await town.say("dana", "/ask  Could someone look over my CV? ")
+    assert result.error is not None and "You asked this already" in result.error
+    await town.say("ana", "/offer resume reviews #resume")
+    result = await town.say("ana", "/offer resume reviews #resume")
+    assert result.error is not None and "You offered this already" in result.error
+    assert len(town.channel()) == 2, "one post each"
+    assert len(await stored_texts(town)) == 2
+    # A private ask in the same words is another ask; so is the same one once solved.
+    assert (await town.say("dana", "/ask private: could someone look over my CV?")).error is None
+    await town.say("ana", "/givefirst me")
+    await town.press("ana", "Withdraw")
+    assert (await town.say("ana", "/offer resume reviews #resume")).error is None
