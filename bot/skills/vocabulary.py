@@ -45,7 +45,7 @@ class _Hit:
     skill: str
     is_alias: bool
     everyday: bool = False
-    """Found by an everyday word alone (see :meth:`Vocabulary._hits`)."""
+    """Found by an everyday word alone (see :meth:`Vocabulary.tags`)."""
 
 
 class Vocabulary:
@@ -201,8 +201,8 @@ class Vocabulary:
         :meth:`extract`, less a skill found only by an everyday word ("driving" in
         "it's driving me mad", "python" beside "garden") unless the text names it, a
         skill linked to it or another of its area some other way. (Matching reads
-        every word, :meth:`extract`: measured, leaving them out there cost more right
-        helpers than the wrong ones it spared.)"""
+        every word, :meth:`extract`: left out there too, the right helper was found
+        less often in the held-out communities.)"""
         hits = list(self._hits(text))
         said = [hit for hit in hits if not hit.everyday]
         named = {hit.skill for hit in said} | {
