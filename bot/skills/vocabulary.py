@@ -199,8 +199,8 @@ class Vocabulary:
     def tags(self, text: str) -> tuple[str, ...]:
         """The skills a post is tagged with, shown with it and counted as asked for:
         :meth:`extract`, less a skill found only by an everyday word ("driving" in
-        "it's driving me mad", "python" beside "garden") unless the text names it, a
-        skill linked to it or another of its area some other way. (Matching reads
+        "it's driving me mad", "python" beside "garden") unless the text names it or a
+        skill linked to it some other way ("python" beside "pandas"). (Matching reads
         every word, :meth:`extract`: left out there too, the right helper was found
         less often in the held-out communities.)"""
         hits = list(self._hits(text))
@@ -208,14 +208,9 @@ class Vocabulary:
         named = {hit.skill for hit in said} | {
             linked for hit in said for linked in self._links.get(hit.skill, ())
         }
-        areas = {self._skills[h.skill].area for h in said if h.is_alias and h.skill in self._skills}
         found: dict[str, None] = {}
         for hit in hits:
-            if hit.is_alias and (
-                not hit.everyday
-                or hit.skill in named
-                or (hit.skill in self._skills and self._skills[hit.skill].area in areas)
-            ):
+            if hit.is_alias and (not hit.everyday or hit.skill in named):
                 found.setdefault(hit.skill, None)
         return tuple(found)
 

@@ -170,6 +170,8 @@ def test_an_everyday_word_alone_does_not_tag_a_post() -> None:
     assert vocabulary.tags("the light switch in my hallway sparks") == ()
     assert vocabulary.tags("anyone got spare room on their lottie?") == ()
     assert vocabulary.tags("need driving lessons before my driving test") == ("driving",)
+    said = "my sourdough never rises, it's driving me mad, but I can teach knitting"
+    assert vocabulary.tags(said) == ("cooking", "crafts"), "other skills of life are no support"
     assert vocabulary.tags("#python help please") == ("python",)
     assert vocabulary.tags("merging dataframes in python") == ("pandas", "python")
     assert vocabulary.tags("spark job runs out of memory on databricks") == ("data-engineering",)
