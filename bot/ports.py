@@ -102,7 +102,10 @@ class MemberRepository(Protocol):
     ) -> Sequence[int]:
         """Member ids above ``after``, in order, at most ``limit`` of them."""
 
-    async def count(self, community_id: int | None = None) -> int: ...
+    async def count(self, community_id: int | None = None, *, forgotten: bool = True) -> int:
+        """Members, in one community or all; without those who used forget-me when
+        ``forgotten`` is false."""
+
     async def set_direct_messages_closed(
         self, community_id: int, user_ids: Collection[str], *, closed: bool
     ) -> None:

@@ -136,11 +136,13 @@ class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
             query = query.where(c.community_id == community_id)
         return list(await self.session.scalars(query))
 
-    async def count(self, community_id: int | None = None) -> int:
+    async def count(self, community_id: int | None = None, *, forgotten: bool = True) -> int:
         c = tables.members.c
         query = select(func.count()).select_from(tables.members)
         if community_id is not None:
             query = query.where(c.community_id == community_id)
+        if not forgotten:
+            query = query.where(c.forgotten_at.is_(None))
         return int(await self.session.scalar(query) or 0)
 
     async def set_direct_messages_closed(

@@ -15,7 +15,7 @@ from bot.matching import Candidate
 from bot.matching.fields import packed
 from bot.ports import TextEncoder, UnitOfWork
 from bot.use_cases.context import members_by_id, stored_id, vocabulary_for
-from bot.use_cases.helpers import SUGGESTIONS, find_helpers
+from bot.use_cases.helpers import SUGGESTIONS, find_helpers, forget_words
 
 Progress = Callable[[int], None]
 """Told how many more items are done, for a progress bar."""
@@ -28,6 +28,11 @@ class ImportSummary:
     offers: int
     forgotten: int = 0
     """Rows left out: members who asked givefirst to forget them."""
+    closed: int = 0
+    """Offers an earlier import had added that the member's row no longer holds."""
+    not_in_file: int = 0
+    """Members on record (not forgotten) whose row the file does not hold: left as
+    they were."""
 
 
 async def import_directory(
@@ -40,7 +45,9 @@ async def import_directory(
     """Create or update members (and their offers) from a validated directory file.
 
     Re-importing the same file changes nothing: members are matched by handle
-    and an offer is added only if the member has no offer with the same text. A row
+    and an offer is added only if the member has no offer with the same text. An offer
+    an earlier import added that the member's row no longer holds is closed (the
+    directory changed it); offers members made themselves are theirs, and stay. A row
     whose handle belonged to a member who used forget-me is left out: the file does
     not bring them back (they may come back themselves, by using givefirst again).
     """
@@ -49,7 +56,8 @@ async def import_directory(
         community = Community(key=community_key, created_at=now)
         await uow.communities.add(community)
     vocabulary = vocabulary_for(community)
-    created = updated = offers = forgotten = 0
+    created = updated = offers = forgotten = closed = 0
+    on_record = await uow.members.count(community.id, forgotten=False) if community.id else 0
     kept_out = await uow.members.kept_out(stored_id(community)) if community.id else frozenset()
     # Platform ids are matched in any case ("u1ab" in a file is Slack's U1AB): only for
     # a community that had members, where a file's row may be one of them.
@@ -82,7 +90,13 @@ async def import_directory(
         member.add_skills(
             [vocabulary.normalise(s) for s in record.skills if vocabulary.normalise(s)]
         )
-        existing = {o.text for o in await uow.offers.by_member(stored_id(member))}
+        held = await uow.offers.by_member(stored_id(member))
+        for offer in held:
+            if offer.imported and offer.is_open and offer.text not in record.offers:
+                offer.withdraw(member)
+                await forget_words(uow, offer)
+                closed += 1
+        existing = {o.text for o in held}
         for text_ in record.offers:
             if text_ in existing:
                 continue
@@ -99,7 +113,9 @@ async def import_directory(
             offers += 1
         if progress is not None:
             progress(1)
-    return ImportSummary(created, updated, offers, forgotten)
+    return ImportSummary(
+        created, updated, offers, forgotten, closed, not_in_file=max(on_record - updated, 0)
+    )
 
 
 @dataclass(frozen=True)

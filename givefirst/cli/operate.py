@@ -122,8 +122,20 @@ def import_members(
     click.echo(
         f"Imported {plural(imported, 'member')} into {community_key}: "
         f"{summary.created:,} new, {summary.updated:,} updated, "
-        f"{plural(summary.offers, 'offer')} added."
+        f"{plural(summary.offers, 'offer')} added"
+        + (
+            f", {plural(summary.closed, 'imported offer')} closed (no longer in the file)."
+            if summary.closed
+            else "."
+        )
     )
+    if summary.not_in_file:
+        one = summary.not_in_file == 1
+        click.echo(
+            f"{plural(summary.not_in_file, 'member')} on record {'is' if one else 'are'} not "
+            f"in this file and {'stays' if one else 'stay'} as they were (`givefirst db "
+            "forget-member` removes one for good)."
+        )
     if summary.forgotten:
         click.echo(
             f"Left out {plural(summary.forgotten, 'member')} who asked givefirst to forget "

@@ -272,6 +272,42 @@ def test_a_member_who_asked_to_be_forgotten_is_not_brought_back_by_an_import(
     assert "Left out" not in back, "back by their own doing: the file updates them"
 
 
+def test_an_edited_directory_replaces_its_offers_and_names_who_is_not_in_it(
+    tmp_path: Path,
+) -> None:
+    """A weekly export of the member directory: an offer changed there replaces the one
+    the last import added (it stood beside it, open), a member's own offer stays, and
+    members missing from the file are counted rather than passed over in silence."""
+    directory, database = tmp_path / "members.csv", tmp_path / "x.db"
+    directory.write_text(
+        "handle,name,skills,offers\n"
+        "ben,Ben Okafor,kubernetes,Can pair on Kubernetes deployments\n"
+        "ana,Ana Lima,resumes,Happy to review CVs\n",
+        "utf-8",
+    )
+
+    def run(*arguments: str, stdin: str = "") -> str:
+        done = givefirst(*arguments, stdin=stdin, database=database)
+        assert done.returncode == 0 and no_traceback(done.stderr), done.stderr
+        return done.stdout
+
+    run("import-members", str(directory), "--community", "console:x")
+    run("shell", "--community", "console:x", stdin="/as ana\n/offer mock interviews too\n")
+    directory.write_text(
+        "handle,name,skills,offers\nana,Ana Lima,resumes,Happy to review cover letters\n", "utf-8"
+    )
+    again = run("import-members", str(directory), "--community", "console:x")
+    assert "0 new, 1 updated, 1 offer added, 1 imported offer closed (no longer in" in again
+    assert "1 member on record is not in this file and stays as they were" in again
+    exported = run("db", "export-member", "console:x", "ana")
+    offers = {o["text"]: o["status"] for o in json.loads(exported)["offers"]}
+    assert offers == {
+        "Happy to review CVs": "withdrawn",
+        "mock interviews too": "open",
+        "Happy to review cover letters": "open",
+    }
+
+
 def test_an_import_knows_members_whatever_the_case_of_their_handles(tmp_path: Path) -> None:
     """Slack's ids are upper case; a file may not be. ``u2cd`` made a second Ben, and
     ``u1ab`` brought back Ana, who had asked to be forgotten as U1AB."""

@@ -162,8 +162,12 @@ class FakeMembers(_Repo):
         )
         return ids[:limit]
 
-    async def count(self, community_id: int | None = None) -> int:
-        return sum(1 for m in self._rows if community_id in (None, m.community_id))
+    async def count(self, community_id: int | None = None, *, forgotten: bool = True) -> int:
+        return sum(
+            1
+            for m in self._rows
+            if community_id in (None, m.community_id) and (forgotten or m.forgotten_at is None)
+        )
 
     async def set_direct_messages_closed(
         self, community_id: int, user_ids: Collection[str], *, closed: bool
