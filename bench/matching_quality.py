@@ -115,7 +115,10 @@ def load_set(name: str, vocabulary: Vocabulary) -> EvalSet:
         HelperProfile(
             member_id=int(entry["id"]),
             name=str(entry["name"]),
-            skills=tuple(vocabulary.normalise(skill) for skill in entry["skills"]),
+            # As an import stores them.
+            skills=tuple(
+                dict.fromkeys(n for skill in entry["skills"] for n in vocabulary.read_skill(skill))
+            ),
             bio=str(entry.get("bio", "")),
             offers=tuple(
                 OfferText(offer_id=int(entry["id"]) * 100 + number, text=str(text))

@@ -369,7 +369,7 @@ def _skills(line: int, value: Any, vocabulary: Vocabulary | None) -> tuple[str, 
                 line, f"skill {skill[:20]!r}… is longer than {MAX_SKILL} characters"
             )
     if vocabulary is not None:
-        skills = [name for skill in skills if (name := vocabulary.normalise(skill))]
+        skills = [name for skill in skills for name in vocabulary.read_skill(skill)]
     return tuple(dict.fromkeys(skills))
 
 

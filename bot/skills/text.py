@@ -225,8 +225,28 @@ def content_words(text: str) -> list[str]:
     return [word for word in words(text) if len(word) > 1 and word not in STOPWORDS]
 
 
+def content_of(sequence: list[str | tuple[str, ...]]) -> list[str]:
+    """:func:`content_words` of a message's :func:`pieces` (a hashtag's parts included)."""
+    flat: list[str] = []
+    for piece in sequence:
+        if isinstance(piece, str):
+            flat.append(piece)
+        else:
+            flat.extend(piece)
+    return [word for word in flat if len(word) > 1 and word not in STOPWORDS]
+
+
 STOPWORDS = frozenset(normalise_word(word) for word in _STOPWORD_TEXT.split())
 """Normalised words too common in chat to say anything about a skill."""
+
+_GENERIC_TEXT = """
+    programming development developer dev engineering engineer coding skill basics
+    advanced expert consulting consultant service support admin administration
+    management manager specialist lesson tutoring teaching coach coaching training
+    review advice work
+"""
+GENERIC_WORDS = frozenset(normalise_word(word) for word in _GENERIC_TEXT.split())
+"""Words that add nothing to the skill beside them ("Python programming")."""
 
 
 def tag_slug(parts: tuple[str, ...] | list[str]) -> str:

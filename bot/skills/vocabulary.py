@@ -15,7 +15,9 @@ import yaml
 
 from bot.skills.loading import Skill, read_document
 from bot.skills.text import (
+    GENERIC_WORDS,
     STOPWORDS,
+    content_of,
     content_words,
     pieces,
     tag_slug,
@@ -184,6 +186,18 @@ class Vocabulary:
             return found[0]
         return tag_slug(parts)
 
+    def read_skill(self, term: str) -> tuple[str, ...]:
+        """A typed skill as :meth:`normalise` reads it, with the member's own words
+        beside it where they say more: "Salesforce NPSP" is ``crm`` and
+        ``salesforce-npsp`` (an ask for NPSP finds them), "Python programming" python."""
+        name, parts = self.normalise(term), tuple(words(term.strip().lstrip("#").strip()))
+        if not name or name in (tag_slug(parts), self._overrides.get(" ".join(parts))):
+            return (name,) if name else ()
+        known = [self._skills.get(hit.skill) for hit in self._hits(" ".join(parts))]
+        named = {w for k in known if k for n in (k.name, *k.aliases) for w in words(n)}
+        more = {w for w in parts if w not in STOPWORDS | named | GENERIC_WORDS}
+        return (name, tag_slug(parts)) if more and not self._whole_phrase_hits(parts) else (name,)
+
     def extract(self, text: str) -> tuple[str, ...]:
         """Canonical skills named in a message, in order of appearance, without repeats.
 
@@ -245,7 +259,7 @@ class Vocabulary:
         for hit in self._hits_in(sequence):
             if hit.is_alias:
                 found.setdefault(hit.skill, None)
-        return tuple(found), _content(sequence)
+        return tuple(found), content_of(sequence)
 
     def linked(self, skill: str) -> frozenset[str]:
         """Skills the vocabulary links to this one (Kubernetes <-> Docker)."""
@@ -372,16 +386,6 @@ class Vocabulary:
     def _link(self, one: str, other: str) -> None:
         self._links.setdefault(one, set()).add(other)
         self._links.setdefault(other, set()).add(one)
-
-
-def _content(sequence: list[str | tuple[str, ...]]) -> list[str]:
-    flat: list[str] = []
-    for piece in sequence:
-        if isinstance(piece, str):
-            flat.append(piece)
-        else:
-            flat.extend(piece)
-    return [word for word in flat if len(word) > 1 and word not in STOPWORDS]
 
 
 @lru_cache(maxsize=64)

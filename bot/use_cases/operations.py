@@ -87,9 +87,7 @@ async def import_directory(
         member.display_name = record.name
         member.timezone = record.timezone or member.timezone
         member.bio = record.bio or member.bio
-        member.add_skills(
-            [vocabulary.normalise(s) for s in record.skills if vocabulary.normalise(s)]
-        )
+        member.add_skills([name for s in record.skills for name in vocabulary.read_skill(s)])
         held = await uow.offers.by_member(stored_id(member))
         for offer in held:
             if offer.imported and offer.is_open and offer.text not in record.offers:

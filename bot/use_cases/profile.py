@@ -15,7 +15,7 @@ from bot.messages import DirectMessage, Plain
 from bot.parsing import NO_SKILLS_NAMED
 from bot.skills import Vocabulary
 from bot.skills.text import tag_slug, words
-from bot.text import checked, quotable
+from bot.text import checked
 from bot.use_cases.context import Context, Messages, member_of, stored_id
 from bot.use_cases.helpers import remember_words
 
@@ -58,8 +58,8 @@ async def list_skills(ctx: Context, cmd: c.ListSkills) -> Messages:
 
 
 async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
-    skills = [
-        ctx.vocabulary.normalise(
+    read = [
+        ctx.vocabulary.read_skill(
             checked(
                 s,
                 what="skill",
@@ -72,10 +72,10 @@ async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
     ]
     if not cmd.skills:
         raise InvalidInput(NO_SKILLS_NAMED)
-    if not any(skills):  # punctuation, emoji, symbols: nothing a skill's name is made of
+    if not any(read):  # punctuation, emoji, symbols: nothing a skill's name is made of
         raise InvalidInput(f"There is no skill name I can read in that. {NO_SKILLS_NAMED}")
-    added = ctx.member.add_skills([s for s in skills if s])
-    unread = [typed for typed, skill in zip(cmd.skills, skills, strict=True) if not skill]
+    added = ctx.member.add_skills([name for names in read for name in names])
+    unread = [typed for typed, names in zip(cmd.skills, read, strict=True) if not names]
     skipped = (
         (" (Left out, with no letters or digits: ", Plain(", ".join(unread)), ".)")
         if unread
@@ -87,22 +87,19 @@ async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
     # What the vocabulary read a typed skill as, where that is another name: shown, so
     # that "seed saving" read as personal finance can be put right.
     read_as: dict[str, list[str]] = {}
-    for typed, skill in zip(cmd.skills, skills, strict=True):
-        if skill in added and tag_slug(tuple(words(typed.lstrip("#")))) != skill:
-            read_as.setdefault(skill, []).append(typed.strip())
-    names = [Plain(f"{s} ({', '.join(read_as[s])})" if s in read_as else s) for s in added]
+    for typed, names in zip(cmd.skills, read, strict=True):
+        for skill in names:
+            if skill in added and tag_slug(tuple(words(typed.lstrip("#")))) != skill:
+                read_as.setdefault(skill, []).append(typed.strip())
+    shown = [Plain(f"{s} ({', '.join(read_as[s])})" if s in read_as else s) for s in added]
     correction: tuple[str | Plain, ...] = ()
     if read_as:
-        skill, [typed, *_] = next(iter(read_as.items()))
-        correction = (
-            f" Not what you meant? `/skills remove {skill}`, then "
-            f"`/skills add #{quotable(typed.lstrip('#'))}` keeps your own words.",
-        )
+        correction = (f" Not what you meant? `/skills remove {next(iter(read_as))}`.",)
     return [
         render.reply(
             ctx.member,
             "Added: ",
-            *joined_plain(names),
+            *joined_plain(shown),
             ". I'll suggest you when someone needs them.",
             *correction,
             *skipped,
@@ -122,14 +119,17 @@ async def remove_skills(ctx: Context, cmd: c.RemoveSkills) -> Messages:
         raise InvalidInput(NO_SKILLS_NAMED)
     # As the community reads the words now, and as they were read when added (before
     # an alias gave them another meaning).
-    shipped = Vocabulary.default()
-    removed = ctx.member.remove_skills(
-        list(
-            dict.fromkeys(
-                n for s in cmd.skills for n in (ctx.vocabulary.normalise(s), shipped.normalise(s))
-            )
-        )
-    )
+    # A skill named as `/skills list` shows it is that one ("seed-saving", not the
+    # personal finance its words hold).
+    shipped, mine = Vocabulary.default(), set(ctx.member.skills)
+    wanted: list[str] = []
+    for typed in cmd.skills:
+        listed = tag_slug(tuple(words(typed.lstrip("#"))))
+        if listed in mine:
+            wanted.append(listed)
+        else:
+            wanted += [ctx.vocabulary.normalise(typed), shipped.normalise(typed)]
+    removed = ctx.member.remove_skills(list(dict.fromkeys(wanted)))
     if removed:
         await _remember_skills(ctx)
     if not removed:

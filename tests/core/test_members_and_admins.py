@@ -541,19 +541,25 @@ async def test_an_everyday_word_does_not_tag_a_post_with_a_skill(town: Town) -> 
     assert "#driving" in town.channel()[-1].as_plain_text()
 
 
-async def test_skills_added_say_what_they_were_read_as_and_a_hashtag_keeps_its_words(
+async def test_skills_added_say_what_they_were_read_as_and_keep_the_members_own_words(
     town: Town,
 ) -> None:
-    await town.say("ana", "/skills add sewing, seed saving, knitting, crochet, python")
+    await town.say("ana", "/skills add sewing, seed saving, knitting, crochet, Salesforce NPSP")
     said = town.last_to("ana")
-    assert "Added: fashion-design (sewing), personal-finance (seed saving)," in said
-    assert "crafts (knitting, crochet), python." in said, "one skill once, both words named"
-    assert "`/skills remove fashion-design`, then `/skills add #sewing`" in said
+    assert "Added: fashion-design (sewing), personal-finance (seed saving), seed-saving," in said
+    assert "crafts (knitting, crochet), crm (Salesforce NPSP), salesforce-npsp." in said
+    assert "Not what you meant? `/skills remove fashion-design`." in said
     await town.say("ana", "/skills remove personal-finance")
-    await town.say("ana", "/skills add #seed saving")
-    assert "Added: seed-saving." in town.last_to("ana")
     await town.say("ana", "/skills list")
-    assert "Your skills: fashion-design, crafts, python, seed-saving" in town.last_to("ana")
+    assert "Your skills: fashion-design, seed-saving, crafts, crm, salesforce-npsp" in (
+        town.last_to("ana")
+    )
+    await town.say("ben", "/skills add #seed saving")
+    assert "Added: seed-saving." in town.last_to("ben"), "a #hashtag is taken as typed"
+    await town.say("ana", "/skills remove seed-saving, CV")
+    assert "None of those" not in town.last_to("ana")
+    await town.say("ana", "/skills list")
+    assert "Your skills: fashion-design, crafts, crm, salesforce-npsp" in town.last_to("ana")
 
 
 async def test_the_same_open_ask_or_offer_said_again_is_not_posted_twice(town: Town) -> None:

@@ -209,3 +209,12 @@ def test_utf16_without_its_byte_order_mark_is_read_as_such(tmp_path: Path, order
 def test_a_value_over_the_csv_limit_says_what_may_be_wrong() -> None:
     with pytest.raises(MemberImportError, match=r"^line 2: a value is longer than 131,072"):
         parse_members_csv(HEADER + "ana,Ana,,," + "x" * 140_000 + ",\n")
+
+
+def test_an_imported_skill_keeps_the_words_that_say_more_than_the_skill_found_in_them() -> None:
+    """"Salesforce NPSP" was stored as crm alone: an ask for NPSP could not find the one
+    member who knew it."""
+    [isa] = parse_members_csv(
+        HEADER + 'isa,Isabelle,,"Salesforce NPSP; Python programming; CVs",,\n', vocabulary
+    )
+    assert isa.skills == ("crm", "salesforce-npsp", "python", "resume")

@@ -184,3 +184,23 @@ def test_a_communitys_own_alias_is_never_an_everyday_word() -> None:
     said = "anyone got spare room on their lottie?"
     assert allotments.tags(said) == (allotments.normalise("allotment"),)
     assert allotments.normalise("allotment") != ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("Salesforce NPSP", ("crm", "salesforce-npsp")),
+        ("seed saving", ("personal-finance", "seed-saving")),
+        ("Python programming", ("python",)),
+        ("React development", ("react",)),
+        ("behavioural interview", ("job-interviews",)),
+        ("k8s", ("kubernetes",)),
+        ("Local-First Apps", ("local-first-app",)),
+        ("#seed saving", ("seed-saving",)),
+        ("🐍", ()),
+    ],
+)
+def test_a_typed_skill_keeps_the_members_own_words_where_they_say_more(
+    typed: str, read: tuple[str, ...]
+) -> None:
+    assert vocabulary.read_skill(typed) == read
