@@ -212,7 +212,7 @@ def test_a_value_over_the_csv_limit_says_what_may_be_wrong() -> None:
 
 
 def test_an_imported_skill_keeps_the_words_that_say_more_than_the_skill_found_in_them() -> None:
-    """"Salesforce NPSP" was stored as crm alone: an ask for NPSP could not find the one
+    """ "Salesforce NPSP" was stored as crm alone: an ask for NPSP could not find the one
     member who knew it."""
     [isa] = parse_members_csv(
         HEADER + 'isa,Isabelle,,"Salesforce NPSP; Python programming; CVs",,\n', vocabulary
