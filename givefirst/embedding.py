@@ -42,6 +42,11 @@ MAX_TOKENS = 256
 """The longest input the model was trained on; longer texts are truncated."""
 BATCH = 32
 """Texts encoded together when many are waiting (a backfill or an import)."""
+TOKEN_BUDGET = 1024
+"""Word pieces in one batch, padding included, at most: the model's working memory
+grows with the batch times the square of its longest text. 32 texts of 256 pieces took
+a process encoding long bios to 1.3 GB; with this budget it peaked at 0.33 GB, and
+encoded as fast (see ``docs/benchmarks.md``)."""
 
 
 class EmbeddingUnavailable(Exception):
@@ -88,20 +93,30 @@ class OnnxTextEncoder:
         """:meth:`encode`, in the calling thread."""
         if not texts:
             return np.zeros((0, getattr(self, "dimensions", 0)), dtype=np.float32)
-        # Similar lengths together, so little padding is computed.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        pieces = [self._pieces.ids(text) for text in texts]
+        # Similar lengths together, so little padding is computed; long texts in
+        # smaller batches (see TOKEN_BUDGET).
+        order = sorted(range(len(texts)), key=lambda i: len(pieces[i]))
         rows: list[npt.NDArray[np.float32]] = [np.empty(0, np.float32)] * len(texts)
-        for start in range(0, len(order), BATCH):
-            chunk = order[start : start + BATCH]
-            for i, vector in zip(chunk, self._batch([texts[i] for i in chunk]), strict=True):
+        start = 0
+        while start < len(order):
+            size = 1
+            while (
+                size < BATCH
+                and start + size < len(order)
+                and (size + 1) * len(pieces[order[start + size]]) <= TOKEN_BUDGET
+            ):
+                size += 1
+            chunk = order[start : start + size]
+            for i, vector in zip(chunk, self._batch([pieces[i] for i in chunk]), strict=True):
                 rows[i] = vector
+            start += size
         return np.vstack(rows).astype(np.float32)
 
     def close(self) -> None:
         self._worker.shutdown(wait=False, cancel_futures=True)
 
-    def _batch(self, texts: list[str]) -> npt.NDArray[np.float32]:
-        encoded = [self._pieces.ids(text) for text in texts]
+    def _batch(self, encoded: list[list[int]]) -> npt.NDArray[np.float32]:
         longest = max(map(len, encoded))
         ids = np.zeros((len(encoded), longest), dtype=np.int64)
         mask = np.zeros_like(ids)
