@@ -267,7 +267,15 @@ def delimiter_of(header: str) -> str:
 def _check_columns(columns: list[str]) -> None:
     for column in columns:
         if column not in FIELDS:
-            raise MemberImportError(1, f"unknown column {column!r} (known: {_known()})")
+            shown = column if len(column) <= 40 else column[:39] + "…"
+            split = next((d for d in (",", ";", "\t") if d in column), None)
+            hint = (
+                f"; the header looks separated by {'tabs' if split == chr(9) else repr(split)}: "
+                f"try --delimiter {'tab' if split == chr(9) else repr(split)}"
+                if split
+                else ""
+            )
+            raise MemberImportError(1, f"unknown column {shown!r} (known: {_known()}){hint}")
     for required in REQUIRED_FIELDS:
         if required not in columns:
             raise MemberImportError(1, f"the {required!r} column is missing")

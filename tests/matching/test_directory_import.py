@@ -218,3 +218,10 @@ def test_an_imported_skill_keeps_the_words_that_say_more_than_the_skill_found_in
         HEADER + 'isa,Isabelle,,"Salesforce NPSP; Python programming; CVs",,\n', vocabulary
     )
     assert isa.skills == ("crm", "salesforce-npsp", "python", "resume")
+
+
+def test_a_header_split_by_another_delimiter_says_which_to_pass() -> None:
+    with pytest.raises(MemberImportError, match=r"separated by ',': try --delimiter ','$"):
+        parse_members_csv(HEADER + "ana,Ana,,,,\n", delimiter=";")
+    with pytest.raises(MemberImportError, match=r"separated by tabs: try --delimiter tab$"):
+        parse_members_csv("handle\tname\tnickname\nana\tAna\tA\n")
