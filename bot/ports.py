@@ -117,6 +117,9 @@ class OfferRepository(Protocol):
     async def add(self, offer: Offer) -> None: ...
     async def open_in(self, community_id: int) -> Sequence[Offer]: ...
     async def by_member(self, member_id: int) -> Sequence[Offer]: ...
+    async def open_texts_of(self, member_id: int) -> Sequence[str]:
+        """The texts of a member's open offers (nothing else of them is read)."""
+
     async def has_offered(self, member_id: int) -> bool: ...  # ever; reads one row
     async def containing(self, community_id: int, words: str) -> Sequence[Offer]:
         """The community's offers whose text contains ``words``, as typed."""
@@ -137,6 +140,9 @@ class AskRepository(Protocol):
         """Open asks, private ones included, that no helper was found for, oldest first."""
 
     async def by_member(self, member_id: int) -> Sequence[Ask]: ...
+    async def open_texts_of(self, member_id: int) -> Sequence[tuple[str, bool]]:
+        """The texts of a member's open asks, each with whether it is private."""
+
     async def containing(self, community_id: int, words: str) -> Sequence[Ask]:
         """The community's asks whose text contains ``words``, as typed."""
 

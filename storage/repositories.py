@@ -188,6 +188,11 @@ class SqlAlchemyOfferRepository(_SqlAlchemyRepository):
         )
         return result.all()
 
+    async def open_texts_of(self, member_id: int) -> Sequence[str]:
+        c = tables.offers.c
+        query = select(c.text).where(c.member_id == member_id, c.status == OfferStatus.OPEN)
+        return (await self.session.scalars(query)).all()
+
     async def has_offered(self, member_id: int) -> bool:
         c = tables.offers.c
         return (
@@ -244,6 +249,13 @@ class SqlAlchemyAskRepository(_SqlAlchemyRepository):
             select(Ask).where(c.member_id == member_id).order_by(c.created_at, c.id)
         )
         return result.all()
+
+    async def open_texts_of(self, member_id: int) -> Sequence[tuple[str, bool]]:
+        c = tables.asks.c
+        query = select(c.text, c.private).where(
+            c.member_id == member_id, c.status == AskStatus.OPEN
+        )
+        return [(row.text, bool(row.private)) for row in await self.session.execute(query)]
 
     async def containing(self, community_id: int, words: str) -> Sequence[Ask]:
         c = tables.asks.c

@@ -58,10 +58,7 @@ async def make_offer(ctx: Context, cmd: c.MakeOffer) -> Messages:
     body = checked(
         cmd.text, what="offer", example="/offer happy to review resumes #resume", in_words=True
     )
-    if any(
-        o.is_open and _same(o.text, body)
-        for o in await ctx.uow.offers.by_member(stored_id(ctx.member))
-    ):
+    if any(_same(text, body) for text in await ctx.uow.offers.open_texts_of(stored_id(ctx.member))):
         raise NotPossible(
             "You offered this already, and it is still open: thank you! "
             "`/givefirst me` shows it (and withdraws it, if it no longer stands)."
@@ -194,8 +191,8 @@ async def make_ask(ctx: Context, cmd: c.MakeAsk) -> Messages:
     body = checked(
         cmd.text, what="ask", example="/ask could someone look over my CV?", in_words=True
     )
-    asked = await ctx.uow.asks.by_member(stored_id(ctx.member))
-    if any(a.is_open and a.private == cmd.private and _same(a.text, body) for a in asked):
+    asked = await ctx.uow.asks.open_texts_of(stored_id(ctx.member))
+    if any(private == cmd.private and _same(text, body) for text, private in asked):
         raise NotPossible(
             "You asked this already, and it is still open: I'll tell you when someone new "
             "can help. `/givefirst me` shows it."

@@ -188,6 +188,9 @@ class FakeOffers(_Repo):
     async def by_member(self, member_id: int) -> Sequence[Offer]:
         return [o for o in self._rows if o.member_id == member_id]
 
+    async def open_texts_of(self, member_id: int) -> Sequence[str]:
+        return [o.text for o in self._rows if o.member_id == member_id and o.is_open]
+
     async def has_offered(self, member_id: int) -> bool:
         return any(o.member_id == member_id for o in self._rows)
 
@@ -211,6 +214,9 @@ class FakeAsks(_Repo):
 
     async def by_member(self, member_id: int) -> Sequence[Ask]:
         return [a for a in self._rows if a.member_id == member_id]
+
+    async def open_texts_of(self, member_id: int) -> Sequence[tuple[str, bool]]:
+        return [(a.text, a.private) for a in self._rows if a.member_id == member_id and a.is_open]
 
     async def stale(
         self, community_id: int, unconfirmed_since: datetime, asked_before: datetime
