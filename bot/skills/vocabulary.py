@@ -195,7 +195,7 @@ class Vocabulary:
             return (name,) if name else ()
         known = [self._skills.get(hit.skill) for hit in self._hits(" ".join(parts))]
         named = {w for k in known if k for n in (k.name, *k.aliases) for w in words(n)}
-        more = {w for w in parts if w not in STOPWORDS | named | GENERIC_WORDS}
+        more = set(parts) - named - STOPWORDS - GENERIC_WORDS
         return (name, tag_slug(parts)) if more and not self._whole_phrase_hits(parts) else (name,)
 
     def extract(self, text: str) -> tuple[str, ...]:

@@ -150,9 +150,8 @@ def words_to_encode(command: object, vocabulary: Vocabulary) -> tuple[str, str] 
     if not isinstance(command, c.MakeOffer | c.MakeAsk):
         return None
     try:
-        said = checked(
-            command.text, what="text", example="", in_words=True
-        )  # as its handler keeps it
+        # As its handler keeps it.
+        said = checked(command.text, what="text", example="", in_words=True)
     except InvalidInput:
         return None  # refused in the transaction, with the reason
     return said, vocabulary.read_for_meaning(said)

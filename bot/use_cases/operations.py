@@ -61,7 +61,7 @@ async def import_directory(
     kept_out = await uow.members.kept_out(stored_id(community)) if community.id else frozenset()
     # Platform ids are matched in any case ("u1ab" in a file is Slack's U1AB): only for
     # a community that had members, where a file's row may be one of them.
-    had_members = community.id is not None and await uow.members.count(community.id) > 0
+    had_members = on_record > 0
     for record in records:
         member = await uow.members.get_by_platform_id(stored_id(community), record.handle)
         if member is None and had_members:

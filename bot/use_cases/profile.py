@@ -89,9 +89,9 @@ async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
     read_as: dict[str, list[str]] = {}
     for typed, names in zip(cmd.skills, read, strict=True):
         for skill in names:
-            if skill in added and tag_slug(tuple(words(typed.lstrip("#")))) != skill:
+            if skill in added and _as_listed(typed) != skill:
                 read_as.setdefault(skill, []).append(typed.strip())
-    shown = [Plain(f"{s} ({', '.join(read_as[s])})" if s in read_as else s) for s in added]
+    shown = ", ".join(f"{s} ({', '.join(read_as[s])})" if s in read_as else s for s in added)
     correction: tuple[str | Plain, ...] = ()
     if read_as:
         correction = (f" Not what you meant? `/skills remove {next(iter(read_as))}`.",)
@@ -99,7 +99,7 @@ async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
         render.reply(
             ctx.member,
             "Added: ",
-            *joined_plain(shown),
+            Plain(shown),
             ". I'll suggest you when someone needs them.",
             *correction,
             *skipped,
@@ -107,27 +107,19 @@ async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
     ]
 
 
-def joined_plain(parts: list[Plain]) -> list[str | Plain]:
-    out: list[str | Plain] = []
-    for number, part in enumerate(parts):
-        out += [", ", part] if number else [part]
-    return out
-
-
 async def remove_skills(ctx: Context, cmd: c.RemoveSkills) -> Messages:
     if not cmd.skills:
         raise InvalidInput(NO_SKILLS_NAMED)
-    # As the community reads the words now, and as they were read when added (before
-    # an alias gave them another meaning).
-    # A skill named as `/skills list` shows it is that one ("seed-saving", not the
-    # personal finance its words hold).
     shipped, mine = Vocabulary.default(), set(ctx.member.skills)
     wanted: list[str] = []
     for typed in cmd.skills:
-        listed = tag_slug(tuple(words(typed.lstrip("#"))))
-        if listed in mine:
+        if (listed := _as_listed(typed)) in mine:
+            # Named as `/skills list` shows it: that one ("seed-saving", not the
+            # personal finance its words hold).
             wanted.append(listed)
         else:
+            # As the community reads the words now, and as they were read when added
+            # (before an alias gave them another meaning).
             wanted += [ctx.vocabulary.normalise(typed), shipped.normalise(typed)]
     removed = ctx.member.remove_skills(list(dict.fromkeys(wanted)))
     if removed:
@@ -139,6 +131,11 @@ async def remove_skills(ctx: Context, cmd: c.RemoveSkills) -> Messages:
             )
         ]
     return [render.reply(ctx.member, "Removed: ", Plain(", ".join(removed)), ".")]
+
+
+def _as_listed(typed: str) -> str:
+    """A typed skill as `/skills list` would show it if kept as typed."""
+    return tag_slug(tuple(words(typed.lstrip("#"))))
 
 
 async def _remember_skills(ctx: Context) -> None:
