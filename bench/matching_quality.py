@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    python -m bench.matching_quality [--misses SET]
+    python -m bench.matching_quality [--misses SET] [--only SET] [--small] [--model FILE]
 
 Every ranker sees the same members (skills, bio, open offers) and the same labelled
 asks, after the chat markup each platform's adapter turns into the neutral form:
@@ -27,6 +27,12 @@ nothing was tuned on them: their figures are the ones to believe. Columns:
 - nobody: unanswerable asks with no confident suggestion (honest "nobody yet");
 - leads: answerable asks that got leads instead of confident suggestions;
 - general: asks with a broad "connector" member among the confident suggestions.
+
+With ``--small``, small communities too: each community cut down, at random, to 8,
+15, 25 and 40 of its members (six draws of each size), its asks kept, each with the
+right helpers still among those members: an ask whose helpers all fell out is one
+nobody there can answer, as most asks in a new community are. hit@3, lead@3 and
+"nobody yet" are added up over the draws.
 
 Last, each community's own margin (``bot.matching.calibration``), learned from
 simulated outcomes: its asks are split in two halves; each ask of one half whose first
@@ -309,6 +315,50 @@ def evaluate(rank: Ranker, eval_set: EvalSet) -> Metrics:
     )
 
 
+SMALL_SIZES = (8, 15, 25, 40)
+SMALL_DRAWS = 6
+
+
+class _Remembering:
+    """An encoder that encodes each text once, however many cut-down communities read it."""
+
+    def __init__(self, encoder: Any) -> None:
+        self._encoder = encoder
+        self._vectors: dict[str, Vector] = {}
+        self.dimensions: int = encoder.dimensions
+
+    def encode_now(self, texts: Sequence[str]) -> list[Vector]:
+        new = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if new:
+            self._vectors.update(zip(new, self._encoder.encode_now(new), strict=True))
+        return [self._vectors[text] for text in texts]
+
+
+def small_communities(eval_set: EvalSet, vocabulary: Vocabulary, encoder: Any) -> None:
+    """The hybrid on random cut-down copies of a community (see the module)."""
+    for size in SMALL_SIZES:
+        if size >= len(eval_set.members):
+            continue
+        parts = []
+        for draw in range(SMALL_DRAWS):
+            members = random.Random(1000 * size + draw).sample(eval_set.members, size)
+            present = {member.member_id for member in members}
+            cut = EvalSet(
+                eval_set.name,
+                tuple(members),
+                tuple(LabelledAsk(a.text, a.helpers & present) for a in eval_set.asks),
+                eval_set.generalists & present,
+            )
+            parts.append(evaluate(Rankers(cut, vocabulary, encoder).hybrid(), cut))
+        m = _added(parts)
+        answerable = m.asks - m.unanswerable
+        print(
+            f"{eval_set.name if size == SMALL_SIZES[0] else '':28}{size:>8}{m.hit_at_3:8.3f}"
+            f"{m.lead_at_3:8.3f}{m.precision_at_3:8.3f}{answerable:>8}"
+            f"{m.nobody_correct / max(m.unanswerable, 1):8.3f}{m.unanswerable:>8}"
+        )
+
+
 def _member_text(member: HelperProfile) -> str:
     offers = " ".join(offer.text for offer in member.offers)
     return " ".join((" ".join(member.skills).replace("-", " "), member.bio, offers))
@@ -322,6 +372,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--misses", metavar="SET", help="list the hybrid's misses on this set")
     parser.add_argument("--only", choices=(*TUNED, *HELD_OUT), action="append")
+    parser.add_argument(
+        "--small", action="store_true", help="also on small cut-down copies of each community"
+    )
     parser.add_argument(
         "--model", metavar="FILE", help="another ONNX sentence model (GIVEFIRST_EMBEDDING_MODEL)"
     )
@@ -364,6 +417,16 @@ def main(argv: Sequence[str] | None = None) -> None:
                 for miss in results["hybrid"].misses:
                     print(f"    {miss}")
             calibrations.append((name, results["hybrid"], *calibrated(rankers)))
+    if args.small:
+        print(
+            f"\nsmall communities (the hybrid; {SMALL_DRAWS} random draws of each size)\n"
+            f"{'set':28}{'members':>8}{'hit@3':>8}{'lead@3':>8}{'prec@3':>8}{'of':>8}"
+            f"{'nobody':>8}{'of':>8}"
+        )
+        remembering = _Remembering(encoder)
+        for name in (*TUNED, *HELD_OUT):
+            if name != "matching_holdout" and (not args.only or name in args.only):
+                small_communities(load_set(name, vocabulary), vocabulary, remembering)
     print(
         "\neach community's own margin, learned from simulated outcomes of one half of its"
         "\nasks and measured on the other (both ways, added up)"
