@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import make_url
 
+from givefirst.cli.operate import _print_matches
 from tests.conftest import POSTGRES_SKIP_REASON, POSTGRES_URL_VARIABLE
 from tests.console.test_console import ROOT, givefirst
 
@@ -385,7 +386,7 @@ def test_match_json_keeps_confident_helpers_apart_from_leads(tmp_path: Path) -> 
     sure = match("help with interview prep")
     assert [h["handle"] for h in sure["helpers"]] == ["chen"] and sure["closest"] == []
     assert sure["confident_from"] == 0.26 and sure["stands_out_by"] >= 0.26
-    lead = match("my containers are slow")
+    lead = match("slow deploys")
     assert lead["helpers"] == [] and [h["handle"] for h in lead["closest"]] == ["ben"]
     assert lead["stands_out_by"] < lead["confident_from"]
     nobody = match("anyone know a good plumber")
@@ -450,16 +451,24 @@ def test_a_forgotten_community_is_gone_from_the_stats(tmp_path: Path) -> None:
     assert "console:demo-2 — 6 members now" in stats.stdout
 
 
-def test_a_lead_just_under_the_bar_does_not_read_as_reaching_it(tmp_path: Path) -> None:
-    """The sample directory's best member for this ask stands out by 0.2588, under the
-    0.26 that makes a suggestion confident (docs/matching.md): rounded to 0.26, the
-    explanation said the bar was reached while the answer was a lead."""
-    members = str(ROOT / "tests" / "data" / "members_sample.csv")
-    database = tmp_path / "x.db"
-    imported = givefirst("import-members", members, "--community", "slack:T0123", database=database)
-    assert imported.returncode == 0, imported.stderr
-    ask = "can someone help me with a talk I am giving"
-    said = givefirst("match", ask, "--community", "slack:T0123", database=database).stdout
+def test_a_lead_just_under_the_bar_does_not_read_as_reaching_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A best member who stands out by 0.2588, under the 0.26 that makes a suggestion
+    confident (docs/matching.md): rounded to 0.26, the explanation said the bar was
+    reached while the answer was a lead. (Given as ``match --json`` gives it: which
+    real ask lands within a thousandth of the bar differs between processors.)"""
+    ana = {"handle": "ana", "name": "Ana Ruiz", "score": 0.411, "reasons": ["offered: 'x'"]}
+    result = {
+        "helpers": [],
+        "closest": [ana],
+        "set_aside": None,
+        "stands_out_by": 0.2588,
+        "confident_from": 0.26,
+        "says_the_same": False,
+    }
+    _print_matches(result)
+    said = capsys.readouterr().out
     assert "No one is a clear fit yet" in said
     shown = re.search(r"stands out by (\d\.\d\d); .* from (\d\.\d\d)", said)
     assert shown is not None and float(shown[1]) < float(shown[2]), said
