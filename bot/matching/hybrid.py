@@ -54,6 +54,13 @@ of it in the communities the engine was tuned on.)"""
 LEAD_FLOOR = 0.30
 """Below this, nobody is close enough even to mention as a lead."""
 MARGIN_RANK = 10
+"""The member the best must lead: the tenth best, or in a community of under 50 the
+one a fifth of the way down (at least the fifth best). In a community of 12 the
+tenth best is near the bottom, and leading them by the margin proved little: most
+asks there have nobody who can answer them, and the closest of a few unrelated
+members was suggested with confidence."""
+MARGIN_SHARE = 0.2
+MARGIN_RANK_SMALLEST = 5
 UNRELATED = 0.15
 """What an unrelated member typically scores: small communities are compared with it."""
 LEXICAL_CANDIDATES = 50
@@ -264,12 +271,14 @@ class LexicalSearch(_Choosing):
 
 
 def _margin(scores: list[float]) -> float:
-    """How far the best score leads the tenth best, or what an unrelated member
-    typically scores if that is more (a small or very varied community)."""
+    """How far the best score leads the tenth best (in a small community, the one a
+    fifth of the way down: see :data:`MARGIN_RANK`), or what an unrelated member
+    typically scores if that is more (a tiny or very varied community)."""
     if not scores:
         return 0.0
-    tenth = scores[MARGIN_RANK - 1] if len(scores) >= MARGIN_RANK else UNRELATED
-    return scores[0] - max(tenth, UNRELATED)
+    rank = max(MARGIN_RANK_SMALLEST, min(MARGIN_RANK, int(len(scores) * MARGIN_SHARE)))
+    compared = scores[rank - 1] if len(scores) >= rank else UNRELATED
+    return scores[0] - max(compared, UNRELATED)
 
 
 def _says_the_same(near: Closeness | None) -> bool:

@@ -31,9 +31,10 @@ def community(cosines: dict[int, float]) -> HybridSearch:
     """Members with one offer each, as close to the ask as given."""
     words, vectors = MatchIndex(Vocabulary.default()), VectorIndex(DIMENSIONS)
     for member, cosine in cosines.items():
+        axis = 1 + (member - 1) % (DIMENSIONS - 1)  # off the ask's own axis
         offer = OfferText(offer_id=member, text="something to give")
         words.upsert(HelperProfile(member, f"m{member}", (), offers=(offer,)))
-        vectors.put(member, [packed(f"offer:{member}", offer.text, at_cosine(cosine, member))])
+        vectors.put(member, [packed(f"offer:{member}", offer.text, at_cosine(cosine, axis))])
     return HybridSearch(words, vectors)
 
 
@@ -54,3 +55,33 @@ def test_only_members_who_say_it_themselves_are_confident_when_that_is_the_reaso
     found = search.choose(ranking, MatchContext(asker_id=1, now=NOW))
     assert found.confident == [] and len(found.closest) == 2
     assert 1 not in [c.member_id for c in found.closest]
+
+
+def loosely_close(members: int, best: float) -> HybridSearch:
+    """One member this close to the ask, four loosely close behind them, and everyone
+    else unrelated."""
+    cosines = {1: best, **{member: 0.35 for member in range(2, 6)}}
+    return community(cosines | {member: 0.05 for member in range(6, members + 1)})
+
+
+def test_in_a_small_community_the_closest_of_a_few_loosely_close_members_is_only_a_lead() -> None:
+    """With 15 members the tenth best is near the bottom: leading them proves little.
+    The best is compared with the fifth best instead, and here leads it by too little."""
+    search = loosely_close(15, best=0.45)
+    found = search.choose(search.rank("ask", ASK), MatchContext(asker_id=99, now=NOW))
+    assert found.confident == []
+    assert [c.member_id for c in found.closest][:1] == [1]
+
+
+def test_in_a_small_community_a_member_who_stands_out_is_still_confident() -> None:
+    search = loosely_close(15, best=0.7)
+    found = search.choose(search.rank("ask", ASK), MatchContext(asker_id=99, now=NOW))
+    assert [c.member_id for c in found.confident] == [1]
+
+
+def test_in_a_community_of_a_hundred_the_best_is_still_compared_with_the_tenth() -> None:
+    """Four loosely close members among a hundred are not the crowd the best must
+    stand out from."""
+    search = loosely_close(100, best=0.45)
+    found = search.choose(search.rank("ask", ASK), MatchContext(asker_id=99, now=NOW))
+    assert 1 in [c.member_id for c in found.confident]
