@@ -2,25 +2,45 @@
 
 Admins bring members over from spreadsheets and other tools. Parsing is
 all-or-nothing: either every row is valid and all records come back, or a
-:class:`MemberImportError` names the first bad line and nothing is imported.
+:class:`MemberImportError` names what is wrong and nothing is imported: every bad row
+(:class:`BadRows`), or the first line that stops the file being read at all (an
+unclosed quote, a bad header, bytes that are not text).
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
-import json
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.errors import InvalidInput
+from bot.member_files import (
+    BadRows,
+    MemberImportError,
+    NotInEncoding,
+    decoded,
+    json_array_items,
+    json_lines,
+)
 from bot.setting_values import ensure_timezone
 from bot.skills import Vocabulary
+
+__all__ = [
+    "BadRows",
+    "MemberImportError",
+    "MemberRecord",
+    "NotInEncoding",
+    "decoded",
+    "delimiter_of",
+    "parse_member_file",
+    "parse_members_csv",
+    "parse_members_json",
+]
 
 FIELDS = ("handle", "name", "timezone", "skills", "bio", "offers")
 REQUIRED_FIELDS = ("handle", "name")
@@ -35,7 +55,6 @@ _HANDLE = re.compile(r"^[\w.\-]+$")
 _UNNAMED = "\0unnamed"
 TABLES = (".csv", ".tsv", ".txt")
 """Suffixes of files read as CSV."""
-TOO_DEEP = "lists or objects nested too deeply to be a member (one object per member)"
 _LIST_SEPARATORS = re.compile(r"[;,]")
 
 
@@ -50,24 +69,6 @@ class MemberRecord:
     skills: tuple[str, ...]
     bio: str
     offers: tuple[str, ...]
-
-
-class MemberImportError(ValueError):
-    """A member file that cannot be imported, naming the line and what is wrong."""
-
-    def __init__(self, line: int, problem: str) -> None:
-        """``line`` 0: the whole file (its type, its emptiness)."""
-        super().__init__(f"line {line}: {problem}" if line else problem)
-        self.line = line
-        self.problem = problem
-
-
-class NotInEncoding(MemberImportError):
-    """The file's bytes are not text in the encoding it was read with."""
-
-    def __init__(self, line: int, encoding: str, byte: int) -> None:
-        super().__init__(line, f"this is not {encoding} text (byte 0x{byte:02x})")
-        self.encoding = encoding
 
 
 def parse_member_file(
@@ -100,42 +101,6 @@ def parse_member_file(
     return records
 
 
-def decoded(raw: bytes, encoding: str = "utf-8-sig") -> str:
-    """A text file's bytes as text, read as ``encoding``, or as UTF-16 where UTF-8 was
-    expected and the file is that ("Unicode text" from a spreadsheet or Notepad, with
-    or without the byte-order mark that says so); :class:`NotInEncoding`, naming the
-    line, if the bytes are not such text."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _is_utf8(encoding):
-        encoding = "utf-16"
-    elif _is_utf8(encoding):
-        # Without the mark, text in UTF-16 has a zero byte beside every Latin letter.
-        encoding = _utf16_without_mark(raw) or encoding
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        raise NotInEncoding(line, encoding.removesuffix("-sig").upper(), raw[error.start]) from None
-
-
-def _utf16_without_mark(raw: bytes) -> str | None:
-    """``utf-16-le`` or ``-be`` if the file starts like UTF-16 text with no byte-order
-    mark (every other byte zero, as Latin letters are), else None."""
-    start = raw[:4096]
-    if len(start) < 4 or b"\x00" not in start:
-        return None
-    even = start[0::2].count(0) / len(start[0::2])
-    odd = start[1::2].count(0) / len(start[1::2])
-    if odd > 0.5 and even < 0.1:  # the header's Latin letters at least
-        return "utf-16-le"
-    if even > 0.5 and odd < 0.1:
-        return "utf-16-be"
-    return None
-
-
-def _is_utf8(encoding: str) -> bool:
-    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
-
-
 def parse_members_csv(
     text: str, vocabulary: Vocabulary | None = None, *, delimiter: str | None = None
 ) -> list[MemberRecord]:
@@ -158,22 +123,32 @@ def parse_members_csv(
     _check_columns([column for column in columns if not column.startswith(_UNNAMED)])
     reader.fieldnames = columns
     rows: list[tuple[int, Mapping[str, Any]]] = []
+    problems: list[MemberImportError] = []
     line = 2
     try:
         for row in reader:
-            if "\0extra" in row:
-                raise MemberImportError(line, "more values than there are columns")
-            if any(value is None for value in row.values()):
-                raise MemberImportError(line, "fewer values than there are columns")
-            if any(value.strip() for key, value in row.items() if key.startswith(_UNNAMED)):
-                raise MemberImportError(line, "a value in a column with no name in the header")
-            row = {k: v for k, v in row.items() if not k.startswith(_UNNAMED)}
-            if any((value or "").strip() for value in row.values()):
-                rows.append((line, row))
+            if problem := _shape_problem(row):
+                problems.append(MemberImportError(line, problem))
+            else:
+                row = {k: v for k, v in row.items() if not k.startswith(_UNNAMED)}
+                if any((value or "").strip() for value in row.values()):
+                    rows.append((line, row))
             line = reader.line_num + 1
     except csv.Error as error:
-        raise MemberImportError(line, _csv_problem(error)) from error
-    return _records(rows, vocabulary, offers_split=";")
+        # The rest of the file cannot be read: named after the rows before it, which
+        # are checked as usual (nothing is imported, a problem being found).
+        problems.append(MemberImportError(line, _csv_problem(error)))
+    return _records(rows, vocabulary, offers_split=";", problems=problems)
+
+
+def _shape_problem(row: Mapping[str, Any]) -> str | None:
+    if "\0extra" in row:
+        return "more values than there are columns"
+    if any(value is None for value in row.values()):
+        return "fewer values than there are columns"
+    if any(value.strip() for key, value in row.items() if key.startswith(_UNNAMED)):
+        return "a value in a column with no name in the header"
+    return None
 
 
 def _csv_problem(error: csv.Error) -> str:
@@ -194,65 +169,18 @@ def _csv_problem(error: csv.Error) -> str:
 def parse_members_json(text: str, vocabulary: Vocabulary | None = None) -> list[MemberRecord]:
     """Members from a JSON array of objects, or from JSON Lines (one object a line)."""
     stripped = text.lstrip()
-    rows = list(_json_array_items(text) if stripped.startswith("[") else _json_lines(text))
-    for line, row in rows:
+    items = json_array_items(text) if stripped.startswith("[") else json_lines(text)
+    rows: list[tuple[int, Mapping[str, Any]]] = []
+    problems: list[MemberImportError] = []
+    for line, row in items:
         if not isinstance(row, dict):
-            raise MemberImportError(line, "expected an object with member fields")
-        unknown = sorted(set(row) - set(FIELDS))
-        if unknown:
-            raise MemberImportError(line, f"unknown field {unknown[0]!r} (known: {_known()})")
-    return _records(rows, vocabulary, offers_split=";")
-
-
-def _json_lines(text: str) -> Iterator[tuple[int, Any]]:
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            yield number, json.loads(raw)
-        except RecursionError:
-            raise MemberImportError(number, TOO_DEEP) from None
-        except json.JSONDecodeError as error:
-            raise MemberImportError(number, f"not valid JSON ({error.msg})") from error
-
-
-def _json_array_items(text: str) -> Iterator[tuple[int, Any]]:
-    decoder = json.JSONDecoder()
-    position = text.index("[") + 1
-    expect_item = True
-    # Lines are counted as the reading moves on, never again from the start: a
-    # directory of a hundred thousand members reads in seconds, not minutes.
-    counted, line = 0, 1
-    while True:
-        position = _skip_space(text, position)
-        line += text.count("\n", counted, position)
-        counted = position
-        if position >= len(text):
-            raise MemberImportError(line, "the JSON array is not closed with ']'")
-        if text[position] == "]":
-            if _skip_space(text, position + 1) != len(text):
-                raise MemberImportError(line, "unexpected text after the JSON array")
-            return
-        if not expect_item:
-            if text[position] != ",":
-                raise MemberImportError(line, "expected ',' between members")
-            position += 1
-            expect_item = True
-            continue
-        try:
-            item, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as error:
-            raise MemberImportError(error.lineno, f"not valid JSON ({error.msg})") from error
-        except RecursionError:
-            raise MemberImportError(line, TOO_DEEP) from None
-        expect_item = False
-        yield line, item
-
-
-def _skip_space(text: str, position: int) -> int:
-    while position < len(text) and text[position].isspace():
-        position += 1
-    return position
+            problems.append(MemberImportError(line, "expected an object with member fields"))
+        elif unknown := sorted(set(row) - set(FIELDS)):
+            problem = f"unknown field {unknown[0]!r} (known: {_known()})"
+            problems.append(MemberImportError(line, problem))
+        else:
+            rows.append((line, row))
+    return _records(rows, vocabulary, offers_split=";", problems=problems)
 
 
 def delimiter_of(header: str) -> str:
@@ -284,17 +212,31 @@ def _check_columns(columns: list[str]) -> None:
 
 
 def _records(
-    rows: list[tuple[int, Mapping[str, Any]]], vocabulary: Vocabulary | None, offers_split: str
+    rows: list[tuple[int, Mapping[str, Any]]],
+    vocabulary: Vocabulary | None,
+    offers_split: str,
+    problems: Sequence[MemberImportError] = (),
 ) -> list[MemberRecord]:
+    """Every row as a member, or :class:`BadRows` naming each row that is not one (with
+    the ``problems`` found in reading them)."""
     records: list[MemberRecord] = []
+    bad = list(problems)
     seen: dict[str, int] = {}
     for line, row in rows:
-        record = _record(line, row, vocabulary, offers_split)
+        try:
+            record = _record(line, row, vocabulary, offers_split)
+        except MemberImportError as problem:
+            bad.append(problem)
+            continue
         key = record.handle.casefold()
         if key in seen:
-            raise MemberImportError(line, f"handle {record.handle!r} already on line {seen[key]}")
+            twice = f"handle {record.handle!r} already on line {seen[key]}"
+            bad.append(MemberImportError(line, twice))
+            continue
         seen[key] = line
         records.append(record)
+    if bad:
+        raise BadRows(sorted(bad, key=lambda problem: problem.line))
     return records
 
 

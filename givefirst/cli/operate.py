@@ -15,7 +15,13 @@ from typing import Any, BinaryIO, TextIO, TypeVar
 import click
 
 from adapters.console import ConsoleChat
-from bot.directory_import import MemberImportError, NotInEncoding, decoded, parse_member_file
+from bot.directory_import import (
+    BadRows,
+    MemberImportError,
+    NotInEncoding,
+    decoded,
+    parse_member_file,
+)
 from bot.domain import Member
 from bot.errors import GiveFirstError, InvalidInput
 from bot.health import DEFAULT_WEEKS, CommunityHealth
@@ -102,6 +108,12 @@ def import_members(
             else "pass the --encoding it was saved in"
         )
         raise click.ClickException(f"{file}: {error} — {hint}. Nothing was imported.") from None
+    except BadRows as error:
+        if len(error.problems) == 1:
+            raise click.ClickException(f"{file}: {error} — nothing was imported.") from None
+        raise click.ClickException(
+            f"{file}: {error}\nNothing was imported: put these rows right and import again."
+        ) from None
     except MemberImportError as error:
         raise click.ClickException(f"{file}: {error} — nothing was imported.") from None
 

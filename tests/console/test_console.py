@@ -241,3 +241,18 @@ def test_the_shell_shows_its_own_communitys_scheduled_messages_only(tmp_path: Pa
     assert '"status": "open"' in ana.stdout and '"expired"' not in ana.stdout
     own = givefirst("shell", "--community", "console:a", stdin="/wait 31d\n", database=database)
     assert own.stdout.count("Is your offer still relevant?") == 1
+
+
+def test_an_import_with_bad_rows_names_them_all_and_imports_nobody(tmp_path: Path) -> None:
+    directory = tmp_path / "members.csv"
+    directory.write_text("handle,name\nana,Ana\nben,\n,Cara\ndan,Dan\n", "utf-8")
+    database = tmp_path / "bad.db"
+    imported = givefirst(
+        "import-members", str(directory), "--community", "console:x", database=database
+    )
+    assert imported.returncode == 1 and "Traceback" not in imported.stderr
+    assert "2 rows cannot be imported:" in imported.stderr
+    assert "line 3: name is missing" in imported.stderr
+    assert "line 4: handle is missing" in imported.stderr
+    assert "Nothing was imported" in imported.stderr
+    assert not database.exists(), "the file is read whole before anything is written"

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.directory_import import (
+    BadRows,
     MemberImportError,
     MemberRecord,
     parse_member_file,
@@ -225,3 +226,39 @@ def test_a_header_split_by_another_delimiter_says_which_to_pass() -> None:
         parse_members_csv(HEADER + "ana,Ana,,,,\n", delimiter=";")
     with pytest.raises(MemberImportError, match=r"separated by tabs: try --delimiter tab$"):
         parse_members_csv("handle\tname\tnickname\nana\tAna\tA\n")
+
+
+def test_every_bad_row_is_named_at_once_and_none_is_imported() -> None:
+    """An admin puts a spreadsheet right in one go, not one line a run."""
+    rows = "ana,Ana,,,,\nben,,,,,\n,Cara,,,,\ndan,Dan,Mars/Base,,,\neve,Eve,,,,\nANA,Ana B,,,,\n"
+    with pytest.raises(BadRows) as raised:
+        parse_members_csv(HEADER + rows)
+    assert [problem.line for problem in raised.value.problems] == [3, 4, 5, 7]
+    said = str(raised.value)
+    assert said.startswith("4 rows cannot be imported:")
+    for line in ("line 3: name is missing", "line 4: handle is missing", "line 7: handle 'ANA'"):
+        assert line in said
+
+
+def test_rows_before_a_quote_left_open_are_named_with_it() -> None:
+    with pytest.raises(BadRows) as raised:
+        parse_members_csv(HEADER + 'ana,,,,,\nben,Ben,,,,,x\ncara,"Cara,,,,\n')
+    lines = [problem.line for problem in raised.value.problems]
+    assert lines == [2, 3, 4] and "never closed" in raised.value.problems[-1].problem
+
+
+def test_every_bad_json_line_is_named_at_once() -> None:
+    text = '{"handle": "a", "name": ""}\n{"handle": "b", "name": "B", "age": 3}\n[1]\n'
+    with pytest.raises(BadRows) as raised:
+        parse_members_json(text + '{"handle": "c", "name": "C"}\n')
+    assert [problem.line for problem in raised.value.problems] == [1, 2, 3]
+
+
+def test_a_file_with_many_bad_rows_names_ten_and_counts_the_rest() -> None:
+    rows = "".join(f"h{n},,,,,\n" for n in range(25))
+    with pytest.raises(BadRows) as raised:
+        parse_members_csv(HEADER + rows)
+    said = str(raised.value).splitlines()
+    assert said[0] == "25 rows cannot be imported:"
+    assert said[1:11] == [f"  line {n}: name is missing" for n in range(2, 12)]
+    assert said[11:] == ["  and 15 more"]
