@@ -20,7 +20,7 @@ import numpy as np
 
 from bot.domain.directory import FieldVector
 from bot.matching.coarse import Coarse, build_coarse
-from bot.matching.fields import Vector, quantised
+from bot.matching.fields import Vector, quantised_rows
 from bot.matching.rows import SHORTLIST, FieldRows, ProfileScores, Rows, RowsNow
 
 __all__ = [
@@ -75,26 +75,45 @@ class VectorIndex:
 
     def put(self, member_id: int, vectors: Sequence[FieldVector]) -> None:
         """Replace a member's field vectors (none removes them)."""
-        usable = [v for v in vectors if len(v.components) == self._dimensions]
-        if not usable:
-            self.remove(member_id)
+        self.put_many([(member_id, vectors)])
+
+    def put_many(self, members: Sequence[tuple[int, Sequence[FieldVector]]]) -> None:
+        """Replace these members' field vectors (none removes a member's), their
+        profiles worked out together: reading a community puts members a slice at a
+        time, at half the cost of one by one."""
+        kept: list[tuple[int, list[FieldVector]]] = []
+        for member_id, vectors in dict(members).items():  # a member given twice: the last
+            usable = [v for v in vectors if len(v.components) == self._dimensions]
+            if usable:
+                kept.append((member_id, usable))
+            else:
+                self.remove(member_id)
+        if not kept:
             return
-        components = np.frombuffer(b"".join(v.components for v in usable), dtype=np.int8)
-        components = components.reshape(len(usable), self._dimensions)
-        scales = np.array([v.scale for v in usable], dtype=np.float32)
-        profile: Vector = scales @ components.astype(np.float32)  # the mean, up to scale
-        length = max(float(np.linalg.norm(profile)), 1e-9)
-        before = self._fields.get(member_id)
-        rows = list(before.rows) if before is not None else []
-        for row in rows[len(usable) :]:
-            self._field_rows.give_back(row)
-        rows = rows[: len(usable)]
-        rows += [self._field_rows.take() for _ in range(len(usable) - len(rows))]
-        for row, field_components, scale in zip(rows, components, scales.tolist(), strict=True):
-            self._field_rows.write(row, field_components, scale)
-        keys = tuple(v.key for v in usable)
-        self._fields[member_id] = _Fields(keys, tuple(rows), length)
-        self._profiles.put(member_id, *quantised(profile / np.float32(length)))
+        every = [v for _, usable in kept for v in usable]
+        components = np.frombuffer(b"".join(v.components for v in every), dtype=np.int8)
+        components = components.reshape(len(every), self._dimensions)
+        scales = np.array([v.scale for v in every], dtype=np.float32)
+        counts = np.fromiter((len(usable) for _, usable in kept), dtype=np.intp, count=len(kept))
+        starts = np.cumsum(counts) - counts
+        # Each profile is the mean of its fields, up to scale: their sum, then unit length.
+        sums = np.add.reduceat(components.astype(np.float32) * scales[:, None], starts, axis=0)
+        lengths = np.maximum(np.linalg.norm(sums, axis=1), np.float32(1e-9))
+        profiles, profile_scales = quantised_rows(sums / lengths[:, None])
+        field_scales = scales.tolist()
+        for (member_id, usable), start, length, profile, profile_scale in zip(
+            kept, starts.tolist(), lengths.tolist(), profiles, profile_scales.tolist(), strict=True
+        ):
+            before = self._fields.get(member_id)
+            rows = list(before.rows) if before is not None else []
+            for row in rows[len(usable) :]:
+                self._field_rows.give_back(row)
+            rows = rows[: len(usable)]
+            rows += [self._field_rows.take() for _ in range(len(usable) - len(rows))]
+            for at, row in enumerate(rows, start):
+                self._field_rows.write(row, components[at], field_scales[at])
+            self._fields[member_id] = _Fields(tuple(v.key for v in usable), tuple(rows), length)
+            self._profiles.put(member_id, profile, profile_scale)
 
     def field_vector(self, member_id: int, key: str) -> Vector | None:
         """One of a member's fields (``offer:12`` …) as a vector, if it is indexed."""

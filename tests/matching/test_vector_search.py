@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from bot.directory.passes import SharedPasses
+from bot.domain.directory import FieldVector
 from bot.matching import coarse, rows, vectors
 from bot.matching.fields import Vector, packed, unpacked
 from bot.matching.vectors import AskVectors, VectorIndex
@@ -353,3 +354,26 @@ def test_the_best_of_many_scores_are_the_same_whether_a_bar_is_guessed_or_not(si
         assert np.all(np.diff(scores[best]) <= 0), "best first"
         sorted_scores = np.sort(scores)[::-1]
         assert np.array_equal(scores[best], sorted_scores[:size])
+
+
+def test_members_put_a_slice_at_a_time_are_found_as_when_put_one_by_one() -> None:
+    """Reading a community puts members together; a member given twice keeps the
+    last, one given no vectors is taken out, one with fewer fields gives rows back."""
+
+    def fields(member: int, count: int) -> list[FieldVector]:
+        return [packed(f"offer:{member}{n}", "x", unit(10 * member + n)) for n in range(count)]
+
+    one_by_one, together = VectorIndex(DIMENSIONS), VectorIndex(DIMENSIONS)
+    first = [(member, fields(member, 1 + member % 3)) for member in range(1, 21)]
+    later = [(3, fields(3, 1)), (5, []), (21, fields(21, 2)), (3, fields(3, 2)), (8, fields(8, 1))]
+    for member, given in [*first, *later]:
+        one_by_one.put(member, given)
+    together.put_many(first[:7])
+    together.put_many(first[7:])
+    together.put_many(later)
+
+    assert len(together) == len(one_by_one) == 20 and 5 not in together
+    assert together.fields_kept == one_by_one.fields_kept
+    for seed in range(5):
+        ask = unit(1000 + seed)
+        assert together.closest(ask, shortlist=8) == one_by_one.closest(ask, shortlist=8)
