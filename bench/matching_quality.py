@@ -68,7 +68,13 @@ from givefirst.embedding import load_encoder
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 TOP = 3
 TUNED = ("matching_eval", "matching_holdout", "matching_dev")
-HELD_OUT = ("matching_blind_makers", "matching_blind_tech", "matching_blind_neighbours")
+HELD_OUT = (
+    "matching_blind_makers",
+    "matching_blind_tech",
+    "matching_blind_neighbours",
+    "matching_blind_small_founders",
+    "matching_blind_small_club",
+)
 NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
 
 
