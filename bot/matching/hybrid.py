@@ -5,9 +5,10 @@ sentence model's cosine), plus a little for their profile as a whole and for the
 skills and words the ask shares with them (:mod:`bot.matching.index`). Being sure is
 about standing out: the right helper for an ask is usually far closer than most
 members, while an ask nobody here can answer leaves several members about equally,
-and only loosely, close. So the best member must lead the tenth best by a margin to
-be suggested with confidence; otherwise the closest few are offered as a lead, and
-said to be one. Fairness re-orders the confident suggestions last.
+and only loosely, close. So the best member must lead the tenth best (in a small
+community, the one a fifth of the way down) by a margin to be suggested with
+confidence; otherwise the closest few are offered as a lead, and said to be one.
+Fairness re-orders the confident suggestions last.
 
 Searching is two steps, so the caller can read what fairness needs (each leading
 member's recent load) for the leaders only: :meth:`rank` scores the community,
