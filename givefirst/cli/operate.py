@@ -239,8 +239,37 @@ def run_saying(coro_fn: Callable[[], Awaitable[T]]) -> T:
 
 
 def progress_bar(length: int, label: str) -> Any:
-    """A progress bar on a terminal, and nothing elsewhere (logs, pipes)."""
-    return click.progressbar(length=length, label=label, file=sys.stderr)
+    """A progress bar on a terminal; elsewhere (logs, pipes, a container's output) a
+    line at each tenth of the way, so a long import is seen to move."""
+    if sys.stderr.isatty():
+        return click.progressbar(length=length, label=label, file=sys.stderr)
+    return _ProgressLines(length, label)
+
+
+class _ProgressLines:
+    """:func:`progress_bar` off a terminal: ``Importing: 2,000 of 20,000 (10%)``."""
+
+    def __init__(self, length: int, label: str) -> None:
+        self._length, self._label = length, label
+        self._done = self._said = 0
+
+    def __enter__(self) -> _ProgressLines:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._done and self._said < 10:
+            self._say()  # the last line says where it stopped, short of the whole or not
+
+    def update(self, steps: int) -> None:
+        self._done += steps
+        tenths = min(10, 10 * self._done // max(self._length, 1))
+        if tenths > self._said:
+            self._said = tenths
+            self._say()
+
+    def _say(self) -> None:
+        share = self._done / max(self._length, 1)
+        click.echo(f"{self._label}: {self._done:,} of {self._length:,} ({share:.0%})", err=True)
 
 
 def _asks_in(batch: BinaryIO) -> list[str]:

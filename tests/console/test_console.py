@@ -256,3 +256,19 @@ def test_an_import_with_bad_rows_names_them_all_and_imports_nobody(tmp_path: Pat
     assert "line 4: handle is missing" in imported.stderr
     assert "Nothing was imported" in imported.stderr
     assert not database.exists(), "the file is read whole before anything is written"
+
+
+def test_an_import_off_a_terminal_says_how_far_it_has_got(tmp_path: Path) -> None:
+    """In a log or a container's output, where no progress bar is drawn, a long import
+    is seen to move: a line at each tenth of the way."""
+    directory = tmp_path / "members.csv"
+    rows = "".join(f"u{n},User {n},python,Happy to look at CVs {n}\n" for n in range(40))
+    directory.write_text("handle,name,skills,offers\n" + rows, "utf-8")
+    imported = givefirst(
+        "import-members", str(directory), "--community", "console:x", database=tmp_path / "p.db"
+    )
+    assert imported.returncode == 0, imported.stderr
+    said = imported.stderr.splitlines()
+    assert "Importing: 40 of 40 (100%)" in said, imported.stderr
+    assert "Reading their words: 40 of 40 (100%)" in said, imported.stderr
+    assert len([line for line in said if line.startswith("Importing:")]) <= 10
