@@ -200,8 +200,8 @@ def balance(
                 f"Given: {plural(offers, 'offer')}, "
                 f"{plural(helped, 'introduction')} as a helper, "
                 f"{plural(thanked, 'thank-you')} sent. "
-                f"Received: {plural(asks, 'ask')}, {plural(introduced, 'introduction')}, "
-                f"{plural(thanks, 'thank-you')}."
+                f"Asked for help {plural(asks, 'time')}; received "
+                f"{plural(introduced, 'introduction')}, {plural(thanks, 'thank-you')}."
             )
         ),
     ]

@@ -207,7 +207,7 @@ async def test_me_shows_a_private_balance_with_actions(town: Town) -> None:
     assert me.to.__class__.__name__ == "Ephemeral"
     text = me.as_plain_text()
     assert "Given: 1 offer, 0 introductions as a helper, 0 thank-yous sent." in text
-    assert "Received: 1 ask, 0 introductions, 0 thank-yous." in text
+    assert "Asked for help 1 time; received 0 introductions, 0 thank-yous." in text
     assert "[Withdraw]" in text and "[Solved ✅]" in text
     await town.press("dana", "Withdraw")
     assert any("no longer available" in m.as_plain_text() for _, m in town.chat.updated)
