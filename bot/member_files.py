@@ -25,12 +25,14 @@ class MemberImportError(ValueError):
 
 class BadRows(MemberImportError):
     """Rows that cannot be imported: every one found, so a file is put right in one go
-    rather than one line a run. Its line and problem are the first row's."""
+    rather than one line a run. Its line and problem are the first row's. Unless
+    ``read_whole``, the last problem stopped the reading: rows after it were not seen."""
 
-    def __init__(self, problems: Sequence[MemberImportError]) -> None:
+    def __init__(self, problems: Sequence[MemberImportError], *, read_whole: bool = True) -> None:
         first = problems[0]
         super().__init__(first.line, first.problem)
         self.problems = tuple(problems)
+        self.read_whole = read_whole
 
     def __str__(self) -> str:
         if len(self.problems) == 1:
@@ -38,6 +40,8 @@ class BadRows(MemberImportError):
         shown = [str(problem) for problem in self.problems[:SHOWN_ROWS]]
         if (more := len(self.problems) - SHOWN_ROWS) > 0:
             shown.append(f"and {more:,} more")
+        if not self.read_whole:
+            shown.append(f"(the rows after line {self.problems[-1].line} could not be read)")
         return f"{len(self.problems):,} rows cannot be imported:\n  " + "\n  ".join(shown)
 
 

@@ -80,9 +80,10 @@ class CommunityDirectory:
         return _Away(self.unreachable, self.paused, now)
 
     def apply(self, records: tuple[HelperRecord, ...]) -> None:
-        fields = [(r.member_id, kept) for r in records if (kept := self._put(r)) is not None]
+        # A member's last record wins; one who is gone has no vectors (none removes).
+        fields = {record.member_id: self._put(record) or [] for record in records}
         if self.vectors is not None:
-            self.vectors.put_many(fields)  # together: half the cost of one by one
+            self.vectors.put_many(list(fields.items()))  # together: half the cost
 
     def apply_asks(self, asks: tuple[WaitingAsk, ...]) -> None:
         for ask in asks:
@@ -101,7 +102,7 @@ class CommunityDirectory:
 
     def _put(self, record: HelperRecord) -> list[FieldVector] | None:
         """Take in a member's record, but for their field vectors, returned to be put
-        (None: the member is gone from the indexes)."""
+        (None: the member is gone from the indexes, their vectors too)."""
         member = record.member_id
         obstacle_free = not (record.forgotten or record.platform_user_id is None)
         if obstacle_free and not record.dm_closed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -262,3 +263,31 @@ def test_a_file_with_many_bad_rows_names_ten_and_counts_the_rest() -> None:
     assert said[0] == "25 rows cannot be imported:"
     assert said[1:11] == [f"  line {n}: name is missing" for n in range(2, 12)]
     assert said[11:] == ["  and 15 more"]
+
+
+def test_a_handle_given_twice_is_named_even_when_its_first_row_has_a_problem() -> None:
+    with pytest.raises(BadRows) as raised:
+        parse_members_csv(HEADER + "ann,Ann,Mars/X,,,\nbob,Bob,,,,\nann,Ann B,,,,\n")
+    assert [str(problem) for problem in raised.value.problems] == [
+        "line 2: unknown time zone 'Mars/X' (use an IANA name like Europe/Berlin)",
+        "line 4: handle 'ann' already on line 2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "stopped_at"),
+    [
+        (parse_members_csv, HEADER + 'ann,,,,,\nbob,"Bo"b,,,,\ncy,,,,,\n', 3),
+        (parse_members_json, '{"handle": "ann", "name": ""}\n{"handle": \n', 2),
+        (parse_members_json, '[{"handle": "ann", "name": ""},\n{"handle" "bob"}]', 2),
+    ],
+)
+def test_where_a_file_stops_being_readable_the_rows_before_are_named_and_the_rest_said_unread(
+    parse: Any, text: str, stopped_at: int
+) -> None:
+    """An admin is not told to put "these rows" right as if they were all."""
+    with pytest.raises(BadRows) as raised:
+        parse(text)
+    assert raised.value.problems[0].problem == "name is missing"
+    assert raised.value.problems[-1].line == stopped_at and not raised.value.read_whole
+    assert f"(the rows after line {stopped_at} could not be read)" in str(raised.value)

@@ -8,11 +8,13 @@ import asyncio
 import numpy as np
 import pytest
 
+from bot.directory.community import CommunityDirectory
 from bot.directory.passes import SharedPasses
-from bot.domain.directory import FieldVector
+from bot.domain.directory import FieldVector, HelperRecord
 from bot.matching import coarse, rows, vectors
 from bot.matching.fields import Vector, packed, unpacked
 from bot.matching.vectors import AskVectors, VectorIndex
+from bot.skills import Vocabulary
 
 DIMENSIONS = 16
 
@@ -377,3 +379,30 @@ def test_members_put_a_slice_at_a_time_are_found_as_when_put_one_by_one() -> Non
     for seed in range(5):
         ask = unit(1000 + seed)
         assert together.closest(ask, shortlist=8) == one_by_one.closest(ask, shortlist=8)
+
+
+def test_a_member_gone_later_in_the_same_slice_is_not_found_by_meaning() -> None:
+    """A slice of records is taken in together: a member's last record is the one that
+    counts, even when it says they are gone (forget-me) after one with their words."""
+
+    def record(platform_user_id: str | None, *vectors: FieldVector) -> HelperRecord:
+        return HelperRecord(
+            member_id=1,
+            platform_user_id=platform_user_id,
+            display_name="Ana",
+            skills=("python",),
+            bio="Python mentor",
+            timezone=None,
+            paused_until=None,
+            forgotten=platform_user_id is None,
+            dm_closed=False,
+            offers=(),
+            vectors=vectors,
+        )
+
+    directory = CommunityDirectory("console:x", 1, Vocabulary.default(), DIMENSIONS)
+    directory.apply((record("U1", packed("bio:1", "x", unit(1))), record(None)))
+    assert directory.vectors is not None and 1 not in directory.vectors
+    assert 1 not in directory.with_words
+    directory.apply((record(None), record("U1", packed("bio:1", "x", unit(1)))))
+    assert 1 in directory.vectors and 1 in directory.with_words, "back, as their last record says"
