@@ -100,6 +100,9 @@ class Ranking:
     """Whether being sure rests on this alone: the best member's closest words say
     nearly what the ask says (see :data:`SAYS_THE_SAME`), though nobody stands out.
     Then only members whose own words do are confident suggestions."""
+    many_have_it: bool = False
+    """Whether being sure rests on this alone: the ask names a skill that each of the
+    best :data:`MARGIN_RANK` declared or offered, so nobody stands out from them."""
 
     def leaders(self, count: int = LEADERS) -> list[int]:
         return [member for member, _ in self.scores[:count]]
@@ -234,14 +237,22 @@ class HybridSearch(_Choosing):
             and _singled_out(ranked, by_words, words)
         )
         same = not stands_out and bool(ranked) and _says_the_same(closeness.get(ranked[0][0]))
+        # Nobody stands out because many have what the ask names: not a doubt.
+        many = (
+            not (stands_out or same)
+            and self._words_weight > 0
+            and len(ranked) >= MARGIN_RANK
+            and self._words.all_have_named(ask_text, [m for m, _ in ranked[:MARGIN_RANK]])
+        )
         return Ranking(
             ask_text,
             ranked,
-            sure=(stands_out or same) and bool(ranked) and ranked[0][1] >= LEAD_FLOOR,
+            sure=(stands_out or same or many) and bool(ranked) and ranked[0][1] >= LEAD_FLOOR,
             margin=margin,
             urgent=self._words.is_urgent(ask_text),
             closeness=closeness,
             says_the_same=same,
+            many_have_it=many,
         )
 
 

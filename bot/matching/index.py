@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from operator import itemgetter
@@ -180,6 +180,20 @@ class MatchIndex:
         if member_id not in self._profiles:
             return ()
         return self._reasons(member_id, self._understand(ask_text), context)
+
+    def all_have_named(self, ask_text: str, members: Sequence[int]) -> bool:
+        """Whether a skill the ask names by name is one that each of these members
+        declared or offered: many members have what is asked for."""
+        slots = [self._slots.of(member) for member in members]
+        if not slots:
+            return False
+        for skill in self._understand(ask_text).named:
+            postings = self._skill_postings.get(skill)
+            if postings is not None and all(
+                slot is not None and postings.get(slot) >= OFFERED for slot in slots
+            ):
+                return True
+        return False
 
     def is_urgent(self, ask_text: str) -> bool:
         return self._understand(ask_text).urgent

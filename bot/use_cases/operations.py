@@ -131,6 +131,9 @@ class Matches:
     says_the_same: bool = False
     """Whether the suggestions are confident only because the best member's own words
     say nearly what the ask says (nobody stands out)."""
+    many_have_it: bool = False
+    """Whether they are confident only because many members have the skill the ask
+    names (nobody stands out from them)."""
 
 
 async def match_text(
@@ -181,6 +184,7 @@ async def match_text(
         if best is None or best in members
         else await _left_out(uow, community, best, now),
         says_the_same=ranking.says_the_same,
+        many_have_it=ranking.many_have_it,
     )
 
 

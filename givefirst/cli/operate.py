@@ -209,6 +209,7 @@ def match(
                 "stands_out_by": m.stands_out_by,
                 "confident_from": m.confident_from,
                 "says_the_same": m.says_the_same,
+                "many_have_it": m.many_have_it,
                 "set_aside": None
                 if m.set_aside is None
                 else {
@@ -331,11 +332,11 @@ def _print_matches(result: dict[str, Any]) -> None:
         # Rounded down: 0.2588 shown as 0.26 beside "from 0.26" read as confident.
         shown = math.floor(lead * 100 + 1e-9) / 100
         stands = f"stands out by {shown:.2f}" if lead > 0 else "does not stand out"
-        same = (
-            "; their own words say nearly what the ask says, which is enough"
-            if result["says_the_same"] and lead < result["confident_from"]
-            else ""
-        )
+        same = ""
+        if lead < result["confident_from"] and result["says_the_same"]:
+            same = "; their own words say nearly what the ask says, which is enough"
+        elif lead < result["confident_from"] and result.get("many_have_it"):
+            same = "; many members have the skill the ask names, which is enough"
         click.echo(
             f"(The best member {stands}; this community suggests with confidence from "
             f"{result['confident_from']:.2f}{same}.)"

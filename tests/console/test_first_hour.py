@@ -638,3 +638,35 @@ def test_an_operator_exports_and_erases_a_member_who_can_no_longer_use_the_bot(
     again = givefirst("db", "forget-member", "console:demo", "chen", stdin="y\n", folder=tmp_path)
     assert again.returncode == 1 and "Erase the data" not in again.stdout + again.stderr
     assert "'chen' of console:demo used forget-me" in again.stderr
+
+
+def test_an_ask_naming_a_skill_many_members_have_gets_confident_suggestions(
+    tmp_path: Path,
+) -> None:
+    """In a community where a dozen members list Python, "help with python" was told
+    "No one is a clear fit yet": none of them stood out from the others."""
+    directory = tmp_path / "members.csv"
+    rows = "".join(f"dev{n},Dev {n},python;{('sql', 'docker', 'git')[n % 3]}\n" for n in range(14))
+    directory.write_text("handle,name,skills\n" + rows + "ana,Ana,knitting\n", "utf-8")
+    database = tmp_path / "m.db"
+    imported = givefirst(
+        "import-members", str(directory), "--community", "console:x", database=database
+    )
+    assert imported.returncode == 0, imported.stderr
+    found = givefirst(
+        "match",
+        "can someone help with python?",
+        "--community",
+        "console:x",
+        "--json",
+        database=database,
+    )
+    assert found.returncode == 0, found.stderr
+    result = json.loads(found.stdout)
+    assert result["many_have_it"] is True and result["closest"] == []
+    assert len(result["helpers"]) == 3 and all(h["handle"] != "ana" for h in result["helpers"])
+    said = givefirst(
+        "match", "can someone help with python?", "--community", "console:x", database=database
+    ).stdout
+    assert "No one is a clear fit" not in said
+    assert "many members have the skill the ask names, which is enough" in said, said

@@ -85,3 +85,46 @@ def test_in_a_community_of_a_hundred_the_best_is_still_compared_with_the_tenth()
     search = loosely_close(100, best=0.45)
     found = search.choose(search.rank("ask", ASK), MatchContext(asker_id=99, now=NOW))
     assert 1 in [c.member_id for c in found.confident]
+
+
+def with_skills(holders: int, members: int, skill: str) -> HybridSearch:
+    """``holders`` members who declared a skill, as loosely close to the ask as each
+    other, and unrelated members besides."""
+    words, vectors = MatchIndex(Vocabulary.default()), VectorIndex(DIMENSIONS)
+    for member in range(1, members + 1):
+        held = member <= holders
+        skills = (skill,) if held else ("knitting",)
+        words.upsert(HelperProfile(member, f"m{member}", skills))
+        axis = 1 + (member - 1) % (DIMENSIONS - 1)
+        cosine = 0.4 if held else 0.05
+        vectors.put(member, [packed(f"skills:{member}", "x", at_cosine(cosine, axis))])
+    return HybridSearch(words, vectors)
+
+
+def test_when_many_members_have_the_skill_an_ask_names_they_are_confident_suggestions() -> None:
+    """A tech community where dozens list Python: "help with python" was answered
+    "no one is a clear fit yet", as if nobody had offered it."""
+    search = with_skills(holders=15, members=40, skill="python")
+    ranking = search.rank("can anyone help with python?", ASK)
+    assert ranking.margin is not None and ranking.margin < 0.05, "nobody stands out"
+    assert ranking.sure and ranking.many_have_it
+    found = search.choose(ranking, MatchContext(asker_id=99, now=NOW))
+    assert len(found.confident) == 3 and all(c.member_id <= 15 for c in found.confident)
+
+
+def test_many_members_equally_close_to_an_ask_that_names_nothing_they_have_are_leads() -> None:
+    search = with_skills(holders=15, members=40, skill="python")
+    ranking = search.rank("my neighbour's tree fell on my shed", ASK)
+    assert not ranking.sure and not ranking.many_have_it
+    found = search.choose(ranking, MatchContext(asker_id=99, now=NOW))
+    assert found.confident == [] and len(found.closest) == 2
+
+
+def test_a_skill_a_few_members_have_is_decided_by_how_far_they_stand_out() -> None:
+    """Four holders among forty stand out from the tenth best as usual: being sure does
+    not rest on many having it."""
+    search = with_skills(holders=4, members=40, skill="python")
+    ranking = search.rank("can anyone help with python?", ASK)
+    assert ranking.sure and not ranking.many_have_it
+    found = search.choose(ranking, MatchContext(asker_id=99, now=NOW))
+    assert {c.member_id for c in found.confident} <= {1, 2, 3, 4}
