@@ -102,7 +102,8 @@ class Ranking:
     Then only members whose own words do are confident suggestions."""
     many_have_it: bool = False
     """Whether being sure rests on this alone: the ask names a skill that each of the
-    best :data:`MARGIN_RANK` declared or offered, so nobody stands out from them."""
+    best :data:`MARGIN_RANK` declared or offered, so nobody stands out from them. Then
+    only members who have a skill the ask names are confident suggestions."""
 
     def leaders(self, count: int = LEADERS) -> list[int]:
         return [member for member, _ in self.scores[:count]]
@@ -138,6 +139,8 @@ class _Choosing:
         near = [(m, s) for m, s in eligible if s >= ranking.scores[0][1] - ranking.near]
         if ranking.says_the_same:
             near = [(m, s) for m, s in near if _says_the_same(ranking.closeness.get(m))]
+        elif ranking.many_have_it:  # fairness picks among those who have it
+            near = [(m, s) for m, s in near if self._words.all_have_named(ranking.ask_text, [m])]
         if ranking.sure and near:
             chosen = sorted(
                 near,

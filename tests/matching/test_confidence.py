@@ -87,9 +87,10 @@ def test_in_a_community_of_a_hundred_the_best_is_still_compared_with_the_tenth()
     assert 1 in [c.member_id for c in found.confident]
 
 
-def with_skills(holders: int, members: int, skill: str) -> HybridSearch:
+def with_skills(holders: int, members: int, skill: str, near_miss: bool = False) -> HybridSearch:
     """``holders`` members who declared a skill, as loosely close to the ask as each
-    other, and unrelated members besides."""
+    other, and unrelated members besides (and, with ``near_miss``, one more without
+    the skill, nearly as close as the holders)."""
     words, vectors = MatchIndex(Vocabulary.default()), VectorIndex(DIMENSIONS)
     for member in range(1, members + 1):
         held = member <= holders
@@ -98,6 +99,9 @@ def with_skills(holders: int, members: int, skill: str) -> HybridSearch:
         axis = 1 + (member - 1) % (DIMENSIONS - 1)
         cosine = 0.4 if held else 0.05
         vectors.put(member, [packed(f"skills:{member}", "x", at_cosine(cosine, axis))])
+    if near_miss:
+        words.upsert(HelperProfile(members + 1, "near", ("knitting",)))
+        vectors.put(members + 1, [packed("skills:near", "x", at_cosine(0.39, 3))])
     return HybridSearch(words, vectors)
 
 
@@ -128,3 +132,15 @@ def test_a_skill_a_few_members_have_is_decided_by_how_far_they_stand_out() -> No
     assert ranking.sure and not ranking.many_have_it
     found = search.choose(ranking, MatchContext(asker_id=99, now=NOW))
     assert {c.member_id for c in found.confident} <= {1, 2, 3, 4}
+
+
+def test_only_members_who_have_the_skill_are_picked_when_that_is_the_reason() -> None:
+    """Fifteen members have Python, each introduced once this week; a sixteenth
+    without it scores nearly as well and has helped nobody. Fairness picks among those
+    who have what is asked, not the one who merely scores near them."""
+    search = with_skills(holders=15, members=40, skill="python", near_miss=True)
+    ranking = search.rank("can anyone help with python?", ASK)
+    assert ranking.many_have_it and 41 in ranking.leaders(20)
+    busy = MatchContext(asker_id=99, now=NOW, recent_introductions=dict.fromkeys(range(1, 16), 1))
+    found = search.choose(ranking, busy)
+    assert found.confident and all(c.member_id <= 15 for c in found.confident)
