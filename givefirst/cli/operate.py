@@ -108,13 +108,11 @@ def import_members(
             else "pass the --encoding it was saved in"
         )
         raise click.ClickException(f"{file}: {error} — {hint}. Nothing was imported.") from None
-    except BadRows as error:
-        if len(error.problems) == 1:
-            raise click.ClickException(f"{file}: {error} — nothing was imported.") from None
-        raise click.ClickException(
-            f"{file}: {error}\nNothing was imported: put these rows right and import again."
-        ) from None
     except MemberImportError as error:
+        if isinstance(error, BadRows) and len(error.problems) > 1:  # a list, line by line
+            raise click.ClickException(
+                f"{file}: {error}\nNothing was imported: put these rows right and import again."
+            ) from None
         raise click.ClickException(f"{file}: {error} — nothing was imported.") from None
 
     async def store() -> Any:
@@ -332,11 +330,14 @@ def _print_matches(result: dict[str, Any]) -> None:
         # Rounded down: 0.2588 shown as 0.26 beside "from 0.26" read as confident.
         shown = math.floor(lead * 100 + 1e-9) / 100
         stands = f"stands out by {shown:.2f}" if lead > 0 else "does not stand out"
-        same = ""
-        if lead < result["confident_from"] and result["says_the_same"]:
-            same = "; their own words say nearly what the ask says, which is enough"
-        elif lead < result["confident_from"] and result.get("many_have_it"):
-            same = "; many members have the skill the ask names, which is enough"
+        enough = (
+            "; their own words say nearly what the ask says, which is enough"
+            if result["says_the_same"]
+            else "; many members have the skill the ask names, which is enough"
+            if result["many_have_it"]
+            else ""
+        )
+        same = enough if lead < result["confident_from"] else ""
         click.echo(
             f"(The best member {stands}; this community suggests with confidence from "
             f"{result['confident_from']:.2f}{same}.)"

@@ -466,6 +466,7 @@ def test_a_lead_just_under_the_bar_does_not_read_as_reaching_it(
         "stands_out_by": 0.2588,
         "confident_from": 0.26,
         "says_the_same": False,
+        "many_have_it": False,
     }
     _print_matches(result)
     said = capsys.readouterr().out
