@@ -19,16 +19,19 @@ the engine (see ``bench/matching_quality.py``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Protocol
+
+import numpy as np
 
 from bot.matching import fairness
 from bot.matching.fields import Vector
 from bot.matching.index import MatchIndex
 from bot.matching.postings import WordScores
 from bot.matching.profiles import Candidate, MatchContext
-from bot.matching.vectors import Closeness, ProfileScores, VectorIndex
+from bot.matching.vectors import Closeness, Nearness, ProfileScores, VectorIndex
 
 PROFILE_WEIGHT = 0.3
 WORDS_WEIGHT = 0.2
@@ -93,7 +96,7 @@ class Ranking:
     margin: float | None
     """How far the best stand out by meaning and words; None by words alone."""
     urgent: bool
-    closeness: dict[int, Closeness] = field(default_factory=dict)
+    closeness: Mapping[int, Closeness] = field(default_factory=lambda: Nearness.NOBODY)
     near: float = NEAR_BEST
     """How close to the best a confident suggestion must be (any, by words alone)."""
     says_the_same: bool = False
@@ -224,15 +227,16 @@ class HybridSearch(_Choosing):
         words = self._words.relevance_in_units(ask_text)
         by_words = words.best(LEXICAL_CANDIDATES)
         closeness = self._vectors.closest(ask_vector, also=by_words, profiles=profiles)
-        scores = {
-            member: near.best_field
-            + PROFILE_WEIGHT * near.profile
-            + self._words_weight * min(words.get(member), 1.0)
-            for member, near in closeness.items()
-        }
-        for member in by_words:  # members whose words have no vectors yet
-            scores.setdefault(member, self._words_weight * min(words.get(member), 1.0))
-        ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+        # Members whose words have no vectors yet are ranked by their words alone.
+        unseen = [member for member in by_words if member not in closeness]
+        members = np.concatenate([closeness.members, np.array(unseen, dtype=np.int64)])
+        by_meaning = np.zeros(len(members), dtype=np.float64)
+        by_meaning[: len(closeness)] = closeness.best_field + PROFILE_WEIGHT * np.asarray(
+            closeness.profile, dtype=np.float64
+        )
+        scores = by_meaning + self._words_weight * np.minimum(words.of(members.tolist()), 1.0)
+        order = np.lexsort((members, -scores))  # best first; of equal ones, the first member
+        ranked = list(zip(members[order].tolist(), scores[order].tolist(), strict=True))
         margin = _margin([score for _, score in ranked])
         stands_out = margin >= self._margin or (
             self._words_weight > 0

@@ -35,6 +35,12 @@ class Slots:
     def of(self, member_id: int) -> int | None:
         return self._slot_of.get(member_id)
 
+    def of_each(self, members: Sequence[int]) -> npt.NDArray[np.int64]:
+        """:meth:`of` for each of these members, -1 for those without a slot."""
+        slot_of = self._slot_of
+        found = (slot_of.get(member, -1) for member in members)
+        return np.fromiter(found, dtype=np.int64, count=len(members))
+
     def take(self, member_id: int) -> int:
         slot = self._slot_of.get(member_id)
         if slot is None:
@@ -157,6 +163,14 @@ class WordScores:
         """A member's relevance; 0 for one the ask does not reach."""
         slot = self.slots.of(member_id)
         return 0.0 if slot is None or slot >= len(self.by_slot) else float(self.by_slot[slot])
+
+    def of(self, members: Sequence[int]) -> npt.NDArray[np.float64]:
+        """:meth:`get` for each of these members, as an array."""
+        slots = self.slots.of_each(members)
+        known = (slots >= 0) & (slots < len(self.by_slot))
+        found = np.zeros(len(slots), dtype=np.float64)
+        found[known] = self.by_slot[slots[known]]
+        return found
 
     def best(self, count: int) -> list[int]:
         """The ``count`` most relevant, best first; of equal ones, the first reached

@@ -11,12 +11,13 @@ the shortlisted members' profile scores are then worked out exactly from their f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.domain.directory import FieldVector
 from bot.matching.coarse import Coarse, build_coarse
@@ -28,6 +29,7 @@ __all__ = [
     "AskVectors",
     "Closeness",
     "Coarse",
+    "Nearness",
     "ProfileScores",
     "RowsNow",
     "VectorIndex",
@@ -155,18 +157,18 @@ class VectorIndex:
         also: Iterable[int] = (),
         shortlist: int = SHORTLIST,
         profiles: ProfileScores | None = None,
-    ) -> dict[int, Closeness]:
+    ) -> Nearness:
         """The members whose profiles are closest to the ask, and ``also`` these,
         each with their closest field. ``profiles`` are the profiles' scores for this
         ask, if already worked out (see :meth:`profiles_now`)."""
         if not self._fields:
-            return {}
+            return Nearness.NOBODY
         scored = profiles if profiles is not None else self._profiles.scores(ask)
         shortlisted = scored.owners[scored.best(shortlist)].tolist()
         # Not one removed since the scores were made.
         members = [m for m in dict.fromkeys([*shortlisted, *also]) if m in self._fields]
         if not members:
-            return {}
+            return Nearness.NOBODY
         fields = [self._fields[member] for member in members]
         # Every field of every chosen member in one product, then the best per member:
         # sorted by member, then by score, each member's best comes first. A profile's
@@ -178,17 +180,61 @@ class VectorIndex:
         best = np.lexsort((-scores, np.repeat(np.arange(len(fields)), counts)))[starts]
         lengths = np.fromiter((f.length for f in fields), dtype=np.float32, count=len(fields))
         whole = np.add.reduceat(scores, starts) / lengths
-        return {
-            member: Closeness(score, field.keys[offset], profile)
-            for member, field, score, offset, profile in zip(
-                members,
-                fields,
-                scores[best].tolist(),
-                (best - starts).tolist(),
-                whole.tolist(),
-                strict=True,
-            )
-        }
+        return Nearness(
+            np.array(members, dtype=np.int64),
+            scores[best],
+            whole,
+            [f.keys for f in fields],
+            best - starts,
+        )
+
+
+class Nearness(Mapping[int, Closeness]):
+    """How close each of a search's members is to the ask, as arrays (a search scores
+    hundreds of members, and most are only ranked): a member's :class:`Closeness` is
+    made when asked for."""
+
+    NOBODY: ClassVar[Nearness]
+
+    def __init__(
+        self,
+        members: npt.NDArray[np.int64],
+        best_field: npt.NDArray[np.floating[Any]],
+        profile: npt.NDArray[np.floating[Any]],
+        keys: Sequence[tuple[str, ...]],
+        closest_key: npt.NDArray[np.intp],
+    ) -> None:
+        self.members = members
+        self.best_field = best_field
+        """Each member's closest field's score, in the order of :attr:`members`."""
+        self.profile = profile
+        """Each member's profile's score."""
+        self._keys = keys
+        self._closest_key = closest_key
+        self._at = dict(zip(members.tolist(), range(len(members)), strict=True))
+
+    def __getitem__(self, member: int) -> Closeness:
+        at = self._at[member]
+        key = self._keys[at][int(self._closest_key[at])]
+        return Closeness(float(self.best_field[at]), key, float(self.profile[at]))
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def __contains__(self, member: object) -> bool:
+        return member in self._at
+
+
+Nearness.NOBODY = Nearness(
+    np.zeros(0, dtype=np.int64),
+    np.zeros(0, dtype=np.float32),
+    np.zeros(0, dtype=np.float32),
+    (),
+    np.zeros(0, dtype=np.intp),
+)
 
 
 class AskVectors:

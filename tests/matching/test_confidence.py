@@ -7,6 +7,7 @@ import math
 from datetime import UTC, datetime
 
 import numpy as np
+import pytest
 
 from bot.matching import HelperProfile, MatchContext, OfferText
 from bot.matching.fields import Vector, packed
@@ -144,3 +145,22 @@ def test_only_members_who_have_the_skill_are_picked_when_that_is_the_reason() ->
     busy = MatchContext(asker_id=99, now=NOW, recent_introductions=dict.fromkeys(range(1, 16), 1))
     found = search.choose(ranking, busy)
     assert found.confident and all(c.member_id <= 15 for c in found.confident)
+
+
+def test_a_member_whose_words_have_no_vector_yet_is_ranked_by_their_words_alone() -> None:
+    """Member 30 offered beekeeping from a process without the sentence model: they
+    are still found for an ask that names it, behind members whose words are as close
+    by meaning, and equally ranked members come in the order they joined."""
+    search = community({member: 0.3 for member in range(1, 13)})
+    words = search._words
+    words.upsert(HelperProfile(30, "bees", (), offers=(OfferText(30, "I keep #beekeeping"),)))
+
+    ranking = search.rank("any tips on #beekeeping for a first hive?", ASK)
+
+    assert [member for member, _ in ranking.scores[:12]] == list(range(1, 13))
+    assert ranking.scores[12][0] == 30, "after the twelve, by words alone"
+    assert ranking.scores[12][1] == pytest.approx(0.2)  # all the words can add
+    assert ranking.scores[0][1] == pytest.approx(0.3 + 0.3 * 0.3, abs=0.01)
+    assert 30 not in ranking.closeness and 1 in ranking.closeness
+    why = search.explain(30, ranking, MatchContext(asker_id=99, now=NOW))
+    assert any("beekeeping" in reason for reason in why)
