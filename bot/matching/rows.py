@@ -13,7 +13,7 @@ processor's cache when a member searches.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -132,6 +132,33 @@ class Rows(Blocks):
 
     def __len__(self) -> int:
         return len(self._row_of)
+
+    def row(self, owner: int) -> int | None:
+        return self._row_of.get(owner)
+
+    def now_of(
+        self, rows: npt.NDArray[np.intp], owners: npt.NDArray[np.int64], also: Iterable[int] = ()
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+        """Where these owners' rows are now, and who they are, as a snapshot had them
+        in these rows (one who left since is left out, one whose row changed is found
+        in their new one), then ``also`` these owners: each owner once."""
+        same = (owners >= 0) & (self._owners[rows] == owners)
+        found, who = rows[same], owners[same]
+        moved = owners[(owners >= 0) & ~same].tolist()
+        if not moved and not also:
+            return found, who
+        seen = set(who.tolist())
+        more: dict[int, int] = {}
+        for owner in [*moved, *also]:
+            row = self._row_of.get(owner)
+            if row is not None and owner not in seen:
+                more.setdefault(owner, row)
+        if not more:
+            return found, who
+        return (
+            np.concatenate([found, np.fromiter(more.values(), dtype=np.intp, count=len(more))]),
+            np.concatenate([who, np.fromiter(more, dtype=np.int64, count=len(more))]),
+        )
 
     def put(self, owner: int, components: npt.NDArray[np.int8], scale: float) -> None:
         """The owner's row: a vector as :func:`~bot.matching.fields.quantised` made it."""

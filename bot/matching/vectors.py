@@ -12,8 +12,6 @@ the shortlisted members' profile scores are then worked out exactly from their f
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from itertools import chain
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -21,6 +19,7 @@ import numpy.typing as npt
 
 from bot.domain.directory import FieldVector
 from bot.matching.coarse import Coarse, build_coarse
+from bot.matching.field_table import FieldKeys, FieldTable
 from bot.matching.fields import Vector, quantised_rows
 from bot.matching.rows import SHORTLIST, FieldRows, ProfileScores, Rows, RowsNow
 
@@ -46,15 +45,6 @@ class Closeness(NamedTuple):
     profile: float
 
 
-@dataclass(slots=True)
-class _Fields:
-    keys: tuple[str, ...]
-    rows: tuple[int, ...]
-    """Where each field's vector is, in the index's field rows."""
-    length: float
-    """The length of the sum of the field vectors (their profile, before normalising)."""
-
-
 class VectorIndex:
     """A community's field and profile vectors, updated member by member."""
 
@@ -62,13 +52,14 @@ class VectorIndex:
         self._dimensions = dimensions
         self._profiles = Rows(dimensions)
         self._field_rows = FieldRows(dimensions)
-        self._fields: dict[int, _Fields] = {}
+        self._fields = FieldTable()
+        """Each member's field rows and keys, by the row of their profile."""
 
     def __len__(self) -> int:
-        return len(self._fields)
+        return len(self._profiles)
 
     def __contains__(self, member_id: object) -> bool:
-        return member_id in self._fields
+        return isinstance(member_id, int) and self._profiles.row(member_id) is not None
 
     @property
     def fields_kept(self) -> int:
@@ -106,29 +97,35 @@ class VectorIndex:
         for (member_id, usable), start, length, profile, profile_scale in zip(
             kept, starts.tolist(), lengths.tolist(), profiles, profile_scales.tolist(), strict=True
         ):
-            before = self._fields.get(member_id)
-            rows = list(before.rows) if before is not None else []
+            before = self._profiles.row(member_id)
+            rows = self._fields.rows_of(before) if before is not None else []
             for row in rows[len(usable) :]:
                 self._field_rows.give_back(row)
             rows = rows[: len(usable)]
             rows += [self._field_rows.take() for _ in range(len(usable) - len(rows))]
             for at, row in enumerate(rows, start):
                 self._field_rows.write(row, components[at], field_scales[at])
-            self._fields[member_id] = _Fields(tuple(v.key for v in usable), tuple(rows), length)
             self._profiles.put(member_id, profile, profile_scale)
+            profile_row = self._profiles.row(member_id)
+            assert profile_row is not None
+            self._fields.set(profile_row, rows, [v.key for v in usable], length)
 
     def field_vector(self, member_id: int, key: str) -> Vector | None:
         """One of a member's fields (``offer:12`` …) as a vector, if it is indexed."""
-        fields = self._fields.get(member_id)
-        if fields is None or key not in fields.keys:
+        profile_row = self._profiles.row(member_id)
+        if profile_row is None:
             return None
-        return self._field_rows.vector(fields.rows[fields.keys.index(key)])
+        for row in self._fields.rows_of(profile_row):
+            if self._fields.key(row) == key:
+                return self._field_rows.vector(row)
+        return None
 
     def remove(self, member_id: int) -> None:
-        fields = self._fields.pop(member_id, None)
-        if fields is not None:
-            for row in fields.rows:
+        profile_row = self._profiles.row(member_id)
+        if profile_row is not None:
+            for row in self._fields.rows_of(profile_row):
                 self._field_rows.give_back(row)
+            self._fields.clear(profile_row)
         self._profiles.remove(member_id)
 
     @property
@@ -161,32 +158,22 @@ class VectorIndex:
         """The members whose profiles are closest to the ask, and ``also`` these,
         each with their closest field. ``profiles`` are the profiles' scores for this
         ask, if already worked out (see :meth:`profiles_now`)."""
-        if not self._fields:
+        if not len(self._profiles):
             return Nearness.NOBODY
         scored = profiles if profiles is not None else self._profiles.scores(ask)
-        shortlisted = scored.owners[scored.best(shortlist)].tolist()
-        # Not one removed since the scores were made.
-        members = [m for m in dict.fromkeys([*shortlisted, *also]) if m in self._fields]
-        if not members:
+        picked = scored.best(shortlist)
+        rows, members = self._profiles.now_of(picked, scored.owners[picked], also)
+        if not len(rows):
             return Nearness.NOBODY
-        fields = [self._fields[member] for member in members]
         # Every field of every chosen member in one product, then the best per member:
         # sorted by member, then by score, each member's best comes first. A profile's
         # exact score is the sum of its fields' over the length of that sum.
-        counts = np.fromiter((len(f.rows) for f in fields), dtype=np.intp, count=len(fields))
-        rows = np.fromiter(chain.from_iterable(f.rows for f in fields), dtype=np.intp)
-        scores = self._field_rows.products(rows, ask)
+        counts, field_rows, lengths = self._fields.gather(rows)
+        scores = self._field_rows.products(field_rows, ask)
         starts = np.cumsum(counts) - counts
-        best = np.lexsort((-scores, np.repeat(np.arange(len(fields)), counts)))[starts]
-        lengths = np.fromiter((f.length for f in fields), dtype=np.float32, count=len(fields))
+        best = np.lexsort((-scores, np.repeat(np.arange(len(rows)), counts)))[starts]
         whole = np.add.reduceat(scores, starts) / lengths
-        return Nearness(
-            np.array(members, dtype=np.int64),
-            scores[best],
-            whole,
-            [f.keys for f in fields],
-            best - starts,
-        )
+        return Nearness(members, scores[best], whole, self._fields.keys(field_rows[best]))
 
 
 class Nearness(Mapping[int, Closeness]):
@@ -201,21 +188,19 @@ class Nearness(Mapping[int, Closeness]):
         members: npt.NDArray[np.int64],
         best_field: npt.NDArray[np.floating[Any]],
         profile: npt.NDArray[np.floating[Any]],
-        keys: Sequence[tuple[str, ...]],
-        closest_key: npt.NDArray[np.intp],
+        closest_keys: FieldKeys,
     ) -> None:
         self.members = members
         self.best_field = best_field
         """Each member's closest field's score, in the order of :attr:`members`."""
         self.profile = profile
         """Each member's profile's score."""
-        self._keys = keys
-        self._closest_key = closest_key
+        self._closest_keys = closest_keys
         self._at = dict(zip(members.tolist(), range(len(members)), strict=True))
 
     def __getitem__(self, member: int) -> Closeness:
         at = self._at[member]
-        key = self._keys[at][int(self._closest_key[at])]
+        key = self._closest_keys[at]
         return Closeness(float(self.best_field[at]), key, float(self.profile[at]))
 
     def __iter__(self) -> Iterator[int]:
@@ -232,8 +217,7 @@ Nearness.NOBODY = Nearness(
     np.zeros(0, dtype=np.int64),
     np.zeros(0, dtype=np.float32),
     np.zeros(0, dtype=np.float32),
-    (),
-    np.zeros(0, dtype=np.intp),
+    FieldKeys(np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.int64), {}),
 )
 
 

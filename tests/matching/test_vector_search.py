@@ -181,6 +181,51 @@ def test_a_row_taken_by_a_newcomer_after_the_scores_were_made_is_not_scored_as_t
     assert found[60].profile == pytest.approx(float(unit(77) @ ask), abs=0.01), "60's own"
 
 
+def test_a_member_who_left_and_came_back_after_the_scores_were_made_is_found_in_their_new_row() -> (
+    None
+):
+    index = VectorIndex(DIMENSIONS)
+    for member in range(1, 9):
+        index.put(member, [packed(f"bio:{member}", "x", unit(member))])
+    ask = unit(5)
+    scored = index.profiles_now().scores(ask)
+    index.remove(5)
+    index.put(70, [packed("bio:70", "x", unit(70))])  # takes the row 5 left
+    index.put(5, [packed("offer:9", "back", unit(5))])  # back, in another row
+
+    found = index.closest(ask, shortlist=3, profiles=scored)
+
+    assert found[5].best_key == "offer:9" and found[5].best_field > 0.99
+    assert 70 not in found, "not shortlisted: the scores were made before they came"
+
+
+def test_a_member_with_many_fields_and_keys_of_any_form_keeps_each_field_apart() -> None:
+    """Twelve open offers (more than most members have), keys as tests and imports
+    write them, and a field row given back and taken by another member in between."""
+    index = VectorIndex(DIMENSIONS)
+    offers = [packed(f"offer:{n}", "x", unit(200 + n)) for n in range(12)]
+    odd = [packed("skills:near", "x", unit(300)), packed("offer:007", "x", unit(301))]
+    index.put(1, [packed("bio:1", "x", unit(1)), *offers, *odd])
+    index.put(2, [packed("bio:2", "x", unit(2)), packed("offer:99", "x", unit(99))])
+    index.put(2, [packed("bio:2", "x", unit(2))])  # offer 99 withdrawn: its row free
+    index.put(3, [packed("offer:123456789012", "x", unit(400))])  # takes it
+
+    for n in (0, 7, 11):
+        found = index.closest(unit(200 + n), shortlist=3)
+        assert found[1].best_key == f"offer:{n}"
+    assert index.closest(unit(300), shortlist=3)[1].best_key == "skills:near"
+    assert index.closest(unit(301), shortlist=3)[1].best_key == "offer:007"
+    assert index.closest(unit(400), shortlist=3)[3].best_key == "offer:123456789012"
+    assert index.closest(unit(99), shortlist=3)[2].best_key == "bio:2"
+    kept = index.field_vector(1, "offer:007")
+    assert kept is not None and float(kept @ unit(301)) > 0.99
+    assert index.field_vector(2, "offer:99") is None
+    assert index.fields_kept == 15 + 1 + 1
+    index.put(1, [packed("bio:1", "x", unit(1))])  # fewer fields again
+    assert index.fields_kept == 3 and index.field_vector(1, "skills:near") is None
+    assert index.closest(unit(300), shortlist=3)[1].best_key == "bio:1"
+
+
 def test_scores_made_with_their_shortlist_find_the_same_members_as_scores_made_without() -> None:
     index = VectorIndex(DIMENSIONS)
     for member in range(1, 41):
