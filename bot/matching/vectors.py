@@ -94,6 +94,7 @@ class VectorIndex:
         lengths = np.maximum(np.linalg.norm(sums, axis=1), np.float32(1e-9))
         profiles, profile_scales = quantised_rows(sums / lengths[:, None])
         field_scales = scales.tolist()
+        fields: list[tuple[int, list[int], list[str], float]] = []
         for (member_id, usable), start, length, profile, profile_scale in zip(
             kept, starts.tolist(), lengths.tolist(), profiles, profile_scales.tolist(), strict=True
         ):
@@ -108,7 +109,8 @@ class VectorIndex:
             self._profiles.put(member_id, profile, profile_scale)
             profile_row = self._profiles.row(member_id)
             assert profile_row is not None
-            self._fields.set(profile_row, rows, [v.key for v in usable], length)
+            fields.append((profile_row, rows, [v.key for v in usable], length))
+        self._fields.set_many(fields)
 
     def field_vector(self, member_id: int, key: str) -> Vector | None:
         """One of a member's fields (``offer:12`` …) as a vector, if it is indexed."""
