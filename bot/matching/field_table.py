@@ -6,7 +6,7 @@ read a few hundred such objects from scattered memory to gather its shortlist's
 fields. Here a member's field rows are a row of one table, indexed by the row of the
 member's profile (see :class:`~bot.matching.rows.Rows`), and each field's key
 (``offer:12``) is a kind and a number in two arrays indexed by the field's row: about
-6 MB, and a shortlist's fields are gathered in a few numpy operations.
+8 MB, and a shortlist's fields are gathered in a few numpy operations.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class FieldTable:
         ):
             kind, _, number = key.partition(":")
             code = _CODES.get(kind, 0)
-            if code and number.isdigit() and str(int(number)) == number and len(number) < 19:
+            if code and _plain_number(number):
                 kinds.append(code)
                 numbers.append(int(number))
             else:
@@ -143,6 +143,11 @@ class FieldTable:
             size = max(field_row + 1, 2 * len(self._kinds), 64)
             self._kinds = _grown(self._kinds, size, 0)
             self._numbers = _grown(self._numbers, size, 0)
+
+
+def _plain_number(text: str) -> bool:
+    """Whether a number is written as ``str(int(text))`` writes it, and fits 64 bits."""
+    return text.isascii() and text.isdigit() and len(text) < 19 and (text[0] != "0" or text == "0")
 
 
 def _grown(array: npt.NDArray[_T], size: int, fill: int) -> npt.NDArray[_T]:

@@ -204,7 +204,11 @@ def test_a_member_with_many_fields_and_keys_of_any_form_keeps_each_field_apart()
     write them, and a field row given back and taken by another member in between."""
     index = VectorIndex(DIMENSIONS)
     offers = [packed(f"offer:{n}", "x", unit(200 + n)) for n in range(12)]
-    odd = [packed("skills:near", "x", unit(300)), packed("offer:007", "x", unit(301))]
+    odd = [
+        packed("skills:near", "x", unit(300)),
+        packed("offer:007", "x", unit(301)),
+        packed("offer:٣", "x", unit(302)),  # a digit, but not one the key would be rebuilt with
+    ]
     index.put(1, [packed("bio:1", "x", unit(1)), *offers, *odd])
     index.put(2, [packed("bio:2", "x", unit(2)), packed("offer:99", "x", unit(99))])
     index.put(2, [packed("bio:2", "x", unit(2))])  # offer 99 withdrawn: its row free
@@ -215,12 +219,13 @@ def test_a_member_with_many_fields_and_keys_of_any_form_keeps_each_field_apart()
         assert found[1].best_key == f"offer:{n}"
     assert index.closest(unit(300), shortlist=3)[1].best_key == "skills:near"
     assert index.closest(unit(301), shortlist=3)[1].best_key == "offer:007"
+    assert index.closest(unit(302), shortlist=3)[1].best_key == "offer:٣"
     assert index.closest(unit(400), shortlist=3)[3].best_key == "offer:123456789012"
     assert index.closest(unit(99), shortlist=3)[2].best_key == "bio:2"
     kept = index.field_vector(1, "offer:007")
     assert kept is not None and float(kept @ unit(301)) > 0.99
     assert index.field_vector(2, "offer:99") is None
-    assert index.fields_kept == 15 + 1 + 1
+    assert index.fields_kept == 16 + 1 + 1
     index.put(1, [packed("bio:1", "x", unit(1))])  # fewer fields again
     assert index.fields_kept == 3 and index.field_vector(1, "skills:near") is None
     assert index.closest(unit(300), shortlist=3)[1].best_key == "bio:1"
