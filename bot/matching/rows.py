@@ -133,6 +133,9 @@ class Rows(Blocks):
     def __len__(self) -> int:
         return len(self._row_of)
 
+    def __contains__(self, owner: object) -> bool:
+        return owner in self._row_of
+
     def row(self, owner: int) -> int | None:
         return self._row_of.get(owner)
 

@@ -59,7 +59,7 @@ class VectorIndex:
         return len(self._profiles)
 
     def __contains__(self, member_id: object) -> bool:
-        return isinstance(member_id, int) and self._profiles.row(member_id) is not None
+        return member_id in self._profiles
 
     @property
     def fields_kept(self) -> int:
