@@ -24,7 +24,7 @@ from bot.skills.text import (
     without_mentions,
     words,
 )
-from bot.skills.typos import deletion_index, deletions_of, english_words
+from bot.skills.typos import TypoCorrector
 
 ALIAS_WEIGHT = 1.0
 """How strongly an alias or the skill's own name points at a skill."""
@@ -32,14 +32,6 @@ RELATED_WEIGHT = 0.6
 """How strongly one related term ("pod" for Kubernetes) points at a skill."""
 LINKED_WEIGHT = 0.3
 """How much a skill named in an ask also counts for the skills it is linked to."""
-
-# Typo tolerance only for words long enough that one slip rarely turns them into
-# another real word, never for inflected forms like "resumed", and never for a word
-# that is a real word itself ("flaky" is not a misspelt "flask").
-_FUZZY_MIN_LENGTH = 6
-_INFLECTED = ("ed", "ing", "ly")
-_TYPO_CACHE_SIZE = 50_000
-"""Words whose correction is remembered; the cache starts afresh once it is full."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +53,11 @@ class Vocabulary:
         everyday: Iterable[str] = (),
     ) -> None:
         self._skills: dict[str, Skill] = {skill.name: skill for skill in skills}
+        # A skill's own name or label typed as a skill is that skill, though it is an
+        # alias of another too ("grant writing" of nonprofits) or no alias at all ("C").
+        self._own = {" ".join(words(s.label)): s.name for s in self._skills.values()} | {
+            s.name.replace("-", " "): s.name for s in self._skills.values()
+        }
         self._overrides: dict[str, str] = dict(overrides or {})
         self._everyday_said = tuple(everyday)
         # A community's own alias is never read as an everyday word: its admin meant it.
@@ -77,11 +74,7 @@ class Vocabulary:
         self._longest: dict[str, int] = {}
         for phrase in self._phrases:
             self._longest[phrase[0]] = max(self._longest.get(phrase[0], 0), len(phrase))
-        self._single_words = {phrase[0] for phrase in self._phrases if len(phrase) == 1}
-        self._deletions = deletion_index(
-            word for word in self._single_words if len(word) >= _FUZZY_MIN_LENGTH
-        )
-        self._typo_cache: dict[str, str | None] = {}
+        self._correct_typo = TypoCorrector(p[0] for p in self._phrases if len(p) == 1)
         self._override_starts: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for alias, name in self._overrides.items():
             phrase = tuple(alias.split())
@@ -176,6 +169,8 @@ class Vocabulary:
             return stripped.lower()
         if not parts:
             return ""
+        if (own := self._own.get(" ".join(parts))) is not None:
+            return own
         hits = self._whole_phrase_hits(parts)
         aliases = [hit.skill for hit in hits if hit.is_alias]
         if aliases:
@@ -191,7 +186,8 @@ class Vocabulary:
         beside it where they say more: "Salesforce NPSP" is ``crm`` and
         ``salesforce-npsp`` (an ask for NPSP finds them), "Python programming" python."""
         name, parts = self.normalise(term), tuple(words(term.strip().lstrip("#").strip()))
-        if not name or name in (tag_slug(parts), self._overrides.get(" ".join(parts))):
+        said = " ".join(parts)
+        if not name or name in (tag_slug(parts), self._overrides.get(said), self._own.get(said)):
             return (name,) if name else ()
         known = [self._skills.get(hit.skill) for hit in self._hits(" ".join(parts))]
         named = {w for k in known if k for n in (k.name, *k.aliases) for w in words(n)}
@@ -335,29 +331,6 @@ class Vocabulary:
                 return self._phrases[(corrected,)]
         return ()
 
-    def _correct_typo(self, word: str) -> str | None:
-        if len(word) < _FUZZY_MIN_LENGTH or word.endswith(_INFLECTED) or not word.isalpha():
-            return None
-        if word in english_words():
-            return None
-        if word in self._typo_cache:
-            return self._typo_cache[word]
-        candidates: set[str] = set()
-        # Normalisation may have taken a final "s" off a misspelt "kubernets".
-        for typed in (word, word + "s"):
-            candidates.update(self._deletions.get(typed, ()))
-            for variant in deletions_of(typed):
-                if variant in self._single_words:
-                    candidates.add(variant)
-                candidates.update(self._deletions.get(variant, ()))
-        # Typos rarely hit the first letter, and an ambiguous correction is a guess.
-        candidates = {c for c in candidates if c[0] == word[0] and c != word}
-        corrected = candidates.pop() if len(candidates) == 1 else None
-        if len(self._typo_cache) >= _TYPO_CACHE_SIZE:
-            self._typo_cache.clear()
-        self._typo_cache[word] = corrected
-        return corrected
-
     def _build_tables(self) -> None:
         for skill in self._skills.values():
             for phrase in (skill.name.replace("-", " "), *skill.aliases):
@@ -369,9 +342,9 @@ class Vocabulary:
                 key = tuple(words(phrase))
                 named = [hit.skill for hit in self._phrases.get(key, ()) if hit.is_alias]
                 if named:
-                    for other in named:
-                        if other != skill.name:
-                            self._link(skill.name, other)
+                    for other in set(named) - {skill.name}:
+                        self._links.setdefault(skill.name, set()).add(other)
+                        self._links.setdefault(other, set()).add(skill.name)
                 elif key:
                     self._add_phrase(phrase, _Hit(skill.name, False))
 
@@ -382,10 +355,6 @@ class Vocabulary:
         existing = self._phrases.get(key, ())
         if hit not in existing and _Hit(hit.skill, True) not in existing:
             self._phrases[key] = (*existing, hit)
-
-    def _link(self, one: str, other: str) -> None:
-        self._links.setdefault(one, set()).add(other)
-        self._links.setdefault(other, set()).add(one)
 
 
 @lru_cache(maxsize=64)

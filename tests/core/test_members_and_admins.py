@@ -562,6 +562,16 @@ async def test_skills_added_say_what_they_were_read_as_and_keep_the_members_own_
     assert "Your skills: fashion-design, crafts, crm, salesforce-npsp" in town.last_to("ana")
 
 
+async def test_a_skill_added_by_its_own_name_is_that_skill_not_one_it_is_an_alias_of(
+    town: Town,
+) -> None:
+    await town.say("ana", "/skills add grant writing, C")
+    said = town.last_to("ana")
+    assert "Added: grant-writing, c-language (C)." in said, said
+    await town.say("ana", "/skills list")
+    assert "Your skills: grant-writing, c-language" in town.last_to("ana")
+
+
 async def test_the_same_open_ask_or_offer_said_again_is_not_posted_twice(town: Town) -> None:
     await town.say("dana", "/ask could someone look over my CV?")
     result = await town.say("dana", "/ask  Could someone look over my CV? ")

@@ -39,6 +39,15 @@ def test_the_shipped_vocabulary_is_package_data_with_hundreds_of_skills() -> Non
         ("#SalaryNegotiation", "salary-negotiation"),
         ("front end", "frontend-development"),
         ("kubernets", "kubernetes"),
+        # A skill's own name or label, though another skill lists it as an alias
+        # ("grant writing" of nonprofits, "wedding planning" of event planning) or it is
+        # no alias at all (a one-letter language would tag every "plan C").
+        ("grant writing", "grant-writing"),
+        ("Wedding Planning", "wedding-planning"),
+        ("engineering management", "software-engineering-management"),
+        ("C", "c-language"),
+        ("R", "r-programming"),
+        ("grants", "nonprofits"),
     ],
 )
 def test_a_skill_typed_any_common_way_becomes_one_canonical_skill(
@@ -198,9 +207,17 @@ def test_a_communitys_own_alias_is_never_an_everyday_word() -> None:
         ("Local-First Apps", ("local-first-app",)),
         ("#seed saving", ("seed-saving",)),
         ("🐍", ()),
+        ("C", ("c-language",)),
+        ("neighbourhood knowledge", ("neighbourhood-guides",)),
     ],
 )
 def test_a_typed_skill_keeps_the_members_own_words_where_they_say_more(
     typed: str, read: tuple[str, ...]
 ) -> None:
     assert vocabulary.read_skill(typed) == read
+
+
+def test_every_skill_typed_by_its_own_name_or_label_is_that_skill() -> None:
+    for skill in vocabulary.skills:
+        for typed in (skill.label, skill.name.replace("-", " "), skill.name):
+            assert vocabulary.normalise(typed) == skill.name, typed
