@@ -56,8 +56,9 @@ class Vocabulary:
         # A skill's own name or label typed as a skill is that skill, though it is an
         # alias of another too ("grant writing" of nonprofits) or no alias at all ("C").
         self._own = {" ".join(words(s.label)): s.name for s in self._skills.values()} | {
-            s.name.replace("-", " "): s.name for s in self._skills.values()
+            " ".join(words(s.name.replace("-", " "))): s.name for s in self._skills.values()
         }
+        self._own.pop("", None)
         self._overrides: dict[str, str] = dict(overrides or {})
         self._everyday_said = tuple(everyday)
         # A community's own alias is never read as an everyday word: its admin meant it.
@@ -342,9 +343,9 @@ class Vocabulary:
                 key = tuple(words(phrase))
                 named = [hit.skill for hit in self._phrases.get(key, ()) if hit.is_alias]
                 if named:
-                    for other in set(named) - {skill.name}:
-                        self._links.setdefault(skill.name, set()).add(other)
-                        self._links.setdefault(other, set()).add(skill.name)
+                    for other in named:
+                        if other != skill.name:
+                            self._link(skill.name, other)
                 elif key:
                     self._add_phrase(phrase, _Hit(skill.name, False))
 
@@ -355,6 +356,10 @@ class Vocabulary:
         existing = self._phrases.get(key, ())
         if hit not in existing and _Hit(hit.skill, True) not in existing:
             self._phrases[key] = (*existing, hit)
+
+    def _link(self, one: str, other: str) -> None:
+        self._links.setdefault(one, set()).add(other)
+        self._links.setdefault(other, set()).add(one)
 
 
 @lru_cache(maxsize=64)
