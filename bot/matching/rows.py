@@ -163,8 +163,9 @@ class Rows(Blocks):
             np.concatenate([who, np.fromiter(more, dtype=np.int64, count=len(more))]),
         )
 
-    def put(self, owner: int, components: npt.NDArray[np.int8], scale: float) -> None:
-        """The owner's row: a vector as :func:`~bot.matching.fields.quantised` made it."""
+    def put(self, owner: int, components: npt.NDArray[np.int8], scale: float) -> int:
+        """The owner's row: a vector as :func:`~bot.matching.fields.quantised` made it;
+        returns where it is."""
         row = self._row_of.get(owner)
         if row is None:
             row = self.take()
@@ -176,6 +177,7 @@ class Rows(Blocks):
             self._coarse.write(row, components, scale)
         if self._written is not None:
             self._written.add(row)
+        return row
 
     @property
     def wants_coarse(self) -> bool:

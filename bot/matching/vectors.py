@@ -106,9 +106,7 @@ class VectorIndex:
             rows += [self._field_rows.take() for _ in range(len(usable) - len(rows))]
             for at, row in enumerate(rows, start):
                 self._field_rows.write(row, components[at], field_scales[at])
-            self._profiles.put(member_id, profile, profile_scale)
-            profile_row = self._profiles.row(member_id)
-            assert profile_row is not None
+            profile_row = self._profiles.put(member_id, profile, profile_scale)
             fields.append((profile_row, rows, [v.key for v in usable], length))
         self._fields.set_many(fields)
 
