@@ -6,8 +6,8 @@ layers its own aliases over it with :meth:`Vocabulary.with_aliases`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -40,6 +40,8 @@ class _Hit:
     is_alias: bool
     everyday: bool = False
     """Found by an everyday word alone (see :meth:`Vocabulary.tags`)."""
+    at: int = 0
+    """Where in the text: the number of the word (or phrase's first word) found."""
 
 
 class Vocabulary:
@@ -211,19 +213,30 @@ class Vocabulary:
         """The skills a post is tagged with, shown with it and counted as asked for:
         :meth:`extract`, less a skill found only by an everyday word ("driving" in
         "it's driving me mad", "python" beside "garden") unless the text names it or a
-        skill linked to it some other way ("python" beside "pandas"). (Matching reads
-        every word, :meth:`extract`: left out there too, the right helper was found
-        less often in the held-out communities.)"""
-        hits = list(self._hits(text))
-        said = [hit for hit in hits if not hit.everyday]
-        named = {hit.skill for hit in said} | {
-            linked for hit in said for linked in self._links.get(hit.skill, ())
-        }
+        skill linked to it some other way ("python" beside "dataframes"), or another
+        everyday word points the same way ("Python scripts and pandas": each is the
+        other's skill or linked to it). (Matching reads every word, :meth:`extract`:
+        left out there too, the right helper was found less often in the held-out
+        communities.)"""
+        sequence = list(pieces(text))
+        hits = list(self._hits_in(sequence))
         found: dict[str, None] = {}
         for hit in hits:
-            if hit.is_alias and (not hit.everyday or hit.skill in named):
+            if hit.is_alias and (not hit.everyday or self._supported(hit, hits, sequence)):
                 found.setdefault(hit.skill, None)
         return tuple(found)
+
+    def _supported(
+        self, hit: _Hit, hits: Sequence[_Hit], sequence: Sequence[str | tuple[str, ...]]
+    ) -> bool:
+        """Whether another word of the text (not this one again) points at this
+        everyday word's skill, or at a skill linked to it."""
+        near = self._links.get(hit.skill, set())
+        return any(
+            sequence[other.at] != sequence[hit.at]
+            and (other.skill == hit.skill or other.skill in near)
+            for other in hits
+        )
 
     def skill_weights(self, text: str) -> dict[str, float]:
         """How strongly a message points at each skill, from 0 to 1.
@@ -271,7 +284,8 @@ class Vocabulary:
         while position < len(sequence):
             piece = sequence[position]
             if isinstance(piece, tuple):
-                yield from self._hashtag_hits(piece)
+                for hit in self._hashtag_hits(piece):
+                    yield replace(hit, at=position)
                 position += 1
                 continue
             if piece in starts or piece in joinable:
@@ -279,9 +293,9 @@ class Vocabulary:
             else:
                 length, hits = 0, ()
             if hits:
-                if length == 1 and piece in self._everyday:
-                    hits = tuple(_Hit(hit.skill, hit.is_alias, True) for hit in hits)
-                yield from hits
+                everyday = length == 1 and piece in self._everyday
+                for hit in hits:
+                    yield _Hit(hit.skill, hit.is_alias, everyday or hit.everyday, position)
                 position += length
                 continue
             if piece not in STOPWORDS:
@@ -289,7 +303,7 @@ class Vocabulary:
                 if corrected is not None:
                     everyday = corrected in self._everyday
                     for hit in self._phrases[(corrected,)]:
-                        yield _Hit(hit.skill, hit.is_alias, everyday)
+                        yield _Hit(hit.skill, hit.is_alias, everyday, position)
             position += 1
 
     def _longest_phrase(

@@ -539,6 +539,9 @@ async def test_an_everyday_word_does_not_tag_a_post_with_a_skill(town: Town) -> 
     assert "dripping" in post and "#driving" not in post, post
     await town.say("eve", "/ask I need driving lessons before my test")
     assert "#driving" in town.channel()[-1].as_plain_text()
+    await town.say("eve", "/offer I can help with Python scripts and pandas")
+    post = town.channel()[-1].as_plain_text()
+    assert "#python" in post and "#pandas" in post and "No skills detected" not in post, post
 
 
 async def test_skills_added_say_what_they_were_read_as_and_keep_the_members_own_words(

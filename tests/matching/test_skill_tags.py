@@ -183,6 +183,17 @@ def test_an_everyday_word_alone_does_not_tag_a_post() -> None:
     assert vocabulary.tags(said) == ("cooking", "crafts"), "other skills of life are no support"
     assert vocabulary.tags("#python help please") == ("python",)
     assert vocabulary.tags("merging dataframes in python") == ("pandas", "python")
+    assert vocabulary.tags("a python got into my garden") == ("gardening",)
+    assert vocabulary.tags("help with python") == (), "alone, still only a word"
+
+
+def test_everyday_words_that_point_the_same_way_tag_a_post() -> None:
+    """Two everyday words of one skill, or of linked skills, say it together."""
+    said = "I can help with Python scripts and pandas"
+    assert vocabulary.tags(said) == ("python", "pandas")
+    assert vocabulary.tags("we moved our monitoring and logging to one place") == ("observability",)
+    assert vocabulary.tags("sales and operations at a cafe") == (), "nothing in common"
+    assert vocabulary.tags("python python python") == (), "one word again is no support"
     assert vocabulary.tags("spark job runs out of memory on databricks") == ("data-engineering",)
     # Matching still reads the word: measured, it found more right helpers than not.
     assert vocabulary.extract("it's driving me mad") == ("driving",)
