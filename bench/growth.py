@@ -58,9 +58,11 @@ acknowledgement over 3 s, and RSS ≤ 1.5× the read model's size.
 
 The scheduler ``givefirst slack`` would also run in the process is not started: the
 figures are those of members' commands alone. The fake Slack answers at once unless
-``--api-ms`` says how long each Web API call (posting a message, opening a DM …) takes
-to answer, as it does over the internet (the message is posted at once; its answer
-comes late), and posts to a response URL too (the figures time their arrival).
+``--api-ms`` says how long each Web API call (posting a message, opening a DM, asking
+who a member is …) takes to answer, as it does over the internet (the message is
+posted at once; its answer comes late), and posts to a response URL too (the figures
+time their arrival). Every command comes from a member not seen for ten minutes, whom
+the bot asks Slack about (``users.info``), as most members' commands are.
 """
 
 from __future__ import annotations
@@ -629,7 +631,8 @@ async def serve(
     async with FakeSlack() as fake, aiohttp.ClientSession() as api_session:
         for member in senders:
             fake.set_member(user_id(member), tz=zone(member))
-        for method in ("chat.postMessage", "chat.update", "conversations.open", "response_url"):
+        slowed = ("chat.postMessage", "chat.update", "conversations.open", "users.info")
+        for method in (*slowed, "response_url"):
             fake.slow(method, lambda _: api_ms / 1000)
         started = time.perf_counter()
         async with running(url, settings=Settings(), matching=True) as runtime:

@@ -6,7 +6,8 @@ in :mod:`bot.parsing`, and buttons and reactions in :mod:`bot.actions`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from bot.domain import Outcome, Subject
 
@@ -26,6 +27,15 @@ class Actor:
     fallback_name: str = ""
     """A name for a member seen for the first time while ``display_name`` is unknown
     (a login handle, say); it never replaces a name already stored."""
+    later: Callable[[], Awaitable[Actor]] | None = field(default=None, compare=False, repr=False)
+    """While the platform is still being asked what it says of the member (name, time
+    zone, admin rights): the actor with its answer. A command's work before its
+    transaction (its text's vector, the ranking) needs only the community, and goes on
+    meanwhile; the transaction waits for it (see :meth:`complete`)."""
+
+    async def complete(self) -> Actor:
+        """The actor with all the platform says of the member."""
+        return self if self.later is None else await self.later()
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -155,7 +155,7 @@ def build_app(
     def after_ack(work: Coroutine[Any, Any, None]) -> None:
         working.start(work, name=AFTER_ACK)
 
-    async def actor_for(
+    def actor_for(
         client: AsyncWebClient,
         *,
         team: str | None,
@@ -163,20 +163,34 @@ def build_app(
         name: str,
         channel: str | None,
     ) -> Actor:
-        profile = await profiles.profile(client, team, user)
-        return Actor(
+        """The member behind an event, at once: their profile is asked of Slack
+        meanwhile (``users.info``, as often as a member's first command in ten minutes),
+        and only the command's transaction waits for it (see :attr:`Actor.later`)."""
+        asking = asyncio.ensure_future(profiles.profile(client, team, user))
+        # Retrieved here if nothing else waits for it (a command that was refused).
+        asking.add_done_callback(lambda done: done.cancelled() or done.exception())
+        seen = Actor(
             community_key=community_key(team),
             user_id=user,
-            display_name=profile.name or "",
+            display_name="",
             fallback_name=name,
-            is_platform_admin=profile.is_admin,
             channel_id=channel,
-            timezone=profile.timezone,
         )
+
+        async def with_profile() -> Actor:
+            profile = await asyncio.shield(asking)
+            return replace(
+                seen,
+                display_name=profile.name or "",
+                is_platform_admin=profile.is_admin,
+                timezone=profile.timezone,
+            )
+
+        return replace(seen, later=with_profile)
 
     async def handle_command(body: dict[str, Any], client: AsyncWebClient) -> None:
         text = to_core_text(body.get("text") or "")
-        actor = await actor_for(
+        actor = actor_for(
             client,
             team=body.get("team_id"),
             user=body["user_id"],
@@ -207,7 +221,7 @@ def build_app(
         user = body["user"]
         container = body.get("container") or {}
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-        actor = await actor_for(
+        actor = actor_for(
             client,
             team=(body.get("team") or {}).get("id") or user.get("team_id"),
             user=user["id"],
@@ -240,7 +254,7 @@ def build_app(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
         item = event["item"]
-        actor = await event_actor(body, event, client, channel=item.get("channel"))
+        actor = event_actor(body, event, client, channel=item.get("channel"))
         chat = SlackChat(
             client,
             user_id=actor.user_id,
@@ -265,14 +279,14 @@ def build_app(
             return
         if not await bot.first_time(f"slack:{body.get('event_id')}"):
             return
-        await _publish_home(bot, client, await event_actor(body, event, client, channel=None))
+        await _publish_home(bot, client, event_actor(body, event, client, channel=None))
 
-    async def event_actor(
+    def event_actor(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, *, channel: str | None
     ) -> Actor:
         """The member behind an Events API event."""
         team = body.get("team_id")
-        return await actor_for(client, team=team, user=event["user"], name="", channel=channel)
+        return actor_for(client, team=team, user=event["user"], name="", channel=channel)
 
     @app.command(re.compile(rf"^/({'|'.join(SLASH_COMMANDS)})$"))
     async def on_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:

@@ -236,6 +236,7 @@ class GiveFirst(Errands, Dashboard):
     async def overview(self, actor: Actor) -> Message:
         """The member's own open offers, asks, pending introductions and pause state,
         for a home screen; nothing is sent."""
+        actor = await actor.complete()
         now = self._clock.now()
         async with self._uow() as uow:
             community, member = await use_cases.enter(uow, actor, now)
@@ -316,6 +317,7 @@ class GiveFirst(Errands, Dashboard):
         encoder: TextEncoder | None,
         ahead: use_cases.Ahead,
     ) -> tuple[Community, list[Message], list[Command]] | None:
+        actor = await actor.complete()  # asked of the platform while the ranking was made
         now = self._clock.now()
         async with self._use_cases, self._uow() as uow:
             if event_key is not None and not await uow.events.first_time(event_key, now):

@@ -278,6 +278,31 @@ async def test_a_member_is_answered_even_when_slack_profiles_cannot_be_read(
     await slack.said("chat.postMessage", "I think you could help")
 
 
+async def test_while_slack_is_slow_to_say_who_a_member_is_their_command_still_uses_it(
+    slack: SlackCommunity,
+) -> None:
+    """A command's text is encoded and the community ranked while Slack is asked who
+    the member is; what is saved still has Slack's name, time zone and admin rights."""
+    slack.fake.slow("users.info", lambda _: 0.3)
+    slack.fake.set_member(
+        "U0ERIN", name="erin.ob", real_name="Erin Ó Briain", display_name="", tz="Europe/Madrid"
+    )
+    slack.fake.set_member("U0DANA", name="dana", tz="Europe/Berlin", is_owner=True)
+    await slack.command("erin", "/offer", "I review CVs and resumes #resume")
+    await slack.said("chat.postMessage", "I review CVs")
+    await slack.command("dana", "/ask", "urgent: could someone look over my CV today?")
+    shown = text_of(await slack.said("response_url", "These members could help"))
+    assert "awake when you are (Europe/Madrid)" in shown, "Erin's time zone, from Slack"
+    await slack.press("dana", "Ask Erin Ó Briain")  # the name Slack shows, not the handle
+    await slack.said("chat.postMessage", "I think you could help")
+
+    await slack.command("dana", "/givefirst", "config capacity 5")
+    await slack.said("response_url", "Capacity: 5")
+    slack.fake.set_member("U0BEN", name="ben", is_admin=False)
+    await slack.command("ben", "/givefirst", "config capacity 9")
+    await slack.said("response_url", "Only community admins")
+
+
 async def test_a_burst_of_commands_asks_slack_about_the_member_once(
     slack: SlackCommunity,
 ) -> None:
