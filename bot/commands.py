@@ -29,9 +29,10 @@ class Actor:
     (a login handle, say); it never replaces a name already stored."""
     later: Callable[[], Awaitable[Actor]] | None = field(default=None, compare=False, repr=False)
     """While the platform is still being asked what it says of the member (name, time
-    zone, admin rights): the actor with its answer. A command's work before its
-    transaction (its text's vector, the ranking) needs only the community, and goes on
-    meanwhile; the transaction waits for it (see :meth:`complete`)."""
+    zone, admin rights): the actor with its answer (see :meth:`complete`). A command's
+    work before its transaction needs only the community, and goes on meanwhile; a
+    member already saved is answered without it, a newcomer and a command that checks
+    admin rights wait for it (see :mod:`bot.app.profiles`)."""
 
     async def complete(self) -> Actor:
         """The actor with all the platform says of the member."""

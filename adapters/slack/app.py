@@ -88,6 +88,14 @@ class ProfileDirectory:
         self._cache: OrderedDict[tuple[str | None, str], tuple[float, Profile]] = OrderedDict()
         self._asking: dict[tuple[str | None, str], asyncio.Task[Profile]] = {}
 
+    def known(self, team: str | None, user_id: str) -> Profile | None:
+        """The member's profile if Slack gave it less than ten minutes ago."""
+        cached = self._cache.get((team, user_id))
+        if cached is None or cached[0] <= time.monotonic():
+            return None
+        self._cache.move_to_end((team, user_id))
+        return cached[1]
+
     async def profile(self, client: AsyncWebClient, team: str | None, user_id: str) -> Profile:
         key = (team, user_id)
         cached = self._cache.get(key)
@@ -163,12 +171,9 @@ def build_app(
         name: str,
         channel: str | None,
     ) -> Actor:
-        """The member behind an event, at once: their profile is asked of Slack
-        meanwhile (``users.info``, as often as a member's first command in ten minutes),
-        and only the command's transaction waits for it (see :attr:`Actor.later`)."""
-        asking = asyncio.ensure_future(profiles.profile(client, team, user))
-        # Retrieved here if nothing else waits for it (a command that was refused).
-        asking.add_done_callback(lambda done: done.cancelled() or done.exception())
+        """The member behind an event, at once. Unless Slack described them in the
+        last ten minutes, their profile is asked of Slack meanwhile (``users.info``),
+        and the bot waits for it only where it must (see :attr:`Actor.later`)."""
         seen = Actor(
             community_key=community_key(team),
             user_id=user,
@@ -176,15 +181,15 @@ def build_app(
             fallback_name=name,
             channel_id=channel,
         )
+        known = profiles.known(team, user)
+        if known is not None:
+            return _described(seen, known)
+        asking = asyncio.ensure_future(profiles.profile(client, team, user))
+        # Retrieved here if nothing else waits for it (a command that was refused).
+        asking.add_done_callback(lambda done: done.cancelled() or done.exception())
 
         async def with_profile() -> Actor:
-            profile = await asyncio.shield(asking)
-            return replace(
-                seen,
-                display_name=profile.name or "",
-                is_platform_admin=profile.is_admin,
-                timezone=profile.timezone,
-            )
+            return _described(seen, await asyncio.shield(asking))
 
         return replace(seen, later=with_profile)
 
@@ -332,6 +337,15 @@ def build_app(
             )
 
     return app
+
+
+def _described(actor: Actor, profile: Profile) -> Actor:
+    return replace(
+        actor,
+        display_name=profile.name or "",
+        is_platform_admin=profile.is_admin,
+        timezone=profile.timezone,
+    )
 
 
 async def _publish_home(bot: GiveFirst, client: AsyncWebClient, actor: Actor) -> None:

@@ -18,6 +18,7 @@ from typing import cast
 from bot import actions, parsing, render, use_cases
 from bot.app.dashboard import Dashboard
 from bot.app.errands import Errands
+from bot.app.profiles import actor_for, keep_up
 from bot.commands import Actor, Command, ShowMe
 from bot.delivery import Delivery
 from bot.directory import HelperDirectory
@@ -215,7 +216,7 @@ class GiveFirst(Errands, Dashboard):
             log.info("ignored %s seen before (%s)", kind, event_key)
             return Handled((), error="seen before")
         self._metrics.handled(kind, "done")
-        community, messages, follow_ups = ran
+        community, messages, follow_ups, member = ran
         await self._deliver(community, messages, chat, actor)
         if use_cases.rereads_words(command):
             await self.read_words_again(actor.community_key)
@@ -228,9 +229,10 @@ class GiveFirst(Errands, Dashboard):
                 continue
             if followed is None:
                 continue
-            community, more, _ = followed
+            community, more, _, _ = followed
             await self._deliver(community, more, chat, actor)
             messages += more
+        await keep_up(self._uow, actor, member)  # the member has their answer
         return Handled(tuple(messages))
 
     async def overview(self, actor: Actor) -> Message:
@@ -272,7 +274,7 @@ class GiveFirst(Errands, Dashboard):
 
     async def _run(
         self, actor: Actor, command: Command, event_key: str | None = None
-    ) -> tuple[Community, list[Message], list[Command]] | None:
+    ) -> tuple[Community, list[Message], list[Command], Member] | None:
         """Run a use case in one transaction, again if a concurrent event got in first,
         once fewer than :data:`CONCURRENT_EVENTS` others are being run; returns its
         messages and the commands to run once it is committed, or None if ``event_key``
@@ -316,18 +318,23 @@ class GiveFirst(Errands, Dashboard):
         event_key: str | None,
         encoder: TextEncoder | None,
         ahead: use_cases.Ahead,
-    ) -> tuple[Community, list[Message], list[Command]] | None:
-        actor = await actor.complete()  # asked of the platform while the ranking was made
+    ) -> tuple[Community, list[Message], list[Command], Member] | None:
+        actor = await actor_for(actor, command)  # see bot.app.profiles
         now = self._clock.now()
-        async with self._use_cases, self._uow() as uow:
-            if event_key is not None and not await uow.events.first_time(event_key, now):
-                return None
-            community, member = await use_cases.enter(uow, actor, now)
-            ctx = self._context(uow, now, actor, community, member, encoder, ahead)
-            messages = await use_cases.HANDLERS[type(command)](ctx, command)
-            messages += profile.recheck_direct_messages(ctx, messages)
-            await uow.commit()
-        return community, messages, ctx.follow_ups
+        try:
+            async with self._use_cases, self._uow() as uow:
+                if event_key is not None and not await uow.events.first_time(event_key, now):
+                    return None
+                community, member = await use_cases.enter(uow, actor, now)
+                ctx = self._context(uow, now, actor, community, member, encoder, ahead)
+                messages = await use_cases.HANDLERS[type(command)](ctx, command)
+                messages += profile.recheck_direct_messages(ctx, messages)
+                await uow.commit()
+        except use_cases.NewMember:  # nothing was saved: again, with the platform's answer
+            return await self._transaction(
+                await actor.complete(), command, event_key, encoder, ahead
+            )
+        return community, messages, ctx.follow_ups, member
 
     def _context(
         self,

@@ -22,7 +22,7 @@ from bot.use_cases import (
     thanks,
 )
 from bot.use_cases.admin import rereads_words
-from bot.use_cases.context import Ahead, Context, Messages, enter
+from bot.use_cases.context import Ahead, Context, Messages, NewMember, enter
 from bot.use_cases.offers_and_asks import rank_ahead, words_to_encode
 
 Handler = Callable[[Context, Any], Awaitable[Messages]]
@@ -81,13 +81,19 @@ SEARCHING: frozenset[type] = frozenset(
 )
 """Commands that look for helpers: the helper directory is brought up to date first."""
 
+ADMIN_RIGHTS: frozenset[type] = frozenset({c.Configure, c.OpenDashboard})
+"""Commands that check the member's admin rights: they wait for what the platform says
+of the member now (see :attr:`~bot.commands.Actor.later`), never an earlier answer."""
+
 __all__ = [
+    "ADMIN_RIGHTS",
     "HANDLERS",
     "SEARCHING",
     "Ahead",
     "Context",
     "Handler",
     "Messages",
+    "NewMember",
     "enter",
     "rank_ahead",
     "rereads_words",

@@ -19,7 +19,7 @@ from bot.skills import Vocabulary
 
 Messages = list[Message]
 
-__all__ = ["Ahead", "Context", "Messages", "stored_id"]
+__all__ = ["Ahead", "Context", "Messages", "NewMember", "stored_id"]
 
 
 @dataclass(frozen=True)
@@ -105,9 +105,15 @@ async def introduction_of(uow: UnitOfWork, intro_id: int) -> Introduction:
     return intro
 
 
+class NewMember(Exception):
+    """The member is not saved yet, and what the platform says of them is still on its
+    way (see :attr:`~bot.commands.Actor.later`): they are saved with it."""
+
+
 async def enter(uow: UnitOfWork, actor: Actor, now: datetime) -> tuple[Community, Member]:
     """The community and member an event comes from, made on first sight; the member's
-    name and time zone kept as the platform now gives them."""
+    name and time zone kept as the platform now gives them. Raises :class:`NewMember`
+    for a newcomer whose actor is not :meth:`~bot.commands.Actor.complete` yet."""
     community = await uow.communities.get_by_key(actor.community_key)
     if community is None:
         community = Community(key=actor.community_key, name=actor.community_name, created_at=now)
@@ -115,6 +121,8 @@ async def enter(uow: UnitOfWork, actor: Actor, now: datetime) -> tuple[Community
     assert community.id is not None
     member = await uow.members.get_by_platform_id(community.id, actor.user_id)
     if member is None:
+        if actor.later is not None:
+            raise NewMember(actor.user_id)
         member = Member(
             community_id=community.id,
             platform_user_id=actor.user_id,

@@ -30,7 +30,7 @@ from adapters.slack.server import (
 from bot import render
 from bot.app import GiveFirst
 from bot.clock import FakeClock
-from bot.domain import Community
+from bot.domain import Community, Member
 from bot.messages import DirectMessage
 from bot.ports import DeliveryFailed
 from givefirst.metrics import PrometheusMetrics
@@ -38,6 +38,7 @@ from givefirst.testing.fake_slack import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
+    TEAM_ID,
     FakeSlack,
     app_home_opened,
     event_callback,
@@ -301,6 +302,73 @@ async def test_while_slack_is_slow_to_say_who_a_member_is_their_command_still_us
     slack.fake.set_member("U0BEN", name="ben", is_admin=False)
     await slack.command("ben", "/givefirst", "config capacity 9")
     await slack.said("response_url", "Only community admins")
+
+
+async def test_a_saved_member_is_answered_before_slack_says_who_they_are(
+    slack: SlackCommunity,
+) -> None:
+    """A member already saved (imported, or seen by another process) is answered without
+    waiting for Slack's profile; what Slack then says of them is saved."""
+    community_id = await _save_member(slack, "U0ERIN", "Erin (imported)")
+    slack.fake.set_member(
+        "U0ERIN", name="erin.ob", real_name="Erin Ó Briain", display_name="", tz="Europe/Madrid"
+    )
+    slack.fake.slow("users.info", lambda args: 2.0 if args.get("user") == "U0ERIN" else 0)
+    await slack.command("erin", "/offer", "I review CVs and resumes #resume")
+    await slack.said("response_url", "Thank you for giving first")
+    assert slack.fake.awaiting_answer() == 1, "Erin was answered while Slack was still asked"
+
+    await slack.fake.all_answered()
+    for _ in range(100):  # saved once Slack has answered, after Erin's answer
+        async with slack.storage.unit_of_work() as uow:
+            erin = await uow.members.get_by_platform_id(community_id, "U0ERIN")
+        if erin is not None and erin.display_name == "Erin Ó Briain":
+            break
+        await asyncio.sleep(0.05)
+    assert erin is not None and (erin.display_name, erin.timezone) == (
+        "Erin Ó Briain",
+        "Europe/Madrid",
+    )
+    slack.fake.set_member("U0DANA", name="dana", tz="Europe/Berlin")
+    await slack.command("dana", "/ask", "urgent: could someone look over my CV today?")
+    shown = text_of(await slack.said("response_url", "These members could help"))
+    assert "awake when you are (Europe/Madrid)" in shown
+    await slack.press("dana", "Ask Erin Ó Briain")
+    await slack.said("chat.postMessage", "I think you could help")
+
+
+async def test_a_member_erased_before_slack_says_who_they_are_stays_erased(
+    slack: SlackCommunity,
+) -> None:
+    community_id = await _save_member(slack, "U0BEN", "Ben (imported)")
+    slack.fake.set_member("U0BEN", name="ben", real_name="Ben Okafor", tz="Europe/Oslo")
+    slack.fake.slow("users.info", lambda args: 1.0 if args.get("user") == "U0BEN" else 0)
+    await slack.command("ben", "/givefirst", "forget-me confirm")
+    await slack.said("response_url", "erased your data")
+    await slack.fake.all_answered()
+    await asyncio.sleep(0.3)  # time enough to save what Slack said, had it been saved
+    async with slack.storage.unit_of_work() as uow:
+        assert await uow.members.get_by_platform_id(community_id, "U0BEN") is None
+        names = {m.display_name for m in await uow.members.list(community_id)}
+    assert not names & {"Ben Okafor", "Ben (imported)", "ben"}, names
+
+
+async def _save_member(slack: SlackCommunity, user_id: str, name: str) -> int:
+    """A member saved but never seen by this process, as an import leaves them."""
+    async with slack.storage.unit_of_work() as uow:
+        community = await uow.communities.get_by_key(f"slack:{TEAM_ID}")
+        assert community is not None and community.id is not None
+        await uow.members.add(
+            Member(
+                community_id=community.id,
+                platform_user_id=user_id,
+                display_name=name,
+                joined_at=slack.clock.now(),
+                timezone="Europe/Berlin",
+            )
+        )
+        await uow.commit()
+    return community.id
 
 
 async def test_a_burst_of_commands_asks_slack_about_the_member_once(
