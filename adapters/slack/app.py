@@ -352,6 +352,7 @@ async def _publish_home(bot: GiveFirst, client: AsyncWebClient, actor: Actor) ->
     overview = await bot.overview(actor)
     [blocks, *_] = render.blocks(overview)
     await client.views_publish(user_id=actor.user_id, view={"type": "home", "blocks": blocks})
+    await bot.take_profile(actor)  # what Slack says of the member, once the page is shown
 
 
 async def _mark_chosen(

@@ -18,8 +18,9 @@ from typing import cast
 from bot import actions, parsing, render, use_cases
 from bot.app.dashboard import Dashboard
 from bot.app.errands import Errands
+from bot.app.home import Home
 from bot.app.profiles import actor_for, keep_up
-from bot.commands import Actor, Command, ShowMe
+from bot.commands import Actor, Command
 from bot.delivery import Delivery
 from bot.directory import HelperDirectory
 from bot.domain import Community, Member
@@ -61,7 +62,7 @@ class Handled:
     buttons, so the same question is not answered twice."""
 
 
-class GiveFirst(Errands, Dashboard):
+class GiveFirst(Errands, Dashboard, Home):
     """The platform-neutral bot."""
 
     def __init__(
@@ -234,25 +235,6 @@ class GiveFirst(Errands, Dashboard):
             messages += more
         await keep_up(self._uow, actor, member)  # the member has their answer
         return Handled(tuple(messages))
-
-    async def overview(self, actor: Actor) -> Message:
-        """The member's own open offers, asks, pending introductions and pause state,
-        for a home screen; nothing is sent."""
-        actor = await actor.complete()
-        now = self._clock.now()
-        async with self._uow() as uow:
-            community, member = await use_cases.enter(uow, actor, now)
-            ctx = self._context(uow, now, actor, community, member)
-            [overview] = await profile.show_me(ctx, ShowMe())
-            await uow.commit()
-        return overview
-
-    async def first_time(self, event_key: str) -> bool:
-        """True the first time a platform event id is seen, across all workers."""
-        async with self._uow() as uow:
-            fresh = await uow.events.first_time(event_key, self._clock.now())
-            await uow.commit()
-        return fresh
 
     # --- scheduled work and operators' errands ---------------------------------------------
 

@@ -28,16 +28,16 @@ async def actor_for(actor: Actor, command: Command) -> Actor:
     return await actor.complete() if type(command) in use_cases.ADMIN_RIGHTS else actor
 
 
-async def keep_up(unit_of_work: Callable[[], UnitOfWork], actor: Actor, stored: Member) -> None:
+async def keep_up(
+    unit_of_work: Callable[[], UnitOfWork], actor: Actor, stored: Member | None = None
+) -> None:
     """Once the platform has answered, save the member's name and time zone if they
-    differ from what the command found ``stored``; nothing is written if not, nor for
-    a member erased meanwhile."""
+    differ from what is stored (as a command found it, ``stored``, or as read now);
+    nothing is written if not, nor for a member erased meanwhile."""
     if actor.later is None:
         return
     said = await actor.complete()
-    renamed = bool(said.display_name) and said.display_name != stored.display_name
-    moved = bool(said.timezone) and said.timezone != stored.timezone
-    if not (renamed or moved):
+    if stored is not None and not _changed(said, stored):
         return
     try:
         async with unit_of_work() as uow:
@@ -47,7 +47,7 @@ async def keep_up(unit_of_work: Callable[[], UnitOfWork], actor: Actor, stored: 
                 if community is not None and community.id is not None
                 else None
             )
-            if member is None:  # erased meanwhile (forget-me): never made again here
+            if member is None or not _changed(said, member):  # erased meanwhile: not made again
                 return
             member.display_name = said.display_name or member.display_name
             member.timezone = said.timezone or member.timezone
@@ -57,3 +57,8 @@ async def keep_up(unit_of_work: Callable[[], UnitOfWork], actor: Actor, stored: 
         log.warning("could not save what the platform says of %s: %s", said.user_id, error)
     except Exception:
         log.exception("could not save what the platform says of %s", said.user_id)
+
+
+def _changed(said: Actor, stored: Member) -> bool:
+    renamed = bool(said.display_name) and said.display_name != stored.display_name
+    return renamed or (bool(said.timezone) and said.timezone != stored.timezone)

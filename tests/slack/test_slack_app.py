@@ -439,6 +439,31 @@ async def test_app_home_shows_the_members_own_items(slack: SlackCommunity) -> No
     assert all("quietly looking" not in text_of(c) for c in slack.fake.calls("chat.postMessage"))
 
 
+async def test_app_home_is_shown_to_a_saved_member_before_slack_says_who_they_are(
+    slack: SlackCommunity,
+) -> None:
+    community_id = await _save_member(slack, "U0ERIN", "Erin (imported)")
+    slack.fake.set_member(
+        "U0ERIN", name="erin.ob", real_name="Erin Ó Briain", display_name="", tz="Europe/Madrid"
+    )
+    slack.fake.slow("users.info", lambda args: 2.0 if args.get("user") == "U0ERIN" else 0)
+    await slack.requests.event(event_callback(app_home_opened(user="U0ERIN")))
+    home = await slack.fake.wait_for("views.publish")
+    assert home.args["user_id"] == "U0ERIN"
+    assert slack.fake.awaiting_answer() == 1, "shown while Slack was still asked"
+    await slack.fake.all_answered()
+    for _ in range(100):  # saved once Slack has answered
+        async with slack.storage.unit_of_work() as uow:
+            erin = await uow.members.get_by_platform_id(community_id, "U0ERIN")
+        if erin is not None and erin.display_name == "Erin Ó Briain":
+            break
+        await asyncio.sleep(0.05)
+    assert erin is not None and (erin.display_name, erin.timezone) == (
+        "Erin Ó Briain",
+        "Europe/Madrid",
+    )
+
+
 async def test_a_slash_command_over_socket_mode_is_acknowledged_and_timed(
     fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
