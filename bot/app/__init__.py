@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import cast
 
 from bot import actions, parsing, render, use_cases
@@ -317,28 +316,6 @@ class GiveFirst(Errands, Dashboard, Home):
                 await actor.complete(), command, event_key, encoder, ahead
             )
         return community, messages, ctx.follow_ups, member
-
-    def _context(
-        self,
-        uow: UnitOfWork,
-        now: datetime,
-        actor: Actor,
-        community: Community,
-        member: Member,
-        encoder: TextEncoder | None = None,
-        ahead: use_cases.Ahead | None = None,
-    ) -> use_cases.Context:
-        return use_cases.Context(
-            uow,
-            now,
-            actor,
-            community,
-            member,
-            self._helpers,
-            encoder=encoder or self._encoder,
-            dashboard=self._dashboard,
-            ahead=ahead or use_cases.Ahead(),
-        )
 
     async def _encoder_for(self, command: Command, community_key: str) -> TextEncoder | None:
         """The sentence model for a command, with the vector of its text already made

@@ -21,16 +21,7 @@ class Home(Rooms):
         try:
             async with self._uow() as uow:
                 community, member = await use_cases.enter(uow, actor, now)
-                ctx = use_cases.Context(
-                    uow,
-                    now,
-                    actor,
-                    community,
-                    member,
-                    self._helpers,
-                    encoder=self._encoder,
-                    dashboard=self._dashboard,
-                )
+                ctx = self._context(uow, now, actor, community, member)
                 [overview] = await profile.show_me(ctx, ShowMe())
                 await uow.commit()
         except use_cases.NewMember:  # nothing was saved: again, with the platform's answer

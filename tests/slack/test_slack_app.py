@@ -319,16 +319,7 @@ async def test_a_saved_member_is_answered_before_slack_says_who_they_are(
     assert slack.fake.awaiting_answer() == 1, "Erin was answered while Slack was still asked"
 
     await slack.fake.all_answered()
-    for _ in range(100):  # saved once Slack has answered, after Erin's answer
-        async with slack.storage.unit_of_work() as uow:
-            erin = await uow.members.get_by_platform_id(community_id, "U0ERIN")
-        if erin is not None and erin.display_name == "Erin Ó Briain":
-            break
-        await asyncio.sleep(0.05)
-    assert erin is not None and (erin.display_name, erin.timezone) == (
-        "Erin Ó Briain",
-        "Europe/Madrid",
-    )
+    assert await _saved_as(slack, community_id, "U0ERIN", "Erin Ó Briain") == "Europe/Madrid"
     slack.fake.set_member("U0DANA", name="dana", tz="Europe/Berlin")
     await slack.command("dana", "/ask", "urgent: could someone look over my CV today?")
     shown = text_of(await slack.said("response_url", "These members could help"))
@@ -351,6 +342,18 @@ async def test_a_member_erased_before_slack_says_who_they_are_stays_erased(
         assert await uow.members.get_by_platform_id(community_id, "U0BEN") is None
         names = {m.display_name for m in await uow.members.list(community_id)}
     assert not names & {"Ben Okafor", "Ben (imported)", "ben"}, names
+
+
+async def _saved_as(slack: SlackCommunity, community_id: int, user_id: str, name: str) -> str:
+    """The member's time zone once they are saved under ``name`` (which may come a
+    moment after Slack's answer, once the member is answered)."""
+    for _ in range(100):
+        async with slack.storage.unit_of_work() as uow:
+            member = await uow.members.get_by_platform_id(community_id, user_id)
+        if member is not None and member.display_name == name:
+            return member.timezone or ""
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{user_id} was never saved as {name!r}")
 
 
 async def _save_member(slack: SlackCommunity, user_id: str, name: str) -> int:
@@ -452,16 +455,7 @@ async def test_app_home_is_shown_to_a_saved_member_before_slack_says_who_they_ar
     assert home.args["user_id"] == "U0ERIN"
     assert slack.fake.awaiting_answer() == 1, "shown while Slack was still asked"
     await slack.fake.all_answered()
-    for _ in range(100):  # saved once Slack has answered
-        async with slack.storage.unit_of_work() as uow:
-            erin = await uow.members.get_by_platform_id(community_id, "U0ERIN")
-        if erin is not None and erin.display_name == "Erin Ó Briain":
-            break
-        await asyncio.sleep(0.05)
-    assert erin is not None and (erin.display_name, erin.timezone) == (
-        "Erin Ó Briain",
-        "Europe/Madrid",
-    )
+    assert await _saved_as(slack, community_id, "U0ERIN", "Erin Ó Briain") == "Europe/Madrid"
 
 
 async def test_a_slash_command_over_socket_mode_is_acknowledged_and_timed(
