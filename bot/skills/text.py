@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 # Mentions of members, channels and everyone carry no skill: in the neutral form
@@ -252,3 +252,11 @@ GENERIC_WORDS = frozenset(normalise_word(word) for word in _GENERIC_TEXT.split()
 def tag_slug(parts: tuple[str, ...] | list[str]) -> str:
     """The tag name for a skill outside the vocabulary: its words joined by hyphens."""
     return "-".join(part for part in parts if part)
+
+
+def helped_with(sequence: Sequence[str | tuple[str, ...]], at: int) -> bool:
+    """Whether the word at ``at`` of :func:`pieces` comes right after "help with" (or
+    "help me with"): "I can help with python". Not after "help with my …", whose word
+    may be the member's own (a python in the garden, an allotment)."""
+    before = sequence[max(0, at - 3) : at]
+    return tuple(before[-2:]) == ("help", "with") or tuple(before) == ("help", "me", "with")

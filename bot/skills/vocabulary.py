@@ -19,6 +19,7 @@ from bot.skills.text import (
     STOPWORDS,
     content_of,
     content_words,
+    helped_with,
     pieces,
     tag_slug,
     without_mentions,
@@ -215,14 +216,19 @@ class Vocabulary:
         "it's driving me mad", "python" beside "garden") unless the text names it or a
         skill linked to it some other way ("python" beside "dataframes"), or another
         everyday word points the same way ("Python scripts and pandas": each is the
-        other's skill or linked to it). (Matching reads every word, :meth:`extract`:
+        other's skill or linked to it), or it is what help is offered or asked with
+        ("help with python"). (Matching reads every word, :meth:`extract`:
         left out there too, the right helper was found less often in the held-out
         communities.)"""
         sequence = list(pieces(text))
         hits = list(self._hits_in(sequence))
         found: dict[str, None] = {}
         for hit in hits:
-            if hit.is_alias and (not hit.everyday or self._supported(hit, hits, sequence)):
+            if hit.is_alias and (
+                not hit.everyday
+                or self._supported(hit, hits, sequence)
+                or helped_with(sequence, hit.at)
+            ):
                 found.setdefault(hit.skill, None)
         return tuple(found)
 

@@ -184,7 +184,15 @@ def test_an_everyday_word_alone_does_not_tag_a_post() -> None:
     assert vocabulary.tags("#python help please") == ("python",)
     assert vocabulary.tags("merging dataframes in python") == ("pandas", "python")
     assert vocabulary.tags("a python got into my garden") == ("gardening",)
-    assert vocabulary.tags("help with python") == (), "alone, still only a word"
+    assert vocabulary.tags("I'm stuck with python") == (), "alone, still only a word"
+
+
+def test_what_help_is_offered_or_asked_with_is_the_skill() -> None:
+    assert vocabulary.tags("help with python") == ("python",)
+    assert vocabulary.tags("can you help me with python?") == ("python",)
+    assert vocabulary.tags("happy to help with sales") == ("sales",)
+    assert vocabulary.tags("it's driving me mad, no help at all") == ()
+    assert vocabulary.tags("any help with my lottie?") == (), "perhaps their allotment"
 
 
 def test_everyday_words_that_point_the_same_way_tag_a_post() -> None:
