@@ -98,10 +98,9 @@ class ProfileDirectory:
 
     async def profile(self, client: AsyncWebClient, team: str | None, user_id: str) -> Profile:
         key = (team, user_id)
-        cached = self._cache.get(key)
-        if cached is not None and cached[0] > time.monotonic():
-            self._cache.move_to_end(key)
-            return cached[1]
+        known = self.known(team, user_id)
+        if known is not None:
+            return known
         asking = self._asking.get(key)
         if asking is None:
             asking = asyncio.create_task(self._ask(client, key))

@@ -37,7 +37,7 @@ async def keep_up(
     if actor.later is None:
         return
     said = await actor.complete()
-    if stored is not None and not _changed(said, stored):
+    if stored is not None and not use_cases.profile_changes(stored, said):
         return
     try:
         async with unit_of_work() as uow:
@@ -47,18 +47,14 @@ async def keep_up(
                 if community is not None and community.id is not None
                 else None
             )
-            if member is None or not _changed(said, member):  # erased meanwhile: not made again
+            changes = use_cases.profile_changes(member, said) if member is not None else {}
+            if not changes:  # as stored, or erased meanwhile (never made again here)
                 return
-            member.display_name = said.display_name or member.display_name
-            member.timezone = said.timezone or member.timezone
+            for name, value in changes.items():
+                setattr(member, name, value)
             await uow.commit()
     except (StorageUnavailable, Conflict) as error:
         # Saved at the member's next command instead.
         log.warning("could not save what the platform says of %s: %s", said.user_id, error)
     except Exception:
         log.exception("could not save what the platform says of %s", said.user_id)
-
-
-def _changed(said: Actor, stored: Member) -> bool:
-    renamed = bool(said.display_name) and said.display_name != stored.display_name
-    return renamed or (bool(said.timezone) and said.timezone != stored.timezone)

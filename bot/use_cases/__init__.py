@@ -22,7 +22,7 @@ from bot.use_cases import (
     thanks,
 )
 from bot.use_cases.admin import rereads_words
-from bot.use_cases.context import Ahead, Context, Messages, NewMember, enter
+from bot.use_cases.context import Ahead, Context, Messages, NewMember, enter, profile_changes
 from bot.use_cases.offers_and_asks import rank_ahead, words_to_encode
 
 Handler = Callable[[Context, Any], Awaitable[Messages]]
@@ -95,6 +95,7 @@ __all__ = [
     "Messages",
     "NewMember",
     "enter",
+    "profile_changes",
     "rank_ahead",
     "rereads_words",
     "words_to_encode",

@@ -19,7 +19,7 @@ from bot.skills import Vocabulary
 
 Messages = list[Message]
 
-__all__ = ["Ahead", "Context", "Messages", "NewMember", "stored_id"]
+__all__ = ["Ahead", "Context", "Messages", "NewMember", "profile_changes", "stored_id"]
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,13 @@ async def enter(uow: UnitOfWork, actor: Actor, now: datetime) -> tuple[Community
     else:
         if member.first_used_at is None:  # imported, thanked or named until now
             member.first_used_at = now
-        if actor.display_name and member.display_name != actor.display_name:
-            member.display_name = actor.display_name
-        if actor.timezone and member.timezone != actor.timezone:
-            member.timezone = actor.timezone
+        for name, value in profile_changes(member, actor).items():
+            setattr(member, name, value)
     return community, member
+
+
+def profile_changes(member: Member, actor: Actor) -> dict[str, str]:
+    """What the platform says of the member that differs from what is stored: their
+    name and time zone, each only where it says one."""
+    said = {"display_name": actor.display_name, "timezone": actor.timezone}
+    return {name: value for name, value in said.items() if value and getattr(member, name) != value}
