@@ -254,9 +254,35 @@ def tag_slug(parts: tuple[str, ...] | list[str]) -> str:
     return "-".join(part for part in parts if part)
 
 
-def helped_with(sequence: Sequence[str | tuple[str, ...]], at: int) -> bool:
-    """Whether the word at ``at`` of :func:`pieces` comes right after "help with" (or
-    "help me with"): "I can help with python". Not after "help with my …", whose word
-    may be the member's own (a python in the garden, an allotment)."""
-    before = sequence[max(0, at - 3) : at]
-    return tuple(before[-2:]) == ("help", "with") or tuple(before) == ("help", "me", "with")
+SKILL_LEAD_INS = frozenset(
+    {
+        ("help", "with"),
+        ("help", "me", "with"),
+        ("know",),
+        ("use",),
+        ("using",),
+        ("learn",),
+        ("learning",),
+        ("teach",),
+        ("teaching",),
+        ("experience", "with"),
+        ("experience", "in"),
+        ("experienced", "with"),
+        ("experienced", "in"),
+        ("familiar", "with"),
+        ("fluent", "in"),
+        ("good", "at"),
+    }
+)
+"""Words after which a word is a skill: what help is offered or asked with ("help
+with python"), what someone knows, uses, learns or teaches ("anyone know python?"),
+and experience ("experience with excel"). Words as :func:`pieces` gives them."""
+
+
+def led_in_as_skill(sequence: Sequence[str | tuple[str, ...]], at: int) -> bool:
+    """Whether the word at ``at`` of :func:`pieces` comes right after one of
+    :data:`SKILL_LEAD_INS`: "I can help with python", "anyone know python?". Not after
+    "help with my …", whose word may be the member's own (a python in the garden, an
+    allotment), nor after "stuck with"."""
+    before = tuple(sequence[max(0, at - 3) : at])
+    return any(before[-n:] in SKILL_LEAD_INS for n in (1, 2, 3) if len(before) >= n)

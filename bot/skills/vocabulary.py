@@ -19,7 +19,7 @@ from bot.skills.text import (
     STOPWORDS,
     content_of,
     content_words,
-    helped_with,
+    led_in_as_skill,
     pieces,
     tag_slug,
     without_mentions,
@@ -216,10 +216,10 @@ class Vocabulary:
         "it's driving me mad", "python" beside "garden") unless the text names it or a
         skill linked to it some other way ("python" beside "dataframes"), or another
         everyday word points the same way ("Python scripts and pandas": each is the
-        other's skill or linked to it), or it is what help is offered or asked with
-        ("help with python"). (Matching reads every word, :meth:`extract`:
-        left out there too, the right helper was found less often in the held-out
-        communities.)"""
+        other's skill or linked to it), or words before it say it is a skill ("help
+        with python", "anyone know python?": see :data:`bot.skills.text.SKILL_LEAD_INS`).
+        (Matching reads every word, :meth:`extract`: left out there too, the right
+        helper was found less often in the held-out communities.)"""
         sequence = list(pieces(text))
         hits = list(self._hits_in(sequence))
         found: dict[str, None] = {}
@@ -227,7 +227,7 @@ class Vocabulary:
             if hit.is_alias and (
                 not hit.everyday
                 or self._supported(hit, hits, sequence)
-                or helped_with(sequence, hit.at)
+                or led_in_as_skill(sequence, hit.at)
             ):
                 found.setdefault(hit.skill, None)
         return tuple(found)

@@ -542,6 +542,8 @@ async def test_an_everyday_word_does_not_tag_a_post_with_a_skill(town: Town) -> 
     await town.say("eve", "/offer I can help with Python scripts and pandas")
     post = town.channel()[-1].as_plain_text()
     assert "#python" in post and "#pandas" in post and "No skills detected" not in post, post
+    await town.say("dana", "/ask anyone know python?")
+    assert "#python" in town.channel()[-1].as_plain_text()
 
 
 async def test_skills_added_say_what_they_were_read_as_and_keep_the_members_own_words(

@@ -195,6 +195,18 @@ def test_what_help_is_offered_or_asked_with_is_the_skill() -> None:
     assert vocabulary.tags("any help with my lottie?") == (), "perhaps their allotment"
 
 
+def test_what_someone_knows_uses_or_has_experience_with_is_the_skill() -> None:
+    assert vocabulary.tags("anyone know python?") == ("python",)
+    assert vocabulary.tags("who knows Spark") == ("data-engineering",)
+    assert vocabulary.tags("anyone using Looker at work?") == ("business-intelligence",)
+    assert vocabulary.tags("learning rust, stuck on an error") == ("rust",)
+    assert vocabulary.tags("someone with experience with excel") == ("excel",)
+    assert vocabulary.tags("good at sales? I need a hand") == ("sales",)
+    assert vocabulary.tags("I'm stuck with python") == (), "stuck with says nothing of skill"
+    assert vocabulary.tags("anyone know a python got into the shed?") == ()
+    assert vocabulary.tags("did you know my lottie floods?") == ()
+
+
 def test_everyday_words_that_point_the_same_way_tag_a_post() -> None:
     """Two everyday words of one skill, or of linked skills, say it together."""
     said = "I can help with Python scripts and pandas"
