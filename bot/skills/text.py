@@ -279,10 +279,23 @@ with python"), what someone knows, uses, learns or teaches ("anyone know python?
 and experience ("experience with excel"). Words as :func:`pieces` gives them."""
 
 
-def led_in_as_skill(sequence: Sequence[str | tuple[str, ...]], at: int) -> bool:
-    """Whether the word at ``at`` of :func:`pieces` comes right after one of
-    :data:`SKILL_LEAD_INS`: "I can help with python", "anyone know python?". Not after
-    "help with my …", whose word may be the member's own (a python in the garden, an
-    allotment), nor after "stuck with"."""
-    before = tuple(sequence[max(0, at - 3) : at])
-    return any(before[-n:] in SKILL_LEAD_INS for n in (1, 2, 3) if len(before) >= n)
+def led_in(sequence: Sequence[str | tuple[str, ...]], found: Sequence[tuple[int, int]]) -> set[int]:
+    """Which of the words or phrases ``found`` in :func:`pieces` (where each starts,
+    and how many words it takes, in order) words before them say are skills: right
+    after one of :data:`SKILL_LEAD_INS` ("I can help with python", "anyone know
+    python?"), or next in a list one of those starts ("I use pandas and airflow").
+    Not after "help with my …", whose word may be the member's own (a python in the
+    garden, an allotment), nor after "stuck with". Where each of them starts."""
+    led: set[int] = set()
+    ends: set[int] = set()
+    for at, length in found:
+        listed = at - 1 if at and sequence[at - 1] in ("and", "or") else at
+        before = tuple(sequence[max(0, at - 3) : at])
+        if (
+            at in led
+            or listed in ends
+            or any(before[-n:] in SKILL_LEAD_INS for n in (1, 2, 3) if len(before) >= n)
+        ):
+            led.add(at)
+            ends.add(at + length)
+    return led

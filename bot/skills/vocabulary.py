@@ -19,7 +19,7 @@ from bot.skills.text import (
     STOPWORDS,
     content_of,
     content_words,
-    led_in_as_skill,
+    led_in,
     pieces,
     tag_slug,
     without_mentions,
@@ -43,6 +43,8 @@ class _Hit:
     """Found by an everyday word alone (see :meth:`Vocabulary.tags`)."""
     at: int = 0
     """Where in the text: the number of the word (or phrase's first word) found."""
+    length: int = 1
+    """How many words (of :func:`~bot.skills.text.pieces`) were found."""
 
 
 class Vocabulary:
@@ -222,12 +224,11 @@ class Vocabulary:
         helper was found less often in the held-out communities.)"""
         sequence = list(pieces(text))
         hits = list(self._hits_in(sequence))
+        led = led_in(sequence, [(hit.at, hit.length) for hit in hits])
         found: dict[str, None] = {}
         for hit in hits:
             if hit.is_alias and (
-                not hit.everyday
-                or self._supported(hit, hits, sequence)
-                or led_in_as_skill(sequence, hit.at)
+                not hit.everyday or hit.at in led or self._supported(hit, hits, sequence)
             ):
                 found.setdefault(hit.skill, None)
         return tuple(found)
@@ -301,7 +302,7 @@ class Vocabulary:
             if hits:
                 everyday = length == 1 and piece in self._everyday
                 for hit in hits:
-                    yield _Hit(hit.skill, hit.is_alias, everyday or hit.everyday, position)
+                    yield _Hit(hit.skill, hit.is_alias, everyday or hit.everyday, position, length)
                 position += length
                 continue
             if piece not in STOPWORDS:

@@ -207,6 +207,17 @@ def test_what_someone_knows_uses_or_has_experience_with_is_the_skill() -> None:
     assert vocabulary.tags("did you know my lottie floods?") == ()
 
 
+def test_a_list_after_words_that_say_skills_is_skills() -> None:
+    assert vocabulary.tags("I use pandas and airflow every day") == ("pandas", "data-engineering")
+    assert vocabulary.tags("good at sales, excel or keynote") == (
+        "sales",
+        "excel",
+        "presentation-design",
+    )
+    assert vocabulary.tags("help with my lottie and python") == (), "the list is the member's"
+    assert vocabulary.tags("I use pandas and then go driving") == ("pandas",), "not listed"
+
+
 def test_everyday_words_that_point_the_same_way_tag_a_post() -> None:
     """Two everyday words of one skill, or of linked skills, say it together."""
     said = "I can help with Python scripts and pandas"
