@@ -205,6 +205,9 @@ def test_what_someone_knows_uses_or_has_experience_with_is_the_skill() -> None:
     assert vocabulary.tags("I'm stuck with python") == (), "stuck with says nothing of skill"
     assert vocabulary.tags("anyone know a python got into the shed?") == ()
     assert vocabulary.tags("did you know my lottie floods?") == ()
+    assert vocabulary.tags("help w python pls") == ("python",), "chat's short with"
+    assert vocabulary.tags("anyone familiar w/ airflow?") == ("data-engineering",)
+    assert vocabulary.tags("need help w/ my lottie") == ()
 
 
 def test_a_list_after_words_that_say_skills_is_skills() -> None:
