@@ -279,23 +279,19 @@ with python"), what someone knows, uses, learns or teaches ("anyone know python?
 and experience ("experience with excel"). Words as :func:`pieces` gives them."""
 
 
-_WITH: dict[str | tuple[str, ...], str] = {"w": "with"}
-"""Chat's short "with": "help w/ python", "familiar w airflow"."""
-
-
 def led_in(sequence: Sequence[str | tuple[str, ...]], found: Sequence[tuple[int, int]]) -> set[int]:
-    """Which of the words or phrases ``found`` in :func:`pieces` (where each starts,
-    and how many words it takes, in order) words before them say are skills: right
-    after one of :data:`SKILL_LEAD_INS` ("I can help with python", "anyone know
-    python?", "help w/ python"), or next in a list one of those starts ("I use pandas
-    and airflow").
-    Not after "help with my …", whose word may be the member's own (a python in the
-    garden, an allotment), nor after "stuck with". Where each of them starts."""
+    """Where those of the words or phrases ``found`` in :func:`pieces` (each where it
+    starts and how many words it takes, in order) start that words before them say
+    are skills: right after one of :data:`SKILL_LEAD_INS`, chat's "w/" read as "with"
+    ("I can help with python", "anyone know python?", "help w/ python"), or next in a
+    list one of those starts ("I use pandas and airflow"). Not after "help with my …",
+    whose word may be the member's own (a python in the garden, an allotment), nor
+    after "stuck with"."""
     led: set[int] = set()
     ends: set[int] = set()
     for at, length in found:
         listed = at - 1 if at and sequence[at - 1] in ("and", "or") else at
-        before = tuple(_WITH.get(w, w) for w in sequence[max(0, at - 3) : at])
+        before = tuple("with" if w == "w" else w for w in sequence[max(0, at - 3) : at])
         if (
             at in led
             or listed in ends
