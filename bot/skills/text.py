@@ -279,6 +279,48 @@ with python"), what someone knows, uses, learns or teaches ("anyone know python?
 and experience ("experience with excel"). Words as :func:`pieces` gives them."""
 
 
+PROGRAMMING_AREAS = frozenset({"software", "data"})
+"""The areas of ``vocabulary.yaml`` whose everyday words are programming words
+("python", "spark"), which one of :data:`SOFTWARE_NOUNS` after them makes skills."""
+
+SOFTWARE_NOUNS = frozenset(
+    {
+        "app",
+        "application",
+        "bug",
+        "cluster",
+        "code",
+        "codebase",
+        "component",
+        "dag",
+        "dashboard",
+        "dev",
+        "developer",
+        "error",
+        "function",
+        "library",
+        "module",
+        "notebook",
+        "package",
+        "pipeline",
+        "query",
+        "repo",
+        "script",
+        "server",
+        "version",
+    }
+)
+"""What software is made of and who makes it, as :func:`pieces` gives them: after a
+programming word they say it is the skill ("my python script", "our React app",
+"snowflake queries"), where the word alone may be a snake or a stain."""
+
+
+def before_software(area: str, sequence: Sequence[str | tuple[str, ...]], after: int) -> bool:
+    """Whether a word of a skill in ``area`` is a programming word followed, at
+    ``after`` in :func:`pieces`, by one of :data:`SOFTWARE_NOUNS`."""
+    return area in PROGRAMMING_AREAS and after < len(sequence) and sequence[after] in SOFTWARE_NOUNS
+
+
 def led_in(sequence: Sequence[str | tuple[str, ...]], found: Sequence[tuple[int, int]]) -> set[int]:
     """Where those of the words or phrases ``found`` in :func:`pieces` (each where it
     starts and how many words it takes, in order) start that words before them say

@@ -17,6 +17,7 @@ from bot.skills.loading import Skill, read_document
 from bot.skills.text import (
     GENERIC_WORDS,
     STOPWORDS,
+    before_software,
     content_of,
     content_words,
     led_in,
@@ -219,7 +220,8 @@ class Vocabulary:
         skill linked to it some other way ("python" beside "dataframes"), or another
         everyday word points the same way ("Python scripts and pandas": each is the
         other's skill or linked to it), or words before it say it is a skill ("help
-        with python", "anyone know python?": see :data:`bot.skills.text.SKILL_LEAD_INS`).
+        with python", "anyone know python?": see :data:`bot.skills.text.SKILL_LEAD_INS`),
+        or what follows says it is software ("my python script": :func:`before_software`).
         (Matching reads every word, :meth:`extract`: left out there too, the right
         helper was found less often in the held-out communities.)"""
         sequence = list(pieces(text))
@@ -228,7 +230,10 @@ class Vocabulary:
         found: dict[str, None] = {}
         for hit in hits:
             if hit.is_alias and (
-                not hit.everyday or hit.at in led or self._supported(hit, hits, sequence)
+                not hit.everyday
+                or hit.at in led
+                or self._supported(hit, hits, sequence)
+                or before_software(self._skills[hit.skill].area, sequence, hit.at + hit.length)
             ):
                 found.setdefault(hit.skill, None)
         return tuple(found)

@@ -544,6 +544,9 @@ async def test_an_everyday_word_does_not_tag_a_post_with_a_skill(town: Town) -> 
     assert "#python" in post and "#pandas" in post and "No skills detected" not in post, post
     await town.say("dana", "/ask anyone know python?")
     assert "#python" in town.channel()[-1].as_plain_text()
+    await town.say("dana", "/ask my python script crashes on windows")
+    post = town.channel()[-1].as_plain_text()
+    assert "#python" in post and "No skills detected" not in post, post
 
 
 async def test_skills_added_say_what_they_were_read_as_and_keep_the_members_own_words(

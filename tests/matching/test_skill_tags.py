@@ -221,6 +221,22 @@ def test_a_list_after_words_that_say_skills_is_skills() -> None:
     assert vocabulary.tags("I use pandas and then go driving") == ("pandas",), "not listed"
 
 
+def test_a_programming_word_before_what_software_is_made_of_is_the_skill() -> None:
+    """ "My python script crashes": a script, code or an app says which python."""
+    assert vocabulary.tags("my python script crashes on windows") == ("python",)
+    assert vocabulary.tags("my React app is slow to load") == ("react",)
+    assert vocabulary.tags("our rust code does not compile since the upgrade") == ("rust",)
+    assert vocabulary.tags("I write Swift apps for a living") == ("swift",)
+    assert vocabulary.tags("snowflake queries time out") == ("data-warehousing",)
+    assert vocabulary.tags("my airflow DAGs never start") == ("data-engineering",)
+    assert vocabulary.tags("our looker dashboards are wrong") == ("business-intelligence",)
+    assert vocabulary.tags("a python got into the shed, how do I get it out?") == ()
+    assert vocabulary.tags("my rust stain won't come off") == (), "not what software is made of"
+    assert vocabulary.tags("any good driving app?") == (), "driving is not a programming word"
+    assert vocabulary.tags("is there a sales app you like?") == ()
+    assert vocabulary.tags("an architecture model for my degree show") == ()
+
+
 def test_everyday_words_that_point_the_same_way_tag_a_post() -> None:
     """Two everyday words of one skill, or of linked skills, say it together."""
     said = "I can help with Python scripts and pandas"
