@@ -283,6 +283,13 @@ PROGRAMMING_AREAS = frozenset({"software", "data"})
 """The areas of ``vocabulary.yaml`` whose everyday words are programming words
 ("python", "spark"), which one of :data:`SOFTWARE_NOUNS` after them makes skills."""
 
+NOT_NAMES = frozenset(
+    {"architecture", "logging", "monitoring", "networking", "notebook", "security", "tracing"}
+)
+"""Everyday words of programming skills that say what an app is for, not what it is
+written in or runs on: "the security code for the door", "a baby monitoring app", "a
+contact tracing app", "a networking app for events"."""
+
 SOFTWARE_NOUNS = frozenset(
     {
         "app",
@@ -316,9 +323,15 @@ programming word they say it is the skill ("my python script", "our React app",
 
 
 def before_software(area: str, sequence: Sequence[str | tuple[str, ...]], after: int) -> bool:
-    """Whether a word of a skill in ``area`` is a programming word followed, at
-    ``after`` in :func:`pieces`, by one of :data:`SOFTWARE_NOUNS`."""
-    return area in PROGRAMMING_AREAS and after < len(sequence) and sequence[after] in SOFTWARE_NOUNS
+    """Whether the word before ``after`` in :func:`pieces`, of a skill in ``area``, is
+    a programming word (not one of :data:`NOT_NAMES`) followed by one of
+    :data:`SOFTWARE_NOUNS`."""
+    return (
+        area in PROGRAMMING_AREAS
+        and 0 < after < len(sequence)
+        and sequence[after] in SOFTWARE_NOUNS
+        and sequence[after - 1] not in NOT_NAMES
+    )
 
 
 def led_in(sequence: Sequence[str | tuple[str, ...]], found: Sequence[tuple[int, int]]) -> set[int]:

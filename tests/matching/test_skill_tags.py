@@ -222,7 +222,7 @@ def test_a_list_after_words_that_say_skills_is_skills() -> None:
 
 
 def test_a_programming_word_before_what_software_is_made_of_is_the_skill() -> None:
-    """ "My python script crashes": a script, code or an app says which python."""
+    """A script, code or an app says which python: "my python script crashes"."""
     assert vocabulary.tags("my python script crashes on windows") == ("python",)
     assert vocabulary.tags("my React app is slow to load") == ("react",)
     assert vocabulary.tags("our rust code does not compile since the upgrade") == ("rust",)
@@ -235,6 +235,11 @@ def test_a_programming_word_before_what_software_is_made_of_is_the_skill() -> No
     assert vocabulary.tags("any good driving app?") == (), "driving is not a programming word"
     assert vocabulary.tags("is there a sales app you like?") == ()
     assert vocabulary.tags("an architecture model for my degree show") == ()
+    assert vocabulary.tags("cloud apps that scale") == ("cloud-computing",)
+    # What an app is for, not what it is written in:
+    assert vocabulary.tags("what's the security code for the front door?") == ()
+    assert vocabulary.tags("is there a baby monitoring app you trust?") == ()
+    assert vocabulary.tags("the contact tracing app keeps crashing") == ()
 
 
 def test_everyday_words_that_point_the_same_way_tag_a_post() -> None:
