@@ -284,11 +284,21 @@ PROGRAMMING_AREAS = frozenset({"software", "data"})
 ("python", "spark"), which one of :data:`SOFTWARE_NOUNS` after them makes skills."""
 
 NOT_NAMES = frozenset(
-    {"architecture", "logging", "monitoring", "networking", "notebook", "security", "tracing"}
+    {
+        "architecture",
+        "lambda",
+        "logging",
+        "monitoring",
+        "networking",
+        "notebook",
+        "security",
+        "tracing",
+    }
 )
-"""Everyday words of programming skills that say what an app is for, not what it is
-written in or runs on: "the security code for the door", "a baby monitoring app", "a
-contact tracing app", "a networking app for events"."""
+"""Everyday words of programming skills that, before those nouns, do not say what the
+software is written in or runs on: what an app is for ("the security code for the
+door", "a baby monitoring app", "a contact tracing app"), or a word for something of
+another skill too ("lambda functions" are Python's as well as AWS's)."""
 
 SOFTWARE_NOUNS = frozenset(
     {

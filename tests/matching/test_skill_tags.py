@@ -240,6 +240,7 @@ def test_a_programming_word_before_what_software_is_made_of_is_the_skill() -> No
     assert vocabulary.tags("what's the security code for the front door?") == ()
     assert vocabulary.tags("is there a baby monitoring app you trust?") == ()
     assert vocabulary.tags("the contact tracing app keeps crashing") == ()
+    assert vocabulary.tags("lambda functions confuse me") == (), "Python's or AWS's?"
 
 
 def test_everyday_words_that_point_the_same_way_tag_a_post() -> None:
