@@ -286,19 +286,23 @@ PROGRAMMING_AREAS = frozenset({"software", "data"})
 NOT_NAMES = frozenset(
     {
         "architecture",
+        "cargo",
+        "expo",
         "lambda",
         "logging",
         "monitoring",
         "networking",
         "notebook",
+        "polar",
         "security",
         "tracing",
     }
 )
 """Everyday words of programming skills that, before those nouns, do not say what the
 software is written in or runs on: what an app is for ("the security code for the
-door", "a baby monitoring app", "a contact tracing app"), or a word for something of
-another skill too ("lambda functions" are Python's as well as AWS's)."""
+door", "a baby monitoring app", "a cargo app for tracking shipments", "the expo app for
+the conference"), or a name of something else too ("the polar app" of a sports watch;
+"lambda functions" are Python's as well as AWS's)."""
 
 SOFTWARE_NOUNS = frozenset(
     {
@@ -324,7 +328,6 @@ SOFTWARE_NOUNS = frozenset(
         "repo",
         "script",
         "server",
-        "version",
     }
 )
 """What software is made of and who makes it, as :func:`pieces` gives them: after a

@@ -241,6 +241,10 @@ def test_a_programming_word_before_what_software_is_made_of_is_the_skill() -> No
     assert vocabulary.tags("is there a baby monitoring app you trust?") == ()
     assert vocabulary.tags("the contact tracing app keeps crashing") == ()
     assert vocabulary.tags("lambda functions confuse me") == (), "Python's or AWS's?"
+    assert vocabulary.tags("the polar app does not sync my runs") == (), "a watch's app"
+    assert vocabulary.tags("a cargo app for tracking shipments") == ()
+    assert vocabulary.tags("the expo app for the conference") == ()
+    assert vocabulary.tags("the cd version of the album") == ()
 
 
 def test_everyday_words_that_point_the_same_way_tag_a_post() -> None:
