@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from functools import lru_cache
 
 # Mentions of members, channels and everyone carry no skill: in the neutral form
@@ -279,7 +279,7 @@ with python"), what someone knows, uses, learns or teaches ("anyone know python?
 and experience ("experience with excel"). Words as :func:`pieces` gives them."""
 
 
-PROGRAMMING_AREAS = frozenset({"software", "data"})
+CODE_AREAS = frozenset({"software", "data"})
 """The areas of ``vocabulary.yaml`` whose everyday words are programming words
 ("python", "spark"), which one of :data:`SOFTWARE_NOUNS` after them makes skills."""
 
@@ -287,64 +287,50 @@ NOT_NAMES = frozenset(
     {
         "architecture",
         "cargo",
+        "container",
         "expo",
         "lambda",
         "logging",
         "monitoring",
         "networking",
         "notebook",
-        "polar",
         "security",
+        "swift",
         "tracing",
     }
 )
-"""Everyday words of programming skills that, before those nouns, do not say what the
-software is written in or runs on: what an app is for ("the security code for the
-door", "a baby monitoring app", "a cargo app for tracking shipments", "the expo app for
-the conference"), or a name of something else too ("the polar app" of a sports watch;
-"lambda functions" are Python's as well as AWS's)."""
+"""Everyday words of programming skills that, before those nouns, often do not say
+what the software is written in: what a thing is for ("the security code for the
+door", "a container code on the bill of lading"), or a name of something else too
+("the SWIFT code of a bank", "lambda functions" are Python's as well as AWS's)."""
 
 SOFTWARE_NOUNS = frozenset(
-    {
-        "app",
-        "application",
-        "bug",
-        "cluster",
-        "code",
-        "codebase",
-        "component",
-        "dag",
-        "dashboard",
-        "dev",
-        "developer",
-        "error",
-        "function",
-        "library",
-        "module",
-        "notebook",
-        "package",
-        "pipeline",
-        "query",
-        "repo",
-        "script",
-        "server",
-    }
+    {"code", "codebase", "component", "dag", "dev", "developer", "pipeline", "repo", "script"}
 )
-"""What software is made of and who makes it, as :func:`pieces` gives them: after a
-programming word they say it is the skill ("my python script", "our React app",
-"snowflake queries"), where the word alone may be a snake or a stain."""
+"""What software is made of and who makes it, as :func:`pieces` gives them, and seldom
+anything else after a programming word: "my python script", "our rust code", "React
+components", "airflow DAGs". Not "app", "server", "error", "library" or "dashboard":
+a rail app, a Rust game server, a heat pump's airflow error, a CD library and a car's
+dashboard say nothing of programming."""
+
+_SIDE_BY_SIDE = re.compile(r"(?<![\w#@-])(?=([\w+#]+)[*~`]*[ \t]+[*~`]*(\w+))")
+"""Two words with only spaces, and chat's emphasis or code marks, between them."""
 
 
-def before_software(area: str, sequence: Sequence[str | tuple[str, ...]], after: int) -> bool:
-    """Whether the word before ``after`` in :func:`pieces`, of a skill in ``area``, is
-    a programming word (not one of :data:`NOT_NAMES`) followed by one of
-    :data:`SOFTWARE_NOUNS`."""
-    return (
-        area in PROGRAMMING_AREAS
-        and 0 < after < len(sequence)
-        and sequence[after] in SOFTWARE_NOUNS
-        and sequence[after - 1] not in NOT_NAMES
-    )
+def before_software(text: str, programming: Container[str]) -> set[str]:
+    """The ``programming`` words (in lower case, as ``vocabulary.yaml`` lists them:
+    "python", "rails"), not :data:`NOT_NAMES`, that the text has right before one of
+    :data:`SOFTWARE_NOUNS` with only spaces between, as :func:`pieces` gives them: "My
+    Python script" gives "python"; "a python. Code red" and "the Rail app" nothing."""
+    found: set[str] = set()
+    lowered = clean_chat_markup(text).lower()
+    if not any(noun in lowered for noun in SOFTWARE_NOUNS):
+        return found  # most texts: no need to look at every pair of words
+    for match in _SIDE_BY_SIDE.finditer(lowered):
+        word, noun = (found_word.strip("_") for found_word in match.groups())
+        if word in programming and word not in NOT_NAMES and normalise_word(noun) in SOFTWARE_NOUNS:
+            found.add(normalise_word(word))
+    return found
 
 
 def led_in(sequence: Sequence[str | tuple[str, ...]], found: Sequence[tuple[int, int]]) -> set[int]:

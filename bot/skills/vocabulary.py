@@ -15,6 +15,7 @@ import yaml
 
 from bot.skills.loading import Skill, read_document
 from bot.skills.text import (
+    CODE_AREAS,
     GENERIC_WORDS,
     STOPWORDS,
     before_software,
@@ -215,25 +216,23 @@ class Vocabulary:
 
     def tags(self, text: str) -> tuple[str, ...]:
         """The skills a post is tagged with, shown with it and counted as asked for:
-        :meth:`extract`, less a skill found only by an everyday word ("driving" in
-        "it's driving me mad", "python" beside "garden") unless the text names it or a
-        skill linked to it some other way ("python" beside "dataframes"), or another
-        everyday word points the same way ("Python scripts and pandas": each is the
-        other's skill or linked to it), or words before it say it is a skill ("help
-        with python", "anyone know python?": see :data:`bot.skills.text.SKILL_LEAD_INS`),
-        or what follows says it is software ("my python script": :func:`before_software`).
-        (Matching reads every word, :meth:`extract`: left out there too, the right
-        helper was found less often in the held-out communities.)"""
+        :meth:`extract`, less a skill found only by an everyday word ("it's driving me
+        mad", "python" beside "garden") unless another word names it or a linked skill
+        ("python" beside "dataframes" or "pandas"), words before it say it is a skill
+        ("anyone know python?": :data:`~bot.skills.text.SKILL_LEAD_INS`), or, for a
+        programming word, what follows ("my python script": :func:`before_software`).
+        Matching reads every word (:meth:`extract`): left out there, fewer were found."""
         sequence = list(pieces(text))
         hits = list(self._hits_in(sequence))
         led = led_in(sequence, [(hit.at, hit.length) for hit in hits])
+        software = before_software(text, self._everyday_said)
         found: dict[str, None] = {}
         for hit in hits:
             if hit.is_alias and (
                 not hit.everyday
                 or hit.at in led
                 or self._supported(hit, hits, sequence)
-                or before_software(self._skills[hit.skill].area, sequence, hit.at + hit.length)
+                or (sequence[hit.at] in software and self._skills[hit.skill].area in CODE_AREAS)
             ):
                 found.setdefault(hit.skill, None)
         return tuple(found)
