@@ -222,12 +222,11 @@ def test_a_list_after_words_that_say_skills_is_skills() -> None:
 
 
 def test_a_programming_word_before_what_software_is_made_of_is_the_skill() -> None:
-    """A script, code or a component says which python: "my python script crashes"."""
+    """A script, a codebase or a pipeline says which python: "my python script crashes"."""
     assert vocabulary.tags("my python script crashes on windows") == ("python",)
-    assert vocabulary.tags("our rust code does not compile since the upgrade") == ("rust",)
-    assert vocabulary.tags("our React components re-render forever") == ("react",)
+    assert vocabulary.tags("our rails codebase is ten years old") == ("ruby-on-rails",)
     assert vocabulary.tags("my airflow DAGs never start") == ("data-engineering",)
-    assert vocabulary.tags("polars code is slow") == ("pandas",)
+    assert vocabulary.tags("the polars pipeline runs out of memory") == ("pandas",)
     assert vocabulary.tags("my `python` script fails") == ("python",), "chat's code marks"
     assert vocabulary.tags("a python got into the shed, how do I get it out?") == ()
     assert vocabulary.tags("my rust stain won't come off") == (), "not what software is made of"
@@ -245,6 +244,9 @@ def test_what_follows_an_everyday_word_in_other_communities_is_not_software() ->
     assert vocabulary.tags("my PG application to Leeds got rejected") == (), "postgraduate"
     assert vocabulary.tags("our CI app keeps dropping the connection") == (), "an implant"
     assert vocabulary.tags("lambda functions confuse me") == (), "Python's or AWS's?"
+    assert vocabulary.tags("where do I paste the embedded code for the donate button?") == ()
+    assert vocabulary.tags("the Rust devs announced a forced wipe") == (), "the game's"
+    assert vocabulary.tags("help with the angular component of the wavefunction") == ()
 
 
 def test_everyday_words_that_point_the_same_way_tag_a_post() -> None:
