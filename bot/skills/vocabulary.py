@@ -221,7 +221,7 @@ class Vocabulary:
         ("python" beside "dataframes" or "pandas"), words before it say it is a skill
         ("anyone know python?": :data:`~bot.skills.text.SKILL_LEAD_INS`), or, for a
         programming word, what follows ("my python script": :func:`before_software`).
-        Matching reads every word (:meth:`extract`): left out there, fewer were found."""
+        Matching reads all words (:meth:`extract`): leaving them out found fewer helpers."""
         sequence = list(pieces(text))
         hits = list(self._hits_in(sequence))
         led = led_in(sequence, [(hit.at, hit.length) for hit in hits])
