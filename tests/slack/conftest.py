@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.inflight import InFlight
 from adapters.slack.server import SlackOptions, create_app, web_application
 from bot.app import GiveFirst
 from bot.clock import FakeClock
@@ -72,12 +73,14 @@ async def slack(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackCom
     bot = GiveFirst(storage.unit_of_work, clock)
     # Calls to Slack share one session, as `givefirst slack` sets it up.
     slack_session = aiohttp.ClientSession()
+    in_flight = InFlight()
     app = create_app(
         bot,
         SlackOptions(
             signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, api_url=fake_slack.api_url
         ),
         session=slack_session,
+        in_flight=in_flight,
     )
     runner = web.AppRunner(web_application(app), access_log=None)
     await runner.setup()
@@ -94,6 +97,9 @@ async def slack(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackCom
             await fake_slack.wait_for("response_url")  # the channel is set
             yield community
     finally:
+        # What a test's last command still does after its answer (a follow-up, saving
+        # what Slack said) ends before the database closes, as `givefirst slack` waits.
+        await in_flight.drain(10)
         await runner.cleanup()
         await slack_session.close()
         await storage.dispose()
