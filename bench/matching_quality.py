@@ -14,8 +14,9 @@ asks, after the chat markup each platform's adapter turns into the neutral form:
 - hybrid: what givefirst ships: meaning and words together, with the confidence rule.
 
 The sets in ``tests/data``: ``matching_eval`` (with ``matching_holdout``, asks for the
-same members) and ``matching_dev`` were used to tune the vocabulary and the hybrid's
-weights; ``matching_blind_makers``, ``matching_blind_tech`` and
+same members), ``matching_dev`` and the two themed communities (``matching_themed_bakers``,
+``matching_themed_designers``: every member on one subject, written by someone who never
+saw the engine) are used to tune the vocabulary and the hybrid's weights; ``matching_blind_makers``, ``matching_blind_tech`` and
 ``matching_blind_neighbours`` were written by people who never saw the engine, and
 nothing was tuned on them: their figures are the ones to believe. Columns:
 
@@ -67,7 +68,13 @@ from givefirst.embedding import load_encoder
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 TOP = 3
-TUNED = ("matching_eval", "matching_holdout", "matching_dev")
+TUNED = (
+    "matching_eval",
+    "matching_holdout",
+    "matching_dev",
+    "matching_themed_bakers",
+    "matching_themed_designers",
+)
 HELD_OUT = (
     "matching_blind_makers",
     "matching_blind_tech",
