@@ -35,7 +35,7 @@ from aiohttp import web
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from adapters.discord.client import point_at
+from adapters.discord.client import GiveFirstClient, point_at
 
 APP_ID = 1_300_000_000_000_000_001
 BOT_ID = 1_300_000_000_000_000_002
@@ -865,6 +865,11 @@ async def connected(client: DiscordClient) -> AsyncIterator[DiscordClient]:
         yield client
         assert not connection.done(), "the gateway connection ended during the test"
     finally:
+        if isinstance(client, GiveFirstClient):
+            # What the last event still does after its answer (a follow-up, saving what
+            # Discord said) ends before the caller closes the database, as `givefirst
+            # discord` waits when it stops.
+            await client.drain(10)
         await client.close()
         connection.cancel()
         await asyncio.gather(connection, return_exceptions=True)
