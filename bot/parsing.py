@@ -47,15 +47,17 @@ from bot.setting_values import (
 from bot.text import quotable
 
 _PRIVATE_PREFIX = re.compile(
-    r"^\s*(?:[\[(]?private[\])]?\s*[:\-]|[\[(]private[\])]|[#🔒]\s*private\b|--private\b"
-    r"|private\s+(?=\S)|private\s*$)",
+    r"^[\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]*"
+    r"(?:[\[(]?private[\])]?\s*[:\-,.;!?—–…]+|[\[(]private[\])]|[#🔒]\s*private\b"
+    r"|--private\b|private\s+(?=\S)|private\s*$)",
     re.I,
 )
-"""How an ask says it is private: ``private:``, ``[private]``, ``(private)``, ``#private``,
-``🔒 private``, ``--private``, or the word first (alone, it is an empty private ask,
-refused as empty, not the public ask "private"). Read generously: an ask meant to be
-private and posted for everyone is the worse mistake (the reply says which it is, and
-a private ask can be shared with one press)."""
+"""How an ask says it is private: ``private:``, ``private,`` (or any punctuation after
+the word), ``[private]``, ``(private)``, ``#private``, ``🔒 private``, ``--private``, or
+the word first (alone, it is an empty private ask, refused as empty, not the public ask
+"private"), also after invisible characters a paste may bring. Read generously: an ask
+meant to be private and posted for everyone is the worse mistake (the reply says which
+it is, and a private ask can be shared with one press)."""
 _HELP_HINT = "Type `/givefirst help` to see everything I can do."
 NO_SKILLS_NAMED = "Name at least one skill, e.g. `/skills add resumes, kubernetes`."
 

@@ -483,7 +483,19 @@ async def test_reactions_on_posts_are_shortcuts(town: Town) -> None:
 
 
 @pytest.mark.parametrize(
-    "said", ["private: ", "(private) ", "[Private] ", "#private ", "🔒 private ", "private "]
+    "said",
+    [
+        "private: ",
+        "(private) ",
+        "[Private] ",
+        "#private ",
+        "🔒 private ",
+        "private ",
+        "private, ",
+        "Private. ",
+        "private — ",
+        "\u200bprivate: ",  # a zero-width space a paste brought along
+    ],
 )
 async def test_each_way_of_saying_private_keeps_the_ask_out_of_the_channel(
     town: Town, said: str
