@@ -73,8 +73,9 @@ async def _after_expiry(
     if intro.awaiting is Party.ASKER:
         return [render.asker_not_answering(await member_of(uow, intro.helper_id))]
     ask = await uow.asks.get(intro.ask_id) if intro.ask_id else None
-    if ask is not None and ask.is_open:
+    if ask is not None and ask.is_open and not ask.private:
         return await _move_on(uow, helpers, community, ask, intro, now)
+    # A private ask reaches only the members its asker chose: they choose the next one.
     return await tell_asker_and_suggest_next(
         uow,
         helpers,

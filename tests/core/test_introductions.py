@@ -137,6 +137,28 @@ async def test_an_unanswered_request_expires_and_moves_on_to_the_next_candidate(
     assert town.dms_between("dana", first) == []
 
 
+async def test_an_unanswered_private_ask_goes_back_to_its_asker_not_to_the_next_candidate(
+    town: Town,
+) -> None:
+    """Only the members its asker chooses ever see a private ask: when the one asked
+    does not answer, the asker is shown who else could help and chooses again."""
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("carl", "/offer I read resumes for a living #resume")
+    await town.say("dana", "/ask private: my CV hides a year in prison #resume")
+    first = town.seen_by("dana")[-1].buttons[0].label.removeprefix("Ask ").lower()
+    second = "carl" if first == "ana" else "ana"
+    await town.press("dana", f"Ask {first.title()}")
+
+    town.clock.advance(timedelta(days=3, minutes=1))
+    await town.run_due_work()
+
+    assert not any("prison" in m.as_plain_text() for m in town.seen_by(second))
+    told = town.last_to("dana")
+    assert f"@{first} didn't answer within 3 days" in told and f"Ask {second.title()}" in told
+    await town.press("dana", f"Ask {second.title()}")
+    assert "prison" in town.last_to(second), "once chosen, they see it"
+
+
 async def test_expiry_with_nobody_left_keeps_the_ask_open_and_says_so(town: Town) -> None:
     await town.say("ana", "/offer resume reviews #resume")
     await town.say("dana", "/ask CV help please #resume")
