@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from bot.domain import Community, Post
+from bot.domain import Community, Post, SubjectKind
 from bot.messages import DeletePosts, DirectMessage, Message, UpdatePosts
 from bot.metrics import Metrics, NoMetrics
 from bot.ports import (
@@ -239,16 +239,17 @@ class Delivery:
             reached.update(arrival.reached)
             subject = arrival.message.subject
             if arrival.ref is not None and subject is not None:
-                await uow.posts.add(
-                    Post(
-                        community_id=community.id,
-                        kind=subject.kind,
-                        subject_id=subject.id,
-                        channel_id=arrival.ref.channel_id,
-                        message_id=arrival.ref.message_id,
-                        created_at=now,
-                    )
+                post = Post(
+                    community_id=community.id,
+                    kind=subject.kind,
+                    subject_id=subject.id,
+                    channel_id=arrival.ref.channel_id,
+                    message_id=arrival.ref.message_id,
+                    created_at=now,
                 )
+                # A digest quotes many members: forget-me looks for those it names.
+                digest = subject.kind is SubjectKind.DIGEST
+                await uow.posts.add(post, arrival.message.names() if digest else ())
         if reached:
             await uow.members.set_direct_messages_closed(community.id, reached, closed=False)
 

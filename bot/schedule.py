@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain import Community
+from bot.domain import Community, Subject, SubjectKind
 
 WEEK = timedelta(days=7)
 MINUTE = timedelta(minutes=1)
@@ -47,6 +47,11 @@ class DigestPeriod:
     def key(self) -> str:
         """The claim (and outbox) key: unique per community and week."""
         return f"{DIGEST_CLAIM_PREFIX}{self.community_id}:{self.slot.isoformat()}"
+
+    @property
+    def subject(self) -> Subject:
+        """What the week's digest post is recorded as: the minute it was due."""
+        return Subject(SubjectKind.DIGEST, int(self.slot.timestamp()) // 60)
 
 
 def _local_slot(day: date, hour: int, zone: ZoneInfo) -> datetime:

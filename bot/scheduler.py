@@ -298,7 +298,9 @@ class Scheduler:
                 self._metrics.claimed("digest")
                 log.info("quiet week in %s: no digest for %s", community.key, period.slot)
                 return 0
-            post = dataclasses.replace(digest.message, to=ChannelPost(community.channel_id))
+            post = dataclasses.replace(
+                digest.message, to=ChannelPost(community.channel_id), subject=period.subject
+            )
             work = [scheduled.Scheduled(period.key, period.community_id, [post])]
             planned = await enqueue(uow, work, now, self._metrics)
             await uow.commit()

@@ -400,8 +400,28 @@ class SqlAlchemyThanksRepository(_SqlAlchemyRepository):
 
 
 class SqlAlchemyPostRepository(_SqlAlchemyRepository):
-    async def add(self, post: Post) -> None:
+    async def add(self, post: Post, names: Collection[str] = ()) -> None:
         await self._add(post)
+        if names:
+            rows = [{"post_id": post.id, "user_id": name} for name in sorted(names)]
+            await self.session.execute(tables.post_names.insert(), rows)
+
+    async def unname(self, community_id: int, user_id: str) -> Sequence[Subject]:
+        """The subjects of the posts recorded as naming this member (weekly digests),
+        who is no longer recorded as named in them."""
+        c, n = tables.posts.c, tables.post_names.c
+        ours = select(c.id).where(c.community_id == community_id)
+        rows = await self.session.execute(
+            select(c.kind, c.subject_id)
+            .join(tables.post_names, n.post_id == c.id)
+            .where(c.community_id == community_id, n.user_id == user_id)
+            .distinct()
+        )
+        subjects = [Subject(kind, subject_id) for kind, subject_id in rows]
+        await self.session.execute(
+            delete(tables.post_names).where(n.user_id == user_id, n.post_id.in_(ours))
+        )
+        return subjects
 
     async def for_subject(self, community_id: int, subject: Subject) -> Sequence[Post]:
         c = tables.posts.c

@@ -237,6 +237,16 @@ posts = Table(
     Index(None, "community_id", "kind", "subject_id"),
 )
 
+# The members a weekly digest post names, by platform id, so that forget-me finds the
+# digests that quote them; gone with the post.
+post_names = Table(
+    "post_names",
+    metadata,
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", String(255), primary_key=True),
+    Index(None, "user_id"),
+)
+
 round_participants = Table(
     "round_participants",
     metadata,

@@ -24,6 +24,7 @@ class SubjectKind(enum.StrEnum):
     ASK = "ask"
     INTRODUCTION = "introduction"
     THANKS = "thanks"
+    DIGEST = "digest"
 
 
 @dataclass(frozen=True)

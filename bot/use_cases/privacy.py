@@ -159,6 +159,10 @@ async def erase_member(
         community.admin_ids = [a for a in community.admin_ids if a != member.platform_user_id]
     if member.platform_user_id is not None:
         out += await unmention(uow, community, member.platform_user_id)
+        # Weekly digests posted that quote or name them come down (others' lines too:
+        # a digest is not rewritten after the week).
+        naming = await uow.posts.unname(stored_id(community), member.platform_user_id)
+        out += [remove_posts(subject) for subject in naming]
         # Scheduled messages not yet out (a digest, a follow-up) would repeat their words.
         # A digest is composed again without them; nothing else needs sending any more.
         dropped = await uow.outbox.drop_unsent_naming(stored_id(community), member.platform_user_id)

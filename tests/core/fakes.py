@@ -65,6 +65,7 @@ class FakeStore:
     open: int = 0
     keys: dict[str, str] = field(default_factory=dict)
     outbox_names: dict[str, frozenset[str]] = field(default_factory=dict)
+    post_names: dict[int, frozenset[str]] = field(default_factory=dict)
     kept_out: set[tuple[int, str]] = field(default_factory=set)
     next_id: int = 1
 
@@ -292,6 +293,22 @@ class FakeThanks(_Repo):
 class FakePosts(_Repo):
     name = "posts"
 
+    async def add(self, post: Post, names: Collection[str] = ()) -> None:
+        await super().add(post)
+        if names:
+            self._store.post_names[post.id or 0] = frozenset(names)
+
+    async def unname(self, community_id: int, user_id: str) -> Sequence[Subject]:
+        named = self._store.post_names
+        posts = [
+            p
+            for p in self._rows
+            if p.community_id == community_id and user_id in named.get(p.id or 0, ())
+        ]
+        for post in posts:
+            named[post.id or 0] = named[post.id or 0] - {user_id}
+        return list(dict.fromkeys(p.subject for p in posts))
+
     async def for_subject(self, community_id: int, subject: Subject) -> Sequence[Post]:
         return [p for p in self._rows if p.community_id == community_id and p.subject == subject]
 
@@ -316,6 +333,7 @@ class FakePosts(_Repo):
 
     async def delete(self, post: Post) -> None:
         self._store.table(self.name).pop(post.id or 0, None)
+        self._store.post_names.pop(post.id or 0, None)
 
 
 class FakeEvents:

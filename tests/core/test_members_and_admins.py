@@ -306,6 +306,26 @@ async def test_forget_me_also_erases_words_quoted_in_scheduled_messages(town: To
     assert "@zoe" not in again.as_plain_text(), "the queued digest is composed again without her"
 
 
+async def test_forget_me_takes_down_the_weekly_digests_that_quoted_them(town: Town) -> None:
+    await town.say("admin", "/givefirst config channel <#general>")
+    await town.say("zoe", "/offer Zoe Quasarwright explains telescopes #astronomy")
+    town.clock.advance(timedelta(days=8))
+    await town.run_due_work()
+    await town.say("ana", "/offer I grind lenses #astronomy")
+    town.clock.advance(timedelta(days=7))
+    await town.run_due_work()
+    quoting, later = [s for s in town.chat.sent if "This week in give" in s.message.as_plain_text()]
+    assert "Quasarwright" in quoting.message.as_plain_text()
+    assert "@zoe" not in later.message.as_plain_text() and "lenses" in later.message.as_plain_text()
+
+    await town.say("zoe", "/givefirst forget-me")
+    await town.press("zoe", "Erase my data")
+    assert quoting.ref in town.chat.deleted, "the digest that quoted her offer"
+    assert later.ref not in town.chat.deleted, "a digest that never named her stays"
+    if town.storage is not None:
+        assert "'zoe'" not in repr(await all_table_rows(town.storage)), "nor who it named"
+
+
 async def test_an_operator_can_erase_a_whole_community(town: Town) -> None:
     await town.say("admin", "/givefirst config channel <#general>")
     await town.say("ana", "/offer resume reviews #resume")

@@ -32,6 +32,7 @@ DOMAIN_TABLES = {
     "introductions",
     "thanks",
     "posts",
+    "post_names",
     "processed_events",
     "forgotten_handles",
     "signing_keys",
