@@ -14,11 +14,13 @@ asks, after the chat markup each platform's adapter turns into the neutral form:
 - hybrid: what givefirst ships: meaning and words together, with the confidence rule.
 
 The sets in ``tests/data``: ``matching_eval`` (with ``matching_holdout``, asks for the
-same members), ``matching_dev`` and the two themed communities (``matching_themed_bakers``,
-``matching_themed_designers``: every member on one subject, written by someone who never
-saw the engine) are used to tune the vocabulary and the hybrid's weights; ``matching_blind_makers``, ``matching_blind_tech`` and
-``matching_blind_neighbours`` were written by people who never saw the engine, and
-nothing was tuned on them: their figures are the ones to believe. Columns:
+same members), ``matching_dev`` and the two themed communities
+(``matching_themed_bakers``, ``matching_themed_designers``: every member on one subject,
+written by someone who never saw the engine) are used to tune the vocabulary and the
+hybrid's weights; ``matching_blind_makers``, ``matching_blind_tech``,
+``matching_blind_neighbours`` and the two small ones were written by people who never
+saw the engine, and nothing was tuned on them: their figures are the ones to believe.
+Columns:
 
 - hit@3: share of answerable asks with a right helper among the confident suggestions
   (an ask answered with "nobody yet" is a miss);
