@@ -46,8 +46,10 @@ from bot.setting_values import (
 )
 from bot.text import quotable
 
+_INVISIBLE = r"[\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]*"
+"""Spaces, and the invisible characters a paste may bring along, before an ask."""
 _PRIVATE_PREFIX = re.compile(
-    r"^[\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]*"
+    rf"^{_INVISIBLE}"
     r"(?:[\[(]?private[\])]?\s*[:\-,.;!?—–…]+|[\[(]private[\])]|[#🔒]\s*private\b"
     r"|--private\b|private\s+(?=\S)|private\s*$)",
     re.I,
@@ -55,9 +57,13 @@ _PRIVATE_PREFIX = re.compile(
 """How an ask says it is private: ``private:``, ``private,`` (or any punctuation after
 the word), ``[private]``, ``(private)``, ``#private``, ``🔒 private``, ``--private``, or
 the word first (alone, it is an empty private ask, refused as empty, not the public ask
-"private"), also after invisible characters a paste may bring. Read generously: an ask
+"private"; followed by a word, the word stays in the ask: see :func:`_parse_ask`), also
+after invisible characters a paste may bring. Read generously: an ask
 meant to be private and posted for everyone is the worse mistake (the reply says which
 it is, and a private ask can be shared with one press)."""
+_PRIVATE_WORD_FIRST = re.compile(rf"^{_INVISIBLE}private\s+\w", re.I)
+"""``private`` first and a word after it, with nothing between: the word may be the
+ask's own ("private tutoring", "private equity"), so the text keeps it."""
 _HELP_HINT = "Type `/givefirst help` to see everything I can do."
 NO_SKILLS_NAMED = "Name at least one skill, e.g. `/skills add resumes, kubernetes`."
 
@@ -108,7 +114,11 @@ def parse(name: str, text: str) -> Command:
 
 def _parse_ask(text: str) -> MakeAsk:
     stripped = _PRIVATE_PREFIX.sub("", text, count=1)
-    return MakeAsk(stripped, private=stripped != text)
+    if stripped == text:
+        return MakeAsk(text, private=False)
+    # "Private tutoring for my son?": private, but the word is the ask's own, kept.
+    said_first = _PRIVATE_WORD_FIRST.match(text)
+    return MakeAsk(text if said_first else stripped, private=True)
 
 
 def skill_list(text: str) -> tuple[str, ...]:

@@ -27,6 +27,8 @@ _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2
 # control characters, and what follows it ("[31m") would be left in the text.
 _TERMINAL_CODE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _MASS_MENTION = re.compile(r"(?<![\w@])@(everyone|here|channel)\b", re.IGNORECASE)
+_MENTION = re.compile(r"<[@#!][^<>\s]*>")
+"""A member or channel mentioned, as the core holds it (``<@U123>``, ``<#C1>``)."""
 _BLANK_LINES = re.compile(r"\n{3,}")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 """What bytes that were not UTF-8 become when read leniently (or a JSON ``\\udcff``):
@@ -64,15 +66,17 @@ def checked(
 ) -> str:
     """Return cleaned text for an offer, ask or note, or raise with a friendly reason
     (``advice`` says what to do about a text over the limit). ``in_words``: the text
-    must hold a letter or a digit (an offer or an ask is matched by its words; emoji
-    alone would be matched with whoever uses emoji)."""
+    must hold a letter or a digit besides mentions (an offer or an ask is matched by its
+    words; emoji or "@everyone" alone would be matched with whoever uses them)."""
     text = clean(raw)
     if not _visible(text):
         raise InvalidInput(f"Your {what} is empty. Try for example: `{example}`")
-    if in_words and not any(ch.isalnum() for ch in text):
+    said = _MASS_MENTION.sub("", _MENTION.sub("", text)) if in_words else text
+    if in_words and not any(ch.isalnum() for ch in said):
         raise InvalidInput(
             f"Say your {what} in a few words too: I find helpers by what the words say, "
-            f"and emoji or punctuation alone tell me too little. For example: `{example}`"
+            f"and emoji, punctuation or mentions alone tell me too little. "
+            f"For example: `{example}`"
         )
     if len(text) > limit:
         raise InvalidInput(

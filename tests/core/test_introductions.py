@@ -535,6 +535,19 @@ async def test_saying_private_and_nothing_else_is_an_empty_ask(town: Town, said:
     assert town.channel() == []
 
 
+async def test_private_first_and_a_word_after_it_keeps_the_word(town: Town) -> None:
+    """ "Private tutoring" is private (better than posted by mistake), but the words
+    are the ask's own: it is stored, matched and shown to helpers with them."""
+    await town.say("dana", "/ask Private tutoring for my son in maths, anyone?")
+    assert "🔒 Your private ask is saved" in town.last_to("dana")
+    assert town.channel() == []
+    async with town.unit_of_work() as uow:
+        dana = await uow.members.get_by_platform_id(1, "dana")
+        assert dana is not None and dana.id is not None
+        [(text, private)] = await uow.asks.open_texts_of(dana.id)
+    assert (text, private) == ("Private tutoring for my son in maths, anyone?", True)
+
+
 async def test_private_in_the_middle_of_an_ask_is_just_a_word(town: Town) -> None:
     await town.say("dana", "/ask tips for keeping my private life offline?")
     assert any("private life" in m.as_plain_text() for m in town.channel())

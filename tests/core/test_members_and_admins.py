@@ -98,6 +98,8 @@ async def test_bad_commands_get_a_message_they_can_act_on(
         ("x" * 10_000, "10,000 characters long; the limit is 1,000"),
         ("🐝", "in a few words too"),
         ("🍕🍕 ?! ❤️‍🔥", "in a few words too"),
+        ("@everyone", "in a few words too"),
+        ("@here <@ben> <#C1>!", "in a few words too"),
     ],
 )
 async def test_bad_offer_text_is_refused_and_nothing_is_stored(
