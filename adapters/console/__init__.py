@@ -42,6 +42,8 @@ from bot.ports import PostRef, SendOnce
 from bot.text import clean
 
 DEFAULT_CHANNEL = "community"
+WAIT_AT_MOST_DAYS = 366
+"""How far one ``/wait`` goes: a year is every weekly digest and expiry there is to see."""
 _MENTION = re.compile(r"(?<![\w<])@([A-Za-z0-9_.-]+)")
 _CHANNEL = re.compile(r"(?<![\w<])#([A-Za-z0-9_.-]+)")
 _NEUTRAL = re.compile(r"<([@#])([^<>\s]+)>")
@@ -316,8 +318,9 @@ class ConsoleSession:
     async def wait(self, duration: str) -> None:
         """Let time pass (``7d``, ``12h``) and run whatever became due."""
         match = re.fullmatch(r"(\d+)\s*([dh])", duration)
-        if match is None or self._advance is None:
-            self.out.write("(usage: /wait 7d or /wait 12h)\n")
+        days = (int(match.group(1)) / (1 if match.group(2) == "d" else 24)) if match else 0
+        if match is None or self._advance is None or days > WAIT_AT_MOST_DAYS:
+            self.out.write(f"(usage: /wait 7d or /wait 12h; {WAIT_AT_MOST_DAYS}d at most)\n")
             return
         others = [k for k in await self.bot.community_keys() if not k.startswith("console:")]
         if others:

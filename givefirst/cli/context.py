@@ -99,6 +99,21 @@ class NoDatabase(click.ClickException):
     exit_code = 2
 
 
+IN_MEMORY = (
+    "The database URL names an in-memory SQLite database, which holds nothing once the "
+    "command ends: point --database-url or DATABASE_URL at a file (sqlite:///givefirst.db)."
+)
+
+
+def in_memory(database_url: str | None) -> bool:
+    """Whether the URL names a SQLite database that lives only as long as the process."""
+    try:
+        url = make_url(normalised(database_url))
+    except (ValueError, ArgumentError):
+        return False
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
 def existing_database(database_url: str | None) -> None:
     """For a command that only looks: a SQLite file that is not there is most likely
     a mistyped path, and the command says so instead of making an empty database there
@@ -110,7 +125,14 @@ def existing_database(database_url: str | None) -> None:
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return
     path = Path(url.database)
-    if path.parent.is_dir() and not path.exists():  # (a missing folder is explained later)
+    try:
+        missing = path.parent.is_dir() and not path.exists()  # (a missing folder: later)
+    except OSError as error:  # a name too long for the file system, say
+        raise NoDatabase(
+            f"Cannot use {url.database} as a SQLite database ({error.strerror}): check "
+            "--database-url or DATABASE_URL."
+        ) from None
+    if missing:
         raise NoDatabase(
             f"There is no database at {url.database}: check --database-url or DATABASE_URL "
             "(`givefirst demo` or `givefirst shell` makes one in this folder)."

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import codecs
 import json
 import math
 import shutil
@@ -31,10 +30,13 @@ from bot.skills import Vocabulary
 from bot.text import checked, plural
 from givefirst.bootstrap import running
 from givefirst.cli.context import (
+    IN_MEMORY,
     Invocation,
+    NoDatabase,
     community_key,
     database_named,
     existing_database,
+    in_memory,
     pass_invocation,
     readable_text,
     run,
@@ -87,7 +89,7 @@ def import_members(
 ) -> None:
     """Import a member directory (CSV, JSON or JSON Lines): all rows or none."""
     try:
-        codecs.lookup(encoding)
+        "".encode(encoding)  # rot13 and base64 are codecs too, but not of text
     except LookupError:
         raise click.BadParameter(
             f"{encoding!r} is not an encoding I know (try utf-8, cp1252 or latin-1).",
@@ -353,6 +355,8 @@ def db() -> None:
 @pass_invocation
 def db_upgrade(invocation: Invocation) -> None:
     """Create or migrate the database schema to the latest version."""
+    if in_memory(invocation.database_url):
+        raise NoDatabase(IN_MEMORY)
 
     async def upgrade() -> tuple[str | None, str | None]:
         storage = Storage.connect(invocation.database_url)

@@ -258,6 +258,23 @@ def test_an_import_with_bad_rows_names_them_all_and_imports_nobody(tmp_path: Pat
     assert not database.exists(), "the file is read whole before anything is written"
 
 
+def test_an_import_in_an_encoding_that_is_no_text_encoding_says_so(tmp_path: Path) -> None:
+    directory = tmp_path / "members.csv"
+    directory.write_text("handle,name\nana,Ana\n", "utf-8")
+    for encoding in ("rot13", "base64", "no-such-thing"):
+        imported = givefirst(
+            "import-members",
+            str(directory),
+            "--community",
+            "console:x",
+            "--encoding",
+            encoding,
+            database=tmp_path / "e.db",
+        )
+        assert imported.returncode == 2 and "Something went wrong" not in imported.stderr
+        assert f"'{encoding}' is not an encoding I know" in imported.stderr
+
+
 def test_an_import_off_a_terminal_says_how_far_it_has_got(tmp_path: Path) -> None:
     """In a log or a container's output, where no progress bar is drawn, a long import
     is seen to move: a line at each tenth of the way."""

@@ -166,6 +166,16 @@ def test_database_mistakes_are_a_line_that_says_what_to_do(tmp_path: Path) -> No
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert not typo.exists(), "a command that only looks makes no database"
 
+    too_long = tmp_path / ("a" * 300 + ".db")
+    result = givefirst("--database-url", f"sqlite:///{too_long}", "stats", folder=tmp_path)
+    assert result.returncode == 2 and no_traceback(result.stderr), result.stderr
+    assert "File name too long" in result.stderr and "Something went wrong" not in result.stderr
+
+    for url in ("sqlite://", "sqlite:///:memory:"):
+        result = givefirst("--database-url", url, "db", "upgrade", folder=tmp_path)
+        assert result.returncode == 2 and "Created the database" not in result.stdout
+        assert "in-memory SQLite database, which holds nothing" in result.stderr
+
     debug = givefirst("--debug", "--database-url", "mysql://someone@localhost/db", "stats")
     assert debug.returncode == 1 and "Traceback" in debug.stderr, "--debug shows where"
 
