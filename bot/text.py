@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 
 from bot.errors import InvalidInput
 
@@ -107,6 +108,12 @@ def quotable(typed: str, limit: int = 40) -> str:
     """A member's words (a name, a value they typed) to quote inside givefirst's own
     sentence, where back quotes mark code: short, with no back quote of its own."""
     return shorten(clean(typed).replace("`", "'"), limit)
+
+
+def day(when: datetime, now: datetime) -> str:
+    """A date as a member reads it: "Tue 07 Dec", with the year when it is not this
+    one's ("Tue 07 Dec 2027": a year's pause must not look like today)."""
+    return f"{when:%a %d %b}" if when.year == now.year else f"{when:%a %d %b %Y}"
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:

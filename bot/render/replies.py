@@ -33,7 +33,7 @@ from bot.ports import DeliveryFailed, DeliveryProblem
 from bot.render.posts import skills_line
 from bot.render.rounds import schedule as round_schedule
 from bot.render.voice import joined_mentions, reply, say
-from bot.text import has_mass_mention, plural, shorten
+from bot.text import day, has_mass_mention, plural, shorten
 
 HELP = (
     ("/offer TEXT", "share something you can help with; #tags become skills"),
@@ -239,7 +239,7 @@ def balance(
         blocks += [
             Small(
                 text(
-                    f"⏸ Paused until {member.paused_until:%a %d %b} — "
+                    f"⏸ Paused until {day(member.paused_until, now)} — "
                     "you won't be suggested as a helper."
                 )
             ),

@@ -204,6 +204,12 @@ def never_removed(member: Member, other: Member) -> Message:
     return reply(member, "OK — you and ", who(other), " may be paired in rounds again.")
 
 
+def never_not_listed(member: Member, other: Member) -> Message:
+    return reply(
+        member, who(other), " isn't on your never list: you two may already be paired in rounds."
+    )
+
+
 def introduction(
     group_id: int,
     members: Sequence[Member],

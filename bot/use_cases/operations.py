@@ -14,6 +14,7 @@ from bot.errors import NotFound
 from bot.matching import Candidate
 from bot.matching.fields import packed
 from bot.ports import TextEncoder, UnitOfWork
+from bot.text import day
 from bot.use_cases.context import members_by_id, stored_id, vocabulary_for
 from bot.use_cases.helpers import SUGGESTIONS, find_helpers, forget_words
 
@@ -199,7 +200,7 @@ async def _left_out(
     past = await uow.introductions.involving(member_id)
     match introduction_obstacle(0, best, past, now=now, capacity=community.capacity):
         case Obstacle.TAKING_A_BREAK if best.paused_until is not None:
-            return best, f"is paused until {best.paused_until:%a %d %b}"
+            return best, f"is paused until {day(best.paused_until, now)}"
         case Obstacle.DMS_CLOSED:
             return best, "has direct messages closed"
         case Obstacle.BUSY_WEEK:

@@ -15,7 +15,7 @@ from bot.messages import DirectMessage, Plain
 from bot.parsing import NO_SKILLS_NAMED
 from bot.skills import Vocabulary
 from bot.skills.text import tag_slug, words
-from bot.text import checked
+from bot.text import checked, day
 from bot.use_cases.context import Context, Messages, member_of, stored_id
 from bot.use_cases.helpers import remember_words
 
@@ -53,7 +53,9 @@ async def list_skills(ctx: Context, cmd: c.ListSkills) -> Messages:
             )
         ]
     return [
-        render.reply(ctx.member, "Your skills: ", Plain(", ".join(ctx.member.skills)), *on_offers)
+        render.reply(
+            ctx.member, "Your skills: ", Plain(", ".join(ctx.member.skills)), ".", *on_offers
+        )
     ]
 
 
@@ -192,7 +194,7 @@ async def pause(ctx: Context, cmd: c.Pause) -> Messages:
     return [
         render.reply(
             ctx.member,
-            f"⏸ Paused until {until:%a %d %b}. Enjoy the break — "
+            f"⏸ Paused until {day(until, ctx.now) if until else ''}. Enjoy the break — "
             "`/givefirst resume` brings you back any time.",
         )
     ]

@@ -87,10 +87,16 @@ async def never_pair_with(ctx: Context, cmd: c.NeverPairWith) -> Messages:
 
 async def allow_pair_with(ctx: Context, cmd: c.AllowPairWith) -> Messages:
     other = await _member_named(ctx, cmd.user_id)
-    for never in await ctx.uow.rounds.never_list(stored_id(ctx.member)):
-        if never.other_id == other.id:
-            await ctx.uow.rounds.remove_never(never)
-    return [words.never_removed(ctx.member, other)]
+    listed = [
+        n for n in await ctx.uow.rounds.never_list(stored_id(ctx.member)) if n.other_id == other.id
+    ]
+    for never in listed:
+        await ctx.uow.rounds.remove_never(never)
+    return [
+        words.never_removed(ctx.member, other)
+        if listed
+        else words.never_not_listed(ctx.member, other)
+    ]
 
 
 async def report_round_outcome(ctx: Context, cmd: c.ReportRoundOutcome) -> Messages:

@@ -273,6 +273,16 @@ async def test_paused_members_are_not_suggested(town: Town) -> None:
     assert "Welcome back" in town.last_to("ana"), "a pause that ran out, ended"
 
 
+async def test_a_pause_into_next_year_says_which_year(town: Town) -> None:
+    """On Mon 05 Jan 2026, "until Tue 05 Jan" would read as tomorrow."""
+    await town.say("ana", "/givefirst pause 7")
+    assert "Paused until Mon 12 Jan." in town.last_to("ana")
+    await town.say("ana", "/givefirst pause 365")
+    assert "Paused until Tue 05 Jan 2027." in town.last_to("ana")
+    await town.say("ana", "/givefirst me")
+    assert "Paused until Tue 05 Jan 2027 — " in town.last_to("ana")
+
+
 async def test_a_helper_whose_dms_are_closed_is_set_aside_until_a_dm_reaches_them(
     town: Town,
 ) -> None:

@@ -547,7 +547,7 @@ async def test_skills_list_names_the_tags_of_open_offers_apart_from_the_profile(
     await town.say("ana", "/skills add resumes")
     await town.say("ana", "/skills list")
     said = town.last_to("ana")
-    assert "Your skills: resume" in said and "also tagged roofing:" in said
+    assert "Your skills: resume. Your open offers are also tagged roofing:" in said
     await town.say("ana", "/givefirst me")
     await town.press("ana", "Withdraw")
     await town.say("ana", "/skills list")

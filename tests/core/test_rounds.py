@@ -356,6 +356,8 @@ async def test_a_never_can_be_taken_back(town: Town) -> None:
     assert groups(await next_round(town)) == []
     await town.say("ana", "/givefirst rounds never remove @ben")
     assert "you and @ben may be paired in rounds again" in town.last_to("ana")
+    await town.say("ana", "/givefirst rounds never remove @ben")
+    assert "@ben isn't on your never list" in town.last_to("ana"), "not 'OK' for nothing"
     await town.say("ana", "/givefirst rounds")
     assert "Never paired with" not in town.last_to("ana")
     assert groups(await next_round(town)) == [frozenset({"ana", "ben"})]
