@@ -30,6 +30,7 @@ from bot.member_files import (
 )
 from bot.setting_values import ensure_timezone
 from bot.skills import Vocabulary
+from bot.text import without_terminal_codes
 
 __all__ = [
     "BadRows",
@@ -291,9 +292,11 @@ def _text(line: int, row: Mapping[str, Any], field: str) -> str:
 
 
 def _clean(value: str) -> str:
-    # Spreadsheets and exports smuggle in NULs, tabs and direction marks.
+    # Spreadsheets and exports smuggle in NULs, tabs and direction marks, and a file
+    # made in a terminal its colour codes.
     kept = "".join(
-        " " if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char for char in value
+        " " if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char
+        for char in without_terminal_codes(value)
     )
     return " ".join(kept.split())
 

@@ -44,7 +44,7 @@ from bot.setting_values import (
     user_id_of,
     whole_number,
 )
-from bot.text import quotable
+from bot.text import clean, quotable
 
 _INVISIBLE = r"[\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]*"
 """Spaces, and the invisible characters a paste may bring along, before an ask."""
@@ -244,5 +244,7 @@ def _parse_config(args: list[str]) -> Command:
             f"Settings: {', '.join(CONFIG_SETTINGS)}."
         )
     # Its values are checked by the use case, after who may change settings: a member
-    # who is not an admin hears that, not how to spell the setting.
-    return Configure(setting, tuple(args[1:]))
+    # who is not an admin hears that, not how to spell the setting. A value of control
+    # characters alone is no value (the usage, not "`` is not a time zone"); one that
+    # hides such characters among others is refused as typed.
+    return Configure(setting, tuple(value for value in args[1:] if clean(value)))

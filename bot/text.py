@@ -36,11 +36,16 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 not text, and refused by the database; each becomes U+FFFD, as a decoder replaces them."""
 
 
+def without_terminal_codes(raw: str) -> str:
+    """The text without the colour and cursor codes a terminal pasted along: the ESC
+    and what follows it ("[31m"), which removing control characters alone leaves."""
+    return _TERMINAL_CODE.sub("", raw) if "\x1b" in raw else raw
+
+
 def clean(raw: str) -> str:
     """Normalise text: NFC, no control or bidi-override characters, U+FFFD for what
     was not UTF-8, tidy whitespace."""
-    if "\x1b" in raw:
-        raw = _TERMINAL_CODE.sub("", raw)
+    raw = without_terminal_codes(raw)
     text = unicodedata.normalize("NFC", _SURROGATES.sub("\ufffd", raw)).translate(_BIDI_CONTROLS)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")

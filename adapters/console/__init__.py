@@ -227,7 +227,7 @@ class ConsoleSession:
         word, _, rest = line.partition(" ")
         match word.lower():
             case "/as":
-                name = rest.strip().lstrip("@")
+                name = clean(rest).lstrip("@")
                 if not name or " " in name:
                     self.out.write(AS_USAGE)
                     return None

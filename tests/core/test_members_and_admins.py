@@ -68,6 +68,7 @@ async def test_only_admins_change_settings(town: Town) -> None:
         ("/givefirst config timezone " + "E" * 300, "is not a time zone I know"),
         ("/givefirst config digest monday 09:00 " + "E" * 300, "is not a time zone I know"),
         ("/givefirst config colour blue", "no setting called"),
+        ("/givefirst config timezone \x00\x07", "Usage: `/givefirst config timezone"),
         ("/givefirst dance", "isn't something I know"),
         ("/givefirst hepl", "isn't something I know. Did you mean `/givefirst help`?"),
         ("/aks a CV review", "I don't know the command `/aks`. Did you mean `/ask`?"),

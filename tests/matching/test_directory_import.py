@@ -114,6 +114,8 @@ def test_control_characters_are_stripped_from_imported_text() -> None:
     (member,) = parse_members_csv(HEADER + "ana,\u200fAna\x00 Ruiz,,python,,\n", vocabulary)
     assert member.name == "Ana Ruiz"
     assert member.skills == ("python",)
+    (member,) = parse_members_csv(HEADER + "ben,\x1b[31mBen\x1b[0m Ode,,python,,\n", vocabulary)
+    assert member.name == "Ben Ode", "a terminal's colour codes go whole"
 
 
 @pytest.mark.parametrize(
