@@ -355,7 +355,12 @@ def _offers(line: int, value: Any, separator: str) -> tuple[str, ...]:
     for offer in offers:
         if len(offer) > MAX_OFFER:
             raise MemberImportError(line, f"an offer is longer than {MAX_OFFER} characters")
-    return tuple(offers)
+    # One offer given twice in a row ("help;help;HELP") is one offer, as it is when a
+    # later import gives it again.
+    once: dict[str, str] = {}
+    for offer in offers:
+        once.setdefault(offer.casefold(), offer)
+    return tuple(once.values())
 
 
 def _known() -> str:

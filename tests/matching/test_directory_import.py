@@ -110,6 +110,13 @@ def test_malformed_json_lines_are_rejected_with_their_line(lines: str, message: 
         parse_members_json(lines)
 
 
+def test_an_offer_given_twice_in_a_row_is_one_offer() -> None:
+    (member,) = parse_members_csv(
+        HEADER + 'ana,Ana,,,,"CV help;cv HELP;CV help;mock interviews"\n', vocabulary
+    )
+    assert member.offers == ("CV help", "mock interviews")
+
+
 def test_control_characters_are_stripped_from_imported_text() -> None:
     (member,) = parse_members_csv(HEADER + "ana,\u200fAna\x00 Ruiz,,python,,\n", vocabulary)
     assert member.name == "Ana Ruiz"
