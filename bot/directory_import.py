@@ -13,6 +13,7 @@ import csv
 import io
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -174,20 +175,25 @@ def parse_members_json(text: str, vocabulary: Vocabulary | None = None) -> list[
     stripped = text.lstrip()
     items = json_array_items(text) if stripped.startswith("[") else json_lines(text)
     rows: list[tuple[int, Mapping[str, Any]]] = []
-    problems: list[MemberImportError] = []
+    numbers: list[int] = []
+    said: list[tuple[int, int, str]] = []
+    stopped = None
     try:
-        for line, row in items:
+        for number, (line, row) in enumerate(items, 1):
             if not isinstance(row, dict):
-                problems.append(MemberImportError(line, "expected an object with member fields"))
+                said.append((line, number, "expected an object with member fields"))
             elif unknown := sorted(set(row) - set(FIELDS)):
-                problem = f"unknown field {unknown[0]!r} (known: {_known()})"
-                problems.append(MemberImportError(line, problem))
+                said.append((line, number, f"unknown field {unknown[0]!r} (known: {_known()})"))
             else:
                 rows.append((line, row))
+                numbers.append(number)
     except MemberImportError as error:  # not JSON from here on: the rest is not read
         stopped = MemberImportError(error.line, error.problem)
-        return _records(rows, vocabulary, ";", problems, stopped)
-    return _records(rows, vocabulary, offers_split=";", problems=problems)
+    # Where one line holds several members (JSON on one line), say which member.
+    lines = Counter([line for line, _ in rows] + [line for line, _, _ in said])
+    problems = [MemberImportError(line, p, n if lines[line] > 1 else None) for line, n, p in said]
+    members = [n if lines[line] > 1 else None for (line, _), n in zip(rows, numbers, strict=True)]
+    return _records(rows, vocabulary, ";", problems, stopped, members=members)
 
 
 def delimiter_of(header: str) -> str:
@@ -224,29 +230,35 @@ def _records(
     offers_split: str,
     problems: Sequence[MemberImportError] = (),
     stopped: MemberImportError | None = None,
+    *,
+    members: Sequence[int | None] = (),
 ) -> list[MemberRecord]:
     """Every row as a member, or :class:`BadRows` naming each row that is not one (with
-    the ``problems`` found in reading them, and where reading ``stopped`` if it did)."""
+    the ``problems`` found in reading them, where reading ``stopped`` if it did, and
+    which of the file's ``members`` each row is, where a line holds several)."""
     records: list[MemberRecord] = []
     bad = list(problems)
-    seen: dict[str, int] = {}
-    for line, row in rows:
+    seen: dict[str, str] = {}
+    for at, (line, row) in enumerate(rows):
+        member = members[at] if members else None
         given = row.get("handle")
         handle = _clean(given).removeprefix("@") if isinstance(given, str) else ""
         key = handle.casefold()
         if key and key in seen:
-            bad.append(MemberImportError(line, f"handle {handle!r} already on line {seen[key]}"))
+            again = f"handle {handle!r} already on {seen[key]}"
+            bad.append(MemberImportError(line, again, member))
             continue
         if key:
-            seen[key] = line  # a row with a problem still holds its handle
+            # A row with a problem still holds its handle.
+            seen[key] = f"line {line} (member {member:,})" if member else f"line {line}"
         try:
             records.append(_record(line, row, vocabulary, offers_split))
         except MemberImportError as problem:
             # Its line and words alone: the error raised keeps the row, and the errors
             # behind it (a time zone's), alive, which a file of 100,000 bad rows feels.
-            bad.append(MemberImportError(problem.line, problem.problem))
+            bad.append(MemberImportError(problem.line, problem.problem, member))
     if bad or stopped:
-        ordered = sorted(bad, key=lambda problem: problem.line)
+        ordered = sorted(bad, key=lambda problem: (problem.line, problem.member or 0))
         raise BadRows([*ordered, stopped] if stopped else ordered, read_whole=stopped is None)
     return records
 

@@ -16,11 +16,14 @@ SHOWN_ROWS = 10
 class MemberImportError(ValueError):
     """A member file that cannot be imported, naming the line and what is wrong."""
 
-    def __init__(self, line: int, problem: str) -> None:
-        """``line`` 0: the whole file (its type, its emptiness)."""
-        super().__init__(f"line {line}: {problem}" if line else problem)
+    def __init__(self, line: int, problem: str, member: int | None = None) -> None:
+        """``line`` 0: the whole file (its type, its emptiness). ``member``: which of
+        the file's members, where one line holds several (JSON written on one line)."""
+        where = f"line {line} (member {member:,})" if member else f"line {line}"
+        super().__init__(f"{where}: {problem}" if line else problem)
         self.line = line
         self.problem = problem
+        self.member = member
 
 
 class BadRows(MemberImportError):
@@ -30,7 +33,7 @@ class BadRows(MemberImportError):
 
     def __init__(self, problems: Sequence[MemberImportError], *, read_whole: bool = True) -> None:
         first = problems[0]
-        super().__init__(first.line, first.problem)
+        super().__init__(first.line, first.problem, first.member)
         self.problems = tuple(problems)
         self.read_whole = read_whole
 

@@ -42,6 +42,20 @@ def test_csv_and_json_lines_give_the_same_members() -> None:
     assert [_without_line(m) for m in from_csv] == [_without_line(m) for m in from_json]
 
 
+def test_json_on_one_line_names_which_member_is_wrong() -> None:
+    """An export written on one line: "line 1" for every problem would name none."""
+    text = (
+        '[{"handle": "m1", "name": "One"}, {"handle": "m2"}, "oops",'
+        ' {"handle": "M1", "name": "Again"}]'
+    )
+    with pytest.raises(MemberImportError) as raised:
+        parse_members_json(text)
+    said = str(raised.value)
+    assert "line 1 (member 2): name is missing" in said
+    assert "line 1 (member 3): expected an object with member fields" in said
+    assert "line 1 (member 4): handle 'M1' already on line 1 (member 1)" in said
+
+
 def test_a_json_array_names_lines_too() -> None:
     text = '[\n  {"handle": "ana", "name": "Ana"},\n  {"handle": "ben", "name": ""}\n]'
     with pytest.raises(MemberImportError, match=r"^line 3: name is missing$"):
