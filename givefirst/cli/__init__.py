@@ -31,7 +31,8 @@ class GiveFirstCommands(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
-            click.echo("Stopped.", err=True)
+            importing = ctx.invoked_subcommand == "import-members"  # all rows or none
+            click.echo("Stopped: nothing was imported." if importing else "Stopped.", err=True)
             ctx.exit(130)
         except BrokenPipeError:
             # The output went to a reader that stopped reading (`| head`): nothing to
