@@ -716,6 +716,23 @@ async def test_the_weekly_digest_is_posted_in_the_channel(slack: SlackCommunity)
     assert [b["text"]["text"] for b in buttons] == ["Help with #1"]
 
 
+async def test_forget_me_takes_the_digests_that_quoted_the_member_out_of_the_channel(
+    slack: SlackCommunity,
+) -> None:
+    await slack.command("ana", "/offer", "Happy to review resumes #resume")
+    await slack.said("chat.postMessage", "review resumes")
+    slack.clock.advance(timedelta(days=7, minutes=1))
+    await slack.bot.run_due_work(lambda community: SlackChat(create_app_client(slack.fake)))
+    digest = await slack.said("chat.postMessage", "This week in give-first")
+
+    await slack.command("ana", "/givefirst", "forget-me confirm")
+    await slack.said("response_url", "erased your data")
+    deleted = await slack.fake.wait_for(
+        "chat.delete", lambda call: call.args.get("ts") == digest.response["ts"]
+    )
+    assert deleted.ok and deleted.args["channel"] == CHANNEL
+
+
 async def test_an_answer_that_is_refused_leaves_the_question_as_it_was(
     slack: SlackCommunity,
 ) -> None:
