@@ -58,9 +58,9 @@ _PRIVATE_PREFIX = re.compile(
 the word), ``[private]``, ``(private)``, ``#private``, ``🔒 private``, ``--private``, or
 the word first (alone, it is an empty private ask, refused as empty, not the public ask
 "private"; followed by a word, the word stays in the ask: see :func:`_parse_ask`), also
-after invisible characters a paste may bring. Read generously: an ask
-meant to be private and posted for everyone is the worse mistake (the reply says which
-it is, and a private ask can be shared with one press)."""
+after invisible characters a paste may bring. Read generously: an ask meant to be
+private and posted for everyone is the worse mistake (the reply says which it is, and
+a private ask can be shared with one press)."""
 _PRIVATE_WORD_FIRST = re.compile(rf"^{_INVISIBLE}private\s+\w", re.I)
 """``private`` first and a word after it, with nothing between: the word may be the
 ask's own ("private tutoring", "private equity"), so the text keeps it."""

@@ -191,10 +191,11 @@ async def show_me(ctx: Context, cmd: c.ShowMe) -> Messages:
 async def pause(ctx: Context, cmd: c.Pause) -> Messages:
     ctx.member.pause(ctx.now, cmd.days)
     until = ctx.member.paused_until
+    assert until is not None  # just set
     return [
         render.reply(
             ctx.member,
-            f"⏸ Paused until {day(until, ctx.now) if until else ''}. Enjoy the break — "
+            f"⏸ Paused until {day(until, ctx.now)}. Enjoy the break — "
             "`/givefirst resume` brings you back any time.",
         )
     ]
