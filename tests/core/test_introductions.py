@@ -115,18 +115,23 @@ async def test_a_declined_pair_is_never_proposed_again(town: Town) -> None:
     assert refused.error is not None and "isn't possible" in refused.error
 
 
+async def unanswered_by_the_first_of_two(town: Town, ask: str) -> tuple[str, str]:
+    """Dana asks, Ana and Carl could help, the one she asks lets the request expire:
+    who that was, and who else could help."""
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("carl", "/offer I read resumes for a living #resume")
+    await town.say("dana", f"/ask {ask}")
+    first = town.seen_by("dana")[-1].buttons[0].label.removeprefix("Ask ").lower()
+    await town.press("dana", f"Ask {first.title()}")
+    town.clock.advance(timedelta(days=3, minutes=1))
+    await town.run_due_work()
+    return first, "carl" if first == "ana" else "ana"
+
+
 async def test_an_unanswered_request_expires_and_moves_on_to_the_next_candidate(
     town: Town,
 ) -> None:
-    await town.say("ana", "/offer resume reviews #resume")
-    await town.say("carl", "/offer I read resumes for a living #resume")
-    await town.say("dana", "/ask CV help please #resume")
-    first = town.seen_by("dana")[-1].buttons[0].label.removeprefix("Ask ").lower()
-    second = "carl" if first == "ana" else "ana"
-    await town.press("dana", f"Ask {first.title()}")
-
-    town.clock.advance(timedelta(days=3, minutes=1))
-    await town.run_due_work()
+    first, second = await unanswered_by_the_first_of_two(town, "CV help please #resume")
 
     assert f"@{first} didn't answer within 3 days, so I've asked @{second}" in town.last_to("dana")
     assert "is looking for help" in town.last_to(second)
@@ -142,15 +147,8 @@ async def test_an_unanswered_private_ask_goes_back_to_its_asker_not_to_the_next_
 ) -> None:
     """Only the members its asker chooses ever see a private ask: when the one asked
     does not answer, the asker is shown who else could help and chooses again."""
-    await town.say("ana", "/offer resume reviews #resume")
-    await town.say("carl", "/offer I read resumes for a living #resume")
-    await town.say("dana", "/ask private: my CV hides a year in prison #resume")
-    first = town.seen_by("dana")[-1].buttons[0].label.removeprefix("Ask ").lower()
-    second = "carl" if first == "ana" else "ana"
-    await town.press("dana", f"Ask {first.title()}")
-
-    town.clock.advance(timedelta(days=3, minutes=1))
-    await town.run_due_work()
+    said = "private: my CV hides a year in prison #resume"
+    first, second = await unanswered_by_the_first_of_two(town, said)
 
     assert not any("prison" in m.as_plain_text() for m in town.seen_by(second))
     told = town.last_to("dana")
