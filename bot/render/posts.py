@@ -28,6 +28,8 @@ from bot.text import shorten
 
 
 def skills_line(skills: Sequence[str]) -> Text:
+    """The tags, or, for the author alone, a word on adding some (a channel post shows
+    tags only: advice to its author is not for everyone to read)."""
     if not skills:
         return text("No skills detected — add #tags to your text to help me match it.")
     return text("Tagged: ", *joined([f"#{s.replace(' ', '-')}" for s in skills]))
@@ -47,7 +49,7 @@ def offer_post(offer: Offer, author: Member, *, to: Audience | None = None) -> M
         to or ChannelPost(),
         Paragraph(text("🎁 ", who(author), " can help:")),
         Quote(text(offer.text)),
-        Small(skills_line(offer.skills)),
+        Small(skills_line(offer.skills)) if offer.skills else None,
         Small(text("React 🙋 or press the button to ask for an introduction · 🙏 to say thanks")),
         Buttons(
             (Button("I'd like this", a.ACTION_REQUEST_OFFER, str(offer.id), ButtonStyle.PRIMARY),)
@@ -70,7 +72,7 @@ def ask_post(ask: Ask, author: Member, *, to: Audience | None = None) -> Message
         to or ChannelPost(),
         Paragraph(text("🙋 ", who(author), " is looking for help:")),
         Quote(text(ask.text)),
-        Small(skills_line(ask.skills)),
+        Small(skills_line(ask.skills)) if ask.skills else None,
         Small(text("React 🙋 or press the button to offer help · ✅ (author) marks it solved")),
         Buttons((Button("I can help", a.ACTION_VOLUNTEER, str(ask.id), ButtonStyle.PRIMARY),)),
         subject=subject,

@@ -156,6 +156,7 @@ def ask_saved(suggestions: Message, ask: Ask, *, has_offered: bool) -> Message:
         suggestions.to,
         Paragraph(text(heading)),
         *suggestions.blocks,
+        None if ask.skills else Small(skills_line(ask.skills)),
         nudge,
         no_ping_note(ask.text, "ask"),
     )

@@ -556,6 +556,17 @@ async def test_skills_list_names_the_tags_of_open_offers_apart_from_the_profile(
     assert "also tagged" not in town.last_to("ana"), "a closed offer's tags no longer count"
 
 
+async def test_advice_to_add_tags_goes_to_the_author_not_the_channel(town: Town) -> None:
+    await town.say("dana", "/ask my kitchen tap won't stop dripping")
+    assert "No skills detected — add #tags" in town.last_to("dana")
+    assert "No skills detected" not in town.channel()[-1].as_plain_text()
+    await town.say("ben", "/offer happy to sit with you while you fill in a form")
+    assert "No skills detected — add #tags" in town.last_to("ben")
+    assert "No skills detected" not in town.channel()[-1].as_plain_text()
+    await town.say("ben", "/offer resume reviews #resume")
+    assert "Tagged: #resume" in town.channel()[-1].as_plain_text(), "tags are for everyone"
+
+
 async def test_an_everyday_word_does_not_tag_a_post_with_a_skill(town: Town) -> None:
     await town.say("dana", "/ask my kitchen tap won't stop dripping, it's driving me mad")
     post = town.channel()[-1].as_plain_text()
