@@ -39,11 +39,13 @@ from bot.domain import (
     Ask,
     AskStatus,
     Introduction,
+    IntroStatus,
     Member,
     Offer,
     OfferStatus,
     OutboxMessage,
     OutboxStatus,
+    Outcome,
     Thanks,
 )
 from bot.domain.digest import DigestFacts
@@ -281,10 +283,17 @@ class SqlAlchemyDigestSource:
             o.c.created_at >= since,
             o.c.created_at < until,
         ]
+        # Introduced to a helper, it is no longer looking (unless that did not work out).
+        introduced = select(i.c.id).where(
+            i.c.ask_id == a.c.id,
+            i.c.status == IntroStatus.ACCEPTED,
+            or_(i.c.outcome.is_(None), i.c.outcome != Outcome.DIDNT_WORK),
+        )
         waiting: list[ColumnElement[bool]] = [
             a.c.community_id == community_id,
             a.c.status == AskStatus.OPEN,
             a.c.private.is_(False),
+            ~introduced.exists(),
         ]
         week_thanks: list[ColumnElement[bool]] = [
             t.c.community_id == community_id,

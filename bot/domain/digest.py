@@ -21,5 +21,7 @@ class DigestFacts:
     members: dict[int, Member]
     offers: Sequence[Offer]
     open_asks: Sequence[Ask]
+    """Open asks still looking for a helper: none introduced, or their introduction did
+    not work out."""
     introductions: Sequence[Introduction]
     thanks: Sequence[Thanks]

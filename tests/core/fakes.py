@@ -366,7 +366,17 @@ class FakeDigests:
             until=until,
             members={m.id: m for m in rows("members")},
             offers=[o for o in rows("offers") if o.status is OfferStatus.OPEN and not o.imported],
-            open_asks=[a for a in rows("asks") if a.status is AskStatus.OPEN],
+            open_asks=[
+                a
+                for a in rows("asks")
+                if a.status is AskStatus.OPEN
+                and not any(
+                    i.ask_id == a.id
+                    and i.status is IntroStatus.ACCEPTED
+                    and i.outcome is not Outcome.DIDNT_WORK
+                    for i in rows("introductions")
+                )
+            ],
             introductions=rows("introductions"),
             thanks=rows("thanks"),
         )

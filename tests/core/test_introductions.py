@@ -99,6 +99,33 @@ async def test_nobody_can_answer_an_introduction_meant_for_someone_else(town: To
     assert await intro_statuses(town) == [IntroStatus.PENDING]
 
 
+async def test_an_ask_introduced_to_a_helper_is_not_still_looking_in_the_digest(
+    town: Town,
+) -> None:
+    await town.say("admin", "/givefirst config channel <#general>")
+    await town.say("admin", "/givefirst config quiet-weeks post")
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.say("erin", "/ask anyone know about buying a used car?")
+    await town.press("dana", "Ask Ana")
+    await town.press("ana", "Happy to help")
+    town.clock.advance(timedelta(days=8))
+    await town.run_due_work()
+    [first] = [
+        m.as_plain_text() for m in town.channel() if "This week in give" in m.as_plain_text()
+    ]
+    looking = first.partition("Still looking for help")[2]
+    assert "used car" in looking and "CV help" not in looking, first
+
+    await town.press("dana", "It didn't work out")
+    town.clock.advance(timedelta(days=7))
+    await town.run_due_work()
+    [_, again] = [
+        m.as_plain_text() for m in town.channel() if "This week in give" in m.as_plain_text()
+    ]
+    assert "CV help" in again.partition("Still looking for help")[2], "it did not work out"
+
+
 async def test_a_declined_pair_is_never_proposed_again(town: Town) -> None:
     await offers(town)
     await town.say("dana", "/ask CV help please #resume")
