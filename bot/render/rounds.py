@@ -178,7 +178,7 @@ def partner_left(member: Member) -> Message:
     return say(
         DirectMessage((member.mention_id,)),
         "👋 Someone in your give-first round group has left givefirst, so they won't be "
-        "there. You're in the next round as usual.",
+        "there. Nothing else changes for you.",
     )
 
 

@@ -380,10 +380,12 @@ async def test_a_partner_who_is_forgotten_before_the_check_in_is_said_to_have_le
     await rounds_on(town)
     await join(town, "ana", "ben")
     assert groups(await next_round(town)) == [frozenset({"ana", "ben"})]
+    await town.say("ana", "/givefirst rounds skip")
     await town.say("ben", "/givefirst forget-me")
     await town.press("ben", "Erase my data")
     told = town.last_to("ana")
     assert "Someone in your give-first round group has left givefirst" in told
+    assert "next round" not in told, "she is sitting the next one out: not 'in it as usual'"
     assert "ben" not in told.lower(), "not named: they asked to be forgotten"
     town.clock.advance(timedelta(days=8))
     await town.run_due_work()
