@@ -34,7 +34,7 @@ from bot.messages import (
     wording,
 )
 from bot.render.voice import reply, say, who
-from bot.text import shorten
+from bot.text import plural, shorten
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -341,12 +341,11 @@ def outcome(member: Member, met: bool) -> Message:
 
 def digest_lines(slot: datetime, met: int, groups: int, *, join: bool) -> tuple[Block, ...]:
     """The digest's rounds section: how many met, never who."""
-    pairs = "pair" if groups == 1 else "pairs"
     return (
         Paragraph(
             text(
                 Strong("☕ Give-first round"),
-                f" of {slot:%d %b}: {met} of {groups} {pairs} met.",
+                f" of {slot:%d %b}: {met} of {plural(groups, 'group')} met.",
             )
         ),
         *((Buttons((join_button(),)),) if join else ()),

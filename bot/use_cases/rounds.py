@@ -17,7 +17,8 @@ from bot.schedule import next_round
 from bot.use_cases.context import Context, Messages, stored_id
 
 DIGEST_ROUND_AGE = (timedelta(days=2), timedelta(days=35))
-"""A round shows in the digest once its pairs had two days to meet, for five weeks."""
+"""A round shows in the digest once its groups were asked whether they met and had two
+days to answer, for five weeks after it: before that, "0 of 5 met" says nothing."""
 
 
 async def show_rounds(ctx: Context, cmd: c.ShowRounds) -> Messages:
@@ -126,7 +127,8 @@ async def digest_lines(
     invitation to the next round after ``now`` (by default, ``until``)."""
     youngest, oldest = DIGEST_ROUND_AGE
     for round_ in await uow.rounds.latest(stored_id(community), 3):
-        if until - oldest <= round_.slot <= until - youngest:
+        asked = round_.follow_up_sent_at
+        if until - oldest <= round_.slot and asked is not None and asked <= until - youngest:
             met, groups = meeting_rate(list(await uow.rounds.groups_of([stored_id(round_)])))
             if groups:
                 return words.digest_lines(round_.slot, met, groups, join=community.rounds_on)

@@ -202,7 +202,7 @@ async def test_we_met_the_follow_up_and_the_digest_line(town: Town) -> None:
     await town.run_due_work()
     digest = [m for m in town.channel() if "This week in give-first" in m.summary][-1]
     body = digest.as_plain_text()
-    assert "Give-first round of 05 Jan: 1 of 2 pairs met." in body
+    assert "Give-first round of 05 Jan: 1 of 2 groups met." in body
     assert "ana" not in body.split("Give-first round")[1].split("\n")[0], "no names"
     assert any(b.label.startswith("Join the rounds") for b in digest.buttons)
 

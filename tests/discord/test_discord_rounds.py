@@ -117,5 +117,5 @@ async def test_a_round_on_discord_from_joining_to_the_digest(
         for c in dc.fake.calls("POST", r"/channels/\d+/messages")
         if "This week in give-first" in text_of(c.body)
     ]
-    assert "Give-first round** of 12 Jan: 1 of 1 pair met." in digest
+    assert "Give-first round** of 12 Jan: 1 of 1 group met." in digest
     assert "dana" not in digest.split("Give-first round")[1], "no names"

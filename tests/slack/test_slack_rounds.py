@@ -78,7 +78,7 @@ async def test_a_round_on_slack_from_joining_to_the_digest(slack: SlackCommunity
         c for c in slack.fake.calls("chat.postMessage") if "This week in give-first" in text_of(c)
     ]
     shown = text_of(digest)
-    assert "of 12 Jan: 1 of 1 pair met." in shown
+    assert "of 12 Jan: 1 of 1 group met." in shown
     assert "U0DANA" not in shown and "dana" not in shown, "no names"
     buttons = [e for b in digest.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert any(b["text"]["text"].startswith("Join the rounds") for b in buttons)
