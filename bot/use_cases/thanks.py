@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import commands as c
 from bot import render
-from bot.domain import IntroStatus, Member, SubjectKind, Thanks
+from bot.domain import IntroStatus, Member, SubjectKind, Thanks, was_forgotten
 from bot.errors import NotAllowed, NotPossible
 from bot.text import MAX_NOTE_LENGTH, checked, shorten
 from bot.use_cases.context import (
@@ -32,6 +32,11 @@ async def give_thanks(ctx: Context, cmd: c.GiveThanks) -> Messages:
     community_id = stored_id(ctx.community)
     receiver = await ctx.uow.members.get_by_platform_id(community_id, cmd.receiver_user_id)
     if receiver is None:
+        if was_forgotten(cmd.receiver_user_id, await ctx.uow.members.kept_out(community_id)):
+            # They asked to be forgotten: thanks would bring them back, by name.
+            raise NotPossible(
+                "I can't pass thanks to them: they don't use givefirst here any more."
+            )
         receiver = Member(
             community_id=community_id,
             platform_user_id=cmd.receiver_user_id,

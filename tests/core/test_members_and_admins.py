@@ -309,6 +309,20 @@ async def test_forget_me_also_erases_words_quoted_in_scheduled_messages(town: To
     assert "@zoe" not in again.as_plain_text(), "the queued digest is composed again without her"
 
 
+async def test_thanks_to_a_member_who_was_forgotten_does_not_bring_them_back(town: Town) -> None:
+    await town.say("jonas", "/offer welding tips #welding")
+    await town.say("jonas", "/givefirst forget-me")
+    await town.press("jonas", "Erase my data")
+    posts = len(town.channel())
+    refused = await town.say("kemal", "/thanks @jonas for the bracket advice")
+    assert refused.error is not None and "don't use givefirst here any more" in refused.error
+    assert len(town.channel()) == posts, "nothing posted"
+    async with town.unit_of_work() as uow:
+        assert await uow.members.get_by_platform_id(1, "jonas") is None, "not made again"
+    await town.say("kemal", "/thanks @nadia for the lift")
+    assert "@kemal thanked @nadia" in town.channel()[-1].as_plain_text(), "others still can"
+
+
 async def test_forget_me_takes_down_the_weekly_digests_that_quoted_them(town: Town) -> None:
     await town.say("admin", "/givefirst config channel <#general>")
     await town.say("zoe", "/offer Zoe Quasarwright explains telescopes #astronomy")
