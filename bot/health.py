@@ -269,7 +269,9 @@ class _History:
             ),
             requests_accepted=sum(i.status is IntroStatus.ACCEPTED for i in decided),
             requests_declined=sum(i.status is IntroStatus.DECLINED for i in decided),
-            requests_expired=sum(i.status is IntroStatus.EXPIRED for i in decided),
+            # In the week it expired, though made again since (then counted again when
+            # answered).
+            requests_expired=sum(span.holds(i.expired_at) for i in self.facts.introductions),
             follow_ups_answered=len(answered),
             givers=len(givers),
             askers=len(askers),

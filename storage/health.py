@@ -61,6 +61,7 @@ class SqlAlchemyHealthSource:
                 i.decided_at,
                 i.outcome,
                 i.outcome_at,
+                i.expired_at,
             )
             .where(i.community_id == community_id)
             .order_by(i.id)

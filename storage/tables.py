@@ -193,6 +193,7 @@ introductions = Table(
     Column("outcome", StrEnumType(Outcome)),
     Column("outcome_at", UTCDateTime),
     Column("reminded_at", UTCDateTime),
+    Column("expired_at", UTCDateTime),
     # One helper is proposed for an ask once; one asker requests an offer once.
     UniqueConstraint("ask_id", "helper_id"),
     UniqueConstraint("offer_id", "asker_id"),

@@ -33,6 +33,8 @@ class IntroductionFact:
     decided_at: datetime | None
     outcome: Outcome | None
     outcome_at: datetime | None
+    expired_at: datetime | None = None
+    """When it last expired unanswered (it may have been made again since)."""
 
 
 @dataclass(frozen=True)

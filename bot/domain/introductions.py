@@ -56,6 +56,8 @@ class Introduction:
     outcome: Outcome | None = None
     outcome_at: datetime | None = None
     reminded_at: datetime | None = None
+    expired_at: datetime | None = None
+    """When it last expired unanswered, kept if it is made again (see :meth:`ask_again`)."""
     id: int | None = None
 
     @property
@@ -140,6 +142,7 @@ class Introduction:
     def expire(self, now: datetime) -> None:
         self.status = IntroStatus.EXPIRED
         self.decided_at = now
+        self.expired_at = now  # kept if it is made again: the health figures count it
 
     def record_outcome(self, member: Member, outcome: Outcome, now: datetime) -> None:
         if member.id != self.asker_id:

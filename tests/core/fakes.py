@@ -414,6 +414,7 @@ class FakeHealth:
                     i.decided_at,
                     i.outcome,
                     i.outcome_at,
+                    i.expired_at,
                 )
                 for i in rows("introductions")
             ],

@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain import IntroStatus
 from bot.messages import Attachment
-from tests.core.conftest import Town
+from tests.core.conftest import COMMUNITY, Town
 
 
 async def offers(town: Town) -> None:
@@ -182,6 +182,24 @@ async def test_an_unanswered_private_ask_goes_back_to_its_asker_not_to_the_next_
     assert f"@{first} didn't answer within 3 days" in told and f"Ask {second.title()}" in told
     await town.press("dana", f"Ask {second.title()}")
     assert "prison" in town.last_to(second), "once chosen, they see it"
+
+
+async def test_a_request_that_expired_still_counts_as_expired_when_made_again(
+    town: Town,
+) -> None:
+    """Ana let Dana's request expire, then volunteered: the community's figures show
+    one request expired and one accepted, not only the second."""
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    town.clock.advance(timedelta(days=4))
+    await town.run_due_work()
+    await town.press("ana", "I can help")
+    await town.press("dana", "Yes, introduce us")
+    health = await town.bot.health(COMMUNITY)
+    assert health is not None
+    figures = health.all_time
+    assert (figures.requests_expired, figures.requests_accepted) == (1, 1)
 
 
 async def test_expiry_with_nobody_left_keeps_the_ask_open_and_says_so(town: Town) -> None:
