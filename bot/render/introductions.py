@@ -31,9 +31,16 @@ VOLUNTEERED = "volunteered"
 
 
 def consent_request(
-    intro: Introduction, requester: Member, recipient: Member, about: str, *, volunteered: bool
+    intro: Introduction,
+    requester: Member,
+    recipient: Member,
+    about: str,
+    *,
+    volunteered: bool,
+    private: bool = False,
 ) -> Message:
-    """The DM asking the other party for their half of the double opt-in."""
+    """The DM asking the other party for their half of the double opt-in (``private``:
+    about a private ask, which the recipient is told to keep to themselves)."""
     if volunteered:
         opening = text("🙋 ", who(requester), " would like to help with your ask:")
         yes, no = "Yes, introduce us", "No, thanks"
@@ -47,6 +54,9 @@ def consent_request(
         DirectMessage((recipient.mention_id,)),
         Paragraph(opening),
         Quote(text(about)),
+        Small(text("🔒 A private ask: only you and ", who(requester), " see it."))
+        if private
+        else None,
         Small(text(f"Why you: {intro.reason}")) if intro.reason and not volunteered else None,
         Small(
             text(

@@ -51,7 +51,9 @@ async def request_intro(ctx: Context, cmd: c.RequestIntro) -> Messages:
         ctx, ask=ask, asker=ctx.member, helper=helper, awaiting=Party.HELPER, reason=reason
     )
     return [
-        render.consent_request(intro, ctx.member, helper, ask.text, volunteered=False),
+        render.consent_request(
+            intro, ctx.member, helper, ask.text, volunteered=False, private=ask.private
+        ),
         render.request_sent(ctx.member, helper),
     ]
 

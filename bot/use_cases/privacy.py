@@ -93,7 +93,8 @@ async def export_member(uow: UnitOfWork, member: Member) -> dict[str, Any]:
                 "reason": i.reason,
                 "requested_at": when(i.requested_at),
                 "decided_at": when(i.decided_at),
-                "outcome": i.outcome.value if i.outcome else None,
+                # How it went is the asker's to say, and theirs alone to see.
+                "outcome": i.outcome.value if i.outcome and i.asker_id == me else None,
             }
             for i in await uow.introductions.involving(me)
         ],

@@ -155,7 +155,12 @@ async def remind_introductions(
         offer = await uow.offers.get(intro.offer_id) if intro.offer_id else None
         about = ask.text if ask is not None else offer.text if offer is not None else ""
         request = render.consent_request(
-            intro, requester, recipient, about, volunteered=volunteered
+            intro,
+            requester,
+            recipient,
+            about,
+            volunteered=volunteered,
+            private=ask is not None and ask.private,
         )
         out.append(Scheduled(key, intro.community_id, [render.reminder(request)]))
     return out

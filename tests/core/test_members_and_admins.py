@@ -221,6 +221,7 @@ async def test_export_sends_all_of_a_members_data_to_them(town: Town) -> None:
     await town.say("dana", "/skills add python")
     await town.say("dana", "/ask private: CV help please #resume")
     await town.press("dana", "Ask Ana")
+    assert "🔒 A private ask: only you and @dana see it." in town.last_to("ana")
     await town.say("dana", "/thanks @ana thank you!")
     await town.say("dana", "/givefirst export")
     dm = next(m for m in reversed(town.dms_between("dana")) if m.buttons == ())
@@ -231,6 +232,30 @@ async def test_export_sends_all_of_a_members_data_to_them(town: Town) -> None:
     assert data["asks"][0]["text"] == "CV help please #resume" and data["asks"][0]["private"]
     assert data["introductions"][0]["with"] == "Ana"
     assert data["thanks"][0]["note"] == "thank you!"
+
+
+async def test_how_an_introduction_went_is_in_the_askers_export_not_the_helpers(
+    town: Town,
+) -> None:
+    await town.say("admin", "/givefirst config channel <#general>")
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    assert "A private ask" not in town.last_to("ana")
+    await town.press("ana", "Happy to help")
+    town.clock.advance(timedelta(days=8))  # "did it help?" a week later
+    await town.run_due_work()
+    await town.press("dana", "It didn't work out")
+
+    async def exported(who: str) -> dict[str, object]:
+        await town.say(who, "/givefirst export")
+        dm = next(m for m in reversed(town.dms_between(who)) if m.buttons == ())
+        [attachment] = [b for b in dm.blocks if isinstance(b, Attachment)]
+        [intro] = json.loads(attachment.content)["introductions"]
+        return dict(intro)
+
+    assert (await exported("dana"))["outcome"] == "didnt_work"
+    assert (await exported("ana"))["outcome"] is None, "Dana's answer is hers"
 
 
 async def test_forget_me_asks_first_then_erases_and_removes_posts(town: Town) -> None:
