@@ -246,6 +246,17 @@ async def keep_vector(
     )
 
 
+async def thanked_already(uow: UnitOfWork, intro: Introduction) -> bool:
+    """Whether the asker has thanked the helper since this introduction was asked for
+    (then "Would you like to thank them?" would only ask again)."""
+    return any(
+        t.giver_id == intro.asker_id
+        and t.receiver_id == intro.helper_id
+        and t.created_at >= intro.requested_at
+        for t in await uow.thanks.involving(intro.asker_id)
+    )
+
+
 async def forget_words(uow: UnitOfWork, item: Ask | Offer) -> None:
     """An ask or offer has closed: its vector is read no more, so it is not kept (nor
     made again when the sentence model changes)."""

@@ -31,7 +31,13 @@ from bot.use_cases.context import (
     offer_of,
     stored_id,
 )
-from bot.use_cases.helpers import ask_vector, explain_helper, find_helpers, forget_words
+from bot.use_cases.helpers import (
+    ask_vector,
+    explain_helper,
+    find_helpers,
+    forget_words,
+    thanked_already,
+)
 from bot.use_cases.offers_and_asks import after_solved, suggestions_for
 
 
@@ -244,6 +250,8 @@ async def report_outcome(ctx: Context, cmd: c.ReportOutcome) -> Messages:
             await forget_words(ctx.uow, ask)
             out += [] if ask.private else [render.ask_post(ask, ctx.member)]
             return out + await after_solved(ctx, ask)
+        case Outcome.HELPED if await thanked_already(ctx.uow, intro):
+            return out
         case Outcome.HELPED:
             helper = await member_of(ctx.uow, intro.helper_id)
             return [*out, render.thank_prompt(ctx.actor.user_id, helper, intro)]

@@ -47,6 +47,7 @@ from bot.use_cases.helpers import (
     keep_vector,
     open_asks_for,
     remember_words,
+    thanked_already,
     waiting_vector,
 )
 
@@ -361,7 +362,7 @@ async def after_solved(ctx: Context, ask: Ask) -> Messages:
     intros = await ctx.uow.introductions.for_ask(stored_id(ask))
     out: Messages = await withdraw_requests(ctx.uow, ask, ctx.member, intros)
     for intro in intros:
-        if intro.status is IntroStatus.ACCEPTED:
+        if intro.status is IntroStatus.ACCEPTED and not await thanked_already(ctx.uow, intro):
             helper = await member_of(ctx.uow, intro.helper_id)
             out.append(render.thank_prompt(ctx.actor.user_id, helper, intro))
     forward = await open_asks_for(ctx.uow, ctx.helpers, ctx.community, ctx.member)

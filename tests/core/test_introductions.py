@@ -500,6 +500,20 @@ async def test_not_yet_asks_again_after_the_follow_up_period(town: Town) -> None
     assert any("Would you like to thank @ana?" in m.as_plain_text() for m in town.seen_by("dana"))
 
 
+async def test_an_asker_who_thanked_already_is_not_prompted_to_thank_again(town: Town) -> None:
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    await town.press("ana", "Happy to help")
+    await town.say("dana", "/thanks @ana the CV is so much better")
+    town.clock.advance(timedelta(days=7, minutes=1))
+    await town.run_due_work()
+    await town.press("dana", "It helped")
+    texts = [m.as_plain_text() for m in town.seen_by("dana")]
+    assert not any("Would you like to thank @ana?" in t for t in texts), "she did, already"
+    assert any("So glad it helped" in t for t in texts)
+
+
 @pytest.mark.parametrize("then", ["solved", "it helped"])
 async def test_no_second_follow_up_once_the_ask_is_settled(town: Town, then: str) -> None:
     await town.say("ana", "/offer resume reviews #resume")
