@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.directory import CommunityDirectory, HelperDirectory, RankedAhead
-from bot.domain import Ask, Community, Introduction, Member, Offer
+from bot.domain import Ask, Community, Introduction, Member, Offer, Thanks
 from bot.domain.directory import FieldKind, WaitingAsk, field_key
 from bot.domain.identity import stored_id
 from bot.domain.pairing import LOAD_WINDOW, AskerHistory, busy_helpers
@@ -246,14 +246,15 @@ async def keep_vector(
     )
 
 
-async def thanked_already(uow: UnitOfWork, intro: Introduction) -> bool:
+def thanked_already(intro: Introduction, thanks: Sequence[Thanks]) -> bool:
     """Whether the asker has thanked the helper since this introduction was asked for
-    (then "Would you like to thank them?" would only ask again)."""
+    (then "Would you like to thank them?" would only ask again); ``thanks``: those
+    involving the asker."""
     return any(
         t.giver_id == intro.asker_id
         and t.receiver_id == intro.helper_id
         and t.created_at >= intro.requested_at
-        for t in await uow.thanks.involving(intro.asker_id)
+        for t in thanks
     )
 
 

@@ -250,7 +250,9 @@ async def report_outcome(ctx: Context, cmd: c.ReportOutcome) -> Messages:
             await forget_words(ctx.uow, ask)
             out += [] if ask.private else [render.ask_post(ask, ctx.member)]
             return out + await after_solved(ctx, ask)
-        case Outcome.HELPED if await thanked_already(ctx.uow, intro):
+        case Outcome.HELPED if thanked_already(
+            intro, await ctx.uow.thanks.involving(intro.asker_id)
+        ):
             return out
         case Outcome.HELPED:
             helper = await member_of(ctx.uow, intro.helper_id)

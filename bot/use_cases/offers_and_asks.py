@@ -361,8 +361,9 @@ async def after_solved(ctx: Context, ask: Ask) -> Messages:
     pay it forward."""
     intros = await ctx.uow.introductions.for_ask(stored_id(ask))
     out: Messages = await withdraw_requests(ctx.uow, ask, ctx.member, intros)
+    thanks = await ctx.uow.thanks.involving(stored_id(ctx.member))
     for intro in intros:
-        if intro.status is IntroStatus.ACCEPTED and not await thanked_already(ctx.uow, intro):
+        if intro.status is IntroStatus.ACCEPTED and not thanked_already(intro, thanks):
             helper = await member_of(ctx.uow, intro.helper_id)
             out.append(render.thank_prompt(ctx.actor.user_id, helper, intro))
     forward = await open_asks_for(ctx.uow, ctx.helpers, ctx.community, ctx.member)

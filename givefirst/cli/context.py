@@ -105,36 +105,41 @@ IN_MEMORY = (
 )
 
 
-def in_memory(database_url: str | None) -> bool:
-    """Whether the URL names a SQLite database that lives only as long as the process."""
+def _sqlite_file(database_url: str | None) -> str | None:
+    """The file a SQLite URL names, "" for an in-memory database; None for another
+    database, or a URL that cannot be read (explained when the database is opened)."""
     try:
         url = make_url(normalised(database_url))
     except (ValueError, ArgumentError):
-        return False
-    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+        return None
+    if url.get_backend_name() != "sqlite":
+        return None
+    return "" if url.database in (None, ":memory:") else url.database
+
+
+def in_memory(database_url: str | None) -> bool:
+    """Whether the URL names a SQLite database that lives only as long as the process."""
+    return _sqlite_file(database_url) == ""
 
 
 def existing_database(database_url: str | None) -> None:
     """For a command that only looks: a SQLite file that is not there is most likely
     a mistyped path, and the command says so instead of making an empty database there
     and reporting that it is empty."""
-    try:
-        url = make_url(normalised(database_url))
-    except (ValueError, ArgumentError):
-        return  # explained when the database is opened
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+    file = _sqlite_file(database_url)
+    if not file:
         return
-    path = Path(url.database)
+    path = Path(file)
     try:
         missing = path.parent.is_dir() and not path.exists()  # (a missing folder: later)
     except OSError as error:  # a name too long for the file system, say
         raise NoDatabase(
-            f"Cannot use {url.database} as a SQLite database ({error.strerror}): check "
+            f"Cannot use {file} as a SQLite database ({error.strerror}): check "
             "--database-url or DATABASE_URL."
         ) from None
     if missing:
         raise NoDatabase(
-            f"There is no database at {url.database}: check --database-url or DATABASE_URL "
+            f"There is no database at {file}: check --database-url or DATABASE_URL "
             "(`givefirst demo` or `givefirst shell` makes one in this folder)."
         )
 
