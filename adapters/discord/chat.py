@@ -165,4 +165,9 @@ class DiscordChat:
                 raise _failure(error) from error
         if not isinstance(channel, discord.TextChannel | discord.Thread):
             raise DeliveryFailed(DeliveryProblem.CHANNEL_NOT_FOUND, f"{channel_id} is not text")
+        if channel.guild.id != self._guild_id:
+            # A community's posts never go to another server's channel, whatever is set.
+            raise DeliveryFailed(
+                DeliveryProblem.CHANNEL_NOT_FOUND, f"{channel_id} is in another server"
+            )
         return channel

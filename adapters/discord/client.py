@@ -32,6 +32,7 @@ from bot.domain import Community
 from bot.messages import Text
 from bot.parsing import skill_list
 from bot.ports import Chat
+from bot.setting_values import channel_id_of
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,13 @@ class GiveFirstClient(discord.Client):
         started = time.perf_counter()
         await interaction.response.defer(ephemeral=True, thinking=True)
         self.bot.metrics.acknowledged("discord", time.perf_counter() - started)
+        if await self._channel_elsewhere(command, interaction.guild_id):
+            await interaction.followup.send(
+                "That channel is in another server. Choose one of this server's channels, "
+                "e.g. `/givefirst config setting:channel value:#offers`.",
+                ephemeral=True,
+            )
+            return
         chat = DiscordChat(self, interaction.guild_id, interaction)
         try:
             await self.bot.handle(_actor(interaction, interaction.guild_id), command, chat)
@@ -161,6 +169,23 @@ class GiveFirstClient(discord.Client):
                 # Nothing for the invoker to read: don't leave "givefirst is thinking…".
                 with contextlib.suppress(discord.HTTPException):
                     await interaction.delete_original_response()
+
+    async def _channel_elsewhere(self, command: c.Command, guild_id: int) -> bool:
+        """Whether a command sets the community's channel to another server's: the bot
+        may be in both, and one server's posts are never the other's to read."""
+        if not (isinstance(command, c.Configure) and command.setting == "channel"):
+            return False
+        channel_id = channel_id_of(command.values[0]) if command.values else None
+        if channel_id is None:
+            return False  # not a channel: the core says how to write one
+        channel = self.get_channel(int(channel_id))
+        if channel is None:
+            try:
+                channel = await self.fetch_channel(int(channel_id))
+            except discord.HTTPException:
+                return False  # not one the bot can see: posting there will say so
+        guild = getattr(channel, "guild", None)
+        return guild is not None and guild.id != guild_id
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         if not self.accepting:
