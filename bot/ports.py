@@ -224,14 +224,15 @@ class ClaimRepository(Protocol):
     """Scheduled work that was done, by a unique key, so each piece is done once."""
 
     async def claim(self, key: str, now: datetime) -> bool:
-        """Record ``key`` in this transaction; False if it is already recorded.
-
-        A concurrent transaction claiming the same key waits for this one and
-        then gets False if this one commits, True if it rolls back.
-        """
+        """Record ``key`` in this transaction; False if it is already recorded. A
+        concurrent transaction claiming the same key waits for this one and then gets
+        False if this one commits, True if it rolls back."""
 
     async def claimed(self, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` are already recorded (committed), in one query."""
+
+    async def latest(self, prefix: str) -> str | None:
+        """The greatest key recorded that starts with ``prefix``, None if there is none."""
 
     async def release(self, keys: Collection[str]) -> None:
         """Forget these claims, so that their work is planned again."""

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.domain import Community, Subject, SubjectKind
 
 WEEK = timedelta(days=7)
+HALF_WEEK = WEEK / 2
 MINUTE = timedelta(minutes=1)
 DIGEST_CLAIM_PREFIX = "digest:"
 ROUND_CLAIM_PREFIX = "round:"
@@ -46,7 +47,7 @@ class DigestPeriod:
     @property
     def key(self) -> str:
         """The claim (and outbox) key: unique per community and week."""
-        return f"{DIGEST_CLAIM_PREFIX}{self.community_id}:{self.slot.isoformat()}"
+        return f"{digest_claims(self.community_id)}{self.slot.isoformat()}"
 
     @property
     def subject(self) -> Subject:
@@ -83,12 +84,17 @@ def previous_digest_slot(slot: datetime, hour: int, timezone: str) -> datetime:
     return _local_slot(slot.astimezone(zone).date() - WEEK, hour, zone)
 
 
-def digest_period(community: Community, now: datetime) -> DigestPeriod | None:
+def digest_period(
+    community: Community, now: datetime, last: datetime | None = None
+) -> DigestPeriod | None:
     """The digest week that is due for ``community`` at ``now``, or None if none is.
 
     A week is due once its slot has passed and the community existed at the
     slot; only the latest slot is ever due, so a scheduler that was down for a
-    month posts one digest, not four.
+    month posts one digest, not four. ``last`` is the slot of the digest posted
+    before, if known: after a change of time zone, day or hour, a slot less than half
+    a week after it is not due (that week's digest went out already), and the first
+    digest on the new schedule covers what the one before did not.
     """
     if community.id is None:
         return None
@@ -98,7 +104,22 @@ def digest_period(community: Community, now: datetime) -> DigestPeriod | None:
     if community.created_at is not None and community.created_at >= slot:
         return None
     since = previous_digest_slot(slot, community.digest_hour, community.timezone)
+    if last is not None:
+        if slot - last < HALF_WEEK:
+            return None
+        if slot - last <= 2 * WEEK:
+            since = last
     return DigestPeriod(community.id, since, slot)
+
+
+def digest_claims(community_id: int) -> str:
+    """What the claim keys of a community's digests begin with."""
+    return f"{DIGEST_CLAIM_PREFIX}{community_id}:"
+
+
+def slot_of_claim(key: str) -> datetime:
+    """The slot a digest's or round's claim key names (see :attr:`DigestPeriod.key`)."""
+    return datetime.fromisoformat(key.split(":", 2)[2])
 
 
 def minute_of(now: datetime) -> datetime:

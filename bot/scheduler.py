@@ -25,7 +25,15 @@ from bot.metrics import Metrics, NoMetrics
 from bot.outbox import BATCH_SIZE, LEASE, ChatFor, Delivered, OutboxSender, Sleep, Tally
 from bot.ports import Clock, StorageUnavailable, UnitOfWork
 from bot.repeating import DELIVER_EVERY, run_scheduler
-from bot.schedule import DigestPeriod, RoundSlot, digest_period, outbox_key, round_slot
+from bot.schedule import (
+    DigestPeriod,
+    RoundSlot,
+    digest_claims,
+    digest_period,
+    outbox_key,
+    round_slot,
+    slot_of_claim,
+)
 from bot.use_cases import round_planning, scheduled
 
 log = logging.getLogger(__name__)
@@ -92,6 +100,8 @@ class Scheduler:
         self._last_relevance_check: datetime | None = None
         self._last_forgetting: datetime | None = None
         self._told_no_channel: set[str] = set()
+        self._too_soon: set[str] = set()
+        """Digest weeks not due: one went out lately, on the schedule before a change."""
 
     # --- a tick -----------------------------------------------------------------------------
 
@@ -265,8 +275,8 @@ class Scheduler:
             due = {p.key: (c, p) for c in communities if (p := digest_period(c, now)) is not None}
             done = await uow.claims.claimed(list(due)) if due else set()
         planned = 0
-        for key, (community, period) in due.items():
-            if key in done:
+        for key, (community, _) in due.items():
+            if key in done or key in self._too_soon:
                 continue
             if not community.channel_id:
                 if key not in self._told_no_channel:
@@ -276,8 +286,18 @@ class Scheduler:
                         community.key,
                     )
                 continue
-            planned += await self.claim_digest(community, period, now)
+            if (following := await self._after_the_last(community, now)) is None:
+                self._too_soon.add(key)  # the schedule changed: that week's digest went out
+                continue
+            planned += await self.claim_digest(community, following, now)
         return planned
+
+    async def _after_the_last(self, community: Community, now: datetime) -> DigestPeriod | None:
+        """The digest due, as it follows the one posted before (see :func:`digest_period`)."""
+        assert community.id is not None
+        async with self._uow() as uow:
+            last = await uow.claims.latest(digest_claims(community.id))
+        return digest_period(community, now, slot_of_claim(last) if last else None)
 
     async def claim_digest(
         self,

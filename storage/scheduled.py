@@ -26,6 +26,7 @@ from sqlalchemy import (
     delete,
     event,
     false,
+    func,
     or_,
     select,
     update,
@@ -145,6 +146,15 @@ class SqlAlchemyClaimRepository:
             )
             found.update(rows)
         return found
+
+    async def latest(self, prefix: str) -> str | None:
+        # A range rather than LIKE: it reads the key's index on SQLite and PostgreSQL alike.
+        key = scheduled_claims.c.key
+        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        latest: str | None = await self._session.scalar(
+            select(func.max(key)).where(key >= prefix, key < after)
+        )
+        return latest
 
 
 class SqlAlchemyOutboxRepository:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from bot.actions import ACTION_VOLUNTEER
 from bot.domain import IntroStatus, Member, Outcome
@@ -34,6 +35,7 @@ from bot.messages import (
 from bot.text import shorten
 
 LIST_LIMIT = 5
+SECOND = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,18 @@ class Digest:
 
 
 def compose_digest(
-    facts: DigestFacts, *, limit: int = LIST_LIMIT, rounds: tuple[Block, ...] = ()
+    facts: DigestFacts,
+    *,
+    limit: int = LIST_LIMIT,
+    rounds: tuple[Block, ...] = (),
+    timezone: str = "UTC",
 ) -> Digest:
     """Build the week's digest post from its facts (and ``rounds``, the lines about the
-    latest give-first round: how many met, never who)."""
+    latest give-first round: how many met, never who), its days named in the
+    community's ``timezone``."""
     members = facts.members
+    zone = ZoneInfo(timezone)
+    first_day, last_day = facts.since.astimezone(zone), (facts.until - SECOND).astimezone(zone)
 
     def shown(member_id: int) -> bool:
         member = members.get(member_id)
@@ -86,12 +95,7 @@ def compose_digest(
     newcomers = [m for m in members.values() if this_week(m.first_used_at) and shown(m.id or 0)]
 
     blocks: list[Block | None] = [
-        Heading(
-            text(
-                f"🌱 This week in give-first ({facts.since:%d %b} – "
-                f"{facts.until - timedelta(seconds=1):%d %b})"
-            )
-        ),
+        Heading(text(f"🌱 This week in give-first ({first_day:%d %b} – {last_day:%d %b})")),
     ]
     if new_offers:
         blocks.append(Paragraph(text(Strong("🎁 New offers"))))

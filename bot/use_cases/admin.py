@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot import commands as c
 from bot import render, setting_values
 from bot.commands import WEEKDAYS
 from bot.errors import InvalidInput, NotAllowed
 from bot.render import rounds as round_words
-from bot.schedule import next_round
+from bot.schedule import HALF_WEEK, WEEK, next_round
 from bot.skills import Vocabulary
 from bot.skills.text import words
 from bot.text import mention_of, quotable
@@ -81,10 +83,12 @@ async def configure(ctx: Context, cmd: c.Configure) -> Messages:
             ]
         case "rounds":
             return [
-                *_configure_rounds(ctx, values),
+                *await _configure_rounds(ctx, values),
                 render.config_message(ctx.actor.user_id, community),
             ]
     moved = community.timezone != zone_before and community.rounds_on
+    if moved:
+        community.rounds_since = await _rounds_from(ctx)
     note = (
         f" (Give-first rounds keep the community's time zone too: now "
         f"{round_words.schedule(community)}.)"
@@ -149,7 +153,19 @@ def _tag(text: str) -> str:
     return " ".join(words(text.lstrip("#")))
 
 
-def _configure_rounds(ctx: Context, values: tuple[str, ...]) -> Messages:
+async def _rounds_from(ctx: Context) -> datetime:
+    """When a changed rounds schedule starts: its first round is the first slot after
+    this. Now, unless a round ran lately: then the next comes about a round's interval
+    after it, on the new schedule (a new time zone or hour never repeats that round)."""
+    community = ctx.community
+    assert community.id is not None
+    [*last] = await ctx.uow.rounds.latest(community.id, 1)
+    if not last:
+        return ctx.now
+    return max(ctx.now, last[0].slot + community.rounds_every_weeks * WEEK - HALF_WEEK)
+
+
+async def _configure_rounds(ctx: Context, values: tuple[str, ...]) -> Messages:
     """Rounds on (with an announcement and a Join button), off, or their group size."""
     community, words = ctx.community, [v.lower() for v in values]
     if words == ["off"]:
@@ -164,7 +180,7 @@ def _configure_rounds(ctx: Context, values: tuple[str, ...]) -> Messages:
     community.rounds_weekday, community.rounds_hour = schedule.weekday, schedule.hour
     if schedule.timezone is not None:
         community.timezone = schedule.timezone
-    community.rounds_since = ctx.now
+    community.rounds_since = await _rounds_from(ctx)
     saved = render.reply(ctx.member, "✅ Saved.")
     if was_on:
         return [saved]

@@ -231,4 +231,4 @@ async def digest_for(
     round to come, not one already past)."""
     facts = await uow.digests.facts(stored_id(community), since, until)
     rounds = await digest_lines(uow, community, until, now=now)
-    return render.compose_digest(facts, rounds=rounds)
+    return render.compose_digest(facts, rounds=rounds, timezone=community.timezone)

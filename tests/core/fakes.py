@@ -453,6 +453,9 @@ class FakeClaims:
     async def claimed(self, keys: Sequence[str]) -> set[str]:
         return set(keys) & self._store.claims
 
+    async def latest(self, prefix: str) -> str | None:
+        return max((k for k in self._store.claims if k.startswith(prefix)), default=None)
+
     async def release(self, keys: Collection[str]) -> None:
         self._store.claims -= set(keys)
 

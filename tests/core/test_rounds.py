@@ -411,3 +411,41 @@ async def test_a_pair_that_said_not_this_time_is_not_asked_again_whether_it_met(
         and "meet for the give-first round" in s.message.summary
     ]
     assert asked == [set(second)], "only the pair that has not answered"
+
+
+async def test_a_new_time_zone_or_schedule_moves_the_rounds_to_come_and_never_repeats_one(
+    town: Town,
+) -> None:
+    await rounds_on(town, "every 2 weeks monday 10:00")
+    await join(town, "ana", "ben", "cy", "dee")
+    round_one = await next_round(town)  # Monday 10:00 UTC
+    assert len(groups(round_one)) == 2
+
+    # An hour later the admin moves the community to New York, where Monday 10:00 is
+    # still to come (15:00 UTC): that round ran already; the next is two weeks on.
+    await town.say("admin", "/givefirst config timezone America/New_York")
+    await town.say("ana", "/givefirst rounds")
+    next_on = town.last_to("ana")
+    two_weeks = town.clock.now() + 2 * WEEK
+    assert f"{two_weeks:%a %d %b}" in next_on, next_on
+    before = len(town.chat.sent)
+    for _ in range(24 * 6):  # the rest of the day and the week, each hour
+        town.clock.advance(timedelta(hours=1))
+        await town.run_due_work()
+    assert groups([s.message for s in town.chat.sent[before:]]) == []
+
+
+async def test_rounds_set_again_at_a_later_hour_start_after_the_round_that_ran(
+    town: Town,
+) -> None:
+    await rounds_on(town)
+    await join(town, "ana", "ben", "cy", "dee")
+    assert len(groups(await next_round(town))) == 2
+    town.clock.advance(timedelta(hours=1))
+    await town.say("admin", "/givefirst config rounds every 1 week monday 16:00")
+    await town.say("ana", "/givefirst rounds")
+    assert f"{town.clock.now() + WEEK:%a %d %b}" in town.last_to("ana")
+    before = len(town.chat.sent)
+    town.clock.advance(timedelta(hours=6))  # 17:00
+    await town.run_due_work()
+    assert groups([s.message for s in town.chat.sent[before:]]) == []

@@ -119,3 +119,67 @@ async def test_without_a_channel_the_digest_waits_until_one_is_set(
     [digest] = [s.message for s in chat.sent]
     assert digest.to == ChannelPost("C-found")
     assert "@ana" in digest.as_plain_text(), "the week's newcomer is welcomed"
+
+
+async def _change(unit_of_work: UnitOfWorkFactory, key: str, **settings: object) -> None:
+    async with unit_of_work() as uow:
+        stored = await uow.communities.get_by_key(key)
+        assert stored is not None
+        for name, value in settings.items():
+            setattr(stored, name, value)
+        await uow.commit()
+
+
+async def test_a_new_time_zone_or_hour_moves_the_digests_to_come_and_never_repeats_one(
+    database: MemoryDatabase, clock: FakeClock, chat: RecordingChat
+) -> None:
+    unit_of_work = await database.process()
+    await add_community(unit_of_work, community("moved", "Europe/Berlin"))
+    # Monday 2 March 2026, 09:00 in Berlin is 08:00 UTC: the week's digest goes out.
+    await run_for(unit_of_work, clock, chat, datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+    assert posts_by_channel(chat)["C-moved"][-1] == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+    # At 10:00 UTC the admin moves the community to New York, where Monday 09:00 is
+    # still to come (14:00 UTC): that week's digest went out already.
+    await _change(unit_of_work, "moved", timezone="America/New_York")
+    await run_for(unit_of_work, clock, chat, datetime(2026, 3, 16, 18, 0, tzinfo=UTC))
+    assert posts_by_channel(chat)["C-moved"][-3:] == [
+        datetime(2026, 3, 2, 8, 0, tzinfo=UTC),
+        datetime(2026, 3, 9, 13, 0, tzinfo=UTC),  # 09:00 in New York (summer time from 8 Mar)
+        datetime(2026, 3, 16, 13, 0, tzinfo=UTC),
+    ]
+    before = len(posts_by_channel(chat)["C-moved"])
+
+    # A later hour the same day: the digest that went out at 09:00 is not posted again.
+    await _change(unit_of_work, "moved", digest_hour=15)
+    await run_for(unit_of_work, clock, chat, datetime(2026, 3, 17, 0, 0, tzinfo=UTC))
+    assert len(posts_by_channel(chat)["C-moved"]) == before
+
+
+async def test_a_digest_moved_to_later_in_the_week_covers_the_days_since_the_last(
+    database: MemoryDatabase, clock: FakeClock, chat: RecordingChat
+) -> None:
+    unit_of_work = await database.process()
+    await add_community(unit_of_work, community("later", "UTC"))
+    await run_for(unit_of_work, clock, chat, datetime(2026, 3, 3, 0, 0, tzinfo=UTC))
+    # On Tuesday the digest moves from Monday to Thursday: this Thursday comes three days
+    # after Monday's digest and is skipped; the next Thursday's covers all ten days.
+    await _change(unit_of_work, "later", digest_weekday=3)
+    await run_for(unit_of_work, clock, chat, datetime(2026, 3, 13, 0, 0, tzinfo=UTC))
+    assert posts_by_channel(chat)["C-later"] == [
+        datetime(2026, 2, 23, 9, 0, tzinfo=UTC),
+        datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        datetime(2026, 3, 12, 9, 0, tzinfo=UTC),
+    ]
+    assert "(02 Mar – 12 Mar)" in chat.sent[-1].message.as_plain_text()
+
+
+async def test_the_digest_names_the_days_of_the_community_s_own_week(
+    database: MemoryDatabase, clock: FakeClock, chat: RecordingChat
+) -> None:
+    """Monday 08:00 in Tokyo is Sunday 23:00 UTC: the week is Monday to Monday there."""
+    unit_of_work = await database.process()
+    await add_community(unit_of_work, community("tokyo", "Asia/Tokyo", digest_hour=8))
+    await run_for(unit_of_work, clock, chat, datetime(2026, 3, 2, 0, 0, tzinfo=UTC))
+    [*_, last] = chat.sent
+    assert "This week in give-first (23 Feb – 02 Mar)" in last.message.as_plain_text()
