@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import Community, Subject, SubjectKind
+from bot.messages import Message
 
 WEEK = timedelta(days=7)
 HALF_WEEK = WEEK / 2
@@ -24,6 +25,15 @@ DIGEST_CLAIM_PREFIX = "digest:"
 ROUND_CLAIM_PREFIX = "round:"
 ROUND_FOLLOW_UP_BEFORE = timedelta(days=3)
 """How long before the next round its pairs are asked whether they met."""
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """Messages decided on by one piece of scheduled work, under the key that claimed it."""
+
+    key: str
+    community_id: int
+    messages: list[Message]
 
 
 def outbox_key(claim: str, n: int) -> str:

@@ -18,19 +18,27 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.directory import HelperDirectory
-from bot.domain import Community, OutboxMessage
-from bot.message_json import to_json
+from bot.domain import Community
 from bot.messages import ChannelPost
 from bot.metrics import Metrics, NoMetrics
-from bot.outbox import BATCH_SIZE, LEASE, ChatFor, Delivered, OutboxSender, Sleep, Tally
+from bot.outbox import (
+    BATCH_SIZE,
+    LEASE,
+    ChatFor,
+    Delivered,
+    OutboxSender,
+    Sleep,
+    Tally,
+    enqueue,
+)
 from bot.ports import Clock, StorageUnavailable, UnitOfWork
 from bot.repeating import DELIVER_EVERY, run_scheduler
 from bot.schedule import (
     DigestPeriod,
     RoundSlot,
+    Scheduled,
     digest_claims,
     digest_period,
-    outbox_key,
     round_slot,
     slot_of_claim,
 )
@@ -321,7 +329,7 @@ class Scheduler:
             post = dataclasses.replace(
                 digest.message, to=ChannelPost(community.channel_id), subject=period.subject
             )
-            work = [scheduled.Scheduled(period.key, period.community_id, [post])]
+            work = [Scheduled(period.key, period.community_id, [post])]
             planned = await enqueue(uow, work, now, self._metrics)
             await uow.commit()
         return planned
@@ -385,26 +393,3 @@ class Scheduler:
         return await self._sender.deliver(
             chat_for, key_prefix=self._key_prefix, community_key=self._community
         )
-
-
-async def enqueue(
-    uow: UnitOfWork, work: Sequence[scheduled.Scheduled], now: datetime, metrics: Metrics
-) -> int:
-    """Write each piece of work's messages to the outbox, keyed by its claim, for the
-    scheduler to send."""
-    count = 0
-    for item in work:
-        metrics.claimed(item.key.partition(":")[0])
-        for n, msg in enumerate(item.messages):
-            await uow.outbox.add(
-                OutboxMessage(
-                    key=outbox_key(item.key, n),
-                    community_id=item.community_id,
-                    payload=to_json(msg),
-                    created_at=now,
-                    claimed_until=now,
-                ),
-                names=msg.names(),
-            )
-            count += 1
-    return count

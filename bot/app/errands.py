@@ -16,10 +16,10 @@ from bot.domain import Community, Member, was_forgotten
 from bot.domain.identity import stored_id
 from bot.errors import NotFound
 from bot.messages import Message
+from bot.outbox import enqueue
 from bot.ports import PostRef, UnitOfWork
 from bot.render import round_preview
-from bot.schedule import upcoming_round
-from bot.scheduler import enqueue
+from bot.schedule import Scheduled, upcoming_round
 from bot.text import quotable
 from bot.use_cases import operations, privacy, round_planning, scheduled
 
@@ -211,9 +211,7 @@ class Errands(Rooms):
             if member is None:
                 return False
             changes = await privacy.erase_member(uow, community, member, now)
-            erased = scheduled.Scheduled(
-                f"forget-member:{member.id}", stored_id(community), changes
-            )
+            erased = Scheduled(f"forget-member:{member.id}", stored_id(community), changes)
             await enqueue(uow, [erased], now, self._metrics)
             await uow.commit()
         log.info("erased the data of a member of %s", key)

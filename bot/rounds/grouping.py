@@ -20,6 +20,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.rounds.repair import gain_of_joining, make_room, regroup
 from bot.rounds.scores import GiveFit, Participant, Scorer, pair_key
 
 if TYPE_CHECKING:
@@ -235,6 +236,8 @@ def _sized(
         groups += [list(p) for p in extra]
         group_of.update({m: g for g in groups[len(groups) - len(extra) :] for m in g})
         unplaced = _join(rest, groups, group_of, edges, scorer, rng)
+    unplaced = [m for m in unplaced if not make_room(m, groups, group_of, edges, scorer)]
+    unplaced = [m for m in unplaced if not regroup(m, groups, group_of, edges, scorer)]
     return RoundPlan(
         tuple(
             Group(tuple(g), scorer.group_score(g) or 0.0)
@@ -302,22 +305,12 @@ def _best_home(
         pairs = [*near.values(), *rng.sample(pairs, HOMES_LOOKED_AT)]
     best: tuple[float, list[int]] | None = None
     for group in pairs:
-        gain = _gain(single, group, scorer)
+        gain = gain_of_joining(single, group, scorer)
         if gain is not None and (best is None or gain > best[0]):
             best = (gain, group)
     if best is not None:
         return best[1]
     for group in groups:
-        if _gain(single, group, scorer) is not None:
+        if gain_of_joining(single, group, scorer) is not None:
             return group
     return None
-
-
-def _gain(single: int, group: list[int], scorer: Scorer) -> float | None:
-    total = 0.0
-    for member in group:
-        score = scorer.score(single, member)
-        if score is None:
-            return None
-        total += score
-    return total

@@ -24,9 +24,8 @@ from bot.render import round_preview
 from bot.render import rounds as words
 from bot.rounds import Participant, RoundPlan, Scorer, plan_round
 from bot.rounds.fit import AskFit
-from bot.schedule import RoundSlot
+from bot.schedule import RoundSlot, Scheduled
 from bot.use_cases.context import stored_id, vocabulary_for
-from bot.use_cases.scheduled import Scheduled
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,6 @@ it, so it is done once however many processes plan it (see :mod:`bot.scheduler`)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot import render
@@ -27,20 +26,12 @@ from bot.domain import (
 from bot.messages import Message
 from bot.ports import UnitOfWork
 from bot.render import Digest
+from bot.schedule import Scheduled
 from bot.use_cases.context import Messages, member_of, stored_id
 from bot.use_cases.helpers import ask_vector, find_helpers, forget_words
 from bot.use_cases.introductions import new_introduction, tell_asker_and_suggest_next
 from bot.use_cases.offers_and_asks import withdraw_requests
 from bot.use_cases.rounds import digest_lines
-
-
-@dataclass(frozen=True)
-class Scheduled:
-    """Messages decided on by one piece of scheduled work, under the key that claimed it."""
-
-    key: str
-    community_id: int
-    messages: list[Message]
 
 
 async def expire_introductions(

@@ -171,3 +171,44 @@ def test_the_groups_score_close_to_an_exact_solvers_optimum(
         assert plan.unplaced == ()
         best = exact_optimum(Scorer(people, fit, forbidden))
         assert plan.score >= 0.95 * best
+
+
+def fewest_left_out(people: list[int], scorer: Scorer) -> int:
+    """How few members any grouping into pairs and trios that breaks no rule leaves out."""
+    if not people:
+        return 0
+    first, rest = people[0], people[1:]
+    best = 1 + fewest_left_out(rest, scorer)  # the first left out
+    for size in (1, 2):
+        for others in itertools.combinations(rest, size):
+            group = (first, *others)
+            if all(scorer.allowed(a, b) for a, b in itertools.combinations(group, 2)):
+                remaining = [m for m in rest if m not in others]
+                best = min(best, fewest_left_out(remaining, scorer))
+                if best == 0:
+                    return 0
+    return best
+
+
+@settings(max_examples=300, deadline=None)
+@given(communities(most=8), st.sampled_from([2, 3]))
+def test_nobody_is_left_out_when_some_grouping_places_them(
+    community: tuple[list[Participant], set[tuple[int, int]], TableFit], size: int
+) -> None:
+    people, forbidden, fit = community
+    plan = plan_round(people, fit, forbidden=forbidden, size=size, seed="r1")
+    scorer = Scorer(people, fit, forbidden)
+    assert len(plan.unplaced) == fewest_left_out([p.member_id for p in people], scorer)
+
+
+def test_a_member_kept_from_most_is_paired_with_the_one_they_may_meet() -> None:
+    """Farid may meet only Ana: Ana meets Farid, and the other three make a trio."""
+    ana, ben, chen, eve, farid = range(5)
+    fit = TableFit({(ana, ben): 1.0})  # Ana could give Ben what he asked for
+    forbidden = {(ben, farid), (chen, farid), (eve, farid)}
+    plan = plan_round([Participant(m, 0.0) for m in range(5)], fit, forbidden=forbidden, seed="x")
+    assert plan.unplaced == ()
+    assert {frozenset(g.members) for g in plan.groups} == {
+        frozenset({ana, farid}),
+        frozenset({ben, chen, eve}),
+    }

@@ -76,6 +76,15 @@ async def queue_posts(unit_of_work: UnitOfWorkFactory, clock: FakeClock, count: 
         await uow.commit()
 
 
+async def begun(chat: SlowChat, sending: asyncio.Task[object]) -> None:
+    """Wait until ``chat`` has begun a send; fail, rather than wait for ever, if the
+    sender ends without one or nothing begins within 30 seconds."""
+    started = asyncio.ensure_future(chat.started.wait())
+    await asyncio.wait([started, sending], timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    started.cancel()
+    assert chat.started.is_set(), f"no send began (the sender ended: {sending.done()})"
+
+
 def posts(*chats: RecordingChat) -> Counter[str]:
     return Counter(s.message.as_plain_text() for chat in chats for s in chat.sent)
 
@@ -111,7 +120,7 @@ async def test_a_sender_keeps_its_lease_for_as_long_as_it_works(database: Memory
     slow = SlowChat(clock, seconds=2.0)  # type: ignore[arg-type]
     working = Scheduler(await database.process(), clock, min_interval=0, lease=lease)
     sending = asyncio.create_task(working.deliver(lambda c: slow))
-    await slow.started.wait()
+    await begun(slow, sending)
 
     other = Scheduler(await database.process(), clock, min_interval=0, lease=lease)
     chat = RecordingChat(clock)  # type: ignore[arg-type]
@@ -129,7 +138,7 @@ async def test_a_send_cut_short_goes_on_in_doubt_at_once(
     stuck = SlowChat(clock, hang=True)
     leaving = Scheduler(await database.process(), clock, min_interval=0)
     sending = asyncio.create_task(leaving.deliver(lambda c: stuck))
-    await stuck.started.wait()
+    await begun(stuck, sending)
     caplog.set_level(logging.WARNING, logger="bot.leases")
     sending.cancel()  # the grace period is over
     with pytest.raises(asyncio.CancelledError):
