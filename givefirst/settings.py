@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.sign_in import DashboardAccess
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class Settings(BaseSettings):
@@ -48,6 +50,13 @@ class Settings(BaseSettings):
         description="Signs dashboard sign-in links and sessions; default: a key kept in "
         "the database",
     )
+
+    @field_validator("log_level")
+    @classmethod
+    def _a_level(cls, level: str) -> str:
+        if level.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"use one of {', '.join(LOG_LEVELS)}")
+        return level.strip().upper()
 
     def dashboard(self, fallback_url: str | None = None) -> DashboardAccess:
         """Where sign-in links lead (GIVEFIRST_PUBLIC_URL, else ``fallback_url``), and

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     async_sessionmaker,
@@ -46,6 +47,10 @@ class UnsupportedDatabase(ValueError):
         self.backend = backend
 
 
+class UnreadableDatabaseUrl(ArgumentError):
+    """A ``DATABASE_URL`` that cannot be read, and how to write it."""
+
+
 def database_url(raw: str | None) -> str:
     """Turn a ``DATABASE_URL`` as people write it into one our async drivers accept.
 
@@ -55,7 +60,15 @@ def database_url(raw: str | None) -> str:
     """
     if raw is None or not raw.strip():
         return DEFAULT_DATABASE_URL
-    url = make_url(raw.strip())
+    try:
+        url = make_url(raw.strip())
+    except ValueError:  # a port that is not a number
+        raise UnreadableDatabaseUrl("its port is not a number (write host:5432)") from None
+    if url.drivername in _SQLITE_DRIVERS and url.host:
+        raise UnreadableDatabaseUrl(
+            f"a SQLite URL has three slashes before a file's path: "
+            f"sqlite:///{url.host}{'/' + url.database if url.database else ''}"
+        )
     if url.drivername in _SQLITE_DRIVERS:
         url = url.set(drivername="sqlite+aiosqlite")
     elif url.drivername in _POSTGRES_DRIVERS:

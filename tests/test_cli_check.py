@@ -404,6 +404,12 @@ async def test_a_public_url_that_is_not_an_address_fails_and_plain_http_is_a_war
     assert line(lines, "✓ GIVEFIRST_PUBLIC_URL: ") == (
         f"✓ GIVEFIRST_PUBLIC_URL: {slack.url} answers (HTTP 404)"
     ), "on this machine, it is fetched"
+    result, lines = await givefirst_check(
+        database, env | {"GIVEFIRST_PUBLIC_URL": "https://example.org/community/admin/"}
+    )
+    assert result.exit_code == 1
+    assert "ends in /admin" in line(lines, "✗ GIVEFIRST_PUBLIC_URL: ")
+    assert fix_after(lines, "✗ GIVEFIRST_PUBLIC_URL: ").endswith("https://example.org/community")
 
 
 async def test_privileged_intents_givefirst_does_not_use_are_a_warning(
@@ -587,7 +593,7 @@ def test_the_scopes_checked_are_the_bot_scopes_manifest_yml_asks_for() -> None:
 async def test_settings_that_cannot_be_used_are_named_without_a_traceback(database: str) -> None:
     result, lines = await givefirst_check(database, {"DISCORD_GUILD_ID": "#offers"})
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert lines == [
         "Error: These settings cannot be used:",
         "DISCORD_GUILD_ID='#offers': Input should be a valid integer, unable to parse string "

@@ -157,4 +157,5 @@ def _session(request: web.Request) -> str:
 
 def _weeks(request: web.Request) -> int:
     given = request.query.get("weeks", "")
-    return min(int(given), MOST_WEEKS) if given.isdigit() and int(given) > 0 else DEFAULT_WEEKS
+    number = given.isascii() and given.isdigit() and int(given) > 0
+    return min(int(given), MOST_WEEKS) if number else DEFAULT_WEEKS

@@ -64,7 +64,7 @@ def dashboard(health: CommunityHealth, *, csv_url: str) -> str:
     body = (
         "<header><h1>How giving is going</h1>"
         f'<p class="meta"><span id="community">{escape(health.community_key)}</span> · '
-        f"the last {weeks} weeks (weeks start on Monday, {escape(health.timezone)}) · "
+        f"the last {_n_weeks(weeks)} (weeks start on Monday, {escape(health.timezone)}) · "
         f"as of {health.computed_at:%Y-%m-%d %H:%M} UTC</p>"
         f'<p><a class="button" id="csv" href="{escape(csv_url)}" download>Download CSV</a></p>'
         "</header><main>"
@@ -155,7 +155,7 @@ def _charts(health: CommunityHealth) -> str:
                 "Givers and askers",
                 charts.grouped_bars("Givers and askers by week", labels, people, show=count),
                 people,
-                f"Givers per asker over {len(labels)} weeks: {shown('ratio', ratio)} "
+                f"Givers per asker over {_n_weeks(len(labels))}: {shown('ratio', ratio)} "
                 f"(ideal about {IDEAL_GIVERS_PER_ASKER:g}).",
             ),
             charts.figure(
@@ -176,7 +176,7 @@ def _charts(health: CommunityHealth) -> str:
                     show=count,
                 ),
                 load,
-                f"How many introductions helpers held in a week, over {len(labels)} weeks "
+                f"How many introductions helpers held in a week, over {_n_weeks(len(labels))} "
                 f"(capacity: {health.capacity}). A distribution: no helper is named.",
             ),
         )
@@ -200,7 +200,7 @@ def _gaps(health: CommunityHealth) -> str:
         '<section class="gaps" id="gaps"><h2>Gaps: skills asked for with nobody to help</h2>'
         "<p>What members asked for when givefirst had nobody to suggest: worth recruiting "
         'for.</p><div class="columns">'
-        f"<div><h3>Last {len(health.weeks)} weeks</h3>"
+        f"<div><h3>Last {_n_weeks(len(health.weeks))}</h3>"
         f"{listed(health.gaps, health.window.asks)}</div>"
         f"<div><h3>All time</h3>{listed(health.gaps_all_time, health.all_time.asks)}</div>"
         "</div></section>"
@@ -230,7 +230,7 @@ def _table(health: CommunityHealth) -> str:
     return (
         '<section class="table"><h2>Every figure</h2><div class="scroll"><table id="figures">'
         f'<thead><tr><th scope="col">Figure</th><th scope="col">All time</th>'
-        f'<th scope="col">{len(health.weeks)} weeks</th>{head}</tr></thead>'
+        f'<th scope="col">{_n_weeks(len(health.weeks))}</th>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div></section>"
     )
 
@@ -242,3 +242,7 @@ def _meanings() -> str:
         if line.meaning
     )
     return f'<section class="meanings"><h2>What the figures mean</h2><dl>{items}</dl></section>'
+
+
+def _n_weeks(count: int) -> str:
+    return "1 week" if count == 1 else f"{count} weeks"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -63,16 +64,25 @@ class GiveFirstCommands(click.Group):
     is_flag=True,
     help="Log everything, and show the traceback of an error (like LOG_LEVEL=DEBUG).",
 )
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Read settings from this file of KEY=value lines too (as systemd's "
+    "EnvironmentFile; the environment wins over it).",
+)
 @click.pass_context
-def main(ctx: click.Context, database_url: str | None, debug: bool) -> None:
+def main(ctx: click.Context, database_url: str | None, debug: bool, env_file: Path | None) -> None:
     """givefirst — a community bot that helps members give before they ask."""
     # Every setting may be kept in .env, those read as command-line options too (the
     # environment wins over the file).
-    load_dotenv(".env", override=False)
+    if env_file is not None:
+        _read_settings(env_file, f"The file {env_file}")
+    _read_settings(Path(".env"), "The .env file in this folder")
     try:
         settings = Settings()
     except ValidationError as invalid:
-        raise click.ClickException(errors.unusable_settings(invalid)) from None
+        raise errors.UnusableSettings(errors.unusable_settings(invalid)) from None
     chosen = "DEBUG" if debug else settings.log_level.upper()
     if "LOG_LEVEL" not in os.environ and not debug and ctx.invoked_subcommand not in SERVING:
         chosen = "WARNING"
@@ -83,6 +93,22 @@ def main(ctx: click.Context, database_url: str | None, debug: bool) -> None:
     ctx.obj = Invocation(
         settings, database_url or settings.database_url, debug=debug or chosen == "DEBUG"
     )
+
+
+def _read_settings(path: Path, named: str) -> None:
+    """Settings from a file of KEY=value lines, read as systemd reads an
+    EnvironmentFile (no ``$`` expansion); what the environment has already wins."""
+    if path == Path(".env") and not path.is_file():
+        return
+    try:
+        with path.open(encoding="utf-8") as lines:
+            load_dotenv(stream=lines, override=False, interpolate=False)
+    except UnicodeDecodeError:
+        raise errors.UnusableSettings(
+            f"{named} is not UTF-8 text: save it as UTF-8 (plain KEY=value lines)."
+        ) from None
+    except OSError as error:
+        raise errors.UnusableSettings(f"Cannot read {path}: {error.strerror}.") from None
 
 
 for command in (

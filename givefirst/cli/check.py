@@ -285,6 +285,13 @@ async def check_public_url(raw: str | None, seconds: float) -> Check:
             "write it with its scheme and host, and a path if your proxy adds one: "
             "https://givefirst.example.org",
         )
+    if parts.path.rstrip("/").endswith("/admin"):
+        return Check.fail(
+            name,
+            f"{raw} ends in /admin: sign-in links would lead to …/admin/admin/…",
+            "give the address without /admin (the dashboard adds it): "
+            f"{raw.rstrip('/').removesuffix('/admin')}",
+        )
     local = _is_local(parts.hostname)
     if parts.scheme == "http" and not local:
         return Check.warn(

@@ -11,12 +11,13 @@ import re
 import sys
 from dataclasses import dataclass
 
+import click
 from pydantic import ValidationError
 from sqlalchemy import exc
 
 from bot.ports import StorageUnavailable
 from givefirst.cli.context import database_named
-from storage.database import UnsupportedDatabase
+from storage.database import UnreadableDatabaseUrl, UnsupportedDatabase
 
 USAGE = 2
 """Exit status for a mistake in how givefirst was called or configured."""
@@ -49,6 +50,8 @@ def explain(error: BaseException, database_url: str | None) -> Explained | None:
             "use e.g. sqlite:///givefirst.db or postgresql://user:password@host/dbname.",
             USAGE,
         )
+    if isinstance(error, UnreadableDatabaseUrl):
+        return Explained(f"DATABASE_URL cannot be used: {error}.", USAGE)
     if isinstance(error, exc.ArgumentError) and "URL" in str(error):
         return Explained(
             "DATABASE_URL is not a database URL I can read: use e.g. "
@@ -104,6 +107,12 @@ def _cannot_listen(error: BaseException) -> Explained | None:
         "--host (127.0.0.1 for this machine alone, 0.0.0.0 for every address).",
         USAGE,
     )
+
+
+class UnusableSettings(click.ClickException):
+    """Settings that cannot be used: a setting to fix (exit status 2)."""
+
+    exit_code = USAGE
 
 
 def unusable_settings(invalid: ValidationError) -> str:

@@ -427,6 +427,50 @@ def test_settings_are_read_from_a_dotenv_file_in_the_folder(tmp_path: Path) -> N
     assert result.stdout.startswith("Created the database kept-here.db")
 
 
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL='verbose': Value error, use one of DEBUG, INFO"),
+        (
+            {"DATABASE_URL": "sqlite://givefirst.db"},
+            "three slashes before a file's path: sqlite:///givefirst.db",
+        ),
+        ({"DATABASE_URL": "postgresql://u@db:fivefourthreetwo/x"}, "its port is not a number"),
+    ],
+)
+def test_a_mistyped_setting_is_named_in_a_line_with_how_to_write_it(
+    tmp_path: Path, settings: dict[str, str], said: str
+) -> None:
+    for command in (("stats",), ("db", "upgrade")):
+        result = givefirst(*command, folder=tmp_path, env=settings)
+        assert result.returncode == 2 and no_traceback(result.stderr), result.stderr
+        assert said in result.stderr
+    assert not (tmp_path / "givefirst.db").exists(), "nothing made in the meantime"
+
+
+def test_an_env_file_is_read_as_systemd_reads_it(tmp_path: Path) -> None:
+    """A shell's ``. file`` would run "&" as a command separator and expand "$"."""
+    (tmp_path / "givefirst.env").write_text(
+        "# settings\nDATABASE_URL=sqlite:///kept&here$HOME.db\n", "utf-8"
+    )
+    result = givefirst("--env-file", "givefirst.env", "db", "upgrade", folder=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "kept&here$HOME.db").exists()
+    missing = givefirst("--env-file", "nowhere.env", "stats", folder=tmp_path)
+    assert missing.returncode == 2 and no_traceback(missing.stderr)
+    assert "Cannot read nowhere.env: No such file or directory." in missing.stderr
+
+
+def test_a_dotenv_file_that_is_not_utf8_is_named_without_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(
+        "DATABASE_URL=sqlite:///x.db\nNAME=caf\u00e9\n".encode("cp1252")
+    )
+    for command in (("check",), ("stats",)):
+        result = givefirst(*command, folder=tmp_path)
+        assert result.returncode == 2 and no_traceback(result.stderr), result.stderr
+        assert "The .env file in this folder is not UTF-8 text: save it as UTF-8" in result.stderr
+
+
 @pytest.mark.postgres
 def test_a_postgresql_database_that_does_not_exist_says_how_to_create_it(tmp_path: Path) -> None:
     server = os.environ.get(POSTGRES_URL_VARIABLE)
