@@ -33,6 +33,7 @@ TREND_WEEKS = 4
 """Headline trends compare the latest this-many weeks with the same span before."""
 IDEAL_GIVERS_PER_ASKER = 7.0
 """The seeds' rule of thumb: about seven deposits for every withdrawal."""
+PRIVATE_GAP_FLOOR = 3  # asks wanting a skill before the private ones count in the gaps
 GAPS_SHOWN = 10
 
 
@@ -299,13 +300,19 @@ class _History:
 
     def gaps(self, span: _Span, vocabulary: Vocabulary) -> tuple[Gap, ...]:
         wanted: Counter[str] = Counter()
+        private: Counter[str] = Counter()
         for story in self.asks:
             ask = story.fact
             if ask.suggested_count != 0 or not span.holds(ask.created_at):
                 continue
-            # A private ask's own #tags could repeat its words: only skills of the
-            # vocabulary are counted from it.
-            wanted.update(s for s in set(ask.skills) if not ask.private or s in vocabulary)
+            if ask.private:
+                # Its own #tags could repeat its words: only skills of the vocabulary.
+                private.update(s for s in set(ask.skills) if s in vocabulary)
+            else:
+                wanted.update(set(ask.skills))
+        # A private ask's skill counts only among PRIVATE_GAP_FLOOR asks or more: in a
+        # small community, "divorce (1)" beside "private: 1" would tell what it asked.
+        wanted.update({s: n for s, n in private.items() if wanted[s] + n >= PRIVATE_GAP_FLOOR})
         ranked = sorted(wanted.items(), key=lambda item: (-item[1], item[0]))[:GAPS_SHOWN]
         return tuple(Gap(skill, vocabulary.describe(skill), n) for skill, n in ranked)
 

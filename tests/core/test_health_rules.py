@@ -92,19 +92,29 @@ def test_asks_from_before_suggestions_were_recorded_are_left_out_of_those_shares
     assert [g.skill for g in health.gaps] == ["beekeeping"]
 
 
-def test_a_private_asks_own_tags_never_become_a_gap() -> None:
+def test_a_private_asks_skills_are_a_gap_only_among_several_asks_and_never_its_own_tags() -> None:
+    """In a small community "divorce (1)" beside "private: 1" would tell an admin what
+    the private ask was about: its skills count once three asks wanted them."""
     monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def gaps(*asks: AskFact) -> dict[str, int]:
+        health = compute(
+            HealthFacts(list(asks), [], [], [], []),
+            community_key="k",
+            now=NOW,
+            timezone="UTC",
+            capacity=2,
+            vocabulary=Vocabulary.default(),
+            weeks=1,
+        )
+        return {g.skill: g.asks for g in health.gaps}
+
     secret = AskFact(1, 5, True, monday, ("quasarlen", "salary-negotiation"), 0, None)
-    health = compute(
-        HealthFacts([secret], [], [], [], []),
-        community_key="k",
-        now=NOW,
-        timezone="UTC",
-        capacity=2,
-        vocabulary=Vocabulary.default(),
-        weeks=1,
-    )
-    assert [g.skill for g in health.gaps] == ["salary-negotiation"]
+    assert gaps(secret) == {}
+    public = AskFact(2, 6, False, monday, ("salary-negotiation",), 0, None)
+    assert gaps(secret, public) == {"salary-negotiation": 1}, "the public ask alone"
+    another = AskFact(3, 7, True, monday, ("salary-negotiation",), 0, None)
+    assert gaps(secret, public, another) == {"salary-negotiation": 3}
 
 
 def test_an_outcome_counts_in_the_week_it_was_answered() -> None:
