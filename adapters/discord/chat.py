@@ -16,7 +16,7 @@ from typing import Any
 
 import discord
 
-from adapters.discord.render import render
+from adapters.discord.render import render, render_all
 from bot.messages import ChannelPost, DirectMessage, Ephemeral, Message
 from bot.ports import DeliveryFailed, DeliveryProblem, PostRef, SendOnce
 
@@ -93,7 +93,8 @@ class DiscordChat:
                 case Ephemeral(user):
                     interaction = self._interaction
                     if interaction is not None and str(interaction.user.id) == user:
-                        await interaction.followup.send(ephemeral=True, **rendered.send_kwargs())
+                        for part in render_all(message, self._guild_id):
+                            await interaction.followup.send(ephemeral=True, **part.send_kwargs())
                         self.answered = True
                     else:
                         await self._dm(user, message)
@@ -153,8 +154,10 @@ class DiscordChat:
 
     async def _dm(self, user_id: str, message: Message, once: SendOnce | None = None) -> None:
         user = self._client.get_user(int(user_id)) or await self._client.fetch_user(int(user_id))
-        kwargs = render(message, self._guild_id).send_kwargs()
-        await user.send(**_with_nonce(kwargs, once, f"user:{user_id}"))
+        for at, part in enumerate(render_all(message, self._guild_id)):
+            # Each part sent once, under a nonce of its own.
+            where = f"user:{user_id}" if at == 0 else f"user:{user_id}:{at}"
+            await user.send(**_with_nonce(part.send_kwargs(), once, where))
 
     async def _channel(self, channel_id: str) -> discord.TextChannel | discord.Thread:
         channel = self._client.get_channel(int(channel_id))

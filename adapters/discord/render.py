@@ -17,6 +17,7 @@ import discord
 from bot.messages import (
     Attachment,
     Block,
+    Buttons,
     ButtonStyle,
     ChannelLink,
     Code,
@@ -37,6 +38,7 @@ CUSTOM_ID = re.compile(r"^gf:(?P<guild>\d+):(?P<action>[a-z_.]+):(?P<value>[\w:.
 EMBED_COLOUR = 0x2F6F4F
 MAX_CONTENT = 2000
 MAX_EMBED = 4096
+MAX_BUTTONS = 25
 _STYLES = {
     ButtonStyle.DEFAULT: discord.ButtonStyle.secondary,
     ButtonStyle.PRIMARY: discord.ButtonStyle.primary,
@@ -139,13 +141,60 @@ def render(message: Message, guild_id: int) -> Rendered:
             description="\n".join(parts[1:])[:MAX_EMBED], colour=EMBED_COLOUR
         )
         return rendered
-    content = "\n".join(parts)
-    if len(content) > MAX_CONTENT:
-        rendered.content = parts[0][:MAX_CONTENT]
-        rendered.embed = discord.Embed(description="\n".join(parts[1:])[:MAX_EMBED])
-    else:
-        rendered.content = content or None
+    rendered.content = "\n".join(parts)[:MAX_CONTENT] or None
     return rendered
+
+
+def render_all(message: Message, guild_id: int) -> list[Rendered]:
+    """A message as one Discord message, or as several when it holds more than one
+    can (2,000 characters, 25 buttons): split between its blocks (a block longer than
+    a message at a line, or else a space), each part with the buttons of its own
+    blocks. Posts about an offer or ask are always one message (see :func:`render`)."""
+    whole = render(message, guild_id)
+    if message.subject is not None or (
+        len("\n".join(p for p in map(_block, message.blocks) if p)) <= MAX_CONTENT
+        and len(message.buttons) <= MAX_BUTTONS
+    ):
+        return [whole]
+    pieces: list[tuple[list[str], list[Buttons]]] = [([], [])]
+    for block in message.blocks:
+        rows = pieces[-1][1]
+        if isinstance(block, Buttons):
+            if sum(len(r.buttons) for r in rows) + len(block.buttons) > MAX_BUTTONS:
+                pieces.append(([], []))
+            pieces[-1][1].append(block)
+            continue
+        for part in _cut(_block(block) or "", MAX_CONTENT):
+            texts = pieces[-1][0]
+            if texts and len("\n".join([*texts, part])) > MAX_CONTENT:
+                pieces.append(([], []))
+            pieces[-1][0].append(part)
+    out: list[Rendered] = []
+    for at, (texts, rows) in enumerate(pieces):
+        with_buttons = Message(message.to, (*rows,), notify=message.notify)
+        out.append(
+            Rendered(
+                content="\n".join(texts) or None,
+                view=_view(with_buttons, guild_id),
+                files=whole.files if at == 0 else [],
+                allowed_mentions=whole.allowed_mentions,
+            )
+        )
+    return [r for r in out if r.content or r.view or r.files]
+
+
+def _cut(text: str, most: int) -> list[str]:
+    """Text in parts of at most ``most`` characters, cut at a line or else a space."""
+    parts: list[str] = []
+    while len(text) > most:
+        at = text.rfind("\n", 0, most)
+        if at <= 0:
+            at = text.rfind(" ", 0, most)
+        if at <= 0:
+            at = most
+        parts.append(text[:at])
+        text = text[at:].lstrip("\n ")
+    return [*parts, text] if text else parts
 
 
 class _PostedButton(discord.ui.Button[discord.ui.View]):
@@ -164,7 +213,7 @@ def _view(message: Message, guild_id: int) -> discord.ui.View | None:
     if not message.buttons:
         return None
     view = discord.ui.View(timeout=None)
-    for button in message.buttons[:25]:
+    for button in message.buttons[:MAX_BUTTONS]:
         view.add_item(
             _PostedButton(
                 label=button.label[:80],

@@ -349,7 +349,7 @@ def _described(actor: Actor, profile: Profile) -> Actor:
 
 async def _publish_home(bot: GiveFirst, client: AsyncWebClient, actor: Actor) -> None:
     overview = await bot.overview(actor)
-    [blocks, *_] = render.blocks(overview)
+    [blocks, *_] = render.blocks(overview, most=render.MAX_HOME_BLOCKS)
     await client.views_publish(user_id=actor.user_id, view={"type": "home", "blocks": blocks})
     await bot.take_profile(actor)  # what Slack says of the member, once the page is shown
 

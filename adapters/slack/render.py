@@ -33,6 +33,9 @@ from bot.messages import (
 
 ACTION_PREFIX = "gf"
 MAX_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+MAX_TEXT = 10_000
+"""Characters of text in one message, kept under the about 12,000 Slack takes."""
 MAX_BUTTON_LABEL = 75
 PREFORMATTED_CHUNK = 2900
 
@@ -152,11 +155,35 @@ def _rich(kind: str, elements: list[JSON]) -> JSON:
     return {"type": "rich_text", "elements": [{"type": kind, "elements": elements}]}
 
 
-def blocks(message: Message) -> list[list[JSON]]:
-    """The message's blocks, split into as many Slack messages as the 50-block limit needs."""
+def blocks(message: Message, most: int = MAX_BLOCKS) -> list[list[JSON]]:
+    """The message's blocks, split into as many Slack messages as its limits need:
+    ``most`` blocks (50 in a message, 100 on the Home tab), and about 12,000 characters
+    of text, over which Slack refuses a message (``msg_blocks_too_long``): an export
+    of many offers went over."""
     items = message.blocks if message.notify else tuple(map(_without_pings, message.blocks))
     rendered = [b for i, item in enumerate(items) for b in block(item, i)]
-    return [rendered[i : i + MAX_BLOCKS] for i in range(0, len(rendered), MAX_BLOCKS)] or [[]]
+    parts: list[list[JSON]] = [[]]
+    size = 0
+    for one in rendered:
+        length = _text_length(one)
+        if parts[-1] and (len(parts[-1]) == most or size + length > MAX_TEXT):
+            parts.append([])
+            size = 0
+        parts[-1].append(one)
+        size += length
+    return parts
+
+
+def _text_length(value: object) -> int:
+    """The characters of text in a block: every string under a ``text`` key."""
+    if isinstance(value, dict):
+        return sum(
+            len(v) if k == "text" and isinstance(v, str) else _text_length(v)
+            for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return sum(_text_length(v) for v in value)
+    return 0
 
 
 def _without_pings(item: Block) -> Block:

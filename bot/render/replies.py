@@ -3,6 +3,7 @@ what became of what they typed."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from typing import Any
 
@@ -206,33 +207,47 @@ def balance(
             )
         ),
     ]
+    # With several items, each is numbered and its buttons say which item is theirs
+    # (on Discord the buttons all sit under the message).
+    several = len(open_offers) + len(open_asks) + len(awaiting) > 1
+    numbers = itertools.count(1)
+
+    def number() -> str:
+        return f" #{next(numbers)}" if several else ""
+
     for offer in open_offers:
+        n = number()
         blocks += [
-            Paragraph(text("🎁 Open offer:")),
+            Paragraph(text(f"🎁 Open offer{n}:")),
             Quote(text(shorten(offer.text, 200))),
-            Buttons((Button("Withdraw", a.ACTION_WITHDRAW, str(offer.id)),)),
+            Buttons((Button(f"Withdraw{n}", a.ACTION_WITHDRAW, str(offer.id)),)),
         ]
     for ask in open_asks:
-        label = "🔒 Private ask:" if ask.private else "🙋 Open ask:"
+        n = number()
+        label = f"🔒 Private ask{n}:" if ask.private else f"🙋 Open ask{n}:"
         blocks += [
             Paragraph(text(label)),
             Quote(text(shorten(ask.text, 200))),
             Buttons(
                 (
-                    Button("Solved ✅", a.ACTION_SOLVE, str(ask.id), ButtonStyle.PRIMARY),
-                    Button("Close", a.ACTION_CLOSE, str(ask.id)),
+                    Button(f"Solved{n} ✅", a.ACTION_SOLVE, str(ask.id), ButtonStyle.PRIMARY),
+                    Button(f"Close{n}", a.ACTION_CLOSE, str(ask.id)),
                 )
             ),
         ]
     for intro, other in awaiting:
+        n = number()
         blocks += [
             Paragraph(
-                text("⏳ Waiting for your answer: an introduction with ", Mention(other.mention_id))
+                text(
+                    f"⏳ Waiting for your answer{n}: an introduction with ",
+                    Mention(other.mention_id),
+                )
             ),
             Buttons(
                 (
-                    Button("Accept", a.ACTION_ACCEPT, str(intro.id), ButtonStyle.PRIMARY),
-                    Button("Decline", a.ACTION_DECLINE, str(intro.id)),
+                    Button(f"Accept{n}", a.ACTION_ACCEPT, str(intro.id), ButtonStyle.PRIMARY),
+                    Button(f"Decline{n}", a.ACTION_DECLINE, str(intro.id)),
                 )
             ),
         ]

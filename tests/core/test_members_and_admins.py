@@ -211,9 +211,16 @@ async def test_me_shows_a_private_balance_with_actions(town: Town) -> None:
     text = me.as_plain_text()
     assert "Given: 1 offer, 0 introductions as a helper, 0 thank-yous sent." in text
     assert "Asked for help 1 time; received 0 introductions, 0 thank-yous." in text
-    assert "[Withdraw]" in text and "[Solved ✅]" in text
-    await town.press("dana", "Withdraw")
+    # Two items: each is numbered, and its buttons say which (on Discord they all sit
+    # under the message).
+    assert "🎁 Open offer #1:\n> pairing on Python #python" in text
+    assert "🙋 Open ask #2:\n> CV help please #resume" in text
+    assert "[Withdraw #1]" in text and "[Solved #2 ✅]  [Close #2]" in text
+    await town.press("dana", "Withdraw #1")
     assert any("no longer available" in m.as_plain_text() for _, m in town.chat.updated)
+    await town.say("dana", "/givefirst me")
+    alone = town.seen_by("dana")[-1].as_plain_text()
+    assert "🙋 Open ask:" in alone and "[Solved ✅]  [Close]" in alone, "one item: no number"
 
 
 async def test_export_sends_all_of_a_members_data_to_them(town: Town) -> None:

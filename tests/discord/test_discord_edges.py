@@ -5,8 +5,9 @@ the fake Discord."""
 from __future__ import annotations
 
 import asyncio
+import re
 
-from givefirst.testing.fake_discord import GUILD_ID
+from givefirst.testing.fake_discord import APP_ID, GUILD_ID, Json, buttons_of, text_of
 from storage import Storage
 from tests.discord.test_discord_bot import (  # noqa: F401  (fixtures)
     DiscordCommunity,
@@ -57,3 +58,62 @@ async def test_a_channel_of_another_server_set_before_is_never_posted_to(
     assert not any(
         call.path == f"/channels/{OTHER_CHANNEL}/messages" for call in community.fake.calls()
     )
+
+
+def _replies_to(dc: DiscordCommunity, interaction: Json) -> list[Json]:
+    token = interaction["token"]
+    return [
+        call.body
+        for call in dc.fake.calls("POST")
+        if call.path.startswith(f"/webhooks/{APP_ID}/{token}") and call.status == 200
+    ]
+
+
+async def _all_replies(dc: DiscordCommunity, interaction: Json, contains: str) -> list[Json]:
+    await dc.reply(interaction, contains)
+    await asyncio.sleep(0.3)  # the parts after the first
+    return _replies_to(dc, interaction)
+
+
+async def test_me_names_which_item_each_button_is_for_and_holds_every_item(
+    community: DiscordCommunity,  # noqa: F811
+) -> None:
+    offers = [f"Offer number {n}: happy to help with topic {n} " + "x" * 150 for n in range(20)]
+    for text in offers:
+        await community.reply(await community.command("ana", "offer", text=text), "")
+    for n in range(4):
+        await community.reply(
+            await community.command("ana", "ask", text=f"Ask number {n}: who knows topic {n}?"),
+            "",
+        )
+    me = await community.command("ana", "givefirst", "me")
+    replies = await _all_replies(community, me, "Your give-first balance")
+
+    assert len(replies) > 1, "more than one Discord message holds"
+    for reply in replies:
+        assert len(reply.get("content") or "") <= 2000
+        assert len(buttons_of(reply)) <= 25
+        assert not reply.get("embeds"), "no empty embed"
+    shown = "\n".join(text_of(r) for r in replies)
+    for n in range(20):
+        assert f"Offer number {n}:" in shown
+    for n in range(4):
+        assert f"Ask number {n}:" in shown
+    labels = [b["label"] for r in replies for b in buttons_of(r)]
+    assert [f"Withdraw #{n}" for n in range(1, 21)] == labels[:20]
+    assert "Solved #24 ✅" in labels and "Close #24" in labels and "Pause for 2 weeks" in labels
+
+
+async def test_a_long_skills_list_arrives_whole_cut_between_words(
+    community: DiscordCommunity,  # noqa: F811
+) -> None:
+    skills = [f"heritage seed variety {n}" for n in range(90)]
+    added = await community.command("ana", "skills", "add", skills=", ".join(skills))
+    await _all_replies(community, added, "")
+    listed = await community.command("ana", "skills", "list")
+    replies = await _all_replies(community, listed, "")
+    shown = " ".join(text_of(r) for r in replies)
+    for reply in replies:
+        assert len(reply.get("content") or "") <= 2000 and not reply.get("embeds")
+    listed_numbers = re.findall(r"heritage-seed-variety-(\d+)[,.]", shown)
+    assert sorted(map(int, listed_numbers)) == list(range(90)), "each whole, once"

@@ -73,3 +73,14 @@ def test_long_exports_are_split_within_slacks_limits() -> None:
         if b["type"] == "rich_text"
     ]
     assert "".join(texts) == content
+    # Slack refuses a message of more than about 12,000 characters of text.
+    assert all(sum(len(t["text"]) for b in c for t in _texts(b)) <= 12_000 for c in chunks)
+
+
+def _texts(value: object) -> list[dict[str, str]]:
+    if isinstance(value, dict):
+        own = [value] if isinstance(value.get("text"), str) else []
+        return own + [t for v in value.values() for t in _texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return []

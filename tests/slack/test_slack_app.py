@@ -442,6 +442,20 @@ async def test_app_home_shows_the_members_own_items(slack: SlackCommunity) -> No
     assert all("quietly looking" not in text_of(c) for c in slack.fake.calls("chat.postMessage"))
 
 
+async def test_app_home_shows_every_item_of_a_busy_member(slack: SlackCommunity) -> None:
+    for n in range(18):
+        await slack.command("dana", "/offer", f"Offer number {n}: happy to help with topic {n}")
+        await slack.said("chat.postMessage", f"Offer number {n}:")
+    await slack.command("dana", "/ask", "Ask number 1: who knows about beekeeping?")
+    await slack.said("chat.postMessage", "Ask number 1")
+    await slack.requests.event(event_callback(app_home_opened(user="U0DANA")))
+    home = await slack.fake.wait_for("views.publish")
+    shown = text_of(home)
+    assert all(f"Offer number {n}:" in shown for n in range(18))
+    assert "Ask number 1:" in shown and "Close #19" in shown and "Pause for 2 weeks" in shown
+    assert len(home.args["view"]["blocks"]) <= 100
+
+
 async def test_app_home_is_shown_to_a_saved_member_before_slack_says_who_they_are(
     slack: SlackCommunity,
 ) -> None:
