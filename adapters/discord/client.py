@@ -36,6 +36,11 @@ from bot.setting_values import channel_id_of
 
 log = logging.getLogger(__name__)
 
+BOTS_ARE_NOT_THANKED = (
+    "🤖 That is a bot, not a member: thank the member who helped you, e.g. "
+    "`/thanks member:@ana note:for the CV review`."
+)
+
 SettingName = Literal[
     "channel",
     "digest",
@@ -196,6 +201,8 @@ class GiveFirstClient(discord.Client):
     async def _reaction(self, payload: discord.RawReactionActionEvent) -> None:
         if payload.guild_id is None or self.user is None or payload.user_id == self.user.id:
             return
+        if payload.member is not None and payload.member.bot:
+            return  # another bot's reaction is not a member volunteering or thanking
         emoji = str(payload.emoji)
         if reaction_of(emoji) is None:
             return
@@ -320,6 +327,9 @@ def _register_commands(client: GiveFirstClient) -> None:
     async def thanks(
         interaction: discord.Interaction[Any], member: discord.User, note: str = ""
     ) -> None:
+        if member.bot:
+            await interaction.response.send_message(BOTS_ARE_NOT_THANKED, ephemeral=True)
+            return
         await client.run_command(interaction, c.GiveThanks(str(member.id), to_core_text(note)))
 
     givefirst = app_commands.Group(name="givefirst", description="givefirst itself")

@@ -44,7 +44,8 @@ from adapters.slack.inbound import to_core_text
 from bot.actions import reaction_of
 from bot.app import GiveFirst
 from bot.commands import SLASH_COMMANDS, Actor
-from bot.messages import Text, plain
+from bot.messages import MENTIONED, Ephemeral, Text, plain
+from bot.render import say
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,10 @@ UNKNOWN_PROFILE_SECONDS = 60
 PROFILE_CACHE_SIZE = 10_000
 """Members whose profiles are kept; the least recently seen are dropped first."""
 AFTER_ACK = "givefirst: after ack"
+BOTS_ARE_NOT_THANKED = (
+    "🤖 That is an app, not a member: thank the member who helped you, e.g. "
+    "`/thanks @ana for the CV review`."
+)
 """The name of the tasks doing an event's work after its acknowledgement."""
 
 
@@ -71,6 +76,7 @@ class Profile:
     name: str | None = None
     timezone: str | None = None
     is_admin: bool = False
+    is_bot: bool = False
 
 
 class ProfileDirectory:
@@ -123,6 +129,7 @@ class ProfileDirectory:
             name=details.get("display_name") or details.get("real_name") or user.get("real_name"),
             timezone=user.get("tz") or None,
             is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
         )
         self._remember(key, profile, self._ttl)
         return profile
@@ -208,6 +215,11 @@ def build_app(
             response_url=body.get("response_url"),
             conversations=conversations,
         )
+        if body["command"] == "/thanks" and await thanking_a_bot(client, body.get("team_id"), text):
+            await chat.send(
+                say(Ephemeral(actor.user_id), BOTS_ARE_NOT_THANKED), default_channel=None
+            )
+            return
         trigger = body.get("trigger_id")
         await bot.slash_command(
             actor,
@@ -254,10 +266,17 @@ def build_app(
         if from_home:
             await _publish_home(bot, client, actor)
 
+    async def thanking_a_bot(client: AsyncWebClient, team: str | None, text: str) -> bool:
+        """Whether ``/thanks`` names a bot (givefirst itself, say) as the member thanked."""
+        named = MENTIONED.match(text.strip())
+        return named is not None and (await profiles.profile(client, team, named[1])).is_bot
+
     async def handle_reaction(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
         item = event["item"]
+        if (await profiles.profile(client, body.get("team_id"), event["user"])).is_bot:
+            return  # another app's reaction is not a member volunteering or thanking
         actor = event_actor(body, event, client, channel=item.get("channel"))
         chat = SlackChat(
             client,

@@ -91,6 +91,7 @@ class Member:
     is_owner: bool = False
     display_name: str | None = None
     """The profile's display name; Slack leaves it empty until the member sets one."""
+    is_bot: bool = False
 
     def as_user_object(self, team_id: str) -> Args:
         return {
@@ -105,7 +106,7 @@ class Member:
             "is_admin": self.is_admin,
             "is_owner": self.is_owner,
             "is_primary_owner": False,
-            "is_bot": False,
+            "is_bot": self.is_bot or self.id == BOT_USER_ID,
             "is_app_user": False,
             "profile": {
                 "real_name": self.real_name,
@@ -294,11 +295,12 @@ class FakeSlack:
         is_admin: bool = False,
         is_owner: bool = False,
         display_name: str | None = None,
+        is_bot: bool = False,
     ) -> Member:
         """Describe a member for `users.info`; members never described get plain defaults."""
         name = name or f"member-{user_id.lower()}"
         member = Member(
-            user_id, name, real_name or name.title(), tz, is_admin, is_owner, display_name
+            user_id, name, real_name or name.title(), tz, is_admin, is_owner, display_name, is_bot
         )
         self._workspace.members[user_id] = member
         return member

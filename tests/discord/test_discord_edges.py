@@ -7,7 +7,14 @@ from __future__ import annotations
 import asyncio
 import re
 
-from givefirst.testing.fake_discord import APP_ID, GUILD_ID, Json, buttons_of, text_of
+from givefirst.testing.fake_discord import (
+    APP_ID,
+    EPHEMERAL,
+    GUILD_ID,
+    Json,
+    buttons_of,
+    text_of,
+)
 from storage import Storage
 from tests.discord.test_discord_bot import (  # noqa: F401  (fixtures)
     DiscordCommunity,
@@ -117,3 +124,29 @@ async def test_a_long_skills_list_arrives_whole_cut_between_words(
         assert len(reply.get("content") or "") <= 2000 and not reply.get("embeds")
     listed_numbers = re.findall(r"heritage-seed-variety-(\d+)[,.]", shown)
     assert sorted(map(int, listed_numbers)) == list(range(90)), "each whole, once"
+
+
+async def test_bots_are_neither_thanked_nor_taken_for_members_who_react(
+    community: DiscordCommunity,  # noqa: F811
+) -> None:
+    helper_bot = community.fake.add_user(1_310_000_000_000_000_099, "carl-bot")
+    helper_bot.bot = True
+    community.members["carl-bot"] = helper_bot
+    thanked = await community.command("dana", "thanks", member=helper_bot, note="you rock")
+    answer = await community.acknowledged(thanked)
+    assert "That is a bot, not a member" in answer.body["data"]["content"]
+    assert answer.body["data"]["flags"] & EPHEMERAL
+
+    await community.command("dana", "ask", text="anyone know about buying a used car?")
+    post = await community.posted("buying a used car")
+    await community.react("carl-bot", post, "🙋")
+    await community.react("ben", post, "🙋")  # a member, for comparison
+    await community.dm("dana", "would like to help with your ask")
+    await asyncio.sleep(0.2)
+    offers_of_help = [
+        text_of(call.body)
+        for call in community.fake.calls("POST")
+        if "would like to help" in text_of(call.body)
+    ]
+    assert len(offers_of_help) == 1 and "carl" not in offers_of_help[0].lower()
+    assert not any("thanked" in text_of(c.body) for c in community.fake.calls("POST"))

@@ -37,6 +37,7 @@ from givefirst.metrics import PrometheusMetrics
 from givefirst.testing.fake_slack import (
     APP_TOKEN,
     BOT_TOKEN,
+    BOT_USER_ID,
     SIGNING_SECRET,
     TEAM_ID,
     FakeSlack,
@@ -763,3 +764,26 @@ async def test_an_answer_that_is_refused_leaves_the_question_as_it_was(
     assert not [c for c in slack.fake.calls("chat.update") if "You chose" in json.dumps(c.args)], (
         "a refused answer does not settle the question"
     )
+
+
+async def test_apps_are_neither_thanked_nor_taken_for_members_who_react(
+    slack: SlackCommunity,
+) -> None:
+    await slack.command("dana", "/thanks", f"<@{BOT_USER_ID}|givefirst> you rock")
+    await slack.said("response_url", "That is an app, not a member")
+    slack.fake.set_member("U0POLLY", name="polly", is_bot=True)
+    await slack.command("dana", "/ask", "anyone know about buying a used car?")
+    post = await slack.said("chat.postMessage", "buying a used car")
+    event = reaction_added(
+        user="U0POLLY",
+        reaction="raising_hand",
+        channel=post.response["channel"],
+        ts=post.response["ts"],
+    )
+    assert (await slack.requests.event(event_callback(event))).status == 200
+    await slack.react("ben", post, "raising_hand")
+    await slack.said("chat.postMessage", "would like to help with your ask")
+    await asyncio.sleep(0.2)
+    every = [text_of(c) for c in slack.fake.calls("chat.postMessage")]
+    assert sum("would like to help" in t for t in every) == 1
+    assert not any("thanked" in t for t in every)
