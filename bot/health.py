@@ -35,6 +35,7 @@ IDEAL_GIVERS_PER_ASKER = 7.0
 """The seeds' rule of thumb: about seven deposits for every withdrawal."""
 PRIVATE_GAP_FLOOR = 3  # asks wanting a skill before the private ones count in the gaps
 GAPS_SHOWN = 10
+EXPIRED = IntroStatus.EXPIRED
 
 
 @dataclass(frozen=True)
@@ -248,12 +249,11 @@ class _History:
         answered = [i for i in self.facts.introductions if span.holds(i.outcome_at)]
         givers = {o.member_id for o in offers} | {i.helper_id for i, _ in accepted}
         askers = {s.fact.member_id for s in asks}
-        active = (
+        active = (  # an introduction that expired unanswered is nobody's doing
             givers
             | askers
             | {t.giver_id for t in thanks}
-            | {i.asker_id for i in decided}
-            | {i.helper_id for i in decided}
+            | {m for i in decided if i.status is not EXPIRED for m in (i.asker_id, i.helper_id)}
         )
         loads = self.helper_weeks(span)
         return Figures(

@@ -182,3 +182,38 @@ def test_neither_token_can_be_altered_or_used_as_the_other() -> None:
     assert sign_in.read_session(KEY, session, "slack:T1", NOW + timedelta(hours=11)).expires_at
     with pytest.raises(SignInRefused, match="expired"):
         sign_in.read_session(KEY, session, "slack:T1", NOW + timedelta(hours=12))
+
+
+def test_a_request_that_expired_unanswered_makes_nobody_active() -> None:
+    """Hana asked Eve on Wednesday; Eve never answered and the request expired the
+    next week: that week nobody did anything, and the silent helper is not active."""
+    asked = datetime(2026, 2, 25, 9, 0, tzinfo=UTC)
+    expired = IntroductionFact(
+        101,
+        7,
+        1,
+        IntroStatus.EXPIRED,
+        asked,
+        asked + timedelta(days=6),
+        None,
+        None,
+        expired_at=asked + timedelta(days=6),
+    )
+    accepted = IntroductionFact(
+        102, 8, 2, IntroStatus.ACCEPTED, asked, asked + timedelta(days=6), None, None
+    )
+
+    def active(*intros: IntroductionFact) -> list[int]:
+        health = compute(
+            HealthFacts([ask(1, asked, suggested=1)], list(intros), [], [], []),
+            community_key="k",
+            now=NOW,
+            timezone="UTC",
+            capacity=2,
+            vocabulary=Vocabulary.default(),
+            weeks=2,
+        )
+        return [w.figures.active_members for w in health.weeks]
+
+    assert active(expired) == [1, 0], "Hana, the week she asked; nobody the week after"
+    assert active(accepted) == [1, 2], "an answer makes both active that week"
