@@ -49,11 +49,13 @@ def compose_digest(
     *,
     limit: int = LIST_LIMIT,
     rounds: tuple[Block, ...] = (),
+    rounds_news: bool = False,
     timezone: str = "UTC",
 ) -> Digest:
     """Build the week's digest post from its facts (and ``rounds``, the lines about the
-    latest give-first round: how many met, never who), its days named in the
-    community's ``timezone``."""
+    latest give-first round: how many met, never who; ``rounds_news`` if they tell its
+    result for the first time, which a quiet week is posted for), its days named in
+    the community's ``timezone``."""
     members = facts.members
     zone = ZoneInfo(timezone)
     first_day, last_day = facts.since.astimezone(zone), (facts.until - SECOND).astimezone(zone)
@@ -153,7 +155,7 @@ def compose_digest(
         )
         blocks.append(_more(len(newcomers), limit))
     blocks += rounds
-    quiet = not (new_offers or made or helped or thanks or newcomers)
+    quiet = not (new_offers or made or helped or thanks or newcomers or rounds_news)
     if quiet:
         blocks.append(Paragraph(wording("A quiet week. What could you offer? Try `/offer`.")))
     blocks += [

@@ -221,5 +221,7 @@ async def digest_for(
     ``now`` (by default as the period ends; a digest posted late still names the next
     round to come, not one already past)."""
     facts = await uow.digests.facts(stored_id(community), since, until)
-    rounds = await digest_lines(uow, community, until, now=now)
-    return render.compose_digest(facts, rounds=rounds, timezone=community.timezone)
+    rounds, news = await digest_lines(uow, community, until, now=now)
+    return render.compose_digest(
+        facts, rounds=rounds, rounds_news=news, timezone=community.timezone
+    )

@@ -449,3 +449,28 @@ async def test_rounds_set_again_at_a_later_hour_start_after_the_round_that_ran(
     town.clock.advance(timedelta(hours=6))  # 17:00
     await town.run_due_work()
     assert groups([s.message for s in town.chat.sent[before:]]) == []
+
+
+async def test_a_rounds_result_is_posted_even_in_a_week_quiet_otherwise(town: Town) -> None:
+    """A quiet week's digest is skipped (the default); one that can first tell how a
+    round went is posted, or the result would never be told."""
+    await rounds_on(town, "every 2 weeks monday 10:00")
+    await join(town, "ana", "ben", "cy", "dee")
+    await next_round(town)
+    [first, _] = groups(
+        [s.message for s in town.chat.sent if isinstance(s.message.to, DirectMessage)]
+    )
+    await town.press(sorted(first)[0], "We met")
+    town.clock.advance(timedelta(days=11))  # the groups are asked whether they met
+    await town.run_due_work()
+    digests = [m for m in town.channel() if "This week in give-first" in m.summary]
+    town.clock.advance(timedelta(days=3))
+    await town.run_due_work()
+    [*_, digest] = [m for m in town.channel() if "This week in give-first" in m.summary]
+    assert digest not in digests, "the week the result can first be told is posted"
+    body = digest.as_plain_text()
+    assert "Give-first round of 05 Jan: 1 of 2 groups met." in body
+    assert "A quiet week" not in body and "New offers" not in body
+    town.clock.advance(timedelta(days=7))  # a quiet week, the result told already: skipped
+    await town.run_due_work()
+    assert [m for m in town.channel() if "This week in give-first" in m.summary][-1] == digest
