@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.domain import Community, Member
 from bot.messages import ChannelPost, Heading, Message, Paragraph, message, text, wording
@@ -41,7 +42,13 @@ def preview(community: Community, slot: datetime, lines: Sequence[str]) -> Messa
     """What ``givefirst rounds preview`` prints: the next round's groups and why."""
     return message(
         ChannelPost(),
-        Heading(text(f"Next give-first round in {community.key}: {slot:%a %d %b %H:%M} UTC")),
+        Heading(
+            text(
+                f"Next give-first round in {community.key}: "
+                f"{slot.astimezone(ZoneInfo(community.timezone)):%a %d %b %H:%M} "
+                f"({community.timezone})"
+            )
+        ),
         *[Paragraph(text(line)) for line in lines],
         None
         if lines

@@ -253,7 +253,9 @@ def introduction(
             )
         )
     blocks += [Paragraph(text(Strong("Ice-breakers")))]
-    for giving in givings[:2]:
+    # One opening line per ask: in a trio, two members may help with the same one.
+    openers = list({(g.receiver.id, g.ask): g for g in reversed(givings)}.values())[::-1]
+    for giving in openers[:2]:
         blocks += [
             Small(text(who(giving.giver), " could open with:")),
             Quote(
@@ -316,13 +318,14 @@ def on_a_break(member: Member) -> Message:
     )
 
 
-def follow_up(group_id: int, members: Sequence[Member]) -> Message:
+def follow_up(group_id: int, members: Sequence[Member], slot: datetime) -> Message:
+    """Whether a group met, naming the round: two rounds' questions can arrive together."""
     names: list[str | Span] = []
     for i, member in enumerate(members):
         names += [", " if 0 < i < len(members) - 1 else " and " if i else "", who(member)]
     return message(
         DirectMessage(tuple(m.mention_id for m in members)),
-        Paragraph(text("👋 Did ", *names, " meet for the give-first round?")),
+        Paragraph(text("👋 Did ", *names, f" meet for the give-first round of {slot:%d %b}?")),
         Buttons(
             (
                 Button("We met 🎉", a.ACTION_ROUND_MET, str(group_id), ButtonStyle.PRIMARY),

@@ -216,7 +216,7 @@ async def round_follow_ups(
                 m for m in await uow.members.get_many(group.member_ids) if m.forgotten_at is None
             ]
             if len(members) >= 2:
-                messages.append(words.follow_up(stored_id(group), members))
+                messages.append(words.follow_up(stored_id(group), members, round_.slot))
         out.append(Scheduled(key, round_.community_id, messages))
     return out
 

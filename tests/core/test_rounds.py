@@ -282,12 +282,19 @@ async def test_a_preview_shows_the_next_rounds_groups_and_sends_nothing(town: To
     preview = await town.bot.round_preview(COMMUNITY)
     assert preview is not None
     body = preview.as_plain_text()
-    assert "Next give-first round in console:test: Mon 05 Jan 10:00 UTC" in body
+    assert "Next give-first round in console:test: Mon 05 Jan 10:00 (UTC)" in body
     assert "@ana (Ana) + @ben (Ben)" in body
     assert "Ana could help Ben with “could someone help me deploy to kubernetes?”" in body
     assert len(town.chat.sent) == sent
     assert isinstance(preview.to, ChannelPost)
     assert len(groups(await next_round(town))) == 1, "the round itself still happens"
+
+
+async def test_a_preview_gives_the_rounds_time_on_the_community_s_clock(town: Town) -> None:
+    await rounds_on(town, "every 2 weeks monday 10:00 Asia/Tokyo")
+    preview = await town.bot.round_preview(COMMUNITY)
+    assert preview is not None
+    assert "10:00 (Asia/Tokyo)" in preview.as_plain_text()
 
 
 async def test_a_preview_before_anyone_joined_says_so(town: Town) -> None:

@@ -100,8 +100,8 @@ async def test_a_round_on_discord_from_joining_to_the_digest(
 
     dc.clock.advance(timedelta(days=4))  # three days before the next round
     await dc.bot.run_due_work(dc.chat())
-    await dc.dm("dana", "meet for the give-first round?")
-    await dc.dm(partner, "meet for the give-first round?")
+    await dc.dm("dana", "meet for the give-first round of")
+    await dc.dm(partner, "meet for the give-first round of")
     await dc.press(partner, "We met")
     await dc.fake.wait_for(  # the answer is recorded before the button says so
         "PATCH",

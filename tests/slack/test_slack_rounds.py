@@ -65,7 +65,7 @@ async def test_a_round_on_slack_from_joining_to_the_digest(slack: SlackCommunity
 
     slack.clock.advance(timedelta(days=4))  # three days before the next round
     await due_work(slack)
-    asked = await slack.said("chat.postMessage", "meet for the give-first round?")
+    asked = await slack.said("chat.postMessage", "meet for the give-first round of")
     assert "U0DANA" in text_of(asked)
     calls = len(slack.fake.calls())
     await slack.press("dana", "We met")
