@@ -8,7 +8,8 @@ Routes (under the public address, ``GIVEFIRST_PUBLIC_URL``):
 - ``GET /admin/{community}/sign-in/{token}`` — a button that trades a one-time link
   for a session (``POST`` to the same address), so that link previews, which only
   ``GET``, cannot use the link up;
-- ``GET /admin/{community}/`` (``?weeks=N``) and ``/admin/{community}/figures.csv``.
+- ``GET /admin/{community}/`` (``?weeks=N``) and ``/admin/{community}/figures.csv``;
+- ``POST /admin/{community}/sign-out`` — forget the session in this browser.
 
 The session cookie is HttpOnly, SameSite=Lax, Secure when the public address is
 HTTPS, and its path is that one community's pages.
@@ -64,6 +65,7 @@ class Dashboard:
             web.get("/admin/{community}/figures.csv", self.figures_csv),
             web.get("/admin/{community}/sign-in/{token}", self.sign_in_page),
             web.post("/admin/{community}/sign-in/{token}", self.sign_in),
+            web.post("/admin/{community}/sign-out", self.sign_out),
         ]
 
     async def welcome(self, request: web.Request) -> web.Response:
@@ -79,6 +81,8 @@ class Dashboard:
 
     async def sign_in_page(self, request: web.Request) -> web.Response:
         community, token = request.match_info["community"], request.match_info["token"]
+        if await self._bot.signed_in(community, _session(request)):
+            return _see("../")  # signed in already (the link again, or Back): the figures
         try:
             await self._bot.check_sign_in(community, token)
         except SignInRefused as refusal:
@@ -90,18 +94,29 @@ class Dashboard:
         try:
             session, _ = await self._bot.sign_in(community, token)
         except SignInRefused as refusal:
+            if await self._bot.signed_in(community, _session(request)):
+                return _see("../")
             return self._refused(refusal)
-        response = web.Response(status=303, headers={"Location": "../", **SECURITY_HEADERS})
+        response = _see("../")
         response.set_cookie(
             SESSION_COOKIE,
             session,
-            path=f"{self._prefix}/admin/{quote(community, safe=':')}/",
+            path=self._cookie_path(community),
             max_age=int(SESSION_LIFETIME.total_seconds()),
             httponly=True,
             samesite="Lax",
             secure=self._secure or request.secure,
         )
         return response
+
+    async def sign_out(self, request: web.Request) -> web.Response:
+        """Forget the session in this browser (a session is not kept anywhere else)."""
+        response = self._html(pages.signed_out())
+        response.del_cookie(SESSION_COOKIE, path=self._cookie_path(request.match_info["community"]))
+        return response
+
+    def _cookie_path(self, community: str) -> str:
+        return f"{self._prefix}/admin/{quote(community, safe=':')}/"
 
     async def community(self, request: web.Request) -> web.Response:
         community, weeks = request.match_info["community"], _weeks(request)
@@ -149,6 +164,10 @@ def dashboard_application(bot: GiveFirst, *, public_url: str | None) -> web.Appl
 
     app.router.add_get("/healthz", healthz)
     return app
+
+
+def _see(location: str) -> web.Response:
+    return web.Response(status=303, headers={"Location": location, **SECURITY_HEADERS})
 
 
 def _session(request: web.Request) -> str:

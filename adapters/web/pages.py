@@ -37,6 +37,15 @@ def refused(reason: str) -> str:
     )
 
 
+def signed_out() -> str:
+    return _page(
+        "givefirst — signed out",
+        '<main class="notice"><h1>You are signed out</h1>'
+        "<p>This browser no longer holds your session. To look again, type "
+        "<code>/givefirst dashboard</code> in the community for a new link.</p></main>",
+    )
+
+
 def welcome() -> str:
     return _page(
         "givefirst — dashboard",
@@ -67,6 +76,8 @@ def dashboard(health: CommunityHealth, *, csv_url: str) -> str:
         f"the last {_n_weeks(weeks)} (weeks start on Monday, {escape(health.timezone)}) · "
         f"as of {health.computed_at:%Y-%m-%d %H:%M} UTC</p>"
         f'<p><a class="button" id="csv" href="{escape(csv_url)}" download>Download CSV</a></p>'
+        '<form method="post" action="sign-out" class="sign-out">'
+        '<button type="submit" id="sign-out">Sign out</button></form>'
         "</header><main>"
         + _headlines(health)
         + '<section class="charts"><h2>Week by week</h2>'

@@ -39,6 +39,13 @@ class Dashboard(Rooms):
             await uow.commit()
         return traded
 
+    async def signed_in(self, community_key: str, session: str) -> bool:
+        """Whether a session is signed in to this community (no figures worked out)."""
+        async with self._uow() as uow:
+            return await health.session_holds(
+                uow, self._dashboard, community_key, session, self._clock.now()
+            )
+
     async def dashboard(
         self, community_key: str, session: str, *, weeks: int = DEFAULT_WEEKS
     ) -> CommunityHealth:

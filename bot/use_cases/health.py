@@ -118,6 +118,24 @@ async def for_session(
     return await _health_of(uow, community, now, weeks=weeks)
 
 
+async def session_holds(
+    uow: UnitOfWork, access: DashboardAccess, community_key: str, token: str, now: datetime
+) -> bool:
+    """Whether a session is signed in to this community, by an admin who still is one."""
+    try:
+        session = sign_in.read_session(
+            await signing_key(uow, access, now), token, community_key, now
+        )
+        community = await uow.communities.get_by_key(community_key)
+        if community is None:
+            return False
+        if session.admin is not None:
+            await _still_admin(uow, community, session.admin)
+    except SignInRefused:
+        return False
+    return True
+
+
 async def _still_admin(uow: UnitOfWork, community: Community, admin: sign_in.Admin) -> None:
     """Refuses a session whose admin has left the admin list or been forgotten since
     signing in. A platform's own admins are checked by the platform, at sign-in: a web

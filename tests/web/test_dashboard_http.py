@@ -138,3 +138,31 @@ async def test_without_a_public_address_admins_are_told_it_is_not_set_up(tmp_pat
         assert "GIVEFIRST_PUBLIC_URL" in town.last_to("admin")
     finally:
         await storage.dispose()
+
+
+async def test_a_used_link_opened_again_leads_a_signed_in_admin_to_the_figures(
+    town: Town, web: Client
+) -> None:
+    """Back after signing in, or the chat's link clicked twice: not a button that then
+    says the link was used."""
+    await town.say("admin", "/givefirst dashboard")
+    link = town.last_to("admin").split(": ", 1)[1].split()[0].removeprefix(BEHIND_A_PROXY)
+    first = await web.post(link, allow_redirects=False)
+    session = first.cookies[SESSION_COOKIE].value
+    again = await web.get(link, cookies={SESSION_COOKIE: session}, allow_redirects=False)
+    assert again.status == 303 and again.headers["Location"] == "../"
+    pressed = await web.post(link, cookies={SESSION_COOKIE: session}, allow_redirects=False)
+    assert pressed.status == 303 and pressed.headers["Location"] == "../"
+    stranger = await web.post(link, allow_redirects=False)  # without the session
+    assert stranger.status == 403 and "already used" in await stranger.text()
+
+
+async def test_signing_out_forgets_the_session_in_this_browser(town: Town, web: Client) -> None:
+    session = await signed_in(town, web)
+    page = await (await web.get(f"/admin/{COMMUNITY}/", cookies={SESSION_COOKIE: session})).text()
+    assert '<form method="post" action="sign-out"' in page
+    out = await web.post(f"/admin/{COMMUNITY}/sign-out", cookies={SESSION_COOKIE: session})
+    assert out.status == 200 and "You are signed out" in await out.text()
+    cleared = out.cookies[SESSION_COOKIE]
+    assert cleared.value == "" and cleared["path"] == f"/givefirst/admin/{COMMUNITY}/"
+    assert cleared["max-age"] == "0"

@@ -100,6 +100,13 @@ async def test_links_and_sessions_let_nobody_else_in(
     assert session is not None
     assert session["httpOnly"] is True and session["sameSite"] == "Lax"
     assert session["path"] == f"/admin/{COMMUNITY}/"
+    # Opened again while signed in (Back, or the chat's link twice): the figures.
+    await browser.open(link)
+    assert await browser.text("h1") == "How giving is going"
+    # Signed out, the link is used up.
+    await browser.click("#sign-out")
+    assert await browser.text("h1") == "You are signed out"
+    assert await browser.call(browser.driver.get_cookie, "givefirst_session") is None
     await browser.open(link)
     await browser.click("#sign-in")
     assert "already used" in await browser.text(".reason")
@@ -123,6 +130,9 @@ async def test_links_and_sessions_let_nobody_else_in(
     assert "expired" in await browser.text(".reason")
 
     # And a session, after twelve hours.
+    await browser.open(await dashboard.sign_in_link())
+    await browser.click("#sign-in")
+    assert await browser.text("h1") == "How giving is going"
     dashboard.clock.advance(timedelta(hours=12))
     await browser.open(f"{dashboard.url}/admin/{COMMUNITY}/")
     assert "expired" in await browser.text(".reason")
