@@ -507,10 +507,15 @@ def db_forget_community(invocation: Invocation, key: str, yes: bool) -> None:
 
 @click.command()
 @community_option
-@click.option("--dry-run", is_flag=True, help="Print the digest instead of posting it.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print a digest of the last 7 days, as it would read now, instead of posting the week's.",
+)
 @pass_invocation
 def digest(invocation: Invocation, community_key: str, dry_run: bool) -> None:
-    """Show the weekly digest for a community, or post this week's now.
+    """Show a digest of the last 7 days for a community, or post this week's now
+    (the week up to the latest digest slot, as the scheduler posts it).
 
     Posting goes through the same claim as the scheduler, so a week's digest is
     never posted twice. It needs the platform's credentials: SLACK_BOT_TOKEN (or an
