@@ -38,6 +38,8 @@ SEND_MESSAGES = 1 << 11
 SERVER_MEMBERS_INTENT = 1 << 15  # GATEWAY_GUILD_MEMBERS_LIMITED
 MESSAGE_CONTENT_INTENT = 1 << 19  # GATEWAY_MESSAGE_CONTENT_LIMITED
 SETTINGS = (
+    "GIVEFIRST_SHUTDOWN_GRACE",
+    "GIVEFIRST_METRICS_PORT",
     "SLACK_BOT_TOKEN",
     "SLACK_SIGNING_SECRET",
     "SLACK_APP_TOKEN",
@@ -599,3 +601,22 @@ async def test_settings_that_cannot_be_used_are_named_without_a_traceback(databa
         "DISCORD_GUILD_ID='#offers': Input should be a valid integer, unable to parse string "
         "as an integer",
     ]
+
+
+async def test_serving_options_the_serving_commands_would_refuse_fail_the_check(
+    database: str,
+) -> None:
+    result, lines = await givefirst_check(
+        database, {"GIVEFIRST_MATCHING": "lexical", "GIVEFIRST_SHUTDOWN_GRACE": "abc"}
+    )
+    assert result.exit_code == 1
+    assert line(lines, "✗ serving options: ") == (
+        "✗ serving options: GIVEFIRST_SHUTDOWN_GRACE='abc' cannot be read"
+    )
+    assert fix_after(lines, "✗ serving options: ") == "write a number of seconds, e.g. 20"
+    result, lines = await givefirst_check(
+        database, {"GIVEFIRST_MATCHING": "lexical", "GIVEFIRST_METRICS_PORT": "9100"}
+    )
+    assert line(lines, "✓ serving options: ") == "✓ serving options: GIVEFIRST_METRICS_PORT=9100"
+    result, lines = await givefirst_check(database, {"GIVEFIRST_MATCHING": "lexical"})
+    assert not any("serving options" in one for one in lines), "nothing set, nothing said"

@@ -11,8 +11,10 @@ import asyncio
 import ipaddress
 import json
 import logging
-from collections.abc import Awaitable, Sequence
+import os
+from collections.abc import Awaitable, Mapping, Sequence
 from importlib import metadata
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,7 +28,7 @@ from bot.checks import CHECK_SECONDS, Check, Status
 from bot.clock import SystemClock
 from bot.domain import Community
 from givefirst.cli.context import Invocation, pass_invocation, run
-from givefirst.cli.serve import slack_oauth_client_id
+from givefirst.cli.serve import PORT, slack_oauth_client_id
 from givefirst.embedding import EmbeddingUnavailable, load_encoder
 from givefirst.settings import Settings
 from storage import Storage
@@ -141,8 +143,33 @@ async def deployment_checks(
     if settings.givefirst_public_url or configured:
         checks.append(await check_public_url(settings.givefirst_public_url, seconds))
     checks.append(check_time_zones(communities))
+    if (serving := check_serving_options(os.environ)) is not None:
+        checks.append(serving)
     checks.append(await matching)
     return checks
+
+
+SERVING_OPTIONS: dict[str, tuple[click.ParamType[Any], str]] = {
+    "GIVEFIRST_SHUTDOWN_GRACE": (click.FloatRange(min=0), "a number of seconds, e.g. 20"),
+    "GIVEFIRST_METRICS_PORT": (PORT, "a port from 1 to 65535, e.g. 9100"),
+}
+
+
+def check_serving_options(environment: Mapping[str, str]) -> Check | None:
+    """Whether the serving commands' options set in the environment can be read (they
+    would refuse to start); None when none is set."""
+    given = {name: environment[name] for name in SERVING_OPTIONS if environment.get(name)}
+    if not given:
+        return None
+    for name, value in given.items():
+        kind, example = SERVING_OPTIONS[name]
+        try:
+            kind.convert(value, None, None)
+        except click.BadParameter:
+            return Check.fail(
+                "serving options", f"{name}={value!r} cannot be read", f"write {example}"
+            )
+    return Check.ok("serving options", ", ".join(f"{n}={v}" for n, v in given.items()))
 
 
 async def _stored(
