@@ -215,7 +215,9 @@ def build_app(
             response_url=body.get("response_url"),
             conversations=conversations,
         )
-        if body["command"] == "/thanks" and await thanking_a_bot(client, body.get("team_id"), text):
+        team = body.get("team_id")
+        thanked = MENTIONED.match(text.strip()) if body["command"] == "/thanks" else None
+        if thanked is not None and (await profiles.profile(client, team, thanked[1])).is_bot:
             await chat.send(
                 say(Ephemeral(actor.user_id), BOTS_ARE_NOT_THANKED), default_channel=None
             )
@@ -228,6 +230,16 @@ def build_app(
             chat,
             event_key=f"slack:trigger:{trigger}" if trigger else None,
         )
+        if thanked is not None:
+            # The member thanked may be new here: saved under the name Slack shows, as
+            # the digest names them, rather than their user ID.
+            profile = await profiles.profile(client, team, thanked[1])
+            receiver = _described(Actor(community_key(team), thanked[1], ""), profile)
+
+            async def described() -> Actor:
+                return receiver
+
+            await bot.take_profile(replace(receiver, later=described))
 
     async def handle_button(body: dict[str, Any], client: AsyncWebClient) -> None:
         pressed = body["actions"][0]
@@ -265,11 +277,6 @@ def build_app(
             await _mark_chosen(client, body, pressed, handled.chosen)
         if from_home:
             await _publish_home(bot, client, actor)
-
-    async def thanking_a_bot(client: AsyncWebClient, team: str | None, text: str) -> bool:
-        """Whether ``/thanks`` names a bot (givefirst itself, say) as the member thanked."""
-        named = MENTIONED.match(text.strip())
-        return named is not None and (await profiles.profile(client, team, named[1])).is_bot
 
     async def handle_reaction(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient

@@ -787,3 +787,16 @@ async def test_apps_are_neither_thanked_nor_taken_for_members_who_react(
     every = [text_of(c) for c in slack.fake.calls("chat.postMessage")]
     assert sum("would like to help" in t for t in every) == 1
     assert not any("thanked" in t for t in every)
+
+
+async def test_a_member_thanked_before_using_givefirst_is_saved_by_their_slack_name(
+    slack: SlackCommunity,
+) -> None:
+    """Else the digest names them by their user ID ("@U0ERIN")."""
+    slack.fake.set_member("U0ERIN", name="erin", display_name="Erin Baker", tz="Asia/Tokyo")
+    await slack.command("dana", "/thanks", "<@U0ERIN|erin> for fixing my bike")
+    await slack.said("chat.postMessage", "fixing my bike")
+    async with slack.storage.unit_of_work() as uow:
+        community = await uow.communities.get_by_key(f"slack:{TEAM_ID}")
+        assert community is not None and community.id is not None
+    assert await _saved_as(slack, community.id, "U0ERIN", "Erin Baker") == "Asia/Tokyo"
