@@ -146,6 +146,13 @@ def _sqlite_problem(url: URL) -> Check | None:
             f"create {folder}, or point DATABASE_URL at a folder that exists",
         )
     if not path.exists():
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return Check.fail(
+                "database",
+                f"no SQLite file at {path} yet, and the folder {folder} cannot be written "
+                "by this user to make one",
+                f"give the user givefirst runs as write access to {folder}, then: {UPGRADE}",
+            )
         return Check.fail("database", f"no SQLite file at {path} yet", UPGRADE)
     if not os.access(path, os.R_OK | os.W_OK):
         return Check.fail(

@@ -336,6 +336,31 @@ async def test_a_sqlite_file_that_does_not_exist_is_reported_not_made(tmp_path: 
     assert not path.exists()
 
 
+async def test_a_sqlite_file_still_to_make_in_a_folder_this_user_cannot_write_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`db upgrade` would fail there: the check says why, not only "run db upgrade".
+    (The tests run as root, who may write anywhere: the folder's refusal is the
+    operating system's answer, given here.)"""
+    path = tmp_path / "nowhere-yet.db"
+    refused = tmp_path  # as pytest makes it: no link on the way
+
+    def access(where: object, mode: int) -> bool:
+        return not (Path(str(where)).resolve() == refused and mode & os.W_OK)
+
+    monkeypatch.setattr("storage.check.os.access", access)
+    result, lines = await givefirst_check(f"sqlite:///{path}", {})
+
+    assert result.exit_code == 1
+    assert line(lines, "✗ database: ") == (
+        f"✗ database: no SQLite file at {path} yet, and the folder {refused} cannot be "
+        "written by this user to make one"
+    )
+    assert fix_after(lines, "✗ database: ").startswith(
+        f"give the user givefirst runs as write access to {refused}, then: run `givefirst db"
+    )
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
