@@ -289,6 +289,16 @@ def new_tie(members: Sequence[Member]) -> str:
     return "you've never been introduced" if len(members) == 2 else "none of you have met"
 
 
+def met_before(members: Sequence[Member]) -> str:
+    """For a group whose members all met before (repeats are allowed once everyone new
+    was met): said, not presented as new."""
+    return (
+        "you've been introduced before: a good moment to catch up"
+        if len(members) == 2
+        else "you've all been introduced before: a good moment to catch up"
+    )
+
+
 def awake_together(hours: float, zones: Sequence[str]) -> str:
     return f"awake at the same time for {hours:.0f} hours a day ({', '.join(zones)})"
 

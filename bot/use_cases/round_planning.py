@@ -186,6 +186,8 @@ def explain(
     why: list[str] = []
     if all(r.new_tie for r in reasons):
         why.append(words.new_tie(members))
+    elif not any(r.new_tie for r in reasons):
+        why.append(words.met_before(members))  # everyone new was met: a chance to catch up
     hours = [r.shared_hours for r in reasons]
     if hours and all(h is not None for h in hours):
         shared = min(h for h in hours if h is not None)

@@ -481,3 +481,22 @@ async def test_a_rounds_result_is_posted_even_in_a_week_quiet_otherwise(town: To
     town.clock.advance(timedelta(days=7))  # a quiet week, the result told already: skipped
     await town.run_due_work()
     assert [m for m in town.channel() if "This week in give-first" in m.summary][-1] == digest
+
+
+async def test_a_pair_that_meets_again_after_the_window_is_told_they_have_met(
+    town: Town,
+) -> None:
+    await rounds_on(town)
+    await join(town, "ana", "ben")
+    first = await next_round(town)
+    [intro] = [m for m in first if "meet each other" in m.as_plain_text()]
+    assert "you've never been introduced" in intro.as_plain_text()
+    again: list[Message] = []
+    for _ in range(7):  # no pair meets twice within six rounds
+        again = [m for m in await next_round(town) if "meet each other" in m.as_plain_text()]
+        if again:
+            break
+    [repeat] = again
+    body = repeat.as_plain_text()
+    assert "you've been introduced before: a good moment to catch up" in body
+    assert "never been introduced" not in body
