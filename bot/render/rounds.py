@@ -314,8 +314,9 @@ def alone(member: Member) -> Message:
 def unplaced(member: Member) -> Message:
     return say(
         DirectMessage((member.mention_id,)),
-        "☕ I couldn't find anyone for you in this round who you haven't met recently, so "
-        "you sit this one out. You're in for the next one.",
+        "☕ I couldn't find anyone for you in this round: the members you could be paired "
+        "with have met you recently, or can't be paired with you this time. So you sit this "
+        "one out, and stay in the rounds: as more members join, there's more room.",
     )
 
 
