@@ -10,7 +10,7 @@ import pytest
 from bot import sign_in
 from bot.domain import IntroStatus, Outcome
 from bot.domain.health import AskFact, HealthFacts, IntroductionFact
-from bot.health import compute, nearest_rank, week_of
+from bot.health import CommunityHealth, compute, nearest_rank, week_of
 from bot.render.health import FIGURES, shown, trend
 from bot.sign_in import SignInRefused
 from bot.skills import Vocabulary
@@ -24,6 +24,18 @@ def ask(ask_id: int, when: datetime, *, suggested: int | None, private: bool = F
 
 def intro(ask_id: int, status: IntroStatus, decided: datetime) -> IntroductionFact:
     return IntroductionFact(100 + ask_id, 7, ask_id, status, decided, decided, None, None)
+
+
+def health_of(facts: HealthFacts, *, weeks: int, timezone: str = "UTC") -> CommunityHealth:
+    return compute(
+        facts,
+        community_key="k",
+        now=NOW,
+        timezone=timezone,
+        capacity=2,
+        vocabulary=Vocabulary.default(),
+        weeks=weeks,
+    )
 
 
 def test_the_90th_percentile_is_a_value_that_happened() -> None:
@@ -40,24 +52,8 @@ def test_weeks_start_on_monday_in_the_communitys_time_zone() -> None:
     berlin = ZoneInfo("Europe/Berlin")
     assert week_of(sunday_night_utc, berlin) == date(2026, 3, 2)
     facts = HealthFacts([ask(1, sunday_night_utc, suggested=1)], [], [], [], [])
-    in_utc = compute(
-        facts,
-        community_key="k",
-        now=NOW,
-        timezone="UTC",
-        capacity=2,
-        vocabulary=Vocabulary.default(),
-        weeks=2,
-    )
-    in_berlin = compute(
-        facts,
-        community_key="k",
-        now=NOW,
-        timezone="Europe/Berlin",
-        capacity=2,
-        vocabulary=Vocabulary.default(),
-        weeks=2,
-    )
+    in_utc = health_of(facts, weeks=2)
+    in_berlin = health_of(facts, weeks=2, timezone="Europe/Berlin")
     assert [w.figures.asks for w in in_utc.weeks] == [1, 0]
     assert [w.figures.asks for w in in_berlin.weeks] == [0, 1]
 
@@ -76,15 +72,7 @@ def test_asks_from_before_suggestions_were_recorded_are_left_out_of_those_shares
         thanks=[],
         members=[],
     )
-    health = compute(
-        facts,
-        community_key="k",
-        now=NOW,
-        timezone="UTC",
-        capacity=2,
-        vocabulary=Vocabulary.default(),
-        weeks=1,
-    )
+    health = health_of(facts, weeks=1)
     f = health.all_time
     assert (f.asks, f.asks_suggestion_known, f.asks_with_suggestion) == (4, 3, 2)
     assert (f.asks_recorded, f.asks_nobody_yet, f.nobody_yet_share) == (2, 1, 0.5)
@@ -98,15 +86,7 @@ def test_a_private_asks_skills_are_a_gap_only_among_several_asks_and_never_its_o
     monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
     def gaps(*asks: AskFact) -> dict[str, int]:
-        health = compute(
-            HealthFacts(list(asks), [], [], [], []),
-            community_key="k",
-            now=NOW,
-            timezone="UTC",
-            capacity=2,
-            vocabulary=Vocabulary.default(),
-            weeks=1,
-        )
+        health = health_of(HealthFacts(list(asks), [], [], [], []), weeks=1)
         return {g.skill: g.asks for g in health.gaps}
 
     secret = AskFact(1, 5, True, monday, ("quasarlen", "salary-negotiation"), 0, None)
@@ -122,15 +102,7 @@ def test_an_outcome_counts_in_the_week_it_was_answered() -> None:
     answered = IntroductionFact(
         1, 2, 1, IntroStatus.ACCEPTED, monday, monday, Outcome.HELPED, NOW - timedelta(hours=1)
     )
-    health = compute(
-        HealthFacts([ask(1, monday, suggested=1)], [answered], [], [], []),
-        community_key="k",
-        now=NOW,
-        timezone="UTC",
-        capacity=2,
-        vocabulary=Vocabulary.default(),
-        weeks=2,
-    )
+    health = health_of(HealthFacts([ask(1, monday, suggested=1)], [answered], [], [], []), weeks=2)
     last_week, this_week = (w.figures for w in health.weeks)
     assert (last_week.asks_helped, last_week.follow_ups_answered) == (1, 0)
     assert (this_week.asks_helped, this_week.follow_ups_answered) == (0, 1)
@@ -204,14 +176,8 @@ def test_a_request_that_expired_unanswered_makes_nobody_active() -> None:
     )
 
     def active(*intros: IntroductionFact) -> list[int]:
-        health = compute(
-            HealthFacts([ask(1, asked, suggested=1)], list(intros), [], [], []),
-            community_key="k",
-            now=NOW,
-            timezone="UTC",
-            capacity=2,
-            vocabulary=Vocabulary.default(),
-            weeks=2,
+        health = health_of(
+            HealthFacts([ask(1, asked, suggested=1)], list(intros), [], [], []), weeks=2
         )
         return [w.figures.active_members for w in health.weeks]
 
