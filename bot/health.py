@@ -33,7 +33,7 @@ TREND_WEEKS = 4
 """Headline trends compare the latest this-many weeks with the same span before."""
 IDEAL_GIVERS_PER_ASKER = 7.0
 """The seeds' rule of thumb: about seven deposits for every withdrawal."""
-PRIVATE_GAP_FLOOR = 3  # asks wanting a skill before the private ones count in the gaps
+PRIVATE_GAP_FLOOR = 3  # private asks wanting a skill before they count in the gaps
 GAPS_SHOWN = 10
 EXPIRED = IntroStatus.EXPIRED
 
@@ -310,9 +310,9 @@ class _History:
                 private.update(s for s in set(ask.skills) if s in vocabulary)
             else:
                 wanted.update(set(ask.skills))
-        # A private ask's skill counts only among PRIVATE_GAP_FLOOR asks or more: in a
-        # small community, "divorce (1)" beside "private: 1" would tell what it asked.
-        wanted.update({s: n for s, n in private.items() if wanted[s] + n >= PRIVATE_GAP_FLOOR})
+        # Private asks' skills count once PRIVATE_GAP_FLOOR of them want it: "divorce (1)"
+        # beside "private: 1" would tell what one asked (public asks are seen anyway).
+        wanted.update({s: n for s, n in private.items() if n >= PRIVATE_GAP_FLOOR})
         ranked = sorted(wanted.items(), key=lambda item: (-item[1], item[0]))[:GAPS_SHOWN]
         return tuple(Gap(skill, vocabulary.describe(skill), n) for skill, n in ranked)
 

@@ -379,9 +379,11 @@ class Scheduler:
             return f"There is no community {community_key!r} in this database."
         if not community.channel_id:
             return "No digest channel is set; an admin can set one with /givefirst config channel."
-        period = digest_period(community, now)
-        if period is None:
+        if digest_period(community, now) is None:
             return "This community is younger than a week; its first digest is still to come."
+        period = await self._after_the_last(community, now)
+        if period is None:
+            return "This week's digest went out already, before the digest's time was changed."
         if not await self.claim_digest(community, period, now, even_if_quiet=even_if_quiet):
             return f"The digest for the week up to {period.slot:%Y-%m-%d %H:%M} UTC is already out."
         return "queued"

@@ -26,7 +26,6 @@ from sqlalchemy import (
     delete,
     event,
     false,
-    func,
     or_,
     select,
     update,
@@ -148,13 +147,14 @@ class SqlAlchemyClaimRepository:
         return found
 
     async def latest(self, prefix: str) -> str | None:
-        # A range rather than LIKE: it reads the key's index on SQLite and PostgreSQL alike.
+        # Compared here, not by the database: a PostgreSQL database's collation (as
+        # en_US.UTF-8) may order "digest:1:…" after "digest:10:…", and a range or MAX
+        # over keys would then miss or mistake them. A community's digests are few.
         key = scheduled_claims.c.key
-        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        latest: str | None = await self._session.scalar(
-            select(func.max(key)).where(key >= prefix, key < after)
+        found = await self._session.scalars(
+            select(key).where(key.startswith(prefix, autoescape=True))
         )
-        return latest
+        return max(found, default=None)
 
 
 class SqlAlchemyOutboxRepository:

@@ -106,7 +106,14 @@ class DiscordChat:
                     target = channel or default_channel
                     if target is None:
                         raise DeliveryFailed(DeliveryProblem.CHANNEL_NOT_FOUND, "no channel set")
-                    sent = await (await self._channel(target)).send(
+                    posting_to = await self._channel(target)
+                    if posting_to.guild.id != self._guild_id:
+                        # Never to another server's channel, whatever is set (posts that
+                        # went there before can still be updated or taken down).
+                        raise DeliveryFailed(
+                            DeliveryProblem.CHANNEL_NOT_FOUND, f"{target} is in another server"
+                        )
+                    sent = await posting_to.send(
                         **_with_nonce(rendered.send_kwargs(), once, f"channel:{target}")
                     )
                     return PostRef(str(sent.channel.id), str(sent.id))
@@ -168,9 +175,4 @@ class DiscordChat:
                 raise _failure(error) from error
         if not isinstance(channel, discord.TextChannel | discord.Thread):
             raise DeliveryFailed(DeliveryProblem.CHANNEL_NOT_FOUND, f"{channel_id} is not text")
-        if channel.guild.id != self._guild_id:
-            # A community's posts never go to another server's channel, whatever is set.
-            raise DeliveryFailed(
-                DeliveryProblem.CHANNEL_NOT_FOUND, f"{channel_id} is in another server"
-            )
         return channel

@@ -141,7 +141,12 @@ def render(message: Message, guild_id: int) -> Rendered:
             description="\n".join(parts[1:])[:MAX_EMBED], colour=EMBED_COLOUR
         )
         return rendered
-    rendered.content = "\n".join(parts)[:MAX_CONTENT] or None
+    content = "\n".join(parts)
+    if len(content) > MAX_CONTENT and len(parts) > 1:  # an edit: one message, the rest below
+        rendered.content = parts[0][:MAX_CONTENT]
+        rendered.embed = discord.Embed(description="\n".join(parts[1:])[:MAX_EMBED])
+    else:
+        rendered.content = content[:MAX_CONTENT] or None
     return rendered
 
 
@@ -157,17 +162,27 @@ def render_all(message: Message, guild_id: int) -> list[Rendered]:
     ):
         return [whole]
     pieces: list[tuple[list[str], list[Buttons]]] = [([], [])]
+    item = 0  # where the text of the item the next buttons belong to begins
     for block in message.blocks:
-        rows = pieces[-1][1]
+        texts, rows = pieces[-1]
         if isinstance(block, Buttons):
-            if sum(len(r.buttons) for r in rows) + len(block.buttons) > MAX_BUTTONS:
-                pieces.append(([], []))
+            if rows and sum(len(r.buttons) for r in rows) + len(block.buttons) > MAX_BUTTONS:
+                # Too many buttons: this item's text goes on with its buttons.
+                pieces.append((texts[item:], []))
+                del texts[item:]
             pieces[-1][1].append(block)
+            item = len(pieces[-1][0])
             continue
         for part in _cut(_block(block) or "", MAX_CONTENT):
             texts = pieces[-1][0]
             if texts and len("\n".join([*texts, part])) > MAX_CONTENT:
-                pieces.append(([], []))
+                # A new message, which the item begun here goes on in, if it fits.
+                carried = texts[item:]
+                if len("\n".join([*carried, part])) > MAX_CONTENT:
+                    carried = []
+                pieces.append((carried, []))
+                del texts[len(texts) - len(carried) :]
+                item = 0
             pieces[-1][0].append(part)
     out: list[Rendered] = []
     for at, (texts, rows) in enumerate(pieces):

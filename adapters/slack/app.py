@@ -58,11 +58,11 @@ UNKNOWN_PROFILE_SECONDS = 60
 PROFILE_CACHE_SIZE = 10_000
 """Members whose profiles are kept; the least recently seen are dropped first."""
 AFTER_ACK = "givefirst: after ack"
+"""The name of the tasks doing an event's work after its acknowledgement."""
 BOTS_ARE_NOT_THANKED = (
     "🤖 That is an app, not a member: thank the member who helped you, e.g. "
     "`/thanks @ana for the CV review`."
 )
-"""The name of the tasks doing an event's work after its acknowledgement."""
 
 
 def community_key(team_id: str | None, enterprise_id: str | None = None) -> str:

@@ -176,5 +176,5 @@ def _session(request: web.Request) -> str:
 
 def _weeks(request: web.Request) -> int:
     given = request.query.get("weeks", "")
-    number = given.isascii() and given.isdigit() and int(given) > 0
+    number = given.isascii() and given.isdigit() and len(given) <= 3 and int(given) > 0
     return min(int(given), MOST_WEEKS) if number else DEFAULT_WEEKS

@@ -237,7 +237,7 @@ def _sized(
         group_of.update({m: g for g in groups[len(groups) - len(extra) :] for m in g})
         unplaced = _join(rest, groups, group_of, edges, scorer, rng)
     unplaced = [m for m in unplaced if not make_room(m, groups, group_of, edges, scorer)]
-    unplaced = [m for m in unplaced if not regroup(m, groups, group_of, edges, scorer)]
+    unplaced = [m for m in unplaced if not regroup(m, groups, group_of, edges, scorer, size)]
     return RoundPlan(
         tuple(
             Group(tuple(g), scorer.group_score(g) or 0.0)

@@ -75,11 +75,13 @@ def regroup(
     group_of: dict[int, list[int]],
     edges: dict[int, set[int]],
     scorer: Scorer,
+    size: int,
 ) -> bool:
     """Place a member no group may take by grouping them and the groups nearest them
     (their possible partners', then those groups' members' partners') anew, all ways
     tried, when one move (:func:`make_room`) was not enough. At most
-    :data:`REGROUPED` members, so that trying every way stays quick."""
+    :data:`REGROUPED` members, so that trying every way stays quick; groups of the
+    round's ``size`` (2 or 3) first, then the best scores."""
     near: list[list[int]] = []
     queue = [single]
     while queue:
@@ -92,7 +94,7 @@ def regroup(
                 break
             near.append(group)
             queue.extend(group)
-    found = _best_grouping([single, *(m for g in near for m in g)], scorer)
+    found = _best_grouping([single, *(m for g in near for m in g)], scorer, size)
     if found is None:
         return False
     dropped = near[len(found) :]  # fewer groups than before: trios instead of pairs
@@ -109,20 +111,23 @@ def regroup(
     return True
 
 
-def _best_grouping(members: list[int], scorer: Scorer) -> list[list[int]] | None:
+def _best_grouping(members: list[int], scorer: Scorer, size: int) -> list[list[int]] | None:
     """The best way to put all these members in pairs and trios that break no rule,
-    every way tried; None if there is none."""
-    best: tuple[float, list[list[int]]] | None = None
+    every way tried: as many groups of ``size`` as can be, then the best scores (a trio
+    has three pairs' scores, so scores alone would make trios of pairs); None if there
+    is no way."""
+    best: tuple[int, float, list[list[int]]] | None = None
 
     def search(left: list[int], chosen: list[list[int]], total: float) -> None:
         nonlocal best
         if not left:
-            if best is None or total > best[0]:
-                best = (total, [list(g) for g in chosen])
+            sized = sum(len(g) == size for g in chosen)
+            if best is None or (sized, total) > best[:2]:
+                best = (sized, total, [list(g) for g in chosen])
             return
         first, rest = left[0], left[1:]
-        for size in (1, 2):
-            for others in itertools.combinations(rest, size):
+        for more in (1, 2):  # a pair, or a trio
+            for others in itertools.combinations(rest, more):
                 group = [first, *others]
                 score = scorer.group_score(group)
                 if score is not None:
@@ -131,7 +136,7 @@ def _best_grouping(members: list[int], scorer: Scorer) -> list[list[int]] | None
                     chosen.pop()
 
     search(members, [], 0.0)
-    return best[1] if best is not None else None
+    return best[2] if best is not None else None
 
 
 def gain_of_joining(single: int, group: list[int], scorer: Scorer) -> float | None:

@@ -210,6 +210,8 @@ async def round_follow_ups(
         if not await uow.claims.claim(key, now):
             continue
         round_.follow_up_sent_at = now
+        community = await uow.communities.get(round_.community_id)
+        zone = ZoneInfo(community.timezone if community is not None else "UTC")
         messages: list[Message] = []
         for group in await uow.rounds.groups_of([stored_id(round_)]):
             if group.outcome is not None:  # they said, one way or the other
@@ -218,7 +220,9 @@ async def round_follow_ups(
                 m for m in await uow.members.get_many(group.member_ids) if m.forgotten_at is None
             ]
             if len(members) >= 2:
-                messages.append(words.follow_up(stored_id(group), members, round_.slot))
+                messages.append(
+                    words.follow_up(stored_id(group), members, round_.slot.astimezone(zone))
+                )
         out.append(Scheduled(key, round_.community_id, messages))
     return out
 

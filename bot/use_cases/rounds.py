@@ -4,6 +4,7 @@ never list, and saying whether a round's introduction led to a meeting."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot import commands as c
 from bot.domain import Community, Member, NeverPair, RoundOutcome, RoundParticipant
@@ -13,7 +14,7 @@ from bot.errors import NotFound, NotPossible
 from bot.messages import Block
 from bot.ports import UnitOfWork
 from bot.render import rounds as words
-from bot.schedule import WEEK, next_round
+from bot.schedule import next_round
 from bot.use_cases.context import Context, Messages, stored_id
 
 DIGEST_ROUND_AGE = (timedelta(days=2), timedelta(days=35))
@@ -121,20 +122,31 @@ async def _member_named(ctx: Context, user_id: str) -> Member:
 
 
 async def digest_lines(
-    uow: UnitOfWork, community: Community, until: datetime, *, now: datetime | None = None
+    uow: UnitOfWork,
+    community: Community,
+    since: datetime,
+    until: datetime,
+    *,
+    now: datetime | None = None,
 ) -> tuple[tuple[Block, ...], bool]:
     """The digest's line about the latest round old enough to tell how it went, or an
     invitation to the next round after ``now`` (by default, ``until``); and whether it
-    is news: a round's result in the first week it can be told, which a quiet week's
-    digest is posted for (skipped, it would never be told)."""
+    is news: a round's result in the first digest it can be told in (from ``since`` to
+    ``until``), which a quiet week's digest is posted for (else it is never told)."""
     youngest, oldest = DIGEST_ROUND_AGE
     for round_ in await uow.rounds.latest(stored_id(community), 3):
         asked = round_.follow_up_sent_at
         if until - oldest <= round_.slot and asked is not None and asked <= until - youngest:
             met, groups = meeting_rate(list(await uow.rounds.groups_of([stored_id(round_)])))
             if groups:
-                news = asked > until - youngest - WEEK
-                return words.digest_lines(round_.slot, met, groups, join=community.rounds_on), news
+                news = asked + youngest > since
+                lines = words.digest_lines(
+                    round_.slot.astimezone(ZoneInfo(community.timezone)),
+                    met,
+                    groups,
+                    join=community.rounds_on,
+                )
+                return lines, news
             break
     if community.rounds_on:
         return words.digest_invitation(next_round(community, max(until, now or until))), False

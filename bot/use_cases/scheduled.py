@@ -221,7 +221,7 @@ async def digest_for(
     ``now`` (by default as the period ends; a digest posted late still names the next
     round to come, not one already past)."""
     facts = await uow.digests.facts(stored_id(community), since, until)
-    rounds, news = await digest_lines(uow, community, until, now=now)
+    rounds, news = await digest_lines(uow, community, since, until, now=now)
     return render.compose_digest(
         facts, rounds=rounds, rounds_news=news, timezone=community.timezone
     )

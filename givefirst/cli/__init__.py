@@ -78,7 +78,8 @@ def main(ctx: click.Context, database_url: str | None, debug: bool, env_file: Pa
     # environment wins over the file).
     if env_file is not None:
         _read_settings(env_file, f"The file {env_file}")
-    _read_settings(Path(".env"), "The .env file in this folder")
+    if Path(".env").is_file():
+        _read_settings(Path(".env"), "The .env file in this folder")
     try:
         settings = Settings()
     except ValidationError as invalid:
@@ -98,8 +99,6 @@ def main(ctx: click.Context, database_url: str | None, debug: bool, env_file: Pa
 def _read_settings(path: Path, named: str) -> None:
     """Settings from a file of KEY=value lines, read as systemd reads an
     EnvironmentFile (no ``$`` expansion); what the environment has already wins."""
-    if path == Path(".env") and not path.is_file():
-        return
     try:
         with path.open(encoding="utf-8") as lines:
             load_dotenv(stream=lines, override=False, interpolate=False)

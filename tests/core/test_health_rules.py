@@ -82,7 +82,7 @@ def test_asks_from_before_suggestions_were_recorded_are_left_out_of_those_shares
 
 def test_a_private_asks_skills_are_a_gap_only_among_several_asks_and_never_its_own_tags() -> None:
     """In a small community "divorce (1)" beside "private: 1" would tell an admin what
-    the private ask was about: its skills count once three asks wanted them."""
+    the private ask was about: private asks' skills count once three of them want one."""
     monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
     def gaps(*asks: AskFact) -> dict[str, int]:
@@ -94,7 +94,9 @@ def test_a_private_asks_skills_are_a_gap_only_among_several_asks_and_never_its_o
     public = AskFact(2, 6, False, monday, ("salary-negotiation",), 0, None)
     assert gaps(secret, public) == {"salary-negotiation": 1}, "the public ask alone"
     another = AskFact(3, 7, True, monday, ("salary-negotiation",), 0, None)
-    assert gaps(secret, public, another) == {"salary-negotiation": 3}
+    assert gaps(secret, public, another) == {"salary-negotiation": 1}, "2 private: not yet"
+    third = AskFact(4, 8, True, monday, ("salary-negotiation",), 0, None)
+    assert gaps(secret, public, another, third) == {"salary-negotiation": 4}
 
 
 def test_an_outcome_counts_in_the_week_it_was_answered() -> None:

@@ -500,3 +500,19 @@ async def test_a_pair_that_meets_again_after_the_window_is_told_they_have_met(
     body = repeat.as_plain_text()
     assert "you've been introduced before: a good moment to catch up" in body
     assert "never been introduced" not in body
+
+
+async def test_a_round_is_named_by_its_day_on_the_community_s_calendar(town: Town) -> None:
+    """Monday 08:00 in Tokyo is Sunday 23:00 UTC: the round is Monday's there."""
+    await rounds_on(town, "every 2 weeks monday 08:00 Asia/Tokyo")
+    await join(town, "ana", "ben")
+    start = town.clock.now()
+    town.clock.set(start.replace(hour=0, minute=0) + timedelta(days=7))  # Mon 12 Jan, 00:00 UTC
+    await town.run_due_work()
+    assert len(groups([s.message for s in town.chat.sent])) == 1
+    town.clock.advance(timedelta(days=11))
+    await town.run_due_work()
+    [asked] = [s.message for s in town.chat.sent if "meet for the give-first" in s.message.summary]
+    assert f"meet for the give-first round of {start + timedelta(days=7):%d %b}?" in (
+        asked.as_plain_text()
+    )

@@ -106,6 +106,10 @@ async def test_me_names_which_item_each_button_is_for_and_holds_every_item(
         assert f"Offer number {n}:" in shown
     for n in range(4):
         assert f"Ask number {n}:" in shown
+    for reply in replies:  # each item's buttons in the message with its text
+        for label in (b["label"] for b in buttons_of(reply)):
+            if number := re.search(r"#(\d+)", label):
+                assert f" #{number[1]}:" in text_of(reply), (label, text_of(reply)[-300:])
     labels = [b["label"] for r in replies for b in buttons_of(r)]
     assert [f"Withdraw #{n}" for n in range(1, 21)] == labels[:20]
     assert "Solved #24 ✅" in labels and "Close #24" in labels and "Pause for 2 weeks" in labels

@@ -212,3 +212,18 @@ def test_a_member_kept_from_most_is_paired_with_the_one_they_may_meet() -> None:
         frozenset({ana, farid}),
         frozenset({ben, chen, eve}),
     }
+
+
+def test_regrouping_to_place_someone_keeps_the_rounds_group_size() -> None:
+    """A trio scores three pairs, so scores alone would turn pairs into trios."""
+    from bot.rounds.repair import regroup
+
+    people = [Participant(m, 0.0) for m in range(11)]
+    forbidden = {(min(8, m), max(8, m)) for m in range(11) if m not in (0, 2, 8)}
+    scorer = Scorer(people, NoFit(), forbidden)
+    groups = [[0, 1], [2, 3], [4, 5], [6, 7], [9, 10]]
+    group_of = {m: g for g in groups for m in g}
+    edges = {a: {b for b in range(11) if b != a and scorer.allowed(a, b)} for a in range(11)}
+    assert regroup(8, groups, group_of, edges, scorer, 2)
+    assert sorted(m for g in groups for m in g) == list(range(11)), "each once"
+    assert sorted(len(g) for g in groups) == [2, 2, 2, 2, 3], "one trio, as 11 need"
