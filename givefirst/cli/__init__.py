@@ -68,7 +68,7 @@ class GiveFirstCommands(click.Group):
     "--env-file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Read settings from this file of KEY=value lines too (as systemd's "
+    help="Read settings from this file of KEY=value lines too (much as systemd's "
     "EnvironmentFile; the environment wins over it).",
 )
 @click.pass_context
@@ -97,7 +97,7 @@ def main(ctx: click.Context, database_url: str | None, debug: bool, env_file: Pa
 
 
 def _read_settings(path: Path, named: str) -> None:
-    """Settings from a file of KEY=value lines, read as systemd reads an
+    """Settings from a file of KEY=value lines, read much as systemd reads an
     EnvironmentFile (no ``$`` expansion); what the environment has already wins."""
     try:
         with path.open(encoding="utf-8") as lines:
