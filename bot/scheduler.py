@@ -379,13 +379,15 @@ class Scheduler:
             return f"There is no community {community_key!r} in this database."
         if not community.channel_id:
             return "No digest channel is set; an admin can set one with /givefirst config channel."
-        if digest_period(community, now) is None:
+        week = digest_period(community, now)
+        if week is None:
             return "This community is younger than a week; its first digest is still to come."
+        # As the scheduler would: after the digest before (see _after_the_last).
         period = await self._after_the_last(community, now)
-        if period is None:
-            return "This week's digest went out already, before the digest's time was changed."
-        if not await self.claim_digest(community, period, now, even_if_quiet=even_if_quiet):
-            return f"The digest for the week up to {period.slot:%Y-%m-%d %H:%M} UTC is already out."
+        if period is None or not await self.claim_digest(
+            community, period, now, even_if_quiet=even_if_quiet
+        ):
+            return f"The digest for the week up to {week.slot:%Y-%m-%d %H:%M} UTC is already out."
         return "queued"
 
     # --- delivery ---------------------------------------------------------------------------

@@ -156,7 +156,7 @@ async def test_a_new_time_zone_or_hour_moves_the_digests_to_come_and_never_repea
     await run_for(unit_of_work, clock, chat, datetime(2026, 3, 17, 0, 0, tzinfo=UTC))
     assert len(posts_by_channel(chat)["C-moved"]) == before
     said = await scheduler(unit_of_work, clock).claim_current_digest("moved", even_if_quiet=True)
-    assert said == "This week's digest went out already, before the digest's time was changed."
+    assert said == "The digest for the week up to 2026-03-16 19:00 UTC is already out."
 
 
 async def test_a_digest_moved_to_later_in_the_week_covers_the_days_since_the_last(
