@@ -156,7 +156,10 @@ def _database_problem(error: BaseException, database_url: str | None) -> Explain
             USAGE,
         )
     if "readonly database" in said or "read-only" in said:
-        return Explained(f"Cannot write to the SQLite database {where}: check its permissions.")
+        return Explained(
+            f"Cannot write to the SQLite database {where}: check that you may write both to "
+            "it and to its folder (SQLite keeps its journal files beside it)."
+        )
     if "file is not a database" in said:
         return Explained(
             f"{where} is not a SQLite database (some other file?): point DATABASE_URL at a "
