@@ -273,7 +273,7 @@ class SqlAlchemyOutboxRepository:
 
 
 class SqlAlchemyDigestSource:
-    """A digest's facts in five queries, loading only the members it can name."""
+    """A digest's facts in six queries, loading only the members it can name."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -325,12 +325,25 @@ class SqlAlchemyDigestSource:
             )
         ).all()
         thanks = (await self._session.scalars(select(Thanks).where(*week_thanks))).all()
+        new_members = m.c.first_used_at.between(since, until)
+        private_askers = await self._session.scalars(
+            select(a.c.member_id)
+            .distinct()
+            .join(m, m.c.id == a.c.member_id)
+            .where(
+                a.c.community_id == community_id,
+                a.c.private.is_(True),
+                a.c.created_at >= since,
+                a.c.created_at < until,
+                new_members,
+            )
+        )
         named = or_(
             m.c.id.in_(select(o.c.member_id).where(*new_offers)),
             m.c.id.in_(select(a.c.member_id).where(*waiting)),
             m.c.id.in_(select(t.c.giver_id).where(*week_thanks)),
             m.c.id.in_(select(t.c.receiver_id).where(*week_thanks)),
-            m.c.first_used_at.between(since, until),
+            new_members,
         )
         members = (
             await self._session.scalars(
@@ -345,6 +358,7 @@ class SqlAlchemyDigestSource:
             open_asks=asks,
             introductions=introductions,
             thanks=thanks,
+            private_askers=frozenset(private_askers),
         )
 
 

@@ -25,3 +25,6 @@ class DigestFacts:
     not work out."""
     introductions: Sequence[Introduction]
     thanks: Sequence[Thanks]
+    private_askers: frozenset[int] = frozenset()
+    """Members who asked privately during the week: a newcomer among them is not
+    welcomed by name, which would tell the channel what their first week held."""

@@ -94,7 +94,13 @@ def compose_digest(
         and shown(t.receiver_id)
         and members[t.receiver_id].public_thanks
     ]
-    newcomers = [m for m in members.values() if this_week(m.first_used_at) and shown(m.id or 0)]
+    newcomers = [
+        m
+        for m in members.values()
+        if this_week(m.first_used_at)
+        and shown(m.id or 0)
+        and (m.id or 0) not in facts.private_askers
+    ]
 
     blocks: list[Block | None] = [
         Heading(text(f"🌱 This week in give-first ({first_day:%d %b} – {last_day:%d %b})")),

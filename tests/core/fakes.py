@@ -379,6 +379,9 @@ class FakeDigests:
             ],
             introductions=rows("introductions"),
             thanks=rows("thanks"),
+            private_askers=frozenset(
+                a.member_id for a in rows("asks") if a.private and since <= a.created_at < until
+            ),
         )
 
 

@@ -179,6 +179,23 @@ async def test_a_private_ask_never_appears_in_a_channel(town: Town) -> None:
     assert all("leave my job" not in m.as_plain_text() for m in town.channel())
 
 
+async def test_a_newcomer_whose_week_held_a_private_ask_is_not_welcomed_by_name(
+    town: Town,
+) -> None:
+    await town.say("admin", "/givefirst config channel <#general>")
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/ask private: help me leave my job quietly #resume")
+    await town.say("erin", "/givefirst help")
+    town.clock.advance(timedelta(days=8))
+    await town.run_due_work()
+    [digest] = [
+        m.as_plain_text() for m in town.channel() if "This week in give" in m.as_plain_text()
+    ]
+    welcome = next(line for line in digest.splitlines() if "Welcome" in line)
+    assert "@erin" in welcome and "@ana" in welcome, digest
+    assert "@dana" not in digest, "her first week was a private ask: the channel is not told"
+
+
 async def test_giving_thanks_respects_the_receivers_choice(town: Town) -> None:
     await town.say("ana", "/givefirst thanks private")
     await town.say("dana", "/thanks @ana for the CV review!")
