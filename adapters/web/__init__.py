@@ -12,7 +12,9 @@ Routes (under the public address, ``GIVEFIRST_PUBLIC_URL``):
 - ``POST /admin/{community}/sign-out`` — forget the session in this browser.
 
 The session cookie is HttpOnly, SameSite=Lax, Secure when the public address is
-HTTPS, and its path is that one community's pages.
+HTTPS, and its path is that one community's pages. A form sent from another site
+(``Sec-Fetch-Site: cross-site``) is refused: no page elsewhere can sign an admin in to
+a dashboard of its choosing, or out of theirs.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bot.render.health import as_csv
 from bot.sign_in import SESSION_LIFETIME, SignInRefused
 
 SESSION_COOKIE = "givefirst_session"
+FROM_ANOTHER_SITE = "That button was pressed on another website, not on givefirst's own page."
 MOST_WEEKS = 52
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -91,6 +94,8 @@ class Dashboard:
 
     async def sign_in(self, request: web.Request) -> web.Response:
         community, token = request.match_info["community"], request.match_info["token"]
+        if _from_another_site(request):
+            return self._html(pages.refused(FROM_ANOTHER_SITE), status=403)
         try:
             session, _ = await self._bot.sign_in(community, token)
         except SignInRefused as refusal:
@@ -111,6 +116,8 @@ class Dashboard:
 
     async def sign_out(self, request: web.Request) -> web.Response:
         """Forget the session in this browser (a session is not kept anywhere else)."""
+        if _from_another_site(request):
+            return self._html(pages.refused(FROM_ANOTHER_SITE), status=403)
         response = self._html(pages.signed_out())
         response.del_cookie(SESSION_COOKIE, path=self._cookie_path(request.match_info["community"]))
         return response
@@ -168,6 +175,11 @@ def dashboard_application(bot: GiveFirst, *, public_url: str | None) -> web.Appl
 
 def _see(location: str) -> web.Response:
     return web.Response(status=303, headers={"Location": location, **SECURITY_HEADERS})
+
+
+def _from_another_site(request: web.Request) -> bool:
+    """A form another site's page sent (browsers say so; other clients send nothing)."""
+    return request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site"
 
 
 def _session(request: web.Request) -> str:

@@ -166,3 +166,22 @@ async def test_signing_out_forgets_the_session_in_this_browser(town: Town, web: 
     cleared = out.cookies[SESSION_COOKIE]
     assert cleared.value == "" and cleared["path"] == f"/givefirst/admin/{COMMUNITY}/"
     assert cleared["max-age"] == "0"
+
+
+async def test_a_form_sent_from_another_site_neither_signs_in_nor_out(
+    town: Town, web: Client
+) -> None:
+    session = await signed_in(town, web)
+    elsewhere = {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}
+    out = await web.post(
+        f"/admin/{COMMUNITY}/sign-out", cookies={SESSION_COOKIE: session}, headers=elsewhere
+    )
+    assert out.status == 403 and "another website" in await out.text()
+    assert SESSION_COOKIE not in out.cookies, "the session cookie is left as it was"
+
+    await town.say("admin", "/givefirst dashboard")
+    link = town.last_to("admin").split(": ", 1)[1].split()[0].removeprefix(BEHIND_A_PROXY)
+    refused = await web.post(link, headers=elsewhere, allow_redirects=False)
+    assert refused.status == 403 and SESSION_COOKIE not in refused.cookies
+    mine = await web.post(link, headers={"Sec-Fetch-Site": "same-origin"}, allow_redirects=False)
+    assert mine.status == 303, "the link was not used up by the refused form"
