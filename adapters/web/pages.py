@@ -75,9 +75,10 @@ def dashboard(health: CommunityHealth, *, csv_url: str) -> str:
         f'<p class="meta"><span id="community">{escape(health.community_key)}</span> · '
         f"the last {_n_weeks(weeks)} (weeks start on Monday, {escape(health.timezone)}) · "
         f"as of {health.computed_at:%Y-%m-%d %H:%M} UTC</p>"
-        f'<p><a class="button" id="csv" href="{escape(csv_url)}" download>Download CSV</a></p>'
+        f'<div class="actions"><a class="button" id="csv" href="{escape(csv_url)}" download>'
+        "Download CSV</a>"
         '<form method="post" action="sign-out" class="sign-out">'
-        '<button type="submit" id="sign-out">Sign out</button></form>'
+        '<button type="submit" id="sign-out">Sign out</button></form></div>'
         "</header><main>"
         + _headlines(health)
         + '<section class="charts"><h2>Week by week</h2>'
