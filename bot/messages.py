@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.domain import Subject
@@ -68,9 +68,40 @@ MENTIONED = re.compile(r"<@([A-Za-z0-9_.:-]+)>")
 the member's platform id in the group."""
 
 
+_ADDRESSED = re.compile(r"<([@#])([A-Za-z0-9_.:-]+)>")
+"""A member or channel in a member's words, as the core holds them (``<@U1>``, ``<#C1>``)."""
+
+
 def text(*parts: str | Span) -> Text:
-    """Build text from strings (plain) and spans: ``text("Thanks ", Mention(uid), "!")``."""
-    return tuple(Plain(p) if isinstance(p, str) else p for p in parts if p != "")
+    """Build text from strings (plain) and spans: ``text("Thanks ", Mention(uid), "!")``.
+
+    A member or channel a string mentions in the core's neutral form (``<@U1>``,
+    ``<#C1>``: a member's words, as typed) becomes a mention or channel link, shown as
+    the platform shows them rather than as an id."""
+    out: list[Span] = []
+    for part in parts:
+        if not isinstance(part, str):
+            out.append(part)
+            continue
+        start = 0
+        for found in _ADDRESSED.finditer(part):
+            out.append(Plain(part[start : found.start()]))
+            sigil, target = found.groups()
+            out.append(Mention(target) if sigil == "@" else ChannelLink(target))
+            start = found.end()
+        out.append(Plain(part[start:]))
+    return tuple(span for span in out if span != Plain(""))
+
+
+def named(spans: Text, names: Mapping[str, str]) -> Text:
+    """The text with each mention that has no name yet given its member's name from
+    ``names`` (platform id to name), for messages that must not notify them."""
+    return tuple(
+        Mention(s.user_id, names[s.user_id])
+        if isinstance(s, Mention) and not s.name and s.user_id in names
+        else s
+        for s in spans
+    )
 
 
 def wording(*parts: str | Span) -> Text:
@@ -94,7 +125,8 @@ def wording(*parts: str | Span) -> Text:
 
 def plain(rendered: Text, *, addresses: bool = True) -> str:
     """The text without formatting, mentions as ``@id``: for logs, fallbacks and tests.
-    Without ``addresses``, links show their label alone (notification previews)."""
+    Without ``addresses`` (notification previews), links show their label alone and
+    members their name where it is known."""
     out: list[str] = []
     for span in rendered:
         match span:
@@ -102,8 +134,8 @@ def plain(rendered: Text, *, addresses: bool = True) -> str:
                 out.append(s)
             case Code(s):
                 out.append(f"`{s}`")
-            case Mention(uid):
-                out.append(f"@{uid}")
+            case Mention(uid, name):
+                out.append(f"@{name or uid}" if name and not addresses else f"@{uid}")
             case ChannelLink(cid):
                 out.append(f"#{cid}")
             case Link(url, label):

@@ -49,6 +49,7 @@ from bot.domain import (
     Thanks,
 )
 from bot.domain.digest import DigestFacts
+from bot.messages import MENTIONED
 from storage import tables
 from storage.columns import StrEnumType, UTCDateTime
 from storage.directory import DirectorySession
@@ -338,7 +339,17 @@ class SqlAlchemyDigestSource:
                 new_members,
             )
         )
+        mentioned = {
+            user_id
+            for words in (
+                *(offer.text for offer in offers),
+                *(ask.text for ask in asks),
+                *(t.note for t in thanks),
+            )
+            for user_id in MENTIONED.findall(words)
+        }
         named = or_(
+            m.c.platform_user_id.in_(sorted(mentioned)),
             m.c.id.in_(select(o.c.member_id).where(*new_offers)),
             m.c.id.in_(select(a.c.member_id).where(*waiting)),
             m.c.id.in_(select(t.c.giver_id).where(*week_thanks)),

@@ -6,6 +6,7 @@ import re
 
 _SLACK_TOKEN = re.compile(r"<([@#!])?([^<>|]*)(?:\|([^<>]*))?>")
 _SPECIAL = {"channel": "@channel", "here": "@here", "everyone": "@everyone"}
+_SCHEME = re.compile(r"^(?:mailto:|https?://)", re.IGNORECASE)
 
 
 def to_core_text(text: str) -> str:
@@ -24,11 +25,14 @@ def to_core_text(text: str) -> str:
             return f"<#{target}>"
         if sigil == "!":
             name = target.split("^")[0]
+            if name == "date":  # ``<!date^1392734382^{date}|Feb 18>``: its words
+                return label or ""
             # A user group (``<!subteam^S1|@designers>``) by the name members see.
             return _SPECIAL.get(name, "@" + (label or name).removeprefix("@"))
-        if label and label != target:
+        if label and label not in (target, _SCHEME.sub("", target).rstrip("/")):
             return f"{label} ({target})"
-        return target
+        # An address Slack linked as typed (``ana@example.com``, ``example.com``).
+        return label or target
 
     converted = _SLACK_TOKEN.sub(convert, text)
     return converted.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

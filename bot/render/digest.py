@@ -29,6 +29,7 @@ from bot.messages import (
     Small,
     Strong,
     message,
+    named,
     text,
     wording,
 )
@@ -173,7 +174,15 @@ def compose_digest(
             )
         ),
     ]
-    return Digest(message(ChannelPost(), *blocks, notify=False), quiet)
+    # Members that members' words mention are named, as the digest names everyone: it
+    # notifies nobody.
+    names = {m.mention_id: m.name for m in members.values() if m.platform_user_id}
+    kept = [
+        Paragraph(named(b.text, names)) if isinstance(b, Paragraph) else b
+        for b in blocks
+        if b is not None
+    ]
+    return Digest(message(ChannelPost(), *kept, notify=False), quiet)
 
 
 def _key(member: Member) -> int:

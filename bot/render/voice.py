@@ -9,7 +9,7 @@ from bot.messages import Audience, Ephemeral, Mention, Message, Paragraph, Span,
 
 
 def who(member: Member) -> Mention:
-    return Mention(member.mention_id)
+    return Mention(member.mention_id, member.name)
 
 
 def joined(items: Sequence[str]) -> list[str]:

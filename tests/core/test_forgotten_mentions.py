@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.messages import Message
+from bot.messages import Mention, Message, Paragraph, Quote
 from bot.scheduler import Scheduler
 from tests.core.conftest import COMMUNITY, Town
 
@@ -23,7 +23,9 @@ async def test_a_forgotten_member_mentioned_in_others_words_never_appears_by_id(
     await town.say("ana", "/offer lens grinding, as @zoe taught me #astronomy")
     await town.say("dana", "/thanks @ana for the tour with @zoe")
     posted = shown(town.channel())
-    assert "<@zoe>" in posted, "members' words mention Zoe as they were typed"
+    assert "for the tour with @zoe" in posted and "<@" not in posted
+    quoted = [s for m in town.channel() for b in m.blocks if isinstance(b, Quote) for s in b.text]
+    assert Mention("zoe") in quoted, "members' words mention Zoe as the platform shows her"
 
     # A digest quoting Ana's ask waits in the outbox when Zoe leaves.
     town.clock.advance(timedelta(days=7))
@@ -70,3 +72,18 @@ async def test_a_later_digest_names_no_forgotten_member_either(town: Town) -> No
     [digest] = [m for m in town.channel() if "This week in give-first" in m.as_plain_text()]
     assert "is a former member around to help with star charts?" in digest.as_plain_text()
     assert "zoe" not in digest.as_plain_text()
+
+
+async def test_the_digest_names_the_members_that_members_words_mention(town: Town) -> None:
+    """The digest notifies nobody: a member an ask mentions is named there, as its
+    authors are, rather than pinged every week the ask waits."""
+    await town.say("admin", "/givefirst config channel <#general>")
+    await town.say("zoe", "/offer I show people the night sky #astronomy")
+    town.clock.advance(timedelta(days=8))
+    await town.say("ana", "/ask could @zoe or anyone help me pick a telescope?")
+    town.clock.advance(timedelta(days=7))
+    await town.run_due_work()
+    digest = [m for m in town.channel() if "This week in give-first" in m.summary][-1]
+    spans = [s for b in digest.blocks if isinstance(b, Paragraph) for s in b.text]
+    assert Mention("zoe", "Zoe") in spans and Mention("zoe") not in spans
+    assert not digest.notify

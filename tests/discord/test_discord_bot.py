@@ -488,6 +488,19 @@ async def test_mass_mentions_in_an_offer_are_posted_with_mentions_disabled(
     await community.reply(offer, "without pinging anyone")
 
 
+async def test_a_member_mentioned_in_an_offer_is_shown_as_a_mention_not_an_id(
+    community: DiscordCommunity,
+) -> None:
+    ben = community.id("ben")
+    await community.command("ana", "offer", text=f"CV reviews, as <@!{ben}> taught me")
+    post = await community.posted("CV reviews")
+    shown = text_of(post.body)
+    assert f"as <@{ben}> taught me" in shown, "Discord shows Ben's name, not his id"
+    assert ben in [int(u) for u in post.body["allowed_mentions"]["users"]], (
+        "Ben hears of it, as if Ana had posted it herself"
+    )
+
+
 async def test_commands_in_replies_are_shown_as_code_and_typed_values_cannot_break_out(
     community: DiscordCommunity,
 ) -> None:

@@ -24,6 +24,12 @@ def test_command_text_becomes_the_neutral_form() -> None:
     assert to_core_text("config channel <#C42|offers>") == "config channel <#C42>"
     assert to_core_text("hey <!channel> and <!here|here>") == "hey @channel and @here"
     assert to_core_text("ask <!subteam^S1|@designers>") == "ask @designers"
+    # Addresses Slack linked as they were typed stay as typed.
+    assert to_core_text("<mailto:ana@example.com|ana@example.com>") == "ana@example.com"
+    assert to_core_text("see <http://example.com|example.com>") == "see example.com"
+    assert to_core_text("<https://x.org/a|https://x.org/a>") == "https://x.org/a"
+    assert to_core_text("<https://x.org|the docs>") == "the docs (https://x.org)"
+    assert to_core_text("by <!date^1392734382^{date}|Feb 18>") == "by Feb 18"
     assert to_core_text("see <https://evil.example|google.com>") == (
         "see google.com (https://evil.example)"
     )

@@ -70,6 +70,22 @@ async def test_an_offer_is_posted_with_a_button_and_the_author_sees_its_skills(
     assert reply.args.get("response_type") == "ephemeral"
 
 
+async def test_members_and_channels_in_a_members_words_are_shown_as_slack_shows_them(
+    slack: SlackCommunity,
+) -> None:
+    await slack.command(
+        "ana", "/offer", f"CV reviews, as <@U0BEN|ben> taught me: see <#{CHANNEL}|general>"
+    )
+    post = await slack.said("chat.postMessage", "as ")
+    quoted = [
+        e for b in post.args["blocks"] for s in b.get("elements", []) for e in s.get("elements", [])
+    ]
+    assert {"type": "user", "user_id": "U0BEN"} in quoted, "a mention, not an id in brackets"
+    assert {"type": "channel", "channel_id": CHANNEL} in quoted
+    assert "<@U0BEN>" not in text_of(post) and "U0ANA" not in post.args["text"]
+    assert post.args["text"] == "🎁 @ana can help:", "the notification names the author"
+
+
 async def test_the_full_double_opt_in_by_buttons(slack: SlackCommunity) -> None:
     await slack.command("ana", "/offer", "Happy to review resumes #resume")
     await slack.said("chat.postMessage", "review resumes")
