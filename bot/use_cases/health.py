@@ -113,8 +113,7 @@ async def for_session(
     community = await uow.communities.get_by_key(community_key)
     if community is None:
         raise SignInRefused("There is no such community here.")
-    if session.admin is not None:
-        await _still_admin(uow, community, session.admin)
+    await _still_admin(uow, community, session)
     return await _health_of(uow, community, now, weeks=weeks)
 
 
@@ -129,19 +128,24 @@ async def session_holds(
         community = await uow.communities.get_by_key(community_key)
         if community is None:
             return False
-        if session.admin is not None:
-            await _still_admin(uow, community, session.admin)
+        await _still_admin(uow, community, session)
     except SignInRefused:
         return False
     return True
 
 
-async def _still_admin(uow: UnitOfWork, community: Community, admin: sign_in.Admin) -> None:
+async def _still_admin(uow: UnitOfWork, community: Community, session: sign_in.Session) -> None:
     """Refuses a session whose admin has left the admin list or been forgotten since
-    signing in. A platform's own admins are checked by the platform, at sign-in: a web
-    page cannot ask it, and their session ends within 12 hours."""
+    signing in (a member on record since the session began is someone who came back
+    after forget-me, or whom another member named since). A platform's own admins are
+    checked by the platform, at sign-in: a web page cannot ask it, and their session
+    ends within 12 hours."""
+    admin = session.admin
+    if admin is None:
+        return
     member = await uow.members.get_by_platform_id(stored_id(community), admin.user_id)
-    if member is None or member.forgotten_at is not None:
+    began = session.expires_at - sign_in.SESSION_LIFETIME
+    if member is None or member.forgotten_at is not None or member.joined_at > began:
         raise SignInRefused("You are no longer a member of this community here.")
     if not admin.by_platform and admin.user_id not in community.admin_ids:
         raise SignInRefused(

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import commands as c
-from bot.domain import Community, Member, NeverPair, RoundOutcome, RoundParticipant
+from bot.domain import Community, Member, NeverPair, RoundOutcome, RoundParticipant, was_forgotten
 from bot.domain.pairing import round_obstacle
 from bot.domain.rounds import meeting_rate
 from bot.errors import NotFound, NotPossible
@@ -116,6 +116,11 @@ async def _member_named(ctx: Context, user_id: str) -> Member:
     community_id = stored_id(ctx.community)
     other = await ctx.uow.members.get_by_platform_id(community_id, user_id)
     if other is None:
+        if was_forgotten(user_id, await ctx.uow.members.kept_out(community_id)):
+            # They asked to be forgotten: a never list would bring them back.
+            raise NotPossible(
+                "They don't use givefirst here any more, so no round will pair you with them."
+            )
         other = Member(community_id, user_id, None, joined_at=ctx.now)
         await ctx.uow.members.add(other)
     return other

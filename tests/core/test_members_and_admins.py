@@ -372,6 +372,23 @@ async def test_thanks_to_a_member_who_was_forgotten_does_not_bring_them_back(tow
     assert "@kemal thanked @nadia" in town.channel()[-1].as_plain_text(), "others still can"
 
 
+async def test_a_never_list_naming_a_member_who_was_forgotten_does_not_bring_them_back(
+    town: Town,
+) -> None:
+    """Else an import of the directory, which skips members who asked to be forgotten,
+    finds them on record again and restores their profile."""
+    await town.say("jonas", "/offer welding tips #welding")
+    await town.say("jonas", "/givefirst forget-me")
+    await town.press("jonas", "Erase my data")
+    for line in ("/givefirst rounds never @jonas", "/givefirst rounds never remove @jonas"):
+        refused = await town.say("kemal", line)
+        assert refused.error is not None and "don't use givefirst here any more" in refused.error
+    async with town.unit_of_work() as uow:
+        assert await uow.members.get_by_platform_id(1, "jonas") is None, "not made again"
+    await town.say("kemal", "/givefirst rounds never @nadia")
+    assert "won't be paired" in town.last_to("kemal"), "others still can be listed"
+
+
 async def test_forget_me_takes_down_the_weekly_digests_that_quoted_them(town: Town) -> None:
     await town.say("admin", "/givefirst config channel <#general>")
     await town.say("zoe", "/offer Zoe Quasarwright explains telescopes #astronomy")

@@ -4,6 +4,7 @@ attributes, headers that keep pages and links to themselves, and the week range.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,22 @@ async def test_a_session_ends_when_its_admin_is_taken_off_the_list(town: Town, w
     # Back on the list, dana is an admin again, and her session lets her in again.
     await town.say("admin", "/givefirst config admins add @dana")
     assert (await web.get(page, cookies={SESSION_COOKIE: dana})).status == 200
+
+
+async def test_a_session_stays_ended_when_its_forgotten_admin_is_on_record_again(
+    town: Town, web: Client
+) -> None:
+    """After forget-me, the admin's platform id may be on record again (their own next
+    command, or another member naming them): a new member, not the one who signed in."""
+    admin = await signed_in(town, web)
+    page = f"/admin/{COMMUNITY}/"
+    await town.say("admin", "/givefirst forget-me")
+    await town.press("admin", "Erase my data")
+    town.clock.advance(timedelta(minutes=5))
+    await town.say("ben", "/givefirst rounds never @admin")
+    await town.say("admin", "/givefirst help")
+    refused = await web.get(page, cookies={SESSION_COOKIE: admin})
+    assert refused.status == 403 and "no longer a member" in await refused.text()
 
 
 async def test_without_a_public_address_admins_are_told_it_is_not_set_up(tmp_path: Path) -> None:
