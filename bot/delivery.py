@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
-from bot.domain import Community, Post, SubjectKind
+from bot.domain import Community, OutboxMessage, Post, SubjectKind
+from bot.message_json import to_json
 from bot.messages import DeletePosts, DirectMessage, Message, UpdatePosts
 from bot.metrics import Metrics, NoMetrics
 from bot.ports import (
@@ -29,11 +32,14 @@ from bot.ports import (
     StorageUnavailable,
     UnitOfWork,
 )
+from bot.schedule import outbox_key
 
 log = logging.getLogger(__name__)
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
+REVISE_AFTER = timedelta(minutes=1)
+"""How long a revision of posts the platform did not make waits before its next try."""
 SETTLE_DELAYS = (0.5, 1.0, 2.0, 4.0)
 """Pauses between tries at recording a platform's answer while the database is away."""
 
@@ -127,6 +133,8 @@ class Delivery:
             except DeliveryFailed as failure:
                 self._metrics.delivery("live", "failed")
                 log.warning("could not deliver to %s: %s", message.to, failure)
+                if await self._revise_later(community, message):
+                    continue
                 partly = Arrival.partly(message, failure)
                 reached.update(dict.fromkeys(partly.reached if partly else ()))
                 for user_id in closed_to(failure, message):  # closed since it reached them
@@ -138,11 +146,41 @@ class Delivery:
                 continue
             except Exception:
                 log.exception("delivering a message to %s failed", message.to)
+                await self._revise_later(community, message)
                 continue
             reached.update(dict.fromkeys(arrival.reached))
             if arrival.ref is not None:
                 await self._record_now(community, [Arrival(arrival.message, arrival.ref)])
         await self._reached(community, reached)
+
+    async def _revise_later(self, community: Community | None, message: Message) -> bool:
+        """A revision of posts (taking down a forgotten member's words, updating an
+        offer that closed) that the platform did not make now, put in the outbox for the
+        scheduler to make again: a member's words must not stay up because the
+        platform was busy a moment. False if it is not a revision, or cannot be kept."""
+        if not isinstance(message.to, DeletePosts | UpdatePosts):
+            return False
+        if community is None or community.id is None:
+            return False
+        now = self._clock.now()
+        entry = OutboxMessage(
+            key=outbox_key(f"revise:{uuid.uuid4().hex}", 0),
+            community_id=community.id,
+            payload=to_json(message),
+            created_at=now,
+            claimed_until=now + REVISE_AFTER,
+        )
+
+        async def keep(uow: UnitOfWork) -> None:
+            await uow.outbox.add(entry, names=message.names())
+
+        try:
+            await settle(self._uow, keep)
+        except StorageUnavailable as error:
+            log.warning("could not keep %s to try again: %s", message.to, error)
+            return False
+        log.info("will revise the posts of %s again shortly", message.subject)
+        return True
 
     async def _reached(self, community: Community | None, user_ids: Collection[str]) -> None:
         """Record that direct messages reached these members, if any may still be

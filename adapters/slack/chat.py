@@ -44,15 +44,22 @@ _PROBLEMS = {
     "user_not_found": DeliveryProblem.DM_CLOSED,
     "user_disabled": DeliveryProblem.DM_CLOSED,
     "ratelimited": DeliveryProblem.RATE_LIMITED,
+    # Slack's own trouble, which passes: worth trying again later.
+    "internal_error": DeliveryProblem.UNAVAILABLE,
+    "fatal_error": DeliveryProblem.UNAVAILABLE,
+    "service_unavailable": DeliveryProblem.UNAVAILABLE,
+    "request_timeout": DeliveryProblem.UNAVAILABLE,
 }
 
 
 def _failure(error: SlackApiError) -> DeliveryFailed:
     code = str(error.response.get("error", ""))
     retry_after = error.response.headers.get("Retry-After") if error.response.headers else None
+    status = getattr(error.response, "status_code", 200)
+    problem = DeliveryProblem.UNAVAILABLE if status >= 500 else None
     return DeliveryFailed(
-        _PROBLEMS.get(code, DeliveryProblem.OTHER),
-        code,
+        problem or _PROBLEMS.get(code, DeliveryProblem.OTHER),
+        code or f"HTTP {status}",
         retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,8 @@ import pytest
 from bot.app import GiveFirst
 from bot.clock import FakeClock
 from bot.messages import ChannelPost, Message
-from bot.ports import PostRef, SendOnce
-from tests.conftest import storage_for
+from bot.ports import DeliveryFailed, DeliveryProblem, PostRef, SendOnce
+from tests.conftest import all_table_rows, storage_for
 from tests.core.conftest import Town
 from tests.core.fakes import FakeChat
 
@@ -80,3 +81,52 @@ async def test_the_member_who_acted_hears_back_before_the_community_post(town: T
         ("ChannelPost", None),
     ]
     assert "@ana" in town.last_to("dana"), "the answer names who could help"
+
+
+class HiccupChat(FakeChat):
+    """A platform answering one take-down with a server error (a 5xx, a timeout)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failing_deletes = 0
+
+    async def delete(self, ref: PostRef) -> None:
+        if self.failing_deletes:
+            self.failing_deletes -= 1
+            raise DeliveryFailed(DeliveryProblem.UNAVAILABLE, "internal_error")
+        await super().delete(ref)
+
+
+@pytest.fixture(
+    params=[pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+async def hiccup_town(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Town]:
+    clock = FakeClock()
+    async for storage in storage_for(request.param, tmp_path):
+        bot = GiveFirst(storage.unit_of_work, clock)
+        yield Town(bot, HiccupChat(), clock, storage.unit_of_work, storage)
+
+
+async def test_a_take_down_the_platform_could_not_make_is_made_later(hiccup_town: Town) -> None:
+    """After forget-me the member cannot ask again: their words must not stay up
+    because the platform was busy when they asked."""
+    town, chat = hiccup_town, hiccup_town.chat
+    assert isinstance(chat, HiccupChat)
+    await town.say("admin", "/givefirst config channel <#general>")
+    await town.say("zoe", "/offer Zoe Quasarwright explains telescopes #astronomy")
+    [post] = [s for s in chat.sent if s.ref is not None]
+    chat.failing_deletes = 2
+    await town.say("zoe", "/givefirst forget-me")
+    await town.press("zoe", "Erase my data")
+    assert post.ref not in chat.deleted
+    assert "I've erased your data" in town.last_to("zoe")
+    assert "couldn't deliver" not in town.last_to("zoe"), "it will be, shortly"
+
+    town.clock.advance(timedelta(seconds=90))
+    await town.run_due_work()  # busy again: held for another try
+    assert post.ref not in chat.deleted
+    town.clock.advance(timedelta(minutes=10))
+    await town.run_due_work()
+    assert post.ref in chat.deleted
+    assert town.storage is not None
+    assert "Quasarwright" not in repr(await all_table_rows(town.storage))

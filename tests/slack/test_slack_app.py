@@ -40,6 +40,7 @@ from givefirst.testing.fake_slack import (
     BOT_USER_ID,
     SIGNING_SECRET,
     TEAM_ID,
+    ApiCall,
     FakeSlack,
     app_home_opened,
     event_callback,
@@ -762,6 +763,30 @@ async def test_forget_me_takes_the_digests_that_quoted_the_member_out_of_the_cha
         "chat.delete", lambda call: call.args.get("ts") == digest.response["ts"]
     )
     assert deleted.ok and deleted.args["channel"] == CHANNEL
+
+
+async def test_a_take_down_slack_could_not_make_is_made_by_the_scheduler(
+    slack: SlackCommunity,
+) -> None:
+    await slack.command("ana", "/offer", "Happy to review resumes #resume")
+    post = await slack.said("chat.postMessage", "review resumes")
+    slack.fake.fail_next("chat.delete", "internal_error")
+    await slack.command("ana", "/givefirst", "forget-me confirm")
+    await slack.said("response_url", "erased your data")
+    refused = await slack.fake.wait_for("chat.delete")
+    assert not refused.ok, "Slack had trouble of its own"
+
+    def made(call: ApiCall) -> bool:
+        return call.ok and call.args.get("ts") == post.response["ts"]
+
+    for _ in range(20):  # the scheduler's ticks, until the take-down is kept for it
+        slack.clock.advance(timedelta(minutes=2))
+        await slack.bot.run_due_work(lambda community: SlackChat(create_app_client(slack.fake)))
+        if any(made(call) for call in slack.fake.calls("chat.delete")):
+            break
+        await asyncio.sleep(0.05)
+    deleted = await slack.fake.wait_for("chat.delete", made)
+    assert deleted.args["channel"] == CHANNEL
 
 
 async def test_an_answer_that_is_refused_leaves_the_question_as_it_was(
