@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import commands as c
 from bot import health, sign_in
@@ -145,7 +145,10 @@ async def _still_admin(uow: UnitOfWork, community: Community, session: sign_in.S
         return
     member = await uow.members.get_by_platform_id(stored_id(community), admin.user_id)
     began = session.expires_at - sign_in.SESSION_LIFETIME
-    if member is None or member.forgotten_at is not None or member.joined_at > began:
+    # A session's times are whole seconds: a member on record within the second it
+    # began may be the one who signed in.
+    since = member is not None and member.joined_at >= began + timedelta(seconds=1)
+    if member is None or member.forgotten_at is not None or since:
         raise SignInRefused("You are no longer a member of this community here.")
     if not admin.by_platform and admin.user_id not in community.admin_ids:
         raise SignInRefused(
