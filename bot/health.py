@@ -33,7 +33,6 @@ TREND_WEEKS = 4
 """Headline trends compare the latest this-many weeks with the same span before."""
 IDEAL_GIVERS_PER_ASKER = 7.0
 """The seeds' rule of thumb: about seven deposits for every withdrawal."""
-PRIVATE_GAP_FLOOR = 3  # private asks wanting a skill before they count in the gaps
 GAPS_SHOWN = 10
 EXPIRED = IntroStatus.EXPIRED
 
@@ -299,20 +298,14 @@ class _History:
         return list(loads.values())
 
     def gaps(self, span: _Span, vocabulary: Vocabulary) -> tuple[Gap, ...]:
+        # Public asks alone: any count of private asks' skills, however many want one,
+        # tells what the latest one was about to an admin who compares two spans, or
+        # today's page with yesterday's (the weekly table counts private asks).
         wanted: Counter[str] = Counter()
-        private: Counter[str] = Counter()
         for story in self.asks:
             ask = story.fact
-            if ask.suggested_count != 0 or not span.holds(ask.created_at):
-                continue
-            if ask.private:
-                # Its own #tags could repeat its words: only skills of the vocabulary.
-                private.update(s for s in set(ask.skills) if s in vocabulary)
-            else:
+            if ask.suggested_count == 0 and not ask.private and span.holds(ask.created_at):
                 wanted.update(set(ask.skills))
-        # Private asks' skills count once PRIVATE_GAP_FLOOR of them want it: "divorce (1)"
-        # beside "private: 1" would tell what one asked (public asks are seen anyway).
-        wanted.update({s: n for s, n in private.items() if n >= PRIVATE_GAP_FLOOR})
         ranked = sorted(wanted.items(), key=lambda item: (-item[1], item[0]))[:GAPS_SHOWN]
         return tuple(Gap(skill, vocabulary.describe(skill), n) for skill, n in ranked)
 

@@ -200,7 +200,7 @@ def _gaps(health: CommunityHealth) -> str:
         if not asks:
             return "<p>No asks yet.</p>"
         if not gaps:
-            return "<p>None: someone could be suggested for every ask.</p>"
+            return "<p>None: every public ask naming a skill had someone to suggest.</p>"
         items = "".join(
             f'<li><span class="skill">{escape(g.label)}</span> — {g.asks} '
             f"ask{'s' if g.asks != 1 else ''}</li>"
@@ -210,8 +210,9 @@ def _gaps(health: CommunityHealth) -> str:
 
     return (
         '<section class="gaps" id="gaps"><h2>Gaps: skills asked for with nobody to help</h2>'
-        "<p>What members asked for when givefirst had nobody to suggest: worth recruiting "
-        'for.</p><div class="columns">'
+        "<p>What members asked for in public when givefirst had nobody to suggest: worth "
+        "recruiting for. (Private asks are counted in the table below, never what they "
+        'were about.)</p><div class="columns">'
         f"<div><h3>Last {_n_weeks(len(health.weeks))}</h3>"
         f"{listed(health.gaps, health.window.asks)}</div>"
         f"<div><h3>All time</h3>{listed(health.gaps_all_time, health.all_time.asks)}</div>"

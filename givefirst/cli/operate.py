@@ -654,7 +654,7 @@ def health_table(health: CommunityHealth) -> str:
     span = plural(len(health.weeks), "week")
     lines.append(f"Helper load, {span}: {words.load_line(health.window)}")
     gaps = ", ".join(f"{g.label} ({g.asks})" for g in health.gaps) or "none"
-    lines.append(f"Gaps, {span} (asked for, nobody to suggest): {gaps}")
+    lines.append(f"Gaps, {span} (asked for in public, nobody to suggest): {gaps}")
     return "\n".join(lines)
 
 
