@@ -306,8 +306,14 @@ def _text(line: int, row: Mapping[str, Any], field: str) -> str:
 def _clean(value: str) -> str:
     # Spreadsheets and exports smuggle in NULs, tabs and direction marks, and a file
     # made in a terminal its colour codes.
+    # A JSON "\udcff" (bytes that were not UTF-8, escaped) is not text: U+FFFD, as a
+    # decoder makes of them.
     kept = "".join(
-        " " if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char
+        " "
+        if (category := unicodedata.category(char)) in ("Cc", "Cf", "Zl", "Zp")
+        else "\ufffd"
+        if category == "Cs"
+        else char
         for char in without_terminal_codes(value)
     )
     return " ".join(kept.split())

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 TOO_DEEP = "lists or objects nested too deeply to be a member (one object per member)"
+TOO_LONG_A_NUMBER = "a number thousands of digits long, which no field holds"
 SHOWN_ROWS = 10
 """Bad rows named one by one; the rest are counted."""
 
@@ -102,6 +103,8 @@ def json_lines(text: str) -> Iterator[tuple[int, Any]]:
             raise MemberImportError(number, TOO_DEEP) from None
         except json.JSONDecodeError as error:
             raise MemberImportError(number, f"not valid JSON ({error.msg})") from error
+        except ValueError:  # a number of thousands of digits
+            raise MemberImportError(number, TOO_LONG_A_NUMBER) from None
 
 
 def json_array_items(text: str) -> Iterator[tuple[int, Any]]:
@@ -133,6 +136,8 @@ def json_array_items(text: str) -> Iterator[tuple[int, Any]]:
             raise MemberImportError(error.lineno, f"not valid JSON ({error.msg})") from error
         except RecursionError:
             raise MemberImportError(line, TOO_DEEP) from None
+        except ValueError:  # a number of thousands of digits
+            raise MemberImportError(line, TOO_LONG_A_NUMBER) from None
         expect_item = False
         yield line, item
 

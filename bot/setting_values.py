@@ -58,8 +58,9 @@ def rounds_schedule(values: tuple[str, ...]) -> RoundsSchedule:
         raise problem
     words = words[1:]
     every = 1
-    if words and words[0].isdigit():
-        every, words = int(words[0]), words[1:]
+    if words and words[0].isdecimal():
+        every = int(words[0]) if len(words[0]) <= MOST_DIGITS else MOST_DIGITS**2
+        words = words[1:]
     if not words or words[0] not in ("week", "weeks"):
         raise problem
     words = words[1:]
@@ -201,11 +202,21 @@ def parse_hour(value: str) -> time:
     return time(int(match.group(1)), int(match.group(2) or 0))
 
 
+_NOT_ZONES = frozenset({"localtime", "factory", "posixrules"})
+
+
 def ensure_timezone(name: str) -> str:
     """The time zone's name as the time zone database spells it (``utc`` -> ``UTC``,
     ``europe/berlin`` -> ``Europe/Berlin``, also where the file system would find the
-    zone in any case), or a friendly refusal."""
-    spelled = _zone_names().get(name.lower())
+    zone in any case), or a friendly refusal. Files of the zone folder that are not a
+    place's zone are refused: ``localtime`` (the host's own, which another host would
+    not share), ``Factory``, ``posixrules`` and the ``posix/`` and ``right/`` copies."""
+    lowered = name.lower()
+    if lowered in _NOT_ZONES or lowered.startswith(("posix/", "right/")):
+        raise InvalidInput(
+            f"`{quotable(name)}` is not a time zone I know; use a name like `Europe/Berlin`."
+        )
+    spelled = _zone_names().get(lowered)
     if spelled is not None:
         return spelled
     try:
@@ -223,11 +234,17 @@ def _zone_names() -> dict[str, str]:
 
 
 SETTING_EXAMPLES = {"capacity": "2", "expiry": "3", "follow-up": "7"}
+MOST_DIGITS = 9
+"""Digits a number typed may have: every setting's limit has fewer."""
 
 
 def whole_number(value: str, problem: str) -> int:
-    if value.startswith("-") and value[1:].isdigit() and int(value[1:]) > 0:
+    """A whole number as typed, in any script's digits (``٣``; not ``³``), or a refusal
+    that ends with ``problem``, saying how to put it right."""
+    if value.startswith("-") and value[1:].isdecimal() and value[1:].strip("0"):
         raise InvalidInput(f"`{quotable(value)}` is below zero. {problem}")
-    if not value.isdigit():
+    if not value.isdecimal():
         raise InvalidInput(f"`{quotable(value)}` is not a whole number. {problem}")
+    if len(value.lstrip("0")) > MOST_DIGITS:
+        raise InvalidInput(f"`{quotable(value)}` is far too large. {problem}")
     return int(value)

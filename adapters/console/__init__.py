@@ -195,7 +195,7 @@ class ConsoleSession:
         """Carry on where an earlier session in the same database left off: channel
         posts are numbered on from the community's last one."""
         latest = await self.bot.latest_post(self.community_key)
-        if latest is not None and latest.message_id.isdigit():
+        if latest is not None and latest.message_id.isdecimal():
             self.chat.next_post = max(self.chat.next_post, int(latest.message_id) + 1)
 
     def actor(self, user: str | None = None) -> Actor:
@@ -219,8 +219,8 @@ class ConsoleSession:
             self.user = as_
         if self._echo:  # what was piped in, without the control characters it may hold
             self.out.write(f"\n@{self.user}> {clean(line)}\n")
-        if line.isdigit():
-            return await self.press(int(line))
+        if line.isdecimal():
+            return await self.press(_numbered(line))
         if not line.startswith("/"):
             self.out.write(PLAIN_TEXT_HINT)
             return None
@@ -236,10 +236,10 @@ class ConsoleSession:
                 self.out.write(f"(you are now @{self.user}{admin})\n")
                 return None
             case "/press":
-                if not rest.strip().isdigit():
+                if not rest.strip().isdecimal():
                     self.out.write(PRESS_USAGE)
                     return None
-                return await self.press(int(rest))
+                return await self.press(_numbered(rest.strip()))
             case "/react":
                 return await self._react(rest)
             case "/wait":
@@ -295,10 +295,10 @@ class ConsoleSession:
         except ValueError:
             self.out.write(REACT_USAGE)
             return None
-        if not post_number.isdigit():
+        if not post_number.isdecimal():
             self.out.write(REACT_USAGE)
             return None
-        ref = self.chat.posts.get(int(post_number)) or await self._earlier_post(post_number)
+        ref = self.chat.posts.get(_numbered(post_number)) or await self._earlier_post(post_number)
         await self.open()
         handled = await self.bot.reaction(
             self.actor(), ref.channel_id, ref.message_id, emoji, self.chat
@@ -317,7 +317,7 @@ class ConsoleSession:
 
     async def wait(self, duration: str) -> None:
         """Let time pass (``7d``, ``12h``) and run whatever became due."""
-        match = re.fullmatch(r"(\d+)\s*([dh])", duration)
+        match = re.fullmatch(r"(\d{1,6})\s*([dh])", duration)
         days = (int(match.group(1)) / (1 if match.group(2) == "d" else 24)) if match else 0
         if match is None or self._advance is None or days > WAIT_AT_MOST_DAYS:
             self.out.write(f"(usage: /wait 7d or /wait 12h; {WAIT_AT_MOST_DAYS}d at most)\n")
@@ -357,3 +357,9 @@ SHELL_HELP = """\
   /wait 7d                 let time pass and run due follow-ups and expiries
   /quit  or  Ctrl-D        leave (everything is kept in the database)
 """
+
+
+def _numbered(typed: str) -> int:
+    """A button's or post's number as typed (decimal digits), or 0, which none has, if
+    it is too long to be one."""
+    return int(typed) if len(typed) <= 9 else 0

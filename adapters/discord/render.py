@@ -126,7 +126,7 @@ def render(message: Message, guild_id: int) -> Rendered:
         everyone=False,
         roles=False,
         replied_user=False,
-        users=[discord.Object(int(u)) for u in sorted(mentioned) if u.isdigit()],
+        users=[discord.Object(int(u)) for u in sorted(mentioned) if u.isdecimal()],
     )
     parts = [p for p in (_block(b) for b in message.blocks) if p is not None]
     rendered = Rendered(allowed_mentions=allowed, view=_view(message, guild_id))

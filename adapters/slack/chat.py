@@ -60,7 +60,7 @@ def _failure(error: SlackApiError) -> DeliveryFailed:
     return DeliveryFailed(
         problem or _PROBLEMS.get(code, DeliveryProblem.OTHER),
         code or f"HTTP {status}",
-        retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
+        retry_after=float(retry_after) if retry_after and retry_after.isdecimal() else None,
     )
 
 

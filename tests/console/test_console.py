@@ -106,6 +106,20 @@ def test_the_shells_own_commands_say_how_to_use_them(tmp_path: Path) -> None:
     assert "🎁 @ana can help" in out
 
 
+def test_numbers_the_shell_cannot_read_are_told_not_a_traceback(tmp_path: Path) -> None:
+    """Superscripts and circled numbers are digits to Python's isdigit, not to int."""
+    long = "9" * 5000
+    script = f"²\n/press ³\n/react ① 🙋\n{long}\n/press {long}\n/wait {long}d\n/givefirst pause ²\n"
+    result = givefirst("shell", stdin=script, database=tmp_path / "shell.db")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Something went wrong" not in out and "Traceback" not in result.stderr
+    assert "(givefirst reads commands, not chat" in out, "² is not a button's number"
+    assert out.count("(usage: /press NUMBER") == 1 and "(usage: /react" in out
+    assert out.count("(there is no button") == 2 and "(usage: /wait 7d" in out
+    assert "`²` is not a whole number" in out
+
+
 def test_the_shell_echoes_piped_lines_without_their_control_characters(tmp_path: Path) -> None:
     script = "/offer resume help\x07\x1b[31m red \u202eevil 👩\u200d💻\n"
     result = givefirst("shell", stdin=script, database=tmp_path / "shell.db")

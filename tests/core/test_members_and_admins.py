@@ -79,6 +79,18 @@ async def test_only_admins_change_settings(town: Town) -> None:
         ("/skills add 🎉 ✨, ???", "no skill name I can read in that. Name at least one"),
         ("/thanks nobody in particular", "Who would you like to thank"),
         ("/givefirst pause 0", "between 1 and 365"),
+        ("/givefirst pause ²", "`²` is not a whole number. Pause for a whole number"),
+        ("/givefirst pause " + "9" * 5000, "is far too large. Pause for a whole number"),
+        ("/givefirst pause ٤٠٠", "between 1 and 365"),  # Arabic-Indic digits are digits
+        ("/givefirst config capacity ³", "`³` is not a whole number. Give capacity as"),
+        ("/givefirst config follow-up ①", "`①` is not a whole number. Give follow-up"),
+        ("/givefirst config rounds every ² weeks monday 10:00", "Usage"),
+        ("/givefirst config rounds every " + "1" * 5000 + " weeks monday 10:00", "1 to 12"),
+        ("/givefirst config timezone localtime", "`localtime` is not a time zone I know"),
+        ("/givefirst config timezone posix/Europe/Berlin", "is not a time zone I know"),
+        ("/givefirst config timezone right/Europe/Berlin", "is not a time zone I know"),
+        ("/givefirst config timezone Factory", "`Factory` is not a time zone I know"),
+        ("/givefirst config timezone posixrules", "is not a time zone I know"),
     ],
 )
 async def test_bad_commands_get_a_message_they_can_act_on(

@@ -156,6 +156,32 @@ def test_json_nested_too_deeply_is_refused_with_its_line(
         parse_member_file(path)
 
 
+@pytest.mark.parametrize("name", ["members.json", "members.jsonl"])
+def test_json_with_a_number_of_thousands_of_digits_is_refused_with_its_line(
+    tmp_path: Path, name: str
+) -> None:
+    row = '{"handle": "ana", "name": "Ana", "bio": ' + "9" * 5000 + "}"
+    path = tmp_path / name
+    path.write_text(f"[\n{row}\n]" if name.endswith(".json") else f"{row}\n", "utf-8")
+    with pytest.raises(MemberImportError, match=r"^line \d: a number thousands of digits long"):
+        parse_member_file(path)
+
+
+def test_json_escapes_of_bytes_that_were_not_utf8_become_replacement_characters(
+    tmp_path: Path,
+) -> None:
+    """A JSON "\\udcff" is no character: the database refuses it, and printing it fails."""
+    path = tmp_path / "members.json"
+    path.write_text(
+        '[{"handle": "ana", "name": "Ana \\udcff Ruiz", "bio": "caf\\udce9", '
+        '"offers": ["CV \\ud800reviews"]}]',
+        "utf-8",
+    )
+    (member,) = parse_member_file(path)
+    assert (member.name, member.bio) == ("Ana \ufffd Ruiz", "caf\ufffd")
+    assert member.offers == ("CV \ufffdreviews",)
+
+
 def test_an_unsupported_file_type_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "members.xlsx"
     path.write_text("")
