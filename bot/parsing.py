@@ -39,6 +39,7 @@ from bot.commands import (
     SkipRound,
 )
 from bot.errors import InvalidInput
+from bot.messages import MENTIONED
 from bot.setting_values import (
     ensure_readable,
     user_id_of,
@@ -139,7 +140,7 @@ def _split_skills(rest: str) -> tuple[str, ...]:
 
 
 def _parse_skills(text: str) -> Command:
-    verb, _, rest = text.strip().partition(" ")
+    verb, rest = _first_word(text)
     match verb.lower():
         case "" | "list":
             return ListSkills()
@@ -154,11 +155,23 @@ def _parse_skills(text: str) -> Command:
 
 
 def _parse_thanks(text: str) -> GiveThanks:
-    who, _, note = text.strip().partition(" ")
-    receiver = user_id_of(who)
-    if receiver is None:
+    """``@member note``: the note may follow the mention after a comma, colon or dash
+    ("@ana, great job"), or with no space at all."""
+    mentioned = MENTIONED.match(text.strip())
+    if mentioned is None:
         raise InvalidInput("Who would you like to thank? Try `/thanks @member what they did`.")
-    return GiveThanks(receiver, note.strip())
+    note = text.strip()[mentioned.end() :].lstrip(_AFTER_A_NAME)
+    return GiveThanks(mentioned.group(1), note.strip())
+
+
+_AFTER_A_NAME = ",;:-–—! \t\n\u00a0\u202f"
+"""What may separate a name from what is said after it."""
+
+
+def _first_word(text: str) -> tuple[str, str]:
+    """The first word and the rest, split at any space (a non-breaking one too)."""
+    words = text.strip().split(maxsplit=1)
+    return (words[0], words[1]) if len(words) == 2 else (words[0] if words else "", "")
 
 
 def _parse_givefirst(text: str) -> Command:

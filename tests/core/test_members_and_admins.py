@@ -219,6 +219,30 @@ async def test_giving_thanks_respects_the_receivers_choice(town: Town) -> None:
     assert refused.error is not None and "Thanks are for others" in refused.error
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "@ana, for the CV review",
+        "@ana: for the CV review",
+        "@ana — for the CV review",
+        "@ana\u00a0for the CV review",
+        "@ana\tfor the CV review",
+        "@ana,for the CV review",
+    ],
+)
+async def test_thanks_read_the_note_after_a_mention_however_it_is_set_off(
+    town: Town, typed: str
+) -> None:
+    await town.say("dana", f"/thanks {typed}")
+    assert "@dana thanked @ana" in town.channel()[-1].as_plain_text()
+    assert "> for the CV review" in town.channel()[-1].as_plain_text()
+
+
+async def test_skills_read_a_verb_set_off_by_a_non_breaking_space(town: Town) -> None:
+    added = await town.say("ana", "/skills add\u00a0python")
+    assert added.error is None and "Added: python" in town.last_to("ana")
+
+
 async def test_a_stored_name_is_kept_when_the_platform_cannot_say_it(town: Town) -> None:
     await town.say("ben", "/offer pairing on Python and resume reviews #python #resume")
     unsure = replace(town.actor("ben"), display_name="", fallback_name="ben.login")
