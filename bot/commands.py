@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.domain import Outcome, Subject
+from bot.text import a_name
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,12 @@ class Actor:
     work before its transaction needs only the community, and goes on meanwhile; a
     member already saved is answered without it, a newcomer and a command that checks
     admin rights wait for it (see :mod:`bot.app.profiles`)."""
+
+    def __post_init__(self) -> None:
+        # Names are members' own words, shown in messages and printed in terminals: no
+        # terminal codes, direction overrides, control characters or line breaks.
+        for name in ("display_name", "fallback_name", "community_name"):
+            object.__setattr__(self, name, a_name(getattr(self, name)))
 
     async def complete(self) -> Actor:
         """The actor with all the platform says of the member."""

@@ -103,6 +103,15 @@ def mention_of(user_id: str) -> str:
     return f"<@{user_id}>"
 
 
+def a_name(raw: str) -> str:
+    """A name as a platform gives it, made safe to show anywhere: :func:`clean`, on
+    one line, at most :data:`NAME_LIMIT` characters."""
+    return " ".join(clean(raw).split())[:NAME_LIMIT] if raw else raw
+
+
+NAME_LIMIT = 80
+
+
 def shorten(text: str, limit: int = 80) -> str:
     """One line of at most ``limit`` characters, for lists and explanations."""
     line = " ".join(text.split())

@@ -27,7 +27,7 @@ from bot.health import DEFAULT_WEEKS, CommunityHealth
 from bot.matching import Candidate
 from bot.render import health as words
 from bot.skills import Vocabulary
-from bot.text import checked, plural
+from bot.text import a_name, checked, plural
 from givefirst.bootstrap import running
 from givefirst.cli.context import (
     IN_MEMORY,
@@ -318,12 +318,15 @@ def _print_matches(result: dict[str, Any]) -> None:
     elif not result["helpers"]:
         click.echo("No one is a clear fit yet. The closest, as a lead:")
     for i, row in enumerate(result["helpers"] or result["closest"], 1):
-        click.echo(f"{i}. {row['handle']} ({row['name']})  score {row['score']:.3f}")
+        click.echo(
+            f"{i}. {a_name(row['handle'])} ({a_name(row['name'])})  score {row['score']:.3f}"
+        )
         for reason in row["reasons"]:
             click.echo(f"     {reason}")
     if (aside := result["set_aside"]) is not None:
         click.echo(
-            f"(The best fit, {aside['handle']} ({aside['name']}), {aside['why']}: not suggested.)"
+            f"(The best fit, {a_name(aside['handle'])} ({a_name(aside['name'])}), "
+            f"{aside['why']}: not suggested.)"
         )
     if result["stands_out_by"] is None:
         click.echo("(Matched by words alone.)")

@@ -243,6 +243,21 @@ async def test_skills_read_a_verb_set_off_by_a_non_breaking_space(town: Town) ->
     assert added.error is None and "Added: python" in town.last_to("ana")
 
 
+async def test_a_name_from_the_platform_is_stored_without_codes_or_line_breaks(
+    town: Town,
+) -> None:
+    """A name is shown in messages and buttons, and printed by `givefirst match` in a
+    terminal, where an escape code would clear the screen or retitle the window."""
+    odd = "\u202eErin \x1b[2J\x1b]0;PWNED\x07Ode\nthe\tgreat" + " x" * 100
+    erin = replace(town.actor("erin"), display_name=odd)
+    await town.bot.slash_command(erin, "/offer", "CV checks #resume", town.chat)
+    async with town.unit_of_work() as uow:
+        stored = await uow.members.get_by_platform_id(1, "erin")
+    assert stored is not None and stored.display_name is not None
+    assert stored.display_name.startswith("Erin Ode the great x x")
+    assert len(stored.display_name) <= 80 and stored.display_name.isprintable()
+
+
 async def test_a_stored_name_is_kept_when_the_platform_cannot_say_it(town: Town) -> None:
     await town.say("ben", "/offer pairing on Python and resume reviews #python #resume")
     unsure = replace(town.actor("ben"), display_name="", fallback_name="ben.login")
