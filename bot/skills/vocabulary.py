@@ -42,7 +42,7 @@ class _Hit:
     skill: str
     is_alias: bool
     everyday: bool = False
-    """Found by an everyday word alone (see :meth:`Vocabulary.tags`)."""
+    """Found by an everyday word or a typo's correction alone (see :meth:`Vocabulary.tags`)."""
     at: int = 0
     """Where in the text: the number of the word (or phrase's first word) found."""
     length: int = 1
@@ -311,10 +311,9 @@ class Vocabulary:
                 continue
             if piece not in STOPWORDS:
                 corrected = self._correct_typo(piece)
-                if corrected is not None:
-                    everyday = corrected in self._everyday
+                if corrected is not None:  # a guess: tagged only with support, as everyday
                     for hit in self._phrases[(corrected,)]:
-                        yield _Hit(hit.skill, hit.is_alias, everyday, position)
+                        yield _Hit(hit.skill, hit.is_alias, True, position)
             position += 1
 
     def _longest_phrase(
@@ -342,10 +341,12 @@ class Vocabulary:
         return 0, ()
 
     def _hashtag_hits(self, parts: tuple[str, ...]) -> tuple[_Hit, ...]:
-        hits = self._whole_phrase_hits(parts)
-        if hits:
+        """The skill a #hashtag names exactly, else a tag of its own as typed (#physio is
+        not corrected to physics; #running is kept beside fitness, which it relates to)."""
+        hits = self._phrases.get(parts) or self._compact.get("".join(parts)) or ()
+        if any(hit.is_alias for hit in hits):
             return hits
-        return (_Hit(tag_slug(parts), True),)
+        return (*hits, _Hit(tag_slug(parts), True))
 
     def _whole_phrase_hits(self, parts: tuple[str, ...]) -> tuple[_Hit, ...]:
         hits = self._phrases.get(parts) or self._compact.get("".join(parts))

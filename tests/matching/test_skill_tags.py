@@ -103,6 +103,33 @@ def test_an_unknown_hashtag_becomes_its_own_tag_and_a_known_one_its_skill() -> N
     )
 
 
+def test_a_hashtag_is_kept_as_typed_never_dropped_or_corrected_to_another_skill() -> None:
+    """#running, #stress and #budget are words the vocabulary relates to a skill: they
+    were dropped ("No skills detected") though the member had tagged their post; #physio
+    was corrected to physics, which then showed among the community's gaps."""
+    assert vocabulary.tags("Can pace your long runs on Sundays #running") == ("running",)
+    assert vocabulary.skill_weights("pacing on Sundays #running")["fitness"] > 0.5
+    assert vocabulary.tags("help planning a monthly #budget") == ("budget",)
+    assert vocabulary.tags("stressed? I can listen #stress") == ("stress",)
+    assert vocabulary.tags("coaching for your first marathon #running") == (
+        "mentoring",
+        "running",
+    )
+    assert vocabulary.tags("know a good physio for a knee injury? #physio") == ("physio",)
+    assert vocabulary.tags("#k8s help") == ("kubernetes",), "an alias is its skill"
+
+
+def test_a_typos_correction_is_a_tag_only_with_something_to_back_it() -> None:
+    """A correction is a guess, shown in public with the post: like an everyday word,
+    it tags a post only if words before it say it is a skill, or others point at it."""
+    assert vocabulary.tags("know a good physio for a knee injury?") == ()
+    assert vocabulary.extract("know a good physio for a knee injury?") == ("physics",), (
+        "matching still reads the guess"
+    )
+    assert vocabulary.tags("help with kubernets please") == ("kubernetes",)
+    assert vocabulary.tags("my kubernets pods keep crashing") == ("kubernetes",)
+
+
 def test_related_terms_help_matching_without_becoming_tags() -> None:
     text = "my pods keep getting OOMKilled"
     assert vocabulary.extract(text) == ()
