@@ -267,7 +267,7 @@ def outcome_reply(member: Member, outcome: Outcome, follow_up_days: int) -> Mess
     return reply(member, "Sorry it didn't work out. Thanks for telling me.")
 
 
-def obstacle(found: Obstacle, helper: Member, *, capacity: int) -> tuple[str | Span, ...]:
+def obstacle(found: Obstacle, helper: Member) -> tuple[str | Span, ...]:
     """Why a pairing is not possible, for the member who asked for it."""
     them = Mention(helper.mention_id)
     match found:
@@ -293,6 +293,6 @@ def obstacle(found: Obstacle, helper: Member, *, capacity: int) -> tuple[str | S
         case Obstacle.BUSY_WEEK:
             return (
                 them,
-                f" already has {plural(capacity, 'introduction request')} this week, as "
-                "many as each member takes — try someone else, or ask again next week.",
+                " has as many introductions this week as each member takes on — try "
+                "someone else, or ask again next week.",
             )

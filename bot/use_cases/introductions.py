@@ -94,7 +94,7 @@ async def request_offer(ctx: Context, cmd: c.RequestOffer) -> Messages:
     if not offer.is_open:
         raise NotPossible("That offer is no longer available.")
     helper = await member_of(ctx.uow, offer.member_id)
-    await ensure_may_pair(ctx, stored_id(ctx.member), helper, offer=offer)
+    await ensure_may_pair(ctx, stored_id(ctx.member), helper, offer=offer, capacity=True)
     intro = await propose(
         ctx,
         offer=offer,
@@ -131,7 +131,7 @@ async def ensure_may_pair(
         capacity=ctx.community.capacity if capacity else None,
     )
     if found is not None:
-        said = render.obstacle(found, helper, capacity=ctx.community.capacity)
+        said = render.obstacle(found, helper)
         raise NotPossible(plain(wording(*said)), said=said)
 
 

@@ -283,9 +283,26 @@ async def test_a_helper_at_capacity_asked_by_name_is_said_to_have_a_busy_week(
         await town.press(asker, "Ask Ana")
     await town.press("finn", "Ask Ana")  # suggested before the others asked her
     said = town.last_to("finn")
-    assert "@ana already has 2 introduction requests this week" in said, said
-    assert "as many as each member takes" in said
+    assert "@ana has as many introductions this week as each member takes on" in said, said
+    assert "2" not in said, "another member's load is not told in figures"
     assert await intro_statuses(town) == [IntroStatus.PENDING, IntroStatus.PENDING]
+
+
+async def test_a_helper_at_capacity_is_not_sent_more_requests_from_their_offer_post(
+    town: Town,
+) -> None:
+    """The weekly capacity holds however a request is made: a 🙋 on the offer's post,
+    or its button, went to the helper regardless."""
+    await town.say("admin", "/givefirst config capacity 1")
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    refused = await town.press("erin", "I'd like this")
+    assert refused.error is not None and "as many introductions this week" in refused.error
+    assert await intro_statuses(town) == [IntroStatus.PENDING]
+    town.clock.advance(timedelta(days=8))
+    await town.press("erin", "I'd like this")
+    assert "@erin would like to take you up on your offer" in town.last_to("ana"), "a new week"
 
 
 async def test_an_answered_request_says_how_it_was_answered(town: Town) -> None:
