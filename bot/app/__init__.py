@@ -23,7 +23,7 @@ from bot.commands import Actor, Command
 from bot.delivery import Delivery
 from bot.directory import HelperDirectory
 from bot.domain import Community, Member
-from bot.errors import GiveFirstError
+from bot.errors import GiveFirstError, NotAllowed, NotFound
 from bot.messages import Ephemeral, Message, Span, Text
 from bot.metrics import Metrics, NoMetrics
 from bot.ports import (
@@ -308,7 +308,12 @@ class GiveFirst(Errands, Dashboard, Home):
                     return None
                 community, member = await use_cases.enter(uow, actor, now)
                 ctx = self._context(uow, now, actor, community, member, encoder, ahead)
-                messages = await use_cases.HANDLERS[type(command)](ctx, command)
+                try:
+                    messages = await use_cases.HANDLERS[type(command)](ctx, command)
+                except NotAllowed:
+                    if await use_cases.came_back(uow, member, now):
+                        raise NotFound(use_cases.ERASED) from None
+                    raise
                 messages += profile.recheck_direct_messages(ctx, messages)
                 await uow.commit()
         except use_cases.NewMember:  # nothing was saved: again, with the platform's answer

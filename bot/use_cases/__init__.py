@@ -22,7 +22,16 @@ from bot.use_cases import (
     thanks,
 )
 from bot.use_cases.admin import rereads_words
-from bot.use_cases.context import Ahead, Context, Messages, NewMember, enter, profile_changes
+from bot.use_cases.context import (
+    ERASED,
+    Ahead,
+    Context,
+    Messages,
+    NewMember,
+    came_back,
+    enter,
+    profile_changes,
+)
 from bot.use_cases.offers_and_asks import rank_ahead, words_to_encode
 
 Handler = Callable[[Context, Any], Awaitable[Messages]]
@@ -87,6 +96,7 @@ of the member now (see :attr:`~bot.commands.Actor.later`), never an earlier answ
 
 __all__ = [
     "ADMIN_RIGHTS",
+    "ERASED",
     "HANDLERS",
     "SEARCHING",
     "Ahead",
@@ -94,6 +104,7 @@ __all__ = [
     "Handler",
     "Messages",
     "NewMember",
+    "came_back",
     "enter",
     "profile_changes",
     "rank_ahead",

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.commands import Actor, Command
 from bot.directory import HelperDirectory, RankedAhead
-from bot.domain import Ask, AskStatus, Community, Introduction, Member, Offer
+from bot.domain import Ask, AskStatus, Community, Introduction, Member, Offer, was_forgotten
 from bot.domain.directory import WaitingAsk
 from bot.domain.identity import stored_id
 from bot.errors import NotFound
@@ -145,3 +145,17 @@ def profile_changes(member: Member, actor: Actor) -> dict[str, str]:
     name and time zone, each only where it says one."""
     said = {"display_name": actor.display_name, "timezone": actor.timezone}
     return {name: value for name, value in said.items() if value and getattr(member, name) != value}
+
+
+ERASED = (
+    "That's from before you erased your data with forget-me: there is nothing left for "
+    "it to change."
+)
+
+
+async def came_back(uow: UnitOfWork, member: Member, now: datetime) -> bool:
+    """Whether the member was saved just now, by an id that used forget-me: a button or
+    reaction from before then is theirs no longer."""
+    if member.joined_at != now or member.platform_user_id is None:
+        return False
+    return was_forgotten(member.platform_user_id, await uow.members.kept_out(member.community_id))

@@ -495,6 +495,27 @@ async def test_follow_up_resolves_the_ask_prompts_thanks_and_pays_it_forward(tow
     assert ask_post in town.channel()
 
 
+async def test_a_button_from_before_forget_me_says_the_data_is_gone(town: Town) -> None:
+    """Not "only the person who asked can say how it went": she was that person."""
+    await town.say("admin", "/givefirst config follow-up 1")
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    await town.press("ana", "Happy to help")
+    town.clock.advance(timedelta(days=1, minutes=1))
+    assert await town.run_due_work() == 1
+    await town.say("dana", "/givefirst forget-me")
+    await town.press("dana", "Erase my data")
+    for label in ("Not yet", "It helped"):
+        refused = await town.press("dana", label)
+        assert refused.error is not None and "before you erased your data" in refused.error
+    async with town.unit_of_work() as uow:
+        assert await uow.members.get_by_platform_id(1, "dana") is None, "not saved again"
+    helped = next(b for m in town.seen_by("dana") for b in m.buttons if b.label == "It helped 🎉")
+    refused = await town.bot.button(town.actor("ben"), helped.action, helped.value, town.chat)
+    assert refused.error is not None and "Only the person who asked" in refused.error
+
+
 async def test_not_yet_asks_again_after_the_follow_up_period(town: Town) -> None:
     await town.say("admin", "/givefirst config follow-up 1")
     await town.say("ana", "/offer resume reviews #resume")
