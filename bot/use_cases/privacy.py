@@ -99,7 +99,9 @@ async def export_member(uow: UnitOfWork, member: Member) -> dict[str, Any]:
             for i in await uow.introductions.involving(me)
         ],
         "rounds": {
-            "joined": await uow.rounds.participant(me) is not None,
+            "joined": (taking_part := await uow.rounds.participant(me)) is not None,
+            "joined_at": when(taking_part.joined_at) if taking_part else None,
+            "skipping_the_next": taking_part.skip_next if taking_part else False,
             "never_paired_with": [await name(n.other_id) for n in await uow.rounds.never_list(me)],
             "groups": [
                 {

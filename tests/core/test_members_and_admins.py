@@ -307,6 +307,21 @@ async def test_export_sends_all_of_a_members_data_to_them(town: Town) -> None:
     assert data["asks"][0]["text"] == "CV help please #resume" and data["asks"][0]["private"]
     assert data["introductions"][0]["with"] == "Ana"
     assert data["thanks"][0]["note"] == "thank you!"
+    assert data["rounds"]["joined"] is False
+
+
+async def test_the_export_holds_each_rounds_choice(town: Town) -> None:
+    await town.say("admin", "/givefirst config rounds every 2 weeks monday 10:00")
+    await town.say("dana", "/givefirst rounds join")
+    await town.say("dana", "/givefirst rounds skip")
+    await town.say("dana", "/givefirst rounds never @erin")
+    await town.say("dana", "/givefirst export")
+    dm = next(m for m in reversed(town.dms_between("dana")) if m.buttons == ())
+    [attachment] = [b for b in dm.blocks if isinstance(b, Attachment)]
+    rounds = json.loads(attachment.content)["rounds"]
+    assert rounds["joined"] is True and rounds["joined_at"] is not None
+    assert rounds["skipping_the_next"] is True
+    assert [name.lower() for name in rounds["never_paired_with"]] == ["erin"]
 
 
 async def test_how_an_introduction_went_is_in_the_askers_export_not_the_helpers(
