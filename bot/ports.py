@@ -39,8 +39,7 @@ class Conflict(Exception):
     """Another worker changed the same data at the same moment; retrying will settle it.
 
     Storage raises this for unique-constraint races (two first messages from a new
-    community, a double click), so the core can retry without knowing the database.
-    """
+    community, a double click), so the core can retry without knowing the database."""
 
 
 class TextEncoder(Protocol):
@@ -92,8 +91,9 @@ class MemberRepository(Protocol):
     async def kept_out(self, community_id: int) -> frozenset[str]:
         """The fingerprints of the platform ids of members who used forget-me here."""
 
-    async def forget_kept_out(self, community_id: int) -> None:
-        """Forget even those fingerprints (a community that is erased as a whole)."""
+    async def forget_kept_out(self, community_id: int) -> None: ...  # erased whole
+    async def breaks_over(self, now: datetime) -> Sequence[Member]:
+        """Members still marked as paused whose break ended by ``now``."""
 
     async def add(self, member: Member) -> None: ...
     async def list(self, community_id: int) -> Sequence[Member]: ...

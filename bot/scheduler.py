@@ -1,11 +1,10 @@
 """Scheduled work — digests, give-first rounds, follow-ups, reminders, expiry —
 done exactly once by whichever of several processes gets to it first.
 
-Every tick has two halves. *Planning* decides what is due and, in the same
-transaction that records the decision (a claim keyed by community and week, an
-introduction marked expired), writes the resulting messages to the outbox.
-*Delivery* sends the outbox (see :mod:`bot.outbox`).
-"""
+Every tick has two halves. *Planning* decides what is due and, in the same transaction
+that records the decision (a claim keyed by community and week, an introduction marked
+expired), writes the resulting messages to the outbox. *Delivery* sends the outbox
+(see :mod:`bot.outbox`)."""
 
 from __future__ import annotations
 
@@ -59,12 +58,11 @@ class Scheduler:
     """Plans due work into the outbox and delivers the outbox, paced per destination.
 
     ``min_interval``, ``lease`` and the other sending options are the
-    :class:`OutboxSender`'s. With ``platform``
-    (``"slack"``, ``"discord"``) only messages for that platform's communities are
-    delivered, so processes serving different platforms can share one database
-    (planning covers every community); with ``community`` (a community's key) only
-    that community's work is planned and delivered.
-    """
+    :class:`OutboxSender`'s. With ``platform`` (``"slack"``, ``"discord"``) only messages
+    for that platform's communities are delivered, so processes serving different
+    platforms can share one database (planning covers every community); with
+    ``community`` (a community's key) only that community's work is planned and
+    delivered."""
 
     def __init__(
         self,
@@ -163,10 +161,8 @@ class Scheduler:
             tick = functools.partial(self.tick_each_platform, chats)
             deliver = functools.partial(self.deliver_each_platform, chats)
         else:
-            tick, deliver = (
-                functools.partial(self.tick, chats),
-                functools.partial(self.deliver, chats),
-            )
+            tick = functools.partial(self.tick, chats)
+            deliver = functools.partial(self.deliver, chats)
         log.info(
             "the scheduler is running: looking for due work every %.0f s, for messages "
             "to send every %.0f s",
@@ -247,24 +243,28 @@ class Scheduler:
         return planned
 
     async def plan_relevance_checks(self, now: datetime) -> int:
-        """Ask about old asks and offers and close unanswered ones (hourly per process)."""
+        """Ask about old asks and offers and close unanswered ones; bring back members
+        whose break ran out (hourly per process)."""
         last = self._last_relevance_check
         if last is not None and now - last < self._relevance_every:
             return 0
         async with self._uow() as uow:
             communities = self._ours(await uow.communities.list())
+            back = {m.community_id for m in await uow.members.breaks_over(now)}
         planned = 0
         for community in communities:
+            if community.id in back:  # the asks they could help are looked for
+                await self._helpers.refresh(community)
             async with self._uow() as uow:
                 work = await scheduled.check_relevance(uow, community, now)
+                work += await scheduled.back_from_breaks(uow, self._helpers, community, now)
                 planned += await enqueue(uow, work, now, self._metrics)
                 await uow.commit()
         self._last_relevance_check = now
         return planned
 
     async def forget_old_events(self, now: datetime) -> int:
-        """Forget platform event ids older than :data:`EVENT_MEMORY` (hourly per
-        process), so that recording every command's id keeps the table small."""
+        """Forget event ids older than :data:`EVENT_MEMORY` (hourly per process)."""
         last = self._last_forgetting
         if last is not None and now - last < self._relevance_every:
             return 0

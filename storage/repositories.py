@@ -117,6 +117,13 @@ class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
         kept = tables.forgotten_handles
         await self.session.execute(delete(kept).where(kept.c.community_id == community_id))
 
+    async def breaks_over(self, now: datetime) -> Sequence[Member]:
+        c = tables.members.c
+        result = await self.session.scalars(
+            select(Member).where(c.paused_until <= now, c.forgotten_at.is_(None)).order_by(c.id)
+        )
+        return result.all()
+
     async def add(self, member: Member) -> None:
         await self._add(member)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot import commands as c
 from bot import render
@@ -91,35 +92,53 @@ async def tell_waiting_askers(ctx: Context, cmd: c.TellWaitingAskers) -> Message
     offer = await ctx.uow.offers.get(cmd.offer_id)
     if offer is None or not offer.is_open or offer.member_id != ctx.member.id:
         return []
-    directory = ctx.helpers.current(ctx.community)
-    me = stored_id(ctx.member)
-    ahead = ctx.ahead.waiting
-    waiting = list(ahead) if ahead is not None else _near_by_meaning(directory, me, cmd.offer_id)
+    return await waiting_askers_told(
+        ctx.uow, ctx.helpers, ctx.community, ctx.member, offer, ctx.now, ahead=ctx.ahead
+    )
+
+
+async def waiting_askers_told(
+    uow: UnitOfWork,
+    helpers: HelperDirectory,
+    community: Community,
+    member: Member,
+    offer: Offer,
+    now: datetime,
+    *,
+    ahead: Ahead | None = None,
+) -> Messages:
+    """What :func:`tell_waiting_askers` tells, of a member's open offer (with what was
+    worked out ``ahead`` of the transaction, if anything)."""
+    directory = helpers.current(community)
+    me = stored_id(member)
+    early = ahead.waiting if ahead is not None else None
+    waiting = (
+        list(early) if early is not None else _near_by_meaning(directory, me, stored_id(offer))
+    )
     if waiting is None:
         skills = set(offer.skills)
         waiting = [a for a in directory.waiting.values() if skills & set(a.skills)]
         waiting = waiting[:WAITING_ASKS]
-    fitting = await asks_now_fitting(
-        ctx.uow, ctx.helpers, ctx.community, me, waiting, ctx.now, ahead=ctx.ahead.rankings
-    )
+    rankings = ahead.rankings if ahead is not None else None
+    fitting = await asks_now_fitting(uow, helpers, community, me, waiting, now, ahead=rankings)
     # As committed now, not as last read (all in one query, and their askers in one).
     still = {
         stored_id(ask): ask
-        for ask in await ctx.uow.asks.get_many(list(fitting))
+        for ask in await uow.asks.get_many(list(fitting))
         if ask.looking_for_helper and ask.is_open
     }
-    askers = await members_by_id(ctx.uow, [ask.member_id for ask in still.values()])
+    askers = await members_by_id(uow, [ask.member_id for ask in still.values()])
     out: Messages = []
     for ask_id, (candidate, margin) in fitting.items():
         if (ask := still.get(ask_id)) is None:
             continue
         asker = askers[ask.member_id]
-        ask.suggested(1, ctx.now)
+        ask.suggested(1, now)
         ask.match_margin = margin
         out.append(
             render.suggestions(
                 ask,
-                [(ctx.member, candidate.reasons)],
+                [(member, candidate.reasons)],
                 DirectMessage((asker.mention_id,)),
                 lead=render.someone_new(ask),
             )

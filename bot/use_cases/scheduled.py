@@ -1,5 +1,6 @@
 """Scheduled work: expiring and reminding introduction requests, asking how an
-introduction went, "still relevant?" checks, and composing the weekly digest.
+introduction went, "still relevant?" checks, members back from a break, and composing
+the weekly digest.
 
 Each piece of work is claimed by a unique key in the same transaction that decides
 it, so it is done once however many processes plan it (see :mod:`bot.scheduler`).
@@ -30,7 +31,7 @@ from bot.schedule import Scheduled
 from bot.use_cases.context import Messages, member_of, stored_id
 from bot.use_cases.helpers import ask_vector, find_helpers, forget_words
 from bot.use_cases.introductions import new_introduction, tell_asker_and_suggest_next
-from bot.use_cases.offers_and_asks import withdraw_requests
+from bot.use_cases.offers_and_asks import waiting_askers_told, withdraw_requests
 from bot.use_cases.rounds import digest_lines
 
 
@@ -154,6 +155,29 @@ async def remind_introductions(
             private=ask is not None and ask.private,
         )
         out.append(Scheduled(key, intro.community_id, [render.reminder(request)]))
+    return out
+
+
+async def back_from_breaks(
+    uow: UnitOfWork, helpers: HelperDirectory, community: Community, now: datetime
+) -> list[Scheduled]:
+    """Members whose break ran out without `/givefirst resume` are back as if they had
+    said it: asks still waiting hear if their open offers fit them (once, by a claim on
+    the break's end)."""
+    out: list[Scheduled] = []
+    for member in await uow.members.breaks_over(now):
+        if member.community_id != community.id or member.paused_until is None:
+            continue
+        key = f"break-over:{stored_id(member)}:{member.paused_until.isoformat()}"
+        if not await uow.claims.claim(key, now):
+            continue
+        member.resume()
+        told: Messages = []
+        for offer in await uow.offers.by_member(stored_id(member)):
+            if offer.is_open:
+                told += await waiting_askers_told(uow, helpers, community, member, offer, now)
+        if told:
+            out.append(Scheduled(key, stored_id(community), told))
     return out
 
 

@@ -333,6 +333,26 @@ async def test_paused_members_are_not_suggested(town: Town) -> None:
     assert "Welcome back" in town.last_to("ana"), "a pause that ran out, ended"
 
 
+async def test_a_break_that_runs_out_tells_the_asks_still_waiting(town: Town) -> None:
+    """They were told "I'll tell you when someone can help": a helper back from a break
+    is someone, whether or not she says `/givefirst resume`."""
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("ana", "/givefirst pause 3")
+    await town.say("dana", "/ask CV help please #resume")
+    assert "@ana" not in town.last_to("dana")
+    town.clock.advance(timedelta(days=2))
+    await town.run_due_work()
+    assert "Someone new could help" not in town.last_to("dana"), "still on her break"
+    town.clock.advance(timedelta(days=1, hours=1))
+    await town.run_due_work()
+    told = town.last_to("dana")
+    assert "Someone new could help" in told and "@ana" in told, told
+    await town.run_due_work()
+    assert sum("Someone new could help" in m.as_plain_text() for m in town.seen_by("dana")) == 1
+    await town.say("ana", "/givefirst resume")
+    assert "You're not paused" in town.last_to("ana"), "back already"
+
+
 async def test_a_pause_into_next_year_says_which_year(town: Town) -> None:
     """On Mon 05 Jan 2026, "until Tue 05 Jan" would read as tomorrow."""
     await town.say("ana", "/givefirst pause 7")
