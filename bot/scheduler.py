@@ -335,7 +335,8 @@ class Scheduler:
         return planned
 
     async def plan_rounds(self, now: datetime) -> int:
-        """Ask last round's pairs whether they met, and plan each round that is due."""
+        """Ask last round's pairs whether they met; plan each round that is due, unless
+        past the day its groups would be asked that (the next one comes soon)."""
         async with self._uow() as uow:
             only = await self._only(uow)
             follow_ups = await round_planning.round_follow_ups(uow, now, only=only)
@@ -345,7 +346,7 @@ class Scheduler:
             due = {
                 s.key: (c, s)
                 for c in self._ours(await uow.communities.list())
-                if (s := round_slot(c, now)) is not None
+                if (s := round_slot(c, now)) is not None and now < s.follow_up_at
             }
             done = await uow.claims.claimed(list(due)) if due else set()
         for key, (community, slot) in due.items():

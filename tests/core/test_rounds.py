@@ -516,3 +516,21 @@ async def test_a_round_is_named_by_its_day_on_the_community_s_calendar(town: Tow
     assert f"meet for the give-first round of {start + timedelta(days=7):%d %b}?" in (
         asked.as_plain_text()
     )
+
+
+async def test_a_round_found_too_late_to_ask_whether_its_groups_met_is_left_out(
+    town: Town,
+) -> None:
+    """A scheduler away for most of two weeks: the round it missed would have said
+    "I'll ask on Fri 30 Jan whether you met" on 31 Jan, and asked an hour later."""
+    await rounds_on(town, "every 2 weeks monday 10:00")
+    await join(town, "ana", "ben", "chen", "dana")
+    assert len(groups(await next_round(town))) == 2  # Mon 05 Jan
+    town.clock.set(town.clock.now() + timedelta(days=26))  # Sat 31 Jan: 19 Jan's is missed
+    before = len(town.chat.sent)
+    await town.run_due_work()
+    assert groups([s.message for s in town.chat.sent[before:]]) == [], "two days before the next"
+    on_time = await next_round(town)  # Mon 02 Feb
+    assert len(groups(on_time)) == 2, "the next round, on its day"
+    said = "\n".join(m.as_plain_text() for m in on_time)
+    assert "I'll ask on Fri 13 Feb whether you met." in said, said
