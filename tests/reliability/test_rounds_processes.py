@@ -8,6 +8,7 @@ posted is found in the conversation's history rather than posted again."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
 from collections import Counter
@@ -72,9 +73,11 @@ def introduced(slack: FakeSlack) -> Counter[str]:
     """How many round introductions each member was in, as posted on Slack."""
     seen: Counter[str] = Counter()
     for call in slack.calls("chat.postMessage"):
-        text = str(call.args.get("text", ""))  # "☕ Give-first round: @U… and @U…, meet …"
+        text = str(call.args.get("text", ""))  # "☕ Give-first round: @Member A and …"
         if call.ok and "meet each other" in text:
-            seen.update(set(re.findall(r"@(U\d{4}[A-D])\b", text)))
+            # The members it mentions, as Slack's blocks name them.
+            blocks = json.dumps(call.args.get("blocks", []))
+            seen.update(set(re.findall(r'"user_id": "(U\d{4}[A-D])"', blocks)))
     return seen
 
 
