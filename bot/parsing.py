@@ -67,6 +67,9 @@ _PRIVATE_WORD_FIRST = re.compile(rf"^{_INVISIBLE}private\s+\w", re.I)
 ask's own ("private tutoring", "private equity"), so the text keeps it."""
 _HELP_HINT = "Type `/givefirst help` to see everything I can do."
 NO_SKILLS_NAMED = "Name at least one skill, e.g. `/skills add resumes, kubernetes`."
+NO_SKILLS_TO_REMOVE = (
+    "Name at least one skill to remove, e.g. `/skills remove resumes` (`/skills list` shows yours)."
+)
 
 
 COMMAND_NAMES = ("offer", "ask", "skills", "thanks", "givefirst")
@@ -130,10 +133,10 @@ def skill_list(text: str) -> tuple[str, ...]:
     return tuple(p for p in parts if p.lstrip("#"))
 
 
-def _split_skills(rest: str) -> tuple[str, ...]:
+def _split_skills(rest: str, *, removing: bool = False) -> tuple[str, ...]:
     skills = skill_list(rest)
     if not skills:
-        raise InvalidInput(NO_SKILLS_NAMED)
+        raise InvalidInput(NO_SKILLS_TO_REMOVE if removing else NO_SKILLS_NAMED)
     for skill in skills:
         ensure_readable(skill, "`/skills add resumes, kubernetes`")
     return skills
@@ -147,7 +150,7 @@ def _parse_skills(text: str) -> Command:
         case "add":
             return AddSkills(_split_skills(rest))
         case "remove" | "rm" | "delete":
-            return RemoveSkills(_split_skills(rest))
+            return RemoveSkills(_split_skills(rest, removing=True))
     raise InvalidInput(
         f"`/skills {quotable(verb)}` isn't something I know. Use `/skills add …`, "
         "`/skills remove …` or `/skills list`."

@@ -12,7 +12,7 @@ from bot.domain.directory import FieldKind, field_key
 from bot.errors import InvalidInput
 from bot.matching.fields import skills_text
 from bot.messages import DirectMessage, Plain
-from bot.parsing import NO_SKILLS_NAMED
+from bot.parsing import NO_SKILLS_NAMED, NO_SKILLS_TO_REMOVE
 from bot.skills import Vocabulary
 from bot.skills.text import tag_slug, words
 from bot.text import checked, day
@@ -111,7 +111,7 @@ async def add_skills(ctx: Context, cmd: c.AddSkills) -> Messages:
 
 async def remove_skills(ctx: Context, cmd: c.RemoveSkills) -> Messages:
     if not cmd.skills:
-        raise InvalidInput(NO_SKILLS_NAMED)
+        raise InvalidInput(NO_SKILLS_TO_REMOVE)
     shipped, mine = Vocabulary.default(), set(ctx.member.skills)
     wanted: list[str] = []
     for typed in cmd.skills:

@@ -125,10 +125,9 @@ async def _demo(url: str | None) -> str:
 @click.option(
     "--as",
     "user",
-    default="guest",
-    show_default=True,
+    default="",
     callback=readable_text,
-    help="The member you start as.",
+    help="The member you start as  [default: the first --admin].",
 )
 @pass_invocation
 def shell(invocation: Invocation, community_key: str, admins: tuple[str, ...], user: str) -> None:
@@ -138,7 +137,8 @@ def shell(invocation: Invocation, community_key: str, admins: tuple[str, ...], u
     what you can type; `/givefirst dashboard` (as an admin) gives a sign-in link to the
     dashboard that `givefirst web` serves."""
     access = invocation.settings.dashboard(fallback_url=WEB_URL)
-    _shell(invocation.database_url, community_key, admins, user, access)
+    # Not a made-up member: whoever starts the shell is its first admin unless told.
+    _shell(invocation.database_url, community_key, admins, user or admins[0], access)
 
 
 WEB_URL = "http://127.0.0.1:8080"

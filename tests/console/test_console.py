@@ -126,7 +126,7 @@ def test_the_shell_echoes_piped_lines_without_their_control_characters(tmp_path:
     assert result.returncode == 0, result.stderr
     assert "\x07" not in result.stdout and "\x1b" not in result.stdout
     assert "\u202e" not in result.stdout
-    assert "@guest> /offer resume help red evil 👩\u200d💻" in result.stdout, "codes go whole"
+    assert "@admin> /offer resume help red evil 👩\u200d💻" in result.stdout, "codes go whole"
 
 
 def test_a_raised_hand_of_any_skin_tone_volunteers_in_the_console(tmp_path: Path) -> None:

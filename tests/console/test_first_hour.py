@@ -121,7 +121,7 @@ def test_the_shell_answers_what_a_newcomer_types(tmp_path: Path) -> None:
     result = givefirst("shell", stdin=script + "\n", database=tmp_path / "shell.db")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "You are @guest. Admins here: @admin (/as NAME to act as someone else)." in out
+    assert "You are @admin. Admins here: @admin (/as NAME to act as someone else)." in out
     assert "givefirst reads commands, not chat" in out and "/offer" in out
     assert "I don't know the command `/aks`. Did you mean `/ask`?" in out
     assert "(nothing happens: givefirst acts on 🙋, ✅ and 🙏 on its own posts" in out

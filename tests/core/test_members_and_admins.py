@@ -75,6 +75,7 @@ async def test_only_admins_change_settings(town: Town) -> None:
         ("/givefirst config capacty 3", "Did you mean `/givefirst config capacity`?"),
         ("/skills juggle", "isn't something I know"),
         ("/skills add", "at least one skill"),
+        ("/skills remove", "Name at least one skill to remove, e.g. `/skills remove resumes`"),
         ("/skills add " + "s" * 61, "the limit is 60. A skill is a few words, like"),
         ("/skills add 🎉 ✨, ???", "no skill name I can read in that. Name at least one"),
         ("/thanks nobody in particular", "Who would you like to thank"),
