@@ -199,17 +199,28 @@ def render_all(message: Message, guild_id: int) -> list[Rendered]:
 
 
 def _cut(text: str, most: int) -> list[str]:
-    """Text in parts of at most ``most`` characters, cut at a line or else a space."""
+    """Text in parts of at most ``most`` characters, cut at a line or else a space, and
+    never inside a `code span` (each part would show a stray back quote)."""
     parts: list[str] = []
     while len(text) > most:
-        at = text.rfind("\n", 0, most)
-        if at <= 0:
-            at = text.rfind(" ", 0, most)
-        if at <= 0:
-            at = most
+        at = _cut_point(text, most)
         parts.append(text[:at])
         text = text[at:].lstrip("\n ")
     return [*parts, text] if text else parts
+
+
+_BACK_QUOTE = re.compile(r"(?<!\\)`")
+"""A back quote that opens or closes a code span (members' own are escaped)."""
+
+
+def _cut_point(text: str, most: int) -> int:
+    for separator in ("\n", " "):
+        at = text.rfind(separator, 0, most)
+        while at > 0:
+            if len(_BACK_QUOTE.findall(text, 0, at)) % 2 == 0:
+                return at
+            at = text.rfind(separator, 0, at)
+    return most
 
 
 class _PostedButton(discord.ui.Button[discord.ui.View]):

@@ -7,6 +7,11 @@ from __future__ import annotations
 import asyncio
 import re
 
+import pytest
+
+from adapters.discord.render import render_all
+from bot.messages import Code, Ephemeral, Paragraph, message
+from bot.messages import text as words_of
 from givefirst.testing.fake_discord import (
     APP_ID,
     EPHEMERAL,
@@ -128,6 +133,21 @@ async def test_a_long_skills_list_arrives_whole_cut_between_words(
         assert len(reply.get("content") or "") <= 2000 and not reply.get("embeds")
     listed_numbers = re.findall(r"heritage-seed-variety-(\d+)[,.]", shown)
     assert sorted(map(int, listed_numbers)) == list(range(90)), "each whole, once"
+
+
+@pytest.mark.parametrize("before", range(1960, 2000, 3))
+def test_a_long_reply_is_never_cut_inside_a_command_shown_as_code(before: int) -> None:
+    """ "Not what you meant? `/skills remove" in one message and "kubernetes`." in the
+    next showed a stray back quote in each (found after `/skills add` of 200 skills)."""
+    words = words_of(
+        "Added: ", "x " * (before // 2), ". Not what you meant? ", Code("/skills remove k8s"), "."
+    )
+    said = message(Ephemeral("ana"), Paragraph(words))
+    parts = [r.content or "" for r in render_all(said, guild_id=1)]
+    assert len(parts) == 2 and all(len(part) <= 2000 for part in parts)
+    for part in parts:
+        assert len(re.findall(r"(?<!\\)`", part)) % 2 == 0, part[-80:]
+    assert "`/skills remove k8s`" in "".join(parts)
 
 
 async def test_bots_are_neither_thanked_nor_taken_for_members_who_react(
