@@ -21,7 +21,7 @@ from bot.domain.health import (
     RoundGroupFact,
     ThanksFact,
 )
-from bot.domain.rounds import RoundOutcome
+from bot.domain.rounds import RoundOutcome, was_a_group
 from storage import tables
 from storage.scheduled import insert_for
 
@@ -81,7 +81,7 @@ class SqlAlchemyHealthSource:
         )
         r, g = tables.rounds.c, tables.round_groups.c
         groups = await self._session.execute(
-            select(r.slot, g.outcome)
+            select(r.slot, g.outcome, g.member_ids)
             .join(tables.rounds, g.round_id == r.id)
             .where(g.community_id == community_id)
             .order_by(g.id)
@@ -89,6 +89,8 @@ class SqlAlchemyHealthSource:
         round_members = await self._session.scalar(
             select(func.count()).where(tables.round_participants.c.community_id == community_id)
         )
+        member_rows = members.all()
+        here = {row.id for row in member_rows if not row[2]}
         return HealthFacts(
             asks=[
                 AskFact(
@@ -105,9 +107,11 @@ class SqlAlchemyHealthSource:
             introductions=[IntroductionFact(*row) for row in introductions],
             offers=[OfferFact(*row) for row in offers],
             thanks=[ThanksFact(*row) for row in thanks],
-            members=[MemberFact(*row) for row in members],
+            members=[MemberFact(*row) for row in member_rows],
             round_groups=[
-                RoundGroupFact(row.slot, row.outcome is RoundOutcome.MET) for row in groups
+                RoundGroupFact(row.slot, row.outcome is RoundOutcome.MET)
+                for row in groups
+                if was_a_group(row.outcome, row.member_ids, here)
             ],
             round_members=int(round_members or 0),
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -115,6 +116,15 @@ class RoundGroup:
         answers were kept one by one)."""
         said = (self.answers or {}).get(str(member_id))
         return RoundOutcome(said) if said is not None else None
+
+
+def was_a_group(
+    outcome: RoundOutcome | None, member_ids: Iterable[int], here: Container[int]
+) -> bool:
+    """Whether a round's group counts in how many met: it said, or two of its members
+    (``here``: not forgotten) are left to be asked; a pair one member's forget-me left
+    alone before anyone answered was never asked."""
+    return outcome is not None or sum(1 for i in member_ids if i in here) >= 2
 
 
 def meeting_rate(groups: list[RoundGroup]) -> tuple[int, int]:

@@ -7,9 +7,17 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import commands as c
-from bot.domain import Community, Member, NeverPair, RoundOutcome, RoundParticipant, was_forgotten
+from bot.domain import (
+    Community,
+    Member,
+    NeverPair,
+    RoundGroup,
+    RoundOutcome,
+    RoundParticipant,
+    was_forgotten,
+)
 from bot.domain.pairing import round_obstacle
-from bot.domain.rounds import meeting_rate
+from bot.domain.rounds import meeting_rate, was_a_group
 from bot.errors import NotFound, NotPossible
 from bot.messages import Block
 from bot.ports import UnitOfWork
@@ -142,7 +150,7 @@ async def digest_lines(
     for round_ in await uow.rounds.latest(stored_id(community), 3):
         asked = round_.follow_up_sent_at
         if until - oldest <= round_.slot and asked is not None and asked <= until - youngest:
-            met, groups = meeting_rate(list(await uow.rounds.groups_of([stored_id(round_)])))
+            met, groups = meeting_rate(await _asked(uow, stored_id(round_)))
             if groups:
                 news = asked + youngest > since
                 lines = words.digest_lines(
@@ -156,3 +164,11 @@ async def digest_lines(
     if community.rounds_on:
         return words.digest_invitation(next_round(community, max(until, now or until))), False
     return (), False
+
+
+async def _asked(uow: UnitOfWork, round_id: int) -> list[RoundGroup]:
+    """A round's groups that count in how many met (see :func:`was_a_group`)."""
+    groups = list(await uow.rounds.groups_of([round_id]))
+    ids = {member_id for group in groups for member_id in group.member_ids}
+    here = {stored_id(m) for m in await uow.members.get_many(list(ids)) if m.forgotten_at is None}
+    return [g for g in groups if was_a_group(g.outcome, g.member_ids, here)]

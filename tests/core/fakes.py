@@ -49,6 +49,7 @@ from bot.domain.health import (
     RoundGroupFact,
     ThanksFact,
 )
+from bot.domain.rounds import was_a_group
 from bot.matching.fields import field_hash, skills_text
 from bot.messages import Message
 from bot.ports import DeliveryFailed, DeliveryProblem, PostRef, SendOnce
@@ -437,6 +438,11 @@ class FakeHealth:
             round_groups=[
                 RoundGroupFact(slots[g.round_id], g.outcome is RoundOutcome.MET)
                 for g in sorted(rows("round_groups"), key=lambda g: g.id)
+                if was_a_group(
+                    g.outcome,
+                    g.member_ids,
+                    {m.id for m in rows("members") if m.forgotten_at is None},
+                )
             ],
             round_members=len(rows("round_participants")),
         )

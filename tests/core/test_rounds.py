@@ -534,3 +534,30 @@ async def test_a_round_found_too_late_to_ask_whether_its_groups_met_is_left_out(
     assert len(groups(on_time)) == 2, "the next round, on its day"
     said = "\n".join(m.as_plain_text() for m in on_time)
     assert "I'll ask on Fri 13 Feb whether you met." in said, said
+
+
+async def test_a_pair_left_alone_by_forget_me_is_not_counted_among_the_groups(
+    town: Town,
+) -> None:
+    """Nobody asks a pair of one whether they met: "1 of 2 groups met" counted a pair
+    whose other member had erased their data before anyone answered."""
+    await rounds_on(town, "every 2 weeks monday 10:00")
+    await join(town, "ana", "ben", "cy", "dee")
+    first, second = groups(await next_round(town))
+    await town.press(sorted(first)[0], "We met")
+    leaving, left_alone = sorted(second)
+    await town.say(leaving, "/givefirst forget-me")
+    await town.press(leaving, "Erase my data")
+    assert "has left" in town.last_to(left_alone)
+    town.clock.advance(timedelta(days=11))  # three days before the next round
+    await town.run_due_work()
+    assert "meet for the give-first round" not in town.last_to(left_alone), "not asked"
+    await town.say("ana", "/offer a quiet week needs one offer")
+    town.clock.advance(timedelta(days=3))
+    await town.run_due_work()
+    digest = [m for m in town.channel() if "This week in give-first" in m.summary][-1]
+    assert "Give-first round of 05 Jan: 1 of 1 group met." in digest.as_plain_text()
+    health = await town.bot.health(COMMUNITY)
+    assert health is not None
+    [week] = [w.figures for w in health.weeks if w.start.isoformat() == "2026-01-05"]
+    assert (week.round_groups, week.round_groups_met) == (1, 1)
