@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.domain import Subject
@@ -78,16 +78,27 @@ def text(*parts: str | Span) -> Text:
     A member or channel a string mentions in the core's neutral form (``<@U1>``,
     ``<#C1>``: a member's words, as typed) becomes a mention or channel link, shown as
     the platform shows them rather than as an id."""
+    return _spans(parts, _ADDRESSED, _addressed)
+
+
+def _addressed(found: re.Match[str]) -> Span:
+    sigil, target = found.groups()
+    return Mention(target) if sigil == "@" else ChannelLink(target)
+
+
+def _spans(
+    parts: tuple[str | Span, ...], pattern: re.Pattern[str], made: Callable[[re.Match[str]], Span]
+) -> Text:
+    """Strings as plain text, less what ``pattern`` finds in them, which is ``made``
+    a span of its own; spans as they are."""
     out: list[Span] = []
     for part in parts:
         if not isinstance(part, str):
             out.append(part)
             continue
         start = 0
-        for found in _ADDRESSED.finditer(part):
-            out.append(Plain(part[start : found.start()]))
-            sigil, target = found.groups()
-            out.append(Mention(target) if sigil == "@" else ChannelLink(target))
+        for found in pattern.finditer(part):
+            out += [Plain(part[start : found.start()]), made(found)]
             start = found.end()
         out.append(Plain(part[start:]))
     return tuple(span for span in out if span != Plain(""))
@@ -110,17 +121,7 @@ def wording(*parts: str | Span) -> Text:
 
     Only for the bot's own sentences; pass a member's words as a :class:`Plain`
     span (or through :func:`text`), so that nothing they type becomes formatting."""
-    out: list[Span] = []
-    for part in parts:
-        if not isinstance(part, str):
-            out.append(part)
-            continue
-        start = 0
-        for typed in _TO_TYPE.finditer(part):
-            out += [Plain(part[start : typed.start()]), Code(typed.group(1))]
-            start = typed.end()
-        out.append(Plain(part[start:]))
-    return tuple(span for span in out if span != Plain(""))
+    return _spans(parts, _TO_TYPE, lambda found: Code(found.group(1)))
 
 
 def plain(rendered: Text, *, addresses: bool = True) -> str:

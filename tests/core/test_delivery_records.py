@@ -31,15 +31,22 @@ class RepeatingChat(FakeChat):
         return None if ref is None else PostRef(ref.channel_id, "m1")
 
 
-@pytest.fixture(
-    params=[pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+DATABASES = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+async def town_with(chat: FakeChat, database: str, tmp_path: Path) -> AsyncIterator[Town]:
+    """A town on a real database, talking through ``chat``."""
+    clock = FakeClock()
+    async for storage in storage_for(database, tmp_path):
+        bot = GiveFirst(storage.unit_of_work, clock)
+        yield Town(bot, chat, clock, storage.unit_of_work, storage)
+
+
+@pytest.fixture(params=DATABASES)
 async def stored_town(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Town]:
     """A town on a real database, whose unique index on posts refuses a repeated id."""
-    clock = FakeClock()
-    async for storage in storage_for(request.param, tmp_path):
-        bot = GiveFirst(storage.unit_of_work, clock)
-        yield Town(bot, RepeatingChat(), clock, storage.unit_of_work, storage)
+    async for town in town_with(RepeatingChat(), request.param, tmp_path):
+        yield town
 
 
 async def test_a_post_that_cannot_be_recorded_keeps_the_members_reply(
@@ -97,14 +104,10 @@ class HiccupChat(FakeChat):
         await super().delete(ref)
 
 
-@pytest.fixture(
-    params=[pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(params=DATABASES)
 async def hiccup_town(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Town]:
-    clock = FakeClock()
-    async for storage in storage_for(request.param, tmp_path):
-        bot = GiveFirst(storage.unit_of_work, clock)
-        yield Town(bot, HiccupChat(), clock, storage.unit_of_work, storage)
+    async for town in town_with(HiccupChat(), request.param, tmp_path):
+        yield town
 
 
 async def test_a_take_down_the_platform_could_not_make_is_made_later(hiccup_town: Town) -> None:
