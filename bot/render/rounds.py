@@ -146,7 +146,7 @@ def status(
 ) -> Message:
     """A member's own view of the rounds; their never list is shown to them alone."""
     if not taking_part:
-        state = "You're not taking part — `/givefirst rounds join` to take part."
+        state = "You're not in the rounds — `/givefirst rounds join` to take part."
     elif skipping:
         state = "You're in, and sitting out the next round."
     else:

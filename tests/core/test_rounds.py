@@ -53,7 +53,7 @@ async def test_an_admin_starts_rounds_and_members_join_with_the_button(town: Tow
     await town.press("ana", "Join the rounds")
     assert "You're in!" in town.last_to("ana")
     await town.say("ben", "/givefirst rounds")
-    assert "You're not taking part" in town.last_to("ben")
+    assert "You're not in the rounds" in town.last_to("ben")
 
 
 async def test_a_round_introduces_members_who_could_give_each_other_something(town: Town) -> None:
