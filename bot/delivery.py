@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 REVISE_AFTER = timedelta(minutes=1)
-"""How long a revision of posts the platform did not make waits before its next try."""
+"""How long a take-down the platform did not make waits before its next try."""
 SETTLE_DELAYS = (0.5, 1.0, 2.0, 4.0)
 """Pauses between tries at recording a platform's answer while the database is away."""
 
@@ -154,17 +154,18 @@ class Delivery:
         await self._reached(community, reached)
 
     async def _revise_later(self, community: Community | None, message: Message) -> bool:
-        """A revision of posts (taking down a forgotten member's words, updating an
-        offer that closed) that the platform did not make now, put in the outbox for the
-        scheduler to make again: a member's words must not stay up because the
-        platform was busy a moment. False if it is not a revision, or cannot be kept."""
-        if not isinstance(message.to, DeletePosts | UpdatePosts):
+        """A take-down of posts (a forgotten member's words, above all) that the
+        platform did not make now, put in the outbox for the scheduler to make: words
+        must not stay up because the platform was busy a moment. An edit is not kept:
+        made later, it could undo a newer one (a solved ask shown open again). False if
+        it is not a take-down, or cannot be kept."""
+        if not isinstance(message.to, DeletePosts):
             return False
         if community is None or community.id is None:
             return False
         now = self._clock.now()
         entry = OutboxMessage(
-            key=outbox_key(f"revise:{uuid.uuid4().hex}", 0),
+            key=outbox_key(f"take-down:{uuid.uuid4().hex}", 0),
             community_id=community.id,
             payload=to_json(message),
             created_at=now,
@@ -179,7 +180,7 @@ class Delivery:
         except StorageUnavailable as error:
             log.warning("could not keep %s to try again: %s", message.to, error)
             return False
-        log.info("will revise the posts of %s again shortly", message.subject)
+        log.info("will take down the posts of %s shortly", message.subject)
         return True
 
     async def _reached(self, community: Community | None, user_ids: Collection[str]) -> None:

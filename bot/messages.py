@@ -104,12 +104,13 @@ def _spans(
     return tuple(span for span in out if span != Plain(""))
 
 
-def named(spans: Text, names: Mapping[str, str]) -> Text:
+def named(spans: Text, names: Mapping[str, str], *, otherwise: str) -> Text:
     """The text with each mention that has no name yet given its member's name from
-    ``names`` (platform id to name), for messages that must not notify them."""
+    ``names`` (platform id to name), or else ``otherwise``: for messages that must not
+    notify anyone, where a platform shows a named mention as its name."""
     return tuple(
-        Mention(s.user_id, names[s.user_id])
-        if isinstance(s, Mention) and not s.name and s.user_id in names
+        Mention(s.user_id, names.get(s.user_id, otherwise))
+        if isinstance(s, Mention) and not s.name
         else s
         for s in spans
     )

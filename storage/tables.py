@@ -112,6 +112,7 @@ members = Table(
     UniqueConstraint("community_id", "platform_user_id"),
     Index(None, "community_id", "directory_revision"),
     Index(None, "community_id", "id"),  # a community read a page at a time, in order
+    Index(None, "paused_until"),  # breaks that ran out, found hourly
 )
 
 # Members who used forget-me, as fingerprints of their platform ids alone (see

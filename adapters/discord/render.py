@@ -209,8 +209,9 @@ def _cut(text: str, most: int) -> list[str]:
     return [*parts, text] if text else parts
 
 
-_BACK_QUOTE = re.compile(r"(?<!\\)`")
-"""A back quote that opens or closes a code span (members' own are escaped)."""
+_BACK_QUOTE = re.compile(r"(?<!\\)(?:\\\\)*`")
+"""A back quote that opens or closes a code span: after an even number of backslashes
+(a member's own back quote is escaped, and each backslash of theirs doubled)."""
 
 
 def _cut_point(text: str, most: int) -> int:

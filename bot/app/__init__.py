@@ -152,7 +152,7 @@ class GiveFirst(Errands, Dashboard, Home):
             command = actions.parse_action(action, value)
         except GiveFirstError as error:
             return await self._refuse(actor, error, chat)
-        handled = await self.handle(actor, command, chat)
+        handled = await self.handle(actor, command, chat, earlier=True)
         settles = action not in actions.LEAVES_BUTTONS
         if handled.error is None and in_direct_message and label and settles:
             return Handled(handled.messages, chosen=render.chosen(label))
@@ -188,17 +188,24 @@ class GiveFirst(Errands, Dashboard, Home):
         command = actions.reaction_command(emoji, post.subject)
         if command is None:
             return Handled(())
-        return await self.handle(actor, command, chat, event_key=event_key)
+        return await self.handle(actor, command, chat, event_key=event_key, earlier=True)
 
     async def handle(
-        self, actor: Actor, command: Command, chat: Chat, *, event_key: str | None = None
+        self,
+        actor: Actor,
+        command: Command,
+        chat: Chat,
+        *,
+        event_key: str | None = None,
+        earlier: bool = False,
     ) -> Handled:
         """Run a command and deliver what it says. With ``event_key``, the platform's id
         of the event, it is recorded in the command's own transaction, and an event
-        seen before is ignored: it takes effect once, on any number of workers."""
+        seen before is ignored: it takes effect once, on any number of workers.
+        ``earlier``: a button or reaction on something givefirst said before."""
         kind = type(command).__name__
         try:
-            ran = await self._run(actor, command, event_key)
+            ran = await self._run(actor, command, event_key, earlier=earlier)
         except GiveFirstError as error:
             self._metrics.handled(kind, "refused")
             return await self._refuse(actor, error, chat)
@@ -254,7 +261,7 @@ class GiveFirst(Errands, Dashboard, Home):
     # --- inside ---------------------------------------------------------------------------
 
     async def _run(
-        self, actor: Actor, command: Command, event_key: str | None = None
+        self, actor: Actor, command: Command, event_key: str | None = None, *, earlier: bool = False
     ) -> tuple[Community, list[Message], list[Command], Member] | None:
         """Run a use case in one transaction, again if a concurrent event got in first,
         once fewer than :data:`CONCURRENT_EVENTS` others are being run; returns its
@@ -266,7 +273,9 @@ class GiveFirst(Errands, Dashboard, Home):
                 return None
             for attempt in range(1, CONFLICT_RETRIES + 1):
                 try:
-                    return await self._transaction(actor, command, event_key, encoder, ahead)
+                    return await self._transaction(
+                        actor, command, event_key, encoder, ahead, earlier=earlier
+                    )
                 except Conflict:
                     if attempt == CONFLICT_RETRIES:
                         raise
@@ -299,6 +308,8 @@ class GiveFirst(Errands, Dashboard, Home):
         event_key: str | None,
         encoder: TextEncoder | None,
         ahead: use_cases.Ahead,
+        *,
+        earlier: bool = False,
     ) -> tuple[Community, list[Message], list[Command], Member] | None:
         actor = await actor_for(actor, command)  # see bot.app.profiles
         now = self._clock.now()
@@ -310,15 +321,15 @@ class GiveFirst(Errands, Dashboard, Home):
                 ctx = self._context(uow, now, actor, community, member, encoder, ahead)
                 try:
                     messages = await use_cases.HANDLERS[type(command)](ctx, command)
-                except NotAllowed:
-                    if await use_cases.came_back(uow, member, now):
+                except NotAllowed:  # a button of theirs from before forget-me?
+                    if earlier and await use_cases.came_back(uow, member, now):
                         raise NotFound(use_cases.ERASED) from None
                     raise
                 messages += profile.recheck_direct_messages(ctx, messages)
                 await uow.commit()
         except use_cases.NewMember:  # nothing was saved: again, with the platform's answer
             return await self._transaction(
-                await actor.complete(), command, event_key, encoder, ahead
+                await actor.complete(), command, event_key, encoder, ahead, earlier=earlier
             )
         return community, messages, ctx.follow_ups, member
 

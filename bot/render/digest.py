@@ -175,10 +175,11 @@ def compose_digest(
         ),
     ]
     # Members that members' words mention are named, as the digest names everyone: it
-    # notifies nobody.
+    # notifies nobody (someone who never used givefirst is "someone" where a platform
+    # cannot show a mention without notifying them).
     names = {m.mention_id: m.name for m in members.values() if m.platform_user_id}
     kept = [
-        Paragraph(named(b.text, names)) if isinstance(b, Paragraph) else b
+        Paragraph(named(b.text, names, otherwise="someone")) if isinstance(b, Paragraph) else b
         for b in blocks
         if b is not None
     ]

@@ -33,6 +33,16 @@ def english_words() -> frozenset[str]:
     )
 
 
+def one_letter_changed(typed: str, corrected: str) -> bool:
+    """Whether a correction changed one letter for another ("physio" read as physics),
+    rather than adding, dropping or swapping one: often another word, not a slip."""
+    return any(
+        len(said) == len(corrected)
+        and sum(a != b for a, b in zip(said, corrected, strict=True)) == 1
+        for said in (typed, typed + "s")
+    )
+
+
 FUZZY_MIN_LENGTH = 6
 """Typo tolerance only for words long enough that one slip rarely turns them into
 another real word; never for inflected forms like "resumed" (:data:`INFLECTED`), and

@@ -27,7 +27,7 @@ from bot.skills.text import (
     without_mentions,
     words,
 )
-from bot.skills.typos import TypoCorrector
+from bot.skills.typos import TypoCorrector, one_letter_changed
 
 ALIAS_WEIGHT = 1.0
 """How strongly an alias or the skill's own name points at a skill."""
@@ -42,11 +42,9 @@ class _Hit:
     skill: str
     is_alias: bool
     everyday: bool = False
-    """Found by an everyday word or a typo's correction alone (see :meth:`Vocabulary.tags`)."""
-    at: int = 0
-    """Where in the text: the number of the word (or phrase's first word) found."""
-    length: int = 1
-    """How many words (of :func:`~bot.skills.text.pieces`) were found."""
+    """Found by an everyday word or a letter changed alone (see :meth:`Vocabulary.tags`)."""
+    at: int = 0  # where in the text: the number of the word (or a phrase's first) found
+    length: int = 1  # how many words (of :func:`~bot.skills.text.pieces`) were found
 
 
 class Vocabulary:
@@ -311,9 +309,10 @@ class Vocabulary:
                 continue
             if piece not in STOPWORDS:
                 corrected = self._correct_typo(piece)
-                if corrected is not None:  # a guess: tagged only with support, as everyday
+                if corrected is not None:  # one letter changed: tagged with support alone
+                    guess = corrected in self._everyday or one_letter_changed(piece, corrected)
                     for hit in self._phrases[(corrected,)]:
-                        yield _Hit(hit.skill, hit.is_alias, True, position)
+                        yield _Hit(hit.skill, hit.is_alias, guess, position)
             position += 1
 
     def _longest_phrase(
@@ -341,9 +340,12 @@ class Vocabulary:
         return 0, ()
 
     def _hashtag_hits(self, parts: tuple[str, ...]) -> tuple[_Hit, ...]:
-        """The skill a #hashtag names exactly, else a tag of its own as typed (#physio is
-        not corrected to physics; #running is kept beside fitness, which it relates to)."""
+        """The skill a #hashtag names (or a slip of it: #kubernets), else a tag of its own
+        as typed (#physio is not physics; #running is kept beside fitness)."""
         hits = self._phrases.get(parts) or self._compact.get("".join(parts)) or ()
+        fixed = self._correct_typo(parts[0]) if not hits and len(parts) == 1 else None
+        if fixed is not None and not one_letter_changed(parts[0], fixed):
+            hits = self._phrases[(fixed,)]
         if any(hit.is_alias for hit in hits):
             return hits
         return (*hits, _Hit(tag_slug(parts), True))
@@ -352,11 +354,8 @@ class Vocabulary:
         hits = self._phrases.get(parts) or self._compact.get("".join(parts))
         if hits:
             return hits
-        if len(parts) == 1:
-            corrected = self._correct_typo(parts[0])
-            if corrected is not None:
-                return self._phrases[(corrected,)]
-        return ()
+        corrected = self._correct_typo(parts[0]) if len(parts) == 1 else None
+        return self._phrases[(corrected,)] if corrected is not None else ()
 
     def _build_tables(self) -> None:
         for skill in self._skills.values():

@@ -5,4 +5,4 @@ date without loading Alembic (about 12 MB and a tenth of a second at every start
 ``tests/storage/test_migrations.py`` checks that it is the newest migration here.
 """
 
-HEAD = "0019"
+HEAD = "0020"

@@ -91,11 +91,18 @@ async def test_the_member_who_acted_hears_back_before_the_community_post(town: T
 
 
 class HiccupChat(FakeChat):
-    """A platform answering one take-down with a server error (a 5xx, a timeout)."""
+    """A platform answering a take-down or an edit with a server error (a 5xx)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.failing_deletes = 0
+        self.failing_updates = 0
+
+    async def update(self, ref: PostRef, message: Message) -> None:
+        if self.failing_updates:
+            self.failing_updates -= 1
+            raise DeliveryFailed(DeliveryProblem.UNAVAILABLE, "internal_error")
+        await super().update(ref, message)
 
     async def delete(self, ref: PostRef) -> None:
         if self.failing_deletes:
@@ -133,3 +140,23 @@ async def test_a_take_down_the_platform_could_not_make_is_made_later(hiccup_town
     assert post.ref in chat.deleted
     assert town.storage is not None
     assert "Quasarwright" not in repr(await all_table_rows(town.storage))
+
+
+async def test_an_edit_the_platform_could_not_make_never_undoes_a_newer_one(
+    hiccup_town: Town,
+) -> None:
+    """Made later, the edit that took a forgotten member's name out of Ana's ask would
+    show her solved ask as still looking for help, with its button."""
+    town, chat = hiccup_town, hiccup_town.chat
+    assert isinstance(chat, HiccupChat)
+    await town.say("admin", "/givefirst config channel <#general>")
+    await town.say("ana", "/ask could @zoe or anyone help me pick a telescope? #astronomy")
+    chat.failing_updates = 1
+    await town.say("zoe", "/givefirst forget-me")
+    await town.press("zoe", "Erase my data")
+    await town.say("ana", "/givefirst me")
+    await town.press("ana", "Solved")
+    assert "✅ solved" in chat.updated[-1][1].as_plain_text()
+    town.clock.advance(timedelta(minutes=10))
+    await town.run_due_work()
+    assert "✅ solved" in chat.updated[-1][1].as_plain_text(), "not looking for help again"

@@ -80,10 +80,12 @@ async def test_the_digest_names_the_members_that_members_words_mention(town: Tow
     await town.say("admin", "/givefirst config channel <#general>")
     await town.say("zoe", "/offer I show people the night sky #astronomy")
     town.clock.advance(timedelta(days=8))
-    await town.say("ana", "/ask could @zoe or anyone help me pick a telescope?")
+    await town.say("ana", "/ask could @zoe or @yusuf help me pick a telescope?")
     town.clock.advance(timedelta(days=7))
     await town.run_due_work()
     digest = [m for m in town.channel() if "This week in give-first" in m.summary][-1]
     spans = [s for b in digest.blocks if isinstance(b, Paragraph) for s in b.text]
     assert Mention("zoe", "Zoe") in spans and Mention("zoe") not in spans
+    assert Mention("yusuf", "someone") in spans, "never used givefirst: no name to show"
+    assert all(s.name for s in spans if isinstance(s, Mention)), "nobody left to ping"
     assert not digest.notify

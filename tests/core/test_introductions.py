@@ -534,6 +534,9 @@ async def test_a_button_from_before_forget_me_says_the_data_is_gone(town: Town) 
     helped = next(b for m in town.seen_by("dana") for b in m.buttons if b.label == "It helped 🎉")
     refused = await town.bot.button(town.actor("ben"), helped.action, helped.value, town.chat)
     assert refused.error is not None and "Only the person who asked" in refused.error
+    # A command is not from before: it is refused for what it is.
+    refused = await town.say("dana", "/givefirst config capacity 3")
+    assert refused.error is not None and "Only community admins" in refused.error
 
 
 async def test_not_yet_asks_again_after_the_follow_up_period(town: Town) -> None:

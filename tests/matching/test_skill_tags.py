@@ -128,6 +128,12 @@ def test_a_typos_correction_is_a_tag_only_with_something_to_back_it() -> None:
     )
     assert vocabulary.tags("help with kubernets please") == ("kubernetes",)
     assert vocabulary.tags("my kubernets pods keep crashing") == ("kubernetes",)
+    # A letter dropped, added or swapped is a slip, tagged as such; one letter changed
+    # for another is often another word, and needs the backing above.
+    assert vocabulary.tags("Kubernets cluster setup") == ("kubernetes",)
+    assert vocabulary.tags("Can review your javascipt code") == ("javascript",)
+    assert vocabulary.tags("Can help with #pyhton") == ("python",)
+    assert vocabulary.tags("need help #kubernets") == ("kubernetes",)
 
 
 def test_related_terms_help_matching_without_becoming_tags() -> None:
