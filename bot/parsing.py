@@ -51,12 +51,14 @@ _INVISIBLE = r"[\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]*"
 """Spaces, and the invisible characters a paste may bring along, before an ask."""
 _PRIVATE_PREFIX = re.compile(
     rf"^{_INVISIBLE}"
-    r"(?:[\[(]?private[\])]?\s*[:\-,.;!?—–…]+|[\[(]private[\])]|[#🔒]\s*private\b"
+    r"(?:[\[(*_~]{0,2}private[\])*_~]{0,2}\s*[:\-,.;!?—–…]+|[\[(*_~]{1,2}private[\])*_~]{1,2}"
+    r"|[#🔒]\s*private\b"
     r"|--private\b|private\s+(?=\S)|private\s*$)",
     re.I,
 )
 """How an ask says it is private: ``private:``, ``private,`` (or any punctuation after
-the word), ``[private]``, ``(private)``, ``#private``, ``🔒 private``, ``--private``, or
+the word), ``[private]``, ``(private)``, ``*private*`` (bold or italic, as chat writes
+it), ``#private``, ``🔒 private``, ``--private``, or
 the word first (alone, it is an empty private ask, refused as empty, not the public ask
 "private"; followed by a word, the word stays in the ask: see :func:`_parse_ask`), also
 after invisible characters a paste may bring. Read generously: an ask meant to be

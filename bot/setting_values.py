@@ -101,8 +101,8 @@ def spelled(setting: str, values: tuple[str, ...]) -> tuple[str, ...]:
         return values
     line = " ".join(" ".join(values).split())
     verb, _, alias = line.partition(" ")
-    if verb.lower() == "remove" and alias:
-        return (verb, alias)
+    if verb.lower() == "remove" and alias:  # as it was added: no quotes, no leading #
+        return (verb, alias.strip().strip(_QUOTES).strip().lstrip("#"))
     if "=" in line:
         sides = (side.strip().strip(_QUOTES).strip().lstrip("#") for side in line.split("="))
         return ("=".join(sides),)

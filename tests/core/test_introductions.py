@@ -645,6 +645,9 @@ async def test_reactions_on_posts_are_shortcuts(town: Town) -> None:
         "Private. ",
         "private — ",
         "\u200bprivate: ",  # a zero-width space a paste brought along
+        "*private*: ",  # bold, as chat writes it
+        "*private* ",
+        "_private_ ",
     ],
 )
 async def test_each_way_of_saying_private_keeps_the_ask_out_of_the_channel(

@@ -244,6 +244,16 @@ async def test_skills_read_a_verb_set_off_by_a_non_breaking_space(town: Town) ->
     assert added.error is None and "Added: python" in town.last_to("ana")
 
 
+async def test_an_alias_is_removed_however_it_was_spelled_when_added(town: Town) -> None:
+    await town.say("admin", "/givefirst config alias #tf2=#terraform")
+    await town.say("admin", '/givefirst config alias "ttc" = "toronto transit commission"')
+    for removed in ("/givefirst config alias remove #tf2", '/givefirst config alias remove "ttc"'):
+        done = await town.say("admin", removed)
+        assert done.error is None, done.error
+    await town.say("admin", "/givefirst config")
+    assert "tf2" not in town.last_to("admin") and "ttc" not in town.last_to("admin")
+
+
 async def test_a_name_from_the_platform_is_stored_without_codes_or_line_breaks(
     town: Town,
 ) -> None:
