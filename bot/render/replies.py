@@ -4,6 +4,7 @@ what became of what they typed."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from bot.messages import (
     Paragraph,
     Quote,
     Small,
+    Span,
     Text,
     message,
     text,
@@ -191,8 +193,10 @@ def balance(
     open_offers: list[Offer],
     open_asks: list[Ask],
     awaiting: list[tuple[Introduction, Member]],
+    waiting_on: Sequence[tuple[Introduction, Member]] = (),
 ) -> Message:
-    """A member's private balance and open items (``/givefirst me``, the home tab)."""
+    """A member's private balance and open items (``/givefirst me``, the home tab):
+    ``awaiting`` their answer, and the requests they are ``waiting_on`` others for."""
     offers, helped, thanked = given
     asks, introduced, thanks = received
     blocks: list[Any] = [
@@ -235,6 +239,12 @@ def balance(
                 )
             ),
         ]
+    if waiting_on:
+        asked: list[str | Span] = ["⏳ Waiting for an answer from "]
+        for i, (intro, other) in enumerate(waiting_on):
+            asked += [", " if i else "", Mention(other.mention_id, other.name)]
+            asked.append(f" (until {day(intro.expires_at, now)})")
+        blocks.append(Small(text(*asked, ".")))
     for intro, other in awaiting:
         n = number()
         blocks += [

@@ -169,10 +169,10 @@ async def show_me(ctx: Context, cmd: c.ShowMe) -> Messages:
     thanks = await ctx.uow.thanks.involving(me)
     made = [i for i in intros if i.status is IntroStatus.ACCEPTED]
     gave = sum(1 for i in made if i.helper_id == me)
-    awaiting = [
+    pending = [
         (intro, await member_of(ctx.uow, intro.partner_of(me)))
         for intro in intros
-        if intro.is_pending and intro.awaited_member_id() == me
+        if intro.is_pending
     ]
     return [
         render.balance(
@@ -183,7 +183,8 @@ async def show_me(ctx: Context, cmd: c.ShowMe) -> Messages:
             received=(len(asks), len(made) - gave, sum(1 for t in thanks if t.receiver_id == me)),
             open_offers=[o for o in offers if o.is_open],
             open_asks=[a for a in asks if a.is_open],
-            awaiting=awaiting,
+            awaiting=[(i, m) for i, m in pending if i.awaited_member_id() == me],
+            waiting_on=[(i, m) for i, m in pending if i.awaited_member_id() != me],
         )
     ]
 

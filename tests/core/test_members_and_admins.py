@@ -302,6 +302,21 @@ async def test_me_shows_a_private_balance_with_actions(town: Town) -> None:
     assert "🙋 Open ask:" in alone and "[Solved ✅]  [Close]" in alone, "one item: no number"
 
 
+async def test_me_shows_the_requests_waiting_for_someone_else_s_answer(town: Town) -> None:
+    """Dana asked Ana for an introduction: `/givefirst me` said nothing of it."""
+    await town.say("ana", "/offer resume reviews #resume")
+    await town.say("ben", "/offer CV polishing #resume")
+    await town.say("dana", "/ask CV help please #resume")
+    await town.press("dana", "Ask Ana")
+    await town.say("dana", "/givefirst me")
+    mine = town.seen_by("dana")[-1].as_plain_text()
+    assert "⏳ Waiting for an answer from @ana (until Thu 08 Jan)." in mine, mine
+    await town.say("ana", "/givefirst me")
+    theirs = town.seen_by("ana")[-1].as_plain_text()
+    assert "⏳ Waiting for your answer #2: an introduction with @dana" in theirs
+    assert "Waiting for an answer from" not in theirs
+
+
 async def test_export_sends_all_of_a_members_data_to_them(town: Town) -> None:
     await town.say("ana", "/offer resume reviews #resume")
     await town.say("dana", "/skills add python")
