@@ -92,8 +92,8 @@ class MemberRepository(Protocol):
         """The fingerprints of the platform ids of members who used forget-me here."""
 
     async def forget_kept_out(self, community_id: int) -> None: ...  # erased whole
-    async def breaks_over(self, now: datetime) -> Sequence[Member]:
-        """Members still marked as paused whose break ended by ``now``."""
+    async def breaks_over(self, now: datetime, community_id: int | None = None) -> Sequence[Member]:
+        """Members still marked as paused whose break ended by ``now`` (in one community)."""
 
     async def add(self, member: Member) -> None: ...
     async def list(self, community_id: int) -> Sequence[Member]: ...

@@ -257,7 +257,7 @@ class Scheduler:
                 await self._helpers.refresh(community)
             async with self._uow() as uow:
                 work = await scheduled.check_relevance(uow, community, now)
-                work += await scheduled.back_from_breaks(uow, self._helpers, community, now)
+                work += await scheduled.back_from_breaks(uow, self._helpers, community, back, now)
                 planned += await enqueue(uow, work, now, self._metrics)
                 await uow.commit()
         self._last_relevance_check = now

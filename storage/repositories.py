@@ -117,12 +117,12 @@ class SqlAlchemyMemberRepository(_SqlAlchemyRepository):
         kept = tables.forgotten_handles
         await self.session.execute(delete(kept).where(kept.c.community_id == community_id))
 
-    async def breaks_over(self, now: datetime) -> Sequence[Member]:
+    async def breaks_over(self, now: datetime, community_id: int | None = None) -> Sequence[Member]:
         c = tables.members.c
-        result = await self.session.scalars(
-            select(Member).where(c.paused_until <= now, c.forgotten_at.is_(None)).order_by(c.id)
-        )
-        return result.all()
+        query = select(Member).where(c.paused_until <= now, c.forgotten_at.is_(None))
+        if community_id is not None:
+            query = query.where(c.community_id == community_id)
+        return (await self.session.scalars(query.order_by(c.id))).all()
 
     async def add(self, member: Member) -> None:
         await self._add(member)

@@ -8,7 +8,7 @@ it, so it is done once however many processes plan it (see :mod:`bot.scheduler`)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from datetime import datetime, timedelta
 
 from bot import render
@@ -159,14 +159,20 @@ async def remind_introductions(
 
 
 async def back_from_breaks(
-    uow: UnitOfWork, helpers: HelperDirectory, community: Community, now: datetime
+    uow: UnitOfWork,
+    helpers: HelperDirectory,
+    community: Community,
+    ended: Container[int],
+    now: datetime,
 ) -> list[Scheduled]:
     """Members whose break ran out without `/givefirst resume` are back as if they had
     said it: asks still waiting hear if their open offers fit them (once, by a claim on
-    the break's end)."""
+    the break's end). ``ended``: the communities where a break ended, read before."""
     out: list[Scheduled] = []
-    for member in await uow.members.breaks_over(now):
-        if member.community_id != community.id or member.paused_until is None:
+    if community.id not in ended:
+        return out
+    for member in await uow.members.breaks_over(now, stored_id(community)):
+        if member.paused_until is None:
             continue
         key = f"break-over:{stored_id(member)}:{member.paused_until.isoformat()}"
         if not await uow.claims.claim(key, now):

@@ -156,11 +156,14 @@ class FakeMembers(_Repo):
     async def list(self, community_id: int) -> Sequence[Member]:
         return [m for m in self._rows if m.community_id == community_id]
 
-    async def breaks_over(self, now: datetime) -> Sequence[Member]:
+    async def breaks_over(self, now: datetime, community_id: int | None = None) -> Sequence[Member]:
         return [
             m
             for m in self._rows
-            if m.paused_until is not None and m.paused_until <= now and m.forgotten_at is None
+            if m.paused_until is not None
+            and m.paused_until <= now
+            and m.forgotten_at is None
+            and community_id in (None, m.community_id)
         ]
 
     async def ids_after(
