@@ -11,7 +11,7 @@ from bot.directory import HelperDirectory, RankedAhead
 from bot.domain import Ask, AskStatus, Community, Introduction, Member, Offer, was_forgotten
 from bot.domain.directory import WaitingAsk
 from bot.domain.identity import stored_id
-from bot.errors import NotFound
+from bot.errors import NotFound, NotPossible
 from bot.messages import Message
 from bot.ports import TextEncoder, UnitOfWork
 from bot.sign_in import DashboardAccess
@@ -145,6 +145,22 @@ def profile_changes(member: Member, actor: Actor) -> dict[str, str]:
     name and time zone, each only where it says one."""
     said = {"display_name": actor.display_name, "timezone": actor.timezone}
     return {name: value for name, value in said.items() if value and getattr(member, name) != value}
+
+
+async def member_named(ctx: Context, user_id: str, *, gone: str, name: str | None = None) -> Member:
+    """The member another member's command names (``/thanks @ana``, ``rounds never
+    @ana``), saved from now on if they were not yet, under ``name``; one who used
+    forget-me is refused with ``gone``: saving them again would bring them back (a
+    directory import, which skips them, would then restore their profile)."""
+    community_id = stored_id(ctx.community)
+    named = await ctx.uow.members.get_by_platform_id(community_id, user_id)
+    if named is not None:
+        return named
+    if was_forgotten(user_id, await ctx.uow.members.kept_out(community_id)):
+        raise NotPossible(gone)
+    named = Member(community_id, user_id, name, joined_at=ctx.now)
+    await ctx.uow.members.add(named)
+    return named
 
 
 ERASED = (

@@ -14,7 +14,6 @@ from bot.domain import (
     RoundGroup,
     RoundOutcome,
     RoundParticipant,
-    was_forgotten,
 )
 from bot.domain.pairing import round_obstacle
 from bot.domain.rounds import meeting_rate, was_a_group
@@ -23,7 +22,7 @@ from bot.messages import Block
 from bot.ports import UnitOfWork
 from bot.render import rounds as words
 from bot.schedule import next_round
-from bot.use_cases.context import Context, Messages, stored_id
+from bot.use_cases.context import Context, Messages, member_named, stored_id
 
 DIGEST_ROUND_AGE = (timedelta(days=2), timedelta(days=35))
 """A round shows in the digest once its groups were asked whether they met and had two
@@ -121,17 +120,11 @@ async def _member_named(ctx: Context, user_id: str) -> Member:
     """The member a command names, known from now on if they were not yet."""
     if user_id == ctx.actor.user_id:
         raise NotPossible("That's you — rounds never pair you with yourself.")
-    community_id = stored_id(ctx.community)
-    other = await ctx.uow.members.get_by_platform_id(community_id, user_id)
-    if other is None:
-        if was_forgotten(user_id, await ctx.uow.members.kept_out(community_id)):
-            # They asked to be forgotten: a never list would bring them back.
-            raise NotPossible(
-                "They don't use givefirst here any more, so no round will pair you with them."
-            )
-        other = Member(community_id, user_id, None, joined_at=ctx.now)
-        await ctx.uow.members.add(other)
-    return other
+    return await member_named(
+        ctx,
+        user_id,
+        gone="They don't use givefirst here any more, so no round will pair you with them.",
+    )
 
 
 async def digest_lines(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import commands as c
 from bot import render
-from bot.domain import IntroStatus, Member, SubjectKind, Thanks, was_forgotten
+from bot.domain import IntroStatus, Member, SubjectKind, Thanks
 from bot.errors import NotAllowed, NotPossible
 from bot.text import MAX_NOTE_LENGTH, checked, shorten
 from bot.use_cases.context import (
@@ -12,6 +12,7 @@ from bot.use_cases.context import (
     Messages,
     ask_of,
     introduction_of,
+    member_named,
     member_of,
     offer_of,
     stored_id,
@@ -29,21 +30,12 @@ async def give_thanks(ctx: Context, cmd: c.GiveThanks) -> Messages:
         )
     if cmd.receiver_user_id == ctx.actor.user_id:
         raise NotPossible("Thanks are for others — but well done you 🙂")
-    community_id = stored_id(ctx.community)
-    receiver = await ctx.uow.members.get_by_platform_id(community_id, cmd.receiver_user_id)
-    if receiver is None:
-        if was_forgotten(cmd.receiver_user_id, await ctx.uow.members.kept_out(community_id)):
-            # They asked to be forgotten: thanks would bring them back, by name.
-            raise NotPossible(
-                "I can't pass thanks to them: they don't use givefirst here any more."
-            )
-        receiver = Member(
-            community_id=community_id,
-            platform_user_id=cmd.receiver_user_id,
-            display_name=cmd.receiver_user_id,
-            joined_at=ctx.now,
-        )
-        await ctx.uow.members.add(receiver)
+    receiver = await member_named(
+        ctx,
+        cmd.receiver_user_id,
+        gone="I can't pass thanks to them: they don't use givefirst here any more.",
+        name=cmd.receiver_user_id,
+    )
     return await _thank(ctx, receiver, note, cmd.introduction_id)
 
 
