@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 
 from bot.domain import Community, OutboxMessage, Post, SubjectKind
 from bot.message_json import to_json
@@ -32,14 +32,12 @@ from bot.ports import (
     StorageUnavailable,
     UnitOfWork,
 )
-from bot.schedule import outbox_key
+from bot.schedule import Scheduled, outbox_key
 
 log = logging.getLogger(__name__)
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
-REVISE_AFTER = timedelta(minutes=1)
-"""How long a take-down the platform did not make waits before its next try."""
 SETTLE_DELAYS = (0.5, 1.0, 2.0, 4.0)
 """Pauses between tries at recording a platform's answer while the database is away."""
 
@@ -163,17 +161,10 @@ class Delivery:
             return False
         if community is None or community.id is None:
             return False
-        now = self._clock.now()
-        entry = OutboxMessage(
-            key=outbox_key(f"take-down:{uuid.uuid4().hex}", 0),
-            community_id=community.id,
-            payload=to_json(message),
-            created_at=now,
-            claimed_until=now + REVISE_AFTER,
-        )
+        later = Scheduled(f"take-down:{uuid.uuid4().hex}", community.id, [message])
 
         async def keep(uow: UnitOfWork) -> None:
-            await uow.outbox.add(entry, names=message.names())
+            await enqueue(uow, [later], self._clock.now(), self._metrics)
 
         try:
             await settle(self._uow, keep)
@@ -346,3 +337,26 @@ def closed_to(failure: DeliveryFailed, message: Message) -> tuple[str, ...]:
     if failure.problem is DeliveryProblem.DM_CLOSED and isinstance(message.to, DirectMessage):
         return failure.users or message.to.user_ids
     return ()
+
+
+async def enqueue(
+    uow: UnitOfWork, work: Sequence[Scheduled], now: datetime, metrics: Metrics
+) -> int:
+    """Write each piece of work's messages to the outbox, keyed by its claim, for the
+    scheduler to send."""
+    count = 0
+    for item in work:
+        metrics.claimed(item.key.partition(":")[0])
+        for n, msg in enumerate(item.messages):
+            await uow.outbox.add(
+                OutboxMessage(
+                    key=outbox_key(item.key, n),
+                    community_id=item.community_id,
+                    payload=to_json(msg),
+                    created_at=now,
+                    claimed_until=now,
+                ),
+                names=msg.names(),
+            )
+            count += 1
+    return count

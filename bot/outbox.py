@@ -15,16 +15,15 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.delivery import Arrival, Delivery, settle
 from bot.domain import Community, OutboxMessage, OutboxStatus
 from bot.leases import LEASE, Leases, Round
-from bot.message_json import MessageFormatError, from_json, to_json
+from bot.message_json import MessageFormatError, from_json
 from bot.messages import ChannelPost, DeletePosts, DirectMessage, Message, UpdatePosts
 from bot.metrics import Metrics, NoMetrics
 from bot.ports import Chat, Clock, DeliveryFailed, SendOnce, StorageUnavailable, UnitOfWork
-from bot.schedule import Scheduled, outbox_key
 
 log = logging.getLogger(__name__)
 
@@ -312,26 +311,3 @@ class Tally:
             )
             self.delivered, self.since = Delivered(), time.monotonic()
         return done
-
-
-async def enqueue(
-    uow: UnitOfWork, work: Sequence[Scheduled], now: datetime, metrics: Metrics
-) -> int:
-    """Write each piece of work's messages to the outbox, keyed by its claim, for the
-    scheduler to send."""
-    count = 0
-    for item in work:
-        metrics.claimed(item.key.partition(":")[0])
-        for n, msg in enumerate(item.messages):
-            await uow.outbox.add(
-                OutboxMessage(
-                    key=outbox_key(item.key, n),
-                    community_id=item.community_id,
-                    payload=to_json(msg),
-                    created_at=now,
-                    claimed_until=now,
-                ),
-                names=msg.names(),
-            )
-            count += 1
-    return count

@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from bot.delivery import enqueue
 from bot.directory import HelperDirectory
 from bot.domain import Community
 from bot.messages import ChannelPost
@@ -28,7 +29,6 @@ from bot.outbox import (
     OutboxSender,
     Sleep,
     Tally,
-    enqueue,
 )
 from bot.ports import Clock, StorageUnavailable, UnitOfWork
 from bot.repeating import DELIVER_EVERY, run_scheduler

@@ -10,13 +10,13 @@ from datetime import timedelta
 from typing import Any
 
 from bot.app.rooms import Rooms
+from bot.delivery import enqueue
 from bot.directory import ReadingStopped
 from bot.directory_import import MemberRecord
 from bot.domain import Community, Member, was_forgotten
 from bot.domain.identity import stored_id
 from bot.errors import NotFound
 from bot.messages import Message
-from bot.outbox import enqueue
 from bot.ports import PostRef, UnitOfWork
 from bot.render import round_preview
 from bot.schedule import Scheduled, upcoming_round
