@@ -51,6 +51,19 @@ class Town:
         )
         return await self.bot.slash_command(self.actor(who), command, rest, self.chat)
 
+    async def forget(self, who: str) -> Handled:
+        """``who`` uses forget-me, and confirms it."""
+        await self.say(who, "/givefirst forget-me")
+        return await self.press(who, "Erase my data")
+
+    async def on_record(self, who: str) -> bool:
+        """Whether the community holds a member by this platform id."""
+        async with self.unit_of_work() as uow:
+            community = await uow.communities.get_by_key(self.community)
+            if community is None or community.id is None:
+                return False
+            return await uow.members.get_by_platform_id(community.id, who) is not None
+
     async def press(self, who: str, label: str) -> Handled:
         """Press the newest button starting with ``label`` that ``who`` can see."""
         visible = [

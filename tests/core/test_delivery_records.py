@@ -126,8 +126,7 @@ async def test_a_take_down_the_platform_could_not_make_is_made_later(hiccup_town
     await town.say("zoe", "/offer Zoe Quasarwright explains telescopes #astronomy")
     [post] = [s for s in chat.sent if s.ref is not None]
     chat.failing_deletes = 2
-    await town.say("zoe", "/givefirst forget-me")
-    await town.press("zoe", "Erase my data")
+    await town.forget("zoe")
     assert post.ref not in chat.deleted
     assert "I've erased your data" in town.last_to("zoe")
     assert "couldn't deliver" not in town.last_to("zoe"), "it will be, shortly"
@@ -152,8 +151,7 @@ async def test_an_edit_the_platform_could_not_make_never_undoes_a_newer_one(
     await town.say("admin", "/givefirst config channel <#general>")
     await town.say("ana", "/ask could @zoe or anyone help me pick a telescope? #astronomy")
     chat.failing_updates = 1
-    await town.say("zoe", "/givefirst forget-me")
-    await town.press("zoe", "Erase my data")
+    await town.forget("zoe")
     await town.say("ana", "/givefirst me")
     await town.press("ana", "Solved")
     assert "✅ solved" in chat.updated[-1][1].as_plain_text()

@@ -32,8 +32,7 @@ async def test_a_forgotten_member_mentioned_in_others_words_never_appears_by_id(
     scheduler = Scheduler(town.unit_of_work, town.clock)
     assert await scheduler.claim_current_digest(COMMUNITY, even_if_quiet=True) == "queued"
     before = len(town.chat.sent)
-    await town.say("zoe", "/givefirst forget-me")
-    await town.press("zoe", "Erase my data")
+    await town.forget("zoe")
 
     revised = shown([message for _, message in town.chat.updated])
     for words in ("pick a telescope", "lens grinding", "the tour with"):
@@ -65,8 +64,7 @@ async def test_a_later_digest_names_no_forgotten_member_either(town: Town) -> No
     await town.say("admin", "/givefirst config channel <#general>")
     await town.say("zoe", "/skills add astronomy")
     await town.say("ana", "/ask is @zoe around to help with star charts? #astronomy")
-    await town.say("zoe", "/givefirst forget-me")
-    await town.press("zoe", "Erase my data")
+    await town.forget("zoe")
     town.clock.advance(timedelta(days=8))
     await town.run_due_work()
     [digest] = [m for m in town.channel() if "This week in give-first" in m.as_plain_text()]

@@ -189,8 +189,7 @@ async def test_no_figure_or_file_holds_a_private_ask_or_a_forgotten_members_name
     town: Town,
 ) -> None:
     await tell_the_story(town)
-    await town.say("erin", "/givefirst forget-me")
-    await town.press("erin", "Erase my data")
+    await town.forget("erin")
     health = await town.bot.health(COMMUNITY)
     assert health is not None
     out = repr(health) + words.as_csv([health]) + repr(words.as_json(health))

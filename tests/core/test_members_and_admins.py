@@ -383,8 +383,7 @@ async def test_forget_me_asks_first_then_erases_and_removes_posts(town: Town) ->
     posts = {s.message.as_plain_text(): s.ref for s in town.chat.sent if s.ref is not None}
     await town.say("ana", "/givefirst forget-me")
     assert "can't be undone" in town.last_to("ana")
-    async with town.unit_of_work() as uow:
-        assert await uow.members.get_by_platform_id(1, "ana") is not None
+    assert await town.on_record("ana")
 
     await town.press("ana", "Erase my data")
     assert "erased your data" in town.last_to("ana")
@@ -393,8 +392,7 @@ async def test_forget_me_asks_first_then_erases_and_removes_posts(town: Town) ->
     assert any("resume reviews by Ana Lima" in t for t in removed), "her offer"
     assert any(t.startswith("🙏 @ana thanked @erin") for t in removed), "her thanks"
     assert any(t.startswith("🙏 @erin thanked @ana") for t in removed), "thanks to her"
-    async with town.unit_of_work() as uow:
-        assert await uow.members.get_by_platform_id(1, "ana") is None
+    assert not await town.on_record("ana")
     await town.say("erin", "/ask CV help please #resume")
     assert "@ana" not in town.last_to("erin")
     # Dana's pending request to Ana is cancelled, not left dangling.
@@ -413,8 +411,7 @@ async def test_after_forget_me_no_table_holds_the_members_name_text_or_id(town: 
     await town.press("zoe", "I can help")
     await town.say("zoe", "/thanks @ana Quasarwright says thanks")
     await town.say("ana", "/thanks @zoe for the Quasarwright tour")
-    await town.say("zoe", "/givefirst forget-me")
-    await town.press("zoe", "Erase my data")
+    await town.forget("zoe")
 
     rows = await all_table_rows(town.storage)
     dump = repr(rows)
@@ -442,8 +439,7 @@ async def test_forget_me_also_erases_words_quoted_in_scheduled_messages(town: To
     assert await scheduler.claim_current_digest(COMMUNITY, even_if_quiet=True) == "queued"
     assert "Quasarwright" in repr(await all_table_rows(town.storage)), "waiting to go out"
 
-    await town.say("zoe", "/givefirst forget-me")
-    await town.press("zoe", "Erase my data")
+    await town.forget("zoe")
     assert "Quasarwright" not in repr(await all_table_rows(town.storage))
     await town.run_due_work()
     [_, again] = [m for m in town.channel() if "This week in give-first" in m.as_plain_text()]
@@ -452,14 +448,12 @@ async def test_forget_me_also_erases_words_quoted_in_scheduled_messages(town: To
 
 async def test_thanks_to_a_member_who_was_forgotten_does_not_bring_them_back(town: Town) -> None:
     await town.say("jonas", "/offer welding tips #welding")
-    await town.say("jonas", "/givefirst forget-me")
-    await town.press("jonas", "Erase my data")
+    await town.forget("jonas")
     posts = len(town.channel())
     refused = await town.say("kemal", "/thanks @jonas for the bracket advice")
     assert refused.error is not None and "don't use givefirst here any more" in refused.error
     assert len(town.channel()) == posts, "nothing posted"
-    async with town.unit_of_work() as uow:
-        assert await uow.members.get_by_platform_id(1, "jonas") is None, "not made again"
+    assert not await town.on_record("jonas"), "not made again"
     await town.say("kemal", "/thanks @nadia for the lift")
     assert "@kemal thanked @nadia" in town.channel()[-1].as_plain_text(), "others still can"
 
@@ -470,13 +464,11 @@ async def test_a_never_list_naming_a_member_who_was_forgotten_does_not_bring_the
     """Else an import of the directory, which skips members who asked to be forgotten,
     finds them on record again and restores their profile."""
     await town.say("jonas", "/offer welding tips #welding")
-    await town.say("jonas", "/givefirst forget-me")
-    await town.press("jonas", "Erase my data")
+    await town.forget("jonas")
     for line in ("/givefirst rounds never @jonas", "/givefirst rounds never remove @jonas"):
         refused = await town.say("kemal", line)
         assert refused.error is not None and "don't use givefirst here any more" in refused.error
-    async with town.unit_of_work() as uow:
-        assert await uow.members.get_by_platform_id(1, "jonas") is None, "not made again"
+    assert not await town.on_record("jonas"), "not made again"
     await town.say("kemal", "/givefirst rounds never @nadia")
     assert "won't be paired" in town.last_to("kemal"), "others still can be listed"
 
@@ -493,8 +485,7 @@ async def test_forget_me_takes_down_the_weekly_digests_that_quoted_them(town: To
     assert "Quasarwright" in quoting.message.as_plain_text()
     assert "@zoe" not in later.message.as_plain_text() and "lenses" in later.message.as_plain_text()
 
-    await town.say("zoe", "/givefirst forget-me")
-    await town.press("zoe", "Erase my data")
+    await town.forget("zoe")
     assert quoting.ref in town.chat.deleted, "the digest that quoted her offer"
     assert later.ref not in town.chat.deleted, "a digest that never named her stays"
     if town.storage is not None:
@@ -509,8 +500,7 @@ async def test_an_operator_can_erase_a_whole_community(town: Town) -> None:
     await town.say("dana", "/thanks @ana for the quick reply")
     neighbour = replace(town.actor("ana"), community_key="console:neighbours")
     await town.bot.slash_command(neighbour, "/offer", "bike repairs #cycling", town.chat)
-    await town.say("erin", "/givefirst forget-me")
-    await town.press("erin", "Erase my data")  # kept out of imports, by a fingerprint
+    await town.forget("erin")  # kept out of imports, by a fingerprint
     async with town.unit_of_work() as uow:
         community = await uow.communities.get_by_key(COMMUNITY)
         assert community is not None and len(await uow.members.kept_out(community.id or 0)) == 1

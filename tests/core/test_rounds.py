@@ -388,8 +388,7 @@ async def test_a_partner_who_is_forgotten_before_the_check_in_is_said_to_have_le
     await join(town, "ana", "ben")
     assert groups(await next_round(town)) == [frozenset({"ana", "ben"})]
     await town.say("ana", "/givefirst rounds skip")
-    await town.say("ben", "/givefirst forget-me")
-    await town.press("ben", "Erase my data")
+    await town.forget("ben")
     told = town.last_to("ana")
     assert "Someone in your give-first round group has left givefirst" in told
     assert "next round" not in told, "she is sitting the next one out: not 'in it as usual'"
@@ -546,8 +545,7 @@ async def test_a_pair_left_alone_by_forget_me_is_not_counted_among_the_groups(
     first, second = groups(await next_round(town))
     await town.press(sorted(first)[0], "We met")
     leaving, left_alone = sorted(second)
-    await town.say(leaving, "/givefirst forget-me")
-    await town.press(leaving, "Erase my data")
+    await town.forget(leaving)
     assert "has left" in town.last_to(left_alone)
     town.clock.advance(timedelta(days=11))  # three days before the next round
     await town.run_due_work()

@@ -80,8 +80,7 @@ async def grow(town: Town, *, seed: int = 18) -> None:
             await _ask_and_answer(town, rng, rng.choice(ASKERS))
         if week == 3:
             await town.say("zed", "/ask zed wants a harpsichord tuner #harpsichord")
-            await town.say("zed", "/givefirst forget-me")
-            await town.press("zed", "Erase my data")
+            await town.forget("zed")
         if week == 6:
             await town.say("omar", "/ask anyone into the theremin?")
         if week < WEEKS - 1:

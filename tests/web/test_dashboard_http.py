@@ -116,8 +116,7 @@ async def test_a_session_ends_when_its_admin_is_taken_off_the_list(town: Town, w
         assert (await web.get(page, cookies={SESSION_COOKIE: session})).status == 200
 
     await town.say("admin", "/givefirst config admins remove @dana")
-    await town.say("ana", "/givefirst forget-me")
-    await town.press("ana", "Erase my data")
+    await town.forget("ana")
     for session, why in ((dana, "no longer an admin"), (ana, "no longer a member")):
         for path in (page, f"{page}figures.csv"):
             refused = await web.get(path, cookies={SESSION_COOKIE: session})
@@ -136,8 +135,7 @@ async def test_a_session_stays_ended_when_its_forgotten_admin_is_on_record_again
     command, or another member naming them): a new member, not the one who signed in."""
     admin = await signed_in(town, web)
     page = f"/admin/{COMMUNITY}/"
-    await town.say("admin", "/givefirst forget-me")
-    await town.press("admin", "Erase my data")
+    await town.forget("admin")
     town.clock.advance(timedelta(minutes=5))
     await town.say("ben", "/givefirst rounds never @admin")
     await town.say("admin", "/givefirst help")
