@@ -220,7 +220,7 @@ class ConsoleSession:
         if self._echo:  # what was piped in, without the control characters it may hold
             self.out.write(f"\n@{self.user}> {clean(line)}\n")
         if line.isdecimal():
-            return await self.press(_numbered(line))
+            return await self.press(line)
         if not line.startswith("/"):
             self.out.write(PLAIN_TEXT_HINT)
             return None
@@ -239,7 +239,7 @@ class ConsoleSession:
                 if not rest.strip().isdecimal():
                     self.out.write(PRESS_USAGE)
                     return None
-                return await self.press(_numbered(rest.strip()))
+                return await self.press(rest.strip())
             case "/react":
                 return await self._react(rest)
             case "/wait":
@@ -264,10 +264,12 @@ class ConsoleSession:
         admins = ", ".join(f"@{a}" for a in self._admins) or "nobody"
         return SHELL_HELP.format(user=self.user, admins=admins)
 
-    async def press(self, number: int) -> Handled | None:
+    async def press(self, typed: str) -> Handled | None:
+        """Press the button numbered ``typed`` (decimal digits)."""
+        number = _numbered(typed)
         button = self.chat.buttons.get(number)
         if button is None:
-            self.out.write(f"(there is no button {number})\n")
+            self.out.write(f"(there is no button {typed})\n")
             return None
         audience = self.chat.shown_to.get(number, ())
         if audience and self.user not in audience:
@@ -285,7 +287,7 @@ class ConsoleSession:
         """Press the most recent button whose label starts with ``label``."""
         for number in sorted(self.chat.buttons, reverse=True):
             if self.chat.buttons[number].label.startswith(label):
-                return await self.press(number)
+                return await self.press(str(number))
         self.out.write(f"(no button labelled “{label}”)\n")
         return None
 
@@ -361,5 +363,5 @@ SHELL_HELP = """\
 
 def _numbered(typed: str) -> int:
     """A button's or post's number as typed (decimal digits), or 0, which none has, if
-    it is too long to be one."""
+    it is too long to be one (``int`` refuses thousands of digits)."""
     return int(typed) if len(typed) <= 9 else 0

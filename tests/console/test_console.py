@@ -117,6 +117,7 @@ def test_numbers_the_shell_cannot_read_are_told_not_a_traceback(tmp_path: Path) 
     assert "(givefirst reads commands, not chat" in out, "² is not a button's number"
     assert out.count("(usage: /press NUMBER") == 1 and "(usage: /react" in out
     assert out.count("(there is no button") == 2 and "(usage: /wait 7d" in out
+    assert f"(there is no button {long})" in out, "the number as typed"
     assert "`²` is not a whole number" in out
 
 
